@@ -1,0 +1,101 @@
+/**
+ * Construction options for every AWS SDK client in the project (handlers, producer, local runtime, CLIs).
+ *
+ * - Endpoints follow the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` variables; when one is
+ *   set we are talking to an emulator, which needs HTTP/1.1 for Kinesis, path-style S3 and no default
+ *   CRC32 checksums (DESIGN.md §6).
+ * - Every request attempt is counted by service and operation (`awsRequestCounts`): the local run reports
+ *   it in summary.json, and it is what the cost model is built on.
+ */
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Pluggable } from '@smithy/types';
+
+export type AwsService = 'kinesis' | 'dynamodb' | 'dynamodb_streams' | 's3' | 'sqs' | 'emr_serverless' | 'athena' | 'cloudformation';
+
+const endpointVariable: Record<AwsService, string> = {
+  kinesis: 'AWS_ENDPOINT_URL_KINESIS',
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  dynamodb_streams: 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
+  s3: 'AWS_ENDPOINT_URL_S3',
+  sqs: 'AWS_ENDPOINT_URL_SQS',
+  emr_serverless: 'AWS_ENDPOINT_URL_EMR_SERVERLESS',
+  athena: 'AWS_ENDPOINT_URL_ATHENA',
+  cloudformation: 'AWS_ENDPOINT_URL_CLOUDFORMATION',
+};
+
+/** The endpoint override in force for a service, if any. */
+export function endpointOverride(service: AwsService, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[endpointVariable[service]] ?? env.AWS_ENDPOINT_URL ?? undefined;
+}
+
+export interface ClientOptions {
+  endpoint?: string;
+  requestHandler?: NodeHttpHandler;
+  forcePathStyle?: boolean;
+  requestChecksumCalculation?: 'WHEN_REQUIRED';
+  responseChecksumValidation?: 'WHEN_REQUIRED';
+}
+
+/** Options to pass to a client constructor: empty on AWS, emulator-friendly when an endpoint is overridden. */
+export function clientOptions(service: AwsService, env: NodeJS.ProcessEnv = process.env): ClientOptions {
+  const endpoint = endpointOverride(service, env);
+  if (endpoint === undefined) return {};
+  const options: ClientOptions = { endpoint };
+  if (service === 'kinesis') options.requestHandler = new NodeHttpHandler();
+  if (service === 's3') {
+    options.forcePathStyle = true;
+    options.requestChecksumCalculation = 'WHEN_REQUIRED';
+    options.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  return options;
+}
+
+type Counts = Map<string, Map<string, number>>;
+const counts: Counts = new Map();
+
+function record(service: string, operation: string): void {
+  const byOperation = counts.get(service) ?? new Map<string, number>();
+  byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);
+  counts.set(service, byOperation);
+}
+
+/** `{ "<service>": { "<Operation>": n } }`, e.g. `{ "Kinesis": { "PutRecords": 12 } }`. */
+export function awsRequestCounts(): Record<string, Record<string, number>> {
+  const result: Record<string, Record<string, number>> = {};
+  for (const [service, byOperation] of [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    result[service] = Object.fromEntries([...byOperation.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+  return result;
+}
+
+export function resetAwsRequestCounts(): void {
+  counts.clear();
+}
+
+interface MiddlewareContext {
+  clientName?: string;
+  commandName?: string;
+}
+
+/**
+ * A plugin that counts each HTTP attempt (it sits after the retry middleware, so SDK retries count too).
+ * Usage: `client.middlewareStack.use(requestCounting)` or `withRequestCounting(new XClient(...))`.
+ */
+export const requestCounting: Pluggable<object, object> = {
+  applyToStack: (stack) => {
+    stack.add(
+      (next, context: MiddlewareContext) => async (args) => {
+        const service = (context.clientName ?? 'Unknown').replace(/Client$/, '');
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        record(service, operation);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'tripstreamRequestCounting', override: true },
+    );
+  },
+};
+
+export function withRequestCounting<C extends { middlewareStack: { use(plugin: Pluggable<object, object>): void } }>(client: C): C {
+  client.middlewareStack.use(requestCounting);
+  return client;
+}

@@ -1,0 +1,181 @@
+/**
+ * The one typed description of the pipeline's topology and tuning.
+ *
+ * The CDK stacks (`bin/`, `lib/stacks`) and the local runtime (`local/`) both read these settings, so the
+ * batch sizes, retry budgets, delays and filters that run locally are the ones that get deployed.
+ */
+
+/** Settings of one Lambda event source mapping, as AWS names them. */
+export interface StreamMappingSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch before the on-failure destination gets it (bounded, never -1). */
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly bisectBatchOnError: boolean;
+  readonly parallelizationFactor: number;
+}
+
+export interface QueueMappingSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
+export interface RetrySettings {
+  /** How many times a parked end (start not there yet) is tried again before the DLQ gets it as ORPHAN_END. */
+  readonly orphanEndMaxAttempts: number;
+  /** How many times an event failing for unexpected reasons is tried again before DLQ as PROCESSING_FAILED. */
+  readonly processingMaxAttempts: number;
+  /** First delay; each further attempt doubles it, capped at maxDelaySeconds (SQS allows at most 900). */
+  readonly baseDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+}
+
+export interface KpiSettings {
+  /** EventBridge Scheduler cron expression, evaluated in UTC. */
+  readonly scheduleExpression: string;
+  /** Each scheduled run recomputes this many days back from yesterday, so late-staged trips are counted. */
+  readonly lookbackDays: number;
+  readonly emrReleaseLabel: string;
+  readonly maxCapacity: { readonly cpu: string; readonly memory: string; readonly disk: string };
+  readonly idleTimeoutMinutes: number;
+}
+
+export interface PipelineSettings {
+  /** Prefix of every physical name, so two environments can share an account. */
+  readonly prefix: string;
+  readonly kinesis: {
+    /** ON_DEMAND scales by itself; PROVISIONED uses shardCount. */
+    readonly capacityMode: 'ON_DEMAND' | 'PROVISIONED';
+    readonly shardCount: number;
+    readonly retentionHours: number;
+  };
+  readonly startMapping: StreamMappingSettings;
+  readonly endMapping: StreamMappingSettings;
+  readonly matchMapping: StreamMappingSettings;
+  readonly redriveMapping: QueueMappingSettings;
+  readonly retry: RetrySettings;
+  readonly handlers: {
+    readonly memorySizeMb: number;
+    readonly timeoutSeconds: number;
+    readonly logRetentionDays: number;
+    readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  };
+  readonly queues: {
+    /** SQS redrive policy of the retry queue: a safety net behind the redrive handler's own budget. */
+    readonly maxReceiveCount: number;
+    readonly deadLetterRetentionDays: number;
+    readonly retryRetentionDays: number;
+  };
+  readonly table: {
+    /** Items expire this many days after their trip completed or was last touched. */
+    readonly ttlDays: number;
+    readonly deletionProtection: boolean;
+  };
+  readonly kpi: KpiSettings;
+  readonly athena: { readonly bytesScannedCutoffPerQuery: number };
+  readonly storage: {
+    /** Staged completed trips move to infrequent access after this many days. */
+    readonly stagedTripsInfrequentAccessDays: number;
+    readonly athenaResultsExpirationDays: number;
+    readonly accessLogsExpirationDays: number;
+  };
+  readonly alarms: {
+    readonly email?: string;
+    readonly iteratorAgeMsThreshold: number;
+  };
+  /** Whether stateful resources survive `cdk destroy`. */
+  readonly retainData: boolean;
+}
+
+export const SERVICE_NAME = 'tripstream';
+export const METRICS_NAMESPACE = 'Tripstream';
+
+/** S3 layout of DESIGN.md §3 and §4: prefixes inside the data bucket. */
+export const DATA_PREFIXES = {
+  completedTrips: 'completed-trips/',
+  dailyKpis: 'daily-kpis/',
+  sparkCode: 'spark/',
+  athenaResults: 'athena-results/',
+  emrLogs: 'emr-logs/',
+} as const;
+
+const streamDefaults: StreamMappingSettings = {
+  batchSize: 100,
+  maxBatchingWindowSeconds: 1,
+  retryAttempts: 3,
+  maxRecordAgeSeconds: 3600,
+  bisectBatchOnError: true,
+  parallelizationFactor: 1,
+};
+
+/** The settings every environment starts from; environments override what differs. */
+export const defaultSettings: PipelineSettings = {
+  prefix: 'tripstream',
+  kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 },
+  startMapping: streamDefaults,
+  endMapping: streamDefaults,
+  matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
+  redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
+  retry: { orphanEndMaxAttempts: 6, processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
+  handlers: { memorySizeMb: 512, timeoutSeconds: 30, logRetentionDays: 30, logLevel: 'INFO' },
+  queues: { maxReceiveCount: 5, deadLetterRetentionDays: 14, retryRetentionDays: 4 },
+  table: { ttlDays: 90, deletionProtection: false },
+  kpi: {
+    scheduleExpression: 'cron(0 1 * * ? *)',
+    lookbackDays: 3,
+    emrReleaseLabel: 'emr-7.5.0',
+    maxCapacity: { cpu: '8 vCPU', memory: '32 GB', disk: '200 GB' },
+    idleTimeoutMinutes: 15,
+  },
+  athena: { bytesScannedCutoffPerQuery: 1_073_741_824 },
+  storage: { stagedTripsInfrequentAccessDays: 30, athenaResultsExpirationDays: 30, accessLogsExpirationDays: 90 },
+  alarms: { iteratorAgeMsThreshold: 60_000 },
+  retainData: false,
+};
+
+export type EnvironmentName = 'dev' | 'prod';
+
+/** Per-environment settings, chosen in `bin/` by the `env` context value. */
+export const environments: Record<EnvironmentName, PipelineSettings> = {
+  dev: { ...defaultSettings, prefix: 'tripstream-dev' },
+  prod: {
+    ...defaultSettings,
+    prefix: 'tripstream-prod',
+    kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
+    startMapping: { ...streamDefaults, parallelizationFactor: 2 },
+    endMapping: { ...streamDefaults, parallelizationFactor: 2 },
+    handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
+    table: { ttlDays: 400, deletionProtection: true },
+    alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000 },
+    retainData: true,
+  },
+};
+
+/**
+ * The local run: the dev topology with retry delays scaled down so a run finishes in seconds.
+ * Only time changes; budgets, batch sizes and filters are the deployed ones.
+ */
+export const localSettings: PipelineSettings = {
+  ...environments.dev,
+  prefix: 'tripstream-local',
+  retry: { ...environments.dev.retry, baseDelaySeconds: 1, maxDelaySeconds: 2 },
+};
+
+export function isEnvironmentName(value: string): value is EnvironmentName {
+  return Object.prototype.hasOwnProperty.call(environments, value);
+}
+
+/** Physical names derived from the prefix, used by the stacks and by the local runtime alike. */
+export function resourceNames(settings: PipelineSettings) {
+  const p = settings.prefix;
+  return {
+    tripStartStream: `${p}-trip-start`,
+    tripEndStream: `${p}-trip-end`,
+    tripsTable: `${p}-trips`,
+    retryQueue: `${p}-retry`,
+    deadLetterQueue: `${p}-dlq`,
+    kpiJobName: `${p}-daily-kpis`,
+  } as const;
+}
+export type ResourceNames = ReturnType<typeof resourceNames>;

@@ -1,0 +1,52 @@
+/**
+ * Messages on the SQS retry queue and the dead-letter queue. Both carry the full event, never a pointer,
+ * so an operator can redrive a dead letter after a fix without the original stream record.
+ */
+import { z } from 'zod';
+import { tripEventSchema } from './events';
+
+export const DEAD_LETTER_REASONS = [
+  'INVALID_EVENT',
+  'CONFLICTING_DUPLICATE',
+  'ORPHAN_END',
+  'DROPOFF_BEFORE_PICKUP',
+  'PROCESSING_FAILED',
+] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** Why an event waits on the retry queue. */
+export const RETRY_REASONS = ['START_NOT_FOUND', 'PROCESSING_FAILED'] as const;
+export type RetryReason = (typeof RETRY_REASONS)[number];
+
+export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'kpi-trigger'] as const;
+export type HandlerName = (typeof HANDLER_NAMES)[number];
+
+export const retryMessageSchema = z
+  .object({
+    schema_version: z.literal(1),
+    event: tripEventSchema,
+    reason: z.enum(RETRY_REASONS),
+    /** Attempts made so far, the first delivery included. */
+    attempts: z.number().int().positive(),
+    first_seen_at: z.string(),
+    last_error: z.string().nullable(),
+  })
+  .strict();
+export type RetryMessage = z.infer<typeof retryMessageSchema>;
+
+export const deadLetterMessageSchema = z
+  .object({
+    schema_version: z.literal(1),
+    reason: z.enum(DEAD_LETTER_REASONS),
+    /** Null only when the payload was too broken to carry one. */
+    trip_id: z.string().nullable(),
+    /** The validated event, or for INVALID_EVENT whatever arrived (parsed JSON if it parsed, else the text). */
+    event: z.unknown(),
+    detail: z.string(),
+    attempts: z.number().int().nonnegative(),
+    first_seen_at: z.string(),
+    dead_lettered_at: z.string(),
+    source: z.enum(HANDLER_NAMES),
+  })
+  .strict();
+export type DeadLetterMessage = z.infer<typeof deadLetterMessageSchema>;

@@ -1,0 +1,67 @@
+/**
+ * The trip events on the wire (Kinesis record data, retry and DLQ payloads): versioned JSON documents.
+ * The producer builds them from CSV rows; every handler validates them again, because anyone with
+ * PutRecord permission can bypass the producer.
+ */
+import { z } from 'zod';
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Canonical UTC instant: what `Date.prototype.toISOString()` prints. Equal instants compare equal as text. */
+const utcInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be a UTC instant like 2024-05-25T13:19:00.000Z')
+  .refine((text) => new Date(text).toISOString() === text, 'is not a real calendar instant');
+
+const money = z.number().finite().nonnegative();
+const code = z.number().int().nullable();
+const optionalAmount = z.number().finite().nullable();
+
+export const tripStartEventSchema = z
+  .object({
+    schema_version: z.literal(EVENT_SCHEMA_VERSION),
+    event_type: z.literal('trip_start'),
+    trip_id: z.string().min(1).max(128),
+    pickup_datetime: utcInstant,
+    estimated_dropoff_datetime: utcInstant.nullable(),
+    pickup_location_id: code,
+    dropoff_location_id: code,
+    vendor_id: code,
+    estimated_fare_amount: money,
+  })
+  .strict();
+
+export const tripEndEventSchema = z
+  .object({
+    schema_version: z.literal(EVENT_SCHEMA_VERSION),
+    event_type: z.literal('trip_end'),
+    trip_id: z.string().min(1).max(128),
+    dropoff_datetime: utcInstant,
+    rate_code: code,
+    passenger_count: code,
+    trip_distance: optionalAmount,
+    fare_amount: money,
+    tip_amount: optionalAmount,
+    payment_type: code,
+    trip_type: code,
+  })
+  .strict();
+
+export const tripEventSchema = z.discriminatedUnion('event_type', [tripStartEventSchema, tripEndEventSchema]);
+
+export type TripStartEvent = z.infer<typeof tripStartEventSchema>;
+export type TripEndEvent = z.infer<typeof tripEndEventSchema>;
+export type TripEvent = z.infer<typeof tripEventSchema>;
+export type TripEventType = TripEvent['event_type'];
+
+/** When the event happened in the world: what `--order event-time` sorts by. */
+export function eventTime(event: TripEvent): string {
+  return event.event_type === 'trip_start' ? event.pickup_datetime : event.dropoff_datetime;
+}
+
+/** Turns a zod failure into one line an operator can act on (it goes into DLQ messages and quarantine). */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(event)'}: ${issue.message}`)
+    .join('; ');
+}

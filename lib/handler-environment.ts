@@ -1,0 +1,88 @@
+/**
+ * The environment variables of the Lambda handlers. The CDK constructs and the local runtime both build
+ * them with `handlerEnvironment`, and the handlers validate them at start-up with `readHandlerEnvironment`:
+ * one definition, so a name cannot be set by one side and read under another name by the other.
+ */
+import { z } from 'zod';
+import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from './config';
+
+/** Where each piece lives: tokens in CDK, real names and URLs locally. */
+export interface HandlerResources {
+  readonly tripsTableName: string;
+  readonly retryQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly dataBucketName: string;
+}
+
+export interface KpiJobResources {
+  readonly emrApplicationId: string;
+  readonly emrJobRoleArn: string;
+}
+
+export function handlerEnvironment(settings: PipelineSettings, resources: HandlerResources): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: settings.handlers.logLevel,
+    TRIPS_TABLE_NAME: resources.tripsTableName,
+    RETRY_QUEUE_URL: resources.retryQueueUrl,
+    DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
+    DATA_BUCKET_NAME: resources.dataBucketName,
+    ORPHAN_END_MAX_ATTEMPTS: String(settings.retry.orphanEndMaxAttempts),
+    PROCESSING_MAX_ATTEMPTS: String(settings.retry.processingMaxAttempts),
+    RETRY_BASE_DELAY_SECONDS: String(settings.retry.baseDelaySeconds),
+    RETRY_MAX_DELAY_SECONDS: String(settings.retry.maxDelaySeconds),
+    TRIP_TTL_DAYS: String(settings.table.ttlDays),
+  };
+}
+
+export function kpiTriggerEnvironment(
+  settings: PipelineSettings,
+  resources: Pick<HandlerResources, 'dataBucketName'> & KpiJobResources,
+): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: settings.handlers.logLevel,
+    DATA_BUCKET_NAME: resources.dataBucketName,
+    EMR_APPLICATION_ID: resources.emrApplicationId,
+    EMR_JOB_ROLE_ARN: resources.emrJobRoleArn,
+    KPI_LOOKBACK_DAYS: String(settings.kpi.lookbackDays),
+  };
+}
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const tripHandlerEnvSchema = z.object({
+  TRIPS_TABLE_NAME: z.string().min(1),
+  RETRY_QUEUE_URL: z.string().url(),
+  DEAD_LETTER_QUEUE_URL: z.string().url(),
+  DATA_BUCKET_NAME: z.string().min(1),
+  ORPHAN_END_MAX_ATTEMPTS: positiveInt,
+  PROCESSING_MAX_ATTEMPTS: positiveInt,
+  RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().nonnegative(),
+  RETRY_MAX_DELAY_SECONDS: z.coerce.number().int().nonnegative().max(900),
+  TRIP_TTL_DAYS: positiveInt,
+});
+export type TripHandlerEnv = z.infer<typeof tripHandlerEnvSchema>;
+
+export const kpiTriggerEnvSchema = z.object({
+  DATA_BUCKET_NAME: z.string().min(1),
+  EMR_APPLICATION_ID: z.string().min(1),
+  EMR_JOB_ROLE_ARN: z.string().min(1),
+  KPI_LOOKBACK_DAYS: z.coerce.number().int().nonnegative(),
+});
+export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
+
+/**
+ * Reads and validates the environment once, at module load. A misconfigured function fails its cold start
+ * with every bad variable named, instead of failing records one by one.
+ */
+export function readEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid handler environment: ${problems}`);
+  }
+  return parsed.data;
+}
