@@ -100,6 +100,35 @@ export const DATA_PREFIXES = {
   emrLogs: 'emr-logs/',
 } as const;
 
+/** Files of `spark/` as shipped under DATA_PREFIXES.sparkCode: the PySpark entry point and the shared KPI SQL. */
+export const SPARK_JOB_FILES = {
+  entryPoint: 'daily_kpis_job.py',
+  sql: 'daily_kpis.sql',
+} as const;
+
+/** Output keys of the data stack that the producer and other CLIs look up with `--stack`. */
+export const STACK_OUTPUTS = {
+  tripStartStreamName: 'TripStartStreamName',
+  tripEndStreamName: 'TripEndStreamName',
+  tripsTableName: 'TripsTableName',
+  dataBucketName: 'DataBucketName',
+  retryQueueUrl: 'RetryQueueUrl',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  athenaWorkGroupName: 'AthenaWorkGroupName',
+  glueDatabaseName: 'GlueDatabaseName',
+  emrApplicationId: 'EmrApplicationId',
+} as const;
+
+/** Stack names per prefix: stateful resources apart from stateless ones. */
+export function stackNames(settings: PipelineSettings) {
+  return {
+    data: `${settings.prefix}-data`,
+    pipeline: `${settings.prefix}-pipeline`,
+    analytics: `${settings.prefix}-analytics`,
+    monitoring: `${settings.prefix}-monitoring`,
+  } as const;
+}
+
 const streamDefaults: StreamMappingSettings = {
   batchSize: 100,
   maxBatchingWindowSeconds: 1,
