@@ -1,4 +1,59 @@
-// Placeholder so the CDK app can bundle while the real handler is written; replaced by its owner.
-export const handler = async (): Promise<void> => {
-  throw new Error('handler not written yet');
-};
+/**
+ * kpi-trigger: starts the daily KPI job on EMR Serverless for the dates asked for (see lib/kpi/kpi-request.ts),
+ * leaving out dates with nothing staged. Starting nothing is a valid outcome.
+ */
+import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
+import { S3Client } from '@aws-sdk/client-s3';
+import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
+import { kpiTriggerEnvSchema, readEnvironment } from '../../lib/handler-environment';
+import { kpiJobRunInput } from '../../lib/kpi/job-run';
+import { InvalidKpiRequestError, resolveKpiRequest, type KpiRequest } from '../../lib/kpi/kpi-request';
+import { countOutcome, instrumented, logger } from '../shared/observability';
+import { datesWithStagedTrips } from './staged-input';
+
+const environment = readEnvironment(kpiTriggerEnvSchema);
+const s3 = withRequestCounting(new S3Client({ ...clientOptions('s3') }));
+const emrServerless = withRequestCounting(new EMRServerlessClient({ ...clientOptions('emr_serverless') }));
+
+export interface KpiTriggerResult {
+  /** Null when no requested date had staged trips. */
+  jobRunId: string | null;
+  dates: string[];
+  skippedDates: string[];
+}
+
+/** An invalid event is logged as such and thrown, so the invocation fails visibly and nothing is started. */
+function resolveOrReport(event: unknown): KpiRequest {
+  try {
+    return resolveKpiRequest(event, { now: new Date(), lookbackDays: environment.KPI_LOOKBACK_DAYS });
+  } catch (error) {
+    if (error instanceof InvalidKpiRequestError) logger.error(error.message);
+    throw error;
+  }
+}
+
+export const handler = instrumented('kpi-trigger', async (event: unknown): Promise<KpiTriggerResult> => {
+  const request = resolveOrReport(event);
+  const dates = await datesWithStagedTrips(s3, environment.DATA_BUCKET_NAME, request.dates);
+  const skippedDates = request.dates.filter((date) => !dates.includes(date));
+  countOutcome('KpiDateSkipped', skippedDates.length);
+  if (dates.length === 0) {
+    logger.info('No staged trips for the requested dates: no KPI job started', { kind: request.kind, skippedDates });
+    return { jobRunId: null, dates, skippedDates };
+  }
+
+  const input = kpiJobRunInput(
+    {
+      dataBucketName: environment.DATA_BUCKET_NAME,
+      emrApplicationId: environment.EMR_APPLICATION_ID,
+      emrJobRoleArn: environment.EMR_JOB_ROLE_ARN,
+    },
+    dates,
+    request.rerun,
+  );
+  const { jobRunId } = await emrServerless.send(new StartJobRunCommand(input));
+  if (jobRunId === undefined) throw new Error(`StartJobRun returned no jobRunId for ${input.name}`);
+  countOutcome('KpiJobStarted');
+  logger.info('KPI job started', { jobRunId, kind: request.kind, dates, skippedDates, clientToken: input.clientToken });
+  return { jobRunId, dates, skippedDates };
+});

@@ -1,4 +1,59 @@
-// Placeholder so the CDK app can bundle while the real handler is written; replaced by its owner.
-export const handler = async (): Promise<void> => {
-  throw new Error('handler not written yet');
-};
+/**
+ * Retry queue -> trips table. Each message holds an event that had to wait (its start was not recorded
+ * yet) or failed for an unexpected reason. It is applied again; if it still has to wait or still fails,
+ * a new message with one more attempt and a longer delay is sent, until the budget is spent and the DLQ
+ * gets it (ORPHAN_END or PROCESSING_FAILED).
+ *
+ * Waiting again means sending a new message and letting this one succeed (be deleted), so the queue's own
+ * receive count stays at 1 on the normal path and its redrive policy only catches real failures: a message
+ * is reported failed only when its event could not be put anywhere, and SQS then redelivers it.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { retryMessageSchema } from '../../lib/domain/envelopes';
+import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { inBatchOrder } from '../shared/batch-response';
+import { decodeJson, isoFromEpochMillis } from '../shared/decoding';
+import { instrumented, loggerForTrip } from '../shared/observability';
+import { createTripPipeline } from '../shared/trip-pipeline';
+
+const environment = readEnvironment(tripHandlerEnvSchema);
+const pipeline = createTripPipeline(environment);
+
+async function redrive(record: SQSRecord): Promise<void> {
+  const result = decodeJson(record.body, retryMessageSchema);
+  if (!result.valid) {
+    await pipeline.deadLetters.send(
+      {
+        reason: 'INVALID_EVENT',
+        trip_id: result.tripId,
+        event: result.payload,
+        detail: `not a retry message: ${result.detail}`,
+        attempts: deliveriesOf(record),
+        first_seen_at: isoFromEpochMillis(Number(record.attributes.SentTimestamp), () => new Date()),
+        source: 'redrive',
+      },
+      loggerForTrip(result.tripId),
+    );
+    return;
+  }
+  const message = result.value;
+  await pipeline.tripEvents.process(
+    { event: message.event, attempt: message.attempts + 1, firstSeenAt: message.first_seen_at, source: 'redrive' },
+    loggerForTrip(message.event.trip_id),
+  );
+}
+
+/** How many times SQS has delivered this message; it always says, but a hand-made event may not. */
+function deliveriesOf(record: SQSRecord): number {
+  const count = Number.parseInt(record.attributes.ApproximateReceiveCount, 10);
+  return Number.isInteger(count) && count > 0 ? count : 1;
+}
+
+export const handler = instrumented('redrive', async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  // One processor per invocation: a processor holds the state of its batch, and the local runtime may run
+  // several invocations of this module at once.
+  const processor = new BatchProcessor(EventType.SQS);
+  const response = await processPartialResponse(event, redrive, processor, { context, throwOnFullBatchFailure: false });
+  return inBatchOrder(response, event.Records.map((record) => record.messageId));
+});

@@ -15,6 +15,14 @@ import type { DeadLetterReason, HandlerName } from '../../lib/domain/envelopes';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
+/**
+ * A logger for one record: everything the handler logger carries, plus the record's trip_id. A child
+ * rather than appendKeys, because records of a batch are handled concurrently and must not share keys.
+ */
+export function loggerForTrip(tripId: string | null): Logger {
+  return logger.createChild({ persistentKeys: { trip_id: tripId } });
+}
+
 /** Business outcomes, one EMF metric each. */
 export type Outcome =
   | 'TripStarted'

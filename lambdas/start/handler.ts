@@ -1,4 +1,20 @@
-// Placeholder so the CDK app can bundle while the real handler is written; replaced by its owner.
-export const handler = async (): Promise<void> => {
-  throw new Error('handler not written yet');
-};
+/**
+ * trip-start stream -> trips table. Each valid start creates its trip's item (one conditional PutItem);
+ * a redelivered start is ignored, a different start for a recorded trip goes to the DLQ, and anything
+ * that is not a valid trip_start goes to the DLQ as INVALID_EVENT.
+ */
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { tripStartEventSchema } from '../../lib/domain/events';
+import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { instrumented } from '../shared/observability';
+import { createTripPipeline } from '../shared/trip-pipeline';
+import { processTripStream } from '../shared/trip-stream';
+
+const environment = readEnvironment(tripHandlerEnvSchema);
+const pipeline = createTripPipeline(environment);
+
+export const handler = instrumented(
+  'start',
+  (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> =>
+    processTripStream(event, context, { schema: tripStartEventSchema, source: 'start', pipeline }),
+);

@@ -95,7 +95,9 @@ export const requestCounting: Pluggable<object, object> = {
   },
 };
 
-export function withRequestCounting<C extends { middlewareStack: { use(plugin: Pluggable<object, object>): void } }>(client: C): C {
-  client.middlewareStack.use(requestCounting);
+// `use(plugin: never)` accepts every client's stack: their `use` parameters are typed per service, which a
+// plugin for `object` inputs cannot name (method parameters are checked contravariantly under strict).
+export function withRequestCounting<C extends { middlewareStack: { use(plugin: never): void } }>(client: C): C {
+  (client.middlewareStack as unknown as { use(plugin: Pluggable<object, object>): void }).use(requestCounting);
   return client;
 }

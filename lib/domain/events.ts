@@ -11,7 +11,11 @@ export const EVENT_SCHEMA_VERSION = 1;
 const utcInstant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be a UTC instant like 2024-05-25T13:19:00.000Z')
-  .refine((text) => new Date(text).toISOString() === text, 'is not a real calendar instant');
+  // zod runs refinements even after the regex failed, and toISOString() throws on an invalid date.
+  .refine((text) => {
+    const instant = new Date(text);
+    return !Number.isNaN(instant.getTime()) && instant.toISOString() === text;
+  }, 'is not a real calendar instant');
 
 const money = z.number().finite().nonnegative();
 const code = z.number().int().nullable();

@@ -1,0 +1,21 @@
+/**
+ * The CDK app: `npx cdk synth -c env=dev|prod` (dev by default). Account and region come from the CLI's
+ * CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION; without them the stacks are environment-agnostic.
+ * cdk-nag's AwsSolutions pack runs as a validation plugin: any unacknowledged finding fails the synth.
+ */
+import { App, Validations, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { environments, isEnvironmentName } from '../lib/config';
+import { addTripstreamStacks } from '../lib/stacks/tripstream-app';
+
+const app = new App();
+const requested: unknown = app.node.tryGetContext('env') ?? 'dev';
+if (typeof requested !== 'string' || !isEnvironmentName(requested)) {
+  throw new Error(`Unknown environment ${JSON.stringify(requested)}: use -c env=${Object.keys(environments).join('|')}`);
+}
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+const env: Environment | undefined = account && region ? { account, region } : undefined;
+
+addTripstreamStacks(app, environments[requested], env);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,25 @@
+/**
+ * The handlers' SDK clients, built the project's one way (lib/aws/clients.ts): emulator endpoints when
+ * configured, every request counted. Handlers create them once, at module scope.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
+
+export function createDocumentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(withRequestCounting(new DynamoDBClient({ ...clientOptions('dynamodb') })), {
+    // Optional event fields are null, never undefined; null is stored as DynamoDB NULL so every item has
+    // every attribute and the staged record can be read back field by field.
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+}
+
+export function createSqsClient(): SQSClient {
+  return withRequestCounting(new SQSClient({ ...clientOptions('sqs') }));
+}
+
+export function createS3Client(): S3Client {
+  return withRequestCounting(new S3Client({ ...clientOptions('s3') }));
+}

@@ -1,0 +1,36 @@
+/** Turning record payloads (Kinesis data, SQS bodies) into validated values, or into a precise refusal. */
+import type { z } from 'zod';
+import { describeIssues } from '../../lib/domain/events';
+
+export type Decoded<T> =
+  | { readonly valid: true; readonly value: T }
+  /** `payload` is the parsed JSON when it parsed, else the text, so the DLQ keeps exactly what arrived. */
+  | { readonly valid: false; readonly payload: unknown; readonly tripId: string | null; readonly detail: string };
+
+export function decodeJson<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    return { valid: false, payload: text, tripId: null, detail: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) return { valid: false, payload, tripId: tripIdIn(payload), detail: describeIssues(parsed.error) };
+  return { valid: true, value: parsed.data };
+}
+
+/** The trip id of an event (`trip_id`) or of a message wrapping one (`event.trip_id`), if it has a usable one. */
+export function tripIdIn(payload: unknown): string | null {
+  if (!isRecord(payload)) return null;
+  if (typeof payload.trip_id === 'string' && payload.trip_id !== '') return payload.trip_id;
+  return isRecord(payload.event) ? tripIdIn(payload.event) : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An epoch time as an ISO instant; `fallback` when the source did not carry a usable one. */
+export function isoFromEpochMillis(epochMillis: number, fallback: () => Date): string {
+  return Number.isFinite(epochMillis) ? new Date(epochMillis).toISOString() : fallback().toISOString();
+}

@@ -1,0 +1,70 @@
+/**
+ * The start and end handlers' shared body: a Kinesis batch of trip events, each record decoded, validated
+ * and settled on its own, with a partial batch response.
+ *
+ * A record is reported failed only when its event could not be put anywhere (the retry queue or the DLQ
+ * was unreachable). The mapping then resumes from the lowest failed sequence number, so records after it
+ * are delivered again; applying an event is idempotent, so they come back as duplicates and nothing else.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import type { HandlerName } from '../../lib/domain/envelopes';
+import type { TripEvent } from '../../lib/domain/events';
+import { inBatchOrder } from './batch-response';
+import { decodeJson, isoFromEpochMillis, type Decoded } from './decoding';
+import { loggerForTrip } from './observability';
+import type { TripPipeline } from './trip-pipeline';
+import { TripOrder } from './trip-order';
+
+export interface TripStreamOptions {
+  /** What this stream may carry; anything else is an INVALID_EVENT. */
+  readonly schema: z.ZodType<TripEvent>;
+  readonly source: HandlerName;
+  readonly pipeline: TripPipeline;
+}
+
+export async function processTripStream(
+  event: KinesisStreamEvent,
+  context: Context,
+  options: TripStreamOptions,
+): Promise<KinesisStreamBatchResponse> {
+  const decoded = new Map<string, Decoded<TripEvent>>();
+  for (const record of event.Records) {
+    const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
+    decoded.set(record.kinesis.sequenceNumber, decodeJson(text, options.schema));
+  }
+  const order = new TripOrder(
+    [...decoded].map(([id, result]) => ({ id, tripId: result.valid ? result.value.trip_id : result.tripId })),
+  );
+  const settle = (record: KinesisStreamRecord): Promise<void> => {
+    const sequenceNumber = record.kinesis.sequenceNumber;
+    const result = decoded.get(sequenceNumber);
+    if (result === undefined) throw new Error(`Record ${sequenceNumber} is not part of the batch being processed`);
+    const firstSeenAt = isoFromEpochMillis(record.kinesis.approximateArrivalTimestamp * 1000, () => new Date());
+    return order.run(sequenceNumber, async () => {
+      if (result.valid) {
+        const delivery = { event: result.value, attempt: 1, firstSeenAt, source: options.source };
+        await options.pipeline.tripEvents.process(delivery, loggerForTrip(result.value.trip_id));
+        return;
+      }
+      const letter = {
+        reason: 'INVALID_EVENT',
+        trip_id: result.tripId,
+        event: result.payload,
+        detail: result.detail,
+        attempts: 1,
+        first_seen_at: firstSeenAt,
+        source: options.source,
+      } as const;
+      await options.pipeline.deadLetters.send(letter, loggerForTrip(result.tripId));
+    });
+  };
+  // One processor per invocation: the local runtime may run several invocations of a handler at once in one
+  // process, and a processor holds the state of the batch it is working on.
+  const processor = new BatchProcessor(EventType.KinesisDataStreams);
+  // The same response shape whether one record or all of them failed: the mapping retries from the lowest
+  // failed sequence number either way, and a full failure is not turned into a function error.
+  const response = await processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
+  return inBatchOrder(response, [...decoded.keys()]);
+}

@@ -1,0 +1,90 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PipelineSettings } from '../config';
+import type { HandlerName } from '../domain/envelopes';
+
+/** The newest Node.js runtime this aws-cdk-lib offers, pinned so an upgrade is a visible diff. */
+export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const HANDLER_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+const repositoryRoot = path.resolve(__dirname, '..', '..');
+
+export function handlerEntry(handler: HandlerName): string {
+  return path.join(repositoryRoot, 'lambdas', handler, 'handler.ts');
+}
+
+/** CloudWatch Logs accepts only certain retention periods; a typo in the settings fails synth, not deploy. */
+export function logRetention(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number');
+  if (!allowed.includes(days)) {
+    throw new Error(`logRetentionDays ${days} is not a CloudWatch Logs retention period (${allowed.join(', ')})`);
+  }
+  return days as logs.RetentionDays;
+}
+
+export interface PipelineFunctionProps {
+  readonly handler: HandlerName;
+  readonly description: string;
+  readonly settings: PipelineSettings;
+  /** Built by handlerEnvironment()/kpiTriggerEnvironment(), the single source of variable names. */
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * One of the pipeline's Lambda handlers: arm64 on the newest Node.js runtime, bundled locally by esbuild
+ * (never Docker) with the AWS SDK inside the bundle, and logging to its own log group with a retention.
+ * Its role starts empty (no AWSLambdaBasicExecutionRole with logs on `*`): it may write to its own log
+ * group, and stacks add every other permission as a grant.
+ */
+export class PipelineFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    const { settings } = props;
+    const functionName = `${settings.prefix}-${props.handler}`;
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: logRetention(settings.handlers.logRetentionDays),
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${functionName}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      functionName,
+      description: props.description,
+      role: this.role,
+      entry: handlerEntry(props.handler),
+      handler: 'handler',
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
+      memorySize: settings.handlers.memorySizeMb,
+      timeout: Duration.seconds(settings.handlers.timeoutSeconds),
+      environment: props.environment,
+      logGroup: this.logGroup,
+      projectRoot: repositoryRoot,
+      depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the SDK v3 too: the function runs the versions pinned in package-lock.json and tested
+        // here, not whatever the runtime happens to ship this month.
+        externalModules: [],
+      },
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface SecureBucketProps {
+  readonly bucketName?: string;
+  /** Objects are encrypted with this key; without one, S3-managed keys (the only option for log targets). */
+  readonly encryptionKey?: kms.IKey;
+  /** Where S3 server access logs of this bucket go; only the access-log bucket itself has none. */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  readonly serverAccessLogsPrefix?: string;
+  readonly lifecycleRules: s3.LifecycleRule[];
+  readonly retainData: boolean;
+  readonly versioned?: boolean;
+}
+
+/**
+ * A bucket that cannot be made public, refuses plain HTTP, is encrypted, owns its objects and cleans up
+ * incomplete uploads. Stacks only choose the key, the log target and the lifecycle.
+ */
+export class SecureBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    const removable = !props.retainData;
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: props.encryptionKey,
+      // One data key per bucket instead of one KMS call per object: the stager writes many small files.
+      bucketKeyEnabled: props.encryptionKey !== undefined,
+      versioned: props.versioned ?? false,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsPrefix,
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...props.lifecycleRules,
+      ],
+      removalPolicy: removable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      // A disposable environment must be destroyable with data in it; a retained one never empties itself.
+      autoDeleteObjects: removable,
+    });
+  }
+}

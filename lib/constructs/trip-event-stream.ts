@@ -1,0 +1,32 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import { Construct } from 'constructs';
+import type { PipelineSettings } from '../config';
+
+export interface TripEventStreamProps {
+  readonly streamName: string;
+  readonly kinesis: PipelineSettings['kinesis'];
+  readonly retainData: boolean;
+}
+
+/**
+ * A Kinesis stream of trip events, always encrypted at rest; capacity mode from settings.
+ * The AWS-managed `aws/kinesis` key is used on purpose: producers (anyone running `npm run produce`) and
+ * consumers need no KMS permissions of their own, and cdk-nag's AwsSolutions-KDS3 asks for exactly this.
+ */
+export class TripEventStream extends Construct {
+  readonly stream: kinesis.Stream;
+
+  constructor(scope: Construct, id: string, props: TripEventStreamProps) {
+    super(scope, id);
+    const provisioned = props.kinesis.capacityMode === 'PROVISIONED';
+    this.stream = new kinesis.Stream(this, 'Stream', {
+      streamName: props.streamName,
+      encryption: kinesis.StreamEncryption.MANAGED,
+      streamMode: provisioned ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
+      shardCount: provisioned ? props.kinesis.shardCount : undefined,
+      retentionPeriod: Duration.hours(props.kinesis.retentionHours),
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+}

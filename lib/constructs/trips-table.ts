@@ -1,0 +1,37 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../domain/trip-item';
+
+export interface TripsTableProps {
+  readonly tableName: string;
+  readonly encryptionKey: kms.IKey;
+  readonly deletionProtection: boolean;
+  readonly retainData: boolean;
+}
+
+/**
+ * The one-item-per-trip table. Always on-demand, customer-key encrypted, point-in-time recoverable,
+ * expiring items through TTL, and streaming new and old images (the match handler reads the new image;
+ * the old one lets an operator see what a MODIFY changed).
+ */
+export class TripsTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: TripsTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: { name: TRIP_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TRIP_TTL_ATTRIBUTE,
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      deletionProtection: props.deletionProtection,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The local KPI engine: the shared KPI SQL (spark/daily_kpis.sql) on DuckDB, over a local mirror of
+ * completed-trips/, writing the layout the Spark job writes to daily-kpis/.
+ *
+ * Only the `completed_trips` view is DuckDB-specific: it reads the JSON lines with an explicit schema and
+ * turns the ISO timestamps into epoch seconds, which is what the shared SQL needs (see ADR 0004).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
+import { isCalendarDate } from './dates';
+
+export type { DailyKpiRow } from './daily-kpi';
+
+/** The shared KPI definition, the same file the CDK app ships to S3 for the Spark job. */
+export const KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_kpis.sql');
+
+/** File name of the one JSON-lines file written per date (Spark's first part file, locally). */
+export const KPI_OUTPUT_FILE = 'part-00000.json';
+
+const PARTITION_DIRECTORY = /^trip_date=(\d{4}-\d{2}-\d{2})$/;
+
+export interface ComputeDailyKpisOptions {
+  /** Holds `trip_date=YYYY-MM-DD/*.jsonl`, a local mirror of completed-trips/. */
+  stagedTripsDir: string;
+  /** Receives `trip_date=YYYY-MM-DD/part-00000.json`, a local mirror of daily-kpis/. */
+  outputDir: string;
+  /** Dates to compute; omitted means every date present in stagedTripsDir. */
+  dates?: string[];
+}
+
+/**
+ * Computes the KPIs of the requested dates that have staged trips, replaces each such date's output folder,
+ * and returns the rows in date order. Dates without staged trips get no row and their output is left alone,
+ * as the Spark job skips missing partitions.
+ */
+export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promise<DailyKpiRow[]> {
+  const requested = options.dates === undefined ? undefined : new Set(validatedDates(options.dates));
+  const partitions = (await listPartitions(options.stagedTripsDir, '.jsonl')).filter(
+    (partition) => requested === undefined || requested.has(partition.date),
+  );
+  const files = partitions.flatMap((partition) => partition.files);
+  if (files.length === 0) return [];
+
+  const computedDates = new Set(partitions.map((partition) => partition.date));
+  const kpiSql = readFileSync(KPI_SQL_PATH, 'utf8');
+  const rows = await withConnection(async (connection) => {
+    await connection.run(completedTripsViewSql(files));
+    const reader = await connection.runAndReadAll(kpiSql);
+    return reader.getRowObjects().map(toDailyKpiRow);
+  });
+
+  const written = rows.filter((row) => computedDates.has(row.trip_date));
+  for (const row of written) {
+    const dateDir = path.join(options.outputDir, `trip_date=${row.trip_date}`);
+    await rm(dateDir, { recursive: true, force: true });
+    await mkdir(dateDir, { recursive: true });
+    await writeFile(path.join(dateDir, KPI_OUTPUT_FILE), `${JSON.stringify(row, [...DAILY_KPI_FIELDS])}\n`);
+  }
+  return written;
+}
+
+/**
+ * Reads daily KPI rows written by either engine from `kpiDir` (a local mirror of daily-kpis/), for the dates
+ * from `from` to `to` inclusive, in date order.
+ */
+export async function readDailyKpis(kpiDir: string, from: string, to: string): Promise<DailyKpiRow[]> {
+  const [first, last] = validatedDates([from, to]) as [string, string];
+  const files = (await listPartitions(kpiDir, '.json'))
+    .filter((partition) => partition.date >= first && partition.date <= last)
+    .flatMap((partition) => partition.files);
+  if (files.length === 0) return [];
+
+  return withConnection(async (connection) => {
+    const reader = await connection.runAndReadAll(
+      `SELECT ${DAILY_KPI_FIELDS.join(', ')}
+       FROM read_json(${sqlStringList(files)}, format = 'newline_delimited', hive_partitioning = false,
+         columns = {${kpiOutputColumns}})
+       ORDER BY trip_date`,
+    );
+    return reader.getRowObjects().map(toDailyKpiRow);
+  });
+}
+
+const kpiOutputColumns = [
+  "trip_date: 'VARCHAR'",
+  "trip_count: 'BIGINT'",
+  ...DAILY_KPI_FIELDS.slice(2).map((field) => `${field}: 'DOUBLE'`),
+].join(', ');
+
+/**
+ * The DuckDB side of the `completed_trips` contract (header of spark/daily_kpis.sql). An explicit schema
+ * keeps column types stable when a day's tips are all null; TIMESTAMPTZ honours a UTC offset if one appears.
+ */
+function completedTripsViewSql(files: readonly string[]): string {
+  return `CREATE OR REPLACE TEMP VIEW completed_trips AS
+    SELECT
+      trip_id, trip_date, completed_at, fare_amount, tip_amount, trip_distance,
+      epoch(CAST(pickup_datetime AS TIMESTAMPTZ)) AS pickup_epoch_seconds,
+      epoch(CAST(dropoff_datetime AS TIMESTAMPTZ)) AS dropoff_epoch_seconds
+    FROM read_json(${sqlStringList(files)}, format = 'newline_delimited', hive_partitioning = false,
+      columns = {
+        trip_id: 'VARCHAR', trip_date: 'VARCHAR', pickup_datetime: 'VARCHAR', dropoff_datetime: 'VARCHAR',
+        completed_at: 'VARCHAR', fare_amount: 'DOUBLE', tip_amount: 'DOUBLE', trip_distance: 'DOUBLE'
+      })`;
+}
+
+interface Partition {
+  date: string;
+  files: string[];
+}
+
+/** `trip_date=YYYY-MM-DD` folders of `root` with their files of one extension, in date order. */
+async function listPartitions(root: string, extension: string): Promise<Partition[]> {
+  const entries = await readDirectory(root);
+  const partitions: Partition[] = [];
+  for (const entry of entries) {
+    const date = PARTITION_DIRECTORY.exec(entry.name)?.[1];
+    if (!entry.isDirectory() || date === undefined || !isCalendarDate(date)) continue;
+    const folder = path.join(root, entry.name);
+    const files = (await readDirectory(folder))
+      .filter((file) => file.isFile() && file.name.endsWith(extension))
+      .map((file) => path.join(folder, file.name))
+      .sort();
+    if (files.length > 0) partitions.push({ date, files });
+  }
+  return partitions.sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** A folder that does not exist yet (nothing staged, nothing computed) reads as empty. */
+async function readDirectory(folder: string) {
+  try {
+    return await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+function validatedDates(dates: readonly string[]): string[] {
+  const invalid = dates.filter((date) => !isCalendarDate(date));
+  if (invalid.length > 0) throw new RangeError(`Not calendar dates (YYYY-MM-DD): ${invalid.join(', ')}`);
+  return [...dates];
+}
+
+/** File paths go into the SQL text (a view cannot hold parameters), so they are quoted as SQL literals. */
+function sqlStringList(values: readonly string[]): string {
+  return `[${values.map((value) => `'${value.replaceAll("'", "''")}'`).join(', ')}]`;
+}
+
+async function withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    return await work(connection);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The EMR Serverless StartJobRun request of the daily KPI job. Pure, so what the trigger asks EMR for can be
+ * read and tested in one place.
+ */
+import { createHash } from 'node:crypto';
+import type { StartJobRunCommandInput } from '@aws-sdk/client-emr-serverless';
+import { DATA_PREFIXES, SPARK_JOB_FILES } from '../config';
+
+export interface KpiJobTarget {
+  readonly dataBucketName: string;
+  readonly emrApplicationId: string;
+  readonly emrJobRoleArn: string;
+}
+
+/** A job is small (one day is a few MB of JSON): a one-core driver and up to four one-core executors. */
+const SPARK_SUBMIT_PARAMETERS = [
+  '--conf spark.sql.session.timeZone=UTC',
+  '--conf spark.driver.cores=1',
+  '--conf spark.driver.memory=2g',
+  '--conf spark.executor.cores=1',
+  '--conf spark.executor.memory=2g',
+  '--conf spark.dynamicAllocation.maxExecutors=4',
+].join(' ');
+
+/** A run that has not finished in an hour is stuck, not slow: stop paying for it. */
+const EXECUTION_TIMEOUT_MINUTES = 60;
+
+/**
+ * Same dates, same token: EMR Serverless returns the existing run instead of starting a second one when a
+ * trigger is retried or invoked twice. Order and duplicates do not matter; a rerun label makes a new token.
+ * At most 64 characters.
+ */
+export function kpiJobClientToken(dates: readonly string[], rerun?: string): string {
+  const canonical = [...new Set(dates)].sort().join(',') + (rerun === undefined ? '' : `#${rerun}`);
+  return `kpi-${createHash('sha256').update(canonical).digest('hex').slice(0, 60)}`;
+}
+
+export function kpiJobName(dates: readonly string[], rerun?: string): string {
+  const sorted = [...new Set(dates)].sort();
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (first === undefined || last === undefined) throw new RangeError('A KPI job needs at least one date');
+  const span = first === last ? `daily-kpis ${first}` : `daily-kpis ${first}..${last} (${sorted.length} dates)`;
+  return rerun === undefined ? span : `${span} rerun ${rerun}`;
+}
+
+export function kpiJobRunInput(target: KpiJobTarget, dates: readonly string[], rerun?: string): StartJobRunCommandInput {
+  const bucket = `s3://${target.dataBucketName}/`;
+  const sorted = [...new Set(dates)].sort();
+  return {
+    applicationId: target.emrApplicationId,
+    executionRoleArn: target.emrJobRoleArn,
+    clientToken: kpiJobClientToken(sorted, rerun),
+    name: kpiJobName(sorted, rerun),
+    executionTimeoutMinutes: EXECUTION_TIMEOUT_MINUTES,
+    jobDriver: {
+      sparkSubmit: {
+        entryPoint: `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.entryPoint}`,
+        entryPointArguments: [
+          '--input', `${bucket}${DATA_PREFIXES.completedTrips}`,
+          '--output', `${bucket}${DATA_PREFIXES.dailyKpis}`,
+          '--sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.sql}`,
+          '--dates', sorted.join(','),
+        ],
+        sparkSubmitParameters: SPARK_SUBMIT_PARAMETERS,
+      },
+    },
+    configurationOverrides: {
+      monitoringConfiguration: {
+        s3MonitoringConfiguration: { logUri: `${bucket}${DATA_PREFIXES.emrLogs}` },
+        cloudWatchLoggingConfiguration: { enabled: true, logStreamNamePrefix: 'daily-kpis' },
+      },
+    },
+  };
+}

@@ -1,0 +1,352 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as emr from 'aws-cdk-lib/aws-emrserverless';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { DATA_PREFIXES, SPARK_JOB_FILES, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
+import { PipelineFunction, logRetention } from '../constructs/pipeline-function';
+import { ProjectedJsonTable } from '../constructs/projected-json-table';
+import { kpiTriggerEnvironment } from '../handler-environment';
+import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS } from './catalog-columns';
+import type { DataStack } from './data-stack';
+import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
+
+export const SPARK_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'spark');
+/** First day the catalog projects partitions for; earlier trips are not expected in this pipeline. */
+export const FIRST_PARTITION_DATE = '2020-01-01';
+
+export const GLUE_TABLES = { dailyKpis: 'daily_kpis', completedTrips: 'completed_trips' } as const;
+
+/** Glue database names allow lowercase letters, digits and underscores only. */
+export function glueDatabaseName(settings: PipelineSettings): string {
+  return settings.prefix.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}
+
+export interface AnalyticsStackProps extends StackProps {
+  readonly settings: PipelineSettings;
+  readonly data: DataStack;
+}
+
+/**
+ * The daily batch side: the EMR Serverless Spark application and its job role, the job code in S3, the
+ * scheduled kpi-trigger function, and the Glue/Athena catalog over staged trips and daily KPIs.
+ */
+export class AnalyticsStack extends Stack {
+  readonly emrApplication: emr.CfnApplication;
+  readonly emrJobRole: iam.Role;
+  readonly kpiTrigger: PipelineFunction;
+  readonly workGroup: athena.CfnWorkGroup;
+  readonly databaseName: string;
+
+  constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
+    super(scope, id, props);
+    const { settings, data } = props;
+    const bucket = data.dataBucketIn(this);
+    const bucketUri = `s3://${bucket.bucketName}/`;
+
+    this.emrApplication = new emr.CfnApplication(this, 'SparkApplication', {
+      name: resourceNames(settings).kpiJobName,
+      type: 'Spark',
+      releaseLabel: settings.kpi.emrReleaseLabel,
+      architecture: 'ARM64',
+      autoStartConfiguration: { enabled: true },
+      autoStopConfiguration: { enabled: true, idleTimeoutMinutes: settings.kpi.idleTimeoutMinutes },
+      maximumCapacity: settings.kpi.maxCapacity,
+      monitoringConfiguration: {
+        s3MonitoringConfiguration: {
+          logUri: `${bucketUri}${DATA_PREFIXES.emrLogs}`,
+          encryptionKeyArn: data.dataKey.keyArn,
+        },
+      },
+    });
+
+    this.emrJobRole = new iam.Role(this, 'SparkJobRole', {
+      description: 'Runs the daily KPI Spark job: reads staged trips and job code, writes daily KPIs and logs',
+      assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          // Job runs are sub-resources of the application: /applications/<id>/jobruns/<run>.
+          ArnLike: { 'aws:SourceArn': [this.emrApplication.attrArn, `${this.emrApplication.attrArn}/jobruns/*`] },
+        },
+      }),
+    });
+    bucket.grantRead(this.emrJobRole, `${DATA_PREFIXES.sparkCode}*`);
+    bucket.grantRead(this.emrJobRole, `${DATA_PREFIXES.completedTrips}*`);
+    bucket.grantReadWrite(this.emrJobRole, `${DATA_PREFIXES.dailyKpis}*`);
+    // A re-run for a date replaces that date's output, so the job deletes what it wrote before.
+    bucket.grantDelete(this.emrJobRole, `${DATA_PREFIXES.dailyKpis}*`);
+    bucket.grantPut(this.emrJobRole, `${DATA_PREFIXES.emrLogs}*`);
+    acknowledgeGrantActions(this.emrJobRole, [
+      's3:GetObject*',
+      's3:GetBucket*',
+      's3:List*',
+      's3:DeleteObject*',
+      's3:Abort*',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+    ]);
+    const jobPrefixes = [
+      [DATA_PREFIXES.sparkCode, 'reads the job code shipped under spark/'],
+      [DATA_PREFIXES.completedTrips, 'reads every staged trip file of the dates it recomputes'],
+      [DATA_PREFIXES.dailyKpis, 'writes and replaces the KPI files of the dates it recomputes'],
+      [DATA_PREFIXES.emrLogs, 'writes the Spark driver and executor logs'],
+    ] as const;
+    for (const [prefix, purpose] of jobPrefixes) {
+      acknowledgeWildcardResource(
+        this.emrJobRole,
+        bucket.arnForObjects(`${prefix}*`),
+        `The KPI job ${purpose}; object names under the prefix are dates and file names chosen by Spark.`,
+      );
+    }
+
+    const sparkDeployment = this.shipSparkCode(settings, bucket);
+
+    this.kpiTrigger = new PipelineFunction(this, 'KpiTrigger', {
+      handler: 'kpi-trigger',
+      description: 'Starts the daily KPI Spark job on EMR Serverless for the last few days',
+      settings,
+      environment: kpiTriggerEnvironment(settings, {
+        dataBucketName: bucket.bucketName,
+        emrApplicationId: this.emrApplication.attrApplicationId,
+        emrJobRoleArn: this.emrJobRole.roleArn,
+      }),
+    });
+    this.kpiTrigger.node.addDependency(sparkDeployment);
+    this.kpiTrigger.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['emr-serverless:StartJobRun'],
+        resources: [this.emrApplication.attrArn],
+      }),
+    );
+    this.kpiTrigger.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.emrJobRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
+      }),
+    );
+    // The trigger only looks at which trip dates have staged files; it never reads a trip.
+    this.kpiTrigger.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: {
+          StringLike: { 's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`] },
+        },
+      }),
+    );
+
+    const scheduleRole = new iam.Role(this, 'DailyKpiScheduleRole', {
+      description: 'Lets EventBridge Scheduler invoke the kpi-trigger function',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    new scheduler.Schedule(this, 'DailyKpiSchedule', {
+      description: 'Computes the daily KPIs once a day',
+      schedule: scheduler.ScheduleExpression.expression(settings.kpi.scheduleExpression, TimeZone.ETC_UTC),
+      target: new schedulerTargets.LambdaInvoke(this.kpiTrigger.function, {
+        role: scheduleRole,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(2),
+      }),
+    });
+    acknowledgeWildcardResource(
+      scheduleRole,
+      `${this.kpiTrigger.function.functionArn}:*`,
+      'Added by the Scheduler LambdaInvoke target so a version or alias of the kpi-trigger function can be ' +
+        'invoked; it is still that one function.',
+    );
+
+    this.databaseName = glueDatabaseName(settings);
+    const database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: this.account,
+      databaseInput: { name: this.databaseName, description: 'Tripstream staged trips and daily KPIs' },
+    });
+    const tables = [
+      new ProjectedJsonTable(this, 'DailyKpisTable', {
+        databaseName: this.databaseName,
+        tableName: GLUE_TABLES.dailyKpis,
+        description: 'One row per trip_date, written by the daily KPI Spark job',
+        bucket,
+        prefix: DATA_PREFIXES.dailyKpis,
+        columns: DAILY_KPI_COLUMNS,
+        firstDate: FIRST_PARTITION_DATE,
+      }),
+      new ProjectedJsonTable(this, 'CompletedTripsTable', {
+        databaseName: this.databaseName,
+        tableName: GLUE_TABLES.completedTrips,
+        description: 'Completed trips as staged by the match handler (at-least-once; dedupe on trip_id)',
+        bucket,
+        prefix: DATA_PREFIXES.completedTrips,
+        columns: COMPLETED_TRIP_COLUMNS,
+        firstDate: FIRST_PARTITION_DATE,
+      }),
+    ];
+    for (const table of tables) table.node.addDependency(database);
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: settings.prefix,
+      description: 'Queries over tripstream staged trips and daily KPIs',
+      state: 'ENABLED',
+      recursiveDeleteOption: !settings.retainData,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: settings.athena.bytesScannedCutoffPerQuery,
+        resultConfiguration: {
+          outputLocation: `${bucketUri}${DATA_PREFIXES.athenaResults}`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: data.dataKey.keyArn },
+        },
+      },
+    });
+    this.workGroup.applyRemovalPolicy(settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+
+    for (const query of namedQueries()) {
+      const named = new athena.CfnNamedQuery(this, query.id, {
+        name: query.name,
+        description: query.description,
+        database: this.databaseName,
+        workGroup: this.workGroup.ref,
+        queryString: query.sql,
+      });
+      for (const table of tables) named.node.addDependency(table);
+    }
+
+    new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroupName, {
+      key: STACK_OUTPUTS.athenaWorkGroupName,
+      value: this.workGroup.ref,
+      description: 'Athena workgroup (enforced, encrypted results, scan limit)',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.glueDatabaseName, {
+      key: STACK_OUTPUTS.glueDatabaseName,
+      value: database.ref,
+      description: 'Glue database of the daily_kpis and completed_trips tables',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.emrApplicationId, {
+      key: STACK_OUTPUTS.emrApplicationId,
+      value: this.emrApplication.attrApplicationId,
+      description: 'EMR Serverless application running the daily KPI job',
+    });
+  }
+
+  /**
+   * Ships the PySpark entry point and the shared KPI SQL (and nothing else of spark/, tests least of all)
+   * to the code prefix the trigger points the job at. The asset is zipped locally, so synth stays offline.
+   */
+  private shipSparkCode(settings: PipelineSettings, bucket: s3.IBucket): s3deploy.BucketDeployment {
+    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.sql];
+    const missing = jobFiles.filter((file) => !fs.existsSync(path.join(SPARK_SOURCE_DIR, file)));
+    if (missing.length > 0) {
+      throw new Error(`Spark job files missing from ${SPARK_SOURCE_DIR}: ${missing.join(', ')}`);
+    }
+    const code = new s3assets.Asset(this, 'SparkCodeAsset', {
+      path: SPARK_SOURCE_DIR,
+      exclude: ['*', ...jobFiles.map((file) => `!${file}`)],
+    });
+    const logGroup = new logs.LogGroup(this, 'SparkCodeDeploymentLogs', {
+      retention: logRetention(settings.handlers.logRetentionDays),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of the construct's default, so it gets no AWSLambdaBasicExecutionRole.
+    const role = new iam.Role(this, 'SparkCodeDeploymentRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Copies the Spark job files from the CDK asset bucket to the data bucket at deploy time',
+    });
+    logGroup.grantWrite(role);
+    const deployment = new s3deploy.BucketDeployment(this, 'SparkCode', {
+      sources: [s3deploy.Source.bucket(code.bucket, code.s3ObjectKey)],
+      destinationBucket: bucket,
+      destinationKeyPrefix: DATA_PREFIXES.sparkCode,
+      // Only the job's own prefix is managed; files removed from spark/ disappear from S3 too.
+      prune: true,
+      logGroup,
+      role,
+    });
+
+    acknowledgeGrantActions(role, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']);
+    acknowledgeGrantActions(role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+    acknowledgeWildcardResource(
+      role,
+      code.bucket.arnForObjects('*'),
+      'BucketDeployment reads its source zip from the CDK bootstrap asset bucket, whose object keys are content hashes.',
+    );
+    acknowledgeWildcardResource(
+      role,
+      bucket.arnForObjects('*'),
+      'BucketDeployment grants on its whole destination bucket; the provider only writes and prunes under spark/.',
+    );
+    const provider = this.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (provider === undefined) throw new Error('BucketDeployment provider function not found');
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The BucketDeployment provider is aws-cdk-lib\'s own Python function with the runtime the library pins; ' +
+        'it runs only during deployments and handles no pipeline data.',
+    });
+    return deployment;
+  }
+}
+
+interface NamedQuery {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/** The questions people ask first, ready in the Athena console's saved queries. */
+function namedQueries(): NamedQuery[] {
+  const kpis = GLUE_TABLES.dailyKpis;
+  const trips = GLUE_TABLES.completedTrips;
+  return [
+    {
+      id: 'KpisForDateRangeQuery',
+      name: 'Daily KPIs for a date range',
+      description: 'Every KPI per day between two dates (edit the dates)',
+      sql: [
+        `SELECT trip_date, trip_count, total_fare, average_fare, min_fare, max_fare,`,
+        `       total_tips, total_distance, average_trip_duration_minutes`,
+        `FROM ${kpis}`,
+        `WHERE trip_date BETWEEN '2024-05-01' AND '2024-05-31'`,
+        `ORDER BY trip_date;`,
+      ].join('\n'),
+    },
+    {
+      id: 'BusiestDaysQuery',
+      name: 'Busiest days of the last 90 days',
+      description: 'The ten days with the most completed trips, with their fares',
+      sql: [
+        `SELECT trip_date, trip_count, total_fare, average_fare`,
+        `FROM ${kpis}`,
+        `WHERE trip_date >= date_format(current_date - interval '90' day, '%Y-%m-%d')`,
+        `ORDER BY trip_count DESC`,
+        `LIMIT 10;`,
+      ].join('\n'),
+    },
+    {
+      id: 'StagedTripsOfDayQuery',
+      name: 'Staged trips of a day',
+      description: 'Completed trips staged for one pickup date, each trip_id once (edit the date)',
+      sql: [
+        `SELECT *`,
+        `FROM (`,
+        `  SELECT *, row_number() OVER (PARTITION BY trip_id ORDER BY completed_at) AS copy`,
+        `  FROM ${trips}`,
+        `  WHERE trip_date = '2024-05-25'`,
+        `)`,
+        `WHERE copy = 1`,
+        `ORDER BY pickup_datetime;`,
+      ].join('\n'),
+    },
+  ];
+}

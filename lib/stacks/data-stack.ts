@@ -1,0 +1,157 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DATA_PREFIXES, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
+import { EncryptedQueuePair } from '../constructs/encrypted-queue-pair';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { TripEventStream } from '../constructs/trip-event-stream';
+import { TripsTable } from '../constructs/trips-table';
+
+/** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
+export const SQS_MAX_DELAY_SECONDS = 900;
+
+/**
+ * The data bucket's name: the prefix plus account and region, unique without a random suffix. The other
+ * stacks derive the bucket from this name in their own scope, so their IAM policies name the bucket
+ * (`arn:...:s3:::tripstream-dev-data-<account>-<region>/completed-trips/*`) instead of importing an export,
+ * which keeps every policy readable and every cdk-nag acknowledgement exact.
+ */
+export function dataBucketName(settings: PipelineSettings): string {
+  return `${settings.prefix}-data-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+}
+
+const DATA_BUCKET_REFERENCE_ID = 'DataBucket';
+
+export interface DataStackProps extends StackProps {
+  readonly settings: PipelineSettings;
+}
+
+/**
+ * Everything that holds data: the key, the streams, the trips table, the buckets and the queues.
+ * Kept apart from the stateless stacks so code deploys never replace or risk a stateful resource.
+ */
+export class DataStack extends Stack {
+  readonly dataKey: kms.Key;
+  readonly tripStartStream: TripEventStream['stream'];
+  readonly tripEndStream: TripEventStream['stream'];
+  readonly tripsTable: TripsTable['table'];
+  readonly dataBucket: s3.Bucket;
+  readonly accessLogBucket: s3.Bucket;
+  readonly retryQueue: EncryptedQueuePair['queue'];
+  readonly deadLetterQueue: EncryptedQueuePair['deadLetterQueue'];
+  private readonly settings: PipelineSettings;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    this.settings = settings;
+    const names = resourceNames(settings);
+    if (settings.retry.maxDelaySeconds > SQS_MAX_DELAY_SECONDS) {
+      throw new Error(`retry.maxDelaySeconds must be at most ${SQS_MAX_DELAY_SECONDS} (the SQS delay limit)`);
+    }
+
+    // One customer-managed key for the pipeline's data at rest: a single key policy to audit, CloudTrail
+    // records of every use, and rotation under our control (AWS-managed keys cannot be shared with EMR).
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      alias: `alias/${settings.prefix}-data`,
+      description: `Encrypts tripstream data at rest (${settings.prefix})`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(settings.retainData ? 30 : 7),
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.tripStartStream = new TripEventStream(this, 'TripStartStream', {
+      streamName: names.tripStartStream,
+      kinesis: settings.kinesis,
+      retainData: settings.retainData,
+    }).stream;
+    this.tripEndStream = new TripEventStream(this, 'TripEndStream', {
+      streamName: names.tripEndStream,
+      kinesis: settings.kinesis,
+      retainData: settings.retainData,
+    }).stream;
+
+    this.tripsTable = new TripsTable(this, 'TripsTable', {
+      tableName: names.tripsTable,
+      encryptionKey: this.dataKey,
+      deletionProtection: settings.table.deletionProtection,
+      retainData: settings.retainData,
+    }).table;
+
+    const accessLogs = new SecureBucket(this, 'AccessLogBucket', {
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(settings.storage.accessLogsExpirationDays) }],
+      retainData: settings.retainData,
+    });
+    this.accessLogBucket = accessLogs.bucket;
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log target of the data bucket; logging its own writes would loop.',
+    });
+
+    this.dataBucket = new SecureBucket(this, 'DataBucket', {
+      bucketName: dataBucketName(settings),
+      encryptionKey: this.dataKey,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'data-bucket/',
+      retainData: settings.retainData,
+      lifecycleRules: [
+        {
+          id: 'staged-trips-to-infrequent-access',
+          prefix: DATA_PREFIXES.completedTrips,
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(settings.storage.stagedTripsInfrequentAccessDays),
+            },
+          ],
+        },
+        {
+          id: 'expire-athena-results',
+          prefix: DATA_PREFIXES.athenaResults,
+          expiration: Duration.days(settings.storage.athenaResultsExpirationDays),
+        },
+        {
+          id: 'expire-emr-logs',
+          prefix: DATA_PREFIXES.emrLogs,
+          expiration: Duration.days(settings.storage.accessLogsExpirationDays),
+        },
+      ],
+    }).bucket;
+
+    const queues = new EncryptedQueuePair(this, 'RetryQueues', {
+      queueName: names.retryQueue,
+      deadLetterQueueName: names.deadLetterQueue,
+      encryptionKey: this.dataKey,
+      consumerTimeout: Duration.seconds(settings.handlers.timeoutSeconds),
+      maxReceiveCount: settings.queues.maxReceiveCount,
+      retentionPeriod: Duration.days(settings.queues.retryRetentionDays),
+      deadLetterRetentionPeriod: Duration.days(settings.queues.deadLetterRetentionDays),
+      retainData: settings.retainData,
+    });
+    this.retryQueue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+
+    this.output(STACK_OUTPUTS.tripStartStreamName, this.tripStartStream.streamName, 'Kinesis stream of trip starts');
+    this.output(STACK_OUTPUTS.tripEndStreamName, this.tripEndStream.streamName, 'Kinesis stream of trip ends');
+    this.output(STACK_OUTPUTS.tripsTableName, this.tripsTable.tableName, 'DynamoDB table, one item per trip');
+    this.output(STACK_OUTPUTS.dataBucketName, this.dataBucket.bucketName, 'Staged trips, daily KPIs, Spark code');
+    this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of parked events');
+    this.output(STACK_OUTPUTS.deadLetterQueueUrl, this.deadLetterQueue.queueUrl, 'SQS dead-letter queue');
+  }
+
+  /** The data bucket as seen from another stack: same bucket and key, named rather than imported. */
+  dataBucketIn(scope: Construct): s3.IBucket {
+    const existing = scope.node.tryFindChild(DATA_BUCKET_REFERENCE_ID);
+    if (existing !== undefined) return existing as s3.IBucket;
+    Stack.of(scope).addStackDependency(this, 'The data bucket is created by the data stack');
+    return s3.Bucket.fromBucketAttributes(scope, DATA_BUCKET_REFERENCE_ID, {
+      bucketName: dataBucketName(this.settings),
+      encryptionKey: this.dataKey,
+    });
+  }
+
+  private output(key: string, value: string, description: string): void {
+    new CfnOutput(this, key, { key, value, description });
+  }
+}

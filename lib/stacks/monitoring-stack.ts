@@ -1,0 +1,225 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from '../config';
+import type { PipelineFunction } from '../constructs/pipeline-function';
+import type { AnalyticsStack } from './analytics-stack';
+import type { DataStack } from './data-stack';
+import type { PipelineStack } from './pipeline-stack';
+
+export interface MonitoringStackProps extends StackProps {
+  readonly settings: PipelineSettings;
+  readonly data: DataStack;
+  readonly pipeline: PipelineStack;
+  readonly analytics: AnalyticsStack;
+}
+
+/** What EMR Serverless reports on EventBridge when a job run ends. */
+export const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED'] as const;
+
+const period = Duration.minutes(5);
+
+/**
+ * The operator's view: one alert topic, a dashboard of the whole flow, alarms for the failure modes that
+ * need a human (dead letters, lagging consumers, failing handlers, a failed KPI job) and the KPI job's
+ * end states forwarded to the same topic.
+ */
+export class MonitoringStack extends Stack {
+  readonly alertTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { settings, data, pipeline, analytics } = props;
+    const applicationId = analytics.emrApplication.attrApplicationId;
+
+    // Alarm and event notifications are sensitive enough to encrypt, and CloudWatch and EventBridge can
+    // only publish to an encrypted topic whose key lets them; the AWS-managed SNS key does not.
+    const topicKey = new kms.Key(this, 'AlertTopicKey', {
+      alias: `alias/${settings.prefix}-alerts`,
+      description: `Encrypts the tripstream alert topic (${settings.prefix})`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmAndEventPublishers',
+        principals: [
+          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+          new iam.ServicePrincipal('events.amazonaws.com'),
+        ],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      topicName: `${settings.prefix}-alerts`,
+      displayName: 'Tripstream alerts',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (settings.alarms.email !== undefined) {
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarms.email));
+    }
+    const notify = new actions.SnsAction(this.alertTopic);
+
+    new events.Rule(this, 'KpiJobStateRule', {
+      description: 'Forwards the end state of every daily KPI job run to the alert topic',
+      eventPattern: {
+        source: ['aws.emr-serverless'],
+        detailType: ['EMR Serverless Job Run State Change'],
+        detail: { applicationId: [applicationId], state: [...EMR_JOB_FINAL_STATES] },
+      },
+      targets: [new eventTargets.SnsTopic(this.alertTopic)],
+    });
+
+    const streamHandlers: readonly PipelineFunction[] = [pipeline.start, pipeline.end, pipeline.match];
+    const handlers: readonly PipelineFunction[] = [...streamHandlers, pipeline.redrive, analytics.kpiTrigger];
+
+    const deadLetterDepth = data.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period,
+      statistic: 'Maximum',
+    });
+    new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmptyAlarm', {
+      alarmDescription: 'Events reached the dead-letter queue: inspect their reason and redrive after a fix',
+      metric: deadLetterDepth,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+
+    for (const handler of streamHandlers) {
+      new cloudwatch.Alarm(this, `${handler.node.id}IteratorAgeAlarm`, {
+        alarmDescription: `${handler.function.functionName} is falling behind its stream`,
+        metric: iteratorAge(handler),
+        threshold: settings.alarms.iteratorAgeMsThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+    }
+    for (const handler of handlers) {
+      new cloudwatch.Alarm(this, `${handler.node.id}ErrorsAlarm`, {
+        alarmDescription: `${handler.function.functionName} failed invocations`,
+        metric: handler.function.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+    }
+    const failedJobs = new cloudwatch.Metric({
+      namespace: 'AWS/EMRServerless',
+      metricName: 'FailedJobs',
+      dimensionsMap: { ApplicationId: applicationId },
+      period,
+      statistic: 'Sum',
+    });
+    new cloudwatch.Alarm(this, 'KpiJobFailedAlarm', {
+      alarmDescription: 'A daily KPI Spark job run failed; the EMR logs are under emr-logs/ in the data bucket',
+      metric: failedJobs,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: settings.prefix,
+      defaultInterval: Duration.hours(3),
+    });
+    const streams = [data.tripStartStream, data.tripEndStream];
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Stream throughput (records in)',
+        left: streams.map((stream) => stream.metricIncomingRecords({ period, statistic: 'Sum' })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Stream iterator age (ms)',
+        left: [
+          ...streams.map((stream) => stream.metricGetRecordsIteratorAgeMilliseconds({ period, statistic: 'Maximum' })),
+          ...streamHandlers.map(iteratorAge),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Trips completed',
+        left: [
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'TripCompleted',
+            dimensionsMap: { service: SERVICE_NAME },
+            period,
+            statistic: 'Sum',
+          }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Handler errors',
+        left: handlers.map((handler) => handler.function.metricErrors({ period, statistic: 'Sum' })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Handler duration p99 (ms)',
+        left: handlers.map((handler) => handler.function.metricDuration({ period, statistic: 'p99' })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Handler throttles',
+        left: handlers.map((handler) => handler.function.metricThrottles({ period, statistic: 'Sum' })),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Retry and dead-letter queue depth',
+        left: [
+          data.retryQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+          data.retryQueue.metricApproximateNumberOfMessagesNotVisible({ period, statistic: 'Maximum' }),
+          deadLetterDepth,
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Trips table throttles',
+        left: ['ReadThrottleEvents', 'WriteThrottleEvents'].map((metricName) =>
+          data.tripsTable.metric(metricName, { period, statistic: 'Sum' }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'KPI job runs',
+        left: ['SuccessJobs', 'FailedJobs'].map(
+          (metricName) =>
+            new cloudwatch.Metric({
+              namespace: 'AWS/EMRServerless',
+              metricName,
+              dimensionsMap: { ApplicationId: applicationId },
+              period: Duration.hours(1),
+              statistic: 'Sum',
+            }),
+        ),
+        width: 8,
+      }),
+    );
+  }
+}
+
+/** Lambda's own view of how far behind the stream its mapping is: what the on-call person acts on. */
+function iteratorAge(handler: PipelineFunction): cloudwatch.IMetric {
+  return handler.function.metric('IteratorAge', { period, statistic: 'Maximum' });
+}

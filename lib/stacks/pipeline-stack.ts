@@ -1,0 +1,125 @@
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { DATA_PREFIXES, type PipelineSettings, type StreamMappingSettings } from '../config';
+import { PipelineFunction } from '../constructs/pipeline-function';
+import { COMPLETED_TRIP_STREAM_FILTER } from '../domain/trip-item';
+import { handlerEnvironment } from '../handler-environment';
+import type { DataStack } from './data-stack';
+import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
+
+export interface PipelineStackProps extends StackProps {
+  readonly settings: PipelineSettings;
+  readonly data: DataStack;
+}
+
+/** The event source options shared by the Kinesis and DynamoDB stream mappings, straight from settings. */
+export function streamMappingOptions(mapping: StreamMappingSettings, onFailure: lambda.IEventSourceDlq) {
+  return {
+    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+    batchSize: mapping.batchSize,
+    maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
+    retryAttempts: mapping.retryAttempts,
+    maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
+    bisectBatchOnError: mapping.bisectBatchOnError,
+    parallelizationFactor: mapping.parallelizationFactor,
+    reportBatchItemFailures: true,
+    onFailure,
+  };
+}
+
+/**
+ * The stateless trip handlers and the mappings that drive them. Replaceable at will: it holds no data,
+ * and every permission it has is a grant on a resource of the data stack.
+ */
+export class PipelineStack extends Stack {
+  readonly start: PipelineFunction;
+  readonly end: PipelineFunction;
+  readonly match: PipelineFunction;
+  readonly redrive: PipelineFunction;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { settings, data } = props;
+    const dataBucket = data.dataBucketIn(this);
+    const environment = handlerEnvironment(settings, {
+      tripsTableName: data.tripsTable.tableName,
+      retryQueueUrl: data.retryQueue.queueUrl,
+      deadLetterQueueUrl: data.deadLetterQueue.queueUrl,
+      dataBucketName: dataBucket.bucketName,
+    });
+    const onFailure = new sources.SqsDlq(data.deadLetterQueue);
+
+    this.start = new PipelineFunction(this, 'StartHandler', {
+      handler: 'start',
+      description: 'Records trip starts from the trip-start stream',
+      settings,
+      environment,
+    });
+    this.end = new PipelineFunction(this, 'EndHandler', {
+      handler: 'end',
+      description: 'Records trip ends from the trip-end stream; parks ends whose start is not there yet',
+      settings,
+      environment,
+    });
+    this.match = new PipelineFunction(this, 'MatchHandler', {
+      handler: 'match',
+      description: 'Stages completed trips from the table stream to S3 as JSON lines',
+      settings,
+      environment,
+    });
+    this.redrive = new PipelineFunction(this, 'RedriveHandler', {
+      handler: 'redrive',
+      description: 'Retries parked events from the retry queue with growing delays',
+      settings,
+      environment,
+    });
+
+    this.start.function.addEventSource(
+      new sources.KinesisEventSource(data.tripStartStream, streamMappingOptions(settings.startMapping, onFailure)),
+    );
+    this.end.function.addEventSource(
+      new sources.KinesisEventSource(data.tripEndStream, streamMappingOptions(settings.endMapping, onFailure)),
+    );
+    this.match.function.addEventSource(
+      new sources.DynamoEventSource(data.tripsTable, {
+        ...streamMappingOptions(settings.matchMapping, onFailure),
+        filters: [lambda.FilterCriteria.filter(COMPLETED_TRIP_STREAM_FILTER)],
+      }),
+    );
+    this.redrive.function.addEventSource(
+      new sources.SqsEventSource(data.retryQueue, {
+        batchSize: settings.redriveMapping.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.redriveMapping.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    // Start, end and redrive own the trip items; match only reads the stream (its mapping grants that).
+    for (const recorder of [this.start, this.end, this.redrive]) {
+      data.tripsTable.grantReadWriteData(recorder.function);
+      data.retryQueue.grantSendMessages(recorder.function);
+    }
+    for (const handler of [this.start, this.end, this.match, this.redrive]) {
+      data.deadLetterQueue.grantSendMessages(handler.function);
+    }
+    dataBucket.grantPut(this.match.function, `${DATA_PREFIXES.completedTrips}*`);
+
+    for (const handler of [this.start, this.end, this.match, this.redrive]) {
+      acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+    }
+    acknowledgeGrantActions(this.match.role, ['s3:Abort*']);
+    acknowledgeWildcardResource(
+      this.match.role,
+      dataBucket.arnForObjects(`${DATA_PREFIXES.completedTrips}*`),
+      'The match handler writes one new file per batch under completed-trips/trip_date=<date>/; names are not known in advance.',
+    );
+    Validations.of(this.match.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, added by the DynamoDB event source: the action has no resource-level permissions, ' +
+        'so IAM only accepts "*" for it.',
+    });
+  }
+}

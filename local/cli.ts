@@ -1,0 +1,159 @@
+/**
+ * `npm run local -- --start <trip_start.csv> --end <trip_end.csv> --out <dir> [--order ...]`: the whole
+ * pipeline on this machine (docs/local-runtime.md). Without --start/--end it generates a seeded, realistic
+ * sample first and runs that.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { localSettings } from '../lib/config';
+import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../lib/kpi/daily-kpi';
+import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
+import { generateSample, writeSampleFiles } from './sample-generator';
+import { runLocalPipeline, type RunSummary } from './run';
+
+export const DEFAULT_OUT_DIR = '.local/run';
+const DEFAULT_SAMPLE_TRIPS = 500;
+const DEFAULT_SAMPLE_SEED = 42;
+
+interface LocalArguments {
+  start?: string;
+  end?: string;
+  out: string;
+  order: SendOrder;
+  timeout: number;
+  handlerLogLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  trips: number;
+  seed: number;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+function program(): Command {
+  return new Command()
+    .name('npm run local --')
+    .description(
+      'Runs the whole trip pipeline on this machine against embedded emulators, then the daily KPI job.\n' +
+        'Without --start/--end, a seeded sample (duplicates, malformed rows, orphans, several days) is generated and run.',
+    )
+    .option('--start <csv>', 'trip_start.csv to produce')
+    .option('--end <csv>', 'trip_end.csv to produce')
+    .option('--out <dir>', 'where summary.json, daily-kpis/, dead letters and quarantine go', DEFAULT_OUT_DIR)
+    .addOption(new Option('--order <order>', 'send order of the producer').choices(SEND_ORDERS).default('event-time'))
+    .option('--timeout <seconds>', 'fail if the pipeline has not drained by then', positiveInteger, 600)
+    .addOption(
+      new Option('--handler-log-level <level>', 'log level of the handlers').choices(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('ERROR'),
+    )
+    .option('--trips <n>', 'trips in the generated sample (without --start/--end)', positiveInteger, DEFAULT_SAMPLE_TRIPS)
+    .option('--seed <n>', 'seed of the generated sample', positiveInteger, DEFAULT_SAMPLE_SEED)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+}
+
+export function parseLocalArguments(argv: readonly string[]): LocalArguments {
+  const command = program();
+  command.parse([...argv], { from: 'user' });
+  const args = command.opts<LocalArguments>();
+  if ((args.start === undefined) !== (args.end === undefined)) {
+    command.error('error: --start and --end go together (give both, or neither to run a generated sample)');
+  }
+  for (const file of [args.start, args.end]) {
+    if (file !== undefined && !existsSync(file)) command.error(`error: no such file: ${file}`);
+  }
+  return args;
+}
+
+function formatNumber(value: number | string): string {
+  return typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+}
+
+export function formatKpiTable(rows: readonly DailyKpiRow[]): string {
+  if (rows.length === 0) return '(no completed trips: no KPIs)';
+  const table = [DAILY_KPI_FIELDS.map(String), ...rows.map((row) => DAILY_KPI_FIELDS.map((field) => formatNumber(row[field])))];
+  const widths = DAILY_KPI_FIELDS.map((_field, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
+  return table
+    .map((line) => line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '))
+    .join('\n');
+}
+
+export function formatSummary(summary: RunSummary): string {
+  const dead = summary.dead_lettered;
+  const reasons = Object.entries(dead.by_reason).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
+  const invocations = Object.entries(summary.lambda_invocations).map(([name, count]) => `${name} ${count}`).join(', ');
+  const requests = Object.values(summary.aws_requests).reduce((sum, byOperation) => sum + Object.values(byOperation).reduce((a, b) => a + b, 0), 0);
+  return [
+    `rows:               start ${summary.rows.start}, end ${summary.rows.end}`,
+    `quarantined:        start ${summary.quarantined.start}, end ${summary.quarantined.end}`,
+    `sent:               start ${summary.sent.start}, end ${summary.sent.end}`,
+    `trips completed:    ${summary.trips_completed}`,
+    `duplicates ignored: ${summary.duplicates_ignored}`,
+    `dead-lettered:      ${dead.total} (${reasons}); on-failure batches ${dead.on_failure_batches}, moved by redrive policy ${dead.moved_by_redrive_policy}`,
+    `KPI dates:          ${summary.kpi_dates.join(', ') || 'none'}`,
+    `lambda invocations: ${invocations}`,
+    `AWS requests:       ${requests}`,
+    `duration:           ${(summary.duration_ms / 1000).toFixed(1)}s`,
+  ].join('\n');
+}
+
+/** The sample and its ground truth (expected.json) go to `<out>/sample/`, so a run can be checked by hand. */
+async function writeGeneratedSample(args: LocalArguments): Promise<{ start: string; end: string }> {
+  const paths = await writeSampleFiles(generateSample({ trips: args.trips, seed: args.seed }), path.join(args.out, 'sample'));
+  return { start: paths.start, end: paths.end };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: LocalArguments;
+  try {
+    args = parseLocalArguments(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const log = (line: string): void => {
+    process.stderr.write(`[local] ${line}\n`);
+  };
+  const abort = new AbortController();
+  const interrupt = (): void => {
+    log('interrupted: stopping the emulators');
+    abort.abort();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const inputs = args.start !== undefined && args.end !== undefined ? { start: args.start, end: args.end } : await writeGeneratedSample(args);
+    if (args.start === undefined) log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(inputs.start)}`);
+    const result = await runLocalPipeline({
+      ...inputs,
+      outDir: args.out,
+      order: args.order,
+      settings: localSettings,
+      timeoutMs: args.timeout * 1000,
+      handlerLogLevel: args.handlerLogLevel,
+      log,
+      signal: abort.signal,
+    });
+    process.stdout.write(`\nDaily KPIs\n${formatKpiTable(result.kpis)}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
+    const unsent = result.summary.unsent.start + result.summary.unsent.end;
+    if (unsent > 0) {
+      process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`error: local run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,8 @@
+/**
+ * The deployed handler modules, loaded together. The invoker imports this module only after it has set
+ * the handler environment, because each handler validates its environment when its module loads.
+ */
+export { handler as start } from '../lambdas/start/handler';
+export { handler as end } from '../lambdas/end/handler';
+export { handler as match } from '../lambdas/match/handler';
+export { handler as redrive } from '../lambdas/redrive/handler';

@@ -1,0 +1,168 @@
+/**
+ * The SQS event source mapping of the retry queue, driven the way Lambda drives it: ReceiveMessage with
+ * every attribute, up to batchSize within the batching window, an SQSEvent in AWS's shape, then
+ * - success: the batch is deleted;
+ * - partial failure (ReportBatchItemFailures): everything but the reported message ids is deleted;
+ *   an empty or unknown id fails the whole batch;
+ * - function error: nothing is deleted.
+ * Messages left behind reappear after the queue's visibility timeout, and the queue's redrive policy
+ * (maxReceiveCount -> DLQ) is applied by the emulator, as by SQS. DelaySeconds is SQS's job too.
+ */
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import type { QueueMappingSettings } from '../lib/config';
+import { sqsRecord } from './lambda-events';
+import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
+
+const SQS_MAX_RECEIVE = 10;
+const QUEUE_POLL_INTERVAL_MS = 200;
+const MAX_CONSECUTIVE_ERRORS = 20;
+
+export interface QueueMappingOptions {
+  readonly handler: TripHandlerName;
+  readonly region: string;
+  readonly queue: { readonly url: string; readonly arn: string };
+  readonly settings: QueueMappingSettings;
+  readonly sqs: SQSClient;
+  readonly invoker: LocalInvoker;
+  readonly view: RecordView<SQSRecord>;
+}
+
+/** Which messages of a batch to delete, given the function's answer (pure; exported for tests). */
+export function messagesToDelete(records: readonly SQSRecord[], ok: boolean, response: unknown): SQSRecord[] {
+  if (!ok) return [];
+  if (typeof response !== 'object' || response === null) return [...records];
+  const failures: unknown = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (!Array.isArray(failures) || failures.length === 0) return [...records];
+  const ids = new Set(records.map((record) => record.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    const identifier: unknown = typeof failure === 'object' && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+    if (typeof identifier !== 'string' || !ids.has(identifier)) return [];
+    failed.add(identifier);
+  }
+  return records.filter((record) => !failed.has(record.messageId));
+}
+
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const { Attributes: attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return {
+    visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+export class QueueMapping {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private busy = false;
+  private received = 0;
+
+  constructor(private readonly options: QueueMappingOptions) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  get idle(): boolean {
+    return !this.busy;
+  }
+
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  get activity(): number {
+    return this.received;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let errors = 0;
+    while (!this.stopping) {
+      try {
+        const handled = await this.pollOnce();
+        errors = 0;
+        if (!handled) await sleep(QUEUE_POLL_INTERVAL_MS);
+      } catch (error) {
+        this.busy = false;
+        errors += 1;
+        if (errors >= MAX_CONSECUTIVE_ERRORS) {
+          this.failure = new Error(`polling ${this.options.queue.url} failed ${errors} times: ${String(error)}`, { cause: error });
+          return;
+        }
+        await sleep(QUEUE_POLL_INTERVAL_MS);
+      }
+    }
+  }
+
+  /** One receive-invoke-delete round; false when the queue had nothing to deliver. */
+  private async pollOnce(): Promise<boolean> {
+    const { batchSize, maxBatchingWindowSeconds } = this.options.settings;
+    const windowEndsAt = Date.now() + maxBatchingWindowSeconds * 1000;
+    const messages: Message[] = [];
+    this.busy = true;
+    try {
+      for (;;) {
+        const { Messages: received = [] } = await this.options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.queue.url,
+            MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - messages.length),
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+            WaitTimeSeconds: 0,
+          }),
+        );
+        messages.push(...received);
+        this.received += received.length;
+        if (messages.length >= batchSize || Date.now() >= windowEndsAt) break;
+        if (received.length === 0) await sleep(Math.min(QUEUE_POLL_INTERVAL_MS, Math.max(0, windowEndsAt - Date.now())));
+      }
+      if (messages.length === 0) return false;
+      const source = { region: this.options.region, queueArn: this.options.queue.arn };
+      const records = messages.map((message) => sqsRecord(source, message));
+      const result = await this.options.invoker.invoke(this.options.handler, records, this.options.view);
+      const toDelete = messagesToDelete(records, result.ok, result.ok ? result.response : undefined);
+      for (let index = 0; index < toDelete.length; index += SQS_MAX_RECEIVE) {
+        const chunk = toDelete.slice(index, index + SQS_MAX_RECEIVE);
+        const { Failed: failed = [] } = await this.options.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.options.queue.url,
+            Entries: chunk.map((record, position) => ({ Id: String(position), ReceiptHandle: record.receiptHandle })),
+          }),
+        );
+        if (failed.length > 0) throw new Error(`DeleteMessageBatch failed for ${failed.length} messages: ${failed[0]?.Message ?? ''}`);
+      }
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,205 @@
+/**
+ * What a Lambda stream event source mapping (Kinesis, DynamoDB Streams) decides for one shard, without I/O:
+ * which records form the next batch, and what happens after the function answered.
+ *
+ * - A batch is handed over when it is full (batchSize), or when the batching window since its first
+ *   record has passed; a retry is handed over at once.
+ * - Success: the checkpoint moves past the batch.
+ * - Partial failure (ReportBatchItemFailures): the checkpoint moves to the lowest failed sequence number
+ *   and the batch is retried from there. An identifier that is empty or not in the batch fails it whole.
+ * - Function error (thrown, timed out, or a bad identifier): with bisectBatchOnError the batch is split in
+ *   two and the halves are retried one after the other; splitting does not use up retry attempts (as on
+ *   AWS). Without bisect, or for a single record, the same batch is retried.
+ * - After retryAttempts retries, or when records are older than maxRecordAgeSeconds, the records are
+ *   discarded to the on-failure destination and the shard moves on: one bad record never blocks it.
+ * Records stay in order: one batch per shard at a time (parallelizationFactor 1).
+ */
+
+export interface StreamBatchSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly bisectBatchOnError: boolean;
+}
+
+export interface SequencedRecord {
+  readonly sequenceNumber: string;
+  /** When the record reached the stream (ms since epoch): what maxRecordAgeSeconds is measured from. */
+  readonly arrivalMs: number;
+}
+
+export type BatchOutcome =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'partial'; readonly failedIdentifiers: readonly (string | null | undefined)[] }
+  | { readonly kind: 'error' };
+
+export type DiscardCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+
+export interface DiscardedBatch<R> {
+  readonly records: readonly R[];
+  readonly condition: DiscardCondition;
+  /** Invocations made with these records (0 when they expired before any). */
+  readonly invokeCount: number;
+}
+
+interface Buffered<R> {
+  readonly record: R;
+  readonly bufferedAtMs: number;
+}
+
+export class ShardBatcher<R extends SequencedRecord> {
+  private readonly buffer: Buffered<R>[] = [];
+  /** Sizes of bisected parts still to deliver, the next one last; empty when batches are of batchSize. */
+  private readonly pendingParts: number[] = [];
+  /** Retries already made of the batch at the head of the buffer. */
+  private retries = 0;
+  private retryPending = false;
+
+  constructor(private readonly settings: StreamBatchSettings) {
+    if (settings.batchSize < 1) throw new Error(`batchSize must be at least 1, got ${settings.batchSize}`);
+  }
+
+  get bufferedCount(): number {
+    return this.buffer.length;
+  }
+
+  add(records: readonly R[], nowMs: number): void {
+    for (const record of records) this.buffer.push({ record, bufferedAtMs: nowMs });
+  }
+
+  /** Records at the head that are too old to be processed; they go to the on-failure destination. */
+  takeExpired(nowMs: number): DiscardedBatch<R> | null {
+    if (this.settings.maxRecordAgeSeconds < 0) return null;
+    const oldestAllowed = nowMs - this.settings.maxRecordAgeSeconds * 1000;
+    let expired = 0;
+    while (expired < this.buffer.length && (this.buffer[expired]?.record.arrivalMs ?? nowMs) < oldestAllowed) expired += 1;
+    if (expired === 0) return null;
+    const records = this.removeHead(expired);
+    const invokeCount = this.retryPending ? this.retries + 1 : 0;
+    this.consumeParts(expired);
+    this.resetRetries();
+    return { records, condition: 'RecordAgeExceeded', invokeCount };
+  }
+
+  /** The next batch to invoke the function with, or null while the window is still gathering. */
+  nextBatch(nowMs: number): R[] | null {
+    const head = this.buffer[0];
+    if (head === undefined) return null;
+    const limit = this.currentLimit();
+    const ready =
+      this.retryPending ||
+      this.buffer.length >= limit ||
+      nowMs - head.bufferedAtMs >= this.settings.maxBatchingWindowSeconds * 1000;
+    if (!ready) return null;
+    return this.buffer.slice(0, limit).map((entry) => entry.record);
+  }
+
+  /** How long until the window of the head record closes (0 when a batch is ready now). */
+  msUntilReady(nowMs: number): number | null {
+    const head = this.buffer[0];
+    if (head === undefined) return null;
+    if (this.retryPending || this.buffer.length >= this.currentLimit()) return 0;
+    return Math.max(0, head.bufferedAtMs + this.settings.maxBatchingWindowSeconds * 1000 - nowMs);
+  }
+
+  /** Applies the function's answer for `batch` (the value nextBatch returned); returns what to discard. */
+  complete(batch: readonly R[], outcome: BatchOutcome): DiscardedBatch<R> | null {
+    if (batch.length === 0 || this.buffer[0]?.record !== batch[0]) {
+      throw new Error('complete() must be called with the batch nextBatch() returned');
+    }
+    if (outcome.kind === 'success') {
+      this.removeHead(batch.length);
+      this.consumeParts(batch.length);
+      this.resetRetries();
+      return null;
+    }
+    const failedIndex = outcome.kind === 'partial' ? lowestFailedIndex(batch, outcome.failedIdentifiers) : null;
+    if (failedIndex === null) return this.failWhole(batch);
+    if (failedIndex > 0) {
+      this.removeHead(failedIndex);
+      this.consumeParts(failedIndex);
+    }
+    return this.retryOrDiscard(batch.slice(failedIndex));
+  }
+
+  private failWhole(batch: readonly R[]): DiscardedBatch<R> | null {
+    if (this.settings.bisectBatchOnError && batch.length > 1) {
+      const firstHalf = Math.ceil(batch.length / 2);
+      if (this.pendingParts.length > 0) this.pendingParts.pop();
+      this.pendingParts.push(batch.length - firstHalf, firstHalf);
+      this.retryPending = true;
+      return null;
+    }
+    return this.retryOrDiscard(batch);
+  }
+
+  private retryOrDiscard(failing: readonly R[]): DiscardedBatch<R> | null {
+    if (this.retries < this.settings.retryAttempts) {
+      this.retries += 1;
+      this.retryPending = true;
+      return null;
+    }
+    const invokeCount = this.retries + 1;
+    this.removeHead(failing.length);
+    this.consumeParts(failing.length);
+    this.resetRetries();
+    return { records: [...failing], condition: 'RetryAttemptsExhausted', invokeCount };
+  }
+
+  private currentLimit(): number {
+    return this.pendingParts.at(-1) ?? this.settings.batchSize;
+  }
+
+  private removeHead(count: number): R[] {
+    return this.buffer.splice(0, count).map((entry) => entry.record);
+  }
+
+  /** `count` records left the head: the bisected parts they belonged to are done; then batches are full-size again. */
+  private consumeParts(count: number): void {
+    let remaining = count;
+    while (remaining > 0) {
+      const top = this.pendingParts.at(-1);
+      if (top === undefined) return;
+      if (remaining >= top) {
+        this.pendingParts.pop();
+        remaining -= top;
+      } else {
+        this.pendingParts[this.pendingParts.length - 1] = top - remaining;
+        remaining = 0;
+      }
+    }
+  }
+
+  private resetRetries(): void {
+    this.retries = 0;
+    this.retryPending = this.pendingParts.length > 0;
+  }
+}
+
+/**
+ * Reads a stream function's response as Lambda does: nothing, or an empty batchItemFailures, is success.
+ * A response that is not an object with a batchItemFailures list is also success, as on AWS.
+ */
+export function outcomeFromResponse(response: unknown): BatchOutcome {
+  if (typeof response !== 'object' || response === null) return { kind: 'success' };
+  const failures: unknown = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (!Array.isArray(failures) || failures.length === 0) return { kind: 'success' };
+  const failedIdentifiers = failures.map((failure: unknown) => {
+    const identifier: unknown = typeof failure === 'object' && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+    return typeof identifier === 'string' ? identifier : null;
+  });
+  return { kind: 'partial', failedIdentifiers };
+}
+
+function lowestFailedIndex<R extends SequencedRecord>(batch: readonly R[], identifiers: readonly (string | null | undefined)[]): number | null {
+  if (identifiers.length === 0) return null;
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const identifier of identifiers) {
+    if (typeof identifier !== 'string' || identifier === '') return null;
+    const index = batch.findIndex((record) => record.sequenceNumber === identifier);
+    if (index < 0) return null;
+    lowest = Math.min(lowest, index);
+  }
+  return lowest;
+}

@@ -1,0 +1,142 @@
+/**
+ * The command line of `npm run produce`, parsed and checked before anything touches AWS.
+ * Wrong arguments make commander print one `error: ...` line and throw a CommanderError.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SEND_ORDERS, type SendOrder } from './ordering';
+import { PRODUCER_DEFAULTS } from './produce';
+import { DEFAULT_DATA_STACK } from './stack-streams';
+
+/** Exit codes of the CLI (also in docs/producer.md). */
+export const EXIT_CODES = {
+  /** Every valid row was sent (or validated, with --dry-run); rejected rows are expected and quarantined. */
+  ok: 0,
+  /** Some valid records could not be sent within the attempt budget: see the unsent-records file. */
+  recordsUnsent: 1,
+  /** Wrong arguments. */
+  usage: 2,
+  /** The run could not proceed: unreadable input, bad CSV header, unknown stack or stream, AWS error. */
+  fatal: 3,
+} as const;
+
+export type StreamTarget = { kind: 'streams'; startStream: string; endStream: string } | { kind: 'stack'; stackName: string } | { kind: 'none' };
+
+export interface ProduceArguments {
+  start: string;
+  end: string;
+  target: StreamTarget;
+  quarantine: string;
+  order: SendOrder;
+  ratePerSecond?: number;
+  dryRun: boolean;
+  summaryJson?: string;
+  concurrency: number;
+  maxSendAttempts: number;
+  reorderWindow: number;
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number.');
+  return parsed;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = positiveNumber(value);
+  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('expected a positive whole number.');
+  return parsed;
+}
+
+interface RawOptions {
+  start: string;
+  end: string;
+  startStream?: string;
+  endStream?: string;
+  stack?: string;
+  quarantine: string;
+  order: SendOrder;
+  rate?: number;
+  dryRun?: boolean;
+  summaryJson?: string;
+  concurrency: number;
+  maxAttempts: number;
+  reorderWindow: number;
+}
+
+export interface OutputSinks {
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
+}
+
+export function buildProgram(sinks?: OutputSinks): Command {
+  const program = new Command('produce')
+    .description('Stream trip_start.csv and trip_end.csv into the trip Kinesis streams: every row validated, rejected rows quarantined, valid rows sent exactly once.')
+    .requiredOption('--start <file|s3-url>', 'trip start CSV: a local path or s3://bucket/key (streamed, never downloaded whole)')
+    .requiredOption('--end <file|s3-url>', 'trip end CSV: a local path or s3://bucket/key')
+    .option('--start-stream <name>', 'Kinesis stream for trip starts (give it with --end-stream, instead of --stack)')
+    .option('--end-stream <name>', 'Kinesis stream for trip ends (give it with --start-stream, instead of --stack)')
+    .option('--stack <name>', `deployed data stack whose outputs name the streams (default when no stream names are given: ${DEFAULT_DATA_STACK})`)
+    .option('--quarantine <dir|s3-url>', 'where rejected rows and unsent records are written, one JSON line each', 'quarantine')
+    .addOption(
+      new Option('--order <order>', 'event-time: starts and ends interleaved by event time; file: start file then end file, each in file order; ends-first: every end before any start')
+        .choices(SEND_ORDERS)
+        .default('event-time'),
+    )
+    .option('--rate <records-per-second>', 'cap on records sent per second, resends included (default: as fast as Kinesis accepts)', positiveNumber)
+    .option('--dry-run', 'validate, quarantine and report without sending (needs no stream names and no AWS access for local files)')
+    .option('--summary-json <file>', 'also write the final summary as JSON to this file')
+    .option('--concurrency <batches>', 'PutRecords batches in flight at once', positiveInteger, PRODUCER_DEFAULTS.concurrency)
+    .option('--max-attempts <attempts>', 'PutRecords attempts per record (first included) before it is written as unsent', positiveInteger, PRODUCER_DEFAULTS.maxSendAttempts)
+    .option('--reorder-window <rows>', 'valid rows per file held back to restore event-time order (event-time order only)', positiveInteger, PRODUCER_DEFAULTS.reorderWindow)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'AWS configuration is the standard one (AWS_REGION, AWS_PROFILE, credentials chain). When',
+        'AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL (and _S3, _CLOUDFORMATION) are set, those endpoints are used.',
+        '',
+        'Exit codes: 0 every valid row sent (rejected rows are quarantined, not an error); 1 some records could',
+        'not be sent (see the unsent-records file); 2 wrong arguments; 3 the run could not proceed.',
+      ].join('\n'),
+    )
+    .allowExcessArguments(false)
+    // The suggestion would be a second line; wrong arguments get exactly one.
+    .showSuggestionAfterError(false)
+    .exitOverride();
+  if (sinks !== undefined) program.configureOutput({ writeOut: sinks.writeOut, writeErr: sinks.writeErr });
+  return program;
+}
+
+/** Parses `argv` (user arguments only, without node and script). Throws CommanderError on wrong arguments or --help. */
+export function parseProduceArguments(argv: string[], sinks?: OutputSinks): ProduceArguments {
+  const program = buildProgram(sinks);
+  program.parse(argv, { from: 'user' });
+  const raw = program.opts<RawOptions>();
+
+  const hasStreamNames = raw.startStream !== undefined || raw.endStream !== undefined;
+  if (hasStreamNames && raw.stack !== undefined) program.error('error: give either --stack or --start-stream/--end-stream, not both', { exitCode: EXIT_CODES.usage });
+  if (hasStreamNames && (raw.startStream === undefined || raw.endStream === undefined)) {
+    program.error('error: --start-stream and --end-stream go together', { exitCode: EXIT_CODES.usage });
+  }
+
+  let target: StreamTarget;
+  if (raw.startStream !== undefined && raw.endStream !== undefined) target = { kind: 'streams', startStream: raw.startStream, endStream: raw.endStream };
+  else if (raw.dryRun === true && raw.stack === undefined) target = { kind: 'none' };
+  else target = { kind: 'stack', stackName: raw.stack ?? DEFAULT_DATA_STACK };
+
+  return {
+    start: raw.start,
+    end: raw.end,
+    target,
+    quarantine: raw.quarantine,
+    order: raw.order,
+    ...(raw.rate === undefined ? {} : { ratePerSecond: raw.rate }),
+    dryRun: raw.dryRun === true,
+    ...(raw.summaryJson === undefined ? {} : { summaryJson: raw.summaryJson }),
+    concurrency: raw.concurrency,
+    maxSendAttempts: raw.maxAttempts,
+    reorderWindow: raw.reorderWindow,
+  };
+}
+
+export { CommanderError };

@@ -1,0 +1,95 @@
+/**
+ * `npm run produce -- --start trip_start.csv --end trip_end.csv [...]`: see `--help` and docs/producer.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { clientOptions, withRequestCounting } from '../lib/aws/clients';
+import { CommanderError, EXIT_CODES, parseProduceArguments, type ProduceArguments } from './cli-arguments';
+import { isS3Url } from './locations';
+import { produce, type ProduceSummary } from './produce';
+import { formatSummary, lineProgress, terminalProgress } from './progress';
+import { streamNamesFromStack } from './stack-streams';
+
+async function resolveStreams(args: ProduceArguments): Promise<{ startStream: string; endStream: string }> {
+  switch (args.target.kind) {
+    case 'streams':
+      return { startStream: args.target.startStream, endStream: args.target.endStream };
+    case 'none':
+      return { startStream: '', endStream: '' };
+    case 'stack': {
+      const cloudFormation = withRequestCounting(new CloudFormationClient({ ...clientOptions('cloudformation') }));
+      try {
+        return await streamNamesFromStack(cloudFormation, args.target.stackName);
+      } finally {
+        cloudFormation.destroy();
+      }
+    }
+  }
+}
+
+async function run(args: ProduceArguments): Promise<ProduceSummary> {
+  const streams = await resolveStreams(args);
+  // maxAttempts 1: the producer's own backoff owns resends, so its attempt budget and counts are exact.
+  const kinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis'), maxAttempts: 1 }));
+  const needsS3 = [args.start, args.end, args.quarantine].some(isS3Url);
+  const s3 = needsS3 ? withRequestCounting(new S3Client({ ...clientOptions('s3') })) : undefined;
+  const reporter = process.stderr.isTTY ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
+  try {
+    return await produce({
+      start: args.start,
+      end: args.end,
+      ...streams,
+      order: args.order,
+      quarantine: args.quarantine,
+      ...(args.ratePerSecond === undefined ? {} : { ratePerSecond: args.ratePerSecond }),
+      dryRun: args.dryRun,
+      kinesis,
+      ...(s3 === undefined ? {} : { s3 }),
+      onProgress: (snapshot) => reporter.update(snapshot),
+      maxSendAttempts: args.maxSendAttempts,
+      concurrency: args.concurrency,
+      reorderWindow: args.reorderWindow,
+    });
+  } finally {
+    reporter.stop();
+    kinesis.destroy();
+    s3?.destroy();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: ProduceArguments;
+  try {
+    args = parseProduceArguments(argv);
+  } catch (error) {
+    // commander has already printed the one-line error (or the help text).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    throw error;
+  }
+  try {
+    const summary = await run(args);
+    process.stdout.write(`${formatSummary(summary, args.dryRun)}\n`);
+    if (args.summaryJson !== undefined) await writeFile(args.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    const unsent = summary.failed.start + summary.failed.end;
+    if (unsent > 0) {
+      process.stderr.write(`error: ${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}\n`);
+      return EXIT_CODES.recordsUnsent;
+    }
+    return EXIT_CODES.ok;
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_CODES.fatal;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_CODES.fatal;
+  },
+);

@@ -1,0 +1,267 @@
+/**
+ * The producer: reads the two trip CSVs (local or S3, streamed), validates every row with the domain rules,
+ * quarantines what is rejected, and sends the rest to the two Kinesis streams in the chosen order.
+ * Memory stays bounded whatever the file size: the reorder window, plus `concurrency` batches of at most 5 MiB.
+ */
+import { Transform, pipeline, type Readable } from 'node:stream';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { CsvKind } from '../lib/domain/csv';
+import { readEndCsv, readStartCsv, type CsvRow } from '../lib/domain/csv-reader';
+import type { TripEvent } from '../lib/domain/events';
+import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type UnsentRecord } from './kinesis-sender';
+import { inspectInput, openInput } from './locations';
+import { orderRows, type SendOrder, type SourcedRow } from './ordering';
+import { QuarantineSink } from './quarantine';
+import { RateLimiter } from './rate-limiter';
+
+export type { SendOrder } from './ordering';
+
+export interface ProduceOptions {
+  /** trip_start.csv: a local path or s3://bucket/key. */
+  start: string;
+  /** trip_end.csv: a local path or s3://bucket/key. */
+  end: string;
+  startStream: string;
+  endStream: string;
+  order: SendOrder;
+  /** Directory or s3://bucket/prefix for rejected rows and unsent records; without it they are only counted. */
+  quarantine?: string;
+  /** Upper bound on records sent per second (resends included). */
+  ratePerSecond?: number;
+  /** Validate, quarantine and count, but send nothing (no stream names or AWS access needed). */
+  dryRun?: boolean;
+  kinesis: KinesisClient;
+  /** Needed when an input or the quarantine is on S3. */
+  s3?: S3Client;
+  onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** PutRecords attempts per record, the first included (default 8). */
+  maxSendAttempts?: number;
+  /** PutRecords batches in flight at once (default 4). */
+  concurrency?: number;
+  /** Valid rows per file held to restore event-time order (default 10,000); see ordering.ts. */
+  reorderWindow?: number;
+  /** First resend delay bound; doubles per attempt up to retryMaxDelayMs (defaults 100 ms and 5 s). */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+}
+
+export interface ProgressSnapshot {
+  rows: { start: number; end: number };
+  quarantined: { start: number; end: number };
+  sent: { start: number; end: number };
+  failed: { start: number; end: number };
+  retriedEntries: number;
+  batches: number;
+  batchesInFlight: number;
+  /** Input bytes consumed so far, and the total when the sizes are known (for a percentage). */
+  bytesRead: number;
+  totalBytes?: number;
+  elapsedMs: number;
+}
+
+export interface ProduceSummary {
+  rows: { start: number; end: number };
+  quarantined: { start: number; end: number };
+  sent: { start: number; end: number };
+  /** Valid records Kinesis did not accept within the attempt budget (written to the unsent file). */
+  failed: { start: number; end: number };
+  /** Entries sent again after a partial or whole-request failure (one record resent twice counts twice). */
+  retriedEntries: number;
+  /** PutRecords batches formed (resends of part of a batch are not new batches). */
+  batches: number;
+  durationMs: number;
+  /** Valid rows that could not be put in event-time order within the reorder window (sent all the same). */
+  outOfOrder: number;
+  /** The quarantine files this run wrote, if any. */
+  quarantineFiles: { rejected?: string; unsent?: string };
+}
+
+export const PRODUCER_DEFAULTS = {
+  maxSendAttempts: 8,
+  concurrency: 4,
+  reorderWindow: 10_000,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 5_000,
+  progressIntervalMs: 200,
+} as const;
+
+function countingBytes(onBytes: (count: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+}
+
+async function assertStreamExists(kinesis: KinesisClient, stream: string): Promise<void> {
+  try {
+    await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+  } catch (error) {
+    throw new Error(`cannot use Kinesis stream ${stream}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+function readCsv(kind: CsvKind, input: Readable): AsyncIterable<CsvRow<TripEvent>> {
+  return kind === 'start' ? readStartCsv(input) : readEndCsv(input);
+}
+
+/** Reads the header and first row only, so a file the reader cannot use (CsvHeaderError) fails the run early. */
+async function assertReadableHeader(kind: CsvKind, location: string, s3: S3Client | undefined): Promise<void> {
+  const input = await openInput(location, s3);
+  try {
+    const rows = readCsv(kind, input)[Symbol.asyncIterator]();
+    await rows.next();
+    await rows.return?.();
+  } catch (error) {
+    throw new Error(`cannot use ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    input.destroy();
+  }
+}
+
+export async function produce(options: ProduceOptions): Promise<ProduceSummary> {
+  const startedAt = Date.now();
+  const dryRun = options.dryRun === true;
+  const zero = () => ({ start: 0, end: 0 });
+  const rows = zero();
+  const quarantined = zero();
+  const sent = zero();
+  const failed = zero();
+  let retriedEntries = 0;
+  let batches = 0;
+  let outOfOrder = 0;
+  let bytesRead = 0;
+
+  const sizes = await Promise.all([inspectInput(options.start, options.s3), inspectInput(options.end, options.s3)]);
+  // In file and ends-first order the second file is opened late: check both headers before anything is sent.
+  await Promise.all([assertReadableHeader('start', options.start, options.s3), assertReadableHeader('end', options.end, options.s3)]);
+  const totalBytes = sizes.every((size) => size !== undefined) ? sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0) : undefined;
+  if (!dryRun) {
+    if (options.startStream === '' || options.endStream === '') throw new Error('both stream names are needed unless dryRun is set');
+    await Promise.all([assertStreamExists(options.kinesis, options.startStream), assertStreamExists(options.kinesis, options.endStream)]);
+  }
+
+  const quarantine = options.quarantine === undefined ? undefined : new QuarantineSink(options.quarantine, options.s3, new Date(startedAt));
+  const streamOf: Record<CsvKind, string> = { start: options.startStream, end: options.endStream };
+  const fileOf: Record<CsvKind, string> = { start: options.start, end: options.end };
+
+  let sender: KinesisBatchSender | undefined;
+  const snapshot = (): ProgressSnapshot => ({
+    rows: { ...rows },
+    quarantined: { ...quarantined },
+    sent: { ...sent },
+    failed: { ...failed },
+    retriedEntries,
+    batches,
+    batchesInFlight: sender?.batchesInFlight ?? 0,
+    bytesRead,
+    ...(totalBytes === undefined ? {} : { totalBytes }),
+    elapsedMs: Date.now() - startedAt,
+  });
+  let lastProgressAt = 0;
+  const reportProgress = (force = false): void => {
+    if (options.onProgress === undefined) return;
+    const now = Date.now();
+    if (!force && now - lastProgressAt < PRODUCER_DEFAULTS.progressIntervalMs) return;
+    lastProgressAt = now;
+    options.onProgress(snapshot());
+  };
+
+  const recordUnsent = async (unsent: UnsentRecord[]): Promise<void> => {
+    for (const { record, reason, attempts } of unsent) {
+      failed[record.kind] += 1;
+      await quarantine?.unsent({
+        file: record.file,
+        line_number: record.lineNumber,
+        raw: record.raw,
+        reason,
+        stream: record.stream,
+        partition_key: record.partitionKey,
+        data: Buffer.from(record.data).toString('utf8'),
+        attempts,
+      });
+    }
+  };
+
+  if (!dryRun) {
+    sender = new KinesisBatchSender(
+      {
+        kinesis: options.kinesis,
+        concurrency: options.concurrency ?? PRODUCER_DEFAULTS.concurrency,
+        maxAttempts: options.maxSendAttempts ?? PRODUCER_DEFAULTS.maxSendAttempts,
+        retryBaseDelayMs: options.retryBaseDelayMs ?? PRODUCER_DEFAULTS.retryBaseDelayMs,
+        retryMaxDelayMs: options.retryMaxDelayMs ?? PRODUCER_DEFAULTS.retryMaxDelayMs,
+        ...(options.ratePerSecond === undefined ? {} : { rateLimiter: new RateLimiter(options.ratePerSecond) }),
+      },
+      {
+        onSent: (kind, count) => {
+          sent[kind] += count;
+          reportProgress();
+        },
+        onRetried: (count) => {
+          retriedEntries += count;
+        },
+        onBatch: () => {
+          batches += 1;
+        },
+        onUnsent: recordUnsent,
+      },
+    );
+  }
+
+  const source = (kind: CsvKind) =>
+    async function* (): AsyncGenerator<SourcedRow> {
+      const counted = countingBytes((count) => (bytesRead += count));
+      // pipeline, unlike pipe, passes a read error on to the CSV reader instead of leaving it waiting.
+      pipeline(await openInput(fileOf[kind], options.s3), counted, () => undefined);
+      const input: Readable = counted;
+      for await (const row of readCsv(kind, input)) yield { kind, file: fileOf[kind], lineNumber: row.lineNumber, raw: row.raw, outcome: row.outcome };
+    };
+
+  const reject = async (row: SourcedRow, reason: string): Promise<void> => {
+    quarantined[row.kind] += 1;
+    await quarantine?.rejected({ file: row.file, line_number: row.lineNumber, raw: row.raw, reason });
+  };
+
+  let quarantineFiles: ProduceSummary['quarantineFiles'] = {};
+  try {
+    const ordered = orderRows(options.order, source('start'), source('end'), options.reorderWindow ?? PRODUCER_DEFAULTS.reorderWindow, {
+      onOutOfOrder: () => {
+        outOfOrder += 1;
+      },
+    });
+    let previousKind: CsvKind | undefined;
+    for await (const row of ordered) {
+      // In file and ends-first order the first file must be wholly in Kinesis before the second one starts.
+      if (options.order !== 'event-time' && previousKind !== undefined && row.kind !== previousKind) await sender?.flush();
+      previousKind = row.kind;
+      rows[row.kind] += 1;
+      if (!row.outcome.ok) {
+        await reject(row, row.outcome.reason);
+      } else {
+        const event = row.outcome.event;
+        const record = { partitionKey: event.trip_id, data: Buffer.from(JSON.stringify(event), 'utf8') };
+        const size = recordSize(record);
+        if (size > KINESIS_LIMITS.bytesPerRecord) {
+          await reject(row, `record too large for Kinesis: ${size} bytes (limit ${KINESIS_LIMITS.bytesPerRecord})`);
+        } else if (sender !== undefined) {
+          await sender.add({ ...record, kind: row.kind, stream: streamOf[row.kind], file: row.file, lineNumber: row.lineNumber, raw: row.raw });
+        }
+      }
+      reportProgress();
+    }
+    await sender?.flush();
+  } catch (error) {
+    // Rows read before the failure are valid and were accepted: send them, and let the batches in flight
+    // finish (their unsent records written), before giving up.
+    await sender?.flush().catch(() => undefined);
+    await quarantine?.close().catch(() => undefined);
+    throw error;
+  }
+  quarantineFiles = (await quarantine?.close()) ?? {};
+  reportProgress(true);
+
+  return { rows, quarantined, sent, failed, retriedEntries, batches, durationMs: Date.now() - startedAt, outOfOrder, quarantineFiles };
+}

@@ -1,0 +1,181 @@
+"""Daily KPI job for EMR Serverless (Spark 3.5).
+
+Reads the staged completed trips of the requested dates, defines the ``completed_trips`` view the shared
+SQL expects, runs ``daily_kpis.sql`` (the same file the local DuckDB engine runs) and replaces each
+computed date's ``daily-kpis/trip_date=YYYY-MM-DD/`` folder. Dates without staged input are skipped and
+their output is left as it is.
+
+    spark-submit daily_kpis_job.py --input s3://bucket/completed-trips/ --output s3://bucket/daily-kpis/ \
+        --sql s3://bucket/spark/daily_kpis.sql --dates 2024-05-24,2024-05-25 [--from D --to D]
+
+PySpark is imported inside ``main`` only, so the argument and date helpers can be tested without Spark.
+"""
+
+import argparse
+import datetime
+import logging
+import re
+import sys
+
+MAX_RANGE_DAYS = 366
+
+LOGGER = logging.getLogger("daily_kpis_job")
+
+_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Columns of the completed_trips view, as the header of daily_kpis.sql describes them.
+COMPLETED_TRIPS_COLUMNS = (
+    "trip_id",
+    "trip_date",
+    "completed_at",
+    "fare_amount",
+    "tip_amount",
+    "trip_distance",
+    "pickup_epoch_seconds",
+    "dropoff_epoch_seconds",
+)
+
+# Only the staged fields the KPIs need; an explicit schema keeps types stable when a day's tips are all null.
+STAGED_TRIP_SCHEMA = (
+    "trip_id STRING, trip_date STRING, pickup_datetime STRING, dropoff_datetime STRING, completed_at STRING, "
+    "fare_amount DOUBLE, tip_amount DOUBLE, trip_distance DOUBLE"
+)
+
+STAGED_TRIPS_VIEW = "staged_trip_lines"
+
+# The Spark side of the completed_trips contract. The staged timestamps are ISO 8601 with a zone
+# (2024-05-25T13:19:00.000Z), which CAST(... AS TIMESTAMP) reads as an instant whatever the session zone.
+COMPLETED_TRIPS_VIEW_SQL = f"""
+SELECT
+  trip_id, trip_date, completed_at, fare_amount, tip_amount, trip_distance,
+  CAST(unix_micros(CAST(pickup_datetime AS TIMESTAMP)) AS DOUBLE) / 1000000 AS pickup_epoch_seconds,
+  CAST(unix_micros(CAST(dropoff_datetime AS TIMESTAMP)) AS DOUBLE) / 1000000 AS dropoff_epoch_seconds
+FROM {STAGED_TRIPS_VIEW}
+"""
+
+
+def parse_calendar_date(value):
+    """A ``YYYY-MM-DD`` string that is a real calendar date, or ValueError."""
+    if not _DATE_SHAPE.match(value):
+        raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}")
+    try:
+        datetime.datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise ValueError(f"not a calendar date: {value!r}") from None
+    return value
+
+
+def date_range(first, last, max_days=MAX_RANGE_DAYS):
+    """Every date from ``first`` to ``last``, both included, ascending."""
+    start = datetime.date.fromisoformat(parse_calendar_date(first))
+    end = datetime.date.fromisoformat(parse_calendar_date(last))
+    span = (end - start).days + 1
+    if span < 1:
+        raise ValueError(f"date range is reversed: {first} is after {last}")
+    if span > max_days:
+        raise ValueError(f"date range {first}..{last} covers {span} days; at most {max_days} are allowed")
+    return [(start + datetime.timedelta(days=offset)).isoformat() for offset in range(span)]
+
+
+def requested_dates(dates_argument, first, last):
+    """The sorted, de-duplicated union of ``--dates`` and ``--from``/``--to``."""
+    dates = set()
+    if dates_argument:
+        dates.update(parse_calendar_date(value.strip()) for value in dates_argument.split(",") if value.strip())
+    if (first is None) != (last is None):
+        raise ValueError("--from and --to go together")
+    if first is not None:
+        dates.update(date_range(first, last))
+    if not dates:
+        raise ValueError("no dates given: use --dates and/or --from/--to")
+    if len(dates) > MAX_RANGE_DAYS:
+        raise ValueError(f"{len(dates)} dates requested; at most {MAX_RANGE_DAYS} are allowed")
+    return sorted(dates)
+
+
+def partition_path(base, trip_date):
+    """The folder of one date under a ``completed-trips/`` or ``daily-kpis/`` prefix."""
+    return f"{base.rstrip('/')}/trip_date={trip_date}/"
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description="Compute daily trip KPIs with the shared SQL definition.")
+    parser.add_argument("--input", required=True, help="staged trips prefix, e.g. s3://bucket/completed-trips/")
+    parser.add_argument("--output", required=True, help="KPI output prefix, e.g. s3://bucket/daily-kpis/")
+    parser.add_argument("--sql", required=True, help="the shared KPI SQL file, e.g. s3://bucket/spark/daily_kpis.sql")
+    parser.add_argument("--dates", help="comma-separated dates, YYYY-MM-DD")
+    parser.add_argument("--from", dest="first", help="first date of a range, YYYY-MM-DD")
+    parser.add_argument("--to", dest="last", help="last date of a range, YYYY-MM-DD")
+    arguments = parser.parse_args(argv)
+    try:
+        arguments.dates = requested_dates(arguments.dates, arguments.first, arguments.last)
+    except ValueError as error:
+        parser.error(str(error))
+    return arguments
+
+
+def _hadoop_path_exists(spark, path):
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    file_system = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return file_system.exists(hadoop_path)
+
+
+def _read_text(spark, path):
+    # The SQL lives next to the job on S3; Spark's own file system layer reads it (no boto3 needed).
+    return spark.sparkContext.wholeTextFiles(path).values().first()
+
+
+def run(spark, arguments):
+    kpi_sql = _read_text(spark, arguments.sql)
+    present = [date for date in arguments.dates if _hadoop_path_exists(spark, partition_path(arguments.input, date))]
+    skipped = sorted(set(arguments.dates) - set(present))
+    if skipped:
+        LOGGER.info("No staged trips, skipped: %s", ", ".join(skipped))
+    if not present:
+        LOGGER.info("Nothing to compute")
+        return []
+
+    staged = (
+        spark.read.schema(STAGED_TRIP_SCHEMA)
+        .option("mode", "FAILFAST")
+        .json([partition_path(arguments.input, date) for date in present])
+    )
+    staged.createOrReplaceTempView(STAGED_TRIPS_VIEW)
+    spark.sql(COMPLETED_TRIPS_VIEW_SQL).createOrReplaceTempView("completed_trips")
+
+    kpis = spark.sql(kpi_sql).cache()
+    computed = {row.trip_date for row in kpis.select("trip_date").collect()}
+    written = []
+    for date in present:
+        if date not in computed:
+            continue
+        # One date per write with mode overwrite: only that date's folder is replaced, and the rows keep
+        # trip_date (partitionBy would move it into the path and drop it from the JSON).
+        kpis.where(kpis.trip_date == date).coalesce(1).write.mode("overwrite").json(
+            partition_path(arguments.output, date)
+        )
+        written.append(date)
+    LOGGER.info("KPIs written for: %s", ", ".join(written))
+    return written
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.appName("tripstream-daily-kpis")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    try:
+        run(spark, arguments)
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Pure helpers of the PySpark job: python3 -m unittest discover -s spark/tests"""
+
+import contextlib
+import io
+import os
+import re
+import sys
+import unittest
+
+SPARK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, SPARK_DIR)
+
+import daily_kpis_job as job  # noqa: E402
+
+
+def parse(*argv):
+    base = ["--input", "s3://b/completed-trips/", "--output", "s3://b/daily-kpis/", "--sql", "s3://b/spark/daily_kpis.sql"]
+    return job.parse_arguments(base + list(argv))
+
+
+def parse_error(*argv):
+    """The message argparse prints when it rejects the arguments."""
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            parse(*argv)
+    except SystemExit:
+        return stderr.getvalue()
+    raise AssertionError(f"arguments were accepted: {argv}")
+
+
+class ParseArgumentsTest(unittest.TestCase):
+    def test_dates_list_is_sorted_and_deduplicated(self):
+        # Act
+        arguments = parse("--dates", "2024-05-25,2024-05-24,2024-05-25")
+        # Assess
+        self.assertEqual(arguments.dates, ["2024-05-24", "2024-05-25"])
+        self.assertEqual(arguments.input, "s3://b/completed-trips/")
+        self.assertEqual(arguments.sql, "s3://b/spark/daily_kpis.sql")
+
+    def test_range_expands_to_every_date(self):
+        # Act
+        arguments = parse("--from", "2024-02-28", "--to", "2024-03-01")
+        # Assess
+        self.assertEqual(arguments.dates, ["2024-02-28", "2024-02-29", "2024-03-01"])
+
+    def test_dates_and_range_combine(self):
+        # Act
+        arguments = parse("--dates", "2024-01-10", "--from", "2024-01-01", "--to", "2024-01-02")
+        # Assess
+        self.assertEqual(arguments.dates, ["2024-01-01", "2024-01-02", "2024-01-10"])
+
+    def test_no_dates_is_rejected(self):
+        # Act
+        message = parse_error()
+        # Assess
+        self.assertIn("no dates given", message)
+
+    def test_impossible_date_is_rejected(self):
+        # Act
+        message = parse_error("--dates", "2024-02-30")
+        # Assess
+        self.assertIn("not a calendar date: '2024-02-30'", message)
+
+    def test_malformed_date_is_rejected(self):
+        # Act
+        message = parse_error("--dates", "20240525")
+        # Assess
+        self.assertIn("not a date in YYYY-MM-DD form", message)
+
+    def test_from_without_to_is_rejected(self):
+        # Act
+        message = parse_error("--from", "2024-05-24")
+        # Assess
+        self.assertIn("--from and --to go together", message)
+
+    def test_reversed_range_is_rejected(self):
+        # Act
+        message = parse_error("--from", "2024-05-25", "--to", "2024-05-24")
+        # Assess
+        self.assertIn("reversed", message)
+
+    def test_missing_output_is_rejected(self):
+        # Prepare
+        stderr = io.StringIO()
+        # Act
+        with contextlib.redirect_stderr(stderr), self.assertRaises(SystemExit):
+            job.parse_arguments(["--input", "s3://b/completed-trips/", "--sql", "s3://b/x.sql", "--dates", "2024-05-24"])
+        # Assess
+        self.assertIn("--output", stderr.getvalue())
+
+
+class DateRangeTest(unittest.TestCase):
+    def test_single_day(self):
+        self.assertEqual(job.date_range("2024-05-25", "2024-05-25"), ["2024-05-25"])
+
+    def test_longest_allowed_range(self):
+        # Act
+        dates = job.date_range("2024-01-01", "2024-12-31")
+        # Assess: 2024 is a leap year, 366 days
+        self.assertEqual(len(dates), job.MAX_RANGE_DAYS)
+        self.assertEqual(dates[59], "2024-02-29")
+
+    def test_range_one_day_too_long(self):
+        with self.assertRaisesRegex(ValueError, "covers 367 days"):
+            job.date_range("2024-01-01", "2025-01-01")
+
+
+class PartitionPathTest(unittest.TestCase):
+    def test_with_and_without_trailing_slash(self):
+        # Act
+        paths = {job.partition_path(base, "2024-05-25") for base in ("s3://b/daily-kpis/", "s3://b/daily-kpis")}
+        # Assess
+        self.assertEqual(paths, {"s3://b/daily-kpis/trip_date=2024-05-25/"})
+
+
+class ViewContractTest(unittest.TestCase):
+    def test_spark_view_exposes_the_columns_the_shared_sql_declares(self):
+        # Prepare
+        with open(os.path.join(SPARK_DIR, "daily_kpis.sql"), encoding="utf-8") as sql_file:
+            header = sql_file.read().split("-- Input:", 1)[1].split("-- Output:", 1)[0]
+        declared = re.findall(r"\b([a-z_]+)(?:,)? (?:STRING|DOUBLE)\b", header)
+        # Act
+        selected = re.findall(r"\b([a-z_]+)\b(?=,|\s*$|\s+AS\b)", job.COMPLETED_TRIPS_VIEW_SQL.split("FROM")[0], re.M)
+        # Assess
+        self.assertEqual(set(declared), set(job.COMPLETED_TRIPS_COLUMNS))
+        self.assertTrue(set(job.COMPLETED_TRIPS_COLUMNS) <= set(selected))
+
+
+if __name__ == "__main__":
+    unittest.main()

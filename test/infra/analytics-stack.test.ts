@@ -1,0 +1,240 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { DATA_PREFIXES, STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
+import { completedTripSchema } from '../../lib/domain/trip-item';
+import { kpiTriggerEnvironment } from '../../lib/handler-environment';
+import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
+
+const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
+
+beforeAll(() => {
+  synthesized.dev = synthesizeEnvironment('dev');
+  synthesized.prod = synthesizeEnvironment('prod');
+});
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function policyStatements(environment: EnvironmentName, idPrefix: string): Statement[] {
+  const policies = resourcesOf(synthesized[environment].templates.analytics, 'AWS::IAM::Policy');
+  const entry = Object.entries(policies).find(([id]) => id.startsWith(idPrefix));
+  if (entry === undefined) throw new Error(`no policy ${idPrefix}`);
+  return (entry[1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+const projection = (prefix: string) => ({
+  'projection.enabled': 'true',
+  'projection.trip_date.type': 'date',
+  'projection.trip_date.format': 'yyyy-MM-dd',
+  'projection.trip_date.range': Match.stringLikeRegexp('^\\d{4}-\\d{2}-\\d{2},NOW$'),
+  'storage.location.template': {
+    'Fn::Join': ['', Match.arrayWith([`/${prefix}trip_date=\${trip_date}/`])],
+  },
+});
+
+describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environment) => {
+  const settings = environments[environment];
+  const template = () => synthesized[environment].templates.analytics;
+
+  it('runs Spark on an arm64 EMR Serverless application that stops when idle and has capped capacity', () => {
+    // Prepare
+    const expected = {
+      Name: resourceNames(settings).kpiJobName,
+      Type: 'Spark',
+      ReleaseLabel: settings.kpi.emrReleaseLabel,
+      Architecture: 'ARM64',
+      AutoStopConfiguration: { Enabled: true, IdleTimeoutMinutes: settings.kpi.idleTimeoutMinutes },
+      MaximumCapacity: { Cpu: settings.kpi.maxCapacity.cpu, Memory: settings.kpi.maxCapacity.memory, Disk: settings.kpi.maxCapacity.disk },
+    };
+
+    // Act
+    const analytics = template();
+
+    // Assess
+    analytics.hasResourceProperties('AWS::EMRServerless::Application', expected);
+  });
+
+  it('scopes the Spark job role to its prefixes and to EMR Serverless', () => {
+    // Prepare
+    const objectResources = (statement: Statement) => JSON.stringify(statement.Resource);
+
+    // Act
+    const statements = policyStatements(environment, 'SparkJobRoleDefaultPolicy');
+    const writes = statements.filter((statement) => [statement.Action].flat().includes('s3:PutObject'));
+    const reads = statements.filter((statement) => [statement.Action].flat().includes('s3:GetObject*'));
+
+    // Assess
+    template().hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'emr-serverless.amazonaws.com' }, Condition: Match.anyValue() })],
+      },
+    });
+    expect(writes.map(objectResources).join()).toContain(`/${DATA_PREFIXES.dailyKpis}*`);
+    expect(writes.map(objectResources).join()).toContain(`/${DATA_PREFIXES.emrLogs}*`);
+    expect(writes.map(objectResources).join()).not.toContain(`/${DATA_PREFIXES.completedTrips}*`);
+    expect(reads.map(objectResources).join()).toContain(`/${DATA_PREFIXES.sparkCode}*`);
+    expect(reads.map(objectResources).join()).toContain(`/${DATA_PREFIXES.completedTrips}*`);
+    const wholeBucketObjects = statements
+      .flatMap((statement) => [statement.Resource].flat())
+      .map((resource) => JSON.stringify(resource))
+      .filter((resource) => resource.endsWith('{"Ref":"AWS::Region"},"/*"]]}'));
+    expect(wholeBucketObjects).toEqual([]);
+  });
+
+  it('ships exactly the Spark job files to the code prefix', () => {
+    // Prepare
+    const deployments = Object.values(resourcesOf(template(), 'Custom::CDKBucketDeployment'));
+
+    // Act
+    const [deployment] = deployments;
+
+    // Assess
+    expect(deployments).toHaveLength(1);
+    expect(deployment?.Properties.DestinationBucketKeyPrefix).toBe(DATA_PREFIXES.sparkCode);
+    expect(deployment?.Properties.Prune).toBe(true);
+  });
+
+  it('gives the kpi-trigger function its environment and only the permissions it needs', () => {
+    // Prepare
+    const expectedNames = Object.keys(
+      kpiTriggerEnvironment(settings, { dataBucketName: 'b', emrApplicationId: 'a', emrJobRoleArn: 'r' }),
+    );
+
+    // Act
+    const statements = policyStatements(environment, 'KpiTriggerRoleDefaultPolicy');
+    const byAction = (action: string) => statements.find((statement) => statement.Action === action);
+
+    // Assess
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `${settings.prefix}-kpi-trigger`,
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: { Variables: Match.objectLike(Object.fromEntries(expectedNames.map((name) => [name, Match.anyValue()]))) },
+    });
+    expect(byAction('emr-serverless:StartJobRun')?.Resource).toEqual({ 'Fn::GetAtt': ['SparkApplication', 'Arn'] });
+    expect(byAction('iam:PassRole')).toMatchObject({
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SparkJobRole/), 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
+    });
+    expect(byAction('s3:ListBucket')?.Condition).toEqual({
+      StringLike: { 's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`] },
+    });
+    expect(statements.map((statement) => statement.Action).flat().sort()).toEqual([
+      'emr-serverless:StartJobRun',
+      'iam:PassRole',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:ListBucket',
+    ]);
+  });
+
+  it('invokes the kpi-trigger daily on the configured schedule, in UTC', () => {
+    // Prepare
+    const expression = settings.kpi.scheduleExpression;
+
+    // Act
+    const analytics = template();
+
+    // Assess
+    expect(expression).toBe('cron(0 1 * * ? *)');
+    analytics.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KpiTriggerFunction'), 'Arn'] }, RetryPolicy: Match.anyValue() },
+    });
+  });
+
+  it('catalogs daily KPIs as JSON with partition projection on trip_date', () => {
+    // Prepare
+    const columns = [
+      ['trip_count', 'bigint'],
+      ['total_fare', 'double'],
+      ['average_fare', 'double'],
+      ['min_fare', 'double'],
+      ['max_fare', 'double'],
+      ['total_tips', 'double'],
+      ['total_distance', 'double'],
+      ['average_trip_duration_minutes', 'double'],
+    ].map(([Name, Type]) => ({ Name, Type }));
+
+    // Act
+    const analytics = template();
+
+    // Assess
+    analytics.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: 'daily_kpis',
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: Match.objectLike(projection(DATA_PREFIXES.dailyKpis)),
+        PartitionKeys: [{ Name: 'trip_date', Type: 'string' }],
+        StorageDescriptor: Match.objectLike({
+          Columns: columns,
+          SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+        }),
+      },
+    });
+  });
+
+  it('catalogs staged trips with every field of the staged schema except the partition key', () => {
+    // Prepare
+    const expectedColumns = Object.keys(completedTripSchema.shape).filter((name) => name !== 'trip_date');
+
+    // Act
+    const table = Object.values(resourcesOf(template(), 'AWS::Glue::Table')).find(
+      (resource) => (resource.Properties.TableInput as { Name: string }).Name === 'completed_trips',
+    );
+    const input = table?.Properties.TableInput as { StorageDescriptor: { Columns: Array<{ Name: string }> } };
+
+    // Assess
+    expect(input.StorageDescriptor.Columns.map((column) => column.Name)).toEqual(expectedColumns);
+    template().hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({ Name: 'completed_trips', Parameters: Match.objectLike(projection(DATA_PREFIXES.completedTrips)) }),
+    });
+  });
+
+  it('enforces an Athena workgroup with encrypted results and a scan limit', () => {
+    // Prepare
+    const cutoff = settings.athena.bytesScannedCutoffPerQuery;
+
+    // Act
+    const analytics = template();
+
+    // Assess
+    analytics.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: settings.prefix,
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: cutoff,
+        ResultConfiguration: {
+          OutputLocation: { 'Fn::Join': ['', Match.arrayWith([`/${DATA_PREFIXES.athenaResults}`])] },
+          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() },
+        },
+      },
+    });
+  });
+
+  it('saves the common questions as named queries in the workgroup', () => {
+    // Prepare
+    const expected = ['Daily KPIs for a date range', 'Busiest days of the last 90 days', 'Staged trips of a day'];
+
+    // Act
+    const queries = Object.values(resourcesOf(template(), 'AWS::Athena::NamedQuery'));
+
+    // Assess
+    expect(queries.map((query) => query.Properties.Name)).toEqual(expected);
+    for (const query of queries) {
+      expect(query.Properties.WorkGroup).toEqual({ Ref: 'WorkGroup' });
+      expect(query.Properties.Database).toBe(settings.prefix.replace(/-/g, '_'));
+    }
+  });
+
+  it('outputs the workgroup, database and EMR application under the shared keys', () => {
+    // Prepare
+    const keys = [STACK_OUTPUTS.athenaWorkGroupName, STACK_OUTPUTS.glueDatabaseName, STACK_OUTPUTS.emrApplicationId];
+
+    // Act
+    const outputs = template().toJSON().Outputs as Record<string, unknown>;
+
+    // Assess
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(keys));
+  });
+});

@@ -1,0 +1,196 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { environments, type EnvironmentName, type StreamMappingSettings } from '../../lib/config';
+import { COMPLETED_TRIP_STREAM_FILTER } from '../../lib/domain/trip-item';
+import { handlerEnvironment } from '../../lib/handler-environment';
+import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
+
+const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
+
+beforeAll(() => {
+  synthesized.dev = synthesizeEnvironment('dev');
+  synthesized.prod = synthesizeEnvironment('prod');
+});
+
+function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
+  return {
+    EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp(source.source) },
+    StartingPosition: 'TRIM_HORIZON',
+    BatchSize: mapping.batchSize,
+    MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
+    MaximumRetryAttempts: mapping.retryAttempts,
+    MaximumRecordAgeInSeconds: mapping.maxRecordAgeSeconds,
+    BisectBatchOnFunctionError: mapping.bisectBatchOnError,
+    ParallelizationFactor: mapping.parallelizationFactor,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('DeadLetterQueue') } } },
+  };
+}
+
+describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environment) => {
+  const settings = environments[environment];
+  const template = () => synthesized[environment].templates.pipeline;
+
+  it('runs the four trip handlers on arm64 and the newest Node.js runtime', () => {
+    // Prepare
+    const expectedNames = ['start', 'end', 'match', 'redrive'].map((name) => `${settings.prefix}-${name}`);
+
+    // Act
+    const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
+
+    // Assess
+    expect(functions.map((fn) => fn.Properties.FunctionName).sort()).toEqual(expectedNames.sort());
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: settings.handlers.memorySizeMb,
+        Timeout: settings.handlers.timeoutSeconds,
+      });
+    }
+  });
+
+  it('gives each handler its own log group with the configured retention', () => {
+    // Prepare
+    const retention = settings.handlers.logRetentionDays;
+
+    // Act
+    const logGroups = Object.values(resourcesOf(template(), 'AWS::Logs::LogGroup'));
+    const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
+
+    // Assess
+    expect(logGroups).toHaveLength(4);
+    for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(retention);
+    for (const fn of functions) {
+      expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
+    }
+  });
+
+  it('sets the environment built by handlerEnvironment()', () => {
+    // Prepare
+    const expectedNames = Object.keys(
+      handlerEnvironment(settings, { tripsTableName: 't', retryQueueUrl: 'r', deadLetterQueueUrl: 'd', dataBucketName: 'b' }),
+    );
+
+    // Act
+    const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
+
+    // Assess
+    for (const fn of functions) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(expectedNames));
+      expect(variables.ORPHAN_END_MAX_ATTEMPTS).toBe(String(settings.retry.orphanEndMaxAttempts));
+      expect(variables.RETRY_MAX_DELAY_SECONDS).toBe(String(settings.retry.maxDelaySeconds));
+    }
+  });
+
+  it('maps the trip-start and trip-end streams with the configured stream settings', () => {
+    // Prepare
+    const start = streamMapping(settings.startMapping, /TripStartStream/);
+    const end = streamMapping(settings.endMapping, /TripEndStream/);
+
+    // Act
+    const pipeline = template();
+
+    // Assess
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', start);
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', end);
+  });
+
+  it('maps the table stream to the match handler, filtered to completed trips exactly as the handler expects', () => {
+    // Prepare
+    const expectedPattern = JSON.stringify(COMPLETED_TRIP_STREAM_FILTER);
+
+    // Act
+    const pipeline = template();
+
+    // Assess
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ...streamMapping(settings.matchMapping, /TripsTable.*StreamArn/),
+      FilterCriteria: { Filters: [{ Pattern: expectedPattern }] },
+    });
+  });
+
+  it('maps the retry queue to the redrive handler with partial batch failures', () => {
+    // Prepare
+    const mapping = settings.redriveMapping;
+
+    // Act
+    const pipeline = template();
+
+    // Assess
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('RetryQueuesQueue') },
+      BatchSize: mapping.batchSize,
+      MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('bounds every stream mapping: finite retries and record age', () => {
+    // Prepare
+    const mappings = Object.values(resourcesOf(template(), 'AWS::Lambda::EventSourceMapping'));
+
+    // Act
+    const streamMappings = mappings.filter((mapping) => mapping.Properties.StartingPosition !== undefined);
+
+    // Assess
+    expect(streamMappings).toHaveLength(3);
+    for (const mapping of streamMappings) {
+      expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('pipeline permissions', () => {
+  const template = () => synthesized.dev.templates.pipeline;
+
+  function statementsOf(roleIdPrefix: string): Array<{ Action: string | string[]; Resource: unknown }> {
+    const policies = resourcesOf(template(), 'AWS::IAM::Policy');
+    const entry = Object.entries(policies).find(([id]) => id.startsWith(`${roleIdPrefix}RoleDefaultPolicy`));
+    if (entry === undefined) throw new Error(`no policy for ${roleIdPrefix}`);
+    return (entry[1].Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> })
+      .Statement;
+  }
+  const actionsOf = (roleIdPrefix: string) => statementsOf(roleIdPrefix).flatMap((statement) => [statement.Action].flat());
+
+  it.each(['StartHandler', 'EndHandler', 'RedriveHandler'])('lets %s park events on the retry queue and dead-letter', (handler) => {
+    // Prepare
+    const queueStatements = () => statementsOf(handler).filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'));
+
+    // Act
+    const resources = JSON.stringify(queueStatements().map((statement) => statement.Resource));
+
+    // Assess
+    expect(resources).toContain('RetryQueuesQueue');
+    expect(resources).toContain('RetryQueuesDeadLetterQueue');
+    expect(actionsOf(handler)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+  });
+
+  it('lets the match handler write staged trips only under completed-trips/ and never touch the table items', () => {
+    // Prepare
+    const statements = statementsOf('MatchHandler');
+
+    // Act
+    const putStatement = statements.find((statement) => [statement.Action].flat().includes('s3:PutObject'));
+    const actions = actionsOf('MatchHandler');
+
+    // Assess
+    expect(JSON.stringify(putStatement?.Resource)).toContain('/completed-trips/*');
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('s3:GetObject');
+  });
+
+  it('grants no handler logs on "*" and no statement an Action of "*"', () => {
+    // Prepare
+    const roles = Object.values(resourcesOf(template(), 'AWS::IAM::Role'));
+
+    // Act
+    const allActions = ['StartHandler', 'EndHandler', 'MatchHandler', 'RedriveHandler'].flatMap(actionsOf);
+
+    // Assess
+    for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(allActions).not.toContain('*');
+  });
+});

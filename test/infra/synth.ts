@@ -1,0 +1,55 @@
+/**
+ * Test support: builds the tripstream app for one environment the way `cdk synth` does (the context of
+ * cdk.json, the same stacks), and exposes each stack's template. Bundling is skipped unless asked for:
+ * templates are identical either way apart from asset hashes, and esbuild on 2 cores is the slow part.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { environments, type EnvironmentName, type PipelineSettings } from '../../lib/config';
+import { addTripstreamStacks, type TripstreamStacks } from '../../lib/stacks/tripstream-app';
+
+const cdkJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+export interface SynthesizedApp {
+  readonly app: App;
+  readonly settings: PipelineSettings;
+  readonly stacks: TripstreamStacks;
+  readonly templates: { readonly [K in keyof TripstreamStacks]: Template };
+}
+
+export interface SynthOptions {
+  /** Run esbuild for the functions (slow); off, the function assets are placeholders. */
+  readonly bundle?: boolean;
+  readonly outdir?: string;
+}
+
+export function synthesizeSettings(settings: PipelineSettings, options: SynthOptions = {}): SynthesizedApp {
+  const context: Record<string, unknown> = { ...cdkJson.context };
+  if (options.bundle !== true) context['aws:cdk:bundling-stacks'] = [];
+  const app = new App({ context, outdir: options.outdir });
+  const stacks = addTripstreamStacks(app, settings);
+  return {
+    app,
+    settings,
+    stacks,
+    templates: {
+      data: Template.fromStack(stacks.data),
+      pipeline: Template.fromStack(stacks.pipeline),
+      analytics: Template.fromStack(stacks.analytics),
+      monitoring: Template.fromStack(stacks.monitoring),
+    },
+  };
+}
+
+export function synthesizeEnvironment(name: EnvironmentName, options: SynthOptions = {}): SynthesizedApp {
+  return synthesizeSettings(environments[name], options);
+}
+
+/** Resources of one type in a template, by logical id. */
+export function resourcesOf(template: Template, type: string): Record<string, { Properties: Record<string, unknown> }> {
+  return template.findResources(type) as Record<string, { Properties: Record<string, unknown> }>;
+}

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { completedTripSchema } from '../../../lib/domain/trip-item';
+import { computeDailyKpis } from '../../../lib/kpi/duckdb-engine';
+
+const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** `npm run kpis -- …` without npm: the same tsx entry point. */
+function runKpisCli(args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/kpis.ts', ...args], {
+    cwd: repositoryRoot,
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderrLines: result.stderr.split('\n').filter((line) => line.trim() !== '') };
+}
+
+describe('npm run kpis', () => {
+  let runDir: string;
+
+  beforeEach(async () => {
+    runDir = await mkdtemp(path.join(tmpdir(), 'kpi-cli-'));
+  });
+
+  afterEach(async () => {
+    await rm(runDir, { recursive: true, force: true });
+  });
+
+  it("prints the KPIs of a local run's output folder", async () => {
+    // Prepare: one staged trip of 12.5 minutes, computed the way the local run does
+    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
+    await mkdir(staged, { recursive: true });
+    const trip = completedTripSchema.parse({
+      trip_id: 't-1', trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:12:30.000Z',
+      estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: 1, estimated_fare_amount: 9,
+      rate_code: 1, passenger_count: 1, trip_distance: 2.4, fare_amount: 9.5, tip_amount: null, payment_type: 1, trip_type: 1,
+      completed_at: '2024-05-24T10:12:31.000Z',
+    });
+    await writeFile(path.join(staged, 'batch.jsonl'), `${JSON.stringify(trip)}\n`);
+    await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
+
+    // Act
+    const result = runKpisCli(['--date', '2024-05-23', '--to', '2024-05-25', '--local', runDir]);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')[2]).toBe('2024-05-24      1        9.50      9.50      9.50      9.50  0.00      2.40        12.50');
+  });
+
+  it('says so when there is nothing for the dates', () => {
+    // Prepare: an empty run folder
+
+    // Act
+    const result = runKpisCli(['--date', '2024-05-24', '--local', runDir]);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('No KPIs for 2024-05-24.');
+  });
+
+  it.each([
+    [['--date', '2024-02-30', '--local', '.'], 'error: --date must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
+    [['--to', '2024-05-24'], "error: required option '--date <YYYY-MM-DD>' not specified"],
+    [['--date', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
+  ])('rejects %j with one line on stderr and a non-zero exit', (args, message) => {
+    // Prepare: the arguments
+
+    // Act
+    const result = runKpisCli(args);
+
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.stderrLines).toEqual([message]);
+    expect(result.stdout).toBe('');
+  });
+});

@@ -1,0 +1,232 @@
+import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+
+const environment = {
+  DATA_BUCKET_NAME: 'tripstream-test-data',
+  EMR_APPLICATION_ID: '00fabc123example',
+  EMR_JOB_ROLE_ARN: 'arn:aws:iam::123456789012:role/tripstream-test-kpi-job',
+  KPI_LOOKBACK_DAYS: '3',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
+const s3Mock = mockClient(S3Client);
+const emrMock = mockClient(EMRServerlessClient);
+
+type HandlerModule = typeof import('../../../lambdas/kpi-trigger/handler');
+type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
+let handler: HandlerModule['handler'];
+let outcomeTally: ObservabilityModule['outcomeTally'];
+let resetOutcomeTally: ObservabilityModule['resetOutcomeTally'];
+
+beforeAll(() => {
+  // The handler validates its environment, and Powertools reads its settings, when the modules load (as on Lambda).
+  Object.assign(process.env, environment);
+  ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/kpi-trigger/handler'));
+  ({ outcomeTally, resetOutcomeTally } = jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability'));
+});
+
+beforeEach(() => {
+  s3Mock.reset();
+  emrMock.reset();
+  resetOutcomeTally();
+  emrMock.on(StartJobRunCommand).resolves({ applicationId: environment.EMR_APPLICATION_ID, jobRunId: 'run-1', arn: 'arn:run-1' });
+});
+
+function lambdaContext(): Context {
+  return { functionName: 'tripstream-test-kpi-trigger', awsRequestId: 'request-1' } as Context;
+}
+
+/** Only these dates have objects under completed-trips/trip_date=…/. */
+function stageDates(...dates: string[]): void {
+  s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 0 });
+  for (const date of dates) {
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: `completed-trips/trip_date=${date}/` })
+      .resolves({ KeyCount: 1, Contents: [{ Key: `completed-trips/trip_date=${date}/batch-1.jsonl` }] });
+  }
+}
+
+/** An EventBridge Scheduler invocation whose input carries the scheduled time. */
+function scheduledEvent(time: string) {
+  return { time };
+}
+
+function startedTokens(): (string | undefined)[] {
+  return emrMock.commandCalls(StartJobRunCommand).map((call) => call.args[0].input.clientToken);
+}
+
+describe('kpi-trigger', () => {
+  it('on schedule, computes yesterday and the lookback days before it, with the job fully configured', async () => {
+    // Prepare
+    stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25');
+
+    // Act
+    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'], skippedDates: [] });
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 4);
+    expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: 'tripstream-test-data',
+      Prefix: 'completed-trips/trip_date=2024-05-22/',
+      MaxKeys: 1,
+    });
+    expect(emrMock).toHaveReceivedCommandTimes(StartJobRunCommand, 1);
+    expect(emrMock).toHaveReceivedCommandWith(StartJobRunCommand, {
+      applicationId: '00fabc123example',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/tripstream-test-kpi-job',
+      name: 'daily-kpis 2024-05-22..2024-05-25 (4 dates)',
+      clientToken: expect.stringMatching(/^kpi-[0-9a-f]{60}$/),
+      jobDriver: {
+        sparkSubmit: {
+          entryPoint: 's3://tripstream-test-data/spark/daily_kpis_job.py',
+          entryPointArguments: [
+            '--input', 's3://tripstream-test-data/completed-trips/',
+            '--output', 's3://tripstream-test-data/daily-kpis/',
+            '--sql', 's3://tripstream-test-data/spark/daily_kpis.sql',
+            '--dates', '2024-05-22,2024-05-23,2024-05-24,2024-05-25',
+          ],
+          sparkSubmitParameters: expect.stringContaining('spark.sql.session.timeZone=UTC'),
+        },
+      },
+      configurationOverrides: {
+        monitoringConfiguration: {
+          s3MonitoringConfiguration: { logUri: 's3://tripstream-test-data/emr-logs/' },
+          cloudWatchLoggingConfiguration: expect.objectContaining({ enabled: true }),
+        },
+      },
+    });
+    expect(outcomeTally()).toEqual({ KpiJobStarted: 1 });
+  });
+
+  it('on schedule without a time in the event, takes yesterday from the clock (UTC)', async () => {
+    // Prepare
+    stageDates('2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29');
+    jest.useFakeTimers({ now: new Date('2024-03-01T00:30:00Z'), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+
+    // Act
+    let result;
+    try {
+      result = await handler({}, lambdaContext());
+    } finally {
+      jest.useRealTimers();
+    }
+
+    // Assess
+    expect(result.dates).toEqual(['2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29']);
+  });
+
+  it('computes an explicit date', async () => {
+    // Prepare
+    stageDates('2024-05-24');
+
+    // Act
+    const result = await handler({ date: '2024-05-24' }, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-05-24'], skippedDates: [] });
+    expect(emrMock).toHaveReceivedCommandWith(StartJobRunCommand, {
+      name: 'daily-kpis 2024-05-24',
+      jobDriver: { sparkSubmit: expect.objectContaining({ entryPointArguments: expect.arrayContaining(['--dates', '2024-05-24']) }) },
+    });
+  });
+
+  it('backfills a range, skipping the dates with nothing staged', async () => {
+    // Prepare
+    stageDates('2024-04-29', '2024-05-02');
+
+    // Act
+    const result = await handler({ from: '2024-04-29', to: '2024-05-02' }, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-04-29', '2024-05-02'], skippedDates: ['2024-04-30', '2024-05-01'] });
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 4);
+    expect(emrMock).toHaveReceivedCommandWith(StartJobRunCommand, {
+      jobDriver: { sparkSubmit: expect.objectContaining({ entryPointArguments: expect.arrayContaining(['--dates', '2024-04-29,2024-05-02']) }) },
+    });
+    expect(outcomeTally()).toEqual({ KpiDateSkipped: 2, KpiJobStarted: 1 });
+  });
+
+  it('starts nothing when no requested date has staged trips', async () => {
+    // Prepare
+    stageDates();
+
+    // Act
+    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ jobRunId: null, dates: [], skippedDates: ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'] });
+    expect(emrMock).not.toHaveReceivedCommand(StartJobRunCommand);
+    expect(outcomeTally()).toEqual({ KpiDateSkipped: 4 });
+  });
+
+  it('sends the same clientToken when the same dates are triggered again, and another for other dates', async () => {
+    // Prepare
+    stageDates('2024-05-23', '2024-05-24', '2024-05-25');
+
+    // Act
+    await handler({ from: '2024-05-24', to: '2024-05-25' }, lambdaContext());
+    await handler({ from: '2024-05-24', to: '2024-05-25' }, lambdaContext());
+    await handler({ from: '2024-05-23', to: '2024-05-25' }, lambdaContext());
+
+    // Assess
+    const [first, repeated, other] = startedTokens();
+    expect(first).toBeDefined();
+    expect(repeated).toBe(first);
+    expect(other).not.toBe(first);
+  });
+
+  it('starts a fresh run of dates already computed when the operator labels it a rerun', async () => {
+    // Prepare
+    stageDates('2024-05-24');
+
+    // Act
+    await handler({ date: '2024-05-24' }, lambdaContext());
+    await handler({ date: '2024-05-24', rerun: 'after-fix-1' }, lambdaContext());
+    await handler({ date: '2024-05-24', rerun: 'after-fix-1' }, lambdaContext());
+
+    // Assess
+    const [original, rerun, repeatedRerun] = startedTokens();
+    expect(rerun).not.toBe(original);
+    expect(repeatedRerun).toBe(rerun);
+    expect(emrMock).toHaveReceivedNthSpecificCommandWith(2, StartJobRunCommand, { name: 'daily-kpis 2024-05-24 rerun after-fix-1' });
+  });
+
+  it('gives a scheduled run retried later the token of the original run', async () => {
+    // Prepare
+    stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25');
+
+    // Act
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+
+    // Assess
+    const [original, retried] = startedTokens();
+    expect(retried).toBe(original);
+  });
+
+  it.each([
+    ['an impossible date', { date: '2024-02-30' }, 'date: must be a real calendar date'],
+    ['a reversed range', { from: '2024-05-25', to: '2024-05-24' }, '2024-05-25 is after 2024-05-24'],
+    ['a range without its end', { from: '2024-05-24' }, 'to:'],
+    ['a date and a range at once', { date: '2024-05-24', from: '2024-05-24', to: '2024-05-25' }, 'Unrecognized keys'],
+    ['a range over the cap', { from: '2023-01-01', to: '2024-12-31' }, 'at most 366'],
+    ['a scheduled time that is not a time', { time: 'yesterday' }, 'time:'],
+    ['a bare string', '2024-05-24', 'expected an object'],
+    ['a rerun label with spaces', { date: '2024-05-24', rerun: 'after fix' }, 'rerun: must be 1 to 32 letters'],
+  ])('rejects %s with a clear message and starts nothing', async (_case, event, message) => {
+    // Prepare
+    stageDates('2024-05-24', '2024-05-25');
+
+    // Act
+    const invocation = handler(event, lambdaContext());
+
+    // Assess
+    await expect(invocation).rejects.toThrow(message);
+    expect(s3Mock).not.toHaveReceivedCommand(ListObjectsV2Command);
+    expect(emrMock).not.toHaveReceivedCommand(StartJobRunCommand);
+  });
+});
