@@ -11,7 +11,8 @@ import { addTripstreamStacks } from '../lib/stacks/tripstream-app';
 const app = new App();
 const requested: unknown = app.node.tryGetContext('env') ?? 'dev';
 if (typeof requested !== 'string' || !isEnvironmentName(requested)) {
-  throw new Error(`Unknown environment ${JSON.stringify(requested)}: use -c env=${Object.keys(environments).join('|')}`);
+  console.error(`Unknown environment ${JSON.stringify(requested)}: use -c env=${Object.keys(environments).join('|')}`);
+  process.exit(1);
 }
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;

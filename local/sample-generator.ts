@@ -341,8 +341,9 @@ interface Row {
   text: string;
   tripId: string;
   valid: boolean;
-  /** The instant the row carries (pickup or dropoff), for valid rows. */
+  /** The instant the row carries: pickup of a start row, dropoff of an end row. */
   instantMs: number;
+  /** fare_amount, tip_amount and trip_distance of an end row as its text reads (0 in start rows). */
   fare: number;
   tip: number;
   distance: number;
@@ -576,7 +577,9 @@ function kpisByDate(completed: Array<{ start: Row; end: Row }>): ExpectedDailyKp
   const byDate = new Map<string, Array<{ start: Row; end: Row }>>();
   for (const trip of completed) {
     const date = utcDate(trip.start.instantMs);
-    byDate.set(date, [...(byDate.get(date) ?? []), trip]);
+    const trips = byDate.get(date) ?? [];
+    trips.push(trip);
+    byDate.set(date, trips);
   }
   return [...byDate.keys()].sort().map((date) => {
     const trips = byDate.get(date) ?? [];
@@ -598,7 +601,7 @@ function kpisByDate(completed: Array<{ start: Row; end: Row }>): ExpectedDailyKp
   });
 }
 
-function sum(values: number[]): number {
+function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
@@ -720,7 +723,7 @@ class SeededRandom {
   }
 
   weightedIndex(weights: readonly number[]): number {
-    let remaining = this.next() * sum([...weights]);
+    let remaining = this.next() * sum(weights);
     for (const [index, weight] of weights.entries()) {
       remaining -= weight;
       if (remaining < 0) return index;

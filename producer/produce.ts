@@ -216,8 +216,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
       const counted = countingBytes((count) => (bytesRead += count));
       // pipeline, unlike pipe, passes a read error on to the CSV reader instead of leaving it waiting.
       pipeline(await openInput(fileOf[kind], options.s3), counted, () => undefined);
-      const input: Readable = counted;
-      for await (const row of readCsv(kind, input)) yield { kind, file: fileOf[kind], lineNumber: row.lineNumber, raw: row.raw, outcome: row.outcome };
+      for await (const row of readCsv(kind, counted)) yield { kind, file: fileOf[kind], lineNumber: row.lineNumber, raw: row.raw, outcome: row.outcome };
     };
 
   const reject = async (row: SourcedRow, reason: string): Promise<void> => {
@@ -225,7 +224,6 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
     await quarantine?.rejected({ file: row.file, line_number: row.lineNumber, raw: row.raw, reason });
   };
 
-  let quarantineFiles: ProduceSummary['quarantineFiles'] = {};
   try {
     const ordered = orderRows(options.order, source('start'), source('end'), options.reorderWindow ?? PRODUCER_DEFAULTS.reorderWindow, {
       onOutOfOrder: () => {
@@ -260,7 +258,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
     await quarantine?.close().catch(() => undefined);
     throw error;
   }
-  quarantineFiles = (await quarantine?.close()) ?? {};
+  const quarantineFiles = (await quarantine?.close()) ?? {};
   reportProgress(true);
 
   return { rows, quarantined, sent, failed, retriedEntries, batches, durationMs: Date.now() - startedAt, outOfOrder, quarantineFiles };

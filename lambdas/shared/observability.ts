@@ -84,7 +84,8 @@ export function instrumented<E, R>(
     try {
       return await handle(event, context);
     } finally {
-      metrics.publishStoredMetrics();
+      // A batch that changed nothing (all duplicates, say) has no metrics: flushing would only log a warning.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };

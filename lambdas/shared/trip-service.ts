@@ -77,8 +77,9 @@ function storedTrip(item: Record<string, unknown> | undefined): StoredTrip | und
 }
 
 /**
- * DynamoDB refused the write, yet the item it returned satisfies the rules: the item changed in between or
- * does not match what these rules write. An error, so the event is retried rather than judged on a guess.
+ * DynamoDB refused the write, yet the item it returned (or its absence) satisfies the rules: the table and
+ * these rules disagree. An error, so the event is retried and in the end dead-lettered, never judged on a
+ * guess.
  */
 function unexplainedRefusal(event: TripEvent): Error {
   return new Error(

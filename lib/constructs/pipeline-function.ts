@@ -70,7 +70,8 @@ export class PipelineFunction extends Construct {
       architecture: HANDLER_ARCHITECTURE,
       memorySize: settings.handlers.memorySizeMb,
       timeout: Duration.seconds(settings.handlers.timeoutSeconds),
-      environment: props.environment,
+      // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       logGroup: this.logGroup,
       projectRoot: repositoryRoot,
       depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),

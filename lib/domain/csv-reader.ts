@@ -69,7 +69,10 @@ interface SkippedRecord {
  */
 export const MAX_ROW_CHARACTERS = 1_048_576;
 
-const KNOWN_COLUMNS: ReadonlySet<string> = new Set([...CSV_COLUMNS.start, ...CSV_COLUMNS.end]);
+const KNOWN_COLUMNS: Record<CsvKind, ReadonlySet<string>> = {
+  start: new Set(CSV_COLUMNS.start),
+  end: new Set(CSV_COLUMNS.end),
+};
 
 async function* readTripCsv<E>(
   input: Readable,
@@ -103,7 +106,7 @@ async function* readTripCsv<E>(
   let columns: Map<string, number> | undefined;
   let width = 0;
   for await (const parsed of parser as AsyncIterable<ParsedRecord>) {
-    yield* quarantineSkipped(skipped, parsed.info.records, lines);
+    yield* quarantineSkipped(skipped, parsed.info.records, lines, columns !== undefined);
     const { lineNumber, raw } = lines.place(parsed.raw);
     if (isBlank(parsed.record)) continue;
     if (columns === undefined) {
@@ -118,7 +121,7 @@ async function* readTripCsv<E>(
     }
     yield { lineNumber, raw, outcome: parseRow(namedFields(parsed.record, columns)) };
   }
-  yield* quarantineSkipped(skipped, Number.POSITIVE_INFINITY, lines);
+  yield* quarantineSkipped(skipped, Number.POSITIVE_INFINITY, lines, columns !== undefined);
   if (columns === undefined) {
     throw new CsvHeaderError(`the ${kind} file is empty: expected a header row (${CSV_COLUMNS[kind].join(',')})`);
   }
@@ -141,15 +144,23 @@ class LineCounter {
   }
 }
 
-function* quarantineSkipped(skipped: SkippedRecord[], beforeRecord: number, lines: LineCounter): Generator<CsvRow<never>> {
-  while (skipped.length > 0 && (skipped[0]?.afterRecords ?? beforeRecord) < beforeRecord) {
-    const next = skipped.shift();
-    if (next !== undefined) yield quarantinedRow(next, lines);
+function* quarantineSkipped(
+  skipped: SkippedRecord[],
+  beforeRecord: number,
+  lines: LineCounter,
+  headerRead: boolean,
+): Generator<CsvRow<never>> {
+  for (let next = skipped[0]; next !== undefined && next.afterRecords < beforeRecord; next = skipped[0]) {
+    skipped.shift();
+    yield quarantinedRow(next, lines, headerRead);
   }
 }
 
-function quarantinedRow({ error, raw: rawText }: SkippedRecord, lines: LineCounter): CsvRow<never> {
+function quarantinedRow({ error, raw: rawText }: SkippedRecord, lines: LineCounter, headerRead: boolean): CsvRow<never> {
   const { lineNumber, raw } = lines.place(rawText);
+  if (!headerRead) {
+    throw new CsvHeaderError(`line ${lineNumber}: the header row is not readable CSV (${error?.message ?? 'skipped'})`);
+  }
   if (error?.code === 'CSV_MAX_RECORD_SIZE') {
     const message =
       `line ${lineNumber}: the row grew past ${MAX_ROW_CHARACTERS} characters, most likely because a quote ` +
@@ -167,7 +178,7 @@ function headerColumns(header: string[], kind: CsvKind): Map<string, number> {
   const columns = new Map<string, number>();
   header.forEach((name, index) => {
     const column = name.trim().toLowerCase();
-    if (!KNOWN_COLUMNS.has(column)) return;
+    if (!KNOWN_COLUMNS[kind].has(column)) return;
     if (columns.has(column)) throw new CsvHeaderError(`the ${kind} file header names column ${column} twice`);
     columns.set(column, index);
   });

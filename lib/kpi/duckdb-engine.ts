@@ -5,8 +5,7 @@
  * Only the `completed_trips` view is DuckDB-specific: it reads the JSON lines with an explicit schema and
  * turns the ISO timestamps into epoch seconds, which is what the shared SQL needs (see ADR 0004).
  */
-import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
@@ -45,7 +44,7 @@ export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promis
   if (files.length === 0) return [];
 
   const computedDates = new Set(partitions.map((partition) => partition.date));
-  const kpiSql = readFileSync(KPI_SQL_PATH, 'utf8');
+  const kpiSql = await readFile(KPI_SQL_PATH, 'utf8');
   const rows = await withConnection(async (connection) => {
     await connection.run(completedTripsViewSql(files));
     const reader = await connection.runAndReadAll(kpiSql);

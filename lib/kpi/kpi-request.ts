@@ -2,8 +2,8 @@
  * What the kpi-trigger is asked to compute. Pure: the handler passes the clock and the lookback in.
  *
  * - A scheduled invocation (EventBridge Scheduler or an EventBridge rule: no payload, or any object without
- *   `date`, `from` or `to`) recomputes yesterday (UTC) and the `lookbackDays` days before it, so trips staged late for a
- *   day whose KPIs already exist are counted on the next run. If the event carries `time` (EventBridge's
+ *   `date`, `from` or `to`) recomputes yesterday (UTC) and the `lookbackDays` days before it, so trips staged
+ *   late for a day whose KPIs already exist are counted on the next run. If the event carries `time` (EventBridge's
  *   field, or Scheduler's `<aws.scheduler.scheduled-time>` placed there), that instant decides "yesterday",
  *   so a retried or delayed invocation asks for the same dates, hence the same job run.
  * - `{ "date": "YYYY-MM-DD" }` computes one date; `{ "from": "...", "to": "..." }` a backfill range. Either may

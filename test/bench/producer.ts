@@ -5,43 +5,25 @@
  * difference is the sending.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { readEndCsv, readStartCsv, type CsvRow } from '../../lib/domain/csv-reader';
 import type { TripEvent } from '../../lib/domain/events';
 import { produce } from '../../producer/produce';
-import { endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
+import { generateSample, writeSampleFiles } from '../../local/sample-generator';
 import type { Benchmark } from './benchmark';
 import { createStream, emulatorKinesisClient, startKinesaliteProcess } from './kinesalite';
 
 const TRIPS = 10_000;
 const SHARDS = 2;
 
-const pad = (value: number) => String(value).padStart(2, '0');
-
-/** Valid trips, one every 7 seconds from 2024-05-25, in the real layout (day-first pickups). */
-async function writeTripFiles(directory: string): Promise<{ start: string; end: string }> {
-  const starts = [];
-  const ends = [];
-  for (let trip = 0; trip < TRIPS; trip += 1) {
-    const pickup = new Date(Date.UTC(2024, 4, 25) + trip * 7_000);
-    const dropoff = new Date(pickup.getTime() + 25 * 60_000);
-    const tripId = `bench-${String(trip).padStart(6, '0')}`;
-    starts.push(
-      startRowFields({
-        trip_id: tripId,
-        pickup_datetime: `${pad(pickup.getUTCDate())}-${pad(pickup.getUTCMonth() + 1)}-${pickup.getUTCFullYear()} ${pad(pickup.getUTCHours())}:${pad(pickup.getUTCMinutes())}`,
-      }),
-    );
-    ends.push(endRowFields({ trip_id: tripId, dropoff_datetime: dropoff.toISOString().replace('T', ' ').slice(0, 19) }));
-  }
-  const start = join(directory, 'trip_start.csv');
-  const end = join(directory, 'trip_end.csv');
-  await writeFile(start, startCsv(starts));
-  await writeFile(end, endCsv(ends));
-  return { start, end };
+/** The seeded sample of the local run (realistic layout and trouble), written to `directory`. */
+async function writeTripFiles(directory: string): Promise<{ files: { start: string; end: string }; validRows: number }> {
+  const sample = generateSample({ trips: TRIPS, seed: 'producer-bench' });
+  const paths = await writeSampleFiles(sample, directory);
+  return { files: { start: paths.start, end: paths.end }, validRows: sample.expected.valid.start + sample.expected.valid.end };
 }
 
 /** What a first attempt at a producer looks like: read a row, PutRecord it, wait, next row. */
@@ -64,33 +46,45 @@ const perSecond = (records: number, ms: number) => Math.round((records * 1000) /
 
 export const benchmark: Benchmark = {
   name: 'producer',
-  description: `${TRIPS} trips (${2 * TRIPS} rows) through produce() and through one PutRecord per row, kinesalite in a child process, ${SHARDS} shards per stream`,
+  description: `generated sample of ${TRIPS} trips through produce() and through one PutRecord per row, kinesalite in a child process, ${SHARDS} shards per stream`,
   async run() {
     const directory = await mkdtemp(join(tmpdir(), 'bench-producer-'));
     const kinesis = await startKinesaliteProcess();
     const client = emulatorKinesisClient(kinesis.endpoint);
     try {
-      const files = await writeTripFiles(directory);
+      const { files, validRows } = await writeTripFiles(directory);
       for (const name of ['batched-start', 'batched-end', 'single-start', 'single-end']) await createStream(client, name, SHARDS);
 
       const batchedStartedAt = performance.now();
-      const summary = await produce({ ...files, startStream: 'batched-start', endStream: 'batched-end', order: 'event-time', kinesis: client });
+      let peakHeapBytes = 0;
+      const summary = await produce({
+        ...files,
+        startStream: 'batched-start',
+        endStream: 'batched-end',
+        order: 'event-time',
+        kinesis: client,
+        onProgress: () => {
+          peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
+        },
+      });
       const batchedMs = performance.now() - batchedStartedAt;
       const batchedSent = summary.sent.start + summary.sent.end;
-      if (batchedSent !== 2 * TRIPS) throw new Error(`produce() sent ${batchedSent} of ${2 * TRIPS} records`);
+      if (batchedSent !== validRows) throw new Error(`produce() sent ${batchedSent} of ${validRows} valid rows`);
 
       const singleStartedAt = performance.now();
       const singleSent = await onePutRecordPerRow(client, files, { start: 'single-start', end: 'single-end' });
+      if (singleSent !== validRows) throw new Error(`the baseline sent ${singleSent} of ${validRows} valid rows`);
       const singleMs = performance.now() - singleStartedAt;
 
       const batchedRate = perSecond(batchedSent, batchedMs);
       const singleRate = perSecond(singleSent, singleMs);
       return {
         figures: {
-          'records per run': 2 * TRIPS,
+          'valid rows sent per run': validRows,
           'produce() records/s': batchedRate,
           'produce() seconds': (batchedMs / 1000).toFixed(2),
-          'produce() PutRecords calls': summary.batches,
+          'produce() PutRecords batches': summary.batches,
+          'produce() peak heap MB (sampled)': (peakHeapBytes / 1024 / 1024).toFixed(0),
           'one PutRecord per row records/s': singleRate,
           'one PutRecord per row seconds': (singleMs / 1000).toFixed(2),
           'speed-up': `${(batchedRate / singleRate).toFixed(1)}x`,

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { produce, type ProduceSummary } from '../../producer/produce';
-import { endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
+import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
+import { generateSample, writeSampleFiles } from '../../local/sample-generator';
+import { collect, csvStream, endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
 import { createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 
 const THROTTLE_EVERY_NTH_ENTRY = 4;
@@ -246,9 +248,48 @@ describe('producer against a throttling Kinesis emulator', () => {
     expect(summary.sent).toEqual({ start: validPerFile, end: validPerFile });
     expect(summary.failed).toEqual({ start: 0, end: 0 });
     expect(summary.quarantineFiles.unsent).toBeUndefined();
+    // The neighbour swaps are well inside the reorder window.
+    expect(summary.outOfOrder).toBe(0);
     // Every entry the proxy refused was sent again, and nothing else was.
     expect(summary.retriedEntries).toBe(proxy.stats.throttledEntries - throttledBefore);
     expect(summary.retriedEntries).toBeGreaterThan(0);
     expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil((2 * validPerFile) / 500));
+  }, 180_000);
+
+  it('delivers the generated sample of the local run exactly as its ground truth says (file order)', async () => {
+    // Prepare
+    const sample = generateSample({ trips: 2_000, seed: 'producer-e2e' });
+    const paths = await writeSampleFiles(sample, join(workDir, 'sample'));
+    await createStream(direct, 'sample-trip-start', 2);
+    await createStream(direct, 'sample-trip-end', 2);
+    // The multiset the streams must hold: what the domain reader makes of each valid row.
+    const validEvents = [...(await collect(readStartCsv(csvStream(sample.startCsv)))), ...(await collect(readEndCsv(csvStream(sample.endCsv))))].flatMap((row) =>
+      row.outcome.ok ? [JSON.stringify(row.outcome.event)] : [],
+    );
+
+    // Act
+    const summary = await produce({
+      start: paths.start,
+      end: paths.end,
+      startStream: 'sample-trip-start',
+      endStream: 'sample-trip-end',
+      order: 'file',
+      quarantine: join(workDir, 'sample-quarantine'),
+      kinesis: throughProxy,
+      maxSendAttempts: 12,
+      retryBaseDelayMs: 5,
+      retryMaxDelayMs: 50,
+    });
+
+    // Assess
+    const inStreams = [...(await readWholeStream(direct, 'sample-trip-start')), ...(await readWholeStream(direct, 'sample-trip-end'))];
+    expect(inStreams.sort()).toEqual(validEvents.sort());
+    expect(inStreams).toHaveLength(sample.expected.valid.start + sample.expected.valid.end);
+    expect(summary.sent).toEqual(sample.expected.valid);
+    expect(summary.quarantined).toEqual(sample.expected.quarantined);
+    expect(summary.rows).toEqual(sample.expected.rows);
+    const rejected = await jsonLines(summary.quarantineFiles.rejected);
+    expect(rejected.filter((row) => row.file === paths.start).map((row) => row.line_number)).toEqual(sample.expected.quarantinedLines.start);
+    expect(rejected.filter((row) => row.file === paths.end).map((row) => row.line_number)).toEqual(sample.expected.quarantinedLines.end);
   }, 180_000);
 });

@@ -46,6 +46,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
         Handler: 'index.handler',
         MemorySize: settings.handlers.memorySizeMb,
         Timeout: settings.handlers.timeoutSeconds,
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
       });
     }
   });

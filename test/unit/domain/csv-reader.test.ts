@@ -109,6 +109,29 @@ describe('readStartCsv', () => {
     await expect(reading).rejects.toThrow(new CsvHeaderError('the start file header names column trip_id twice'));
   });
 
+  it('rejects a header whose quote is never closed instead of quarantining it as a row', async () => {
+    // Prepare
+    const text = 'trip_id,"pickup_datetime,estimated_fare_amount\na,25-05-2024 13:19,1\n';
+
+    // Act
+    const reading = collect(readStartCsv(csvStream(text)));
+
+    // Assess
+    await expect(reading).rejects.toThrow(CsvHeaderError);
+    await expect(reading).rejects.toThrow(/^line 1: the header row is not readable CSV/);
+  });
+
+  it('ignores a repeated column that this kind of file does not use', async () => {
+    // Prepare
+    const text = 'trip_id,fare_amount,pickup_datetime,fare_amount,estimated_fare_amount\na,1,25-05-2024 13:19,2,3\n';
+
+    // Act
+    const rows = await collect(readStartCsv(csvStream(text)));
+
+    // Assess
+    expect(rows.map((row) => row.outcome)).toEqual([expect.objectContaining({ ok: true })]);
+  });
+
   it('rejects an empty file', async () => {
     // Prepare
     const text = '\n\n';
