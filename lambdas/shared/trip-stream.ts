@@ -4,7 +4,8 @@
  *
  * A record is reported failed only when its event could not be put anywhere (the retry queue or the DLQ
  * was unreachable). The mapping then resumes from the lowest failed sequence number, so records after it
- * are delivered again; applying an event is idempotent, so they come back as duplicates and nothing else.
+ * are delivered again. That is safe because applying an event is idempotent: a recorded event comes back as
+ * a duplicate, and an event parked twice settles the same way from both messages.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
