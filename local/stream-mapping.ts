@@ -37,8 +37,11 @@ export interface StreamRecordEntry<L> extends SequencedRecord {
 /** One shard as the poller sees it: reads return Lambda-shaped records in order. */
 export interface ShardReader<L> {
   readonly shardId: string;
-  /** The next page of records; endOfShard once a closed shard has been read to its end. */
-  read(): Promise<{ entries: StreamRecordEntry<L>[]; endOfShard: boolean }>;
+  /**
+   * The next page of records; caughtUp when nothing more is there to read now (an empty page alone does not
+   * say so on Kinesis, MillisBehindLatest does); endOfShard once a closed shard has been read to its end.
+   */
+  read(): Promise<{ entries: StreamRecordEntry<L>[]; caughtUp: boolean; endOfShard: boolean }>;
 }
 
 export interface StreamMappingOptions<L> {
@@ -71,8 +74,6 @@ export class StreamMapping<L> {
   private discovery: Promise<void> | undefined;
   private failure: Error | undefined;
   private recordsRead = 0;
-  private filteredOut = 0;
-  private discardedRecords = 0;
 
   constructor(private readonly options: StreamMappingOptions<L>) {}
 
@@ -94,10 +95,6 @@ export class StreamMapping<L> {
   /** Grows with every record read: the done detector's measure of activity. */
   get activity(): number {
     return this.recordsRead;
-  }
-
-  get stats() {
-    return { recordsRead: this.recordsRead, filteredOut: this.filteredOut, discardedRecords: this.discardedRecords };
   }
 
   async stop(): Promise<void> {
@@ -140,9 +137,8 @@ export class StreamMapping<L> {
           endOfShard = read.endOfShard;
           this.recordsRead += read.entries.length;
           const accepted = this.options.filter === undefined ? read.entries : read.entries.filter((entry) => this.options.filter?.(entry.lambdaRecord));
-          this.filteredOut += read.entries.length - accepted.length;
           batcher.add(accepted, Date.now());
-          caughtUp = read.entries.length === 0;
+          caughtUp = read.caughtUp;
         } catch (error) {
           readErrors += 1;
           if (readErrors >= MAX_CONSECUTIVE_READ_ERRORS) {
@@ -177,7 +173,6 @@ export class StreamMapping<L> {
   }
 
   private async discard(shardId: string, discarded: DiscardedBatch<StreamRecordEntry<L>>, functionError: boolean): Promise<void> {
-    this.discardedRecords += discarded.records.length;
     const record = onFailureInvocationRecord(
       {
         kind: this.options.kind,
@@ -235,7 +230,7 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
             iterator = ShardIterator;
             started = true;
           }
-          if (iterator === undefined) return { entries: [], endOfShard: true };
+          if (iterator === undefined) return { entries: [], caughtUp: true, endOfShard: true };
           const page = await kinesis.send(new GetKinesisRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
           iterator = page.NextShardIterator;
           const source = { region, streamArn: stream.arn, shardId, functionName };
@@ -247,7 +242,7 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
               lambdaRecord,
             };
           });
-          return { entries, endOfShard: iterator === undefined };
+          return { entries, caughtUp: entries.length === 0 && (page.MillisBehindLatest ?? 0) === 0, endOfShard: iterator === undefined };
         },
       };
     });
@@ -282,7 +277,7 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
         read: async () => {
           if (!started) {
             const parentPending = parentShardId !== undefined && known.has(parentShardId) && !finishedShards.has(parentShardId);
-            if (parentPending) return { entries: [], endOfShard: false };
+            if (parentPending) return { entries: [], caughtUp: true, endOfShard: false };
             const { ShardIterator } = await streams.send(
               new GetStreamShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
             );
@@ -291,7 +286,7 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
           }
           if (iterator === undefined) {
             finishedShards.add(shardId);
-            return { entries: [], endOfShard: true };
+            return { entries: [], caughtUp: true, endOfShard: true };
           }
           const page = await streams.send(new GetStreamRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
           iterator = page.NextShardIterator;
@@ -304,7 +299,7 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
               lambdaRecord,
             };
           });
-          return { entries, endOfShard: iterator === undefined };
+          return { entries, caughtUp: entries.length === 0, endOfShard: iterator === undefined };
         },
       };
     });
