@@ -17,6 +17,8 @@ export interface HandlerResources {
 export interface KpiJobResources {
   readonly emrApplicationId: string;
   readonly emrJobRoleArn: string;
+  /** The CloudWatch Logs group the KPI job's driver and executors write to. */
+  readonly kpiJobLogGroupName: string;
 }
 
 export function handlerEnvironment(settings: PipelineSettings, resources: HandlerResources): Record<string, string> {
@@ -47,6 +49,7 @@ export function kpiTriggerEnvironment(
     DATA_BUCKET_NAME: resources.dataBucketName,
     EMR_APPLICATION_ID: resources.emrApplicationId,
     EMR_JOB_ROLE_ARN: resources.emrJobRoleArn,
+    KPI_JOB_LOG_GROUP_NAME: resources.kpiJobLogGroupName,
     KPI_LOOKBACK_DAYS: String(settings.kpi.lookbackDays),
   };
 }
@@ -70,6 +73,7 @@ export const kpiTriggerEnvSchema = z.object({
   DATA_BUCKET_NAME: z.string().min(1),
   EMR_APPLICATION_ID: z.string().min(1),
   EMR_JOB_ROLE_ARN: z.string().min(1),
+  KPI_JOB_LOG_GROUP_NAME: z.string().min(1),
   KPI_LOOKBACK_DAYS: z.coerce.number().int().nonnegative(),
 });
 export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;

@@ -12,7 +12,7 @@ import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
 import { generateSample, writeSampleFiles } from './sample-generator';
 import { runLocalPipeline, type RunSummary } from './run';
 
-export const DEFAULT_OUT_DIR = '.local/run';
+const DEFAULT_OUT_DIR = '.local/run';
 const DEFAULT_SAMPLE_TRIPS = 500;
 const DEFAULT_SAMPLE_SEED = 42;
 
@@ -55,7 +55,7 @@ function program(): Command {
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
 }
 
-export function parseLocalArguments(argv: readonly string[]): LocalArguments {
+function parseLocalArguments(argv: readonly string[]): LocalArguments {
   const command = program();
   command.parse([...argv], { from: 'user' });
   const args = command.opts<LocalArguments>();
@@ -72,7 +72,7 @@ function formatNumber(value: number | string): string {
   return typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
 }
 
-export function formatKpiTable(rows: readonly DailyKpiRow[]): string {
+function formatKpiTable(rows: readonly DailyKpiRow[]): string {
   if (rows.length === 0) return '(no completed trips: no KPIs)';
   const table = [DAILY_KPI_FIELDS.map(String), ...rows.map((row) => DAILY_KPI_FIELDS.map((field) => formatNumber(row[field])))];
   const widths = DAILY_KPI_FIELDS.map((_field, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
@@ -81,7 +81,7 @@ export function formatKpiTable(rows: readonly DailyKpiRow[]): string {
     .join('\n');
 }
 
-export function formatSummary(summary: RunSummary): string {
+function formatSummary(summary: RunSummary): string {
   const dead = summary.dead_lettered;
   const reasons = Object.entries(dead.by_reason).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
   const invocations = Object.entries(summary.lambda_invocations).map(([name, count]) => `${name} ${count}`).join(', ');

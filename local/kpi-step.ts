@@ -16,9 +16,8 @@ const STAGED_KEY = /^completed-trips\/trip_date=(\d{4}-\d{2}-\d{2})\/([^/]+\.jso
 export interface KpiStepResult {
   readonly rows: DailyKpiRow[];
   readonly dates: string[];
+  /** Staged files read from completed-trips/. */
   readonly stagedFiles: number;
-  /** Keys written under daily-kpis/ in the bucket. */
-  readonly uploadedKeys: string[];
 }
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -58,7 +57,6 @@ export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): 
     const sortedDates = [...dates].sort();
     const rows = sortedDates.length === 0 ? [] : await computeDailyKpis({ stagedTripsDir: stagedDir, outputDir: computedDir, dates: sortedDates });
 
-    const uploadedKeys: string[] = [];
     const outKpiDir = path.join(outDir, 'daily-kpis');
     await rm(outKpiDir, { recursive: true, force: true });
     for (const row of rows) {
@@ -69,11 +67,10 @@ export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): 
         const content = await readFile(path.join(computedDir, partition, file));
         const key = `${DATA_PREFIXES.dailyKpis}${partition}/${file}`;
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: content, ContentType: 'application/x-ndjson' }));
-        uploadedKeys.push(key);
         await writeFile(path.join(outKpiDir, partition, file), content);
       }
     }
-    return { rows, dates: sortedDates, stagedFiles: stagedKeys.length, uploadedKeys };
+    return { rows, dates: sortedDates, stagedFiles: stagedKeys.length };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 /**
- * The SQS event source mapping of the retry queue, driven the way Lambda drives it: ReceiveMessage with
- * every attribute, up to batchSize within the batching window, an SQSEvent in AWS's shape, then
+ * The SQS event source mapping of the retry queue, driven the way Lambda drives it: five concurrent
+ * pollers, each doing ReceiveMessage with every attribute, up to batchSize within the batching window, an SQSEvent in AWS's shape, then
  * - success: the batch is deleted;
  * - partial failure (ReportBatchItemFailures): everything but the reported message ids is deleted;
  *   an empty or unknown id fails the whole batch;
@@ -21,7 +21,11 @@ import { sqsRecord } from './lambda-events';
 import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
 
 const SQS_MAX_RECEIVE = 10;
+/** Lambda polls a queue with five concurrent batches to begin with, and scales up from there. */
+export const QUEUE_POLLERS = 5;
 const QUEUE_POLL_INTERVAL_MS = 200;
+/** Lambda long-polls (20 s); locally 1 s, so that stopping the mapping is quick. */
+const LONG_POLL_SECONDS = 1;
 const MAX_CONSECUTIVE_ERRORS = 20;
 
 export interface QueueMappingOptions {
@@ -72,19 +76,19 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<Queu
 
 export class QueueMapping {
   private stopping = false;
-  private loop: Promise<void> | undefined;
+  private loops: Promise<void>[] = [];
   private failure: Error | undefined;
-  private busy = false;
+  private busyPollers = 0;
   private received = 0;
 
   constructor(private readonly options: QueueMappingOptions) {}
 
   start(): void {
-    this.loop = this.run();
+    for (let poller = 0; poller < QUEUE_POLLERS; poller += 1) this.loops.push(this.run());
   }
 
   get idle(): boolean {
-    return !this.busy;
+    return this.busyPollers === 0;
   }
 
   get error(): Error | undefined {
@@ -97,21 +101,20 @@ export class QueueMapping {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   private async run(): Promise<void> {
     let errors = 0;
-    while (!this.stopping) {
+    while (!this.stopping && this.failure === undefined) {
       try {
         const handled = await this.pollOnce();
         errors = 0;
         if (!handled) await sleep(QUEUE_POLL_INTERVAL_MS);
       } catch (error) {
-        this.busy = false;
         errors += 1;
         if (errors >= MAX_CONSECUTIVE_ERRORS) {
-          this.failure = new Error(`polling ${this.options.queue.url} failed ${errors} times: ${String(error)}`, { cause: error });
+          this.failure ??= new Error(`polling ${this.options.queue.url} failed ${errors} times: ${String(error)}`, { cause: error });
           return;
         }
         await sleep(QUEUE_POLL_INTERVAL_MS);
@@ -122,26 +125,29 @@ export class QueueMapping {
   /** One receive-invoke-delete round; false when the queue had nothing to deliver. */
   private async pollOnce(): Promise<boolean> {
     const { batchSize, maxBatchingWindowSeconds } = this.options.settings;
-    const windowEndsAt = Date.now() + maxBatchingWindowSeconds * 1000;
     const messages: Message[] = [];
-    this.busy = true;
-    try {
-      for (;;) {
-        const { Messages: received = [] } = await this.options.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.options.queue.url,
-            MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - messages.length),
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-            WaitTimeSeconds: 0,
-          }),
-        );
-        messages.push(...received);
-        this.received += received.length;
-        if (messages.length >= batchSize || Date.now() >= windowEndsAt) break;
-        if (received.length === 0) await sleep(Math.min(QUEUE_POLL_INTERVAL_MS, Math.max(0, windowEndsAt - Date.now())));
-      }
+    let windowEndsAt: number | undefined;
+    for (;;) {
+      const { Messages: received = [] } = await this.options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.options.queue.url,
+          MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - messages.length),
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: messages.length === 0 ? LONG_POLL_SECONDS : 0,
+        }),
+      );
+      messages.push(...received);
+      this.received += received.length;
       if (messages.length === 0) return false;
+      windowEndsAt ??= Date.now() + maxBatchingWindowSeconds * 1000;
+      if (messages.length >= batchSize || Date.now() >= windowEndsAt) break;
+      if (received.length === 0) await sleep(Math.min(QUEUE_POLL_INTERVAL_MS, Math.max(0, windowEndsAt - Date.now())));
+    }
+    // Received messages stay in flight on the queue until deleted or visible again, so the done detector
+    // sees them there while this poller is between receive and invoke.
+    this.busyPollers += 1;
+    try {
       const source = { region: this.options.region, queueArn: this.options.queue.arn };
       const records = messages.map((message) => sqsRecord(source, message));
       const result = await this.options.invoker.invoke(this.options.handler, records, this.options.view);
@@ -158,7 +164,7 @@ export class QueueMapping {
       }
       return true;
     } finally {
-      this.busy = false;
+      this.busyPollers -= 1;
     }
   }
 }

@@ -28,8 +28,6 @@ export interface LocalResources {
   readonly retryQueue: { readonly url: string; readonly arn: string };
   readonly deadLetterQueue: { readonly url: string; readonly arn: string };
   readonly dataBucket: string;
-  /** The retry queue's visibility timeout: how long a failed redrive batch stays hidden. */
-  readonly retryVisibilityTimeoutSeconds: number;
 }
 
 export interface ResourceClients {
@@ -70,7 +68,6 @@ export async function createLocalResources(settings: PipelineSettings, clients: 
     tripsTable,
     ...queues,
     dataBucket,
-    retryVisibilityTimeoutSeconds: localVisibilityTimeoutSeconds(settings),
   };
 }
 

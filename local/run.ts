@@ -76,6 +76,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];
+  const clients: { destroy(): void }[] = [];
   try {
     emulators = await startEmulators();
     options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')}`);
@@ -85,6 +86,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const streams = withRequestCounting(new DynamoDBStreamsClient({ ...clientOptions('dynamodb_streams') }));
     const sqs = withRequestCounting(new SQSClient({ ...clientOptions('sqs') }));
     const s3 = withRequestCounting(new S3Client({ ...clientOptions('s3') }));
+    // As in the producer CLI: one attempt per request, so the producer's own backoff owns resends.
+    const producerKinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis'), maxAttempts: 1 }));
+    clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis);
 
     const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
     const invoker = await LocalInvoker.load(options.settings, resources, injector, options.handlerLogLevel);
@@ -149,7 +153,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       endStream: resources.tripEndStream.name,
       order: options.order,
       quarantine: path.join(options.outDir, 'quarantine'),
-      kinesis,
+      kinesis: producerKinesis,
     }).then(
       (summary) => {
         produced = summary;
@@ -203,6 +207,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const deadLettered = tallyDeadLetters(deadLetterBodies);
 
     const kpis = await runKpiStep(s3, resources.dataBucket, options.outDir);
+    options.log(`KPI job: ${kpis.stagedFiles} staged files, ${kpis.dates.length} dates`);
     const summary: RunSummary = {
       rows: produced.rows,
       quarantined: produced.quarantined,
@@ -222,6 +227,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     return { summary, kpis: kpis.rows, summaryPath };
   } finally {
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
+    for (const client of clients) client.destroy();
     await emulators?.stop();
   }
 }

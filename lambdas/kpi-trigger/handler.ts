@@ -47,6 +47,7 @@ export const handler = instrumented('kpi-trigger', async (event: unknown): Promi
       dataBucketName: environment.DATA_BUCKET_NAME,
       emrApplicationId: environment.EMR_APPLICATION_ID,
       emrJobRoleArn: environment.EMR_JOB_ROLE_ARN,
+      logGroupName: environment.KPI_JOB_LOG_GROUP_NAME,
     },
     dates,
     request.rerun,

@@ -10,6 +10,8 @@ export interface KpiJobTarget {
   readonly dataBucketName: string;
   readonly emrApplicationId: string;
   readonly emrJobRoleArn: string;
+  /** The job's own log group, created with a retention by the analytics stack. */
+  readonly logGroupName: string;
 }
 
 /** A job is small (one day is a few MB of JSON): a one-core driver and up to four one-core executors. */
@@ -68,7 +70,7 @@ export function kpiJobRunInput(target: KpiJobTarget, dates: readonly string[], r
     configurationOverrides: {
       monitoringConfiguration: {
         s3MonitoringConfiguration: { logUri: `${bucket}${DATA_PREFIXES.emrLogs}` },
-        cloudWatchLoggingConfiguration: { enabled: true, logStreamNamePrefix: 'daily-kpis' },
+        cloudWatchLoggingConfiguration: { enabled: true, logGroupName: target.logGroupName, logStreamNamePrefix: 'daily-kpis' },
       },
     },
   };

@@ -43,6 +43,7 @@ export interface AnalyticsStackProps extends StackProps {
 export class AnalyticsStack extends Stack {
   readonly emrApplication: emr.CfnApplication;
   readonly emrJobRole: iam.Role;
+  readonly kpiJobLogGroup: logs.LogGroup;
   readonly kpiTrigger: PipelineFunction;
   readonly workGroup: athena.CfnWorkGroup;
   readonly databaseName: string;
@@ -94,6 +95,8 @@ export class AnalyticsStack extends Stack {
       'kms:GenerateDataKey*',
       'kms:ReEncrypt*',
     ]);
+    this.kpiJobLogGroup = this.kpiJobLogs(settings);
+
     const jobPrefixes = [
       [DATA_PREFIXES.sparkCode, 'reads the job code shipped under spark/'],
       [DATA_PREFIXES.completedTrips, 'reads every staged trip file of the dates it recomputes'],
@@ -118,6 +121,7 @@ export class AnalyticsStack extends Stack {
         dataBucketName: bucket.bucketName,
         emrApplicationId: this.emrApplication.attrApplicationId,
         emrJobRoleArn: this.emrJobRole.roleArn,
+        kpiJobLogGroupName: this.kpiJobLogGroup.logGroupName,
       }),
     });
     this.kpiTrigger.node.addDependency(sparkDeployment);
@@ -155,6 +159,9 @@ export class AnalyticsStack extends Stack {
       description: 'Computes the daily KPIs once a day',
       schedule: scheduler.ScheduleExpression.expression(settings.kpi.scheduleExpression, TimeZone.ETC_UTC),
       target: new schedulerTargets.LambdaInvoke(this.kpiTrigger.function, {
+        // The trigger derives "yesterday" from `time` (see resolveKpiRequest): with the scheduled time rather
+        // than its own clock, a retry or a late delivery asks for the same dates, hence the same job run.
+        input: scheduler.ScheduleTargetInput.fromObject({ time: scheduler.ContextAttribute.scheduledTime }),
         role: scheduleRole,
         retryAttempts: 3,
         maxEventAge: Duration.hours(2),
@@ -237,6 +244,34 @@ export class AnalyticsStack extends Stack {
       value: this.emrApplication.attrApplicationId,
       description: 'EMR Serverless application running the daily KPI job',
     });
+  }
+
+  /**
+   * The KPI job's own log group, instead of EMR Serverless's shared default `/aws/emr-serverless`, so it has a
+   * retention and the job role may write to this group only. Like the handlers' log groups it relies on
+   * CloudWatch Logs' own encryption at rest: the data key's policy (data stack) does not admit the CloudWatch
+   * Logs service, which a customer-managed key on a log group requires.
+   */
+  private kpiJobLogs(settings: PipelineSettings): logs.LogGroup {
+    const logGroup = new logs.LogGroup(this, 'KpiJobLogs', {
+      logGroupName: `/aws/emr-serverless/${resourceNames(settings).kpiJobName}`,
+      retention: logRetention(settings.handlers.logRetentionDays),
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // What the EMR Serverless documentation lists for a job role logging to CloudWatch, minus
+    // logs:CreateLogGroup: the group exists before any job runs.
+    logGroup.grant(this.emrJobRole, 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams');
+    const allLogGroups = this.formatArn({ service: 'logs', resource: '*' });
+    this.emrJobRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [allLogGroups] }),
+    );
+    acknowledgeWildcardResource(
+      this.emrJobRole,
+      allLogGroups,
+      'EMR Serverless looks its log group up with logs:DescribeLogGroups before writing, an account-wide listing ' +
+        'of log group names and settings (no log events) that AWS documents on this resource.',
+    );
+    return logGroup;
   }
 
   /**

@@ -14,6 +14,8 @@ export interface PipelineStackProps extends StackProps {
   readonly data: DataStack;
 }
 
+const TRIP_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
 /** The event source options shared by the Kinesis and DynamoDB stream mappings, straight from settings. */
 export function streamMappingOptions(mapping: StreamMappingSettings, onFailure: lambda.IEventSourceDlq) {
   return {
@@ -96,9 +98,21 @@ export class PipelineStack extends Stack {
       }),
     );
 
-    // Start, end and redrive own the trip items; match only reads the stream (its mapping grants that).
-    for (const recorder of [this.start, this.end, this.redrive]) {
-      data.tripsTable.grantReadWriteData(recorder.function);
+    // Start, end and redrive own the trip items, each with exactly the conditional writes it makes
+    // (lambdas/shared/adapters/trips-table.ts): a start is a PutItem, an end an UpdateItem, and redrive
+    // applies both. They never read, scan or delete. Match only reads the stream (its mapping grants that).
+    const tripWrites = [
+      [this.start, ['dynamodb:PutItem']],
+      [this.end, ['dynamodb:UpdateItem']],
+      [this.redrive, ['dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ] as const;
+    const tableKey = data.tripsTable.encryptionKey;
+    if (tableKey === undefined) throw new Error('The trips table is expected to be encrypted with a customer-managed key');
+    for (const [recorder, actions] of tripWrites) {
+      data.tripsTable.grant(recorder.function, ...actions);
+      // Table.grant leaves the table's key out. These are the key actions aws-cdk-lib's own write grant gives on
+      // a customer-managed table key: the writes encrypt, and a refused write returns the stored item decrypted.
+      tableKey.grant(recorder.function, ...TRIP_TABLE_KEY_ACTIONS);
       data.retryQueue.grantSendMessages(recorder.function);
     }
     for (const handler of [this.start, this.end, this.match, this.redrive]) {

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { DATA_PREFIXES, STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
 import { completedTripSchema } from '../../lib/domain/trip-item';
 import { kpiTriggerEnvironment } from '../../lib/handler-environment';
+import { resolveKpiRequest } from '../../lib/kpi/kpi-request';
 import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
 
 const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
@@ -79,6 +80,53 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
     expect(wholeBucketObjects).toEqual([]);
   });
 
+  it('gives the KPI job its own log group with the configured retention, the only one its role may write to', () => {
+    // Prepare
+    const logGroupName = `/aws/emr-serverless/${resourceNames(settings).kpiJobName}`;
+    const logGroupIds = Object.entries(resourcesOf(template(), 'AWS::Logs::LogGroup'))
+      .filter(([, group]) => group.Properties.LogGroupName === logGroupName)
+      .map(([id]) => id);
+
+    // Act
+    const logStatements = policyStatements(environment, 'SparkJobRoleDefaultPolicy').filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('logs:')),
+    );
+
+    // Assess
+    expect(logGroupIds).toHaveLength(1);
+    template().hasResource('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: logGroupName, RetentionInDays: settings.handlers.logRetentionDays },
+      DeletionPolicy: settings.retainData ? 'Retain' : 'Delete',
+    });
+    expect(logStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        // The group's ARN with and without its `:*` suffix, both naming this one group.
+        Resource: [
+          { 'Fn::GetAtt': [logGroupIds[0], 'Arn'] },
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: logGroupIds[0] }],
+            ],
+          },
+        ],
+      },
+      {
+        Effect: 'Allow',
+        Action: 'logs:DescribeLogGroups',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']],
+        },
+      },
+    ]);
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `${settings.prefix}-kpi-trigger`,
+      Environment: { Variables: Match.objectLike({ KPI_JOB_LOG_GROUP_NAME: { Ref: logGroupIds[0] } }) },
+    });
+  });
+
   it('ships exactly the Spark job files to the code prefix', () => {
     // Prepare
     const deployments = Object.values(resourcesOf(template(), 'Custom::CDKBucketDeployment'));
@@ -95,7 +143,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
   it('gives the kpi-trigger function its environment and only the permissions it needs', () => {
     // Prepare
     const expectedNames = Object.keys(
-      kpiTriggerEnvironment(settings, { dataBucketName: 'b', emrApplicationId: 'a', emrJobRoleArn: 'r' }),
+      kpiTriggerEnvironment(settings, { dataBucketName: 'b', emrApplicationId: 'a', emrJobRoleArn: 'r', kpiJobLogGroupName: 'l' }),
     );
 
     // Act
@@ -139,8 +187,23 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
       ScheduleExpression: expression,
       ScheduleExpressionTimezone: 'Etc/UTC',
       State: 'ENABLED',
-      Target: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KpiTriggerFunction'), 'Arn'] }, RetryPolicy: Match.anyValue() },
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KpiTriggerFunction'), 'Arn'] }, RetryPolicy: Match.anyValue() }),
     });
+  });
+
+  it('hands the kpi-trigger the scheduled time in the field it derives the dates from', () => {
+    // Prepare
+    const [schedule] = Object.values(resourcesOf(template(), 'AWS::Scheduler::Schedule'));
+    const input = (schedule?.Properties.Target as { Input?: string }).Input;
+    const deliveredLate = { now: new Date('2024-05-27T00:45:00Z'), lookbackDays: 2 };
+
+    // Act
+    const invocation = JSON.parse((input ?? 'null').replace('<aws.scheduler.scheduled-time>', '2024-05-26T01:00:00Z')) as unknown;
+    const request = resolveKpiRequest(invocation, deliveredLate);
+
+    // Assess
+    expect(input).toBe('{"time":"<aws.scheduler.scheduled-time>"}');
+    expect(request).toEqual({ kind: 'scheduled', dates: ['2024-05-23', '2024-05-24', '2024-05-25'] });
   });
 
   it('catalogs daily KPIs as JSON with partition projection on trip_date', () => {

@@ -166,7 +166,27 @@ describe('pipeline permissions', () => {
     // Assess
     expect(resources).toContain('RetryQueuesQueue');
     expect(resources).toContain('RetryQueuesDeadLetterQueue');
-    expect(actionsOf(handler)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+  });
+
+  it.each([
+    ['StartHandler', ['dynamodb:PutItem']],
+    ['EndHandler', ['dynamodb:UpdateItem']],
+    ['RedriveHandler', ['dynamodb:PutItem', 'dynamodb:UpdateItem']],
+  ])('lets %s make exactly its conditional writes on the trips table, with its key', (handler, expectedActions) => {
+    // Prepare
+    const tableArn = { 'Fn::ImportValue': expect.stringMatching(/TripsTable.*Arn/) };
+
+    // Act
+    const tableActions = actionsOf(handler).filter((action) => action.startsWith('dynamodb:'));
+    const tableStatements = statementsOf(handler).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
+    const keyActions = statementsOf(handler)
+      .filter((statement) => JSON.stringify(statement.Resource).includes('DataKey'))
+      .flatMap((statement) => [statement.Action].flat());
+
+    // Assess
+    expect(tableActions.sort()).toEqual(expectedActions);
+    expect(tableStatements).toEqual([expect.objectContaining({ Resource: tableArn })]);
+    expect(keyActions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*']));
   });
 
   it('lets the match handler write staged trips only under completed-trips/ and never touch the table items', () => {
@@ -179,7 +199,12 @@ describe('pipeline permissions', () => {
 
     // Assess
     expect(JSON.stringify(putStatement?.Resource)).toContain('/completed-trips/*');
-    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
     expect(actions).not.toContain('s3:GetObject');
   });
 

@@ -1,6 +1,11 @@
 import { kpiJobClientToken, kpiJobName, kpiJobRunInput } from '../../../lib/kpi/job-run';
 
-const target = { dataBucketName: 'bucket', emrApplicationId: 'app', emrJobRoleArn: 'arn:aws:iam::1:role/job' };
+const target = {
+  dataBucketName: 'bucket',
+  emrApplicationId: 'app',
+  emrJobRoleArn: 'arn:aws:iam::1:role/job',
+  logGroupName: '/aws/emr-serverless/tripstream-test-daily-kpis',
+};
 
 describe('kpiJobClientToken', () => {
   it('depends on the set of dates only, not their order or repetition', () => {
@@ -79,5 +84,21 @@ describe('kpiJobRunInput', () => {
     // Assess
     expect(input.jobDriver?.sparkSubmit?.entryPointArguments?.slice(-2)).toEqual(['--dates', '2024-05-24,2024-05-25']);
     expect(input.clientToken).toBe(kpiJobClientToken(['2024-05-24', '2024-05-25']));
+  });
+
+  it("sends the driver and executor logs to the job's own CloudWatch log group as well as to S3", () => {
+    // Prepare
+    const dates = ['2024-05-24'];
+
+    // Act
+    const monitoring = kpiJobRunInput(target, dates).configurationOverrides?.monitoringConfiguration;
+
+    // Assess
+    expect(monitoring?.cloudWatchLoggingConfiguration).toEqual({
+      enabled: true,
+      logGroupName: '/aws/emr-serverless/tripstream-test-daily-kpis',
+      logStreamNamePrefix: 'daily-kpis',
+    });
+    expect(monitoring?.s3MonitoringConfiguration?.logUri).toBe('s3://bucket/emr-logs/');
   });
 });

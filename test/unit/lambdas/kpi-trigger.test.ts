@@ -7,6 +7,7 @@ const environment = {
   DATA_BUCKET_NAME: 'tripstream-test-data',
   EMR_APPLICATION_ID: '00fabc123example',
   EMR_JOB_ROLE_ARN: 'arn:aws:iam::123456789012:role/tripstream-test-kpi-job',
+  KPI_JOB_LOG_GROUP_NAME: '/aws/emr-serverless/tripstream-test-daily-kpis',
   KPI_LOOKBACK_DAYS: '3',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
@@ -95,11 +96,33 @@ describe('kpi-trigger', () => {
       configurationOverrides: {
         monitoringConfiguration: {
           s3MonitoringConfiguration: { logUri: 's3://tripstream-test-data/emr-logs/' },
-          cloudWatchLoggingConfiguration: expect.objectContaining({ enabled: true }),
+          cloudWatchLoggingConfiguration: {
+            enabled: true,
+            logGroupName: '/aws/emr-serverless/tripstream-test-daily-kpis',
+            logStreamNamePrefix: 'daily-kpis',
+          },
         },
       },
     });
     expect(outcomeTally()).toEqual({ KpiJobStarted: 1 });
+  });
+
+  it('on a late scheduled invocation, takes yesterday from the scheduled time, not from the clock', async () => {
+    // Prepare
+    stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25', '2024-05-26');
+    jest.useFakeTimers({ now: new Date('2024-05-27T00:45:00Z'), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+
+    // Act
+    let result;
+    try {
+      result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+    } finally {
+      jest.useRealTimers();
+    }
+
+    // Assess
+    expect(result.dates).toEqual(['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25']);
+    expect(emrMock).toHaveReceivedCommandWith(StartJobRunCommand, { name: 'daily-kpis 2024-05-22..2024-05-25 (4 dates)' });
   });
 
   it('on schedule without a time in the event, takes yesterday from the clock (UTC)', async () => {
