@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
+import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
 
 type Row = Record<string, string>;
 
@@ -21,17 +22,6 @@ interface Trip {
   distance: number;
 }
 
-export interface IndependentKpi {
-  trip_date: string;
-  trip_count: number;
-  total_fare: number;
-  average_fare: number;
-  min_fare: number;
-  max_fare: number;
-  total_tips: number;
-  total_distance: number;
-  average_trip_duration_minutes: number;
-}
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:\d{2})?$/;
 const DAY_FIRST = /^(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -124,7 +114,7 @@ export function completedTrips(startFile: string, endFile: string): Map<string, 
 
 const round2 = (value: number): number => Math.round((value + Number.EPSILON) * 100) / 100;
 
-export function independentKpis(trips: Map<string, Trip>): IndependentKpi[] {
+export function independentKpis(trips: Map<string, Trip>): DailyKpiRow[] {
   const byDate = new Map<string, Trip[]>();
   for (const trip of trips.values()) {
     const date = new Date(trip.pickupMs).toISOString().slice(0, 10);
@@ -149,12 +139,12 @@ export function independentKpis(trips: Map<string, Trip>): IndependentKpi[] {
     });
 }
 
-function readRunKpis(kpiDir: string): IndependentKpi[] {
-  const rows: IndependentKpi[] = [];
+function readRunKpis(kpiDir: string): DailyKpiRow[] {
+  const rows: DailyKpiRow[] = [];
   for (const partition of readdirSync(kpiDir).sort()) {
     for (const file of readdirSync(path.join(kpiDir, partition)).sort()) {
       for (const line of readFileSync(path.join(kpiDir, partition, file), 'utf8').split('\n')) {
-        if (line.trim() !== '') rows.push(JSON.parse(line) as IndependentKpi);
+        if (line.trim() !== '') rows.push(JSON.parse(line) as DailyKpiRow);
       }
     }
   }
@@ -173,7 +163,7 @@ function main(): number {
   const options = command.opts<{ start: string; end: string; kpis: string }>();
   const expected = independentKpis(completedTrips(options.start, options.end));
   const actual = readRunKpis(options.kpis);
-  const fields = Object.keys(expected[0] ?? {}) as (keyof IndependentKpi)[];
+  const fields = Object.keys(expected[0] ?? {}) as (keyof DailyKpiRow)[];
   let mismatches = 0;
   const dates = [...new Set([...expected, ...actual].map((row) => row.trip_date))].sort();
   for (const date of dates) {

@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CSV_COLUMNS, type EndColumn, type StartColumn } from '../lib/domain/csv';
 import { parseTimestamp } from '../lib/domain/timestamps';
+import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
 
 export interface SampleRates {
   /** Completing trips whose start row appears twice, byte for byte. */
@@ -77,17 +78,6 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 };
 
 /** One row per trip_date, as DESIGN.md §4 defines them, over the completed trips. */
-export interface ExpectedDailyKpi {
-  trip_date: string;
-  trip_count: number;
-  total_fare: number;
-  average_fare: number;
-  min_fare: number;
-  max_fare: number;
-  total_tips: number;
-  total_distance: number;
-  average_trip_duration_minutes: number;
-}
 
 /**
  * What the pipeline must make of the sample. Counts are per file; id lists are sorted.
@@ -125,7 +115,7 @@ export interface SampleGroundTruth {
   };
   /** Pickup dates of the completed trips, sorted: summary.json's kpi_dates. */
   kpiDates: string[];
-  dailyKpis: ExpectedDailyKpi[];
+  dailyKpis: DailyKpiRow[];
 }
 
 export interface GeneratedSample {
@@ -573,7 +563,7 @@ function exactDuplicateCount(rows: Row[]): number {
   return valid.length - new Set(valid.map((row) => row.text)).size;
 }
 
-function kpisByDate(completed: Array<{ start: Row; end: Row }>): ExpectedDailyKpi[] {
+function kpisByDate(completed: Array<{ start: Row; end: Row }>): DailyKpiRow[] {
   const byDate = new Map<string, Array<{ start: Row; end: Row }>>();
   for (const trip of completed) {
     const date = utcDate(trip.start.instantMs);

@@ -7,6 +7,7 @@
  * - Every request attempt is counted by service and operation (`awsRequestCounts`): the local run reports
  *   it in summary.json, and it is what the cost model is built on.
  */
+import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Pluggable } from '@smithy/types';
 
@@ -36,12 +37,19 @@ export interface ClientOptions {
   responseChecksumValidation?: 'WHEN_REQUIRED';
 }
 
+const EMULATOR_MAX_SOCKETS = 256;
+
 /** Options to pass to a client constructor: empty on AWS, emulator-friendly when an endpoint is overridden. */
 export function clientOptions(service: AwsService, env: NodeJS.ProcessEnv = process.env): ClientOptions {
   const endpoint = endpointOverride(service, env);
   if (endpoint === undefined) return {};
-  const options: ClientOptions = { endpoint };
-  if (service === 'kinesis') options.requestHandler = new NodeHttpHandler();
+  // HTTP/1.1 for every service (Kinesis emulators need it), and more sockets than the SDK's 50: locally one
+  // process runs every handler's concurrent batches against the same emulator, where on Lambda each
+  // function instance has its own clients.
+  const options: ClientOptions = {
+    endpoint,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: EMULATOR_MAX_SOCKETS }) }),
+  };
   if (service === 's3') {
     options.forcePathStyle = true;
     options.requestChecksumCalculation = 'WHEN_REQUIRED';

@@ -6,13 +6,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import { generateSample, type ExpectedDailyKpi } from '../../local/sample-generator';
+import { generateSample } from '../../local/sample-generator';
 import { deadLetteredTrips, expectedReasons, LOCAL_RUN_TIMEOUT_MS, runSample, sampleOptions, type SampleRun } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
 /** KPIs equal to the cent (the generator sums in another order, so the last cent may differ by one). */
-function expectKpisToMatch(actual: readonly DailyKpiRow[], expected: readonly ExpectedDailyKpi[]): void {
+function expectKpisToMatch(actual: readonly DailyKpiRow[], expected: readonly DailyKpiRow[]): void {
   expect(actual.map((row) => row.trip_date)).toEqual(expected.map((row) => row.trip_date));
   expected.forEach((want, index) => {
     const got = actual[index];
