@@ -3,11 +3,13 @@
  * Prints the daily KPIs of a date or a range: from a local run's output folder with DuckDB, or from the
  * deployed stack through Athena.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command } from 'commander';
 import { clientOptions, withRequestCounting } from '../lib/aws/clients';
+import { runCommand } from '../lib/cli';
 import { DATA_PREFIXES } from '../lib/config';
 import { athenaKpiSource, queryDailyKpisWithAthena } from '../lib/kpi/athena-kpis';
 import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
@@ -17,7 +19,10 @@ import { DEFAULT_KPI_STACK, resolveKpiQuery, type KpiQuery, type KpiQueryArgumen
 
 async function fetchKpis(query: KpiQuery): Promise<DailyKpiRow[]> {
   if (query.source.kind === 'local') {
-    return readDailyKpis(path.join(query.source.outputDir, DATA_PREFIXES.dailyKpis), query.from, query.to);
+    const kpiDir = path.join(query.source.outputDir, DATA_PREFIXES.dailyKpis);
+    // A mistyped folder must not read as "no KPIs for these dates".
+    if (!existsSync(kpiDir)) throw new Error(`${kpiDir} does not exist: give --local the --out folder of a local run`);
+    return readDailyKpis(kpiDir, query.from, query.to);
   }
   const cloudFormation = withRequestCounting(new CloudFormationClient({ ...clientOptions('cloudformation') }));
   const athena = withRequestCounting(new AthenaClient({ ...clientOptions('athena') }));
@@ -33,19 +38,15 @@ const program: Command = new Command('kpis')
   .option('--stack <name>', `the analytics stack to query through Athena (default: ${DEFAULT_KPI_STACK})`);
 
 program.action(async (options: KpiQueryArguments) => {
-    let query: KpiQuery;
-    try {
-      query = resolveKpiQuery(options);
-    } catch (error) {
-      program.error(`error: ${(error as Error).message}`);
-    }
-    try {
-      const rows = await fetchKpis(query);
-      const range = query.from === query.to ? query.from : `${query.from}..${query.to}`;
-      console.log(rows.length === 0 ? `No KPIs for ${range}.` : formatKpiTable(rows));
-    } catch (error) {
-      program.error(`error: ${(error as Error).message.split('\n')[0]}`);
-    }
-  });
+  let query: KpiQuery;
+  try {
+    query = resolveKpiQuery(options);
+  } catch (error) {
+    program.error(`error: ${(error as Error).message}`);
+  }
+  const rows = await fetchKpis(query);
+  const range = query.from === query.to ? query.from : `${query.from}..${query.to}`;
+  console.log(rows.length === 0 ? `No KPIs for ${range}.` : formatKpiTable(rows));
+});
 
-void program.parseAsync(process.argv);
+void runCommand(program);

@@ -3,6 +3,7 @@
  * Writes DIR/trip_start.csv, DIR/trip_end.csv and DIR/expected.json (the ground truth of the sample).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { runCommand } from '../lib/cli';
 import { DEFAULT_SAMPLE_OPTIONS, generateSample, resolveOptions, writeSampleFiles } from './sample-generator';
 
 interface GenerateArguments {
@@ -33,22 +34,19 @@ function nonBlank(text: string): string {
   return text;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const command = new Command('generate')
-    .description(
-      'Generate a seeded trip_start.csv / trip_end.csv pair in the real dataset layout (duplicates, conflicts, ' +
-        'malformed rows, orphans, dropoffs before pickups, several days), plus expected.json: what the pipeline ' +
-        'must make of it. The same options always give the same files.',
-    )
-    .requiredOption('--out <dir>', 'directory to write the three files into (created if missing)')
-    .option('--trips <n>', 'distinct trip_ids in the sample', positiveInteger, DEFAULT_SAMPLE_OPTIONS.trips)
-    .option('--seed <s>', 'seed of the random generator (any text)', nonBlank, String(DEFAULT_SAMPLE_OPTIONS.seed))
-    .option('--days <d>', 'pickup dates span this many UTC days', positiveInteger, DEFAULT_SAMPLE_OPTIONS.days)
-    .option('--start-date <date>', 'first pickup date (YYYY-MM-DD)', calendarDate, DEFAULT_SAMPLE_OPTIONS.startDate)
-    .showSuggestionAfterError(true);
-  const args = command.parse(argv).opts<GenerateArguments>();
-
-  try {
+const command = new Command('generate')
+  .description(
+    'Generate a seeded trip_start.csv / trip_end.csv pair in the real dataset layout (duplicates, conflicts, ' +
+      'malformed rows, orphans, dropoffs before pickups, several days), plus expected.json: what the pipeline ' +
+      'must make of it. The same options always give the same files.',
+  )
+  .requiredOption('--out <dir>', 'directory to write the three files into (created if missing)')
+  .option('--trips <n>', 'distinct trip_ids in the sample', positiveInteger, DEFAULT_SAMPLE_OPTIONS.trips)
+  .option('--seed <s>', 'seed of the random generator (any text)', nonBlank, String(DEFAULT_SAMPLE_OPTIONS.seed))
+  .option('--days <d>', 'pickup dates span this many UTC days', positiveInteger, DEFAULT_SAMPLE_OPTIONS.days)
+  .option('--start-date <date>', 'first pickup date (YYYY-MM-DD)', calendarDate, DEFAULT_SAMPLE_OPTIONS.startDate)
+  .showSuggestionAfterError(true)
+  .action(async (args: GenerateArguments) => {
     const sample = generateSample({ trips: args.trips, seed: args.seed, days: args.days, startDate: args.startDate });
     const paths = await writeSampleFiles(sample, args.out);
     const { expected } = sample;
@@ -58,9 +56,6 @@ async function main(argv: string[]): Promise<void> {
         `${expected.completedTripIds.length} trips complete over ${expected.kpiDates.length} pickup dates, ` +
         `${expected.deadLettered.total} dead-lettered`,
     );
-  } catch (error) {
-    command.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
+  });
 
-void main(process.argv);
+void runCommand(command);

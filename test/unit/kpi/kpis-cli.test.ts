@@ -49,8 +49,9 @@ describe('npm run kpis', () => {
     expect(result.stdout.trimEnd().split('\n')[2]).toBe('2024-05-24      1        9.50      9.50      9.50      9.50  0.00      2.40        12.50');
   });
 
-  it('says so when there is nothing for the dates', () => {
-    // Prepare: an empty run folder
+  it('says so when there is nothing for the dates', async () => {
+    // Prepare: a run that computed no KPIs
+    await mkdir(path.join(runDir, 'daily-kpis'));
 
     // Act
     const result = runKpisCli(['--date', '2024-05-24', '--local', runDir]);
@@ -64,15 +65,24 @@ describe('npm run kpis', () => {
     [['--date', '2024-02-30', '--local', '.'], 'error: --date must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
     [['--to', '2024-05-24'], "error: required option '--date <YYYY-MM-DD>' not specified"],
     [['--date', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
-  ])('rejects %j with one line on stderr and a non-zero exit', (args, message) => {
+  ])('rejects %j with one line on stderr and the usage exit code', (args, message) => {
     // Prepare: the arguments
 
     // Act
     const result = runKpisCli(args);
 
     // Assess
-    expect(result.status).not.toBe(0);
+    expect(result.status).toBe(2);
     expect(result.stderrLines).toEqual([message]);
     expect(result.stdout).toBe('');
+  });
+
+  it('fails with exit code 1 when --local names a folder without KPIs, instead of reporting none', () => {
+    // Act
+    const result = runKpisCli(['--date', '2024-05-24', '--local', 'no-such-run']);
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderrLines).toEqual([expect.stringMatching(/^error: .*no-such-run.*daily-kpis.* does not exist/)]);
   });
 });
