@@ -46,13 +46,26 @@ export interface ProduceOptions {
   retryMaxDelayMs?: number;
 }
 
-export interface ProgressSnapshot {
-  rows: { start: number; end: number };
-  quarantined: { start: number; end: number };
-  sent: { start: number; end: number };
-  failed: { start: number; end: number };
+/** Per-file counts, the same in progress snapshots and in the final summary. */
+export interface PerFile {
+  start: number;
+  end: number;
+}
+
+/** What has happened so far: reported while running and in the summary. */
+export interface ProduceCounts {
+  rows: PerFile;
+  quarantined: PerFile;
+  sent: PerFile;
+  /** Valid records Kinesis did not accept within the attempt budget (written to the unsent file). */
+  failed: PerFile;
+  /** Entries sent again after a partial or whole-request failure (one record resent twice counts twice). */
   retriedEntries: number;
+  /** PutRecords batches formed (resends of part of a batch are not new batches). */
   batches: number;
+}
+
+export interface ProgressSnapshot extends ProduceCounts {
   batchesInFlight: number;
   /** Input bytes consumed so far, and the total when the sizes are known (for a percentage). */
   bytesRead: number;
@@ -60,16 +73,7 @@ export interface ProgressSnapshot {
   elapsedMs: number;
 }
 
-export interface ProduceSummary {
-  rows: { start: number; end: number };
-  quarantined: { start: number; end: number };
-  sent: { start: number; end: number };
-  /** Valid records Kinesis did not accept within the attempt budget (written to the unsent file). */
-  failed: { start: number; end: number };
-  /** Entries sent again after a partial or whole-request failure (one record resent twice counts twice). */
-  retriedEntries: number;
-  /** PutRecords batches formed (resends of part of a batch are not new batches). */
-  batches: number;
+export interface ProduceSummary extends ProduceCounts {
   durationMs: number;
   /** Valid rows that could not be put in event-time order within the reorder window (sent all the same). */
   outOfOrder: number;

@@ -3,14 +3,14 @@
  * redirected output), and a summary table at the end.
  */
 import { SingleBar } from 'cli-progress';
-import type { ProduceSummary, ProgressSnapshot } from './produce';
+import type { PerFile, ProduceSummary, ProgressSnapshot } from './produce';
 
 export interface ProgressReporter {
   update(snapshot: ProgressSnapshot): void;
   stop(): void;
 }
 
-const total = (pair: { start: number; end: number }): number => pair.start + pair.end;
+const total = (pair: PerFile): number => pair.start + pair.end;
 
 function rowsPerSecond(snapshot: ProgressSnapshot): number {
   return snapshot.elapsedMs > 0 ? Math.round((total(snapshot.rows) * 1000) / snapshot.elapsedMs) : 0;
@@ -70,7 +70,7 @@ export function lineProgress(write: (line: string) => void, intervalMs = 5_000):
 
 /** The final table: per-file counts, then the run's totals and where the quarantine files are. */
 export function formatSummary(summary: ProduceSummary, dryRun: boolean): string {
-  const lines: [string, { start: number; end: number }][] = [
+  const lines: [string, PerFile][] = [
     ['rows read', summary.rows],
     ['quarantined', summary.quarantined],
     dryRun
