@@ -34,7 +34,8 @@ export interface QueueMappingOptions {
   readonly queue: { readonly url: string; readonly arn: string };
   readonly settings: QueueMappingSettings;
   readonly sqs: SQSClient;
-  readonly invoker: LocalInvoker;
+  // Only `invoke` is needed, so tests can stand a fake function in for the in-process one.
+  readonly invoker: Pick<LocalInvoker, 'invoke'>;
   readonly view: RecordView<SQSRecord>;
 }
 

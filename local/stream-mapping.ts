@@ -51,7 +51,8 @@ export interface StreamMappingOptions<L> {
   readonly functionName: string;
   readonly streamArn: string;
   readonly settings: StreamMappingSettings;
-  readonly invoker: LocalInvoker;
+  // Only `invoke` is needed, so tests can stand a fake function in for the in-process one.
+  readonly invoker: Pick<LocalInvoker, 'invoke'>;
   readonly view: RecordView<L>;
   /** The mapping's FilterCriteria: records it rejects are skipped before batching, as on AWS. */
   readonly filter?: (record: L) => boolean;
