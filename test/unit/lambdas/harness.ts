@@ -56,6 +56,29 @@ export function freezeClock(): void {
   });
 }
 
+type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
+
+/** The outcome tally as the handlers see it: the module they load themselves (nothing mocks it). */
+export function outcomes(): ObservabilityModule {
+  return jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability');
+}
+
+/**
+ * The hooks every handler test file shares: before each test a frozen clock, fresh mocks and a fresh
+ * tally, then `arrange` gives the mocks their default answers; after it, real timers again.
+ */
+export function useHandlerTestLifecycle(mocks: ReadonlyArray<{ reset(): void }>, arrange: () => void): void {
+  beforeEach(() => {
+    freezeClock();
+    for (const mock of mocks) mock.reset();
+    outcomes().resetOutcomeTally();
+    arrange();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+}
+
 export interface SentMessage {
   readonly body: Record<string, unknown>;
   readonly delaySeconds: number | undefined;

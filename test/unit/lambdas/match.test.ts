@@ -3,7 +3,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completedTripSchema, TRIP_STATUS } from '../../../lib/domain/trip-item';
 import { completedTripItem, streamEvent, streamSequenceNumber } from '../../factories/dynamodb-stream';
-import { deadLettersSent, freezeClock, lambdaContext, NOW, TEST_ENVIRONMENT, useTestEnvironment } from './harness';
+import { deadLettersSent, lambdaContext, NOW, outcomes, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
 
 const s3Mock = mockClient(S3Client);
 const sqsMock = mockClient(SQSClient);
@@ -12,25 +12,16 @@ type HandlerModule = typeof import('../../../lambdas/match/handler');
 type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
 let handler: HandlerModule['handler'];
 let outcomeTally: ObservabilityModule['outcomeTally'];
-let resetOutcomeTally: ObservabilityModule['resetOutcomeTally'];
 
 beforeAll(() => {
   useTestEnvironment();
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/match/handler'));
-  ({ outcomeTally, resetOutcomeTally } = jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability'));
+  ({ outcomeTally } = outcomes());
 });
 
-beforeEach(() => {
-  freezeClock();
-  s3Mock.reset();
-  sqsMock.reset();
-  resetOutcomeTally();
+useHandlerTestLifecycle([s3Mock, sqsMock], () => {
   s3Mock.on(PutObjectCommand).resolves({});
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
-});
-
-afterEach(() => {
-  jest.useRealTimers();
 });
 
 const context = lambdaContext('tripstream-test-match');

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { completionAttributes, startedTripItem } from '../../../lib/domain/trip-state';
 import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
 import { retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
-import { deadLettersSent, freezeClock, lambdaContext, NOW, retryMessagesSent, useTestEnvironment } from './harness';
+import { deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, useHandlerTestLifecycle, useTestEnvironment } from './harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -15,26 +15,17 @@ type HandlerModule = typeof import('../../../lambdas/redrive/handler');
 type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
 let handler: HandlerModule['handler'];
 let outcomeTally: ObservabilityModule['outcomeTally'];
-let resetOutcomeTally: ObservabilityModule['resetOutcomeTally'];
 
 beforeAll(() => {
   useTestEnvironment();
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/redrive/handler'));
-  ({ outcomeTally, resetOutcomeTally } = jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability'));
+  ({ outcomeTally } = outcomes());
 });
 
-beforeEach(() => {
-  freezeClock();
-  documentMock.reset();
-  sqsMock.reset();
-  resetOutcomeTally();
+useHandlerTestLifecycle([documentMock, sqsMock], () => {
   documentMock.on(UpdateCommand).resolves({});
   documentMock.on(PutCommand).resolves({});
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
-});
-
-afterEach(() => {
-  jest.useRealTimers();
 });
 
 // The test environment allows 3 orphan-end retries and 2 processing retries, 30 s base delay capped at 100 s.

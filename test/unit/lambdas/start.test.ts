@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { eventFingerprint } from '../../../lib/domain/fingerprint';
 import { startedTripItem } from '../../../lib/domain/trip-state';
 import { DEFAULT_ARRIVAL, kinesisEvent, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLettersSent, freezeClock, lambdaContext, NOW, retryMessagesSent, TEST_ENVIRONMENT, useTestEnvironment } from './harness';
+import { deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -15,25 +15,16 @@ type HandlerModule = typeof import('../../../lambdas/start/handler');
 type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
 let handler: HandlerModule['handler'];
 let outcomeTally: ObservabilityModule['outcomeTally'];
-let resetOutcomeTally: ObservabilityModule['resetOutcomeTally'];
 
 beforeAll(() => {
   useTestEnvironment();
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/start/handler'));
-  ({ outcomeTally, resetOutcomeTally } = jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability'));
+  ({ outcomeTally } = outcomes());
 });
 
-beforeEach(() => {
-  freezeClock();
-  documentMock.reset();
-  sqsMock.reset();
-  resetOutcomeTally();
+useHandlerTestLifecycle([documentMock, sqsMock], () => {
   documentMock.on(PutCommand).resolves({});
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
-});
-
-afterEach(() => {
-  jest.useRealTimers();
 });
 
 const context = lambdaContext('tripstream-test-start');
