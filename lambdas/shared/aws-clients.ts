@@ -9,11 +9,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
 
 export function createDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(withRequestCounting(new DynamoDBClient({ ...clientOptions('dynamodb') })), {
-    // Optional event fields are null, never undefined; null is stored as DynamoDB NULL so every item has
-    // every attribute and the staged record can be read back field by field.
-    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
-  });
+  // Default marshalling: optional event fields are null, stored as DynamoDB NULL, so every item has every
+  // attribute and the staged record can be read back field by field. An undefined value fails the write
+  // rather than silently dropping its attribute.
+  return DynamoDBDocumentClient.from(withRequestCounting(new DynamoDBClient({ ...clientOptions('dynamodb') })));
 }
 
 export function createSqsClient(): SQSClient {

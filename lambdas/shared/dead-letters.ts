@@ -3,13 +3,11 @@
  * by reason. If the send fails the error propagates, so the caller's record fails instead of vanishing.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DeadLetterMessage } from '../../lib/domain/envelopes';
+import { DEAD_LETTER_SCHEMA_VERSION, type DeadLetterMessage } from '../../lib/domain/envelopes';
 import type { DeadLetterQueue } from './adapters/queues';
 import { countDeadLetter } from './observability';
 
 export type DeadLetter = Omit<DeadLetterMessage, 'schema_version' | 'dead_lettered_at'>;
-
-const DEAD_LETTER_SCHEMA_VERSION = 1;
 
 export class DeadLetters {
   constructor(

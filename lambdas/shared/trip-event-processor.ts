@@ -8,7 +8,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { decideRetry, type RetryPolicy } from '../../lib/domain/backoff';
-import type { DeadLetterReason, HandlerName, RetryReason } from '../../lib/domain/envelopes';
+import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type HandlerName, type RetryReason } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 import type { RetryQueue } from './adapters/queues';
 import type { DeadLetters } from './dead-letters';
@@ -31,8 +31,6 @@ export interface RetryBudgets {
   /** For unexpected failures such as throttling (PROCESSING_FAILED when spent). */
   readonly processing: RetryPolicy;
 }
-
-const RETRY_SCHEMA_VERSION = 1;
 
 export class TripEventProcessor {
   constructor(
@@ -88,7 +86,7 @@ export class TripEventProcessor {
     }
     await this.retryQueue.park(
       {
-        schema_version: RETRY_SCHEMA_VERSION,
+        schema_version: RETRY_MESSAGE_SCHEMA_VERSION,
         event: delivery.event,
         reason,
         attempts: decision.attempts,

@@ -15,7 +15,7 @@ export interface TripPipeline {
   readonly deadLetters: DeadLetters;
 }
 
-export function retryBudgets(environment: TripHandlerEnv): RetryBudgets {
+function retryBudgets(environment: TripHandlerEnv): RetryBudgets {
   const delays = { baseDelaySeconds: environment.RETRY_BASE_DELAY_SECONDS, maxDelaySeconds: environment.RETRY_MAX_DELAY_SECONDS };
   return {
     orphanEnd: { maxRetries: environment.ORPHAN_END_MAX_ATTEMPTS, ...delays },

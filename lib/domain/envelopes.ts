@@ -21,9 +21,13 @@ export type RetryReason = (typeof RETRY_REASONS)[number];
 export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'kpi-trigger'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
+/** The envelope versions the handlers write; the schemas accept exactly these. */
+export const RETRY_MESSAGE_SCHEMA_VERSION = 1;
+export const DEAD_LETTER_SCHEMA_VERSION = 1;
+
 export const retryMessageSchema = z
   .object({
-    schema_version: z.literal(1),
+    schema_version: z.literal(RETRY_MESSAGE_SCHEMA_VERSION),
     event: tripEventSchema,
     reason: z.enum(RETRY_REASONS),
     /** Attempts made so far, the first delivery included. */
@@ -36,7 +40,7 @@ export type RetryMessage = z.infer<typeof retryMessageSchema>;
 
 export const deadLetterMessageSchema = z
   .object({
-    schema_version: z.literal(1),
+    schema_version: z.literal(DEAD_LETTER_SCHEMA_VERSION),
     reason: z.enum(DEAD_LETTER_REASONS),
     /** Null only when the payload was too broken to carry one. */
     trip_id: z.string().nullable(),

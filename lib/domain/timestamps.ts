@@ -12,7 +12,7 @@
 
 export type TimestampOutcome = { ok: true; instant: string } | { ok: false; problem: string };
 
-export const ACCEPTED_TIMESTAMP_STYLES =
+const ACCEPTED_TIMESTAMP_STYLES =
   'YYYY-MM-DD HH:MM[:SS], ISO 8601 (2024-05-25T13:19:00Z, 2024-05-25T15:19:00.5+02:00) or DD-MM-YYYY HH:MM[:SS]';
 
 const YEAR_FIRST = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -52,11 +52,11 @@ interface UtcOffset {
 
 const UTC: UtcOffset = { sign: 1, hours: 0, minutes: 0 };
 
-export function isLeapYear(year: number): boolean {
+function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
-export function daysInMonth(year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   if (month === 2) return isLeapYear(year) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }

@@ -4,35 +4,28 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { TRIP_STATUS } from '../../lib/domain/trip-item';
+import type { TripEndEvent, TripStartEvent } from '../../lib/domain/events';
+import { completionAttributes, startedTripItem } from '../../lib/domain/trip-state';
+import { tripEndEvent, tripStartEvent } from './kinesis';
 
-/** A completed trip item as the start and end handlers leave it, unless overridden. */
+/** When the factory's trips were written, as the start and end handlers' clocks read. */
+const STARTED_AT = new Date('2024-05-25T13:19:05.000Z');
+const COMPLETED_AT = new Date('2024-05-25T14:05:03.000Z');
+const TTL_DAYS = 90;
+
+/** The item `start` creates, exactly as the start handler writes it. */
+export function startedItem(start: TripStartEvent = tripStartEvent()): Record<string, unknown> {
+  return { ...startedTripItem(start, STARTED_AT, TTL_DAYS) };
+}
+
+/** The item of a trip completed by `end` after `start`, exactly as the start and end handlers leave it. */
+export function completedItem(end: TripEndEvent = tripEndEvent(), start: TripStartEvent = tripStartEvent()): Record<string, unknown> {
+  return { ...startedItem(start), ...completionAttributes(end, COMPLETED_AT, TTL_DAYS) };
+}
+
+/** The factory events' completed item with attributes overridden (other trips, other dates, broken items). */
 export function completedTripItem(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    trip_id: 'c66ce556bc',
-    status: TRIP_STATUS.completed,
-    trip_date: '2024-05-25',
-    pickup_datetime: '2024-05-25T13:19:00.000Z',
-    estimated_dropoff_datetime: '2024-05-25T14:03:00.000Z',
-    pickup_location_id: 93,
-    dropoff_location_id: 93,
-    vendor_id: 1,
-    estimated_fare_amount: 34.18595284,
-    start_fingerprint: 'a'.repeat(64),
-    started_at: '2024-05-25T13:19:01.000Z',
-    dropoff_datetime: '2024-05-25T14:05:00.000Z',
-    rate_code: 5,
-    passenger_count: 0,
-    trip_distance: 0.1,
-    fare_amount: 40.09620692463166,
-    tip_amount: 0,
-    payment_type: 3,
-    trip_type: 2,
-    end_fingerprint: 'b'.repeat(64),
-    completed_at: '2024-05-25T14:05:03.000Z',
-    expires_at: 1724505903,
-    ...overrides,
-  };
+  return { ...completedItem(), ...overrides };
 }
 
 /** Stream sequence numbers as DynamoDB prints them, increasing with `position`. */

@@ -1,12 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventFingerprint } from '../../../lib/domain/fingerprint';
-import { completionAttributes, startedTripItem } from '../../../lib/domain/trip-state';
+import { completedItem, startedItem } from '../../factories/dynamodb-stream';
 import { DEFAULT_ARRIVAL, kinesisEvent, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+import { conditionalCheckFailed, deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -30,26 +28,6 @@ useHandlerTestLifecycle([documentMock, sqsMock], () => {
 });
 
 const context = lambdaContext('tripstream-test-end');
-const RECORDED_AT = new Date('2024-05-25T13:19:05.000Z');
-
-/** The item of a trip whose start is recorded, as the start handler wrote it. */
-function startedItem(overrides: Parameters<typeof tripStartEvent>[0] = {}): Record<string, unknown> {
-  return { ...startedTripItem(tripStartEvent(overrides), RECORDED_AT, 90) };
-}
-
-/** The item of a trip already completed by `end`. */
-function completedItem(end = tripEndEvent()): Record<string, unknown> {
-  return { ...startedItem(), ...completionAttributes(end, RECORDED_AT, 90) };
-}
-
-/** DynamoDB's refusal of the end's update, carrying the item as it was (ALL_OLD), or no item when there is none. */
-function refused(item?: Record<string, unknown>): ConditionalCheckFailedException {
-  return new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: {},
-    ...(item === undefined ? {} : { Item: marshall(item) }),
-  });
-}
 
 describe('end handler', () => {
   it('completes the trip with one conditional UpdateItem', async () => {
@@ -115,7 +93,7 @@ describe('end handler', () => {
   it('parks an end whose start is not recorded yet on the retry queue, with a delay and one attempt', async () => {
     // Prepare
     const end = tripEndEvent();
-    documentMock.on(UpdateCommand).rejects(refused());
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed());
 
     // Act
     const response = await handler(kinesisEvent([end]), context);
@@ -143,7 +121,7 @@ describe('end handler', () => {
   it('ignores a redelivered end: the stored end has the same content', async () => {
     // Prepare
     const end = tripEndEvent();
-    documentMock.on(UpdateCommand).rejects(refused(completedItem(end)));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(completedItem(end)));
 
     // Act
     const response = await handler(kinesisEvent([end]), context);
@@ -158,7 +136,7 @@ describe('end handler', () => {
     // Prepare
     const first = tripEndEvent();
     const second = tripEndEvent({ fare_amount: 12.5 });
-    documentMock.on(UpdateCommand).rejects(refused(completedItem(first)));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(completedItem(first)));
 
     // Act
     const response = await handler(kinesisEvent([second]), context);
@@ -188,7 +166,7 @@ describe('end handler', () => {
   it('dead-letters an end whose dropoff is before the recorded pickup as DROPOFF_BEFORE_PICKUP', async () => {
     // Prepare
     const end = tripEndEvent({ dropoff_datetime: '2024-05-25T13:00:00.000Z' });
-    documentMock.on(UpdateCommand).rejects(refused(startedItem({ pickup_datetime: '2024-05-25T13:19:00.000Z' })));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(startedItem(tripStartEvent({ pickup_datetime: '2024-05-25T13:19:00.000Z' }))));
 
     // Act
     const response = await handler(kinesisEvent([end]), context);
@@ -227,7 +205,7 @@ describe('end handler', () => {
 
   it('retries rather than guesses when DynamoDB refuses an update the returned item allows', async () => {
     // Prepare: a started item whose pickup is before the dropoff and that has no end.
-    documentMock.on(UpdateCommand).rejects(refused(startedItem()));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(startedItem()));
 
     // Act
     const response = await handler(kinesisEvent([tripEndEvent()]), context);
@@ -250,8 +228,8 @@ describe('end handler', () => {
       tripEndEvent({ trip_id: 'trip-5' }),
     ];
     documentMock.on(UpdateCommand).callsFake(async (input: { Key: { trip_id: string } }) => {
-      if (input.Key.trip_id === 'trip-2' || input.Key.trip_id === 'trip-5') throw refused();
-      if (input.Key.trip_id === 'trip-3') throw refused({ ...completedItem(tripEndEvent({ trip_id: 'trip-3' })), trip_id: 'trip-3' });
+      if (input.Key.trip_id === 'trip-2' || input.Key.trip_id === 'trip-5') throw conditionalCheckFailed();
+      if (input.Key.trip_id === 'trip-3') throw conditionalCheckFailed(completedItem(tripEndEvent({ trip_id: 'trip-3' }), tripStartEvent({ trip_id: 'trip-3' })));
       return {};
     });
     sqsMock.on(SendMessageCommand).callsFake(async (input: { MessageBody: string }) => {

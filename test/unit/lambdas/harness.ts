@@ -1,8 +1,11 @@
 /**
  * What the trip handler tests share: the environment the handlers validate at load, a Lambda context,
- * a frozen clock, and readers for the messages a handler sent to the retry queue and the DLQ.
+ * a frozen clock, DynamoDB's conditional-write refusal, and readers for the messages a handler sent to the
+ * retry queue and the DLQ.
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sqs';
@@ -34,7 +37,7 @@ export function lambdaContext(functionName: string): Context {
 /** The instant every test runs at (only Date is faked; timers and promises run normally). */
 export const NOW = new Date('2024-05-25T14:05:03.000Z');
 
-export function freezeClock(): void {
+function freezeClock(): void {
   jest.useFakeTimers({
     now: NOW,
     doNotFake: [
@@ -76,6 +79,15 @@ export function useHandlerTestLifecycle(mocks: ReadonlyArray<{ reset(): void }>,
   });
   afterEach(() => {
     jest.useRealTimers();
+  });
+}
+
+/** DynamoDB's refusal of a conditional write, carrying the item as it was (ALL_OLD), or none when there is none. */
+export function conditionalCheckFailed(item?: Record<string, unknown>): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item === undefined ? {} : { Item: marshall(item) }),
   });
 }
 

@@ -1,12 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completionAttributes, startedTripItem } from '../../../lib/domain/trip-state';
+import { completedItem, startedItem } from '../../factories/dynamodb-stream';
 import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
 import { retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
-import { deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+import { conditionalCheckFailed, deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, useHandlerTestLifecycle, useTestEnvironment } from './harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -31,15 +29,6 @@ useHandlerTestLifecycle([documentMock, sqsMock], () => {
 // The test environment allows 3 orphan-end retries and 2 processing retries, 30 s base delay capped at 100 s.
 const context = lambdaContext('tripstream-test-redrive');
 const FIRST_SEEN = '2024-05-25T14:05:02.250Z';
-const RECORDED_AT = new Date('2024-05-25T13:19:05.000Z');
-
-function refused(item?: Record<string, unknown>): ConditionalCheckFailedException {
-  return new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: {},
-    ...(item === undefined ? {} : { Item: marshall(item) }),
-  });
-}
 
 function throttled(): Error {
   return Object.assign(new Error('Throughput exceeds the current capacity of your table.'), { name: 'ThrottlingException' });
@@ -67,7 +56,7 @@ describe('redrive handler', () => {
     'parks a still-orphaned end again: received with %i attempts, sent with %i and a %i s delay',
     async (received, sent, delaySeconds) => {
       // Prepare
-      documentMock.on(UpdateCommand).rejects(refused());
+      documentMock.on(UpdateCommand).rejects(conditionalCheckFailed());
 
       // Act
       const response = await handler(sqsEvent([retryMessage({ attempts: received })]), context);
@@ -88,7 +77,7 @@ describe('redrive handler', () => {
   it('dead-letters an end as ORPHAN_END once its retries are spent, with attempts and first-seen time', async () => {
     // Prepare
     const end = tripEndEvent();
-    documentMock.on(UpdateCommand).rejects(refused());
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed());
 
     // Act
     const response = await handler(sqsEvent([retryMessage({ event: end, attempts: 3, first_seen_at: FIRST_SEEN })]), context);
@@ -182,9 +171,7 @@ describe('redrive handler', () => {
   it('ignores a parked end that was completed meanwhile by another delivery of it', async () => {
     // Prepare
     const end = tripEndEvent();
-    documentMock
-      .on(UpdateCommand)
-      .rejects(refused({ ...startedTripItem(tripStartEvent(), RECORDED_AT, 90), ...completionAttributes(end, RECORDED_AT, 90) }));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(completedItem(end)));
 
     // Act
     const response = await handler(sqsEvent([retryMessage({ event: end })]), context);
@@ -196,11 +183,11 @@ describe('redrive handler', () => {
   });
 
   it.each([
-    ['CONFLICTING_DUPLICATE', tripEndEvent({ fare_amount: 1 }), { ...completionAttributes(tripEndEvent(), RECORDED_AT, 90) }],
-    ['DROPOFF_BEFORE_PICKUP', tripEndEvent({ dropoff_datetime: '2024-05-25T12:00:00.000Z' }), {}],
-  ])('dead-letters a parked end that breaks a rule as %s', async (reason, end, completion) => {
+    ['CONFLICTING_DUPLICATE', tripEndEvent({ fare_amount: 1 }), completedItem()],
+    ['DROPOFF_BEFORE_PICKUP', tripEndEvent({ dropoff_datetime: '2024-05-25T12:00:00.000Z' }), startedItem()],
+  ])('dead-letters a parked end that breaks a rule as %s', async (reason, end, stored) => {
     // Prepare
-    documentMock.on(UpdateCommand).rejects(refused({ ...startedTripItem(tripStartEvent(), RECORDED_AT, 90), ...completion }));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(stored));
 
     // Act
     const response = await handler(sqsEvent([retryMessage({ event: end, attempts: 2 })]), context);
@@ -246,7 +233,7 @@ describe('redrive handler', () => {
       retryMessage({ event: tripEndEvent({ trip_id: 'trip-4' }) }),
     ];
     documentMock.on(UpdateCommand).callsFake(async (input: { Key: { trip_id: string } }) => {
-      if (input.Key.trip_id === 'trip-2') throw refused();
+      if (input.Key.trip_id === 'trip-2') throw conditionalCheckFailed();
       return {};
     });
     sqsMock.on(SendMessageCommand).rejects(new Error('SQS unavailable'));

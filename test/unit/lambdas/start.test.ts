@@ -1,12 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventFingerprint } from '../../../lib/domain/fingerprint';
-import { startedTripItem } from '../../../lib/domain/trip-state';
+import { startedItem } from '../../factories/dynamodb-stream';
 import { DEFAULT_ARRIVAL, kinesisEvent, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+import { conditionalCheckFailed, deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -28,11 +26,6 @@ useHandlerTestLifecycle([documentMock, sqsMock], () => {
 });
 
 const context = lambdaContext('tripstream-test-start');
-
-/** The refusal DynamoDB returns when the trip already has an item, carrying that item (ALL_OLD). */
-function alreadyStarted(item: Record<string, unknown>): ConditionalCheckFailedException {
-  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: marshall(item) });
-}
 
 function throttled(): Error {
   return Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
@@ -76,7 +69,7 @@ describe('start handler', () => {
   it('ignores a redelivered start: same content as the stored one, nothing sent anywhere', async () => {
     // Prepare
     const start = tripStartEvent();
-    documentMock.on(PutCommand).rejects(alreadyStarted({ ...startedTripItem(start, new Date('2024-05-25T13:19:05.000Z'), 90) }));
+    documentMock.on(PutCommand).rejects(conditionalCheckFailed(startedItem(start)));
 
     // Act
     const response = await handler(kinesisEvent([start]), context);
@@ -91,7 +84,7 @@ describe('start handler', () => {
     // Prepare
     const first = tripStartEvent();
     const second = tripStartEvent({ estimated_fare_amount: 99 });
-    documentMock.on(PutCommand).rejects(alreadyStarted({ ...startedTripItem(first, new Date('2024-05-25T13:19:05.000Z'), 90) }));
+    documentMock.on(PutCommand).rejects(conditionalCheckFailed(startedItem(first)));
 
     // Act
     const response = await handler(kinesisEvent([second]), context);
