@@ -7,8 +7,13 @@ import { CommanderError, type Command } from 'commander';
 
 export const EXIT_CODES = { ok: 0, failed: 1, usage: 2 } as const;
 
+export interface RunCommandOptions {
+  /** Exit code when the work throws, for a tool whose other outcomes already use 1 (default EXIT_CODES.failed). */
+  failedExitCode?: number;
+}
+
 /** Parses and runs a commander program. Argument errors raised with `program.error(...)` count as usage errors. */
-export async function runCommand(program: Command, argv: readonly string[] = process.argv): Promise<void> {
+export async function runCommand(program: Command, argv: readonly string[] = process.argv, options: RunCommandOptions = {}): Promise<void> {
   program.exitOverride();
   try {
     await program.parseAsync(argv);
@@ -19,6 +24,6 @@ export async function runCommand(program: Command, argv: readonly string[] = pro
       return;
     }
     console.error(`error: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}`);
-    process.exitCode = EXIT_CODES.failed;
+    process.exitCode = options.failedExitCode ?? EXIT_CODES.failed;
   }
 }

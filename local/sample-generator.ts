@@ -77,8 +77,6 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   },
 };
 
-/** One row per trip_date, as DESIGN.md §4 defines them, over the completed trips. */
-
 /**
  * What the pipeline must make of the sample. Counts are per file; id lists are sorted.
  * KPI values are computed from the numbers exactly as the CSV text reads and rounded to 2 decimals at the

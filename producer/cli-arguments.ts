@@ -111,6 +111,11 @@ export function buildProgram(sinks?: OutputSinks): Command {
 export function parseProduceArguments(argv: string[], sinks?: OutputSinks): ProduceArguments {
   const program = buildProgram(sinks);
   program.parse(argv, { from: 'user' });
+  return produceArgumentsOf(program);
+}
+
+/** The arguments of a parsed `buildProgram()`; an invalid combination of options is a usage error (CommanderError). */
+export function produceArgumentsOf(program: Command): ProduceArguments {
   const raw = program.opts<RawOptions>();
 
   const hasStreamNames = raw.startStream !== undefined || raw.endStream !== undefined;

@@ -6,7 +6,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { clientOptions, withRequestCounting } from '../lib/aws/clients';
-import { CommanderError, EXIT_CODES, parseProduceArguments, type ProduceArguments } from './cli-arguments';
+import { runCommand } from '../lib/cli';
+import { buildProgram, EXIT_CODES, produceArgumentsOf, type ProduceArguments } from './cli-arguments';
 import { isS3Url } from './locations';
 import { produce, type ProduceSummary } from './produce';
 import { formatSummary, lineProgress, terminalProgress } from './progress';
@@ -59,37 +60,17 @@ async function run(args: ProduceArguments): Promise<ProduceSummary> {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  let args: ProduceArguments;
-  try {
-    args = parseProduceArguments(argv);
-  } catch (error) {
-    // commander has already printed the one-line error (or the help text).
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
-    throw error;
+const program = buildProgram().action(async () => {
+  const args = produceArgumentsOf(program);
+  const summary = await run(args);
+  process.stdout.write(`${formatSummary(summary, args.dryRun)}\n`);
+  if (args.summaryJson !== undefined) await writeFile(args.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+  const unsent = summary.failed.start + summary.failed.end;
+  if (unsent > 0) {
+    process.stderr.write(`error: ${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}\n`);
+    process.exitCode = EXIT_CODES.recordsUnsent;
   }
-  try {
-    const summary = await run(args);
-    process.stdout.write(`${formatSummary(summary, args.dryRun)}\n`);
-    if (args.summaryJson !== undefined) await writeFile(args.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
-    const unsent = summary.failed.start + summary.failed.end;
-    if (unsent > 0) {
-      process.stderr.write(`error: ${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}\n`);
-      return EXIT_CODES.recordsUnsent;
-    }
-    return EXIT_CODES.ok;
-  } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_CODES.fatal;
-  }
-}
+});
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = EXIT_CODES.fatal;
-  },
-);
+// 1 is taken by "records unsent": a run that cannot proceed exits 3 (docs/producer.md).
+void runCommand(program, process.argv, { failedExitCode: EXIT_CODES.fatal });

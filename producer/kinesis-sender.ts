@@ -210,7 +210,7 @@ export class KinesisBatchSender {
       return records.map((record) => ({ record, reason, final }));
     }
     const failed: { record: OutgoingRecord; reason: string; final: boolean }[] = [];
-    let sent = 0;
+    const sent: Record<CsvKind, number> = { start: 0, end: 0 };
     records.forEach((record, index) => {
       const entry = entries[index];
       if (entry === undefined) {
@@ -218,22 +218,11 @@ export class KinesisBatchSender {
       } else if (entry.ErrorCode !== undefined && entry.ErrorCode !== null) {
         failed.push({ record, reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}`, final: false });
       } else {
-        sent += 1;
+        sent[record.kind] += 1;
       }
     });
-    if (sent > 0) this.countSent(records, failed.length === 0 ? undefined : new Set(failed.map(({ record }) => record)));
+    if (sent.start > 0) this.events.onSent('start', sent.start);
+    if (sent.end > 0) this.events.onSent('end', sent.end);
     return failed;
-  }
-
-  private countSent(records: OutgoingRecord[], failed: Set<OutgoingRecord> | undefined): void {
-    let starts = 0;
-    let ends = 0;
-    for (const record of records) {
-      if (failed?.has(record) === true) continue;
-      if (record.kind === 'start') starts += 1;
-      else ends += 1;
-    }
-    if (starts > 0) this.events.onSent('start', starts);
-    if (ends > 0) this.events.onSent('end', ends);
   }
 }

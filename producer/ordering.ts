@@ -11,8 +11,8 @@
 import type { CsvKind, RowOutcome } from '../lib/domain/csv';
 import { eventTime, type TripEvent } from '../lib/domain/events';
 
-export type SendOrder = 'event-time' | 'file' | 'ends-first';
-export const SEND_ORDERS: readonly SendOrder[] = ['event-time', 'file', 'ends-first'];
+export const SEND_ORDERS = ['event-time', 'file', 'ends-first'] as const;
+export type SendOrder = (typeof SEND_ORDERS)[number];
 
 export interface SourcedRow {
   kind: CsvKind;

@@ -14,8 +14,8 @@ import {
   ListStreamsCommand,
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
+import { clientOptions } from '../../lib/aws/clients';
 
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' };
 export const EMULATOR_REGION = 'us-east-1';
@@ -38,13 +38,12 @@ export async function startKinesalite(): Promise<RunningKinesis> {
   };
 }
 
-/** A client for an emulator endpoint: HTTP/1.1 (DESIGN.md §6), dummy credentials, no SDK retries. */
+/** A client for an emulator endpoint, built as the project builds its own (clientOptions), with dummy credentials and no SDK retries. */
 export function emulatorKinesisClient(endpoint: string): KinesisClient {
   return new KinesisClient({
-    endpoint,
+    ...clientOptions('kinesis', { AWS_ENDPOINT_URL_KINESIS: endpoint }),
     region: EMULATOR_REGION,
     credentials: EMULATOR_CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
     maxAttempts: 1,
   });
 }

@@ -6,6 +6,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
+import { runCommand } from '../../lib/cli';
 import { isBenchmark, type Benchmark, type BenchmarkResult } from './benchmark';
 
 async function discoverBenchmarks(): Promise<Benchmark[]> {
@@ -18,35 +19,28 @@ async function discoverBenchmarks(): Promise<Benchmark[]> {
   return found;
 }
 
-async function main(): Promise<void> {
-  const program = new Command('bench')
-    .description('Run the benchmarks in test/bench (all of them unless names are given).')
-    .argument('[names...]', 'benchmarks to run')
-    .option('--json <file>', 'also write every result as JSON to this file')
-    .showSuggestionAfterError(false)
-    .parse();
-  const names = program.processedArgs[0] as string[];
-  const { json } = program.opts<{ json?: string }>();
+const program = new Command('bench')
+  .description('Run the benchmarks in test/bench (all of them unless names are given).')
+  .argument('[names...]', 'benchmarks to run')
+  .option('--json <file>', 'also write every result as JSON to this file')
+  .showSuggestionAfterError(false)
+  .action(async (names: string[], { json }: { json?: string }) => {
+    const all = await discoverBenchmarks();
+    const unknown = names.filter((name) => !all.some((benchmark) => benchmark.name === name));
+    if (unknown.length > 0) program.error(`error: unknown benchmark ${unknown.join(', ')} (known: ${all.map((benchmark) => benchmark.name).join(', ')})`);
+    const selected = names.length === 0 ? all : all.filter((benchmark) => names.includes(benchmark.name));
 
-  const all = await discoverBenchmarks();
-  const unknown = names.filter((name) => !all.some((benchmark) => benchmark.name === name));
-  if (unknown.length > 0) program.error(`error: unknown benchmark ${unknown.join(', ')} (known: ${all.map((benchmark) => benchmark.name).join(', ')})`);
-  const selected = names.length === 0 ? all : all.filter((benchmark) => names.includes(benchmark.name));
+    const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
+    console.log(`machine: ${machine}`);
+    const results: Record<string, BenchmarkResult> = {};
+    for (const benchmark of selected) {
+      console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
+      const result = await benchmark.run();
+      results[benchmark.name] = result;
+      const width = Math.max(...Object.keys(result.figures).map((key) => key.length));
+      for (const [key, value] of Object.entries(result.figures)) console.log(`  ${key.padEnd(width)}  ${value}`);
+    }
+    if (json !== undefined) await writeFile(json, `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  });
 
-  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
-  console.log(`machine: ${machine}`);
-  const results: Record<string, BenchmarkResult> = {};
-  for (const benchmark of selected) {
-    console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
-    const result = await benchmark.run();
-    results[benchmark.name] = result;
-    const width = Math.max(...Object.keys(result.figures).map((key) => key.length));
-    for (const [key, value] of Object.entries(result.figures)) console.log(`  ${key.padEnd(width)}  ${value}`);
-  }
-  if (json !== undefined) await writeFile(json, `${JSON.stringify({ machine, results }, null, 2)}\n`);
-}
-
-main().catch((error: unknown) => {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+void runCommand(program);
