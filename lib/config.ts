@@ -106,6 +106,9 @@ export const SPARK_JOB_FILES = {
   sql: 'daily_kpis.sql',
 } as const;
 
+/** Glue tables of the analytics stack, as Athena queries name them. */
+export const GLUE_TABLES = { dailyKpis: 'daily_kpis', completedTrips: 'completed_trips' } as const;
+
 /** Output keys of the data stack that the producer and other CLIs look up with `--stack`. */
 export const STACK_OUTPUTS = {
   tripStartStreamName: 'TripStartStreamName',
@@ -207,4 +210,3 @@ export function resourceNames(settings: PipelineSettings) {
     kpiJobName: `${p}-daily-kpis`,
   } as const;
 }
-export type ResourceNames = ReturnType<typeof resourceNames>;

@@ -21,11 +21,18 @@ export interface KpiJobResources {
   readonly kpiJobLogGroupName: string;
 }
 
-export function handlerEnvironment(settings: PipelineSettings, resources: HandlerResources): Record<string, string> {
+/** What Powertools reads in every handler: the service and namespace of logs and metrics, and the log level. */
+function powertoolsEnvironment(settings: PipelineSettings): Record<string, string> {
   return {
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: settings.handlers.logLevel,
+  };
+}
+
+export function handlerEnvironment(settings: PipelineSettings, resources: HandlerResources): Record<string, string> {
+  return {
+    ...powertoolsEnvironment(settings),
     TRIPS_TABLE_NAME: resources.tripsTableName,
     RETRY_QUEUE_URL: resources.retryQueueUrl,
     DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
@@ -43,9 +50,7 @@ export function kpiTriggerEnvironment(
   resources: Pick<HandlerResources, 'dataBucketName'> & KpiJobResources,
 ): Record<string, string> {
   return {
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    POWERTOOLS_LOG_LEVEL: settings.handlers.logLevel,
+    ...powertoolsEnvironment(settings),
     DATA_BUCKET_NAME: resources.dataBucketName,
     EMR_APPLICATION_ID: resources.emrApplicationId,
     EMR_JOB_ROLE_ARN: resources.emrJobRoleArn,

@@ -16,9 +16,9 @@ export interface EncryptedQueuePairProps {
 }
 
 /** AWS's guidance for Lambda consumers: visibility timeout at least six times the function timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Below this an SQS redrive policy can dead-letter a message on an ordinary throttle. */
-export const MIN_MAX_RECEIVE_COUNT = 5;
+const MIN_MAX_RECEIVE_COUNT = 5;
 
 /**
  * A work queue and its dead-letter queue, both KMS-encrypted and SSL-only, with the invariants a Lambda
@@ -36,27 +36,25 @@ export class EncryptedQueuePair extends Construct {
     if (props.deadLetterRetentionPeriod.toSeconds() <= props.retentionPeriod.toSeconds()) {
       throw new Error('The dead-letter queue must keep messages longer than the queue that feeds it');
     }
-    const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: props.deadLetterQueueName,
+    const common: sqs.QueueProps = {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.encryptionKey,
       // Reuse a data key for five minutes rather than calling KMS for every message.
       dataKeyReuse: Duration.minutes(5),
       enforceSSL: true,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...common,
+      queueName: props.deadLetterQueueName,
       retentionPeriod: props.deadLetterRetentionPeriod,
-      removalPolicy,
     });
     this.queue = new sqs.Queue(this, 'Queue', {
+      ...common,
       queueName: props.queueName,
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      dataKeyReuse: Duration.minutes(5),
-      enforceSSL: true,
       retentionPeriod: props.retentionPeriod,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
-      removalPolicy,
     });
   }
 }

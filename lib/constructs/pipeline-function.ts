@@ -9,12 +9,12 @@ import type { PipelineSettings } from '../config';
 import type { HandlerName } from '../domain/envelopes';
 
 /** The newest Node.js runtime this aws-cdk-lib offers, pinned so an upgrade is a visible diff. */
-export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
-export const HANDLER_ARCHITECTURE = lambda.Architecture.ARM_64;
+const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+const HANDLER_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 
-export function handlerEntry(handler: HandlerName): string {
+function handlerEntry(handler: HandlerName): string {
   return path.join(repositoryRoot, 'lambdas', handler, 'handler.ts');
 }
 

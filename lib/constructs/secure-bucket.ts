@@ -12,7 +12,6 @@ export interface SecureBucketProps {
   readonly serverAccessLogsPrefix?: string;
   readonly lifecycleRules: s3.LifecycleRule[];
   readonly retainData: boolean;
-  readonly versioned?: boolean;
 }
 
 /**
@@ -35,7 +34,6 @@ export class SecureBucket extends Construct {
       encryptionKey: props.encryptionKey,
       // One data key per bucket instead of one KMS call per object: the stager writes many small files.
       bucketKeyEnabled: props.encryptionKey !== undefined,
-      versioned: props.versioned ?? false,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsPrefix,
       lifecycleRules: [

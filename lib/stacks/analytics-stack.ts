@@ -12,7 +12,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES, SPARK_JOB_FILES, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
+import { DATA_PREFIXES, GLUE_TABLES, SPARK_JOB_FILES, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
 import { PipelineFunction, logRetention } from '../constructs/pipeline-function';
 import { ProjectedJsonTable } from '../constructs/projected-json-table';
 import { kpiTriggerEnvironment } from '../handler-environment';
@@ -20,11 +20,9 @@ import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
 import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
 
-export const SPARK_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'spark');
+const SPARK_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'spark');
 /** First day the catalog projects partitions for; earlier trips are not expected in this pipeline. */
-export const FIRST_PARTITION_DATE = '2020-01-01';
-
-export const GLUE_TABLES = { dailyKpis: 'daily_kpis', completedTrips: 'completed_trips' } as const;
+const FIRST_PARTITION_DATE = '2020-01-01';
 
 /** Glue database names allow lowercase letters, digits and underscores only. */
 export function glueDatabaseName(settings: PipelineSettings): string {
@@ -308,8 +306,15 @@ export class AnalyticsStack extends Stack {
       role,
     });
 
-    acknowledgeGrantActions(role, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']);
-    acknowledgeGrantActions(role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+    acknowledgeGrantActions(role, [
+      's3:GetObject*',
+      's3:GetBucket*',
+      's3:List*',
+      's3:DeleteObject*',
+      's3:Abort*',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+    ]);
     acknowledgeWildcardResource(
       role,
       code.bucket.arnForObjects('*'),

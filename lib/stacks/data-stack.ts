@@ -9,7 +9,7 @@ import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
 
 /** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
-export const SQS_MAX_DELAY_SECONDS = 900;
+const SQS_MAX_DELAY_SECONDS = 900;
 
 /**
  * The data bucket's name: the prefix plus account and region, unique without a random suffix. The other

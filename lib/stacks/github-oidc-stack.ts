@@ -11,15 +11,15 @@ import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Effect, OidcProviderNative, PolicyStatement, Role, WebIdentityPrincipal, type IOidcProvider } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 
-export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
-export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 /** The qualifier `cdk bootstrap` uses unless told otherwise. */
-export const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
 /** The bootstrap roles the CDK CLI assumes to deploy; the CloudFormation execution role is not among them on purpose. */
-export const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const;
+const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const;
 export const DEPLOY_ROLE_ARN_OUTPUT = 'DeployRoleArn';
 /** A deploy of all four stacks takes minutes; an hour also matches the ceiling AWS puts on chained role sessions. */
-export const DEPLOY_SESSION_DURATION = Duration.hours(1);
+const DEPLOY_SESSION_DURATION = Duration.hours(1);
 
 export interface GithubOidcStackProps extends StackProps {
   /** `owner/name` of the GitHub repository allowed to deploy. */
@@ -88,7 +88,7 @@ function validateQualifier(qualifier: string): string {
  * a job with `environment: prod` gets `repo:owner/name:environment:prod`, any other job on a branch push
  * gets `repo:owner/name:ref:refs/heads/<branch>`.
  */
-export function trustedSubjects(repository: string, branch: string | undefined, environments: readonly string[]): string[] {
+function trustedSubjects(repository: string, branch: string | undefined, environments: readonly string[]): string[] {
   validateRepository(repository);
   const subjects = [
     ...(branch === undefined ? [] : [`repo:${repository}:ref:refs/heads/${validateBranch(branch)}`]),

@@ -22,9 +22,13 @@ export interface MonitoringStackProps extends StackProps {
 }
 
 /** What EMR Serverless reports on EventBridge when a job run ends. */
-export const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED'] as const;
+const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED'] as const;
 
 const period = Duration.minutes(5);
+
+/** What differs between the alarms; each one fires above its threshold (0 unless given). */
+type AlarmSpec = Pick<cloudwatch.AlarmProps, 'alarmDescription' | 'metric'> &
+  Partial<Pick<cloudwatch.AlarmProps, 'threshold' | 'evaluationPeriods'>>;
 
 /**
  * The operator's view: one alert topic, a dashboard of the whole flow, alarms for the failure modes that
@@ -85,54 +89,50 @@ export class MonitoringStack extends Stack {
     const streamHandlers: readonly PipelineFunction[] = [pipeline.start, pipeline.end, pipeline.match];
     const handlers: readonly PipelineFunction[] = [...streamHandlers, pipeline.redrive, analytics.kpiTrigger];
 
+    // Every alarm notifies the topic, and a metric without data (a quiet night) is no incident.
+    const alarmOn = (id: string, props: AlarmSpec) =>
+      new cloudwatch.Alarm(this, id, {
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...props,
+      }).addAlarmAction(notify);
+    const kpiJobRuns = (metricName: string, metricPeriod: Duration) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/EMRServerless',
+        metricName,
+        dimensionsMap: { ApplicationId: applicationId },
+        period: metricPeriod,
+        statistic: 'Sum',
+      });
+
     const deadLetterDepth = data.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period,
       statistic: 'Maximum',
     });
-    new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmptyAlarm', {
+    alarmOn('DeadLetterQueueNotEmptyAlarm', {
       alarmDescription: 'Events reached the dead-letter queue: inspect their reason and redrive after a fix',
       metric: deadLetterDepth,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(notify);
-
+    });
     for (const handler of streamHandlers) {
-      new cloudwatch.Alarm(this, `${handler.node.id}IteratorAgeAlarm`, {
+      alarmOn(`${handler.node.id}IteratorAgeAlarm`, {
         alarmDescription: `${handler.function.functionName} is falling behind its stream`,
         metric: iteratorAge(handler),
         threshold: settings.alarms.iteratorAgeMsThreshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(notify);
+      });
     }
     for (const handler of handlers) {
-      new cloudwatch.Alarm(this, `${handler.node.id}ErrorsAlarm`, {
+      alarmOn(`${handler.node.id}ErrorsAlarm`, {
         alarmDescription: `${handler.function.functionName} failed invocations`,
         metric: handler.function.metricErrors({ period, statistic: 'Sum' }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(notify);
+      });
     }
-    const failedJobs = new cloudwatch.Metric({
-      namespace: 'AWS/EMRServerless',
-      metricName: 'FailedJobs',
-      dimensionsMap: { ApplicationId: applicationId },
-      period,
-      statistic: 'Sum',
-    });
-    new cloudwatch.Alarm(this, 'KpiJobFailedAlarm', {
+    alarmOn('KpiJobFailedAlarm', {
       alarmDescription: 'A daily KPI Spark job run failed; the EMR logs are under emr-logs/ in the data bucket',
-      metric: failedJobs,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(notify);
+      metric: kpiJobRuns('FailedJobs', period),
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: settings.prefix,
@@ -203,16 +203,7 @@ export class MonitoringStack extends Stack {
       }),
       new cloudwatch.GraphWidget({
         title: 'KPI job runs',
-        left: ['SuccessJobs', 'FailedJobs'].map(
-          (metricName) =>
-            new cloudwatch.Metric({
-              namespace: 'AWS/EMRServerless',
-              metricName,
-              dimensionsMap: { ApplicationId: applicationId },
-              period: Duration.hours(1),
-              statistic: 'Sum',
-            }),
-        ),
+        left: ['SuccessJobs', 'FailedJobs'].map((metricName) => kpiJobRuns(metricName, Duration.hours(1))),
         width: 8,
       }),
     );

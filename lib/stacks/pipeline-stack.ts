@@ -17,7 +17,7 @@ export interface PipelineStackProps extends StackProps {
 const TRIP_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
 
 /** The event source options shared by the Kinesis and DynamoDB stream mappings, straight from settings. */
-export function streamMappingOptions(mapping: StreamMappingSettings, onFailure: lambda.IEventSourceDlq) {
+function streamMappingOptions(mapping: StreamMappingSettings, onFailure: lambda.IEventSourceDlq) {
   return {
     startingPosition: lambda.StartingPosition.TRIM_HORIZON,
     batchSize: mapping.batchSize,
@@ -117,12 +117,9 @@ export class PipelineStack extends Stack {
     }
     for (const handler of [this.start, this.end, this.match, this.redrive]) {
       data.deadLetterQueue.grantSendMessages(handler.function);
-    }
-    dataBucket.grantPut(this.match.function, `${DATA_PREFIXES.completedTrips}*`);
-
-    for (const handler of [this.start, this.end, this.match, this.redrive]) {
       acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
     }
+    dataBucket.grantPut(this.match.function, `${DATA_PREFIXES.completedTrips}*`);
     acknowledgeGrantActions(this.match.role, ['s3:Abort*']);
     acknowledgeWildcardResource(
       this.match.role,

@@ -3,23 +3,9 @@ import { DATA_PREFIXES, STACK_OUTPUTS, environments, resourceNames, type Environ
 import { completedTripSchema } from '../../lib/domain/trip-item';
 import { kpiTriggerEnvironment } from '../../lib/handler-environment';
 import { resolveKpiRequest } from '../../lib/kpi/kpi-request';
-import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
+import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll, type PolicyStatement } from './synth';
 
-const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
-
-beforeAll(() => {
-  synthesized.dev = synthesizeEnvironment('dev');
-  synthesized.prod = synthesizeEnvironment('prod');
-});
-
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
-
-function policyStatements(environment: EnvironmentName, idPrefix: string): Statement[] {
-  const policies = resourcesOf(synthesized[environment].templates.analytics, 'AWS::IAM::Policy');
-  const entry = Object.entries(policies).find(([id]) => id.startsWith(idPrefix));
-  if (entry === undefined) throw new Error(`no policy ${idPrefix}`);
-  return (entry[1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-}
+const synthesized = synthesizeEnvironmentsBeforeAll();
 
 const projection = (prefix: string) => ({
   'projection.enabled': 'true',
@@ -55,10 +41,10 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
 
   it('scopes the Spark job role to its prefixes and to EMR Serverless', () => {
     // Prepare
-    const objectResources = (statement: Statement) => JSON.stringify(statement.Resource);
+    const objectResources = (statement: PolicyStatement) => JSON.stringify(statement.Resource);
 
     // Act
-    const statements = policyStatements(environment, 'SparkJobRoleDefaultPolicy');
+    const statements = policyStatements(template(), 'SparkJobRoleDefaultPolicy');
     const writes = statements.filter((statement) => [statement.Action].flat().includes('s3:PutObject'));
     const reads = statements.filter((statement) => [statement.Action].flat().includes('s3:GetObject*'));
 
@@ -88,7 +74,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
       .map(([id]) => id);
 
     // Act
-    const logStatements = policyStatements(environment, 'SparkJobRoleDefaultPolicy').filter((statement) =>
+    const logStatements = policyStatements(template(), 'SparkJobRoleDefaultPolicy').filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('logs:')),
     );
 
@@ -147,7 +133,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
     );
 
     // Act
-    const statements = policyStatements(environment, 'KpiTriggerRoleDefaultPolicy');
+    const statements = policyStatements(template(), 'KpiTriggerRoleDefaultPolicy');
     const byAction = (action: string) => statements.find((statement) => statement.Action === action);
 
     // Assess

@@ -1,12 +1,7 @@
 import { stackNames, type EnvironmentName } from '../../lib/config';
-import { synthesizeEnvironment, type SynthesizedApp } from './synth';
+import { synthesizeEnvironmentsBeforeAll, type SynthesizedApp } from './synth';
 
-const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
-
-beforeAll(() => {
-  synthesized.dev = synthesizeEnvironment('dev');
-  synthesized.prod = synthesizeEnvironment('prod');
-});
+const synthesized = synthesizeEnvironmentsBeforeAll();
 
 type Statement = { Action?: string | string[]; NotAction?: unknown };
 

@@ -5,7 +5,7 @@
  */
 const ASSET_HASH = /[0-9a-f]{64}/g;
 
-export function scrubAssetHashes(value: unknown): unknown {
+function scrubAssetHashes(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(ASSET_HASH, 'ASSET_HASH');
   if (Array.isArray(value)) return value.map(scrubAssetHashes);
   if (value !== null && typeof value === 'object') {

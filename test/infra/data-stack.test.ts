@@ -1,14 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
 import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../lib/domain/trip-item';
-import { synthesizeEnvironment, synthesizeSettings, resourcesOf, type SynthesizedApp } from './synth';
+import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
-const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
-
-beforeAll(() => {
-  synthesized.dev = synthesizeEnvironment('dev');
-  synthesized.prod = synthesizeEnvironment('prod');
-});
+const synthesized = synthesizeEnvironmentsBeforeAll();
 
 describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment) => {
   const settings = environments[environment];

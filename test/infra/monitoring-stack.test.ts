@@ -1,13 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { environments, type EnvironmentName, type PipelineSettings } from '../../lib/config';
-import { resourcesOf, synthesizeEnvironment, synthesizeSettings, type SynthesizedApp } from './synth';
+import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
-const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
-
-beforeAll(() => {
-  synthesized.dev = synthesizeEnvironment('dev');
-  synthesized.prod = synthesizeEnvironment('prod');
-});
+const synthesized = synthesizeEnvironmentsBeforeAll();
 
 type Alarm = { Properties: { MetricName?: string; Namespace?: string; Threshold: number; AlarmActions: unknown[] } };
 

@@ -2,14 +2,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { environments, type EnvironmentName, type StreamMappingSettings } from '../../lib/config';
 import { COMPLETED_TRIP_STREAM_FILTER } from '../../lib/domain/trip-item';
 import { handlerEnvironment } from '../../lib/handler-environment';
-import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
+import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
-const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
-
-beforeAll(() => {
-  synthesized.dev = synthesizeEnvironment('dev');
-  synthesized.prod = synthesizeEnvironment('prod');
-});
+const synthesized = synthesizeEnvironmentsBeforeAll();
 
 function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
   return {
@@ -147,13 +142,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
 describe('pipeline permissions', () => {
   const template = () => synthesized.dev.templates.pipeline;
 
-  function statementsOf(roleIdPrefix: string): Array<{ Action: string | string[]; Resource: unknown }> {
-    const policies = resourcesOf(template(), 'AWS::IAM::Policy');
-    const entry = Object.entries(policies).find(([id]) => id.startsWith(`${roleIdPrefix}RoleDefaultPolicy`));
-    if (entry === undefined) throw new Error(`no policy for ${roleIdPrefix}`);
-    return (entry[1].Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> })
-      .Statement;
-  }
+  const statementsOf = (roleIdPrefix: string) => policyStatements(template(), `${roleIdPrefix}RoleDefaultPolicy`);
   const actionsOf = (roleIdPrefix: string) => statementsOf(roleIdPrefix).flatMap((statement) => [statement.Action].flat());
 
   it.each(['StartHandler', 'EndHandler', 'RedriveHandler'])('lets %s park events on the retry queue and dead-letter', (handler) => {

@@ -1,5 +1,5 @@
 import type { EnvironmentName } from '../../lib/config';
-import { assetHashSerializer, scrubAssetHashes } from './asset-hash-serializer';
+import { assetHashSerializer } from './asset-hash-serializer';
 import { synthesizeEnvironment, type SynthesizedApp } from './synth';
 
 expect.addSnapshotSerializer(assetHashSerializer);
@@ -13,13 +13,12 @@ describe.each<EnvironmentName>(['dev', 'prod'])('%s templates', (environment) =>
 
   it.each(['data', 'pipeline', 'analytics', 'monitoring'] as const)('%s stack matches its snapshot', (stack) => {
     // Prepare
-    const template = synthesized.templates[stack].toJSON();
+    const { templates } = synthesized;
 
     // Act
-    const serialized = JSON.stringify(scrubAssetHashes(template));
+    const template = templates[stack].toJSON();
 
     // Assess
-    expect(serialized).not.toMatch(/[0-9a-f]{64}/);
     expect(template).toMatchSnapshot();
   });
 });

@@ -49,7 +49,30 @@ export function synthesizeEnvironment(name: EnvironmentName, options: SynthOptio
   return synthesizeSettings(environments[name], options);
 }
 
+/** Both environments, synthesized once in the suite's beforeAll; read them inside tests only. */
+export function synthesizeEnvironmentsBeforeAll(): Record<EnvironmentName, SynthesizedApp> {
+  const synthesized = {} as Record<EnvironmentName, SynthesizedApp>;
+  beforeAll(() => {
+    synthesized.dev = synthesizeEnvironment('dev');
+    synthesized.prod = synthesizeEnvironment('prod');
+  });
+  return synthesized;
+}
+
 /** Resources of one type in a template, by logical id. */
 export function resourcesOf(template: Template, type: string): Record<string, { Properties: Record<string, unknown> }> {
   return template.findResources(type) as Record<string, { Properties: Record<string, unknown> }>;
+}
+
+export interface PolicyStatement {
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+/** The statements of the IAM policy whose logical id starts with the prefix, e.g. `SparkJobRoleDefaultPolicy`. */
+export function policyStatements(template: Template, logicalIdPrefix: string): PolicyStatement[] {
+  const policy = Object.entries(resourcesOf(template, 'AWS::IAM::Policy')).find(([id]) => id.startsWith(logicalIdPrefix));
+  if (policy === undefined) throw new Error(`no policy ${logicalIdPrefix}`);
+  return (policy[1].Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement;
 }

@@ -138,19 +138,6 @@ describe('workflow permissions', () => {
     ]);
   });
 
-  it('requests an OIDC token only in the deploy job', () => {
-    // Prepare
-    const jobs = jobsOf(allWorkflows());
-
-    // Act
-    const withIdToken = jobs
-      .filter(({ job }) => typeof job.permissions === 'object' && job.permissions['id-token'] === 'write')
-      .map(({ id }) => id);
-
-    // Assess
-    expect(withIdToken).toEqual(['deploy.yml#deploy']);
-  });
-
   it('bounds every job with a timeout and never persists the checkout token', () => {
     // Prepare
     const jobs = jobsOf(allWorkflows());
