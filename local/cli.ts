@@ -5,9 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { EXIT_CODES, runCommand } from '../lib/cli';
 import { localSettings } from '../lib/config';
-import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../lib/kpi/daily-kpi';
+import { formatKpiTable } from '../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
 import { generateSample, writeSampleFiles } from './sample-generator';
 import { runLocalPipeline, type RunSummary } from './run';
@@ -51,34 +52,16 @@ function program(): Command {
     .option('--trips <n>', 'trips in the generated sample (without --start/--end)', positiveInteger, DEFAULT_SAMPLE_TRIPS)
     .option('--seed <n>', 'seed of the generated sample', positiveInteger, DEFAULT_SAMPLE_SEED)
     .allowExcessArguments(false)
-    .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
 }
 
-function parseLocalArguments(argv: readonly string[]): LocalArguments {
-  const command = program();
-  command.parse([...argv], { from: 'user' });
-  const args = command.opts<LocalArguments>();
+function validateInputs(command: Command, args: LocalArguments): void {
   if ((args.start === undefined) !== (args.end === undefined)) {
     command.error('error: --start and --end go together (give both, or neither to run a generated sample)');
   }
   for (const file of [args.start, args.end]) {
     if (file !== undefined && !existsSync(file)) command.error(`error: no such file: ${file}`);
   }
-  return args;
-}
-
-function formatNumber(value: number | string): string {
-  return typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
-}
-
-function formatKpiTable(rows: readonly DailyKpiRow[]): string {
-  if (rows.length === 0) return '(no completed trips: no KPIs)';
-  const table = [DAILY_KPI_FIELDS.map(String), ...rows.map((row) => DAILY_KPI_FIELDS.map((field) => formatNumber(row[field])))];
-  const widths = DAILY_KPI_FIELDS.map((_field, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
-  return table
-    .map((line) => line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '))
-    .join('\n');
 }
 
 function formatSummary(summary: RunSummary): string {
@@ -106,14 +89,9 @@ async function writeGeneratedSample(args: LocalArguments): Promise<{ start: stri
   return { start: paths.start, end: paths.end };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  let args: LocalArguments;
-  try {
-    args = parseLocalArguments(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+async function runLocal(command: Command): Promise<void> {
+  const args = command.opts<LocalArguments>();
+  validateInputs(command, args);
   const log = (line: string): void => {
     process.stderr.write(`[local] ${line}\n`);
   };
@@ -124,36 +102,30 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  try {
-    const inputs = args.start !== undefined && args.end !== undefined ? { start: args.start, end: args.end } : await writeGeneratedSample(args);
-    if (args.start === undefined) log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(inputs.start)}`);
-    const result = await runLocalPipeline({
-      ...inputs,
-      outDir: args.out,
-      order: args.order,
-      settings: localSettings,
-      timeoutMs: args.timeout * 1000,
-      handlerLogLevel: args.handlerLogLevel,
-      log,
-      signal: abort.signal,
-    });
-    process.stdout.write(`\nDaily KPIs\n${formatKpiTable(result.kpis)}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
-    const unsent = result.summary.unsent.start + result.summary.unsent.end;
-    if (unsent > 0) {
-      process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
-      return 1;
-    }
-    return 0;
-  } catch (error) {
-    process.stderr.write(`error: local run failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+  const inputs = args.start !== undefined && args.end !== undefined ? { start: args.start, end: args.end } : await writeGeneratedSample(args);
+  if (args.start === undefined) log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(inputs.start)}`);
+  const result = await runLocalPipeline({
+    ...inputs,
+    outDir: args.out,
+    order: args.order,
+    settings: localSettings,
+    timeoutMs: args.timeout * 1000,
+    handlerLogLevel: args.handlerLogLevel,
+    log,
+    signal: abort.signal,
+  }).catch((error: unknown) => {
+    throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+  const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
+  process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
+  const unsent = result.summary.unsent.start + result.summary.unsent.end;
+  if (unsent > 0) {
+    process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
+    process.exitCode = EXIT_CODES.failed;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+const command = program();
+command.action(() => runLocal(command));
+// Explicit exit: emulator sockets and timers of a finished run must not keep the process alive.
+void runCommand(command).then(() => process.exit());

@@ -88,10 +88,9 @@ export class LocalInvoker {
         return { ok: false, error: new Error(`injected failure of the ${name} invocation (${records.length} records)`) };
       }
       const failing = this.injector.failingTrips(name, tripIds);
-      const delivered = records.filter((record) => !failing.has(view.tripIdOf(record) ?? ''));
-      const injectedFailures = records
-        .filter((record) => failing.has(view.tripIdOf(record) ?? ''))
-        .map((record) => ({ itemIdentifier: view.identifierOf(record) }));
+      const isFailing = (_record: R, index: number): boolean => failing.has(tripIds[index] ?? '');
+      const delivered = records.filter((record, index) => !isFailing(record, index));
+      const injectedFailures = records.filter(isFailing).map((record) => ({ itemIdentifier: view.identifierOf(record) }));
       const response = delivered.length > 0 ? await this.call(name, delivered) : undefined;
       if (injectedFailures.length === 0) return { ok: true, response };
       return { ok: true, response: { batchItemFailures: [...injectedFailures, ...existingFailures(response)] } };

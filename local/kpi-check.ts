@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
-import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
+import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../lib/kpi/daily-kpi';
 
 type Row = Record<string, string>;
 
@@ -22,12 +22,11 @@ interface Trip {
   distance: number;
 }
 
-
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:\d{2})?$/;
 const DAY_FIRST = /^(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?$/;
 
 /** Milliseconds since epoch of a DESIGN.md §1 timestamp, or null when it is not one (or not a real date). */
-export function parseTimestamp(text: string): number | null {
+function parseTimestamp(text: string): number | null {
   const iso = DATE_TIME.exec(text.trim());
   const dayFirst = iso === null ? DAY_FIRST.exec(text.trim()) : null;
   let parts: [number, number, number, number, number, number, number];
@@ -65,16 +64,20 @@ function requiredAmount(row: Row, field: string): number | undefined {
   return value === null || value === undefined || value < 0 ? undefined : value;
 }
 
+/** Data rows by header name. A row with more or fewer fields than the header is invalid, so it is left out. */
 function readRows(file: string): Row[] {
   const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  return parse(text, { columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as Row[];
+  const [header = [], ...records] = parse(text, { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  return records
+    .filter((record) => record.length === header.length)
+    .map((record) => Object.fromEntries(header.map((name, index) => [name, record[index] ?? ''])));
 }
 
 const START_CODES = ['pickup_location_id', 'dropoff_location_id', 'vendor_id'];
 const END_CODES = ['rate_code', 'passenger_count', 'payment_type', 'trip_type'];
 
 /** Completed trips from the two CSVs, by the DESIGN.md §1 and §2 rules. */
-export function completedTrips(startFile: string, endFile: string): Map<string, Trip> {
+function completedTrips(startFile: string, endFile: string): Map<string, Trip> {
   const starts = new Map<string, { pickupMs: number }>();
   for (const row of readRows(startFile)) {
     const tripId = (row.trip_id ?? '').trim();
@@ -114,7 +117,7 @@ export function completedTrips(startFile: string, endFile: string): Map<string, 
 
 const round2 = (value: number): number => Math.round((value + Number.EPSILON) * 100) / 100;
 
-export function independentKpis(trips: Map<string, Trip>): DailyKpiRow[] {
+function independentKpis(trips: Map<string, Trip>): DailyKpiRow[] {
   const byDate = new Map<string, Trip[]>();
   for (const trip of trips.values()) {
     const date = new Date(trip.pickupMs).toISOString().slice(0, 10);
@@ -163,13 +166,12 @@ function main(): number {
   const options = command.opts<{ start: string; end: string; kpis: string }>();
   const expected = independentKpis(completedTrips(options.start, options.end));
   const actual = readRunKpis(options.kpis);
-  const fields = Object.keys(expected[0] ?? {}) as (keyof DailyKpiRow)[];
   let mismatches = 0;
   const dates = [...new Set([...expected, ...actual].map((row) => row.trip_date))].sort();
   for (const date of dates) {
     const want = expected.find((row) => row.trip_date === date);
     const got = actual.find((row) => row.trip_date === date);
-    for (const field of fields) {
+    for (const field of DAILY_KPI_FIELDS) {
       if (want?.[field] !== got?.[field]) {
         mismatches += 1;
         console.log(`${date} ${field}: run ${String(got?.[field])}, independent ${String(want?.[field])}`);

@@ -4,12 +4,12 @@
  * every date present, and each date's output is uploaded to daily-kpis/ and copied to `<out>/daily-kpis/`
  * byte for byte.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DATA_PREFIXES } from '../lib/config';
-import { computeDailyKpis, type DailyKpiRow } from '../lib/kpi/duckdb-engine';
+import { computeDailyKpis, KPI_OUTPUT_FILE, type DailyKpiRow } from '../lib/kpi/duckdb-engine';
 
 const STAGED_KEY = /^completed-trips\/trip_date=(\d{4}-\d{2}-\d{2})\/([^/]+\.jsonl)$/;
 
@@ -22,14 +22,9 @@ export interface KpiStepResult {
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }) }),
-    );
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
-    continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (continuationToken !== undefined);
+  }
   return keys;
 }
 
@@ -44,33 +39,30 @@ export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): 
   try {
     const stagedDir = path.join(workDir, 'completed-trips');
     const computedDir = path.join(workDir, 'daily-kpis');
-    const stagedKeys = (await listKeys(s3, bucket, DATA_PREFIXES.completedTrips)).filter((key) => STAGED_KEY.test(key));
+    let stagedFiles = 0;
     const dates = new Set<string>();
-    for (const key of stagedKeys) {
+    for (const key of await listKeys(s3, bucket, DATA_PREFIXES.completedTrips)) {
       const [, date, file] = STAGED_KEY.exec(key) ?? [];
       if (date === undefined || file === undefined) continue;
+      stagedFiles += 1;
       dates.add(date);
       const dateDir = path.join(stagedDir, `trip_date=${date}`);
       await mkdir(dateDir, { recursive: true });
       await writeFile(path.join(dateDir, file), await downloadText(s3, bucket, key));
     }
-    const sortedDates = [...dates].sort();
-    const rows = sortedDates.length === 0 ? [] : await computeDailyKpis({ stagedTripsDir: stagedDir, outputDir: computedDir, dates: sortedDates });
+    // The mirror holds exactly the staged dates, so the engine computes every date it finds there.
+    const rows = await computeDailyKpis({ stagedTripsDir: stagedDir, outputDir: computedDir });
 
     const outKpiDir = path.join(outDir, 'daily-kpis');
     await rm(outKpiDir, { recursive: true, force: true });
     for (const row of rows) {
-      const partition = `trip_date=${row.trip_date}`;
-      const files = await readdir(path.join(computedDir, partition));
-      await mkdir(path.join(outKpiDir, partition), { recursive: true });
-      for (const file of files.sort()) {
-        const content = await readFile(path.join(computedDir, partition, file));
-        const key = `${DATA_PREFIXES.dailyKpis}${partition}/${file}`;
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: content, ContentType: 'application/x-ndjson' }));
-        await writeFile(path.join(outKpiDir, partition, file), content);
-      }
+      const file = `trip_date=${row.trip_date}/${KPI_OUTPUT_FILE}`;
+      const content = await readFile(path.join(computedDir, file));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${DATA_PREFIXES.dailyKpis}${file}`, Body: content, ContentType: 'application/x-ndjson' }));
+      await mkdir(path.dirname(path.join(outKpiDir, file)), { recursive: true });
+      await writeFile(path.join(outKpiDir, file), content);
     }
-    return { rows, dates: sortedDates, stagedFiles: stagedKeys.length };
+    return { rows, dates: [...dates].sort(), stagedFiles };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

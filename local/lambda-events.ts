@@ -16,7 +16,7 @@ import type {
 } from 'aws-lambda';
 import type { DiscardCondition } from './shard-batcher';
 
-export const LOCAL_ACCOUNT_ID = '000000000000';
+const LOCAL_ACCOUNT_ID = '000000000000';
 
 export function functionArn(region: string, functionName: string): string {
   return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;

@@ -18,11 +18,12 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { QueueMappingSettings } from '../lib/config';
 import { sqsRecord } from './lambda-events';
+import { outcomeFromResponse } from './shard-batcher';
 import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
 
 const SQS_MAX_RECEIVE = 10;
 /** Lambda polls a queue with five concurrent batches to begin with, and scales up from there. */
-export const QUEUE_POLLERS = 5;
+const QUEUE_POLLERS = 5;
 const QUEUE_POLL_INTERVAL_MS = 200;
 /** Lambda long-polls (20 s); locally 1 s, so that stopping the mapping is quick. */
 const LONG_POLL_SECONDS = 1;
@@ -42,13 +43,11 @@ export interface QueueMappingOptions {
 /** Which messages of a batch to delete, given the function's answer (pure; exported for tests). */
 export function messagesToDelete(records: readonly SQSRecord[], ok: boolean, response: unknown): SQSRecord[] {
   if (!ok) return [];
-  if (typeof response !== 'object' || response === null) return [...records];
-  const failures: unknown = (response as { batchItemFailures?: unknown }).batchItemFailures;
-  if (!Array.isArray(failures) || failures.length === 0) return [...records];
+  const outcome = outcomeFromResponse(response);
+  if (outcome.kind !== 'partial') return [...records];
   const ids = new Set(records.map((record) => record.messageId));
   const failed = new Set<string>();
-  for (const failure of failures) {
-    const identifier: unknown = typeof failure === 'object' && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+  for (const identifier of outcome.failedIdentifiers) {
     if (typeof identifier !== 'string' || !ids.has(identifier)) return [];
     failed.add(identifier);
   }

@@ -19,7 +19,7 @@ import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../lib/domain/trip-item';
  * On-demand streams scale by themselves on AWS; locally a fixed count stands in, above one so that
  * per-shard ordering and polling every shard are exercised.
  */
-export const LOCAL_ON_DEMAND_SHARDS = 2;
+const LOCAL_ON_DEMAND_SHARDS = 2;
 
 export interface LocalResources {
   readonly tripStartStream: { readonly name: string; readonly arn: string };
@@ -37,7 +37,7 @@ export interface ResourceClients {
   readonly s3: S3Client;
 }
 
-export function localBucketName(settings: PipelineSettings): string {
+function localBucketName(settings: PipelineSettings): string {
   return `${settings.prefix}-data`;
 }
 
@@ -45,11 +45,11 @@ export function localBucketName(settings: PipelineSettings): string {
  * On AWS the retry queue hides a failed message for six function timeouts. Locally time is scaled down
  * like the retry delays: the longest retry delay, at least one second.
  */
-export function localVisibilityTimeoutSeconds(settings: PipelineSettings): number {
+function localVisibilityTimeoutSeconds(settings: PipelineSettings): number {
   return Math.max(1, settings.retry.maxDelaySeconds);
 }
 
-export function localShardCount(settings: PipelineSettings): number {
+function localShardCount(settings: PipelineSettings): number {
   return settings.kinesis.capacityMode === 'PROVISIONED' ? settings.kinesis.shardCount : LOCAL_ON_DEMAND_SHARDS;
 }
 

@@ -4,24 +4,25 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
+import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { awsRequestCounts, clientOptions, withRequestCounting } from '../lib/aws/clients';
 import type { PipelineSettings } from '../lib/config';
-import { COMPLETED_TRIP_STREAM_FILTER, TRIP_KEY, TRIP_STATUS } from '../lib/domain/trip-item';
+import { COMPLETED_TRIP_STREAM_FILTER, TRIP_STATUS } from '../lib/domain/trip-item';
 import type { DailyKpiRow } from '../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../producer/produce';
 import { readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FAILURE_INJECTION_VARIABLE, FailureInjector, parseFailureInjection } from './failure-injection';
 import { matchesFilterPattern } from './filter-pattern';
-import { functionName, LocalInvoker, type RecordView } from './invoker';
+import { functionName, LocalInvoker } from './invoker';
 import { runKpiStep } from './kpi-step';
 import { QueueMapping, queueDepth } from './queue-mapping';
+import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
 import { dynamoDbStreamShards, kinesisShards, StreamMapping } from './stream-mapping';
 
@@ -64,7 +65,7 @@ export interface LocalRunResult {
 }
 
 /** How long everything must stay idle before the run counts as drained: several poll rounds. */
-export const QUIET_PERIOD_MS = 1_500;
+const QUIET_PERIOD_MS = 1_500;
 const DONE_CHECK_INTERVAL_MS = 100;
 
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
@@ -234,54 +235,20 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 
 async function countCompletedTrips(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
   let count = 0;
-  let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new ScanCommand({
-        TableName: tableName,
-        Select: 'COUNT',
-        FilterExpression: '#status = :completed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':completed': { S: TRIP_STATUS.completed } },
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const pages = paginateScan(
+    { client: dynamodb },
+    {
+      TableName: tableName,
+      Select: 'COUNT',
+      FilterExpression: '#status = :completed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':completed': { S: TRIP_STATUS.completed } },
+    },
+  );
+  for await (const page of pages) count += page.Count ?? 0;
   return count;
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-function tripIdOfJson(text: string, pick: (parsed: Record<string, unknown>) => unknown): string | null {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null) return null;
-    const tripId = pick(parsed as Record<string, unknown>);
-    return typeof tripId === 'string' ? tripId : null;
-  } catch {
-    return null;
-  }
-}
-
-const kinesisView: RecordView<KinesisStreamRecord> = {
-  identifierOf: (record) => record.kinesis.sequenceNumber,
-  tripIdOf: (record) => tripIdOfJson(Buffer.from(record.kinesis.data, 'base64').toString('utf8'), (event) => event.trip_id),
-};
-
-const dynamoDbView: RecordView<DynamoDBRecord> = {
-  identifierOf: (record) => record.dynamodb?.SequenceNumber ?? '',
-  tripIdOf: (record) => record.dynamodb?.Keys?.[TRIP_KEY]?.S ?? null,
-};
-
-const sqsView: RecordView<SQSRecord> = {
-  identifierOf: (record) => record.messageId,
-  tripIdOf: (record) =>
-    tripIdOfJson(record.body, (message) => {
-      const event = message.event;
-      return typeof event === 'object' && event !== null ? (event as Record<string, unknown>).trip_id : undefined;
-    }),
-};

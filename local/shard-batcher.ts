@@ -178,7 +178,7 @@ export class ShardBatcher<R extends SequencedRecord> {
 }
 
 /**
- * Reads a stream function's response as Lambda does: nothing, or an empty batchItemFailures, is success.
+ * Reads a function's batch response as Lambda does (stream and queue mappings alike): nothing, or an empty batchItemFailures, is success.
  * A response that is not an object with a batchItemFailures list is also success, as on AWS.
  */
 export function outcomeFromResponse(response: unknown): BatchOutcome {

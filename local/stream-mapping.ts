@@ -24,7 +24,7 @@ import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
 import { outcomeFromResponse, ShardBatcher, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
 
 /** How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick. */
-export const SHARD_POLL_INTERVAL_MS = 200;
+const SHARD_POLL_INTERVAL_MS = 200;
 /** Records read ahead of the batch being processed, per shard. */
 const READ_AHEAD_RECORDS = 10_000;
 /** Consecutive failed reads of a shard before the run gives up. */

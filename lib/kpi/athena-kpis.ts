@@ -17,7 +17,7 @@ import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
 
 /** The Glue table over daily-kpis/ (partition projection on trip_date). */
-export const DAILY_KPIS_TABLE = 'daily_kpis';
+const DAILY_KPIS_TABLE = 'daily_kpis';
 
 export interface AthenaKpiSource {
   readonly workGroup: string;
@@ -32,7 +32,7 @@ export interface PollSettings {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-export const defaultPollSettings: PollSettings = {
+const defaultPollSettings: PollSettings = {
   initialDelayMs: 250,
   maxDelayMs: 4_000,
   timeoutMs: 120_000,

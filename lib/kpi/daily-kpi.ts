@@ -39,7 +39,7 @@ const kpiNumber = z
   .transform((value) => Number(value))
   .pipe(z.number().finite());
 
-export const dailyKpiRowSchema = z.object({
+const dailyKpiRowSchema = z.object({
   trip_date: calendarDateSchema,
   trip_count: kpiNumber.pipe(z.number().int().nonnegative()),
   total_fare: kpiNumber,

@@ -1,7 +1,7 @@
 import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext, outcomes, useHandlerTestLifecycle } from './harness';
 
 const environment = {
   DATA_BUCKET_NAME: 'tripstream-test-data',
@@ -20,25 +20,19 @@ type HandlerModule = typeof import('../../../lambdas/kpi-trigger/handler');
 type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
 let handler: HandlerModule['handler'];
 let outcomeTally: ObservabilityModule['outcomeTally'];
-let resetOutcomeTally: ObservabilityModule['resetOutcomeTally'];
 
 beforeAll(() => {
   // The handler validates its environment, and Powertools reads its settings, when the modules load (as on Lambda).
   Object.assign(process.env, environment);
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/kpi-trigger/handler'));
-  ({ outcomeTally, resetOutcomeTally } = jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability'));
+  ({ outcomeTally } = outcomes());
 });
 
-beforeEach(() => {
-  s3Mock.reset();
-  emrMock.reset();
-  resetOutcomeTally();
+useHandlerTestLifecycle([s3Mock, emrMock], () => {
   emrMock.on(StartJobRunCommand).resolves({ applicationId: environment.EMR_APPLICATION_ID, jobRunId: 'run-1', arn: 'arn:run-1' });
 });
 
-function lambdaContext(): Context {
-  return { functionName: 'tripstream-test-kpi-trigger', awsRequestId: 'request-1' } as Context;
-}
+const context = lambdaContext('tripstream-test-kpi-trigger');
 
 /** Only these dates have objects under completed-trips/trip_date=…/. */
 function stageDates(...dates: string[]): void {
@@ -65,7 +59,7 @@ describe('kpi-trigger', () => {
     stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25');
 
     // Act
-    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
 
     // Assess
     expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'], skippedDates: [] });
@@ -110,15 +104,10 @@ describe('kpi-trigger', () => {
   it('on a late scheduled invocation, takes yesterday from the scheduled time, not from the clock', async () => {
     // Prepare
     stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25', '2024-05-26');
-    jest.useFakeTimers({ now: new Date('2024-05-27T00:45:00Z'), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+    jest.setSystemTime(new Date('2024-05-27T00:45:00Z'));
 
     // Act
-    let result;
-    try {
-      result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
-    } finally {
-      jest.useRealTimers();
-    }
+    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
 
     // Assess
     expect(result.dates).toEqual(['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25']);
@@ -128,15 +117,10 @@ describe('kpi-trigger', () => {
   it('on schedule without a time in the event, takes yesterday from the clock (UTC)', async () => {
     // Prepare
     stageDates('2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29');
-    jest.useFakeTimers({ now: new Date('2024-03-01T00:30:00Z'), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+    jest.setSystemTime(new Date('2024-03-01T00:30:00Z'));
 
     // Act
-    let result;
-    try {
-      result = await handler({}, lambdaContext());
-    } finally {
-      jest.useRealTimers();
-    }
+    const result = await handler({}, context);
 
     // Assess
     expect(result.dates).toEqual(['2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29']);
@@ -147,7 +131,7 @@ describe('kpi-trigger', () => {
     stageDates('2024-05-24');
 
     // Act
-    const result = await handler({ date: '2024-05-24' }, lambdaContext());
+    const result = await handler({ date: '2024-05-24' }, context);
 
     // Assess
     expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-05-24'], skippedDates: [] });
@@ -162,7 +146,7 @@ describe('kpi-trigger', () => {
     stageDates('2024-04-29', '2024-05-02');
 
     // Act
-    const result = await handler({ from: '2024-04-29', to: '2024-05-02' }, lambdaContext());
+    const result = await handler({ from: '2024-04-29', to: '2024-05-02' }, context);
 
     // Assess
     expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-04-29', '2024-05-02'], skippedDates: ['2024-04-30', '2024-05-01'] });
@@ -178,7 +162,7 @@ describe('kpi-trigger', () => {
     stageDates();
 
     // Act
-    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+    const result = await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
 
     // Assess
     expect(result).toEqual({ jobRunId: null, dates: [], skippedDates: ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'] });
@@ -191,9 +175,9 @@ describe('kpi-trigger', () => {
     stageDates('2024-05-23', '2024-05-24', '2024-05-25');
 
     // Act
-    await handler({ from: '2024-05-24', to: '2024-05-25' }, lambdaContext());
-    await handler({ from: '2024-05-24', to: '2024-05-25' }, lambdaContext());
-    await handler({ from: '2024-05-23', to: '2024-05-25' }, lambdaContext());
+    await handler({ from: '2024-05-24', to: '2024-05-25' }, context);
+    await handler({ from: '2024-05-24', to: '2024-05-25' }, context);
+    await handler({ from: '2024-05-23', to: '2024-05-25' }, context);
 
     // Assess
     const [first, repeated, other] = startedTokens();
@@ -207,9 +191,9 @@ describe('kpi-trigger', () => {
     stageDates('2024-05-24');
 
     // Act
-    await handler({ date: '2024-05-24' }, lambdaContext());
-    await handler({ date: '2024-05-24', rerun: 'after-fix-1' }, lambdaContext());
-    await handler({ date: '2024-05-24', rerun: 'after-fix-1' }, lambdaContext());
+    await handler({ date: '2024-05-24' }, context);
+    await handler({ date: '2024-05-24', rerun: 'after-fix-1' }, context);
+    await handler({ date: '2024-05-24', rerun: 'after-fix-1' }, context);
 
     // Assess
     const [original, rerun, repeatedRerun] = startedTokens();
@@ -223,8 +207,8 @@ describe('kpi-trigger', () => {
     stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25');
 
     // Act
-    await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
-    await handler(scheduledEvent('2024-05-26T01:00:00Z'), lambdaContext());
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
 
     // Assess
     const [original, retried] = startedTokens();
@@ -245,7 +229,7 @@ describe('kpi-trigger', () => {
     stageDates('2024-05-24', '2024-05-25');
 
     // Act
-    const invocation = handler(event, lambdaContext());
+    const invocation = handler(event, context);
 
     // Assess
     await expect(invocation).rejects.toThrow(message);

@@ -25,11 +25,12 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
+import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { QueueMappingSettings, StreamMappingSettings } from '../../../lib/config';
 import type { InvocationResult, LocalInvoker, RecordView, TripHandlerName } from '../../../local/invoker';
 import { QueueMapping } from '../../../local/queue-mapping';
+import { dynamoDbView, kinesisView, sqsView } from '../../../local/record-views';
 import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../../../local/stream-mapping';
 import { completedTripItem, streamSequenceNumber } from '../../factories/dynamodb-stream';
 import { kinesisSequenceNumber, tripStartEvent } from '../../factories/kinesis';
@@ -94,20 +95,6 @@ export class FakeFunction implements Pick<LocalInvoker, 'invoke'> {
     return this.mostAtOnce;
   }
 }
-
-/** The record views of local/run.ts: batch item identifiers as each event source reports them. */
-const kinesisView: RecordView<KinesisStreamRecord> = {
-  identifierOf: (record) => record.kinesis.sequenceNumber,
-  tripIdOf: () => null,
-};
-const dynamoDbView: RecordView<DynamoDBRecord> = {
-  identifierOf: (record) => record.dynamodb?.SequenceNumber ?? '',
-  tripIdOf: () => null,
-};
-const sqsView: RecordView<SQSRecord> = {
-  identifierOf: (record) => record.messageId,
-  tripIdOf: () => null,
-};
 
 /** Settings that make every batch ready as soon as it is read; tests override what they exercise. */
 export function streamSettings(overrides: Partial<StreamMappingSettings> = {}): StreamMappingSettings {
