@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import kinesalite from 'kinesalite';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { endpointOverride, type AwsService } from '../lib/aws/clients';
+import { ENDPOINT_VARIABLES, endpointOverride, type AwsService } from '../lib/aws/clients';
 
 export interface Emulators {
   /** What each service is served by, for the log and docs: an emulator's name or "external <url>". */
@@ -82,22 +82,15 @@ export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Prom
   return { servedBy, stop: stopAll };
 }
 
-const endpointVariables: Record<'dynamodb' | 'kinesis' | 'sqs' | 's3', string> = {
-  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
-  kinesis: 'AWS_ENDPOINT_URL_KINESIS',
-  sqs: 'AWS_ENDPOINT_URL_SQS',
-  s3: 'AWS_ENDPOINT_URL_S3',
-};
-
 async function useOrStart(
-  service: AwsService & keyof typeof endpointVariables,
+  service: Extract<AwsService, 'dynamodb' | 'kinesis' | 'sqs' | 's3'>,
   env: NodeJS.ProcessEnv,
   start: () => Promise<{ endpoint: string; name: string }>,
 ): Promise<string> {
   const existing = endpointOverride(service, env);
   if (existing !== undefined) return `external ${existing}`;
   const { endpoint, name } = await start();
-  env[endpointVariables[service]] = endpoint;
+  env[ENDPOINT_VARIABLES[service]] = endpoint;
   return `${name} ${endpoint}`;
 }
 

@@ -13,7 +13,8 @@ import type { Pluggable } from '@smithy/types';
 
 export type AwsService = 'kinesis' | 'dynamodb' | 'dynamodb_streams' | 's3' | 'sqs' | 'emr_serverless' | 'athena' | 'cloudformation';
 
-const endpointVariable: Record<AwsService, string> = {
+/** The SDK's own environment variable for each service's endpoint. */
+export const ENDPOINT_VARIABLES: Record<AwsService, string> = {
   kinesis: 'AWS_ENDPOINT_URL_KINESIS',
   dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
   dynamodb_streams: 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
@@ -26,7 +27,7 @@ const endpointVariable: Record<AwsService, string> = {
 
 /** The endpoint override in force for a service, if any. */
 export function endpointOverride(service: AwsService, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env[endpointVariable[service]] ?? env.AWS_ENDPOINT_URL ?? undefined;
+  return env[ENDPOINT_VARIABLES[service]] ?? env.AWS_ENDPOINT_URL ?? undefined;
 }
 
 export interface ClientOptions {

@@ -12,12 +12,11 @@ import {
   type Row,
 } from '@aws-sdk/client-athena';
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { STACK_OUTPUTS } from '../config';
+import { GLUE_TABLES, STACK_OUTPUTS } from '../config';
 import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
 
 /** The Glue table over daily-kpis/ (partition projection on trip_date). */
-const DAILY_KPIS_TABLE = 'daily_kpis';
 
 export interface AthenaKpiSource {
   readonly workGroup: string;
@@ -66,7 +65,7 @@ export async function queryDailyKpisWithAthena(
 
   const { QueryExecutionId } = await athena.send(
     new StartQueryExecutionCommand({
-      QueryString: `SELECT ${DAILY_KPI_FIELDS.join(', ')} FROM ${DAILY_KPIS_TABLE} WHERE trip_date BETWEEN ? AND ? ORDER BY trip_date`,
+      QueryString: `SELECT ${DAILY_KPI_FIELDS.join(', ')} FROM ${GLUE_TABLES.dailyKpis} WHERE trip_date BETWEEN ? AND ? ORDER BY trip_date`,
       ExecutionParameters: [`'${from}'`, `'${to}'`],
       QueryExecutionContext: { Database: source.database },
       WorkGroup: source.workGroup,

@@ -1,5 +1,5 @@
 /**
- * What the trip handler tests share: the environment the handlers validate at load, a Lambda context,
+ * What the handler tests share: the environment the handlers validate at load, a Lambda context,
  * a frozen clock, DynamoDB's conditional-write refusal, and readers for the messages a handler sent to the
  * retry queue and the DLQ.
  */
