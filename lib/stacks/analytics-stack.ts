@@ -18,11 +18,22 @@ import { ProjectedJsonTable } from '../constructs/projected-json-table';
 import { kpiTriggerEnvironment } from '../handler-environment';
 import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
-import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
+import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
 
 const SPARK_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'spark');
 /** First day the catalog projects partitions for; earlier trips are not expected in this pipeline. */
 const FIRST_PARTITION_DATE = '2020-01-01';
+
+/** The wildcard actions CDK's bucket read, write and delete grants emit on a KMS-encrypted bucket. */
+const BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS: readonly GrantWildcardAction[] = [
+  's3:GetObject*',
+  's3:GetBucket*',
+  's3:List*',
+  's3:DeleteObject*',
+  's3:Abort*',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+];
 
 /** Glue database names allow lowercase letters, digits and underscores only. */
 export function glueDatabaseName(settings: PipelineSettings): string {
@@ -84,15 +95,7 @@ export class AnalyticsStack extends Stack {
     // A re-run for a date replaces that date's output, so the job deletes what it wrote before.
     bucket.grantDelete(this.emrJobRole, `${DATA_PREFIXES.dailyKpis}*`);
     bucket.grantPut(this.emrJobRole, `${DATA_PREFIXES.emrLogs}*`);
-    acknowledgeGrantActions(this.emrJobRole, [
-      's3:GetObject*',
-      's3:GetBucket*',
-      's3:List*',
-      's3:DeleteObject*',
-      's3:Abort*',
-      'kms:GenerateDataKey*',
-      'kms:ReEncrypt*',
-    ]);
+    acknowledgeGrantActions(this.emrJobRole, BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS);
     this.kpiJobLogGroup = this.kpiJobLogs(settings);
 
     const jobPrefixes = [
@@ -306,15 +309,7 @@ export class AnalyticsStack extends Stack {
       role,
     });
 
-    acknowledgeGrantActions(role, [
-      's3:GetObject*',
-      's3:GetBucket*',
-      's3:List*',
-      's3:DeleteObject*',
-      's3:Abort*',
-      'kms:GenerateDataKey*',
-      'kms:ReEncrypt*',
-    ]);
+    acknowledgeGrantActions(role, BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS);
     acknowledgeWildcardResource(
       role,
       code.bucket.arnForObjects('*'),

@@ -8,8 +8,9 @@ import {
 } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
+import { dailyKpiRow } from '../../factories/daily-kpi';
 import { athenaKpiSource, queryDailyKpisWithAthena, type PollSettings } from '../../../lib/kpi/athena-kpis';
-import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../../../lib/kpi/daily-kpi';
+import { DAILY_KPI_FIELDS } from '../../../lib/kpi/daily-kpi';
 
 const athenaMock = mockClient(AthenaClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
@@ -35,20 +36,6 @@ function recordingPoll(overrides: Partial<PollSettings> = {}): PollSettings & { 
   };
 }
 
-function kpiRow(date: string, tripCount: number): DailyKpiRow {
-  return {
-    trip_date: date,
-    trip_count: tripCount,
-    total_fare: 35.75,
-    average_fare: 11.92,
-    min_fare: 5.25,
-    max_fare: 20.5,
-    total_tips: 2.68,
-    total_distance: 4.3,
-    average_trip_duration_minutes: 25.11,
-  };
-}
-
 /** Athena returns every value as text, the header as the first row of the first page. */
 function resultRow(values: readonly (string | number)[]): Row {
   return { Data: values.map((value) => ({ VarCharValue: String(value) })) };
@@ -59,8 +46,8 @@ const columnInfo = DAILY_KPI_FIELDS.map((name) => ({ Name: name, Type: name === 
 describe('queryDailyKpisWithAthena', () => {
   it('starts a parameterised query in the workgroup, waits with backoff, and pages the results', async () => {
     // Prepare
-    const first = kpiRow('2024-05-24', 3);
-    const second = kpiRow('2024-05-25', 2);
+    const first = dailyKpiRow({ trip_date: '2024-05-24', trip_count: 3 });
+    const second = dailyKpiRow({ trip_date: '2024-05-25', trip_count: 2 });
     athenaMock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     athenaMock
       .on(GetQueryExecutionCommand)
