@@ -22,9 +22,7 @@ export interface QueueMappingSettings {
 }
 
 export interface RetrySettings {
-  /** How many times a parked end (start not there yet) is tried again before the DLQ gets it as ORPHAN_END. */
-  readonly orphanEndMaxAttempts: number;
-  /** How many times an event failing for unexpected reasons is tried again before DLQ as PROCESSING_FAILED. */
+  /** How many times an event failing (throttling, errors) is tried again before the DLQ gets it as PROCESSING_FAILED. */
   readonly processingMaxAttempts: number;
   /** First delay; each further attempt doubles it, capped at maxDelaySeconds (SQS allows at most 900). */
   readonly baseDelaySeconds: number;
@@ -54,6 +52,8 @@ export interface PipelineSettings {
   readonly endMapping: StreamMappingSettings;
   readonly matchMapping: StreamMappingSettings;
   readonly redriveMapping: QueueMappingSettings;
+  /** The handler that turns the stream mappings' on-failure pointers into full dead letters. */
+  readonly failedBatchMapping: QueueMappingSettings;
   readonly retry: RetrySettings;
   readonly handlers: {
     readonly memorySizeMb: number;
@@ -68,8 +68,14 @@ export interface PipelineSettings {
     readonly retryRetentionDays: number;
   };
   readonly table: {
-    /** Items expire this many days after their trip completed or was last touched. */
+    /** A completed trip's item expires this many days after its open-half grace period. */
     readonly ttlDays: number;
+    /**
+     * An open half (its partner not arrived) expires this long after the pipeline first saw it; an open end
+     * then becomes ORPHAN_END. Never shorter than the streams' retention, so a partner still on its stream,
+     * however late, finds the half there.
+     */
+    readonly openHalfGraceHours: number;
     readonly deletionProtection: boolean;
   };
   readonly kpi: KpiSettings;
@@ -149,10 +155,11 @@ export const defaultSettings: PipelineSettings = {
   endMapping: streamDefaults,
   matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
-  retry: { orphanEndMaxAttempts: 6, processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
+  failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
+  retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
   handlers: { memorySizeMb: 512, timeoutSeconds: 30, logRetentionDays: 30, logLevel: 'INFO' },
   queues: { maxReceiveCount: 5, deadLetterRetentionDays: 14, retryRetentionDays: 4 },
-  table: { ttlDays: 90, deletionProtection: false },
+  table: { ttlDays: 90, openHalfGraceHours: 24, deletionProtection: false },
   kpi: {
     scheduleExpression: 'cron(0 1 * * ? *)',
     lookbackDays: 3,
@@ -178,7 +185,7 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     startMapping: { ...streamDefaults, parallelizationFactor: 2 },
     endMapping: { ...streamDefaults, parallelizationFactor: 2 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
-    table: { ttlDays: 400, deletionProtection: true },
+    table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000 },
     retainData: true,
   },
@@ -206,6 +213,7 @@ export function resourceNames(settings: PipelineSettings) {
     tripEndStream: `${p}-trip-end`,
     tripsTable: `${p}-trips`,
     retryQueue: `${p}-retry`,
+    failedBatchQueue: `${p}-failed-batches`,
     deadLetterQueue: `${p}-dlq`,
     kpiJobName: `${p}-daily-kpis`,
   } as const;

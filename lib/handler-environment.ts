@@ -37,11 +37,11 @@ export function handlerEnvironment(settings: PipelineSettings, resources: Handle
     RETRY_QUEUE_URL: resources.retryQueueUrl,
     DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
     DATA_BUCKET_NAME: resources.dataBucketName,
-    ORPHAN_END_MAX_ATTEMPTS: String(settings.retry.orphanEndMaxAttempts),
     PROCESSING_MAX_ATTEMPTS: String(settings.retry.processingMaxAttempts),
     RETRY_BASE_DELAY_SECONDS: String(settings.retry.baseDelaySeconds),
     RETRY_MAX_DELAY_SECONDS: String(settings.retry.maxDelaySeconds),
     TRIP_TTL_DAYS: String(settings.table.ttlDays),
+    OPEN_HALF_GRACE_HOURS: String(settings.table.openHalfGraceHours),
   };
 }
 
@@ -66,11 +66,11 @@ export const tripHandlerEnvSchema = z.object({
   RETRY_QUEUE_URL: z.string().url(),
   DEAD_LETTER_QUEUE_URL: z.string().url(),
   DATA_BUCKET_NAME: z.string().min(1),
-  ORPHAN_END_MAX_ATTEMPTS: positiveInt,
   PROCESSING_MAX_ATTEMPTS: positiveInt,
   RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().nonnegative(),
   RETRY_MAX_DELAY_SECONDS: z.coerce.number().int().nonnegative().max(900),
   TRIP_TTL_DAYS: positiveInt,
+  OPEN_HALF_GRACE_HOURS: positiveInt,
 });
 export type TripHandlerEnv = z.infer<typeof tripHandlerEnvSchema>;
 

@@ -11,6 +11,7 @@ import { localSettings } from '../lib/config';
 import { formatKpiTable } from '../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
 import { generateSample, writeSampleFiles } from './sample-generator';
+import { describeLedger } from './ledger';
 import { runLocalPipeline, type RunSummary } from './run';
 
 const DEFAULT_OUT_DIR = '.local/run';
@@ -74,10 +75,12 @@ function formatSummary(summary: RunSummary): string {
     `quarantined:        start ${summary.quarantined.start}, end ${summary.quarantined.end}`,
     `sent:               start ${summary.sent.start}, end ${summary.sent.end}`,
     `trips completed:    ${summary.trips_completed}`,
+    `open trips:         ${summary.open_trips} (starts whose end never arrived)`,
     `duplicates ignored: ${summary.duplicates_ignored}`,
     `dead-lettered:      ${dead.total} (${reasons}); on-failure batches ${dead.on_failure_batches}, moved by redrive policy ${dead.moved_by_redrive_policy}`,
     `KPI dates:          ${summary.kpi_dates.join(', ') || 'none'}`,
     `lambda invocations: ${invocations}`,
+    ...describeLedger(summary.ledger).map((line) => `ledger ${line}`),
     `AWS requests:       ${requests}`,
     `duration:           ${(summary.duration_ms / 1000).toFixed(1)}s`,
   ].join('\n');

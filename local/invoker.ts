@@ -12,7 +12,7 @@ import type { LocalResources } from './resources';
 import { FailureInjector } from './failure-injection';
 import { lambdaContext } from './lambda-events';
 
-export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive'>;
+export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive' | 'failed-batches'>;
 
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -61,7 +61,8 @@ export class LocalInvoker {
       { POWERTOOLS_LOG_LEVEL: logLevel },
     );
     const modules = await import('./handlers.js');
-    return new LocalInvoker(settings, { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive }, injector);
+    const handlers = { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive, 'failed-batches': modules.failedBatches };
+    return new LocalInvoker(settings, handlers, injector);
   }
 
   /** Invocations so far per handler, e.g. `{ start: 12, end: 14 }`. */

@@ -1,7 +1,7 @@
 /**
  * Creates the pipeline's resources in the emulators from the same typed settings and names the CDK app
  * deploys: two Kinesis streams, the trips table (key trip_id, NEW_AND_OLD_IMAGES stream, TTL), the retry
- * queue with its redrive policy to the DLQ, and the data bucket.
+ * queue and the failed-batch queue with their redrive policies to the DLQ, and the data bucket.
  */
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import {
@@ -26,6 +26,7 @@ export interface LocalResources {
   readonly tripEndStream: { readonly name: string; readonly arn: string };
   readonly tripsTable: { readonly name: string; readonly streamArn: string };
   readonly retryQueue: { readonly url: string; readonly arn: string };
+  readonly failedBatchQueue: { readonly url: string; readonly arn: string };
   readonly deadLetterQueue: { readonly url: string; readonly arn: string };
   readonly dataBucket: string;
 }
@@ -59,7 +60,7 @@ export async function createLocalResources(settings: PipelineSettings, clients: 
     createStream(clients.kinesis, names.tripStartStream, localShardCount(settings)),
     createStream(clients.kinesis, names.tripEndStream, localShardCount(settings)),
     createTable(clients.dynamodb, names.tripsTable),
-    createQueues(clients.sqs, names.retryQueue, names.deadLetterQueue, settings),
+    createQueues(clients.sqs, names, settings),
     createBucket(clients.s3, localBucketName(settings)),
   ]);
   return {
@@ -120,28 +121,35 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   return arn;
 }
 
-async function createQueues(sqs: SQSClient, retryName: string, deadLetterName: string, settings: PipelineSettings) {
+type QueueNames = Pick<ReturnType<typeof resourceNames>, 'retryQueue' | 'failedBatchQueue' | 'deadLetterQueue'>;
+
+/** The DLQ, then the work queues that give up into it (as EncryptedQueuePair deploys them). */
+async function createQueues(sqs: SQSClient, names: QueueNames, settings: PipelineSettings) {
   const dlq = await sqs.send(
     new CreateQueueCommand({
-      QueueName: deadLetterName,
+      QueueName: names.deadLetterQueue,
       Attributes: { MessageRetentionPeriod: String(settings.queues.deadLetterRetentionDays * 86_400) },
     }),
   );
-  const deadLetterUrl = required(dlq.QueueUrl, `CreateQueue ${deadLetterName} returned no QueueUrl`);
+  const deadLetterUrl = required(dlq.QueueUrl, `CreateQueue ${names.deadLetterQueue} returned no QueueUrl`);
   const deadLetterArn = await queueArn(sqs, deadLetterUrl);
-  const retry = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: retryName,
-      Attributes: {
-        VisibilityTimeout: String(localVisibilityTimeoutSeconds(settings)),
-        MessageRetentionPeriod: String(settings.queues.retryRetentionDays * 86_400),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: settings.queues.maxReceiveCount }),
-      },
-    }),
-  );
-  const retryUrl = required(retry.QueueUrl, `CreateQueue ${retryName} returned no QueueUrl`);
+  const workQueue = async (name: string) => {
+    const created = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: String(localVisibilityTimeoutSeconds(settings)),
+          MessageRetentionPeriod: String(settings.queues.retryRetentionDays * 86_400),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: settings.queues.maxReceiveCount }),
+        },
+      }),
+    );
+    const url = required(created.QueueUrl, `CreateQueue ${name} returned no QueueUrl`);
+    return { url, arn: await queueArn(sqs, url) };
+  };
   return {
-    retryQueue: { url: retryUrl, arn: await queueArn(sqs, retryUrl) },
+    retryQueue: await workQueue(names.retryQueue),
+    failedBatchQueue: await workQueue(names.failedBatchQueue),
     deadLetterQueue: { url: deadLetterUrl, arn: deadLetterArn },
   };
 }

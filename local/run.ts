@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -12,13 +12,16 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { awsRequestCounts, clientOptions, withRequestCounting } from '../lib/aws/clients';
 import type { PipelineSettings } from '../lib/config';
-import { COMPLETED_TRIP_STREAM_FILTER, TRIP_STATUS } from '../lib/domain/trip-item';
+import { TRIP_STREAM_FILTERS } from '../lib/domain/trip-item';
 import type { DailyKpiRow } from '../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../producer/produce';
-import { readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
+import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
+import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
+import { expireOpenEnds, readTripItems } from './open-halves';
+import { sentRecords } from './sent-records';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FAILURE_INJECTION_VARIABLE, FailureInjector, parseFailureInjection } from './failure-injection';
-import { matchesFilterPattern } from './filter-pattern';
+import { matchesFilterPattern } from '../lib/aws/filter-pattern';
 import { functionName, LocalInvoker } from './invoker';
 import { runKpiStep } from './kpi-step';
 import { QueueMapping, queueDepth } from './queue-mapping';
@@ -33,10 +36,17 @@ export interface RunSummary {
   sent: { start: number; end: number };
   /** Valid rows the producer could not get into Kinesis (written to the quarantine's unsent file). */
   unsent: { start: number; end: number };
-  /** Items with status COMPLETED in the trips table at the end of the run. */
+  /** Items holding both halves in the trips table at the end of the run. */
   trips_completed: number;
+  /** Records found to be duplicates (the ledger's duplicates of both kinds). */
   duplicates_ignored: number;
   dead_lettered: DeadLetterTally;
+  /** Trips whose start is recorded and whose end never arrived (not dead-lettered). */
+  open_trips: number;
+  /** Open ends expired once the run had drained, as TTL expires them after their grace period on AWS. */
+  open_ends_expired: number;
+  /** Every record sent, accounted for: applied + open + duplicates + dead-lettered, per kind. */
+  ledger: Ledger;
   kpi_dates: string[];
   aws_requests: Record<string, Record<string, number>>;
   lambda_invocations: Record<string, number>;
@@ -78,6 +88,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];
   const clients: { destroy(): void }[] = [];
+  const cleanups: (() => void)[] = [];
   try {
     emulators = await startEmulators();
     options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')}`);
@@ -89,13 +100,26 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const s3 = withRequestCounting(new S3Client({ ...clientOptions('s3') }));
     // As in the producer CLI: one attempt per request, so the producer's own backoff owns resends.
     const producerKinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis'), maxAttempts: 1 }));
-    clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis);
+    const inspection = {
+      kinesis: new KinesisClient({ ...clientOptions('kinesis') }),
+      dynamodb: new DynamoDBClient({ ...clientOptions('dynamodb') }),
+      sqs: new SQSClient({ ...clientOptions('sqs') }),
+    };
+    clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
     const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
     const invoker = await LocalInvoker.load(options.settings, resources, injector, options.handlerLogLevel);
-    const { outcomeTally } = await import('../lambdas/shared/observability.js');
+    // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
+    const { observeOutcomes } = await import('../lambdas/shared/observability.js');
+    const duplicates = new Set<string>();
+    const stopObserving = observeOutcomes({
+      settled: ({ event, origin, outcome }) => {
+        if (outcome === 'duplicate' && origin !== null) duplicates.add(recordKey(event.event_type === 'trip_start' ? 'start' : 'end', origin));
+      },
+    });
+    cleanups.push(stopObserving);
 
-    const onFailure = { sqs, queueUrl: resources.deadLetterQueue.url };
+    const onFailure = { sqs, queueUrl: resources.failedBatchQueue.url };
     const kinesisMapping = (handler: 'start' | 'end', stream: LocalResources['tripStartStream'], settings: PipelineSettings['startMapping']) => {
       const name = functionName(options.settings, handler);
       return new StreamMapping<KinesisStreamRecord>({
@@ -122,7 +146,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       settings: options.settings.matchMapping,
       invoker,
       view: dynamoDbView,
-      filter: (record) => matchesFilterPattern(COMPLETED_TRIP_STREAM_FILTER, record),
+      filter: (record) => Object.values(TRIP_STREAM_FILTERS).some((filter) => matchesFilterPattern(filter, record)),
       onFailure,
       listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
       rediscoverEveryMs: 1_000,
@@ -136,13 +160,25 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       invoker,
       view: sqsView,
     });
+    const failedBatchMapping = new QueueMapping({
+      handler: 'failed-batches',
+      region,
+      queue: resources.failedBatchQueue,
+      settings: options.settings.failedBatchMapping,
+      sqs,
+      invoker,
+      view: sqsView,
+    });
     const streamMappings = [startMapping, endMapping, matchMapping];
+    const queueMappings = [redriveMapping, failedBatchMapping];
     for (const mapping of streamMappings) {
       await mapping.start();
       mappings.push(mapping);
     }
-    redriveMapping.start();
-    mappings.push(redriveMapping);
+    for (const mapping of queueMappings) {
+      mapping.start();
+      mappings.push(mapping);
+    }
 
     options.log(`producing ${options.start} + ${options.end} (order ${options.order})`);
     let produced: ProduceSummary | undefined;
@@ -168,44 +204,76 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     );
 
     const deadline = startedAt + options.timeoutMs;
-    let idleSince: number | undefined;
-    let lastActivity = -1;
-    for (;;) {
-      if (options.signal?.aborted === true) throw new Error('interrupted');
-      if (produceError !== undefined) throw new Error(`the producer failed: ${describe(produceError)}`, { cause: produceError });
-      const failed = [...streamMappings, redriveMapping].find((mapping) => mapping.error !== undefined);
-      if (failed?.error !== undefined) throw failed.error;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `the pipeline did not drain within ${Math.round(options.timeoutMs / 1000)}s ` +
-            `(producer ${produced === undefined ? 'still running' : 'done'}, ` +
-            `shards idle: start=${startMapping.idle} end=${endMapping.idle} match=${matchMapping.idle}, ` +
-            `invocations running: ${invoker.inFlight}); raise --timeout for large inputs`,
-        );
+    const drained = async (phase: string): Promise<void> => {
+      let idleSince: number | undefined;
+      let lastActivity = -1;
+      for (;;) {
+        if (options.signal?.aborted === true) throw new Error('interrupted');
+        if (produceError !== undefined) throw new Error(`the producer failed: ${describe(produceError)}`, { cause: produceError });
+        const failed = [...streamMappings, ...queueMappings].find((mapping) => mapping.error !== undefined);
+        if (failed?.error !== undefined) throw failed.error;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `the pipeline did not drain (${phase}) within ${Math.round(options.timeoutMs / 1000)}s ` +
+              `(producer ${produced === undefined ? 'still running' : 'done'}, ` +
+              `shards idle: start=${startMapping.idle} end=${endMapping.idle} match=${matchMapping.idle}, ` +
+              `invocations running: ${invoker.inFlight}); raise --timeout for large inputs`,
+          );
+        }
+        const activity =
+          streamMappings.reduce((sum, mapping) => sum + mapping.activity, 0) +
+          queueMappings.reduce((sum, mapping) => sum + mapping.activity, 0) +
+          invoker.totalInvocations;
+        let idle =
+          produced !== undefined &&
+          streamMappings.every((mapping) => mapping.idle) &&
+          queueMappings.every((mapping) => mapping.idle) &&
+          invoker.inFlight === 0;
+        if (idle) {
+          for (const queue of [resources.retryQueue, resources.failedBatchQueue]) {
+            const depth = await queueDepth(sqs, queue.url);
+            idle = idle && depth.visible + depth.inFlight + depth.delayed === 0;
+          }
+        }
+        if (idle && activity === lastActivity && idleSince !== undefined) {
+          if (Date.now() - idleSince >= QUIET_PERIOD_MS) return;
+        } else {
+          idleSince = idle ? Date.now() : undefined;
+          lastActivity = activity;
+        }
+        await new Promise((resolve) => setTimeout(resolve, DONE_CHECK_INTERVAL_MS));
       }
-      const activity = streamMappings.reduce((sum, mapping) => sum + mapping.activity, redriveMapping.activity) + invoker.totalInvocations;
-      let idle = produced !== undefined && streamMappings.every((mapping) => mapping.idle) && redriveMapping.idle && invoker.inFlight === 0;
-      if (idle) {
-        const depth = await queueDepth(sqs, resources.retryQueue.url);
-        idle = depth.visible + depth.inFlight + depth.delayed === 0;
-      }
-      if (idle && activity === lastActivity && idleSince !== undefined) {
-        if (Date.now() - idleSince >= QUIET_PERIOD_MS) break;
-      } else {
-        idleSince = idle ? Date.now() : undefined;
-        lastActivity = activity;
-      }
-      await new Promise((resolve) => setTimeout(resolve, DONE_CHECK_INTERVAL_MS));
+    };
+    await drained('producing');
+    // The run's grace period is over once everything has drained: open ends expire as TTL expires them on
+    // AWS, and the same stream path (REMOVE -> match handler) dead-letters them as ORPHAN_END.
+    const openEndsExpired = await expireOpenEnds(inspection.dynamodb, resources.tripsTable.name);
+    if (openEndsExpired > 0) {
+      options.log(`drained; ${openEndsExpired} open ends expired, settling them`);
+      await drained('settling open ends');
     }
     await producing;
     for (const mapping of mappings.splice(0)) await mapping.stop();
     options.log(`drained after ${((Date.now() - startedAt) / 1000).toFixed(1)}s; reading the results`);
     if (produced === undefined) throw new Error('the producer did not report a summary');
 
-    const tripsCompleted = await countCompletedTrips(dynamodb, resources.tripsTable.name);
-    const deadLetterBodies = await readQueue(sqs, resources.deadLetterQueue.url);
+    // The run's own reads (not the pipeline's) go through uncounted clients, so aws_requests stays the
+    // pipeline's traffic.
+    const items = await readTripItems(inspection.dynamodb, resources.tripsTable.name);
+    const deadLetterBodies = await readQueue(inspection.sqs, resources.deadLetterQueue.url);
     await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
     const deadLettered = tallyDeadLetters(deadLetterBodies);
+    const letters = deadLetterBodies.flatMap((body) => {
+      const classified = classifyDeadLetter(body);
+      return classified.kind === 'dead-letter' ? [classified.message] : [];
+    });
+    const ledger = computeLedger({
+      sent: await sentRecords(inspection.kinesis, resources),
+      items,
+      letters,
+      duplicates,
+    });
+    for (const line of describeLedger(ledger)) options.log(`ledger ${line}`);
 
     const kpis = await runKpiStep(s3, resources.dataBucket, options.outDir);
     options.log(`KPI job: ${kpis.stagedFiles} staged files, ${kpis.dates.length} dates`);
@@ -214,9 +282,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       quarantined: produced.quarantined,
       sent: produced.sent,
       unsent: produced.failed,
-      trips_completed: tripsCompleted,
-      duplicates_ignored: outcomeTally().DuplicateIgnored ?? 0,
+      trips_completed: items.filter((item) => item.halves >= 2).length,
+      duplicates_ignored: ledger.start.duplicates_ignored + ledger.end.duplicates_ignored,
       dead_lettered: deadLettered,
+      open_trips: items.filter((item) => item.halves === 1 && item.start_origin !== undefined).length,
+      open_ends_expired: openEndsExpired,
+      ledger,
       kpi_dates: kpis.dates,
       aws_requests: awsRequestCounts(),
       lambda_invocations: invoker.invocationCounts(),
@@ -225,28 +296,30 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     };
     const summaryPath = path.join(options.outDir, 'summary.json');
     await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+    if (!ledger.balanced) throw new UnbalancedLedgerError(ledger, summaryPath);
     return { summary, kpis: kpis.rows, summaryPath };
   } finally {
+    for (const cleanup of cleanups) cleanup();
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
     for (const client of clients) client.destroy();
     await emulators?.stop();
   }
 }
 
-async function countCompletedTrips(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
-  let count = 0;
-  const pages = paginateScan(
-    { client: dynamodb },
-    {
-      TableName: tableName,
-      Select: 'COUNT',
-      FilterExpression: '#status = :completed',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':completed': { S: TRIP_STATUS.completed } },
-    },
-  );
-  for await (const page of pages) count += page.Count ?? 0;
-  return count;
+/** A run in which some record sent is in no category: it names the records (summary.json has the whole ledger). */
+export class UnbalancedLedgerError extends Error {
+  constructor(
+    readonly ledger: Ledger,
+    summaryPath: string,
+  ) {
+    const named = ledger.unaccounted_records
+      .map((record) => `${record.kind} of trip ${record.trip_id ?? '(unreadable)'} (${record.shard_id} ${record.sequence_number})`)
+      .join('; ');
+    super(
+      `the ledger does not balance: ${ledger.start.unaccounted + ledger.end.unaccounted} records sent are neither applied, open, ` +
+        `duplicates nor dead-lettered: ${named}. See ${summaryPath}`,
+    );
+  }
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,9 @@
 /**
- * Trips table stream -> S3 staging. The batch's completed trips are grouped by trip_date and each group is
- * written as one JSON-lines object (never one object per trip). If a date's write fails, exactly that
+ * Trips table stream -> S3 staging, and open ends that expired -> the DLQ as ORPHAN_END.
+ *
+ * The batch's completed trips are grouped by trip_date and each group is written as one JSON-lines object
+ * (never one object per trip). An open end whose item was removed by TTL (its grace period passed without
+ * a start) is dead-lettered with its full event, rebuilt from the removed item. If a date's write fails, exactly that
  * date's records are reported failed; the mapping resumes from the lowest of them, so later records are
  * staged again, which is safe: staging is at-least-once and the KPI job counts each trip_id once.
  *
@@ -16,7 +19,7 @@ import { createS3Client, createSqsClient } from '../shared/aws-clients';
 import { DeadLetters, type DeadLetter } from '../shared/dead-letters';
 import { isoFromEpochMillis } from '../shared/decoding';
 import { countOutcome, instrumented, logger, loggerForTrip } from '../shared/observability';
-import { completedTripImage, stagedFileKey, stagedTripFromImage } from './staging';
+import { completedTripImage, expiredEndFromImage, expiredOpenEndImage, stagedFileKey, stagedTripFromImage } from './staging';
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const bucket = new StagingBucket(createS3Client(), environment.DATA_BUCKET_NAME);
@@ -47,42 +50,74 @@ async function stageDate(tripDate: string, group: DateGroup): Promise<boolean> {
   return true;
 }
 
-/** Sends an unreadable completed-trip image to the DLQ; false when the DLQ could not be reached. */
+/** Sends a letter (an expired end, an unreadable image) to the DLQ; false when the DLQ could not be reached. */
 async function deadLetter(letter: DeadLetter): Promise<boolean> {
   const log = loggerForTrip(letter.trip_id);
   try {
     await deadLetters.send(letter, log);
     return true;
   } catch (error) {
-    log.error('Dead-lettering an unreadable completed trip failed; its record is reported failed', { error });
+    log.error('Dead-lettering from the trips stream failed; its record is reported failed', { error, reason: letter.reason });
     return false;
   }
 }
 
+function unreadableImage(record: DynamoDBRecord, result: { image: unknown; tripId: string | null; detail: string }): DeadLetter {
+  return {
+    reason: 'INVALID_EVENT',
+    trip_id: result.tripId,
+    event: result.image,
+    detail: result.detail,
+    attempts: 1,
+    first_seen_at: createdAt(record),
+    source: 'match',
+    origin: null,
+  };
+}
+
+/** When the stream record was written: for a completion, when the trip completed. */
+function createdAt(record: DynamoDBRecord): string {
+  return isoFromEpochMillis((record.dynamodb?.ApproximateCreationDateTime ?? Number.NaN) * 1000, () => new Date());
+}
+
+/** The letter of an open end removed at the end of its grace period. */
+function orphanEndLetter(record: DynamoDBRecord, image: NonNullable<ReturnType<typeof expiredOpenEndImage>>): DeadLetter {
+  const result = expiredEndFromImage(image);
+  if (!result.valid) return unreadableImage(record, result);
+  const { event, sighting } = result.end;
+  return {
+    reason: 'ORPHAN_END',
+    trip_id: event.trip_id,
+    event,
+    detail: `no start arrived for trip ${event.trip_id}: its end, first seen at ${sighting.firstSeenAt}, expired open at ${createdAt(record)}`,
+    attempts: 1,
+    first_seen_at: sighting.firstSeenAt,
+    source: 'match',
+    origin: sighting.origin,
+  };
+}
+
 export const handler = instrumented('match', async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const groups = new Map<string, DateGroup>();
-  const unreadable: { sequenceNumber: string; letter: DeadLetter }[] = [];
+  const letters: { sequenceNumber: string; letter: DeadLetter }[] = [];
   for (const record of event.Records) {
     const sequenceNumber = sequenceNumberOf(record);
-    const image = completedTripImage(record);
-    if (image === undefined) {
-      logger.debug('Stream record is not a completed trip; skipped', { sequence_number: sequenceNumber, event_name: record.eventName });
+    const expiredEnd = expiredOpenEndImage(record);
+    if (expiredEnd !== undefined) {
+      letters.push({ sequenceNumber, letter: orphanEndLetter(record, expiredEnd) });
       continue;
     }
-    const result = stagedTripFromImage(image);
-    if (!result.valid) {
-      unreadable.push({
-        sequenceNumber,
-        letter: {
-          reason: 'INVALID_EVENT',
-          trip_id: result.tripId,
-          event: result.image,
-          detail: result.detail,
-          attempts: 1,
-          first_seen_at: isoFromEpochMillis((record.dynamodb?.ApproximateCreationDateTime ?? Number.NaN) * 1000, () => new Date()),
-          source: 'match',
-        },
+    const image = completedTripImage(record);
+    if (image === undefined) {
+      logger.debug('Stream record is neither a completion nor an expired open end; skipped', {
+        sequence_number: sequenceNumber,
+        event_name: record.eventName,
       });
+      continue;
+    }
+    const result = stagedTripFromImage(image, createdAt(record));
+    if (!result.valid) {
+      letters.push({ sequenceNumber, letter: unreadableImage(record, result) });
       continue;
     }
     const group = groups.get(result.trip.trip_date) ?? { trips: [], sequenceNumbers: [] };
@@ -93,7 +128,7 @@ export const handler = instrumented('match', async (event: DynamoDBStreamEvent):
 
   const [stagedDates, deadLettered] = await Promise.all([
     Promise.all([...groups].map(async ([tripDate, group]) => ({ group, ok: await stageDate(tripDate, group) }))),
-    Promise.all(unreadable.map(async ({ sequenceNumber, letter }) => ({ sequenceNumber, ok: await deadLetter(letter) }))),
+    Promise.all(letters.map(async ({ sequenceNumber, letter }) => ({ sequenceNumber, ok: await deadLetter(letter) }))),
   ]);
   const failed = new Set([
     ...stagedDates.filter(({ ok }) => !ok).flatMap(({ group }) => group.sequenceNumbers),

@@ -1,53 +1,77 @@
 /**
- * The match handler's pure part: which stream records are completed trips, the staged record of each, and
- * the S3 key of a batch's file for one trip_date.
+ * The match handler's pure part: which trips-table stream records it acts on (a completion, or an open
+ * end that expired), the staged record of a completed trip, the dead letter of an expired end, and the S3
+ * key of a batch's file for one trip_date.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { DATA_PREFIXES } from '../../lib/config';
 import { describeIssues } from '../../lib/domain/events';
-import { COMPLETED_TRIP_STREAM_FILTER, completedTripSchema, type CompletedTrip } from '../../lib/domain/trip-item';
+import { storedEnd, type StoredEnd } from '../../lib/domain/trip-assembly';
+import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../lib/domain/trip-item';
 import { tripIdIn } from '../shared/decoding';
 
+// Lambda's image type differs from the SDK's only for binary values (base64 text rather than bytes), and
+// trip items hold none.
+type Image = Record<string, AttributeValue>;
+
 /**
- * The NewImage of a record that is a completed trip, else undefined. The mapping deploys
- * COMPLETED_TRIP_STREAM_FILTER, but a handler must not rely on its trigger's configuration: the same object
- * is checked again here.
+ * The NewImage of a record that completed a trip, else undefined. The mapping deploys TRIP_STREAM_FILTERS,
+ * but a handler must not rely on its trigger's configuration: the same objects are checked again here.
  */
-export function completedTripImage(record: DynamoDBRecord): Record<string, AttributeValue> | undefined {
-  const eventNames: readonly string[] = COMPLETED_TRIP_STREAM_FILTER.eventName;
-  const statuses: readonly string[] = COMPLETED_TRIP_STREAM_FILTER.dynamodb.NewImage.status.S;
-  const image = record.dynamodb?.NewImage;
-  const status = image?.status?.S;
-  if (record.eventName === undefined || !eventNames.includes(record.eventName)) return undefined;
-  if (image === undefined || status === undefined || !statuses.includes(status)) return undefined;
-  // Lambda's type differs from the SDK's only for binary values (base64 text rather than bytes), and trip
-  // items hold none.
-  return image as Record<string, AttributeValue>;
+export function completedTripImage(record: DynamoDBRecord): Image | undefined {
+  if (!matchesFilterPattern(TRIP_STREAM_FILTERS.completion, record)) return undefined;
+  return record.dynamodb?.NewImage as Image | undefined;
 }
 
-/** The staged fields of an item; the item's bookkeeping attributes (fingerprints, TTL, status) are left out. */
-const stagedFieldsSchema = z.object(completedTripSchema.shape);
+/** The OldImage of a record that removed an open end (its grace period passed without a start), else undefined. */
+export function expiredOpenEndImage(record: DynamoDBRecord): Image | undefined {
+  if (!matchesFilterPattern(TRIP_STREAM_FILTERS.expiredOpenEnd, record)) return undefined;
+  return record.dynamodb?.OldImage as Image | undefined;
+}
+
+/** The staged fields of an item; the item's bookkeeping attributes (fingerprints, origins, TTL) are left out. */
+const stagedFieldsSchema = z.object(completedTripSchema.omit({ completed_at: true }).shape);
 
 export type StagedTripResult =
   | { readonly valid: true; readonly trip: CompletedTrip }
   | { readonly valid: false; readonly image: unknown; readonly tripId: string | null; readonly detail: string };
 
-export function stagedTripFromImage(image: Record<string, AttributeValue>): StagedTripResult {
-  let item: Record<string, unknown>;
+function readImage(image: Image): { item: Record<string, unknown> } | { error: string } {
   try {
-    item = unmarshall(image);
+    return { item: unmarshall(image) };
   } catch (error) {
-    return { valid: false, image, tripId: null, detail: `NewImage cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+    return { error: `the image cannot be read: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const parsed = stagedFieldsSchema.safeParse(item);
+}
+
+/** The staged record of a completed trip; `completedAt` is when the completing write happened. */
+export function stagedTripFromImage(image: Image, completedAt: string): StagedTripResult {
+  const read = readImage(image);
+  if ('error' in read) return { valid: false, image, tripId: null, detail: read.error };
+  const parsed = stagedFieldsSchema.safeParse(read.item);
   if (!parsed.success) {
-    return { valid: false, image: item, tripId: tripIdIn(item), detail: `not a completed trip: ${describeIssues(parsed.error)}` };
+    return { valid: false, image: read.item, tripId: tripIdIn(read.item), detail: `not a completed trip: ${describeIssues(parsed.error)}` };
   }
-  return { valid: true, trip: parsed.data };
+  return { valid: true, trip: { ...parsed.data, completed_at: completedAt } };
+}
+
+export type ExpiredEndResult =
+  | { readonly valid: true; readonly end: StoredEnd }
+  | { readonly valid: false; readonly image: unknown; readonly tripId: string | null; readonly detail: string };
+
+export function expiredEndFromImage(image: Image): ExpiredEndResult {
+  const read = readImage(image);
+  if ('error' in read) return { valid: false, image, tripId: null, detail: read.error };
+  try {
+    return { valid: true, end: storedEnd(read.item) };
+  } catch (error) {
+    return { valid: false, image: read.item, tripId: tripIdIn(read.item), detail: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /**

@@ -1,10 +1,9 @@
 /**
- * Retry queue -> trips table. Each message holds an event that had to wait (its start was not recorded
- * yet) or failed for an unexpected reason. It is applied again; if it still has to wait or still fails,
- * a new message with one more attempt and a longer delay is sent, until the budget is spent and the DLQ
- * gets it (ORPHAN_END or PROCESSING_FAILED).
+ * Retry queue -> trips table. Each message holds an event whose processing failed (throttling, an error).
+ * It is applied again; if it still fails, a new message with one more attempt and a longer delay is sent,
+ * until the budget is spent and the DLQ gets it as PROCESSING_FAILED.
  *
- * Waiting again means sending a new message and letting this one succeed (be deleted), so the queue's own
+ * Retrying again means sending a new message and letting this one succeed (be deleted), so the queue's own
  * receive count stays at 1 on the normal path and its redrive policy only catches real failures: a message
  * is reported failed only when its event could not be put anywhere, and SQS then redelivers it.
  */
@@ -32,6 +31,7 @@ async function redrive(record: SQSRecord): Promise<void> {
         attempts: deliveriesOf(record),
         first_seen_at: isoFromEpochMillis(Number(record.attributes.SentTimestamp), () => new Date()),
         source: 'redrive',
+        origin: null,
       },
       loggerForTrip(result.tripId),
     );
@@ -39,7 +39,7 @@ async function redrive(record: SQSRecord): Promise<void> {
   }
   const message = result.value;
   await pipeline.tripEvents.process(
-    { event: message.event, attempt: message.attempts + 1, firstSeenAt: message.first_seen_at, source: 'redrive' },
+    { event: message.event, attempt: message.attempts + 1, firstSeenAt: message.first_seen_at, origin: message.origin, source: 'redrive' },
     loggerForTrip(message.event.trip_id),
   );
 }

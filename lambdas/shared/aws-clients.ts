@@ -3,6 +3,8 @@
  * configured, every request counted. Handlers create them once, at module scope.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,4 +23,12 @@ export function createSqsClient(): SQSClient {
 
 export function createS3Client(): S3Client {
   return withRequestCounting(new S3Client({ ...clientOptions('s3') }));
+}
+
+export function createKinesisClient(): KinesisClient {
+  return withRequestCounting(new KinesisClient({ ...clientOptions('kinesis') }));
+}
+
+export function createDynamoDbStreamsClient(): DynamoDBStreamsClient {
+  return withRequestCounting(new DynamoDBStreamsClient({ ...clientOptions('dynamodb_streams') }));
 }

@@ -3,14 +3,16 @@
  * and `instrumented(...)` around each handler so context, cold start and metric flushing happen the same
  * way everywhere.
  *
- * Outcome counts are also kept in a process-wide tally. On Lambda it is unused; the local runtime, which
- * runs these same modules in its own process, reads it for `summary.json` (duplicates ignored, etc.).
+ * Outcomes can also be observed in-process through one port, `observeOutcomes`. On Lambda nothing observes
+ * them; a host that runs these same modules in its own process (the local runtime's ledger, the unit tests)
+ * installs an observer.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/config';
-import type { DeadLetterReason, HandlerName } from '../../lib/domain/envelopes';
+import type { DeadLetterReason, EventOrigin, HandlerName } from '../../lib/domain/envelopes';
+import type { TripEvent } from '../../lib/domain/events';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -25,26 +27,48 @@ export function loggerForTrip(tripId: string | null): Logger {
 
 /** Business outcomes, one EMF metric each. */
 export type Outcome =
-  | 'TripStarted'
+  | 'TripHalfOpened'
   | 'TripCompleted'
   | 'DuplicateIgnored'
-  | 'EndParked'
   | 'RetryScheduled'
   | 'TripsStaged'
   | 'StagedFilesWritten'
   | 'KpiJobStarted'
   | 'KpiDateSkipped';
 
-const tally = new Map<string, number>();
+/** How one delivery of a trip event was settled by a handler. */
+export interface SettledDelivery {
+  readonly event: Pick<TripEvent, 'event_type' | 'trip_id'>;
+  readonly origin: EventOrigin | null;
+  readonly outcome: 'completed' | 'open' | 'duplicate' | 'retrying';
+}
 
-function addToTally(key: string, count: number): void {
-  tally.set(key, (tally.get(key) ?? 0) + count);
+export interface OutcomeObserver {
+  /** Every metric counted: an Outcome, or `DeadLettered:<reason>`. */
+  counted?(name: string, count: number): void;
+  settled?(delivery: SettledDelivery): void;
+}
+
+const observers = new Set<OutcomeObserver>();
+
+/** Installs an in-process observer; returns the function that removes it. */
+export function observeOutcomes(observer: OutcomeObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+function counted(name: string, count: number): void {
+  for (const observer of observers) observer.counted?.(name, count);
+}
+
+export function reportSettled(delivery: SettledDelivery): void {
+  for (const observer of observers) observer.settled?.(delivery);
 }
 
 export function countOutcome(outcome: Outcome, count = 1): void {
   if (count <= 0) return;
   metrics.addMetric(outcome, MetricUnit.Count, count);
-  addToTally(outcome, count);
+  counted(outcome, count);
 }
 
 /** Dead letters are counted per reason, as a dimension, so an alarm or a dashboard can split them. */
@@ -53,16 +77,7 @@ export function countDeadLetter(reason: DeadLetterReason, count = 1): void {
   const single = metrics.singleMetric();
   single.addDimension('reason', reason);
   single.addMetric('DeadLettered', MetricUnit.Count, count);
-  addToTally(`DeadLettered:${reason}`, count);
-}
-
-/** Outcome counts of this process since start (or the last reset), e.g. `{ DuplicateIgnored: 3 }`. */
-export function outcomeTally(): Record<string, number> {
-  return Object.fromEntries([...tally.entries()].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-export function resetOutcomeTally(): void {
-  tally.clear();
+  counted(`DeadLettered:${reason}`, count);
 }
 
 /**

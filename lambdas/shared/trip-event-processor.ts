@@ -1,19 +1,20 @@
 /**
- * What happens to a trip event after it was applied (or failed to be): the outcome is counted, an event
- * that breaks a rule goes to the DLQ, and an event that has to wait (start not there yet) or failed for an
- * unexpected reason goes to the retry queue until its budget is spent, then to the DLQ.
+ * Settles one delivery of a trip event: it is recorded (completed, open half, or duplicate), or it breaks a
+ * rule and goes to the DLQ, or applying it failed (throttling, an error) and it goes to the retry queue
+ * until its budget is spent, then to the DLQ as PROCESSING_FAILED. A half waiting for its partner is not a
+ * failure: it is recorded as open and never touches the retry queue.
  *
  * Start, end and redrive handlers share it; they differ only in how they decode records and in which
  * attempt a delivery is.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { decideRetry, type RetryPolicy } from '../../lib/domain/backoff';
-import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type HandlerName, type RetryReason } from '../../lib/domain/envelopes';
+import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 import type { RetryQueue } from './adapters/queues';
 import type { DeadLetters } from './dead-letters';
-import { countOutcome } from './observability';
-import type { TripOutcome, TripService } from './trip-service';
+import { countOutcome, reportSettled } from './observability';
+import type { TripOutcome, TripRecorder } from './trip-recorder';
 
 /** A valid event and where it stands. */
 export interface TripDelivery {
@@ -22,22 +23,23 @@ export interface TripDelivery {
   readonly attempt: number;
   /** When the pipeline first saw the event (stream arrival), kept across retries. */
   readonly firstSeenAt: string;
+  /** The stream record the event came from, kept across retries and dead letters. */
+  readonly origin: EventOrigin | null;
   readonly source: HandlerName;
 }
 
-export interface RetryBudgets {
-  /** For ends whose start is not recorded yet (ORPHAN_END when spent). */
-  readonly orphanEnd: RetryPolicy;
-  /** For unexpected failures such as throttling (PROCESSING_FAILED when spent). */
-  readonly processing: RetryPolicy;
-}
+const OUTCOME_METRICS = {
+  completed: 'TripCompleted',
+  open: 'TripHalfOpened',
+  duplicate: 'DuplicateIgnored',
+} as const;
 
 export class TripEventProcessor {
   constructor(
-    private readonly trips: TripService,
+    private readonly trips: TripRecorder,
     private readonly retryQueue: RetryQueue,
     private readonly deadLetters: DeadLetters,
-    private readonly budgets: RetryBudgets,
+    private readonly processingBudget: RetryPolicy,
   ) {}
 
   /**
@@ -48,55 +50,63 @@ export class TripEventProcessor {
   async process(delivery: TripDelivery, log: Logger): Promise<void> {
     let outcome: TripOutcome;
     try {
-      outcome = await this.trips.apply(delivery.event);
+      outcome = await this.trips.apply(delivery.event, { firstSeenAt: delivery.firstSeenAt, origin: delivery.origin }, (end, detail) =>
+        this.deadLetters.send(
+          {
+            reason: 'DROPOFF_BEFORE_PICKUP',
+            trip_id: end.event.trip_id,
+            event: end.event,
+            detail,
+            attempts: 1,
+            first_seen_at: end.sighting.firstSeenAt,
+            source: 'end',
+            origin: end.sighting.origin,
+          },
+          log,
+        ),
+      );
     } catch (error) {
       log.warn('Applying the trip event failed', { error, attempt: delivery.attempt });
-      await this.retryOrGiveUp(delivery, 'PROCESSING_FAILED', describeError(error), log);
+      await this.retryOrGiveUp(delivery, describeError(error), log);
       return;
     }
-    switch (outcome.kind) {
-      case 'started':
-        countOutcome('TripStarted');
-        return;
-      case 'completed':
-        countOutcome('TripCompleted');
-        return;
-      case 'duplicate':
-        log.info('Duplicate event ignored', { event_type: delivery.event.event_type });
-        countOutcome('DuplicateIgnored');
-        return;
-      case 'start-not-found':
-        await this.retryOrGiveUp(delivery, 'START_NOT_FOUND', null, log);
-        return;
-      case 'rejected':
-        await this.deadLetter(outcome.reason, delivery, outcome.detail, log);
-        return;
+    if (outcome.kind === 'rejected') {
+      await this.deadLetter(outcome.reason, delivery, outcome.detail, log);
+      return;
     }
+    if (outcome.kind === 'duplicate') log.info('Duplicate event ignored', { event_type: delivery.event.event_type });
+    countOutcome(OUTCOME_METRICS[outcome.kind]);
+    reportSettled({ event: delivery.event, origin: delivery.origin, outcome: outcome.kind });
   }
 
-  private async retryOrGiveUp(delivery: TripDelivery, reason: RetryReason, lastError: string | null, log: Logger): Promise<void> {
-    const decision = decideRetry(delivery.attempt, reason === 'START_NOT_FOUND' ? this.budgets.orphanEnd : this.budgets.processing);
+  /** A delivery whose event an earlier record of the same batch carries: a duplicate, settled without a write. */
+  ignoreCopy(delivery: TripDelivery, log: Logger): void {
+    log.info('Duplicate event ignored (an earlier record of the batch carries it)', { event_type: delivery.event.event_type });
+    countOutcome(OUTCOME_METRICS.duplicate);
+    reportSettled({ event: delivery.event, origin: delivery.origin, outcome: 'duplicate' });
+  }
+
+  private async retryOrGiveUp(delivery: TripDelivery, lastError: string, log: Logger): Promise<void> {
+    const decision = decideRetry(delivery.attempt, this.processingBudget);
     if (decision.action === 'give-up') {
-      const detail =
-        reason === 'START_NOT_FOUND'
-          ? `no start recorded for trip ${delivery.event.trip_id} after ${decision.attempts} attempts since ${delivery.firstSeenAt}`
-          : `still failing after ${decision.attempts} attempts: ${lastError ?? 'unknown error'}`;
-      await this.deadLetter(reason === 'START_NOT_FOUND' ? 'ORPHAN_END' : 'PROCESSING_FAILED', delivery, detail, log);
+      await this.deadLetter('PROCESSING_FAILED', delivery, `still failing after ${decision.attempts} attempts: ${lastError}`, log);
       return;
     }
     await this.retryQueue.park(
       {
         schema_version: RETRY_MESSAGE_SCHEMA_VERSION,
         event: delivery.event,
-        reason,
+        reason: 'PROCESSING_FAILED',
         attempts: decision.attempts,
         first_seen_at: delivery.firstSeenAt,
         last_error: lastError,
+        origin: delivery.origin,
       },
       decision.delaySeconds,
     );
-    countOutcome(reason === 'START_NOT_FOUND' ? 'EndParked' : 'RetryScheduled');
-    log.info('Event parked on the retry queue', { reason, attempts: decision.attempts, delay_seconds: decision.delaySeconds });
+    countOutcome('RetryScheduled');
+    reportSettled({ event: delivery.event, origin: delivery.origin, outcome: 'retrying' });
+    log.info('Event parked on the retry queue', { attempts: decision.attempts, delay_seconds: decision.delaySeconds });
   }
 
   private deadLetter(reason: DeadLetterReason, delivery: TripDelivery, detail: string, log: Logger): Promise<void> {
@@ -109,6 +119,7 @@ export class TripEventProcessor {
         attempts: delivery.attempt,
         first_seen_at: delivery.firstSeenAt,
         source: delivery.source,
+        origin: delivery.origin,
       },
       log,
     );

@@ -7,26 +7,25 @@ import { DeadLetterQueue, RetryQueue } from './adapters/queues';
 import { TripsTable } from './adapters/trips-table';
 import { createDocumentClient, createSqsClient } from './aws-clients';
 import { DeadLetters } from './dead-letters';
-import { TripEventProcessor, type RetryBudgets } from './trip-event-processor';
-import { TripService } from './trip-service';
+import { TripEventProcessor } from './trip-event-processor';
+import { TripRecorder } from './trip-recorder';
 
 export interface TripPipeline {
   readonly tripEvents: TripEventProcessor;
   readonly deadLetters: DeadLetters;
 }
 
-function retryBudgets(environment: TripHandlerEnv): RetryBudgets {
-  const delays = { baseDelaySeconds: environment.RETRY_BASE_DELAY_SECONDS, maxDelaySeconds: environment.RETRY_MAX_DELAY_SECONDS };
-  return {
-    orphanEnd: { maxRetries: environment.ORPHAN_END_MAX_ATTEMPTS, ...delays },
-    processing: { maxRetries: environment.PROCESSING_MAX_ATTEMPTS, ...delays },
-  };
-}
-
 export function createTripPipeline(environment: TripHandlerEnv): TripPipeline {
   const sqs = createSqsClient();
   const deadLetters = new DeadLetters(new DeadLetterQueue(sqs, environment.DEAD_LETTER_QUEUE_URL));
-  const trips = new TripService(new TripsTable(createDocumentClient(), environment.TRIPS_TABLE_NAME), environment.TRIP_TTL_DAYS);
-  const tripEvents = new TripEventProcessor(trips, new RetryQueue(sqs, environment.RETRY_QUEUE_URL), deadLetters, retryBudgets(environment));
+  const trips = new TripRecorder(new TripsTable(createDocumentClient(), environment.TRIPS_TABLE_NAME), {
+    openHalfGraceHours: environment.OPEN_HALF_GRACE_HOURS,
+    completedTtlDays: environment.TRIP_TTL_DAYS,
+  });
+  const tripEvents = new TripEventProcessor(trips, new RetryQueue(sqs, environment.RETRY_QUEUE_URL), deadLetters, {
+    maxRetries: environment.PROCESSING_MAX_ATTEMPTS,
+    baseDelaySeconds: environment.RETRY_BASE_DELAY_SECONDS,
+    maxDelaySeconds: environment.RETRY_MAX_DELAY_SECONDS,
+  });
   return { tripEvents, deadLetters };
 }

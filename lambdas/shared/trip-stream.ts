@@ -10,8 +10,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { z } from 'zod';
-import type { HandlerName } from '../../lib/domain/envelopes';
+import type { EventOrigin, HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
+import { eventFingerprint } from '../../lib/domain/fingerprint';
 import { inBatchOrder } from './batch-response';
 import { decodeJson, isoFromEpochMillis, type Decoded } from './decoding';
 import { loggerForTrip } from './observability';
@@ -35,6 +36,7 @@ export async function processTripStream(
     const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
     decoded.set(record.kinesis.sequenceNumber, decodeJson(text, options.schema));
   }
+  const copies = copiesInBatch(decoded);
   const order = new TripOrder(
     [...decoded].map(([id, result]) => ({ id, tripId: result.valid ? result.value.trip_id : result.tripId })),
   );
@@ -43,10 +45,12 @@ export async function processTripStream(
     const result = decoded.get(sequenceNumber);
     if (result === undefined) throw new Error(`Record ${sequenceNumber} is not part of the batch being processed`);
     const firstSeenAt = isoFromEpochMillis(record.kinesis.approximateArrivalTimestamp * 1000, () => new Date());
+    const origin = kinesisOrigin(record);
     return order.run(sequenceNumber, async () => {
       if (result.valid) {
-        const delivery = { event: result.value, attempt: 1, firstSeenAt, source: options.source };
-        await options.pipeline.tripEvents.process(delivery, loggerForTrip(result.value.trip_id));
+        const delivery = { event: result.value, attempt: 1, firstSeenAt, origin, source: options.source };
+        if (copies.has(sequenceNumber)) options.pipeline.tripEvents.ignoreCopy(delivery, loggerForTrip(result.value.trip_id));
+        else await options.pipeline.tripEvents.process(delivery, loggerForTrip(result.value.trip_id));
         return;
       }
       const letter = {
@@ -57,6 +61,7 @@ export async function processTripStream(
         attempts: 1,
         first_seen_at: firstSeenAt,
         source: options.source,
+        origin,
       } as const;
       await options.pipeline.deadLetters.send(letter, loggerForTrip(result.tripId));
     });
@@ -68,4 +73,28 @@ export async function processTripStream(
   // failed sequence number either way, and a full failure is not turned into a function error.
   const response = await processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
   return inBatchOrder(response, [...decoded.keys()]);
+}
+
+/**
+ * Records whose event an earlier record of the same batch carries already (a producer resend, a hot
+ * trip_id's thousand copies): they are duplicates without a write. Safe because the earlier copy settles
+ * first (TripOrder), and if it fails the mapping redelivers from it, this copy included.
+ */
+function copiesInBatch(decoded: ReadonlyMap<string, Decoded<TripEvent>>): Set<string> {
+  const seen = new Set<string>();
+  const copies = new Set<string>();
+  for (const [sequenceNumber, result] of decoded) {
+    if (!result.valid) continue;
+    const fingerprint = eventFingerprint(result.value);
+    if (seen.has(fingerprint)) copies.add(sequenceNumber);
+    seen.add(fingerprint);
+  }
+  return copies;
+}
+
+/** Lambda's Kinesis eventID is `<shardId>:<sequenceNumber>`. */
+function kinesisOrigin(record: KinesisStreamRecord): EventOrigin {
+  const separator = record.eventID.lastIndexOf(':');
+  const shardId = separator > 0 ? record.eventID.slice(0, separator) : 'unknown-shard';
+  return { shard_id: shardId, sequence_number: record.kinesis.sequenceNumber };
 }

@@ -27,6 +27,8 @@ const MIN_MAX_RECEIVE_COUNT = 5;
 export class EncryptedQueuePair extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  private readonly props: EncryptedQueuePairProps;
+  private readonly common: sqs.QueueProps;
 
   constructor(scope: Construct, id: string, props: EncryptedQueuePairProps) {
     super(scope, id);
@@ -44,17 +46,28 @@ export class EncryptedQueuePair extends Construct {
       enforceSSL: true,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
+    this.props = props;
+    this.common = common;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       ...common,
       queueName: props.deadLetterQueueName,
       retentionPeriod: props.deadLetterRetentionPeriod,
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      ...common,
-      queueName: props.queueName,
-      retentionPeriod: props.retentionPeriod,
-      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    this.queue = this.workQueue('Queue', props.queueName);
+  }
+
+  /** Another work queue with the same settings, giving up into the same dead-letter queue. */
+  addQueue(id: string, queueName: string): sqs.Queue {
+    return this.workQueue(id, queueName);
+  }
+
+  private workQueue(id: string, queueName: string): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      ...this.common,
+      queueName,
+      retentionPeriod: this.props.retentionPeriod,
+      visibilityTimeout: Duration.seconds(this.props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.props.maxReceiveCount },
     });
   }
 }

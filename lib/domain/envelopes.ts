@@ -14,16 +14,28 @@ export const DEAD_LETTER_REASONS = [
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
-/** Why an event waits on the retry queue. */
-export const RETRY_REASONS = ['START_NOT_FOUND', 'PROCESSING_FAILED'] as const;
+/**
+ * Why an event waits on the retry queue: only failures (throttling, errors). A half whose partner has not
+ * arrived is recorded as open in the trips table and never waits here.
+ */
+export const RETRY_REASONS = ['PROCESSING_FAILED'] as const;
 export type RetryReason = (typeof RETRY_REASONS)[number];
 
-export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'kpi-trigger'] as const;
+export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'failed-batches', 'kpi-trigger'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** The envelope versions the handlers write; the schemas accept exactly these. */
-export const RETRY_MESSAGE_SCHEMA_VERSION = 1;
-export const DEAD_LETTER_SCHEMA_VERSION = 1;
+export const RETRY_MESSAGE_SCHEMA_VERSION = 2;
+export const DEAD_LETTER_SCHEMA_VERSION = 2;
+
+/**
+ * The stream record an event came from: shard and sequence number. Carried through retries, dead letters
+ * and the trips item, so every outcome can be traced to the record (and the raw archive) it settles.
+ */
+export const eventOriginSchema = z
+  .object({ shard_id: z.string().min(1).max(256), sequence_number: z.string().min(1).max(128) })
+  .strict();
+export type EventOrigin = z.infer<typeof eventOriginSchema>;
 
 export const retryMessageSchema = z
   .object({
@@ -34,6 +46,7 @@ export const retryMessageSchema = z
     attempts: z.number().int().positive(),
     first_seen_at: z.string(),
     last_error: z.string().nullable(),
+    origin: eventOriginSchema.nullable(),
   })
   .strict();
 export type RetryMessage = z.infer<typeof retryMessageSchema>;
@@ -51,6 +64,8 @@ export const deadLetterMessageSchema = z
     first_seen_at: z.string(),
     dead_lettered_at: z.string(),
     source: z.enum(HANDLER_NAMES),
+    /** The stream record the event came from, when known. */
+    origin: eventOriginSchema.nullable(),
   })
   .strict();
 export type DeadLetterMessage = z.infer<typeof deadLetterMessageSchema>;

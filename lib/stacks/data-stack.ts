@@ -39,6 +39,8 @@ export class DataStack extends Stack {
   readonly dataBucket: s3.Bucket;
   readonly accessLogBucket: s3.Bucket;
   readonly retryQueue: EncryptedQueuePair['queue'];
+  /** The stream mappings' on-failure destination: pointers to discarded records, resolved into dead letters. */
+  readonly failedBatchQueue: EncryptedQueuePair['queue'];
   readonly deadLetterQueue: EncryptedQueuePair['deadLetterQueue'];
   private readonly settings: PipelineSettings;
 
@@ -47,6 +49,12 @@ export class DataStack extends Stack {
     const { settings } = props;
     this.settings = settings;
     const names = resourceNames(settings);
+    if (settings.table.openHalfGraceHours < settings.kinesis.retentionHours) {
+      throw new Error(
+        `table.openHalfGraceHours (${settings.table.openHalfGraceHours}) must be at least the streams' retention ` +
+          `(${settings.kinesis.retentionHours} h): a partner still on its stream must find its half`,
+      );
+    }
     if (settings.retry.maxDelaySeconds > SQS_MAX_DELAY_SECONDS) {
       throw new Error(`retry.maxDelaySeconds must be at most ${SQS_MAX_DELAY_SECONDS} (the SQS delay limit)`);
     }
@@ -130,13 +138,14 @@ export class DataStack extends Stack {
       retainData: settings.retainData,
     });
     this.retryQueue = queues.queue;
+    this.failedBatchQueue = queues.addQueue('FailedBatchQueue', names.failedBatchQueue);
     this.deadLetterQueue = queues.deadLetterQueue;
 
     this.output(STACK_OUTPUTS.tripStartStreamName, this.tripStartStream.streamName, 'Kinesis stream of trip starts');
     this.output(STACK_OUTPUTS.tripEndStreamName, this.tripEndStream.streamName, 'Kinesis stream of trip ends');
     this.output(STACK_OUTPUTS.tripsTableName, this.tripsTable.tableName, 'DynamoDB table, one item per trip');
     this.output(STACK_OUTPUTS.dataBucketName, this.dataBucket.bucketName, 'Staged trips, daily KPIs, Spark code');
-    this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of parked events');
+    this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of failed events');
     this.output(STACK_OUTPUTS.deadLetterQueueUrl, this.deadLetterQueue.queueUrl, 'SQS dead-letter queue');
   }
 

@@ -4,7 +4,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { DATA_PREFIXES, type PipelineSettings, type StreamMappingSettings } from '../config';
 import { PipelineFunction } from '../constructs/pipeline-function';
-import { COMPLETED_TRIP_STREAM_FILTER } from '../domain/trip-item';
+import { TRIP_STREAM_FILTERS } from '../domain/trip-item';
 import { handlerEnvironment } from '../handler-environment';
 import type { DataStack } from './data-stack';
 import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
@@ -40,6 +40,7 @@ export class PipelineStack extends Stack {
   readonly end: PipelineFunction;
   readonly match: PipelineFunction;
   readonly redrive: PipelineFunction;
+  readonly failedBatches: PipelineFunction;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -51,29 +52,37 @@ export class PipelineStack extends Stack {
       deadLetterQueueUrl: data.deadLetterQueue.queueUrl,
       dataBucketName: dataBucket.bucketName,
     });
-    const onFailure = new sources.SqsDlq(data.deadLetterQueue);
+    // Lambda sends only pointers (shard, sequence range) on failure; the failed-batches handler reads the
+    // records back and dead-letters each with its full payload.
+    const onFailure = new sources.SqsDlq(data.failedBatchQueue);
 
     this.start = new PipelineFunction(this, 'StartHandler', {
       handler: 'start',
-      description: 'Records trip starts from the trip-start stream',
+      description: 'Records trip starts from the trip-start stream, completing trips whose end is there',
       settings,
       environment,
     });
     this.end = new PipelineFunction(this, 'EndHandler', {
       handler: 'end',
-      description: 'Records trip ends from the trip-end stream; parks ends whose start is not there yet',
+      description: 'Records trip ends from the trip-end stream, completing trips whose start is there',
       settings,
       environment,
     });
     this.match = new PipelineFunction(this, 'MatchHandler', {
       handler: 'match',
-      description: 'Stages completed trips from the table stream to S3 as JSON lines',
+      description: 'Stages completed trips from the table stream to S3 as JSON lines; dead-letters expired open ends',
       settings,
       environment,
     });
     this.redrive = new PipelineFunction(this, 'RedriveHandler', {
       handler: 'redrive',
-      description: 'Retries parked events from the retry queue with growing delays',
+      description: 'Retries failed events from the retry queue with growing delays',
+      settings,
+      environment,
+    });
+    this.failedBatches = new PipelineFunction(this, 'FailedBatchesHandler', {
+      handler: 'failed-batches',
+      description: 'Reads back stream records the mappings gave up on and dead-letters them with full payloads',
       settings,
       environment,
     });
@@ -87,7 +96,7 @@ export class PipelineStack extends Stack {
     this.match.function.addEventSource(
       new sources.DynamoEventSource(data.tripsTable, {
         ...streamMappingOptions(settings.matchMapping, onFailure),
-        filters: [lambda.FilterCriteria.filter(COMPLETED_TRIP_STREAM_FILTER)],
+        filters: Object.values(TRIP_STREAM_FILTERS).map((filter) => lambda.FilterCriteria.filter(filter)),
       }),
     );
     this.redrive.function.addEventSource(
@@ -97,25 +106,31 @@ export class PipelineStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
+    this.failedBatches.function.addEventSource(
+      new sources.SqsEventSource(data.failedBatchQueue, {
+        batchSize: settings.failedBatchMapping.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.failedBatchMapping.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+      }),
+    );
 
-    // Start, end and redrive own the trip items, each with exactly the conditional writes it makes
-    // (lambdas/shared/adapters/trips-table.ts): a start is a PutItem, an end an UpdateItem, and redrive
-    // applies both. They never read, scan or delete. Match only reads the stream (its mapping grants that).
-    const tripWrites = [
-      [this.start, ['dynamodb:PutItem']],
-      [this.end, ['dynamodb:UpdateItem']],
-      [this.redrive, ['dynamodb:PutItem', 'dynamodb:UpdateItem']],
-    ] as const;
+    // Start, end and redrive own the trip items, with exactly the conditional writes they make
+    // (lambdas/shared/adapters/trips-table.ts): every half is an UpdateItem. They never read, scan or
+    // delete. Match only reads the stream (its mapping grants that).
     const tableKey = data.tripsTable.encryptionKey;
     if (tableKey === undefined) throw new Error('The trips table is expected to be encrypted with a customer-managed key');
-    for (const [recorder, actions] of tripWrites) {
-      data.tripsTable.grant(recorder.function, ...actions);
+    for (const recorder of [this.start, this.end, this.redrive]) {
+      data.tripsTable.grant(recorder.function, 'dynamodb:UpdateItem');
       // Table.grant leaves the table's key out. These are the key actions aws-cdk-lib's own write grant gives on
       // a customer-managed table key: the writes encrypt, and a refused write returns the stored item decrypted.
       tableKey.grant(recorder.function, ...TRIP_TABLE_KEY_ACTIONS);
       data.retryQueue.grantSendMessages(recorder.function);
     }
-    for (const handler of [this.start, this.end, this.match, this.redrive]) {
+    // Reading discarded ranges back: both Kinesis streams and the table's stream, nothing else.
+    data.tripStartStream.grantRead(this.failedBatches.function);
+    data.tripEndStream.grantRead(this.failedBatches.function);
+    data.tripsTable.grantStreamRead(this.failedBatches.function);
+    for (const handler of [this.start, this.end, this.match, this.redrive, this.failedBatches]) {
       data.deadLetterQueue.grantSendMessages(handler.function);
       acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
     }
@@ -126,11 +141,13 @@ export class PipelineStack extends Stack {
       dataBucket.arnForObjects(`${DATA_PREFIXES.completedTrips}*`),
       'The match handler writes one new file per batch under completed-trips/trip_date=<date>/; names are not known in advance.',
     );
-    Validations.of(this.match.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'dynamodb:ListStreams, added by the DynamoDB event source: the action has no resource-level permissions, ' +
-        'so IAM only accepts "*" for it.',
-    });
+    for (const streamReader of [this.match, this.failedBatches]) {
+      Validations.of(streamReader.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'dynamodb:ListStreams, added by the table stream grant: the action has no resource-level permissions, ' +
+          'so IAM only accepts "*" for it.',
+      });
+    }
   }
 }

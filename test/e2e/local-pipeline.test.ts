@@ -7,7 +7,17 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import { generateSample } from '../../local/sample-generator';
-import { deadLetteredTrips, expectedReasons, LOCAL_RUN_TIMEOUT_MS, runSample, sampleOptions, type SampleRun } from './local-run-helpers';
+import {
+  cleanSampleOptions,
+  deadLetteredTrips,
+  expectBalancedLedger,
+  expectedReasons,
+  LOCAL_RUN_TIMEOUT_MS,
+  runSample,
+  sampleOptions,
+  writePathRequests,
+  type SampleRun,
+} from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -49,9 +59,15 @@ describe('npm run local, event-time order', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
-  it('completes every trip with a valid start and end, once', () => {
+  it('completes every trip with a valid start and end, once, and reports starts without an end as open', () => {
     // Assess
     expect(run.summary.trips_completed).toBe(run.sample.expected.completedTripIds.length);
+    expect(run.summary.open_trips).toBe(run.sample.expected.startedOnlyIds.length + run.sample.expected.dropoffBeforePickupIds.length);
+  });
+
+  it('accounts for every record sent in a balanced ledger', () => {
+    // Assess
+    expectBalancedLedger(run);
   });
 
   it('ignores exact duplicates and counts each once', () => {
@@ -74,6 +90,7 @@ describe('npm run local, event-time order', () => {
     expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([...expected.orphanEndIds].sort());
     expect(run.deadLetters.filter((letter) => letter.reason === 'ORPHAN_END').every((letter) => typeof letter.event === 'object')).toBe(true);
     expect(run.summary.dead_lettered.on_failure_batches).toBe(0);
+    expect(run.deadLetters.every((letter) => typeof letter.trip_id === 'string')).toBe(true);
   });
 
   it('writes daily KPIs equal to an independent computation, for every date present', () => {
@@ -87,7 +104,7 @@ describe('npm run local, event-time order', () => {
     expect(run.summary.aws_requests.Kinesis?.PutRecords).toBeGreaterThan(0);
     expect(run.summary.aws_requests.DynamoDB?.UpdateItem ?? 0).toBeGreaterThan(0);
     expect(run.summary.aws_requests.S3?.PutObject).toBeGreaterThan(0);
-    expect(Object.keys(run.summary.lambda_invocations).sort()).toEqual(['end', 'match', 'redrive', 'start']);
+    expect(Object.keys(run.summary.lambda_invocations).sort()).toEqual(['end', 'match', 'start']);
   });
 
   it('prints the KPI table and the summary', () => {
@@ -105,20 +122,114 @@ describe('npm run local --order ends-first', () => {
     run = await runSample(sampleOptions({ seed: 'local-e2e-ends-first' }), ['--order', 'ends-first']);
   });
 
-  it('still completes every trip that has a start, through the retry queue', () => {
+  it('completes every trip that has a start, without the retry queue', () => {
     // Assess
     expect(run.summary.trips_completed).toBe(run.sample.expected.completedTripIds.length);
-    expect(run.summary.lambda_invocations.redrive).toBeGreaterThan(0);
+    expect(run.summary.lambda_invocations.redrive ?? 0).toBe(0);
   });
 
-  it('dead-letters the rest with their reasons and computes the same KPIs', () => {
+  it('dead-letters the rest with their reasons, balances the ledger and computes the same KPIs', () => {
     // Assess
     expect(run.summary.dead_lettered.by_reason).toEqual(expectedReasons(run.sample));
+    expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([...run.sample.expected.orphanEndIds].sort());
+    expectBalancedLedger(run);
     expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
   });
 });
 
-describe('npm run local with injected handler failures', () => {
+describe.each([['event-time'], ['file'], ['ends-first']])('npm run local on clean data, --order %s', (order) => {
+  let run: SampleRun;
+
+  beforeAll(async () => {
+    run = await runSample(cleanSampleOptions({ seed: `local-e2e-clean-${order}` }), ['--order', order]);
+  });
+
+  it('costs exactly 2 successful writes and at most 2.05 write attempts per completed trip', () => {
+    // Prepare
+    const completed = run.sample.expected.completedTripIds.length;
+
+    // Act
+    const succeeded = run.summary.ledger.start.applied + run.summary.ledger.end.applied;
+    const attempts = run.summary.aws_requests.DynamoDB?.UpdateItem ?? 0;
+
+    // Assess
+    expect(run.summary.trips_completed).toBe(completed);
+    expect(succeeded).toBe(2 * completed);
+    expect(attempts / completed).toBeLessThanOrEqual(2.05);
+  });
+
+  it('makes no redrive invocation and sends no SQS message', () => {
+    // Assess
+    expect(run.summary.lambda_invocations.redrive ?? 0).toBe(0);
+    expect(run.summary.aws_requests.SQS?.SendMessage ?? 0).toBe(0);
+    expect(run.summary.dead_lettered.total).toBe(0);
+    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+  });
+});
+
+describe('npm run local, the same input twice', () => {
+  let runs: SampleRun[];
+
+  beforeAll(async () => {
+    runs = [];
+    for (let attempt = 0; attempt < 2; attempt += 1) runs.push(await runSample(sampleOptions({ seed: 'local-e2e-repeat' })));
+  });
+
+  it('makes the same write-path requests within 2%', () => {
+    // Act
+    const [first = {}, second = {}] = runs.map((run) => writePathRequests(run.summary));
+
+    // Assess
+    expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
+    for (const [operation, count] of Object.entries(first)) {
+      expect({ operation, withinTwoPercent: Math.abs((second[operation] ?? 0) - count) <= 0.02 * count }).toEqual({ operation, withinTwoPercent: true });
+    }
+  });
+});
+
+describe('npm run local with a hot trip_id', () => {
+  const copies = 3000;
+  let run: SampleRun;
+
+  beforeAll(async () => {
+    // Prepare: thousands of copies of one start ahead of every other trip on its shard
+    run = await runSample(cleanSampleOptions({ seed: 'local-e2e-hot' }), ['--order', 'file'], {}, (sample) => {
+      const [header = '', first = '', ...rest] = sample.startCsv.split('\n');
+      return { ...sample, startCsv: [header, ...Array.from({ length: copies }, () => first), first, ...rest].join('\n') };
+    });
+  });
+
+  it('completes every valid trip and ignores the copies as duplicates', () => {
+    // Assess
+    expect(run.summary.trips_completed).toBe(run.sample.expected.completedTripIds.length);
+    expect(run.summary.ledger.start.duplicates_ignored).toBe(copies);
+    expectBalancedLedger(run);
+    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+  });
+});
+
+describe.each([['event-time'], ['ends-first']])('npm run local --inject-faults 0.1 on messy data, --order %s', (order) => {
+  let run: SampleRun;
+
+  beforeAll(async () => {
+    run = await runSample(sampleOptions({ seed: `local-e2e-faults-${order}` }), ['--order', order, '--inject-faults', '0.1:7']);
+  });
+
+  it('still gives exact KPIs and a balanced ledger', () => {
+    // Assess
+    expect(run.summary.trips_completed).toBe(run.sample.expected.completedTripIds.length);
+    expectBalancedLedger(run);
+    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+  });
+
+  it('dead-letters exactly the ground truth, every letter with a trip_id', () => {
+    // Assess
+    expect(run.summary.dead_lettered.by_reason).toEqual(expectedReasons(run.sample));
+    expect(run.deadLetters.every((letter) => typeof letter.trip_id === 'string')).toBe(true);
+  });
+});
+
+describe('npm run local with targeted handler failures', () => {
   let run: SampleRun;
   let retriedStart: string;
   let thrownEnd: string;
@@ -127,10 +238,7 @@ describe('npm run local with injected handler failures', () => {
 
   beforeAll(async () => {
     // Prepare: four completed trips of a clean sample, each hit by a different failure
-    const options = sampleOptions({
-      seed: 'local-e2e-failures',
-      rates: { exactDuplicateStarts: 0, exactDuplicateEnds: 0, conflictingStarts: 0, conflictingEnds: 0, orphanEnds: 0, dropoffBeforePickup: 0 },
-    });
+    const options = cleanSampleOptions({ seed: 'local-e2e-failures' });
     const probe = generateSample(options);
     [retriedStart, thrownEnd, failedStage, exhaustedStart] = probe.expected.completedTripIds.slice(10, 14) as [string, string, string, string];
     const failures = [
@@ -148,32 +256,34 @@ describe('npm run local with injected handler failures', () => {
 
     // Assess
     expect(run.summary.trips_completed).toBe(expectedCompleted);
+    expectBalancedLedger(run);
   });
 
-  it('resumes from the failed record: records after it are delivered again and ignored as duplicates', () => {
+  it('resumes from the failed record: records after it are delivered again, and the ledger counts each record once', () => {
     // Assess
-    expect(run.summary.duplicates_ignored).toBeGreaterThan(0);
+    expect(run.summary.ledger.start.duplicates_ignored + run.summary.ledger.end.duplicates_ignored).toBe(0);
+    expect(run.summary.aws_requests.DynamoDB?.UpdateItem ?? 0).toBeGreaterThan(2 * expectedTrips(run));
   });
 
-  it('bisects down to the record that keeps failing, sends it to the on-failure destination, and its end becomes an orphan', () => {
+  it('resolves the record the mapping gave up on into a full dead letter, and its end becomes an orphan', () => {
     // Assess
-    expect(run.summary.dead_lettered.on_failure_batches).toBeGreaterThanOrEqual(1);
-    const pointer = run.deadLetters.find((letter) => 'KinesisBatchInfo' in letter);
-    expect(pointer).toMatchObject({
-      requestContext: { condition: 'RetryAttemptsExhausted' },
-      KinesisBatchInfo: { batchSize: 1 },
-      version: '1.0',
-    });
-    expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([...run.sample.expected.orphanEndIds, exhaustedStart].sort());
+    expect(run.summary.dead_lettered.on_failure_batches).toBe(0);
+    const given = run.deadLetters.find((letter) => letter.reason === 'PROCESSING_FAILED');
+    expect(given).toMatchObject({ trip_id: exhaustedStart, event: { event_type: 'trip_start', trip_id: exhaustedStart }, source: 'start' });
+    expect(given?.detail).toEqual(expect.stringContaining('RetryAttemptsExhausted'));
+    expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([exhaustedStart]);
   });
 
   it('counts no trip twice in the KPIs', () => {
     // Prepare
-    const countsByDate = new Map(run.sample.expected.dailyKpis.map((row) => [row.trip_date, row.trip_count]));
-    const total = [...countsByDate.values()].reduce((sum, count) => sum + count, 0);
+    const total = run.sample.expected.dailyKpis.reduce((sum, row) => sum + row.trip_count, 0);
 
     // Assess
     expect(run.kpis.reduce((sum, row) => sum + row.trip_count, 0)).toBe(total - 1);
     expect(run.summary.lambda_invocations.match).toBeGreaterThan(0);
   });
 });
+
+function expectedTrips(run: SampleRun): number {
+  return run.sample.expected.completedTripIds.length;
+}

@@ -69,9 +69,34 @@ export function sampleOptions(overrides: SampleOptionsInput = {}): SampleOptions
   };
 }
 
-export async function runSample(options: SampleOptionsInput, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<SampleRun> {
+/** No trouble at all: every trip has one valid start and one valid end. */
+export function cleanSampleOptions(overrides: SampleOptionsInput = {}): SampleOptionsInput {
+  const none = {
+    exactDuplicateStarts: 0,
+    exactDuplicateEnds: 0,
+    conflictingStarts: 0,
+    conflictingEnds: 0,
+    malformedStarts: 0,
+    malformedEnds: 0,
+    orphanEnds: 0,
+    orphanStarts: 0,
+    dropoffBeforePickup: 0,
+  };
+  return { trips: 240, days: 2, ...overrides, rates: { ...none, ...overrides.rates } };
+}
+
+/**
+ * Runs `npm run local` on a generated sample; `alter` may change the files before the run (the ground
+ * truth stays the generator's, so it must describe what the altered files should give).
+ */
+export async function runSample(
+  options: SampleOptionsInput,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+  alter: (sample: GeneratedSample) => GeneratedSample = (sample) => sample,
+): Promise<SampleRun> {
   const workDir = await mkdtemp(join(tmpdir(), 'tripstream-local-e2e-'));
-  const sample = generateSample(options);
+  const sample = alter(generateSample(options));
   const files = await writeSampleFiles(sample, join(workDir, 'input'));
   const outDir = join(workDir, 'out');
   const cli = await runLocalCli(['--start', files.start, '--end', files.end, '--out', outDir, ...extraArgs], env);
@@ -105,4 +130,24 @@ export function deadLetteredTrips(deadLetters: readonly Record<string, unknown>[
 /** The ground truth's non-zero reasons, in summary.json's form. */
 export function expectedReasons(sample: GeneratedSample): Record<string, number> {
   return Object.fromEntries(Object.entries(sample.expected.deadLettered.byReason).filter(([, count]) => count > 0));
+}
+
+/** Every record sent is applied, open, a duplicate or dead-lettered. */
+export function expectBalancedLedger(run: SampleRun): void {
+  const { ledger } = run.summary;
+  expect(ledger.unaccounted_records).toEqual([]);
+  expect(ledger.balanced).toBe(true);
+  expect(ledger.start.sent).toBe(run.summary.sent.start);
+  expect(ledger.end.sent).toBe(run.summary.sent.end);
+}
+
+/** The requests that move data (not the pollers'): what must not change from one run of an input to the next. */
+export function writePathRequests(summary: RunSummary): Record<string, number> {
+  const requests = summary.aws_requests;
+  return {
+    'DynamoDB.UpdateItem': requests.DynamoDB?.UpdateItem ?? 0,
+    'Kinesis.PutRecords': requests.Kinesis?.PutRecords ?? 0,
+    'S3.PutObject': requests.S3?.PutObject ?? 0,
+    'SQS.SendMessage': requests.SQS?.SendMessage ?? 0,
+  };
 }

@@ -3,6 +3,7 @@
  * (base64 `data`, sequence numbers, arrival time in epoch seconds).
  */
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { EventOrigin } from '../../lib/domain/envelopes';
 import type { TripEndEvent, TripStartEvent } from '../../lib/domain/events';
 
 /** Trip c66ce556bc of the real dataset, picked up 2024-05-25 13:19 UTC, unless overridden. */
@@ -44,6 +45,14 @@ export function kinesisSequenceNumber(position: number): string {
   return `4959033827149025660855969253836157109592157598913658${String(position).padStart(4, '0')}`;
 }
 
+/** The shard every factory record is read from. */
+export const KINESIS_SHARD_ID = 'shardId-000000000000';
+
+/** The origin the handlers derive from the factory record at `position` (eventID `<shard>:<sequence number>`). */
+export function kinesisOrigin(position: number): EventOrigin {
+  return { shard_id: KINESIS_SHARD_ID, sequence_number: kinesisSequenceNumber(position) };
+}
+
 export interface KinesisRecordOptions {
   /** Defaults to position 1. */
   sequenceNumber?: string;
@@ -71,7 +80,7 @@ export function kinesisRecord(payload: unknown, options: KinesisRecordOptions = 
     },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
-    eventID: `shardId-000000000000:${sequenceNumber}`,
+    eventID: `${KINESIS_SHARD_ID}:${sequenceNumber}`,
     eventName: 'aws:kinesis:record',
     invokeIdentityArn: 'arn:aws:iam::123456789012:role/tripstream-test-handler',
     awsRegion: 'eu-west-1',

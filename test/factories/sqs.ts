@@ -1,17 +1,21 @@
 /** Retry-queue messages and the SQS records Lambda delivers them in. */
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { RetryMessage } from '../../lib/domain/envelopes';
-import { tripEndEvent } from './kinesis';
+import type { EventOrigin, RetryMessage } from '../../lib/domain/envelopes';
+import { DEFAULT_ARRIVAL, kinesisSequenceNumber, tripEndEvent } from './kinesis';
 
-/** An end parked once because its start was missing, unless overridden. */
+/** Where the factory's parked end was read from: its Kinesis record on the end stream. */
+export const RETRY_ORIGIN: EventOrigin = { shard_id: 'shardId-000000000001', sequence_number: kinesisSequenceNumber(1) };
+
+/** An end parked once because applying it failed (throttled), unless overridden. */
 export function retryMessage(overrides: Partial<RetryMessage> = {}): RetryMessage {
   return {
-    schema_version: 1,
+    schema_version: 2,
     event: tripEndEvent(),
-    reason: 'START_NOT_FOUND',
+    reason: 'PROCESSING_FAILED',
     attempts: 1,
-    first_seen_at: '2024-05-25T14:05:02.250Z',
-    last_error: null,
+    first_seen_at: DEFAULT_ARRIVAL.toISOString(),
+    last_error: 'ThrottlingException: Throughput exceeds the current capacity of your table.',
+    origin: RETRY_ORIGIN,
     ...overrides,
   };
 }
@@ -46,4 +50,39 @@ export function sqsRecord(body: unknown, options: SqsRecordOptions = {}): SQSRec
 /** A batch of records with message ids `message-1`, `message-2`, ... */
 export function sqsEvent(bodies: readonly unknown[]): SQSEvent {
   return { Records: bodies.map((body, index) => sqsRecord(body, { messageId: `message-${index + 1}` })) };
+}
+
+export interface OnFailureRecordOptions {
+  readonly stream: 'kinesis' | 'dynamodb';
+  readonly functionName: string;
+  readonly streamArn: string;
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly batchSize?: number;
+}
+
+/** The invocation record Lambda sends to a stream mapping's on-failure destination: a pointer to a sequence range. */
+export function onFailureRecord(options: OnFailureRecordOptions): Record<string, unknown> {
+  const batchInfo = {
+    shardId: options.shardId,
+    startSequenceNumber: options.startSequenceNumber,
+    endSequenceNumber: options.endSequenceNumber,
+    approximateArrivalOfFirstRecord: '2024-05-25T14:05:02.250Z',
+    approximateArrivalOfLastRecord: '2024-05-25T14:05:02.900Z',
+    batchSize: options.batchSize ?? 2,
+    streamArn: options.streamArn,
+  };
+  return {
+    requestContext: {
+      requestId: '316aa6d0-8154-xmpl-9af7-85d5f4a6bc81',
+      functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${options.functionName}`,
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 3,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: '2024-05-25T14:06:10.021Z',
+    [options.stream === 'kinesis' ? 'KinesisBatchInfo' : 'DDBStreamBatchInfo']: batchInfo,
+  };
 }

@@ -40,7 +40,7 @@ describe('asset bundling', () => {
     });
 
     // Assess
-    expect(bundles).toHaveLength(5);
+    expect(bundles).toHaveLength(6);
     for (const bundle of bundles) {
       expect(bundle.files).toEqual(['index.js', 'index.js.map']);
       // An external SDK would appear as a bare require; the SDK's own error text quotes one in brackets.

@@ -44,9 +44,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
     });
   });
 
-  it('encrypts both queues with the data key and refuses plain HTTP', () => {
+  it('encrypts every queue with the data key and refuses plain HTTP', () => {
     // Prepare
-    const queueNames = [names.retryQueue, names.deadLetterQueue];
+    const queueNames = [names.retryQueue, names.failedBatchQueue, names.deadLetterQueue];
 
     // Act
     const queues = Object.values(resourcesOf(template(), 'AWS::SQS::Queue'));
@@ -57,7 +57,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
     for (const queue of queues) {
       expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] });
     }
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
@@ -70,13 +70,16 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
     // Act
     const queues = Object.values(resourcesOf(template(), 'AWS::SQS::Queue'));
     const retry = queues.find((queue) => queue.Properties.QueueName === names.retryQueue);
+    const failedBatches = queues.find((queue) => queue.Properties.QueueName === names.failedBatchQueue);
     const deadLetter = queues.find((queue) => queue.Properties.QueueName === names.deadLetterQueue);
 
     // Assess
-    expect(retry?.Properties.RedrivePolicy).toEqual({
-      deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
-      maxReceiveCount: settings.queues.maxReceiveCount,
-    });
+    for (const workQueue of [retry, failedBatches]) {
+      expect(workQueue?.Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+        maxReceiveCount: settings.queues.maxReceiveCount,
+      });
+    }
     expect(settings.queues.maxReceiveCount).toBeGreaterThanOrEqual(5);
     expect(retry?.Properties.MessageRetentionPeriod).toBe(days(settings.queues.retryRetentionDays));
     expect(deadLetter?.Properties.MessageRetentionPeriod).toBe(days(settings.queues.deadLetterRetentionDays));
@@ -118,7 +121,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
       expect(bucket.Properties.BucketEncryption).toBeDefined();
       expect(bucket.Properties.LifecycleConfiguration).toBeDefined();
     }
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
@@ -226,8 +229,8 @@ describe('data stack per environment', () => {
       });
 
     // Assess
-    expect(Object.keys(variables('dev'))).toHaveLength(4);
-    expect(Object.keys(variables('prod'))).toHaveLength(4);
+    expect(Object.keys(variables('dev'))).toHaveLength(5);
+    expect(Object.keys(variables('prod'))).toHaveLength(5);
     expect(ttlDays.dev).not.toBe(ttlDays.prod);
   });
 
@@ -239,9 +242,13 @@ describe('data stack per environment', () => {
       ...environments.dev,
       queues: { ...environments.dev.queues, deadLetterRetentionDays: environments.dev.queues.retryRetentionDays },
     };
+    const graceShorterThanRetention = {
+      ...environments.dev,
+      table: { ...environments.dev.table, openHalfGraceHours: environments.dev.kinesis.retentionHours - 1 },
+    };
 
     // Act
-    const attempts = [tooLongDelay, tooFewReceives, shortDeadLetterRetention].map((settings) => () =>
+    const attempts = [tooLongDelay, tooFewReceives, shortDeadLetterRetention, graceShorterThanRetention].map((settings) => () =>
       synthesizeSettings(settings),
     );
 
@@ -249,5 +256,6 @@ describe('data stack per environment', () => {
     expect(attempts[0]).toThrow(/maxDelaySeconds must be at most 900/);
     expect(attempts[1]).toThrow(/maxReceiveCount must be at least 5/);
     expect(attempts[2]).toThrow(/must keep messages longer/);
+    expect(attempts[3]).toThrow(/openHalfGraceHours .* must be at least the streams' retention/);
   });
 });

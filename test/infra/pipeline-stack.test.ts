@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { environments, type EnvironmentName, type StreamMappingSettings } from '../../lib/config';
-import { COMPLETED_TRIP_STREAM_FILTER } from '../../lib/domain/trip-item';
+import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import { handlerEnvironment } from '../../lib/handler-environment';
 import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
@@ -17,7 +17,8 @@ function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
     BisectBatchOnFunctionError: mapping.bisectBatchOnError,
     ParallelizationFactor: mapping.parallelizationFactor,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
-    DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('DeadLetterQueue') } } },
+    // Lambda's on-failure records are pointers: they go to the queue whose handler resolves them into full dead letters.
+    DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') } } },
   };
 }
 
@@ -25,9 +26,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
   const settings = environments[environment];
   const template = () => synthesized[environment].templates.pipeline;
 
-  it('runs the four trip handlers on arm64 and the newest Node.js runtime', () => {
+  it('runs the five trip handlers on arm64 and the newest Node.js runtime', () => {
     // Prepare
-    const expectedNames = ['start', 'end', 'match', 'redrive'].map((name) => `${settings.prefix}-${name}`);
+    const expectedNames = ['start', 'end', 'match', 'redrive', 'failed-batches'].map((name) => `${settings.prefix}-${name}`);
 
     // Act
     const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
@@ -55,7 +56,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
 
     // Assess
-    expect(logGroups).toHaveLength(4);
+    expect(logGroups).toHaveLength(5);
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(retention);
     for (const fn of functions) {
       expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
@@ -75,7 +76,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     for (const fn of functions) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(variables)).toEqual(expect.arrayContaining(expectedNames));
-      expect(variables.ORPHAN_END_MAX_ATTEMPTS).toBe(String(settings.retry.orphanEndMaxAttempts));
+      expect(variables.OPEN_HALF_GRACE_HOURS).toBe(String(settings.table.openHalfGraceHours));
       expect(variables.RETRY_MAX_DELAY_SECONDS).toBe(String(settings.retry.maxDelaySeconds));
     }
   });
@@ -93,9 +94,20 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', end);
   });
 
-  it('maps the table stream to the match handler, filtered to completed trips exactly as the handler expects', () => {
+  it('gives open halves a grace period no shorter than the streams keep records', () => {
     // Prepare
-    const expectedPattern = JSON.stringify(COMPLETED_TRIP_STREAM_FILTER);
+    const retentionHours = settings.kinesis.retentionHours;
+
+    // Act
+    const graceHours = settings.table.openHalfGraceHours;
+
+    // Assess
+    expect(graceHours).toBeGreaterThanOrEqual(retentionHours);
+  });
+
+  it('maps the table stream to the match handler, filtered to completions and expired open ends exactly as the handler expects', () => {
+    // Prepare
+    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd].map((filter) => ({ Pattern: JSON.stringify(filter) }));
 
     // Act
     const pipeline = template();
@@ -103,7 +115,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     // Assess
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       ...streamMapping(settings.matchMapping, /TripsTable.*StreamArn/),
-      FilterCriteria: { Filters: [{ Pattern: expectedPattern }] },
+      FilterCriteria: { Filters: expectedPatterns },
     });
   });
 
@@ -119,6 +131,21 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('RetryQueuesQueue') },
       BatchSize: mapping.batchSize,
       MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('maps the failed-batch queue to the failed-batches handler with partial batch failures', () => {
+    // Prepare
+    const mapping = settings.failedBatchMapping;
+
+    // Act
+    const pipeline = template();
+
+    // Assess
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') },
+      BatchSize: mapping.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -145,7 +172,7 @@ describe('pipeline permissions', () => {
   const statementsOf = (roleIdPrefix: string) => policyStatements(template(), `${roleIdPrefix}RoleDefaultPolicy`);
   const actionsOf = (roleIdPrefix: string) => statementsOf(roleIdPrefix).flatMap((statement) => [statement.Action].flat());
 
-  it.each(['StartHandler', 'EndHandler', 'RedriveHandler'])('lets %s park events on the retry queue and dead-letter', (handler) => {
+  it.each(['StartHandler', 'EndHandler', 'RedriveHandler'])('lets %s send failed events to the retry queue and dead-letter', (handler) => {
     // Prepare
     const queueStatements = () => statementsOf(handler).filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'));
 
@@ -158,9 +185,9 @@ describe('pipeline permissions', () => {
   });
 
   it.each([
-    ['StartHandler', ['dynamodb:PutItem']],
+    ['StartHandler', ['dynamodb:UpdateItem']],
     ['EndHandler', ['dynamodb:UpdateItem']],
-    ['RedriveHandler', ['dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['RedriveHandler', ['dynamodb:UpdateItem']],
   ])('lets %s make exactly its conditional writes on the trips table, with its key', (handler, expectedActions) => {
     // Prepare
     const tableArn = { 'Fn::ImportValue': expect.stringMatching(/TripsTable.*Arn/) };
@@ -197,12 +224,27 @@ describe('pipeline permissions', () => {
     expect(actions).not.toContain('s3:GetObject');
   });
 
+  it('lets the failed-batches handler read the streams back and dead-letter, and never touch table items or the retry queue', () => {
+    // Prepare
+    const statements = statementsOf('FailedBatchesHandler');
+
+    // Act
+    const actions = actionsOf('FailedBatchesHandler');
+    const sendTargets = JSON.stringify(statements.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource));
+
+    // Assess
+    expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']));
+    expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|Get)Item$/.test(action))).toEqual([]);
+    expect(sendTargets).toContain('RetryQueuesDeadLetterQueue');
+    expect(sendTargets).not.toContain('RetryQueuesQueue');
+  });
+
   it('grants no handler logs on "*" and no statement an Action of "*"', () => {
     // Prepare
     const roles = Object.values(resourcesOf(template(), 'AWS::IAM::Role'));
 
     // Act
-    const allActions = ['StartHandler', 'EndHandler', 'MatchHandler', 'RedriveHandler'].flatMap(actionsOf);
+    const allActions = ['StartHandler', 'EndHandler', 'MatchHandler', 'RedriveHandler', 'FailedBatchesHandler'].flatMap(actionsOf);
 
     // Assess
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();

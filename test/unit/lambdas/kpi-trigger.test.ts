@@ -1,7 +1,7 @@
 import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lambdaContext, outcomes, useHandlerTestLifecycle } from './harness';
+import { lambdaContext, outcomeTally, useHandlerTestLifecycle } from './harness';
 
 const environment = {
   DATA_BUCKET_NAME: 'tripstream-test-data',
@@ -17,15 +17,12 @@ const s3Mock = mockClient(S3Client);
 const emrMock = mockClient(EMRServerlessClient);
 
 type HandlerModule = typeof import('../../../lambdas/kpi-trigger/handler');
-type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
 let handler: HandlerModule['handler'];
-let outcomeTally: ObservabilityModule['outcomeTally'];
 
 beforeAll(() => {
   // The handler validates its environment, and Powertools reads its settings, when the modules load (as on Lambda).
   Object.assign(process.env, environment);
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/kpi-trigger/handler'));
-  ({ outcomeTally } = outcomes());
 });
 
 useHandlerTestLifecycle([s3Mock, emrMock], () => {

@@ -1,86 +1,105 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completedItem, startedItem } from '../../factories/dynamodb-stream';
+import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
 import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
-import { conditionalCheckFailed, deadLettersSent, lambdaContext, NOW, outcomes, retryMessagesSent, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+import { RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
+import {
+  conditionalCheckFailed,
+  deadLettersSent,
+  lambdaContext,
+  NOW,
+  outcomeTally,
+  resolveUpdate,
+  retryMessagesSent,
+  settledDeliveries,
+  useHandlerTestLifecycle,
+  useTestEnvironment,
+} from './harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
 
 type HandlerModule = typeof import('../../../lambdas/redrive/handler');
-type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
 let handler: HandlerModule['handler'];
-let outcomeTally: ObservabilityModule['outcomeTally'];
 
 beforeAll(() => {
   useTestEnvironment();
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/redrive/handler'));
-  ({ outcomeTally } = outcomes());
 });
 
 useHandlerTestLifecycle([documentMock, sqsMock], () => {
   documentMock.on(UpdateCommand).resolves({});
-  documentMock.on(PutCommand).resolves({});
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
 });
 
-// The test environment allows 3 orphan-end retries and 2 processing retries, 30 s base delay capped at 100 s.
+// The test environment allows 2 processing retries, 30 s base delay capped at 100 s.
 const context = lambdaContext('tripstream-test-redrive');
 const FIRST_SEEN = '2024-05-25T14:05:02.250Z';
+const THROTTLED = 'ThrottlingException: Throughput exceeds the current capacity of your table.';
 
 function throttled(): Error {
   return Object.assign(new Error('Throughput exceeds the current capacity of your table.'), { name: 'ThrottlingException' });
 }
 
 describe('redrive handler', () => {
-  it('completes a parked end once its start is recorded, and lets the message go', async () => {
+  it('applies a retried end again, keeping its first-seen time and origin on the item, and lets the message go', async () => {
     // Prepare
-    const message = retryMessage({ attempts: 2 });
+    const message = retryMessage({ attempts: 1 });
+    documentMock.on(UpdateCommand).resolves({ Attributes: openStartItem() });
 
     // Act
     const response = await handler(sqsEvent([message]), context);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(documentMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { trip_id: 'c66ce556bc' } });
+    expect(documentMock).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    const [update] = documentMock.commandCalls(UpdateCommand).map((call) => resolveUpdate(call.args[0].input));
+    expect(update?.key).toEqual({ trip_id: 'c66ce556bc' });
+    expect(update?.set).toMatchObject({ end_first_seen_at: FIRST_SEEN, end_origin: RETRY_ORIGIN });
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
     expect(outcomeTally()).toEqual({ TripCompleted: 1 });
+    expect(settledDeliveries()).toEqual([{ event: message.event, origin: RETRY_ORIGIN, outcome: 'completed' }]);
   });
 
-  it.each([
-    [1, 2, 60],
-    [2, 3, 100],
-  ])(
-    'parks a still-orphaned end again: received with %i attempts, sent with %i and a %i s delay',
-    async (received, sent, delaySeconds) => {
-      // Prepare
-      documentMock.on(UpdateCommand).rejects(conditionalCheckFailed());
+  it('records a retried end whose start is still missing as an open half, without parking it again', async () => {
+    // Act
+    const response = await handler(sqsEvent([retryMessage()]), context);
 
-      // Act
-      const response = await handler(sqsEvent([retryMessage({ attempts: received })]), context);
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(documentMock).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(outcomeTally()).toEqual({ TripHalfOpened: 1 });
+  });
 
-      // Assess
-      expect(response).toEqual({ batchItemFailures: [] });
-      expect(retryMessagesSent(sqsMock)).toEqual([
-        {
-          body: retryMessage({ attempts: sent }),
-          delaySeconds,
-          attributes: { reason: 'START_NOT_FOUND', trip_id: 'c66ce556bc', attempts: String(sent) },
-        },
-      ]);
-      expect(deadLettersSent(sqsMock)).toEqual([]);
-    },
-  );
-
-  it('dead-letters an end as ORPHAN_END once its retries are spent, with attempts and first-seen time', async () => {
+  it('parks an event that fails again as PROCESSING_FAILED with one more attempt, a longer delay and the same origin', async () => {
     // Prepare
-    const end = tripEndEvent();
-    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed());
+    documentMock.on(UpdateCommand).rejects(throttled());
 
     // Act
-    const response = await handler(sqsEvent([retryMessage({ event: end, attempts: 3, first_seen_at: FIRST_SEEN })]), context);
+    const response = await handler(sqsEvent([retryMessage({ attempts: 1, last_error: 'ThrottlingException: earlier' })]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(retryMessagesSent(sqsMock)).toEqual([
+      {
+        body: retryMessage({ attempts: 2, last_error: THROTTLED }),
+        delaySeconds: 60,
+        attributes: { reason: 'PROCESSING_FAILED', trip_id: 'c66ce556bc', attempts: '2' },
+      },
+    ]);
+    expect(deadLettersSent(sqsMock)).toEqual([]);
+    expect(outcomeTally()).toEqual({ RetryScheduled: 1 });
+  });
+
+  it('dead-letters an event as PROCESSING_FAILED once its retries are spent, carrying its origin into the letter', async () => {
+    // Prepare
+    const start = tripStartEvent();
+    documentMock.on(UpdateCommand).rejects(throttled());
+
+    // Act
+    const response = await handler(sqsEvent([retryMessage({ event: start, attempts: 2, last_error: 'ThrottlingException: earlier' })]), context);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -88,87 +107,52 @@ describe('redrive handler', () => {
     expect(deadLettersSent(sqsMock)).toEqual([
       {
         body: {
-          schema_version: 1,
-          reason: 'ORPHAN_END',
+          schema_version: 2,
+          reason: 'PROCESSING_FAILED',
           trip_id: 'c66ce556bc',
-          event: end,
-          detail: `no start recorded for trip c66ce556bc after 4 attempts since ${FIRST_SEEN}`,
-          attempts: 4,
+          event: start,
+          detail: `still failing after 3 attempts: ${THROTTLED}`,
+          attempts: 3,
           first_seen_at: FIRST_SEEN,
           dead_lettered_at: NOW.toISOString(),
           source: 'redrive',
+          origin: RETRY_ORIGIN,
         },
         delaySeconds: undefined,
-        attributes: { reason: 'ORPHAN_END', trip_id: 'c66ce556bc' },
+        attributes: { reason: 'PROCESSING_FAILED', trip_id: 'c66ce556bc' },
       },
     ]);
-    expect(outcomeTally()).toEqual({ 'DeadLettered:ORPHAN_END': 1 });
+    expect(outcomeTally()).toEqual({ 'DeadLettered:PROCESSING_FAILED': 1 });
   });
 
-  it('parks an event that fails unexpectedly again as PROCESSING_FAILED while its budget lasts', async () => {
+  it('keeps a null origin (an event that did not come from a stream record) null in the letter', async () => {
     // Prepare
     documentMock.on(UpdateCommand).rejects(throttled());
 
     // Act
-    const response = await handler(sqsEvent([retryMessage({ attempts: 1 })]), context);
+    await handler(sqsEvent([retryMessage({ attempts: 2, origin: null })]), context);
 
     // Assess
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(retryMessagesSent(sqsMock).map(({ body, delaySeconds }) => ({ body, delaySeconds }))).toEqual([
-      {
-        body: retryMessage({
-          reason: 'PROCESSING_FAILED',
-          attempts: 2,
-          last_error: 'ThrottlingException: Throughput exceeds the current capacity of your table.',
-        }),
-        delaySeconds: 60,
-      },
-    ]);
-    expect(outcomeTally()).toEqual({ RetryScheduled: 1 });
-  });
-
-  it('dead-letters an event as PROCESSING_FAILED once its processing retries are spent', async () => {
-    // Prepare
-    const start = tripStartEvent();
-    documentMock.on(PutCommand).rejects(throttled());
-
-    // Act
-    const response = await handler(
-      sqsEvent([retryMessage({ event: start, reason: 'PROCESSING_FAILED', attempts: 2, last_error: 'ThrottlingException: earlier' })]),
-      context,
-    );
-
-    // Assess
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(retryMessagesSent(sqsMock)).toEqual([]);
     const [letter] = deadLettersSent(sqsMock);
-    expect(letter?.body).toEqual({
-      schema_version: 1,
-      reason: 'PROCESSING_FAILED',
-      trip_id: 'c66ce556bc',
-      event: start,
-      detail: 'still failing after 3 attempts: ThrottlingException: Throughput exceeds the current capacity of your table.',
-      attempts: 3,
-      first_seen_at: FIRST_SEEN,
-      dead_lettered_at: NOW.toISOString(),
-      source: 'redrive',
-    });
+    expect(letter?.body).toMatchObject({ reason: 'PROCESSING_FAILED', origin: null });
   });
 
-  it('records a start that was parked after an unexpected failure', async () => {
+  it('records a retried start', async () => {
     // Prepare
-    const message = retryMessage({ event: tripStartEvent(), reason: 'PROCESSING_FAILED', attempts: 1, last_error: 'ThrottlingException: x' });
+    const message = retryMessage({ event: tripStartEvent(), attempts: 1 });
 
     // Act
     const response = await handler(sqsEvent([message]), context);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(documentMock).toHaveReceivedCommandTimes(PutCommand, 1);
-    expect(outcomeTally()).toEqual({ TripStarted: 1 });
+    expect(documentMock).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    const [update] = documentMock.commandCalls(UpdateCommand).map((call) => resolveUpdate(call.args[0].input));
+    expect(update?.set).toMatchObject({ start_first_seen_at: FIRST_SEEN, start_origin: RETRY_ORIGIN });
+    expect(outcomeTally()).toEqual({ TripHalfOpened: 1 });
   });
 
-  it('ignores a parked end that was completed meanwhile by another delivery of it', async () => {
+  it('ignores a retried end that another delivery of it recorded meanwhile', async () => {
     // Prepare
     const end = tripEndEvent();
     documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(completedItem(end)));
@@ -183,11 +167,12 @@ describe('redrive handler', () => {
   });
 
   it.each([
-    ['CONFLICTING_DUPLICATE', tripEndEvent({ fare_amount: 1 }), completedItem()],
-    ['DROPOFF_BEFORE_PICKUP', tripEndEvent({ dropoff_datetime: '2024-05-25T12:00:00.000Z' }), startedItem()],
-  ])('dead-letters a parked end that breaks a rule as %s', async (reason, end, stored) => {
+    ['CONFLICTING_DUPLICATE', tripEndEvent({ fare_amount: 1 }), () => completedItem()],
+    ['CONFLICTING_DUPLICATE', tripEndEvent({ fare_amount: 1 }), () => openEndItem()],
+    ['DROPOFF_BEFORE_PICKUP', tripEndEvent({ dropoff_datetime: '2024-05-25T12:00:00.000Z' }), () => openStartItem()],
+  ])('dead-letters a retried end that breaks a rule as %s, with its origin', async (reason, end, stored) => {
     // Prepare
-    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(stored));
+    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(stored()));
 
     // Act
     const response = await handler(sqsEvent([retryMessage({ event: end, attempts: 2 })]), context);
@@ -195,13 +180,40 @@ describe('redrive handler', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     const [letter] = deadLettersSent(sqsMock);
-    expect(letter?.body).toMatchObject({ reason, event: end, attempts: 3, first_seen_at: FIRST_SEEN, source: 'redrive' });
+    expect(letter?.body).toMatchObject({ reason, event: end, attempts: 3, first_seen_at: FIRST_SEEN, source: 'redrive', origin: RETRY_ORIGIN });
     expect(retryMessagesSent(sqsMock)).toEqual([]);
   });
 
-  it('dead-letters a body that is not a retry message as INVALID_EVENT, keeping the body', async () => {
+  it('evicts an end that drops off before a retried start: the end is dead-lettered with its own origin, then replaced', async () => {
     // Prepare
-    const body = { ...retryMessage(), attempts: 0 };
+    const earlyEnd = tripEndEvent({ dropoff_datetime: '2024-05-25T12:00:00.000Z' });
+    documentMock.on(UpdateCommand).rejectsOnce(conditionalCheckFailed(openEndItem(earlyEnd))).resolves({});
+
+    // Act
+    const response = await handler(sqsEvent([retryMessage({ event: tripStartEvent(), attempts: 1 })]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(documentMock).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(deadLettersSent(sqsMock).map(({ body }) => body)).toEqual([
+      expect.objectContaining({
+        reason: 'DROPOFF_BEFORE_PICKUP',
+        event: earlyEnd,
+        first_seen_at: END_SIGHTING.firstSeenAt,
+        origin: END_SIGHTING.origin,
+        source: 'end',
+      }),
+    ]);
+    expect(outcomeTally()).toEqual({ 'DeadLettered:DROPOFF_BEFORE_PICKUP': 1, TripHalfOpened: 1 });
+  });
+
+  it.each([
+    ['an attempts count of 0', { ...retryMessage(), attempts: 0 }, /^not a retry message: attempts: /],
+    ['a version 1 message (before origins)', { ...retryMessage(), schema_version: 1 }, /^not a retry message: schema_version: /],
+    ['a retry reason that no longer exists', { ...retryMessage(), reason: 'START_NOT_FOUND' }, /^not a retry message: reason: /],
+    ['a message without an origin', (({ origin: _origin, ...rest }) => rest)(retryMessage()), /^not a retry message: origin: /],
+  ])('dead-letters a body with %s as INVALID_EVENT, keeping the body', async (_case, body, detail) => {
+    // Prepare
     const sentAt = new Date('2024-05-25T15:00:00.000Z');
 
     // Act
@@ -212,29 +224,30 @@ describe('redrive handler', () => {
     expect(documentMock.calls()).toHaveLength(0);
     const [letter] = deadLettersSent(sqsMock);
     expect(letter?.body).toEqual({
-      schema_version: 1,
+      schema_version: 2,
       reason: 'INVALID_EVENT',
       trip_id: 'c66ce556bc',
       event: body,
-      detail: expect.stringMatching(/^not a retry message: attempts: /),
+      detail: expect.stringMatching(detail),
       attempts: 2,
       first_seen_at: sentAt.toISOString(),
       dead_lettered_at: NOW.toISOString(),
       source: 'redrive',
+      origin: null,
     });
   });
 
   it('reports exactly the messages whose event could not be put anywhere', async () => {
-    // Prepare: message-2 has to wait again and the retry queue refuses it; message-3 is not JSON and the DLQ refuses it.
+    // Prepare: message-2 fails again and the retry queue refuses it; message-3 is not JSON and the DLQ refuses it.
     const messages = [
       retryMessage({ event: tripEndEvent({ trip_id: 'trip-1' }) }),
       retryMessage({ event: tripEndEvent({ trip_id: 'trip-2' }) }),
-      '{"schema_version": 1',
+      '{"schema_version": 2',
       retryMessage({ event: tripEndEvent({ trip_id: 'trip-4' }) }),
     ];
-    documentMock.on(UpdateCommand).callsFake(async (input: { Key: { trip_id: string } }) => {
-      if (input.Key.trip_id === 'trip-2') throw conditionalCheckFailed();
-      return {};
+    documentMock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
+      if (input.Key?.trip_id === 'trip-2') throw throttled();
+      return { Attributes: openStartItem(tripStartEvent({ trip_id: String(input.Key?.trip_id) })) };
     });
     sqsMock.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
 

@@ -17,7 +17,7 @@ const endEvent = (tripId: string) => ({
 
 function deadLetter(reason: DeadLetterMessage['reason'], tripId: string | null): string {
   const message: DeadLetterMessage = {
-    schema_version: 1,
+    schema_version: 2,
     reason,
     trip_id: tripId,
     event: tripId === null ? 'not json' : endEvent(tripId),
@@ -26,18 +26,20 @@ function deadLetter(reason: DeadLetterMessage['reason'], tripId: string | null):
     first_seen_at: '2024-05-25T14:00:00.000Z',
     dead_lettered_at: '2024-05-25T14:01:00.000Z',
     source: 'redrive',
+    origin: tripId === null ? null : { shard_id: 'shardId-000000000000', sequence_number: '49590338271490256608559692538361571095921575989136580001' },
   };
   return JSON.stringify(message);
 }
 
 function retryMessage(tripId: string): string {
   const message: RetryMessage = {
-    schema_version: 1,
+    schema_version: 2,
     event: endEvent(tripId),
-    reason: 'START_NOT_FOUND',
+    reason: 'PROCESSING_FAILED',
     attempts: 2,
     first_seen_at: '2024-05-25T14:00:00.000Z',
-    last_error: null,
+    last_error: 'ThrottlingException: Rate exceeded',
+    origin: null,
   };
   return JSON.stringify(message);
 }
@@ -82,5 +84,20 @@ describe('tallyDeadLetters', () => {
 
     // Assess
     expect(classified.kind).toBe('on-failure');
+  });
+});
+
+describe('classifyDeadLetter', () => {
+  it('does not take a version 1 letter (before origins) for a dead letter', () => {
+    // Prepare
+    const letter = JSON.parse(deadLetter('ORPHAN_END', 'a')) as Record<string, unknown>;
+    delete letter.origin;
+    const versionOne = JSON.stringify({ ...letter, schema_version: 1 });
+
+    // Act
+    const classified = classifyDeadLetter(versionOne);
+
+    // Assess
+    expect(classified.kind).toBe('unrecognized');
   });
 });

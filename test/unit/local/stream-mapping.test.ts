@@ -3,7 +3,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { COMPLETED_TRIP_STREAM_FILTER } from '../../../lib/domain/trip-item';
-import { matchesFilterPattern } from '../../../local/filter-pattern';
+import { matchesFilterPattern } from '../../../lib/aws/filter-pattern';
 import { streamSequenceNumber } from '../../factories/dynamodb-stream';
 import { sentMessages } from '../lambdas/harness';
 import {

@@ -1,34 +1,47 @@
-import { COMPLETED_TRIP_STREAM_FILTER } from '../../../lib/domain/trip-item';
-import { FilterPatternError, matchesFilterPattern } from '../../../local/filter-pattern';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { TRIP_STREAM_FILTERS } from '../../../lib/domain/trip-item';
+import { FilterPatternError, matchesFilterPattern } from '../../../lib/aws/filter-pattern';
+import { completedItem, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
+import { tripEndEvent } from '../../factories/kinesis';
 
-/** A DynamoDB stream record as Lambda sees it, for a trip in the given status. */
-function streamRecord(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', status: string | undefined) {
+type Item = Record<string, unknown>;
+
+/** A trips-table stream record as Lambda's filters see it (NEW_AND_OLD_IMAGES, marshalled images). */
+function streamRecord(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', images: { oldImage?: Item; newImage?: Item }) {
   return {
     eventName,
     eventSource: 'aws:dynamodb',
     dynamodb: {
-      Keys: { trip_id: { S: 'trip-1' } },
-      ...(status === undefined ? {} : { NewImage: { trip_id: { S: 'trip-1' }, status: { S: status } } }),
+      Keys: { trip_id: { S: 'c66ce556bc' } },
+      ...(images.oldImage === undefined ? {} : { OldImage: marshall(images.oldImage) }),
+      ...(images.newImage === undefined ? {} : { NewImage: marshall(images.newImage) }),
     },
   };
 }
 
-describe('matchesFilterPattern with the deployed stream filter', () => {
-  it.each([
-    ['INSERT', 'COMPLETED', true],
-    ['MODIFY', 'COMPLETED', true],
-    ['MODIFY', 'STARTED', false],
-    ['INSERT', 'STARTED', false],
-    ['REMOVE', undefined, false],
-  ] as const)('%s of a %s trip matches: %s', (eventName, status, expected) => {
-    // Prepare
-    const record = streamRecord(eventName, status);
+describe('matchesFilterPattern with the deployed trips-stream filters', () => {
+  const lateEnd = tripEndEvent({ dropoff_datetime: '2024-05-25T13:00:00.000Z' });
 
+  it.each([
+    ['the completion by the end (halves 1 -> 2)', streamRecord('MODIFY', { oldImage: openStartItem(), newImage: completedItem() }), 'completion'],
+    ['the completion by the start (halves 1 -> 2)', streamRecord('MODIFY', { oldImage: openEndItem(), newImage: completedItem(undefined, undefined, { first: 'end' }) }), 'completion'],
+    ['the REMOVE of an open end', streamRecord('REMOVE', { oldImage: openEndItem() }), 'expiredOpenEnd'],
+    ['the INSERT of an open start', streamRecord('INSERT', { newImage: openStartItem() }), undefined],
+    ['the INSERT of an open end', streamRecord('INSERT', { newImage: openEndItem() }), undefined],
+    ['an evicted end replaced by a start (halves 1 -> 1)', streamRecord('MODIFY', { oldImage: openEndItem(lateEnd), newImage: openStartItem() }), undefined],
+    ['a MODIFY of a completed trip (halves 2 -> 2)', streamRecord('MODIFY', { oldImage: completedItem(), newImage: completedItem() }), undefined],
+    ['a MODIFY without an OldImage', streamRecord('MODIFY', { newImage: completedItem() }), undefined],
+    ['the REMOVE of an open start', streamRecord('REMOVE', { oldImage: openStartItem() }), undefined],
+    ['the REMOVE of a completed trip', streamRecord('REMOVE', { oldImage: completedItem() }), undefined],
+    ['a REMOVE without an OldImage', streamRecord('REMOVE', {}), undefined],
+  ] as const)('%s passes: %s', (_case, record, expected) => {
     // Act
-    const matched = matchesFilterPattern(COMPLETED_TRIP_STREAM_FILTER, record);
+    const passing = Object.entries(TRIP_STREAM_FILTERS)
+      .filter(([, filter]) => matchesFilterPattern(filter, record))
+      .map(([name]) => name);
 
     // Assess
-    expect(matched).toBe(expected);
+    expect(passing).toEqual(expected === undefined ? [] : [expected]);
   });
 });
 

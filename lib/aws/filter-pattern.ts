@@ -1,7 +1,8 @@
 /**
  * Lambda event filtering (the EventBridge pattern language), evaluated the way an event source mapping does
- * before it batches records. The local runtime applies the very pattern object the CDK stack deploys
- * (COMPLETED_TRIP_STREAM_FILTER), so a mistake in the pattern shows up locally too.
+ * before it batches records. The local runtime applies the very pattern objects the CDK stack deploys
+ * (TRIP_STREAM_FILTERS), so a mistake in a pattern shows up locally too, and the match handler checks its
+ * records against the same objects rather than trusting its trigger's configuration.
  *
  * Supported: nested objects, exact values (string, number, boolean, null), `prefix`, `suffix`,
  * `equals-ignore-case`, `anything-but` (value, list, or `{ prefix | suffix }`), `numeric` ranges, `exists`,

@@ -1,0 +1,108 @@
+/**
+ * On-failure destination of the stream mappings -> the DLQ, with full payloads. When a mapping gives up on
+ * records (retries spent, records too old), Lambda sends only a pointer: shard and sequence range. This
+ * handler reads that range back from the stream while it is within retention and sends one dead letter per
+ * record, with its full event, trip_id and origin, so nothing is named only by a pointer.
+ *
+ * A range that can no longer be read (trimmed, stream gone) is dead-lettered as the pointer it is, with the
+ * reason; any other failure is reported, and SQS redelivers the message (bounded by the queue's redrive
+ * policy).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
+import { tripEventSchema } from '../../lib/domain/events';
+import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
+import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { DeadLetterQueue } from '../shared/adapters/queues';
+import { StreamRanges, type KinesisRangeRecord } from '../shared/adapters/stream-ranges';
+import { createDynamoDbStreamsClient, createKinesisClient, createSqsClient } from '../shared/aws-clients';
+import { inBatchOrder } from '../shared/batch-response';
+import { DeadLetters, type DeadLetter } from '../shared/dead-letters';
+import { decodeJson, isoFromEpochMillis } from '../shared/decoding';
+import { instrumented, logger, loggerForTrip } from '../shared/observability';
+import { discardedRange, invocationRecordSchema, type DiscardedRange } from './invocation-record';
+
+const environment = readEnvironment(tripHandlerEnvSchema.pick({ DEAD_LETTER_QUEUE_URL: true }));
+const deadLetters = new DeadLetters(new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL));
+const ranges = new StreamRanges(createKinesisClient(), createDynamoDbStreamsClient());
+
+/** Errors that say the records are gone for good, so retrying cannot help. */
+const GONE = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException', 'ResourceNotFoundException']);
+
+function kinesisLetter(range: DiscardedRange, record: KinesisRangeRecord): DeadLetter {
+  const decoded = decodeJson(Buffer.from(record.data).toString('utf8'), tripEventSchema);
+  return {
+    reason: 'PROCESSING_FAILED',
+    trip_id: decoded.valid ? decoded.value.trip_id : decoded.tripId,
+    event: decoded.valid ? decoded.value : decoded.payload,
+    detail: decoded.valid ? range.why : `${range.why}; the payload is not a valid trip event: ${decoded.detail}`,
+    attempts: 1,
+    first_seen_at: isoFromEpochMillis(record.arrivalMs, () => new Date()),
+    source: range.source,
+    origin: { shard_id: range.shardId, sequence_number: record.sequenceNumber },
+  };
+}
+
+/** Only the records the mapping handed to its function: the deployed filters pass them. */
+function deliveredByMapping(record: StreamRecord): boolean {
+  return Object.values(TRIP_STREAM_FILTERS).some((filter) => matchesFilterPattern(filter, record));
+}
+
+function streamLetter(range: DiscardedRange, record: StreamRecord): DeadLetter {
+  const image = (record.eventName === 'REMOVE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage) as Record<string, AttributeValue> | undefined;
+  const item = image === undefined ? null : unmarshall(image);
+  const key = record.dynamodb?.Keys?.[TRIP_KEY]?.S ?? null;
+  return {
+    reason: 'PROCESSING_FAILED',
+    trip_id: key,
+    event: { event_name: record.eventName ?? null, item },
+    detail: range.why,
+    attempts: 1,
+    first_seen_at: (record.dynamodb?.ApproximateCreationDateTime ?? new Date()).toISOString(),
+    source: range.source,
+    origin: { shard_id: range.shardId, sequence_number: record.dynamodb?.SequenceNumber ?? range.startSequenceNumber },
+  };
+}
+
+async function lettersFor(range: DiscardedRange): Promise<DeadLetter[]> {
+  if (range.stream === 'kinesis') return (await ranges.kinesisRecords(range)).map((record) => kinesisLetter(range, record));
+  return (await ranges.dynamoDbRecords(range)).filter(deliveredByMapping).map((record) => streamLetter(range, record));
+}
+
+function pointerLetter(pointer: unknown, detail: string, firstSeenAt: string): DeadLetter {
+  return { reason: 'PROCESSING_FAILED', trip_id: null, event: pointer, detail, attempts: 1, first_seen_at: firstSeenAt, source: 'failed-batches', origin: null };
+}
+
+async function resolve(message: SQSRecord): Promise<void> {
+  const sentAt = isoFromEpochMillis(Number(message.attributes.SentTimestamp), () => new Date());
+  const parsed = decodeJson(message.body, invocationRecordSchema);
+  if (!parsed.valid) {
+    await deadLetters.send(pointerLetter(parsed.payload, `not an on-failure invocation record: ${parsed.detail}`, sentAt), logger);
+    return;
+  }
+  const range = discardedRange(parsed.value);
+  let letters: DeadLetter[];
+  try {
+    letters = await lettersFor(range);
+  } catch (error) {
+    if (!(error instanceof Error && GONE.has(error.name))) throw error;
+    letters = [];
+  }
+  if (letters.length === 0) {
+    await deadLetters.send(pointerLetter(JSON.parse(message.body) as unknown, `${range.why}; its records could not be read back from the stream`, sentAt), logger);
+    return;
+  }
+  for (const letter of letters) await deadLetters.send(letter, loggerForTrip(letter.trip_id));
+  logger.info('Discarded stream records dead-lettered with their payloads', { shard_id: range.shardId, records: letters.length });
+}
+
+export const handler = instrumented('failed-batches', async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  // One processor per invocation: the local runtime may run several invocations of this module at once.
+  const processor = new BatchProcessor(EventType.SQS);
+  const response = await processPartialResponse(event, resolve, processor, { context, throwOnFullBatchFailure: false });
+  return inBatchOrder(response, event.Records.map((record) => record.messageId));
+});

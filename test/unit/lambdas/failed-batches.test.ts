@@ -1,0 +1,325 @@
+import { DynamoDBStreamsClient, GetRecordsCommand as GetStreamRecordsCommand, GetShardIteratorCommand as GetStreamIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { GetRecordsCommand as GetKinesisRecordsCommand, GetShardIteratorCommand as GetKinesisIteratorCommand, KinesisClient, type _Record as KinesisSdkRecord } from '@aws-sdk/client-kinesis';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  completedItem,
+  completion,
+  expiredOpenEnd,
+  openEndItem,
+  openStartItem,
+  sdkStreamRecord,
+  STREAM_RECORD_CREATED_AT,
+  streamSequenceNumber,
+} from '../../factories/dynamodb-stream';
+import { kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { onFailureRecord, sqsEvent, sqsRecord } from '../../factories/sqs';
+import { deadLettersSent, lambdaContext, NOW, outcomeTally, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+
+const kinesisMock = mockClient(KinesisClient);
+const streamsMock = mockClient(DynamoDBStreamsClient);
+const sqsMock = mockClient(SQSClient);
+
+type HandlerModule = typeof import('../../../lambdas/failed-batches/handler');
+let handler: HandlerModule['handler'];
+
+beforeAll(() => {
+  useTestEnvironment();
+  ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/failed-batches/handler'));
+});
+
+useHandlerTestLifecycle([kinesisMock, streamsMock, sqsMock], () => {
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
+});
+
+const context = lambdaContext('tripstream-test-failed-batches');
+const START_STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/tripstream-test-trip-start';
+const TABLE_STREAM_ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/tripstream-test-trips/stream/2024-05-25T00:00:00.000';
+const SHARD = 'shardId-000000000003';
+const SENT_AT = new Date('2024-05-25T14:05:03.000Z');
+const START_MAPPING_GAVE_UP = 'the tripstream-test-start mapping gave up on it (RetryAttemptsExhausted, 3 invocations)';
+
+/** The start mapping gave up on the Kinesis records at positions `from` to `to`. */
+function kinesisPointer(from: number, to: number): Record<string, unknown> {
+  return onFailureRecord({
+    stream: 'kinesis',
+    functionName: 'tripstream-test-start',
+    streamArn: START_STREAM_ARN,
+    shardId: SHARD,
+    startSequenceNumber: kinesisSequenceNumber(from),
+    endSequenceNumber: kinesisSequenceNumber(to),
+  });
+}
+
+/** The match mapping gave up on the table stream records at positions `from` to `to`. */
+function tableStreamPointer(from: number, to: number): Record<string, unknown> {
+  return onFailureRecord({
+    stream: 'dynamodb',
+    functionName: 'tripstream-test-match',
+    streamArn: TABLE_STREAM_ARN,
+    shardId: SHARD,
+    startSequenceNumber: streamSequenceNumber(from),
+    endSequenceNumber: streamSequenceNumber(to),
+  });
+}
+
+function kinesisSdkRecord(position: number, payload: unknown, arrivedAt: Date): KinesisSdkRecord {
+  return {
+    SequenceNumber: kinesisSequenceNumber(position),
+    PartitionKey: 'c66ce556bc',
+    Data: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+    ApproximateArrivalTimestamp: arrivedAt,
+  };
+}
+
+function namedError(name: string): Error {
+  return Object.assign(new Error(`${name} raised`), { name });
+}
+
+describe('failed-batches handler', () => {
+  describe('a Kinesis on-failure record', () => {
+    it('reads the range back from its sequence number and dead-letters every record in it with its full event and origin', async () => {
+      // Prepare: the range is positions 1-2; position 3 follows it on the shard.
+      const first = tripStartEvent({ trip_id: 'trip-1' });
+      const second = tripStartEvent({ trip_id: 'trip-2' });
+      const arrivals = [new Date('2024-05-25T14:05:02.250Z'), new Date('2024-05-25T14:05:02.900Z')];
+      kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+      kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-1' }).resolves({
+        Records: [
+          kinesisSdkRecord(1, first, arrivals[0] ?? NOW),
+          kinesisSdkRecord(2, second, arrivals[1] ?? NOW),
+          kinesisSdkRecord(3, tripStartEvent({ trip_id: 'trip-3' }), NOW),
+        ],
+        NextShardIterator: 'iterator-2',
+        MillisBehindLatest: 0,
+      });
+
+      // Act
+      const response = await handler(sqsEvent([kinesisPointer(1, 2)]), context);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(kinesisMock).toHaveReceivedCommandTimes(GetKinesisIteratorCommand, 1);
+      expect(kinesisMock).toHaveReceivedCommandWith(GetKinesisIteratorCommand, {
+        StreamARN: START_STREAM_ARN,
+        ShardId: SHARD,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: kinesisSequenceNumber(1),
+      });
+      expect(kinesisMock).toHaveReceivedCommandTimes(GetKinesisRecordsCommand, 1);
+      expect(kinesisMock).toHaveReceivedCommandWith(GetKinesisRecordsCommand, { ShardIterator: 'iterator-1' });
+      expect(deadLettersSent(sqsMock)).toEqual(
+        [first, second].map((event, index) => ({
+          body: {
+            schema_version: 2,
+            reason: 'PROCESSING_FAILED',
+            trip_id: event.trip_id,
+            event,
+            detail: START_MAPPING_GAVE_UP,
+            attempts: 1,
+            first_seen_at: arrivals[index]?.toISOString(),
+            dead_lettered_at: NOW.toISOString(),
+            source: 'start',
+            origin: { shard_id: SHARD, sequence_number: kinesisSequenceNumber(index + 1) },
+          },
+          delaySeconds: undefined,
+          attributes: { reason: 'PROCESSING_FAILED', trip_id: event.trip_id },
+        })),
+      );
+      expect(outcomeTally()).toEqual({ 'DeadLettered:PROCESSING_FAILED': 2 });
+    });
+
+    it('follows the shard iterator across pages until the range is read', async () => {
+      // Prepare: an empty page first (the shard is behind), then the range's two records and the end of the data.
+      kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+      kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-1' }).resolves({ Records: [], NextShardIterator: 'iterator-2', MillisBehindLatest: 5_000 });
+      kinesisMock
+        .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-2' })
+        .resolves({ Records: [kinesisSdkRecord(1, tripStartEvent(), NOW)], NextShardIterator: 'iterator-3', MillisBehindLatest: 1_000 });
+      kinesisMock
+        .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-3' })
+        .resolves({ Records: [kinesisSdkRecord(2, tripStartEvent({ trip_id: 'trip-2' }), NOW)], NextShardIterator: 'iterator-4', MillisBehindLatest: 0 });
+      kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-4' }).resolves({ Records: [], NextShardIterator: 'iterator-5', MillisBehindLatest: 0 });
+
+      // Act
+      const response = await handler(sqsEvent([kinesisPointer(1, 2)]), context);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(kinesisMock).toHaveReceivedCommandTimes(GetKinesisRecordsCommand, 4);
+      expect(deadLettersSent(sqsMock).map(({ body }) => body.trip_id)).toEqual(['c66ce556bc', 'trip-2']);
+    });
+
+    it('dead-letters a record whose payload is not a valid trip event with the payload as it was', async () => {
+      // Prepare
+      kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+      kinesisMock
+        .on(GetKinesisRecordsCommand)
+        .resolves({ Records: [kinesisSdkRecord(1, 'c66ce556bc,93,93', NOW), kinesisSdkRecord(2, tripEndEvent(), NOW)], MillisBehindLatest: 0 });
+
+      // Act
+      const response = await handler(sqsEvent([kinesisPointer(1, 1)]), context);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      const letters = deadLettersSent(sqsMock);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]?.body).toMatchObject({
+        reason: 'PROCESSING_FAILED',
+        trip_id: null,
+        event: 'c66ce556bc,93,93',
+        origin: { shard_id: SHARD, sequence_number: kinesisSequenceNumber(1) },
+      });
+      expect(letters[0]?.body.detail).toMatch(new RegExp(`^${escapeRegExp(START_MAPPING_GAVE_UP)}; the payload is not a valid trip event: not JSON: `));
+    });
+  });
+
+  describe('a DynamoDB Streams on-failure record', () => {
+    it('dead-letters only the records the mapping delivered (completions and expired open ends), with their images', async () => {
+      // Prepare: positions 1-4 are the range; an INSERT and the REMOVE of an open start never reached the function.
+      const expiredEnd = expiredOpenEnd(tripEndEvent({ trip_id: 'trip-4' }));
+      streamsMock.on(GetStreamIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+      streamsMock.on(GetStreamRecordsCommand, { ShardIterator: 'iterator-1' }).resolves({
+        Records: [
+          sdkStreamRecord({ ...completion(), sequenceNumber: streamSequenceNumber(1) }),
+          sdkStreamRecord({ eventName: 'INSERT', newImage: openStartItem(tripStartEvent({ trip_id: 'trip-2' })), sequenceNumber: streamSequenceNumber(2) }),
+          sdkStreamRecord({ eventName: 'REMOVE', oldImage: openStartItem(tripStartEvent({ trip_id: 'trip-3' })), sequenceNumber: streamSequenceNumber(3) }),
+          sdkStreamRecord({ ...expiredEnd, sequenceNumber: streamSequenceNumber(4) }),
+          sdkStreamRecord({ ...completion(tripEndEvent({ trip_id: 'trip-5' }), tripStartEvent({ trip_id: 'trip-5' })), sequenceNumber: streamSequenceNumber(5) }),
+        ],
+        NextShardIterator: 'iterator-2',
+      });
+
+      // Act
+      const response = await handler(sqsEvent([tableStreamPointer(1, 4)]), context);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(streamsMock).toHaveReceivedCommandWith(GetStreamIteratorCommand, {
+        StreamArn: TABLE_STREAM_ARN,
+        ShardId: SHARD,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        SequenceNumber: streamSequenceNumber(1),
+      });
+      const gaveUp = 'the tripstream-test-match mapping gave up on it (RetryAttemptsExhausted, 3 invocations)';
+      expect(deadLettersSent(sqsMock).map(({ body }) => body)).toEqual([
+        {
+          schema_version: 2,
+          reason: 'PROCESSING_FAILED',
+          trip_id: 'c66ce556bc',
+          event: { event_name: 'MODIFY', item: completedItem() },
+          detail: gaveUp,
+          attempts: 1,
+          first_seen_at: STREAM_RECORD_CREATED_AT.toISOString(),
+          dead_lettered_at: NOW.toISOString(),
+          source: 'match',
+          origin: { shard_id: SHARD, sequence_number: streamSequenceNumber(1) },
+        },
+        {
+          schema_version: 2,
+          reason: 'PROCESSING_FAILED',
+          trip_id: 'trip-4',
+          event: { event_name: 'REMOVE', item: openEndItem(tripEndEvent({ trip_id: 'trip-4' })) },
+          detail: gaveUp,
+          attempts: 1,
+          first_seen_at: STREAM_RECORD_CREATED_AT.toISOString(),
+          dead_lettered_at: NOW.toISOString(),
+          source: 'match',
+          origin: { shard_id: SHARD, sequence_number: streamSequenceNumber(4) },
+        },
+      ]);
+    });
+  });
+
+  it.each([
+    ['trimmed', 'TrimmedDataAccessException'],
+    ['behind an expired iterator', 'ExpiredIteratorException'],
+    ['of a stream that is gone', 'ResourceNotFoundException'],
+  ])('dead-letters the pointer itself when the range is %s (%s)', async (_case, errorName) => {
+    // Prepare
+    const pointer = kinesisPointer(1, 2);
+    kinesisMock.on(GetKinesisIteratorCommand).rejects(namedError(errorName));
+
+    // Act
+    const response = await handler({ Records: [sqsRecord(pointer, { sentAt: SENT_AT })] }, context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(deadLettersSent(sqsMock).map(({ body }) => body)).toEqual([
+      {
+        schema_version: 2,
+        reason: 'PROCESSING_FAILED',
+        trip_id: null,
+        // The whole record as Lambda sent it: nothing of the pointer is dropped.
+        event: pointer,
+        detail: `${START_MAPPING_GAVE_UP}; its records could not be read back from the stream`,
+        attempts: 1,
+        first_seen_at: SENT_AT.toISOString(),
+        dead_lettered_at: NOW.toISOString(),
+        source: 'failed-batches',
+        origin: null,
+      },
+    ]);
+  });
+
+  it('dead-letters the pointer itself when the range reads back empty', async () => {
+    // Prepare
+    kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+    kinesisMock.on(GetKinesisRecordsCommand).resolves({ Records: [kinesisSdkRecord(5, tripStartEvent(), NOW)], MillisBehindLatest: 0 });
+
+    // Act
+    const response = await handler(sqsEvent([kinesisPointer(1, 2)]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const letters = deadLettersSent(sqsMock);
+    expect(letters.map(({ body }) => [body.reason, body.trip_id, body.origin])).toEqual([['PROCESSING_FAILED', null, null]]);
+    expect(letters[0]?.body.detail).toBe(`${START_MAPPING_GAVE_UP}; its records could not be read back from the stream`);
+  });
+
+  it('dead-letters a message that is not an on-failure record, saying so', async () => {
+    // Prepare
+    const body = { KinesisBatchInfo: { shardId: SHARD } };
+
+    // Act
+    const response = await handler({ Records: [sqsRecord(body, { sentAt: SENT_AT })] }, context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(kinesisMock.calls()).toHaveLength(0);
+    const [letter] = deadLettersSent(sqsMock);
+    expect(letter?.body).toMatchObject({ reason: 'PROCESSING_FAILED', trip_id: null, event: body, source: 'failed-batches', origin: null });
+    expect(letter?.body.detail).toMatch(/^not an on-failure invocation record: /);
+  });
+
+  it('reports a message failed on any other error, so SQS delivers it again, and settles the others', async () => {
+    // Prepare: message-1 cannot be read (throttled); message-2 is read back and dead-lettered.
+    kinesisMock.on(GetKinesisIteratorCommand, { StartingSequenceNumber: kinesisSequenceNumber(1) }).rejects(namedError('ProvisionedThroughputExceededException'));
+    kinesisMock.on(GetKinesisIteratorCommand, { StartingSequenceNumber: kinesisSequenceNumber(7) }).resolves({ ShardIterator: 'iterator-7' });
+    kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-7' }).resolves({ Records: [kinesisSdkRecord(7, tripStartEvent(), NOW)], MillisBehindLatest: 0 });
+
+    // Act
+    const response = await handler(sqsEvent([kinesisPointer(1, 2), kinesisPointer(7, 7)]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    expect(deadLettersSent(sqsMock).map(({ body }) => body.origin)).toEqual([{ shard_id: SHARD, sequence_number: kinesisSequenceNumber(7) }]);
+  });
+
+  it('reports the message failed when the DLQ cannot take its letters', async () => {
+    // Prepare
+    kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+    kinesisMock.on(GetKinesisRecordsCommand).resolves({ Records: [kinesisSdkRecord(1, tripStartEvent(), NOW)], MillisBehindLatest: 0 });
+    sqsMock.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
+
+    // Act
+    const response = await handler(sqsEvent([kinesisPointer(1, 1)]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
