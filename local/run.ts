@@ -10,14 +10,14 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { awsRequestCounts, clientOptions, withRequestCounting } from '../lib/aws/clients';
+import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../lib/aws/clients';
 import type { PipelineSettings } from '../lib/config';
 import { COMPLETED_TRIP_STREAM_FILTER, TRIP_STATUS } from '../lib/domain/trip-item';
 import type { DailyKpiRow } from '../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../producer/produce';
 import { readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
-import { FAILURE_INJECTION_VARIABLE, FailureInjector, parseFailureInjection } from './failure-injection';
+import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
 import { matchesFilterPattern } from './filter-pattern';
 import { functionName, LocalInvoker } from './invoker';
 import { runKpiStep } from './kpi-step';
@@ -40,6 +40,8 @@ export interface RunSummary {
   kpi_dates: string[];
   aws_requests: Record<string, Record<string, number>>;
   lambda_invocations: Record<string, number>;
+  /** What --inject-faults (and targeted test failures) made fail. */
+  faults_injected: InjectedFaultCounts;
   order: SendOrder;
   duration_ms: number;
 }
@@ -56,6 +58,8 @@ export interface LocalRunOptions {
   readonly handlerLogLevel: PipelineSettings['handlers']['logLevel'];
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Handler record failures and throttling of the handlers' AWS calls to inject; none by default. */
+  readonly faults?: FaultInjection;
 }
 
 export interface LocalRunResult {
@@ -70,10 +74,11 @@ const DONE_CHECK_INTERVAL_MS = 100;
 
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
   const startedAt = Date.now();
-  const injector = new FailureInjector(parseFailureInjection(process.env[FAILURE_INJECTION_VARIABLE]));
+  const injector = new FaultInjector(options.faults);
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   await mkdir(options.outDir, { recursive: true });
+  const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];
@@ -220,6 +225,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       kpi_dates: kpis.dates,
       aws_requests: awsRequestCounts(),
       lambda_invocations: invoker.invocationCounts(),
+      faults_injected: injector.injected,
       order: options.order,
       duration_ms: Date.now() - startedAt,
     };
@@ -228,6 +234,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     return { summary, kpis: kpis.rows, summaryPath };
   } finally {
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
+    removeThrottling();
     for (const client of clients) client.destroy();
     await emulators?.stop();
   }
