@@ -10,6 +10,7 @@ import { EXIT_CODES, runCommand } from '../lib/cli';
 import { localSettings } from '../lib/config';
 import { formatKpiTable } from '../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
+import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from './failure-injection';
 import { generateSample, writeSampleFiles } from './sample-generator';
 import { describeLedger } from './ledger';
 import { runLocalPipeline, type RunSummary } from './run';
@@ -27,12 +28,21 @@ interface LocalArguments {
   handlerLogLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   trips: number;
   seed: number;
+  injectFaults?: Pick<FaultInjection, 'rate' | 'seed'>;
 }
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
   return parsed;
+}
+
+function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
+  try {
+    return parseFaultRate(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function program(): Command {
@@ -52,6 +62,11 @@ function program(): Command {
     )
     .option('--trips <n>', 'trips in the generated sample (without --start/--end)', positiveInteger, DEFAULT_SAMPLE_TRIPS)
     .option('--seed <n>', 'seed of the generated sample', positiveInteger, DEFAULT_SAMPLE_SEED)
+    .option(
+      '--inject-faults <rate[:seed]>',
+      `fail that share of handler record deliveries (reported item failures and function errors) and throttle that share of the handlers' AWS calls; rate in [0, 1), seed an integer (default ${NO_FAULTS.seed})`,
+      faultRate,
+    )
     .allowExcessArguments(false)
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
 }
@@ -62,6 +77,15 @@ function validateInputs(command: Command, args: LocalArguments): void {
   }
   for (const file of [args.start, args.end]) {
     if (file !== undefined && !existsSync(file)) command.error(`error: no such file: ${file}`);
+  }
+}
+
+/** --inject-faults together with the targeted failures of TRIPSTREAM_LOCAL_FAIL (used by tests). */
+function faultsToInject(command: Command, args: LocalArguments): FaultInjection {
+  try {
+    return { ...NO_FAULTS, ...args.injectFaults, targeted: parseFailureInjection(process.env[FAILURE_INJECTION_VARIABLE]) };
+  } catch (error) {
+    return command.error(`error: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -81,6 +105,7 @@ function formatSummary(summary: RunSummary): string {
     `KPI dates:          ${summary.kpi_dates.join(', ') || 'none'}`,
     `lambda invocations: ${invocations}`,
     ...describeLedger(summary.ledger).map((line) => `ledger ${line}`),
+    `faults injected:    ${summary.faults_injected.record_failures} record failures, ${summary.faults_injected.function_errors} function errors, ${summary.faults_injected.throttles} throttles`,
     `AWS requests:       ${requests}`,
     `duration:           ${(summary.duration_ms / 1000).toFixed(1)}s`,
   ].join('\n');
@@ -95,6 +120,7 @@ async function writeGeneratedSample(args: LocalArguments): Promise<{ start: stri
 async function runLocal(command: Command): Promise<void> {
   const args = command.opts<LocalArguments>();
   validateInputs(command, args);
+  const faults = faultsToInject(command, args);
   const log = (line: string): void => {
     process.stderr.write(`[local] ${line}\n`);
   };
@@ -107,6 +133,7 @@ async function runLocal(command: Command): Promise<void> {
   process.once('SIGTERM', interrupt);
   const inputs = args.start !== undefined && args.end !== undefined ? { start: args.start, end: args.end } : await writeGeneratedSample(args);
   if (args.start === undefined) log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(inputs.start)}`);
+  if (faults.rate > 0) log(`injecting faults: rate ${faults.rate}, seed ${faults.seed}`);
   const result = await runLocalPipeline({
     ...inputs,
     outDir: args.out,
@@ -116,6 +143,7 @@ async function runLocal(command: Command): Promise<void> {
     handlerLogLevel: args.handlerLogLevel,
     log,
     signal: abort.signal,
+    faults,
   }).catch((error: unknown) => {
     throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });

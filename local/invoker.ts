@@ -9,7 +9,7 @@ import { handlerEnvironment } from '../lib/handler-environment';
 import type { PipelineSettings } from '../lib/config';
 import type { HandlerName } from '../lib/domain/envelopes';
 import type { LocalResources } from './resources';
-import { FailureInjector } from './failure-injection';
+import type { InvocationFaultPlan, InvocationFaults } from './failure-injection';
 import { lambdaContext } from './lambda-events';
 
 export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive' | 'failed-batches'>;
@@ -37,7 +37,7 @@ export class LocalInvoker {
   private constructor(
     private readonly settings: PipelineSettings,
     private readonly handlers: Record<TripHandlerName, LambdaHandler>,
-    private readonly injector: FailureInjector,
+    private readonly faults: InvocationFaults,
   ) {}
 
   /**
@@ -47,7 +47,7 @@ export class LocalInvoker {
   static async load(
     settings: PipelineSettings,
     resources: LocalResources,
-    injector: FailureInjector,
+    faults: InvocationFaults,
     logLevel: PipelineSettings['handlers']['logLevel'],
   ): Promise<LocalInvoker> {
     Object.assign(
@@ -62,7 +62,7 @@ export class LocalInvoker {
     );
     const modules = await import('./handlers.js');
     const handlers = { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive, 'failed-batches': modules.failedBatches };
-    return new LocalInvoker(settings, handlers, injector);
+    return new LocalInvoker(settings, handlers, faults);
   }
 
   /** Invocations so far per handler, e.g. `{ start: 12, end: 14 }`. */
@@ -84,17 +84,11 @@ export class LocalInvoker {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     this.running += 1;
     try {
-      const tripIds = records.map((record) => view.tripIdOf(record));
-      if (this.injector.shouldThrow(name, tripIds)) {
-        return { ok: false, error: new Error(`injected failure of the ${name} invocation (${records.length} records)`) };
-      }
-      const failing = this.injector.failingTrips(name, tripIds);
-      const isFailing = (_record: R, index: number): boolean => failing.has(tripIds[index] ?? '');
-      const delivered = records.filter((record, index) => !isFailing(record, index));
-      const injectedFailures = records.filter(isFailing).map((record) => ({ itemIdentifier: view.identifierOf(record) }));
-      const response = delivered.length > 0 ? await this.call(name, delivered) : undefined;
-      if (injectedFailures.length === 0) return { ok: true, response };
-      return { ok: true, response: { batchItemFailures: [...injectedFailures, ...existingFailures(response)] } };
+      const plan = this.faults.plan(
+        name,
+        records.map((record) => ({ tripId: view.tripIdOf(record), identifier: view.identifierOf(record) })),
+      );
+      return await invokeWithFaults(name, records, view, plan, (delivered) => this.call(name, delivered));
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
     } finally {
@@ -123,6 +117,29 @@ export class LocalInvoker {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Applies a fault plan to one invocation: failing records are reported as failed batch items without
+ * reaching the handler (next to the handler's own failures); a crash hands the handler the records before
+ * it (their effects stay, as when a function dies mid-batch), then fails the invocation.
+ */
+export async function invokeWithFaults<R>(
+  name: TripHandlerName,
+  records: readonly R[],
+  view: RecordView<R>,
+  plan: InvocationFaultPlan,
+  call: (delivered: readonly R[]) => Promise<unknown>,
+): Promise<InvocationResult> {
+  const handled = plan.crashAt === null ? records : records.slice(0, plan.crashAt);
+  const delivered = handled.filter((_record, index) => !plan.failing.has(index));
+  const response = delivered.length > 0 ? await call(delivered) : undefined;
+  if (plan.crashAt !== null) {
+    return { ok: false, error: new Error(`injected function error of the ${name} invocation at record ${plan.crashAt + 1} of ${records.length}`) };
+  }
+  const injectedFailures = records.filter((_record, index) => plan.failing.has(index)).map((record) => ({ itemIdentifier: view.identifierOf(record) }));
+  if (injectedFailures.length === 0) return { ok: true, response };
+  return { ok: true, response: { batchItemFailures: [...injectedFailures, ...existingFailures(response)] } };
 }
 
 function existingFailures(response: unknown): unknown[] {

@@ -10,7 +10,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { awsRequestCounts, clientOptions, withRequestCounting } from '../lib/aws/clients';
+import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../lib/aws/clients';
 import type { PipelineSettings } from '../lib/config';
 import { TRIP_STREAM_FILTERS } from '../lib/domain/trip-item';
 import type { DailyKpiRow } from '../lib/kpi/duckdb-engine';
@@ -20,7 +20,7 @@ import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger'
 import { expireOpenEnds, readTripItems } from './open-halves';
 import { sentRecords } from './sent-records';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
-import { FAILURE_INJECTION_VARIABLE, FailureInjector, parseFailureInjection } from './failure-injection';
+import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
 import { matchesFilterPattern } from '../lib/aws/filter-pattern';
 import { functionName, LocalInvoker } from './invoker';
 import { runKpiStep } from './kpi-step';
@@ -50,6 +50,8 @@ export interface RunSummary {
   kpi_dates: string[];
   aws_requests: Record<string, Record<string, number>>;
   lambda_invocations: Record<string, number>;
+  /** What --inject-faults (and targeted test failures) made fail. */
+  faults_injected: InjectedFaultCounts;
   order: SendOrder;
   duration_ms: number;
 }
@@ -66,6 +68,8 @@ export interface LocalRunOptions {
   readonly handlerLogLevel: PipelineSettings['handlers']['logLevel'];
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Handler record failures and throttling of the handlers' AWS calls to inject; none by default. */
+  readonly faults?: FaultInjection;
 }
 
 export interface LocalRunResult {
@@ -80,10 +84,11 @@ const DONE_CHECK_INTERVAL_MS = 100;
 
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
   const startedAt = Date.now();
-  const injector = new FailureInjector(parseFailureInjection(process.env[FAILURE_INJECTION_VARIABLE]));
+  const injector = new FaultInjector(options.faults);
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   await mkdir(options.outDir, { recursive: true });
+  const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];
@@ -291,6 +296,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       kpi_dates: kpis.dates,
       aws_requests: awsRequestCounts(),
       lambda_invocations: invoker.invocationCounts(),
+      faults_injected: injector.injected,
       order: options.order,
       duration_ms: Date.now() - startedAt,
     };
@@ -301,6 +307,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   } finally {
     for (const cleanup of cleanups) cleanup();
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
+    removeThrottling();
     for (const client of clients) client.destroy();
     await emulators?.stop();
   }

@@ -6,18 +6,26 @@
  *   record has passed; a retry is handed over at once.
  * - Success: the checkpoint moves past the batch.
  * - Partial failure (ReportBatchItemFailures): the checkpoint moves to the lowest failed sequence number
- *   and the batch is retried from there. An identifier that is empty or not in the batch fails it whole.
+ *   and only the records from there on are retried. An identifier that is empty or not in the batch fails
+ *   the batch whole.
  * - Function error (thrown, timed out, or a bad identifier): with bisectBatchOnError the batch is split in
  *   two and the halves are retried one after the other; splitting does not use up retry attempts (as on
  *   AWS). Without bisect, or for a single record, the same batch is retried.
- * - After retryAttempts retries, or when records are older than maxRecordAgeSeconds, the records are
- *   discarded to the on-failure destination and the shard moves on: one bad record never blocks it.
- * Records stay in order: one batch per shard at a time (parallelizationFactor 1).
+ * - Retries are counted per record, for the record at the checkpoint: a failure counts against the record
+ *   that failed (the lowest reported one, or the head of a batch that failed whole and cannot be split).
+ *   When the checkpoint moves on, the next record starts with a full budget, so failures of different
+ *   records never add up. A record is given up on once it has itself failed retryAttempts + 1 times (-1:
+ *   never): with bisect on, that record alone goes to the on-failure destination and the rest are
+ *   delivered; without bisect, the batch being retried goes, as on AWS.
+ * - Records older than maxRecordAgeSeconds are discarded to the on-failure destination before delivery.
+ * One bad record never blocks the shard. Records stay in order: one batch per shard at a time
+ * (parallelizationFactor 1).
  */
 
 export interface StreamBatchSettings {
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
+  /** Retries of a failing record before it is discarded; -1 retries until the record is too old. */
   readonly retryAttempts: number;
   readonly maxRecordAgeSeconds: number;
   readonly bisectBatchOnError: boolean;
@@ -39,7 +47,7 @@ export type DiscardCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 export interface DiscardedBatch<R> {
   readonly records: readonly R[];
   readonly condition: DiscardCondition;
-  /** Invocations made with these records (0 when they expired before any). */
+  /** Invocations made with the first of these records (0 when it expired before any). */
   readonly invokeCount: number;
 }
 
@@ -48,16 +56,27 @@ interface Buffered<R> {
   readonly bufferedAtMs: number;
 }
 
+/** What happened so far to the record at the checkpoint (the head of the buffer). */
+interface HeadHistory<R> {
+  readonly record: R;
+  /** Invocations that included it. */
+  invocations: number;
+  /** Invocations in which it was the failing record. */
+  failures: number;
+}
+
 export class ShardBatcher<R extends SequencedRecord> {
   private readonly buffer: Buffered<R>[] = [];
   /** Sizes of bisected parts still to deliver, the next one last; empty when batches are of batchSize. */
   private readonly pendingParts: number[] = [];
-  /** Retries already made of the batch at the head of the buffer. */
-  private retries = 0;
+  private head: HeadHistory<R> | undefined;
   private retryPending = false;
 
   constructor(private readonly settings: StreamBatchSettings) {
     if (settings.batchSize < 1) throw new Error(`batchSize must be at least 1, got ${settings.batchSize}`);
+    if (!Number.isInteger(settings.retryAttempts) || settings.retryAttempts < -1) {
+      throw new Error(`retryAttempts must be -1 (infinite) or a non-negative integer, got ${settings.retryAttempts}`);
+    }
   }
 
   get bufferedCount(): number {
@@ -75,10 +94,9 @@ export class ShardBatcher<R extends SequencedRecord> {
     let expired = 0;
     while (expired < this.buffer.length && (this.buffer[expired]?.record.arrivalMs ?? nowMs) < oldestAllowed) expired += 1;
     if (expired === 0) return null;
+    const invokeCount = this.historyOfHead()?.invocations ?? 0;
     const records = this.removeHead(expired);
-    const invokeCount = this.retryPending ? this.retries + 1 : 0;
-    this.consumeParts(expired);
-    this.resetRetries();
+    this.retryPending = this.pendingParts.length > 0;
     return { records, condition: 'RecordAgeExceeded', invokeCount };
   }
 
@@ -110,48 +128,73 @@ export class ShardBatcher<R extends SequencedRecord> {
     }
     if (outcome.kind === 'success') {
       this.removeHead(batch.length);
-      this.consumeParts(batch.length);
-      this.resetRetries();
+      this.retryPending = this.pendingParts.length > 0;
       return null;
     }
     const failedIndex = outcome.kind === 'partial' ? lowestFailedIndex(batch, outcome.failedIdentifiers) : null;
     if (failedIndex === null) return this.failWhole(batch);
-    if (failedIndex > 0) {
-      this.removeHead(failedIndex);
-      this.consumeParts(failedIndex);
-    }
-    return this.retryOrDiscard(batch.slice(failedIndex));
+    // The checkpoint moves to the failed record: the records before it are done.
+    this.removeHead(failedIndex);
+    const failing = batch.slice(failedIndex);
+    const history = this.invokedHead();
+    history.failures += 1;
+    if (!this.exhausted(history)) return this.retry();
+    return this.discard(this.settings.bisectBatchOnError ? failing.slice(0, 1) : failing, history);
   }
 
   private failWhole(batch: readonly R[]): DiscardedBatch<R> | null {
+    const history = this.invokedHead();
     if (this.settings.bisectBatchOnError && batch.length > 1) {
       const firstHalf = Math.ceil(batch.length / 2);
       if (this.pendingParts.length > 0) this.pendingParts.pop();
       this.pendingParts.push(batch.length - firstHalf, firstHalf);
-      this.retryPending = true;
-      return null;
+      return this.retry();
     }
-    return this.retryOrDiscard(batch);
+    history.failures += 1;
+    return this.exhausted(history) ? this.discard(batch, history) : this.retry();
   }
 
-  private retryOrDiscard(failing: readonly R[]): DiscardedBatch<R> | null {
-    if (this.retries < this.settings.retryAttempts) {
-      this.retries += 1;
-      this.retryPending = true;
-      return null;
-    }
-    const invokeCount = this.retries + 1;
-    this.removeHead(failing.length);
-    this.consumeParts(failing.length);
-    this.resetRetries();
-    return { records: [...failing], condition: 'RetryAttemptsExhausted', invokeCount };
+  private exhausted(history: HeadHistory<R>): boolean {
+    return this.settings.retryAttempts >= 0 && history.failures > this.settings.retryAttempts;
+  }
+
+  private retry(): null {
+    this.retryPending = true;
+    return null;
+  }
+
+  private discard(records: readonly R[], history: HeadHistory<R>): DiscardedBatch<R> {
+    this.removeHead(records.length);
+    this.retryPending = this.pendingParts.length > 0;
+    return { records: [...records], condition: 'RetryAttemptsExhausted', invokeCount: history.invocations };
+  }
+
+  /** The head's history, with the invocation that has just answered counted in (the head was in every batch). */
+  private invokedHead(): HeadHistory<R> {
+    const history = this.historyOfHead() ?? this.startHistory();
+    history.invocations += 1;
+    return history;
+  }
+
+  private historyOfHead(): HeadHistory<R> | undefined {
+    const headRecord = this.buffer[0]?.record;
+    return this.head !== undefined && headRecord !== undefined && this.head.record === headRecord ? this.head : undefined;
+  }
+
+  private startHistory(): HeadHistory<R> {
+    const headRecord = this.buffer[0]?.record;
+    if (headRecord === undefined) throw new Error('no record at the checkpoint');
+    this.head = { record: headRecord, invocations: 0, failures: 0 };
+    return this.head;
   }
 
   private currentLimit(): number {
     return this.pendingParts.at(-1) ?? this.settings.batchSize;
   }
 
+  /** Removes `count` records from the head; the bisected parts they belonged to are done with them. */
   private removeHead(count: number): R[] {
+    this.consumeParts(count);
     return this.buffer.splice(0, count).map((entry) => entry.record);
   }
 
@@ -169,11 +212,6 @@ export class ShardBatcher<R extends SequencedRecord> {
         remaining = 0;
       }
     }
-  }
-
-  private resetRetries(): void {
-    this.retries = 0;
-    this.retryPending = this.pendingParts.length > 0;
   }
 }
 

@@ -6,6 +6,8 @@
  *   CRC32 checksums (DESIGN.md §6).
  * - Every request attempt is counted by service and operation (`awsRequestCounts`): the local run reports
  *   it in summary.json, and it is what the cost model is built on.
+ * - Clients built for a role (the handlers') also run the request hooks registered for it at run time;
+ *   none are on AWS, the local runtime registers its fault injection.
  */
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -86,27 +88,69 @@ interface MiddlewareContext {
   commandName?: string;
 }
 
+/** Which clients a request hook applies to: the handlers' (lambdas/shared/aws-clients.ts). */
+export type ClientRole = 'handler';
+
+export interface RequestAttempt {
+  /** As in `awsRequestCounts`: `DynamoDB`, `SQS`, `S3`, ... */
+  readonly service: string;
+  readonly operation: string;
+}
+
 /**
- * A plugin that counts each HTTP attempt (it sits after the retry middleware, so SDK retries count too).
- * Usage: `client.middlewareStack.use(requestCounting)` or `withRequestCounting(new XClient(...))`.
+ * Extra middleware for the clients of one role, registered at run time: it sees every request attempt just
+ * before it is sent (after the SDK's retry middleware and after counting), and an error it throws is counted
+ * and retried like an error from the service. Nothing registers one on AWS; the local runtime registers
+ * its fault injection here.
  */
-export const requestCounting: Pluggable<object, object> = {
-  applyToStack: (stack) => {
-    stack.add(
-      (next, context: MiddlewareContext) => async (args) => {
-        const service = (context.clientName ?? 'Unknown').replace(/Client$/, '');
-        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-        record(service, operation);
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low', name: 'tripstreamRequestCounting', override: true },
-    );
-  },
-};
+export type RequestAttemptHook = (attempt: RequestAttempt) => void;
+
+const attemptHooks = new Map<ClientRole, Set<RequestAttemptHook>>();
+
+/** Applies `hook` to every request attempt of the role's clients, existing and future; returns its removal. */
+export function registerRequestAttemptHook(role: ClientRole, hook: RequestAttemptHook): () => void {
+  const hooks = attemptHooks.get(role) ?? new Set<RequestAttemptHook>();
+  attemptHooks.set(role, hooks);
+  // A wrapper per registration, so registering the same function twice is undone one at a time.
+  const registration: RequestAttemptHook = (attempt) => hook(attempt);
+  hooks.add(registration);
+  return () => {
+    hooks.delete(registration);
+  };
+}
+
+/**
+ * Counts each HTTP attempt (it sits after the retry middleware, so SDK retries count too), then runs the
+ * request hooks of the client's role, if it has one.
+ */
+function requestInstrumentation(role: ClientRole | undefined): Pluggable<object, object> {
+  return {
+    applyToStack: (stack) => {
+      stack.add(
+        (next, context: MiddlewareContext) => async (args) => {
+          const attempt: RequestAttempt = {
+            service: (context.clientName ?? 'Unknown').replace(/Client$/, ''),
+            operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
+          };
+          record(attempt.service, attempt.operation);
+          if (role !== undefined) for (const hook of attemptHooks.get(role) ?? []) hook(attempt);
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'tripstreamRequestCounting', override: true },
+      );
+    },
+  };
+}
+
+/** Usage: `client.middlewareStack.use(requestCounting)` or `withRequestCounting(new XClient(...))`. */
+export const requestCounting: Pluggable<object, object> = requestInstrumentation(undefined);
 
 // `use(plugin: never)` accepts every client's stack: their `use` parameters are typed per service, which a
 // plugin for `object` inputs cannot name (method parameters are checked contravariantly under strict).
-export function withRequestCounting<C extends { middlewareStack: { use(plugin: never): void } }>(client: C): C {
-  (client.middlewareStack as unknown as { use(plugin: Pluggable<object, object>): void }).use(requestCounting);
+/** Counts the client's requests; with a role, the request hooks registered for that role apply to it too. */
+export function withRequestCounting<C extends { middlewareStack: { use(plugin: never): void } }>(client: C, role?: ClientRole): C {
+  (client.middlewareStack as unknown as { use(plugin: Pluggable<object, object>): void }).use(
+    role === undefined ? requestCounting : requestInstrumentation(role),
+  );
   return client;
 }

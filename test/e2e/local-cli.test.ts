@@ -44,4 +44,27 @@ describe('npm run local arguments', () => {
     expect(run.code).not.toBe(0);
     expect(errorLines(run.stderr)).toHaveLength(1);
   });
+
+  it.each([
+    ['a rate of 1', '1', /rate a number in \[0, 1\)/],
+    ['a rate that is not a number', 'often', /rate a number in \[0, 1\)/],
+    ['a seed that is not an integer', '0.1:x', /seed "x" is not an integer/],
+  ])('rejects --inject-faults with %s as a usage error (exit 2), naming the option', async (_name, value, message) => {
+    // Act
+    const run = await runLocalCli(['--inject-faults', value]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(errorLines(run.stderr)).toEqual([expect.stringMatching(message)]);
+    expect(errorLines(run.stderr)[0]).toContain('--inject-faults');
+  });
+
+  it('rejects a malformed TRIPSTREAM_LOCAL_FAIL as a usage error (exit 2)', async () => {
+    // Act
+    const run = await runLocalCli(['--start', csv, '--end', csv], { TRIPSTREAM_LOCAL_FAIL: 'start:trip-1' });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(errorLines(run.stderr)).toEqual([expect.stringContaining('TRIPSTREAM_LOCAL_FAIL')]);
+  });
 });

@@ -1,7 +1,15 @@
 import { Readable } from 'node:stream';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { HttpResponse } from '@smithy/core/transport';
-import { awsRequestCounts, clientOptions, endpointOverride, resetAwsRequestCounts, withRequestCounting } from '../../../lib/aws/clients';
+import {
+  awsRequestCounts,
+  clientOptions,
+  endpointOverride,
+  registerRequestAttemptHook,
+  resetAwsRequestCounts,
+  withRequestCounting,
+  type RequestAttempt,
+} from '../../../lib/aws/clients';
 
 /** An HTTP handler that answers every request with `statusCodes` in turn, so no network is involved. */
 function cannedHandler(statusCodes: number[]) {
@@ -76,5 +84,41 @@ describe('withRequestCounting', () => {
 
     // Assess
     expect(awsRequestCounts()).toEqual({ SQS: { ListQueues: 3 } });
+  });
+});
+
+describe('registerRequestAttemptHook', () => {
+  const sqsClient = () =>
+    new SQSClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      endpoint: 'http://127.0.0.1:1',
+      requestHandler: cannedHandler([503, 200, 200]),
+      maxAttempts: 3,
+    });
+
+  it('runs on every attempt of the clients of its role, SDK retries included, and on no other client', async () => {
+    // Prepare
+    const seen: RequestAttempt[] = [];
+    const remove = registerRequestAttemptHook('handler', (attempt) => {
+      seen.push(attempt);
+    });
+    const handlerClient = withRequestCounting(sqsClient(), 'handler');
+    const otherClient = withRequestCounting(sqsClient());
+
+    // Act
+    try {
+      await handlerClient.send(new ListQueuesCommand({}));
+      await otherClient.send(new ListQueuesCommand({}));
+    } finally {
+      remove();
+    }
+    await handlerClient.send(new ListQueuesCommand({}));
+
+    // Assess
+    expect(seen).toEqual([
+      { service: 'SQS', operation: 'ListQueues' },
+      { service: 'SQS', operation: 'ListQueues' },
+    ]);
   });
 });

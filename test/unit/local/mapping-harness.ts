@@ -185,7 +185,7 @@ export interface TripChange {
 export function tableStreamRecord({ position, eventName, status }: TripChange): StreamsSdkRecord {
   const tripId = `trip-${position}`;
   const item = (itemStatus: string): Record<string, StreamsAttributeValue> =>
-    marshall(completedTripItem({ trip_id: tripId, status: itemStatus }), { removeUndefinedValues: true });
+    marshall(completedTripItem({ trip_id: tripId, halves: itemStatus === 'COMPLETED' ? 2 : 1 }), { removeUndefinedValues: true });
   return {
     eventID: `event-${position}`,
     eventName,

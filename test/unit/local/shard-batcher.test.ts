@@ -1,4 +1,4 @@
-import { outcomeFromResponse, ShardBatcher, type StreamBatchSettings } from '../../../local/shard-batcher';
+import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type DiscardedBatch, type StreamBatchSettings } from '../../../local/shard-batcher';
 
 interface TestRecord {
   sequenceNumber: string;
@@ -99,6 +99,108 @@ describe('ShardBatcher partial batch failures', () => {
     });
     expect(next).toBeNull();
     expect(shard.bufferedCount).toBe(0);
+  });
+});
+
+/** Answers each invocation with the next scripted outcome (success once the script is used up); returns what was delivered and discarded. */
+function drive(shard: ShardBatcher<TestRecord>, script: readonly BatchOutcome[], nowMs = NOW): { delivered: string[][]; discarded: DiscardedBatch<TestRecord>[] } {
+  const delivered: string[][] = [];
+  const discarded: DiscardedBatch<TestRecord>[] = [];
+  for (let invocation = 0; invocation < 50 && shard.bufferedCount > 0; invocation += 1) {
+    const batch = shard.nextBatch(nowMs + 1000) ?? [];
+    delivered.push(sequences(batch) ?? []);
+    const result = shard.complete(batch, script[invocation] ?? { kind: 'success' });
+    if (result !== null) discarded.push(result);
+  }
+  return { delivered, discarded };
+}
+
+const failed = (...identifiers: string[]): BatchOutcome => ({ kind: 'partial', failedIdentifiers: identifiers });
+const FUNCTION_ERROR: BatchOutcome = { kind: 'error' };
+
+describe('ShardBatcher retry budget: each record has its own', () => {
+  it.each([true, false])('discards nothing when different records fail one after another within their budgets (bisect %s)', (bisectBatchOnError) => {
+    // Prepare: record 103 fails once, then 105 once, then 107 twice; 4 failures in all, 3 retries each
+    const shard = batcher({ batchSize: 10, retryAttempts: 3, bisectBatchOnError });
+    shard.add(records(10), NOW);
+
+    // Act
+    const { delivered, discarded } = drive(shard, [failed('103'), failed('105'), failed('107'), failed('107')]);
+
+    // Assess
+    expect(discarded).toEqual([]);
+    expect(delivered).toEqual([
+      sequences(records(10)),
+      ['103', '104', '105', '106', '107', '108', '109'],
+      ['105', '106', '107', '108', '109'],
+      ['107', '108', '109'],
+      ['107', '108', '109'],
+    ]);
+    expect(shard.bufferedCount).toBe(0);
+  });
+
+  it('with bisect, discards a record that failed retryAttempts + 1 times alone and delivers the records behind it', () => {
+    // Prepare
+    const shard = batcher({ batchSize: 6, retryAttempts: 3, bisectBatchOnError: true });
+    shard.add(records(6), NOW);
+
+    // Act: 102 fails in four invocations in a row; 104 fails once, after 102 has been discarded
+    const { delivered, discarded } = drive(shard, [failed('102', '104'), failed('102'), failed('102'), failed('104', '102'), failed('104')]);
+
+    // Assess
+    expect(discarded).toEqual([{ records: [records(6)[2]], condition: 'RetryAttemptsExhausted', invokeCount: 4 }]);
+    expect(delivered).toEqual([
+      ['100', '101', '102', '103', '104', '105'],
+      ['102', '103', '104', '105'],
+      ['102', '103', '104', '105'],
+      ['102', '103', '104', '105'],
+      ['103', '104', '105'],
+      ['104', '105'],
+    ]);
+    expect(shard.bufferedCount).toBe(0);
+  });
+
+  it('without bisect, discards the batch being retried once its first record has failed retryAttempts + 1 times', () => {
+    // Prepare
+    const shard = batcher({ batchSize: 6, retryAttempts: 1, bisectBatchOnError: false });
+    shard.add(records(6), NOW);
+
+    // Act
+    const { delivered, discarded } = drive(shard, [failed('101'), failed('102'), failed('102')]);
+
+    // Assess
+    expect(discarded).toEqual([{ records: records(6).slice(2), condition: 'RetryAttemptsExhausted', invokeCount: 2 }]);
+    expect(delivered).toEqual([sequences(records(6)), ['101', '102', '103', '104', '105'], ['102', '103', '104', '105']]);
+  });
+
+  it('counts a record\'s failures across reported failures and function errors, and not those of the records before it', () => {
+    // Prepare
+    const shard = batcher({ batchSize: 4, retryAttempts: 1, bisectBatchOnError: true });
+    shard.add(records(4), NOW);
+
+    // Act: 101 fails once (reported), the retry throws and is split, then 102 fails once (reported)
+    const { delivered, discarded } = drive(shard, [failed('101'), FUNCTION_ERROR, failed('102')]);
+
+    // Assess
+    expect(discarded).toEqual([]);
+    expect(delivered).toEqual([['100', '101', '102', '103'], ['101', '102', '103'], ['101', '102'], ['102'], ['103']]);
+  });
+
+  it('retries a failing record forever when retryAttempts is -1, until it is too old', () => {
+    // Prepare
+    const shard = batcher({ batchSize: 3, retryAttempts: -1, maxRecordAgeSeconds: 60 });
+    shard.add([{ sequenceNumber: '100', arrivalMs: NOW - 30_000 }, ...records(2, NOW).map((record, index) => ({ ...record, sequenceNumber: String(101 + index) }))], NOW);
+    const outcomes = [];
+
+    // Act
+    for (let invocation = 0; invocation < 5; invocation += 1) outcomes.push(shard.complete(shard.nextBatch(NOW) ?? [], failed('100')));
+    const expired = shard.takeExpired(NOW + 31_000);
+    const next = shard.nextBatch(NOW + 31_000);
+
+    // Assess
+    expect(outcomes).toEqual([null, null, null, null, null]);
+    expect(expired).toEqual({ records: [{ sequenceNumber: '100', arrivalMs: NOW - 30_000 }], condition: 'RecordAgeExceeded', invokeCount: 5 });
+    expect(sequences(next)).toEqual(['101', '102']);
   });
 });
 

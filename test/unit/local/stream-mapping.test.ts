@@ -2,7 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { COMPLETED_TRIP_STREAM_FILTER } from '../../../lib/domain/trip-item';
+import { TRIP_STREAM_FILTERS } from '../../../lib/domain/trip-item';
 import { matchesFilterPattern } from '../../../lib/aws/filter-pattern';
 import { streamSequenceNumber } from '../../factories/dynamodb-stream';
 import { sentMessages } from '../lambdas/harness';
@@ -180,6 +180,69 @@ describe('StreamMapping over Kinesis: ReportBatchItemFailures', () => {
   });
 });
 
+describe('StreamMapping over Kinesis: each failing record has its own retry budget', () => {
+  /** Reports the given record as failed in the invocation of that index, and nothing after the script. */
+  const reportsInTurn =
+    (...positions: number[]): Respond =>
+    (_invocation, index) => {
+      const position = positions[index];
+      return position === undefined ? undefined : { batchItemFailures: [{ itemIdentifier: seq(position) }] };
+    };
+
+  it('loses nothing when records 3, 5 and 7 fail one after another (7 twice) with 3 retries', async () => {
+    // Prepare
+    mockKinesisShards(kinesisMock, { [SHARD]: [kinesisSdkRecords([1, 2, 3, 4, 5, 6, 7, 8])] });
+    const fn = new FakeFunction(reportsInTurn(3, 5, 7, 7));
+
+    // Act
+    await runToEnd(kinesisMapping(fn, clients, streamSettings({ retryAttempts: 3, bisectBatchOnError: true })));
+
+    // Assess
+    expect(fn.batches).toEqual([sequences(1, 2, 3, 4, 5, 6, 7, 8), sequences(3, 4, 5, 6, 7, 8), sequences(5, 6, 7, 8), sequences(7, 8), sequences(7, 8)]);
+    expect(onFailureRecords()).toEqual([]);
+  });
+
+  it('discards a record that failed 4 times with 3 retries alone, and delivers the records behind it', async () => {
+    // Prepare
+    mockKinesisShards(kinesisMock, { [SHARD]: [kinesisSdkRecords([1, 2, 3, 4, 5])] });
+    const fn = new FakeFunction(reportsInTurn(3, 3, 3, 3));
+
+    // Act
+    await runToEnd(kinesisMapping(fn, clients, streamSettings({ retryAttempts: 3, bisectBatchOnError: true })));
+
+    // Assess
+    expect(fn.batches).toEqual([sequences(1, 2, 3, 4, 5), sequences(3, 4, 5), sequences(3, 4, 5), sequences(3, 4, 5), sequences(4, 5)]);
+    expect(onFailureRecords()).toEqual([
+      expect.objectContaining({
+        requestContext: expect.objectContaining({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 }),
+        responseContext: { statusCode: 200, executedVersion: '$LATEST' },
+        KinesisBatchInfo: expect.objectContaining({ startSequenceNumber: seq(3), endSequenceNumber: seq(3), batchSize: 1 }),
+      }),
+    ]);
+  });
+
+  it('with bisect, isolates two poison records of one batch and discards each alone after its own retries', async () => {
+    // Prepare
+    mockKinesisShards(kinesisMock, { [SHARD]: [kinesisSdkRecords([1, 2, 3, 4, 5, 6, 7, 8])] });
+    const fn = new FakeFunction(({ identifiers }) => {
+      if (identifiers.includes(seq(2)) || identifiers.includes(seq(7))) throw new Error('poison');
+      return undefined;
+    });
+
+    // Act
+    await runToEnd(kinesisMapping(fn, clients, streamSettings({ retryAttempts: 1, bisectBatchOnError: true })));
+
+    // Assess
+    const discarded = onFailureRecords().map((record) => record.KinesisBatchInfo);
+    expect(discarded).toEqual([
+      expect.objectContaining({ startSequenceNumber: seq(2), endSequenceNumber: seq(2), batchSize: 1 }),
+      expect.objectContaining({ startSequenceNumber: seq(7), endSequenceNumber: seq(7), batchSize: 1 }),
+    ]);
+    const deliveredOk = fn.batches.filter((batch) => !batch.includes(seq(2)) && !batch.includes(seq(7))).flat();
+    expect(deliveredOk).toEqual(sequences(1, 3, 4, 5, 6, 8));
+  });
+});
+
 describe('StreamMapping over Kinesis: function errors', () => {
   it('retries the whole batch when the function throws', async () => {
     // Prepare
@@ -306,13 +369,13 @@ describe('StreamMapping over Kinesis: maxRecordAgeSeconds', () => {
 });
 
 describe('StreamMapping over DynamoDB Streams', () => {
-  const completedTrips = (record: unknown): boolean => matchesFilterPattern(COMPLETED_TRIP_STREAM_FILTER, record);
+  const completedTrips = (record: unknown): boolean => matchesFilterPattern(TRIP_STREAM_FILTERS.completion, record);
   const changes = [
     tableStreamRecord({ position: 1, eventName: 'MODIFY', status: 'COMPLETED' }),
     tableStreamRecord({ position: 2, eventName: 'INSERT', status: 'STARTED' }),
     tableStreamRecord({ position: 3, eventName: 'MODIFY', status: 'COMPLETED' }),
     tableStreamRecord({ position: 4, eventName: 'REMOVE', status: 'COMPLETED' }),
-    tableStreamRecord({ position: 5, eventName: 'INSERT', status: 'COMPLETED' }),
+    tableStreamRecord({ position: 5, eventName: 'MODIFY', status: 'COMPLETED' }),
   ];
   const streamSequences = (...positions: number[]): string[] => positions.map(streamSequenceNumber);
 
