@@ -220,20 +220,30 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
     } while (nextToken !== undefined);
     return shards.map((shardId) => {
       let iterator: string | undefined;
-      let started = false;
+      let fresh = true;
+      let lastSequenceNumber: string | undefined;
       return {
         shardId,
         read: async () => {
-          if (!started) {
+          // A fresh iterator after every empty page, from the last record read: kinesalite points the next
+          // iterator of an empty page at "now", which skips records whose PutRecords was still being written
+          // (their sequence numbers are older than that). Lambda's poller sees every record; so must this one.
+          if (fresh) {
             const { ShardIterator } = await kinesis.send(
-              new GetKinesisShardIteratorCommand({ StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+              new GetKinesisShardIteratorCommand(
+                lastSequenceNumber === undefined
+                  ? { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
+                  : { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastSequenceNumber },
+              ),
             );
             iterator = ShardIterator;
-            started = true;
+            fresh = false;
           }
           if (iterator === undefined) return { entries: [], caughtUp: true, endOfShard: true };
           const page = await kinesis.send(new GetKinesisRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
           iterator = page.NextShardIterator;
+          lastSequenceNumber = page.Records?.at(-1)?.SequenceNumber ?? lastSequenceNumber;
+          fresh = iterator !== undefined && (page.Records ?? []).length === 0;
           const source = { region, streamArn: stream.arn, shardId, functionName };
           const entries = (page.Records ?? []).map((record) => {
             const lambdaRecord = kinesisRecord(source, record);

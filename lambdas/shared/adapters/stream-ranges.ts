@@ -29,6 +29,16 @@ function pastRange(range: SequenceRange, sequenceNumber: string): boolean {
   return BigInt(sequenceNumber) > BigInt(range.endSequenceNumber);
 }
 
+/**
+ * `arn:aws:kinesis:<region>:<account>:stream/<name>` -> `<name>`. By name rather than StreamARN: the
+ * function reads streams of its own account, and emulators know the older parameter only.
+ */
+function kinesisStreamName(streamArn: string): string {
+  const name = /:stream\/([^/]+)$/.exec(streamArn)?.[1];
+  if (name === undefined) throw new Error(`${streamArn} is not a Kinesis stream ARN`);
+  return name;
+}
+
 /** A range holds at most one batch (10,000 records at most); a few reads more allow for empty pages. */
 const MAX_READS = 50;
 
@@ -47,7 +57,7 @@ export class StreamRanges {
   async kinesisRecords(range: SequenceRange): Promise<KinesisRangeRecord[]> {
     const { ShardIterator: first } = await this.kinesis.send(
       new GetKinesisIterator({
-        StreamARN: range.streamArn,
+        StreamName: kinesisStreamName(range.streamArn),
         ShardId: range.shardId,
         ShardIteratorType: 'AT_SEQUENCE_NUMBER',
         StartingSequenceNumber: range.startSequenceNumber,
@@ -56,7 +66,7 @@ export class StreamRanges {
     const found: KinesisRangeRecord[] = [];
     let iterator = first;
     for (let reads = 0; iterator !== undefined && reads < MAX_READS; reads += 1) {
-      const page = await this.kinesis.send(new GetKinesisRecords({ ShardIterator: iterator, StreamARN: range.streamArn }));
+      const page = await this.kinesis.send(new GetKinesisRecords({ ShardIterator: iterator }));
       for (const record of page.Records ?? []) {
         const sequenceNumber = record.SequenceNumber ?? '';
         if (sequenceNumber === '' || pastRange(range, sequenceNumber)) return found;

@@ -101,7 +101,7 @@ describe('failed-batches handler', () => {
       expect(response).toEqual({ batchItemFailures: [] });
       expect(kinesisMock).toHaveReceivedCommandTimes(GetKinesisIteratorCommand, 1);
       expect(kinesisMock).toHaveReceivedCommandWith(GetKinesisIteratorCommand, {
-        StreamARN: START_STREAM_ARN,
+        StreamName: 'tripstream-test-trip-start',
         ShardId: SHARD,
         ShardIteratorType: 'AT_SEQUENCE_NUMBER',
         StartingSequenceNumber: kinesisSequenceNumber(1),

@@ -1,4 +1,4 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -23,6 +23,7 @@ import {
   TABLE_STREAM_ARN,
   tableStreamMapping,
   tableStreamRecord,
+  waitUntil,
   type Respond,
 } from './mapping-harness';
 
@@ -90,6 +91,31 @@ describe('StreamMapping over Kinesis: batching and order', () => {
     );
     expect(delivered).toHaveLength(10);
     expect(fn.batches.every((batch) => batch.length <= 2)).toBe(true);
+  });
+
+  it('reads on from the last record after an empty page, so records still being written when it polled are not skipped', async () => {
+    // Prepare: the emulator answers an empty page with an iterator that points past records 3 and 4
+    kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD }] });
+    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
+    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'after-2' });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'past-3-and-4', MillisBehindLatest: 0 });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'past-3-and-4' }).resolves({ Records: [], MillisBehindLatest: 0 });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'after-2' }).resolves({ Records: kinesisSdkRecords([3, 4]), MillisBehindLatest: 0 });
+    const fn = new FakeFunction();
+
+    const mapping = kinesisMapping(fn, clients, streamSettings({ batchSize: 10 }));
+
+    // Act: idle right after the empty page, as the old reader was for ever; poll on until 3 and 4 arrive
+    await mapping.start();
+    try {
+      await waitUntil(() => fn.batches.flat().length >= 4 || mapping.error !== undefined, 'records 3 and 4');
+    } finally {
+      await mapping.stop();
+    }
+
+    // Assess
+    expect(fn.batches.flat()).toEqual(sequences(1, 2, 3, 4));
   });
 
   it('waits for an invocation to finish before handing over the next batch of the shard', async () => {
