@@ -121,7 +121,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
       expect(bucket.Properties.BucketEncryption).toBeDefined();
       expect(bucket.Properties.LifecycleConfiguration).toBeDefined();
     }
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(2);
     for (const policy of policies) {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
