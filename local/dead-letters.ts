@@ -8,7 +8,7 @@
  * Messages are received, not deleted: the queue keeps them for an operator, as on AWS.
  */
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterMessageSchema, retryMessageSchema, type DeadLetterMessage } from '../lib/domain/envelopes';
+import { deadLetterMessageSchema, retryMessageSchema, type DeadLetterMessage, type RetryMessage } from '../lib/domain/envelopes';
 
 export interface DeadLetterTally {
   /** Sum of by_reason. */
@@ -28,7 +28,7 @@ export interface DeadLetterTally {
 export type ClassifiedDeadLetter =
   | { readonly kind: 'dead-letter'; readonly message: DeadLetterMessage }
   | { readonly kind: 'on-failure'; readonly record: Record<string, unknown> }
-  | { readonly kind: 'redrive-policy'; readonly tripId: string }
+  | { readonly kind: 'redrive-policy'; readonly tripId: string; readonly message: RetryMessage }
   | { readonly kind: 'unrecognized'; readonly body: string };
 
 export function classifyDeadLetter(body: string): ClassifiedDeadLetter {
@@ -44,7 +44,7 @@ export function classifyDeadLetter(body: string): ClassifiedDeadLetter {
     return { kind: 'on-failure', record: parsed as Record<string, unknown> };
   }
   const retry = retryMessageSchema.safeParse(parsed);
-  if (retry.success) return { kind: 'redrive-policy', tripId: retry.data.event.trip_id };
+  if (retry.success) return { kind: 'redrive-policy', tripId: retry.data.event.trip_id, message: retry.data };
   return { kind: 'unrecognized', body };
 }
 

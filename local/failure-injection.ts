@@ -3,8 +3,8 @@
  * the handlers' SDK clients, never by handler code, so the handlers under test are the deployed ones.
  *
  * Two sources, used together:
- * - a random share (`npm run local -- --inject-faults <rate>[:<seed>]`): each delivery of a record to a
- *   handler fails with probability `rate`, half of those as a reported batch item failure, half as a
+ * - a random share (`npm run local -- --inject-faults <rate>[:<seed>]`): each of a record's first two
+ *   deliveries to a handler fails with probability `rate`, half of those as a reported batch item failure, half as a
  *   function error (the invocation fails once the function reaches that record); and each request attempt
  *   of the handlers' SDK clients is throttled with probability `rate`, before it is sent, with the error the
  *   service returns, so the SDK's own retries apply as on AWS. Decisions are drawn from a counter-based
@@ -22,6 +22,13 @@ export const FAILURE_INJECTION_VARIABLE = 'TRIPSTREAM_LOCAL_FAIL';
 export const DEFAULT_FAULT_SEED = 1;
 /** Of the records drawn to fail, the share that fails the whole invocation rather than being reported. */
 const FUNCTION_ERROR_SHARE = 0.5;
+/**
+ * Injected faults are transient, as throttling and crashes are: a record can be drawn to fail on its first
+ * deliveries only, fewer than any retry budget of the pipeline allows. A fault that outlasts every budget is
+ * a poison record, which targeted injection (TRIPSTREAM_LOCAL_FAIL) covers; random faults must leave the
+ * KPIs exact.
+ */
+const FAULTY_DELIVERIES_PER_RECORD = 2;
 
 export type InjectedFailureMode = 'record' | 'throw';
 
@@ -161,7 +168,10 @@ export class FaultInjector implements InvocationFaults {
       const key = `${handler}|${record.tripId ?? record.identifier}`;
       const delivery = (this.deliveries.get(key) ?? 0) + 1;
       this.deliveries.set(key, delivery);
-      const drawn = this.settings.rate > 0 && unitInterval(this.settings.seed, 'record', key, delivery) < this.settings.rate;
+      const drawn =
+        this.settings.rate > 0 &&
+        delivery <= FAULTY_DELIVERIES_PER_RECORD &&
+        unitInterval(this.settings.seed, 'record', key, delivery) < this.settings.rate;
       const crashes = drawn && unitInterval(this.settings.seed, 'mode', key, delivery) < FUNCTION_ERROR_SHARE;
       if (targetedThrow.has(index) || crashes) crashAt ??= index;
       else if (targetedRecord.has(index) || drawn) failing.add(index);

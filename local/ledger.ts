@@ -8,7 +8,7 @@
  * - the handlers' settlements: which records were found to be duplicates.
  * A record in none of these is unaccounted for, and the run fails naming it.
  */
-import type { DeadLetterMessage, EventOrigin } from '../lib/domain/envelopes';
+import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../lib/domain/envelopes';
 import type { TripHalf } from '../lib/domain/trip-item';
 
 export interface SentRecord {
@@ -43,6 +43,8 @@ export interface Ledger {
 }
 
 const NAMED_UNACCOUNTED = 50;
+/** The ledger's reason for a retry message the queue's redrive policy moved to the DLQ. */
+export const MOVED_BY_REDRIVE_POLICY = 'MOVED_BY_REDRIVE_POLICY';
 
 export function recordKey(kind: TripHalf, origin: EventOrigin): string {
   return `${kind}|${origin.shard_id}|${origin.sequence_number}`;
@@ -66,6 +68,8 @@ export interface LedgerInputs {
   readonly sent: readonly SentRecord[];
   readonly items: readonly LedgerItem[];
   readonly letters: readonly DeadLetterMessage[];
+  /** Retry messages the SQS redrive policy moved to the DLQ: full events too, given up on by SQS itself. */
+  readonly movedByRedrivePolicy: readonly RetryMessage[];
   /** recordKey()s of deliveries a handler settled as duplicates. */
   readonly duplicates: ReadonlySet<string>;
 }
@@ -81,6 +85,10 @@ export function computeLedger(inputs: LedgerInputs): Ledger {
   for (const letter of inputs.letters) {
     const kind = letterKind(letter);
     if (kind !== null && letter.origin !== null) lettered.set(recordKey(kind, letter.origin), letter.reason);
+  }
+  for (const moved of inputs.movedByRedrivePolicy) {
+    const kind = moved.event.event_type === 'trip_start' ? 'start' : 'end';
+    if (moved.origin !== null) lettered.set(recordKey(kind, moved.origin), MOVED_BY_REDRIVE_POLICY);
   }
   const ledger: Ledger = { start: emptyKind(), end: emptyKind(), balanced: true, unaccounted_records: [] };
   for (const record of inputs.sent) {

@@ -268,14 +268,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const deadLetterBodies = await readQueue(inspection.sqs, resources.deadLetterQueue.url);
     await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
     const deadLettered = tallyDeadLetters(deadLetterBodies);
-    const letters = deadLetterBodies.flatMap((body) => {
-      const classified = classifyDeadLetter(body);
-      return classified.kind === 'dead-letter' ? [classified.message] : [];
-    });
+    const classified = deadLetterBodies.map(classifyDeadLetter);
     const ledger = computeLedger({
       sent: await sentRecords(inspection.kinesis, resources),
       items,
-      letters,
+      letters: classified.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.message] : [])),
+      movedByRedrivePolicy: classified.flatMap((letter) => (letter.kind === 'redrive-policy' ? [letter.message] : [])),
       duplicates,
     });
     for (const line of describeLedger(ledger)) options.log(`ledger ${line}`);

@@ -182,6 +182,21 @@ describe('FaultInjector, random failures', () => {
     expect(firstRound.length).toBeGreaterThan(30);
     expect(secondRound.length).toBeLessThan(firstRound.length);
   });
+
+  it('keeps random faults transient: a record fails on its first two deliveries at most, within every retry budget', () => {
+    // Prepare
+    const injector = new FaultInjector(randomFaults(0.99, 3));
+    const records = deliveredRecords(100);
+    const failing = (plan: InvocationFaultPlan): boolean => plan.failing.size > 0 || plan.crashAt !== null;
+
+    // Act
+    const rounds = [1, 2, 3, 4].map(() => records.filter((record) => failing(injector.plan('redrive', [record]))).length);
+
+    // Assess
+    expect(rounds[0]).toBeGreaterThan(90);
+    expect(rounds[1]).toBeGreaterThan(90);
+    expect(rounds.slice(2)).toEqual([0, 0]);
+  });
 });
 
 describe('invokeWithFaults', () => {

@@ -95,7 +95,7 @@ describe('StreamMapping over Kinesis: batching and order', () => {
 
   it('reads on from the last record after an empty page, so records still being written when it polled are not skipped', async () => {
     // Prepare: the emulator answers an empty page with an iterator that points past records 3 and 4
-    kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD }] });
+    kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
     kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
     kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'after-2' });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
