@@ -6,6 +6,8 @@ const common = {
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  // The Python tools' virtual environment holds thousands of files no test imports.
+  modulePathIgnorePatterns: ['<rootDir>/.venv/'],
 };
 
 /** @type {import('jest').Config} */
