@@ -15,7 +15,14 @@ export const SPARK_RUN_TIMEOUT_MS = 180_000;
  * Local mode on the machine's two cores. Fewer shuffle partitions than Spark's 200 only save time: the
  * result of the SQL does not depend on them. Everything else is the deployed configuration.
  */
-const LOCAL_MODE_ARGUMENTS = ['--master', 'local[2]', '--conf', 'spark.sql.shuffle.partitions=4', '--conf', 'spark.ui.enabled=false'];
+const LOCAL_MODE_ARGUMENTS = [
+  '--master', 'local[2]',
+  '--conf', 'spark.sql.shuffle.partitions=4',
+  '--conf', 'spark.ui.enabled=false',
+  // The driver would otherwise bind to the machine's first network interface; here it stays on loopback.
+  '--conf', 'spark.driver.host=127.0.0.1',
+  '--conf', 'spark.driver.bindAddress=127.0.0.1',
+];
 
 export interface SparkJobRun {
   readonly input: string;
@@ -37,7 +44,12 @@ export function runSparkJob(run: SparkJobRun): Promise<ProcessResult> {
       '--dates', run.dates.join(','),
     ],
     {
-      env: { ...process.env, PYSPARK_PYTHON: venvExecutable('python'), PYSPARK_DRIVER_PYTHON: venvExecutable('python') },
+      env: {
+        ...process.env,
+        PYSPARK_PYTHON: venvExecutable('python'),
+        PYSPARK_DRIVER_PYTHON: venvExecutable('python'),
+        SPARK_LOCAL_IP: '127.0.0.1',
+      },
       timeoutMs: SPARK_RUN_TIMEOUT_MS,
     },
   );
