@@ -34,6 +34,13 @@ export function checkPythonTool(module: string, executable: string): ToolCheck {
   return { available: true, version: probe.stdout.trim() };
 }
 
+/** Python 3 itself, for what needs no package (spark/'s unit tests). */
+export function checkSystemPython(): ToolCheck {
+  const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) return { available: false, reason: 'python3 is not on PATH' };
+  return { available: true, version: probe.stdout.trim() };
+}
+
 const inCi = process.env.CI === 'true';
 
 /**
@@ -53,7 +60,7 @@ export function describeWithPythonTool(title: string, tool: ToolCheck, body: () 
     return;
   }
   process.stderr.write(
-    `\n[${title}] skipped: ${tool.reason}.\n  To run these tests: ${PYTHON_TOOLS_SETUP}\n  then: npm run test:engines\n\n`,
+    `\n[${title}] skipped: ${tool.reason}.\n  To run these tests: ${PYTHON_TOOLS_SETUP}\n  then run npm test again (npm run test:engines runs only the engine tests)\n\n`,
   );
   describe.skip(title, body);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPARK_SUBMIT_PARAMETERS } from '../../../lib/kpi/job-run';
+import { checkSystemPython, describeWithPythonTool } from '../../engines/python-tools';
 
 /** The job's pure helpers, with Python's unittest; the job itself runs on Spark in test/engines/spark-parity.test.ts. */
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
@@ -16,7 +17,7 @@ function runPython(args: string[], cacheDir: string) {
   });
 }
 
-describe('spark/ (Python)', () => {
+describeWithPythonTool('spark/ (Python)', checkSystemPython(), () => {
   let cacheDir: string;
 
   beforeEach(() => {
