@@ -120,6 +120,16 @@ describeWithPythonTool('npm run local against moto_server (AWS_ENDPOINT_URL)', m
     expect(summary?.kpi_dates).toEqual(expected.kpiDates);
   });
 
+  it.each([0, 1])('run %i: every record sent is accounted for, duplicates and open trips included', (index) => {
+    // Prepare
+    const summary = runs[index]?.summary;
+
+    // Assess
+    expect(summary?.ledger.balanced).toBe(true);
+    expect(summary?.duplicates_ignored).toBe(expected.exactDuplicates.start + expected.exactDuplicates.end);
+    expect(summary?.open_trips).toBe(expected.startedOnlyIds.length + expected.dropoffBeforePickupIds.length);
+  });
+
   it.each([0, 1])("run %i: the daily KPIs are the generator's, to the cent", (index) => {
     // Prepare
     const kpis = runs[index]?.kpis ?? [];
