@@ -1,4 +1,4 @@
-// Three projects so CI and developers can run the fast suites alone; `npm test` runs all three.
+// Four projects so CI and developers can run the fast suites alone; `npm test` runs all four.
 // ts-jest only transpiles (isolatedModules): `npm run typecheck` is the type gate.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = {
@@ -6,6 +6,8 @@ const common = {
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  // The Python tools' virtual environment holds thousands of files no test imports.
+  modulePathIgnorePatterns: ['<rootDir>/.venv/'],
 };
 
 /** @type {import('jest').Config} */
@@ -14,5 +16,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // Engines no one here wrote, from requirements-dev.txt: PySpark, moto (test/engines/python-tools.ts).
+    { ...common, displayName: 'engines', testMatch: ['<rootDir>/test/engines/**/*.test.ts'] },
   ],
 };

@@ -34,10 +34,22 @@ export interface KpiSettings {
   readonly scheduleExpression: string;
   /** Each scheduled run recomputes this many days back from yesterday, so late-staged trips are counted. */
   readonly lookbackDays: number;
-  readonly emrReleaseLabel: string;
+  /** An EMR Serverless release of EMR_RELEASE_SPARK_VERSIONS, so the Spark the tests pin is the one deployed. */
+  readonly emrReleaseLabel: EmrReleaseLabel;
   readonly maxCapacity: { readonly cpu: string; readonly memory: string; readonly disk: string };
   readonly idleTimeoutMinutes: number;
 }
+
+/**
+ * The Apache Spark each EMR Serverless release we may deploy runs (AWS's EMR Serverless release notes).
+ * requirements-dev.txt pins pyspark to the Spark of the deployed release, and test/unit/kpi/spark-pin.test.ts
+ * fails when the two drift: moving the release means adding it here and moving the pin with it.
+ */
+export const EMR_RELEASE_SPARK_VERSIONS = {
+  'emr-7.5.0': '3.5.2',
+} as const;
+
+export type EmrReleaseLabel = keyof typeof EMR_RELEASE_SPARK_VERSIONS;
 
 export interface PipelineSettings {
   /** Prefix of every physical name, so two environments can share an account. */

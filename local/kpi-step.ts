@@ -1,8 +1,9 @@
 /**
  * The daily KPI job of the local run: what EMR Serverless does on AWS, done with the local engine over the
- * local bucket. Staged trips are mirrored from completed-trips/ to a temp dir, the shared KPI SQL runs for
- * every date present, and each date's output is uploaded to daily-kpis/ and copied to `<out>/daily-kpis/`
- * byte for byte.
+ * local bucket. Staged trips are copied from completed-trips/ to `<out>/completed-trips/` byte for byte (so
+ * the Spark job can be run on exactly what was staged), the shared KPI SQL runs over that copy for every
+ * date present, and each date's output is uploaded to daily-kpis/ and copied to `<out>/daily-kpis/` byte
+ * for byte.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,16 +29,17 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
   return keys;
 }
 
-async function downloadText(s3: S3Client, bucket: string, key: string): Promise<string> {
+async function downloadBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
   const { Body: body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (body === undefined) throw new Error(`s3://${bucket}/${key} has no body`);
-  return body.transformToString('utf8');
+  return body.transformToByteArray();
 }
 
 export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): Promise<KpiStepResult> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'tripstream-kpis-'));
   try {
-    const stagedDir = path.join(workDir, 'completed-trips');
+    const stagedDir = path.join(outDir, 'completed-trips');
+    await rm(stagedDir, { recursive: true, force: true });
     const computedDir = path.join(workDir, 'daily-kpis');
     let stagedFiles = 0;
     const dates = new Set<string>();
@@ -48,9 +50,9 @@ export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): 
       dates.add(date);
       const dateDir = path.join(stagedDir, `trip_date=${date}`);
       await mkdir(dateDir, { recursive: true });
-      await writeFile(path.join(dateDir, file), await downloadText(s3, bucket, key));
+      await writeFile(path.join(dateDir, file), await downloadBytes(s3, bucket, key));
     }
-    // The mirror holds exactly the staged dates, so the engine computes every date it finds there.
+    // The copy holds exactly the staged dates, so the engine computes every date it finds there.
     const rows = await computeDailyKpis({ stagedTripsDir: stagedDir, outputDir: computedDir });
 
     const outKpiDir = path.join(outDir, 'daily-kpis');

@@ -13,6 +13,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resourceNames, type PipelineSettings } from '../lib/config';
+import { removeEarlierRunResources } from './existing-resources';
 import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../lib/domain/trip-item';
 
 /**
@@ -56,6 +57,13 @@ function localShardCount(settings: PipelineSettings): number {
 
 export async function createLocalResources(settings: PipelineSettings, clients: ResourceClients): Promise<LocalResources> {
   const names = resourceNames(settings);
+  // An external emulator may still hold an earlier run's resources: the run starts from empty ones.
+  await removeEarlierRunResources(clients, {
+    streams: [names.tripStartStream, names.tripEndStream],
+    tables: [names.tripsTable],
+    queues: [names.retryQueue, names.failedBatchQueue, names.deadLetterQueue],
+    buckets: [localBucketName(settings)],
+  });
   const [tripStartStream, tripEndStream, tripsTable, queues, dataBucket] = await Promise.all([
     createStream(clients.kinesis, names.tripStartStream, localShardCount(settings)),
     createStream(clients.kinesis, names.tripEndStream, localShardCount(settings)),

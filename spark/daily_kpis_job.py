@@ -160,17 +160,28 @@ def run(spark, arguments):
     return written
 
 
+# Settings the job needs whoever submits it; lib/kpi/job-run.ts passes the same ones to EMR Serverless.
+# ANSI mode makes an overflowing decimal cast or sum an error, as it is in DuckDB, instead of a silent NULL.
+SESSION_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "true",
+}
+
+
+def spark_session():
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("tripstream-daily-kpis")
+    for key, value in SESSION_SETTINGS.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
 def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
 
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.appName("tripstream-daily-kpis")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    spark = spark_session()
     try:
         run(spark, arguments)
     finally:

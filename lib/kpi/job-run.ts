@@ -14,9 +14,14 @@ export interface KpiJobTarget {
   readonly logGroupName: string;
 }
 
-/** A job is small (one day is a few MB of JSON): a one-core driver and up to four one-core executors. */
-const SPARK_SUBMIT_PARAMETERS = [
+/**
+ * A job is small (one day is a few MB of JSON): a one-core driver and up to four one-core executors.
+ * UTC and ANSI mode repeat the job's own SESSION_SETTINGS (spark/daily_kpis_job.py): with ANSI mode an
+ * amount too wide for the shared SQL's decimals fails the run, as it fails DuckDB, instead of becoming NULL.
+ */
+export const SPARK_SUBMIT_PARAMETERS = [
   '--conf spark.sql.session.timeZone=UTC',
+  '--conf spark.sql.ansi.enabled=true',
   '--conf spark.driver.cores=1',
   '--conf spark.driver.memory=2g',
   '--conf spark.executor.cores=1',

@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SPARK_SUBMIT_PARAMETERS } from '../../../lib/kpi/job-run';
+import { checkSystemPython, describeWithPythonTool } from '../../engines/python-tools';
 
-/** PySpark cannot run here: the job's pure helpers are tested with Python's unittest and the files must compile. */
+/** The job's pure helpers, with Python's unittest; the job itself runs on Spark in test/engines/spark-parity.test.ts. */
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 
 function runPython(args: string[], cacheDir: string) {
@@ -15,7 +17,7 @@ function runPython(args: string[], cacheDir: string) {
   });
 }
 
-describe('spark/ (Python)', () => {
+describeWithPythonTool('spark/ (Python)', checkSystemPython(), () => {
   let cacheDir: string;
 
   beforeEach(() => {
@@ -50,5 +52,18 @@ describe('spark/ (Python)', () => {
     // Assess
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/Ran [1-9]\d* tests?[\s\S]*\nOK/);
+  });
+
+  it('gets the same session settings from EMR Serverless as it sets itself, ANSI mode included', () => {
+    // Prepare
+    const script = 'import json, sys; sys.path.insert(0, "spark"); import daily_kpis_job as job; print(json.dumps(job.SESSION_SETTINGS))';
+
+    // Act
+    const result = runPython(['-c', script], cacheDir);
+    const settings = JSON.parse(result.stdout) as Record<string, string>;
+
+    // Assess
+    expect(settings).toEqual(expect.objectContaining({ 'spark.sql.ansi.enabled': 'true', 'spark.sql.session.timeZone': 'UTC' }));
+    for (const [key, value] of Object.entries(settings)) expect(SPARK_SUBMIT_PARAMETERS).toContain(`--conf ${key}=${value}`);
   });
 });

@@ -1,0 +1,146 @@
+/**
+ * `npm run local` against a third-party AWS emulator: moto's server (pinned in requirements-dev.txt) serves
+ * Kinesis, DynamoDB and DynamoDB Streams, SQS and S3 through AWS_ENDPOINT_URL, so none of the embedded
+ * emulators starts. Two runs on the same moto: the second finds the first one's resources and must still be
+ * exact. Expectations come from the generator's ground truth (`npm run generate` writes expected.json).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { SampleGroundTruth } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run';
+import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../e2e/local-run-helpers';
+import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess, venvExecutable } from './python-tools';
+
+jest.setTimeout(3 * LOCAL_RUN_TIMEOUT_MS);
+
+const moto = checkPythonTool('moto', 'moto_server');
+const MOTO_START_TIMEOUT_MS = 30_000;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/** Whether moto answers its own API; a fresh connection each time, so none is left open afterwards. */
+function motoAnswers(endpoint: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(`${endpoint}/moto-api/`, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
+async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(venvExecutable('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + MOTO_START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}`);
+    if (await motoAnswers(endpoint)) return { endpoint, child };
+    if (Date.now() > deadline) throw new Error(`moto_server did not answer within ${MOTO_START_TIMEOUT_MS / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface MotoRun {
+  cli: CliRun;
+  summary: RunSummary;
+  kpis: DailyKpiRow[];
+}
+
+describeWithPythonTool('npm run local against moto_server (AWS_ENDPOINT_URL)', moto, () => {
+  let server: { endpoint: string; child: ChildProcess } | undefined;
+  let expected: SampleGroundTruth;
+  const runs: MotoRun[] = [];
+
+  beforeAll(async () => {
+    server = await startMoto();
+    const workDir = await mkdtemp(path.join(tmpdir(), 'tripstream-moto-'));
+    const inputDir = path.join(workDir, 'input');
+    const generated = await runProcess(
+      path.join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join('local', 'generate-cli.ts'), '--out', inputDir, '--trips', '240', '--seed', 'moto', '--days', '2'],
+      { timeoutMs: 60_000 },
+    );
+    if (generated.code !== 0) throw new Error(`npm run generate failed: ${generated.stderr}`);
+    expected = JSON.parse(await readFile(path.join(inputDir, 'expected.json'), 'utf8')) as SampleGroundTruth;
+    for (const attempt of ['first', 'second']) {
+      const outDir = path.join(workDir, `out-${attempt}`);
+      const cli = await runLocalCli(
+        ['--start', path.join(inputDir, 'trip_start.csv'), '--end', path.join(inputDir, 'trip_end.csv'), '--out', outDir],
+        { AWS_ENDPOINT_URL: server.endpoint, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'moto-test', AWS_SECRET_ACCESS_KEY: 'moto-test' },
+      );
+      if (cli.code !== 0) throw new Error(`the ${attempt} run against moto failed (exit ${cli.code}):\n${cli.stderr.slice(-3000)}`);
+      const summary = JSON.parse(await readFile(path.join(outDir, 'summary.json'), 'utf8')) as RunSummary;
+      runs.push({ cli, summary, kpis: await readKpiFiles(path.join(outDir, 'daily-kpis')) });
+    }
+  });
+
+  afterAll(async () => {
+    const child = server?.child;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  it.each([0, 1])('run %i: moto serves every service, no embedded emulator starts', (index) => {
+    // Prepare
+    const endpoint = server?.endpoint ?? 'no moto';
+
+    // Assess
+    expect(runs[index]?.cli.stderr).toContain(
+      `emulators: dynamodb=external ${endpoint}, kinesis=external ${endpoint}, sqs=external ${endpoint}, s3=external ${endpoint}`,
+    );
+  });
+
+  it.each([0, 1])("run %i: rows, completed trips and dead letters are the generator's", (index) => {
+    // Prepare
+    const summary = runs[index]?.summary;
+    const reasons = Object.fromEntries(Object.entries(expected.deadLettered.byReason).filter(([, count]) => count > 0));
+
+    // Assess
+    expect(summary?.rows).toEqual(expected.rows);
+    expect(summary?.quarantined).toEqual(expected.quarantined);
+    expect(summary?.sent).toEqual(expected.valid);
+    expect(summary?.trips_completed).toBe(expected.completedTripIds.length);
+    expect(summary?.dead_lettered.by_reason).toEqual(reasons);
+    expect(summary?.kpi_dates).toEqual(expected.kpiDates);
+  });
+
+  it.each([0, 1])('run %i: every record sent is accounted for, duplicates and open trips included', (index) => {
+    // Prepare
+    const summary = runs[index]?.summary;
+
+    // Assess
+    expect(summary?.ledger.balanced).toBe(true);
+    expect(summary?.duplicates_ignored).toBe(expected.exactDuplicates.start + expected.exactDuplicates.end);
+    expect(summary?.open_trips).toBe(expected.startedOnlyIds.length + expected.dropoffBeforePickupIds.length);
+  });
+
+  it.each([0, 1])("run %i: the daily KPIs are the generator's, to the cent", (index) => {
+    // Prepare
+    const kpis = runs[index]?.kpis ?? [];
+
+    // Assess: the generator sums in another order, so the last cent may differ by one
+    expect(kpis.map((row) => [row.trip_date, row.trip_count])).toEqual(expected.dailyKpis.map((row) => [row.trip_date, row.trip_count]));
+    expected.dailyKpis.forEach((want, position) => {
+      for (const field of ['total_fare', 'average_fare', 'min_fare', 'max_fare', 'total_tips', 'total_distance', 'average_trip_duration_minutes'] as const) {
+        const difference = Math.abs((kpis[position]?.[field] ?? Number.NaN) - want[field]);
+        expect({ date: want.trip_date, field, withinACent: difference <= 0.010001 }).toEqual({ date: want.trip_date, field, withinACent: true });
+      }
+    });
+  });
+});
