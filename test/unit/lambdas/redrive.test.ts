@@ -264,7 +264,7 @@ describe('redrive handler', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(retryMessagesSent(sqsMock).map(({ body, delaySeconds }) => ({ body, delaySeconds }))).toEqual([
-      { body: retryMessage({ event: letter.event, attempts: 2, first_seen_at: letter.first_seen_at, last_error: THROTTLED }), delaySeconds: 60 },
+      { body: retryMessage({ event: tripEndEvent(), attempts: 2, first_seen_at: letter.first_seen_at, last_error: THROTTLED }), delaySeconds: 60 },
     ]);
     expect(deadLettersSent(sqsMock)).toEqual([]);
   });
