@@ -8,14 +8,15 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { CsvKind } from '../lib/domain/csv';
 import { eventTime, tripEventSchema } from '../lib/domain/events';
 import { decodeRawObject, streamKindOfKey } from '../lib/ops/raw-archive';
 import { withinWindow, type TimeWindow } from '../lib/ops/time-window';
 import { KinesisBatchSender, type UnsentRecord } from './kinesis-sender';
-import { isS3Url, parseS3Url } from './locations';
+import { isS3Url, openInput, parseS3Url } from './locations';
 import { PRODUCER_DEFAULTS, type PerFile } from './produce';
 import { QuarantineSink } from './quarantine';
 
@@ -81,11 +82,7 @@ async function* s3Objects(s3: S3Client, location: string): AsyncGenerator<Archiv
       if (key === undefined || !key.endsWith('.gz')) continue;
       yield {
         name: `s3://${bucket}/${key}`,
-        read: async () => {
-          const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-          if (response.Body === undefined) throw new Error(`S3 returned no body for s3://${bucket}/${key}`);
-          return response.Body.transformToByteArray();
-        },
+        read: async () => buffer(await openInput(`s3://${bucket}/${key}`, s3)),
       };
     }
   }

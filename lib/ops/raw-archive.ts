@@ -32,9 +32,16 @@ export function decodeRawObject(body: Uint8Array): string[] {
   return lines;
 }
 
-/** Which stream an archived object came from, by its `raw/<folder>/` segment; undefined for a key outside that layout. */
+/**
+ * Which stream an archived object came from, by its `raw/<folder>/` segments; undefined for a key outside
+ * that layout, Firehose's error output (`raw/errors/...`, records it could not deliver) included.
+ */
 export function streamKindOfKey(key: string): CsvKind | undefined {
   const segments = key.split(/[\\/]/);
-  for (const kind of ['start', 'end'] as const) if (segments.includes(RAW_ARCHIVE_STREAMS[kind])) return kind;
+  const root = DATA_PREFIXES.raw.replace(/\/$/, '');
+  for (const kind of ['start', 'end'] as const) {
+    const at = segments.indexOf(RAW_ARCHIVE_STREAMS[kind]);
+    if (at > 0 && segments[at - 1] === root) return kind;
+  }
   return undefined;
 }
