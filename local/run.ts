@@ -102,8 +102,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   await mkdir(options.outDir, { recursive: true });
-  const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
   await rm(path.join(options.outDir, 'raw'), { recursive: true, force: true });
+  const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];

@@ -5,7 +5,7 @@ import {
   redriveDeliverySchema,
 } from '../../../lib/domain/redrive';
 import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLetter, retryMessage } from '../../factories/sqs';
+import { deadLetter, RETRY_ORIGIN, retryMessage } from '../../factories/sqs';
 
 describe('redriveDeadLetter', () => {
   it('turns a letter into a retry message with a fresh budget, keeping the event, first-seen time and why it was given up', () => {
@@ -20,12 +20,13 @@ describe('redriveDeadLetter', () => {
       replayable: true,
       tripId: 'c66ce556bc',
       message: {
-        schema_version: 1,
+        schema_version: 2,
         event: letter.event,
         reason: 'PROCESSING_FAILED',
         attempts: 1,
         first_seen_at: '2024-05-25T14:05:02.250Z',
-        last_error: `redriven from the DLQ (ORPHAN_END by redrive after 7 attempts): ${letter.detail}`,
+        last_error: `redriven from the DLQ (ORPHAN_END by match after 1 attempts): ${letter.detail}`,
+        origin: RETRY_ORIGIN,
       },
     });
   });

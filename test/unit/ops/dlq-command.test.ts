@@ -232,12 +232,13 @@ describe('dlq redrive', () => {
     expect(result.code).toBe(EXIT_CODES.ok);
     expect(sentBodies()).toEqual([
       {
-        schema_version: 1,
+        schema_version: 2,
         event: orphan.event,
         reason: 'PROCESSING_FAILED',
         attempts: 1,
         first_seen_at: orphan.first_seen_at,
-        last_error: `redriven from the DLQ (ORPHAN_END by redrive after 7 attempts): ${orphan.detail}`,
+        last_error: `redriven from the DLQ (ORPHAN_END by match after 1 attempts): ${orphan.detail}`,
+        origin: orphan.origin,
       },
       { ...moved, attempts: 1 },
     ]);

@@ -47,9 +47,9 @@ describe('archiveObjects (the local stand-in for Firehose)', () => {
   it('groups a stream by UTC arrival date, in arrival order', () => {
     // Prepare: arrivals out of order across shards, two of them on 25 May before midnight UTC.
     const records = [
-      { Data: data(tripEndEvent({ trip_id: 'late' })), ApproximateArrivalTimestamp: new Date('2024-05-26T00:00:01.000Z'), SequenceNumber: '3', PartitionKey: 'late' },
-      { Data: data(tripEndEvent({ trip_id: 'second' })), ApproximateArrivalTimestamp: new Date('2024-05-25T23:59:59.000Z'), SequenceNumber: '2', PartitionKey: 'second' },
-      { Data: data(tripEndEvent({ trip_id: 'first' })), ApproximateArrivalTimestamp: new Date('2024-05-25T10:00:00.000Z'), SequenceNumber: '1', PartitionKey: 'first' },
+      { data: data(tripEndEvent({ trip_id: 'late' })), arrivalMs: Date.parse('2024-05-26T00:00:01.000Z'), sequenceNumber: '3', partitionKey: 'late', shardId: 'shardId-000000000001' },
+      { data: data(tripEndEvent({ trip_id: 'second' })), arrivalMs: Date.parse('2024-05-25T23:59:59.000Z'), sequenceNumber: '2', partitionKey: 'second', shardId: 'shardId-000000000000' },
+      { data: data(tripEndEvent({ trip_id: 'first' })), arrivalMs: Date.parse('2024-05-25T10:00:00.000Z'), sequenceNumber: '1', partitionKey: 'first', shardId: 'shardId-000000000001' },
     ];
 
     // Act
