@@ -21,7 +21,14 @@ describe('redriveDeadLetterFile', () => {
     const orphan = deadLetter({ trip_id: 'trip-1', event: tripEndEvent({ trip_id: 'trip-1' }) });
     const moved = retryMessage({ event: tripEndEvent({ trip_id: 'trip-2' }), attempts: 5 });
     const broken = deadLetter({ reason: 'INVALID_EVENT', trip_id: null, event: 'garbage', source: 'end' });
-    const pointer = onFailureRecord({ stream: 'kinesis', functionName: 'f', streamArn: 'arn', shardId: 'shardId-000000000000', startSequenceNumber: '1', endSequenceNumber: '2' });
+    const pointer = onFailureRecord({
+      stream: 'kinesis',
+      functionName: 'f',
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
+      shardId: 'shardId-000000000000',
+      startSequenceNumber: '1',
+      endSequenceNumber: '2',
+    });
     const file = join(await mkdtemp(join(tmpdir(), 'redrive-file-')), 'dead-letters.jsonl');
     await writeFile(file, [orphan, moved, broken, pointer].map((body) => `${JSON.stringify(body)}\n`).join('') + '\n');
 
@@ -42,7 +49,7 @@ describe('redriveDeadLetterFile', () => {
       [RETRY_URL, 0],
       [RETRY_URL, 0],
     ]);
-    expect(sent.map((input) => JSON.parse(input.MessageBody ?? '') as { event: { trip_id: string }; attempts: number })).toEqual([
+    expect(sent.map((input) => JSON.parse(input.MessageBody ?? '') as unknown)).toEqual([
       expect.objectContaining({ event: orphan.event, attempts: 1, origin: orphan.origin }),
       { ...moved, attempts: 1 },
     ]);
