@@ -5,6 +5,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { assertOrdered, parseFromBound, parseToBound, type TimeWindow } from '../lib/ops/time-window';
 import { isS3Url } from './locations';
@@ -63,6 +64,7 @@ export function buildReplayProgram(dependencies: ReplayCommandDependencies): Com
     .configureOutput({ writeOut: dependencies.writeOut, writeErr: dependencies.writeErr });
 
   program.action(async (args: ReplayArguments) => {
+    if (!isS3Url(args.from) && !existsSync(args.from)) program.error(`error: no such file or folder: ${args.from}`);
     const hasStreams = args.startStream !== undefined || args.endStream !== undefined;
     if (hasStreams && args.stack !== undefined) program.error('error: give either --stack or --start-stream/--end-stream, not both');
     if (hasStreams && (args.startStream === undefined || args.endStream === undefined)) program.error('error: --start-stream and --end-stream go together');
