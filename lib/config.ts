@@ -97,6 +97,11 @@ export interface PipelineSettings {
     readonly stagedTripsInfrequentAccessDays: number;
     readonly athenaResultsExpirationDays: number;
     readonly accessLogsExpirationDays: number;
+    /**
+     * The raw archive of both streams (DATA_PREFIXES.raw): moved to Glacier Instant Retrieval after this
+     * many days (replay reads it without a restore), or never when absent; deleted after expirationDays.
+     */
+    readonly rawArchive: { readonly glacierTransitionDays?: number; readonly expirationDays: number };
   };
   readonly alarms: {
     readonly email?: string;
@@ -116,7 +121,15 @@ export const DATA_PREFIXES = {
   sparkCode: 'spark/',
   athenaResults: 'athena-results/',
   emrLogs: 'emr-logs/',
+  /** Every record of both streams as it arrived: `raw/<stream>/<UTC date of arrival>/` (see RAW_ARCHIVE_STREAMS). */
+  raw: 'raw/',
 } as const;
+
+/**
+ * The `<stream>` folder of each stream in the raw archive. Named by kind, not by physical stream name, so
+ * an archive replays into any environment's streams.
+ */
+export const RAW_ARCHIVE_STREAMS = { start: 'trip-start', end: 'trip-end' } as const;
 
 /** Files of `spark/` as shipped under DATA_PREFIXES.sparkCode: the PySpark entry point and the shared KPI SQL. */
 export const SPARK_JOB_FILES = {
@@ -180,7 +193,12 @@ export const defaultSettings: PipelineSettings = {
     idleTimeoutMinutes: 15,
   },
   athena: { bytesScannedCutoffPerQuery: 1_073_741_824 },
-  storage: { stagedTripsInfrequentAccessDays: 30, athenaResultsExpirationDays: 30, accessLogsExpirationDays: 90 },
+  storage: {
+    stagedTripsInfrequentAccessDays: 30,
+    athenaResultsExpirationDays: 30,
+    accessLogsExpirationDays: 90,
+    rawArchive: { expirationDays: 30 },
+  },
   alarms: { iteratorAgeMsThreshold: 60_000 },
   retainData: false,
 };
@@ -198,6 +216,7 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     endMapping: { ...streamDefaults, parallelizationFactor: 2 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
+    storage: { ...defaultSettings.storage, rawArchive: { glacierTransitionDays: 30, expirationDays: 730 } },
     alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000 },
     retainData: true,
   },

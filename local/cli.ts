@@ -29,6 +29,8 @@ interface LocalArguments {
   trips: number;
   seed: number;
   injectFaults?: Pick<FaultInjection, 'rate' | 'seed'>;
+  redrive?: string;
+  replay?: string;
 }
 
 function positiveInteger(value: string): number {
@@ -67,6 +69,8 @@ function program(): Command {
       `fail that share of handler record deliveries (reported item failures and function errors) and throttle that share of the handlers' AWS calls; rate in [0, 1), seed an integer (default ${NO_FAULTS.seed})`,
       faultRate,
     )
+    .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
+    .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .allowExcessArguments(false)
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
 }
@@ -75,8 +79,11 @@ function validateInputs(command: Command, args: LocalArguments): void {
   if ((args.start === undefined) !== (args.end === undefined)) {
     command.error('error: --start and --end go together (give both, or neither to run a generated sample)');
   }
-  for (const file of [args.start, args.end]) {
+  for (const file of [args.start, args.end, args.redrive, args.replay]) {
     if (file !== undefined && !existsSync(file)) command.error(`error: no such file: ${file}`);
+  }
+  if (args.replay !== undefined && path.resolve(args.replay).startsWith(path.resolve(args.out, 'raw'))) {
+    command.error('error: --replay reads the raw archive of an earlier run; give that run a different --out than this one (a run clears its own raw/)');
   }
 }
 
@@ -103,6 +110,9 @@ function formatSummary(summary: RunSummary): string {
     `duplicates ignored: ${summary.duplicates_ignored}`,
     `dead-lettered:      ${dead.total} (${reasons}); on-failure batches ${dead.on_failure_batches}, moved by redrive policy ${dead.moved_by_redrive_policy}`,
     `KPI dates:          ${summary.kpi_dates.join(', ') || 'none'}`,
+    `raw archive:        start ${summary.raw_archive.records.start}, end ${summary.raw_archive.records.end} records in ${summary.raw_archive.objects} objects`,
+    ...(summary.redriven === undefined ? [] : [`redriven:           ${summary.redriven.redriven} of ${summary.redriven.letters} letters (${summary.redriven.left.length} left: no replayable event)`]),
+    ...(summary.replayed === undefined ? [] : [`replayed:           start ${summary.replayed.sent.start}, end ${summary.replayed.sent.end}`]),
     `lambda invocations: ${invocations}`,
     ...describeLedger(summary.ledger).map((line) => `ledger ${line}`),
     `faults injected:    ${summary.faults_injected.record_failures} record failures, ${summary.faults_injected.function_errors} function errors, ${summary.faults_injected.throttles} throttles`,
@@ -131,11 +141,18 @@ async function runLocal(command: Command): Promise<void> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  const inputs = args.start !== undefined && args.end !== undefined ? { start: args.start, end: args.end } : await writeGeneratedSample(args);
-  if (args.start === undefined) log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(inputs.start)}`);
+  let inputs: { start?: string; end?: string } = {};
+  if (args.start !== undefined && args.end !== undefined) inputs = { start: args.start, end: args.end };
+  else if (args.replay === undefined) {
+    const sample = await writeGeneratedSample(args);
+    log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(sample.start)}`);
+    inputs = sample;
+  }
   if (faults.rate > 0) log(`injecting faults: rate ${faults.rate}, seed ${faults.seed}`);
   const result = await runLocalPipeline({
     ...inputs,
+    ...(args.redrive === undefined ? {} : { redrive: args.redrive }),
+    ...(args.replay === undefined ? {} : { replay: args.replay }),
     outDir: args.out,
     order: args.order,
     settings: localSettings,
@@ -149,7 +166,8 @@ async function runLocal(command: Command): Promise<void> {
   });
   const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
   process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
-  const unsent = result.summary.unsent.start + result.summary.unsent.end;
+  const replayedUnsent = result.summary.replayed === undefined ? 0 : result.summary.replayed.unsent.start + result.summary.replayed.unsent.end;
+  const unsent = result.summary.unsent.start + result.summary.unsent.end + replayedUnsent;
   if (unsent > 0) {
     process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
     process.exitCode = EXIT_CODES.failed;

@@ -2,7 +2,7 @@
  * The whole pipeline on one machine: emulators, resources from the deployed settings, the producer, the
  * event source mappings driving the deployed handlers, done detection, the daily KPI job, summary.json.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -18,7 +18,10 @@ import { produce, type ProduceSummary, type SendOrder } from '../producer/produc
 import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
 import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
 import { expireOpenEnds, readTripItems } from './open-halves';
+import { redriveDeadLetterFile, replayRawArchive, type RedriveFileSummary } from './operator-inputs';
+import { archiveStreams } from './raw-archive';
 import { sentRecords } from './sent-records';
+import type { ReplaySummary } from '../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
 import { matchesFilterPattern } from '../lib/aws/filter-pattern';
@@ -54,11 +57,22 @@ export interface RunSummary {
   faults_injected: InjectedFaultCounts;
   order: SendOrder;
   duration_ms: number;
+  /** Records of each stream archived to `<out>/raw/` (and the local bucket's raw/), as Firehose archives them. */
+  raw_archive: { records: { start: number; end: number }; objects: number };
+  /** With --redrive: the earlier run's letters sent through the retry queue, and those left (no replayable event). */
+  redriven?: RedriveFileSummary;
+  /** With --replay: the archived records re-sent into the streams. */
+  replayed?: { records: number; sent: { start: number; end: number }; unsent: { start: number; end: number } };
 }
 
 export interface LocalRunOptions {
-  readonly start: string;
-  readonly end: string;
+  /** The CSVs to produce; without them (only with `replay`) the run's input is the replayed archive alone. */
+  readonly start?: string;
+  readonly end?: string;
+  /** An earlier run's dead-letters.jsonl, redriven into this run through the retry queue. */
+  readonly redrive?: string;
+  /** An earlier run's raw archive (`<out>/raw/`), replayed into this run's streams after the CSVs. */
+  readonly replay?: string;
   readonly outDir: string;
   readonly order: SendOrder;
   readonly settings: PipelineSettings;
@@ -88,6 +102,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   await mkdir(options.outDir, { recursive: true });
+  await rm(path.join(options.outDir, 'raw'), { recursive: true, force: true });
   const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
   let emulators: Emulators | undefined;
@@ -185,18 +200,38 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       mappings.push(mapping);
     }
 
-    options.log(`producing ${options.start} + ${options.end} (order ${options.order})`);
+    let redriven: RedriveFileSummary | undefined;
+    if (options.redrive !== undefined) {
+      redriven = await redriveDeadLetterFile(sqs, resources.retryQueue.url, options.redrive);
+      options.log(`redrive: ${redriven.redriven} of ${redriven.letters} dead letters sent through the retry queue; ${redriven.left.length} left (no replayable event)`);
+    }
+
+    const streamNames = { start: resources.tripStartStream.name, end: resources.tripEndStream.name };
+    let replayed: ReplaySummary | undefined;
     let produced: ProduceSummary | undefined;
     let produceError: unknown;
-    const producing = produce({
-      start: options.start,
-      end: options.end,
-      startStream: resources.tripStartStream.name,
-      endStream: resources.tripEndStream.name,
-      order: options.order,
-      quarantine: path.join(options.outDir, 'quarantine'),
-      kinesis: producerKinesis,
-    }).then(
+    const produceCsvs = async (): Promise<ProduceSummary> => {
+      if (options.start === undefined || options.end === undefined) return nothingProduced();
+      options.log(`producing ${options.start} + ${options.end} (order ${options.order})`);
+      return produce({
+        start: options.start,
+        end: options.end,
+        startStream: streamNames.start,
+        endStream: streamNames.end,
+        order: options.order,
+        quarantine: path.join(options.outDir, 'quarantine'),
+        kinesis: producerKinesis,
+      });
+    };
+    const producing = produceCsvs()
+      .then(async (summary) => {
+        if (options.replay !== undefined) {
+          replayed = await replayRawArchive(producerKinesis, streamNames, options.replay, path.join(options.outDir, 'quarantine'));
+          options.log(`replay: ${replayed.sent.start} starts and ${replayed.sent.end} ends re-sent from ${replayed.objects} archived objects`);
+        }
+        return summary;
+      })
+      .then(
       (summary) => {
         produced = summary;
         options.log(
@@ -262,6 +297,19 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     options.log(`drained after ${((Date.now() - startedAt) / 1000).toFixed(1)}s; reading the results`);
     if (produced === undefined) throw new Error('the producer did not report a summary');
 
+    // Firehose's work on AWS, not the pipeline's: through the uncounted inspection clients.
+    const archiveS3 = new S3Client({ ...clientOptions('s3') });
+    clients.push(archiveS3);
+    const archive = await archiveStreams({
+      kinesis: inspection.kinesis,
+      s3: archiveS3,
+      bucket: resources.dataBucket,
+      outDir: options.outDir,
+      streams: streamNames,
+      deliveryStreamPrefix: options.settings.prefix,
+    });
+    options.log(`raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`);
+
     // The run's own reads (not the pipeline's) go through uncounted clients, so aws_requests stays the
     // pipeline's traffic.
     const items = await readTripItems(inspection.dynamodb, resources.tripsTable.name);
@@ -297,6 +345,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       faults_injected: injector.injected,
       order: options.order,
       duration_ms: Date.now() - startedAt,
+      raw_archive: { records: archive.records, objects: archive.objects.length },
+      ...(redriven === undefined ? {} : { redriven }),
+      ...(replayed === undefined ? {} : { replayed: { records: replayed.records, sent: replayed.sent, unsent: replayed.failed } }),
     };
     const summaryPath = path.join(options.outDir, 'summary.json');
     await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
@@ -325,6 +376,12 @@ export class UnbalancedLedgerError extends Error {
         `duplicates nor dead-lettered: ${named}. See ${summaryPath}`,
     );
   }
+}
+
+/** The producer's summary of a run without CSVs (a replay alone). */
+function nothingProduced(): ProduceSummary {
+  const zero = () => ({ start: 0, end: 0 });
+  return { rows: zero(), quarantined: zero(), sent: zero(), failed: zero(), retriedEntries: 0, batches: 0, durationMs: 0, outOfOrder: 0, quarantineFiles: {} };
 }
 
 function describe(error: unknown): string {

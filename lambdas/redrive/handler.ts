@@ -6,10 +6,13 @@
  * Retrying again means sending a new message and letting this one succeed (be deleted), so the queue's own
  * receive count stays at 1 on the normal path and its redrive policy only catches real failures: a message
  * is reported failed only when its event could not be put anywhere, and SQS then redelivers it.
+ *
+ * A dead letter moved back by SQS's own "redrive to source" is accepted too, as a retry with a fresh budget
+ * (lib/domain/redrive.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { retryMessageSchema } from '../../lib/domain/envelopes';
+import { redriveDeliverySchema } from '../../lib/domain/redrive';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { inBatchOrder } from '../shared/batch-response';
 import { decodeJson, isoFromEpochMillis } from '../shared/decoding';
@@ -20,7 +23,7 @@ const environment = readEnvironment(tripHandlerEnvSchema);
 const pipeline = createTripPipeline(environment);
 
 async function redrive(record: SQSRecord): Promise<void> {
-  const result = decodeJson(record.body, retryMessageSchema);
+  const result = decodeJson(record.body, redriveDeliverySchema);
   if (!result.valid) {
     await pipeline.deadLetters.send(
       {

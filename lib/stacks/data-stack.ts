@@ -2,8 +2,9 @@ import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type Stack
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
+import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
 import { EncryptedQueuePair } from '../constructs/encrypted-queue-pair';
+import { RawStreamArchive } from '../constructs/raw-stream-archive';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
@@ -126,6 +127,22 @@ export class DataStack extends Stack {
         },
       ],
     }).bucket;
+
+    for (const [id, stream, streamFolder] of [
+      ['TripStartRawArchive', this.tripStartStream, RAW_ARCHIVE_STREAMS.start],
+      ['TripEndRawArchive', this.tripEndStream, RAW_ARCHIVE_STREAMS.end],
+    ] as const) {
+      new RawStreamArchive(this, id, {
+        stream,
+        bucket: this.dataBucket,
+        encryptionKey: this.dataKey,
+        prefix: DATA_PREFIXES.raw,
+        streamFolder,
+        lifecycle: settings.storage.rawArchive,
+        logRetentionDays: settings.handlers.logRetentionDays,
+        retainData: settings.retainData,
+      });
+    }
 
     const queues = new EncryptedQueuePair(this, 'RetryQueues', {
       queueName: names.retryQueue,

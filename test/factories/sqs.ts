@@ -1,6 +1,6 @@
 /** Retry-queue messages and the SQS records Lambda delivers them in. */
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { EventOrigin, RetryMessage } from '../../lib/domain/envelopes';
+import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../../lib/domain/envelopes';
 import { DEFAULT_ARRIVAL, kinesisSequenceNumber, tripEndEvent } from './kinesis';
 
 /** Where the factory's parked end was read from: its Kinesis record on the end stream. */
@@ -84,5 +84,22 @@ export function onFailureRecord(options: OnFailureRecordOptions): Record<string,
     version: '1.0',
     timestamp: '2024-05-25T14:06:10.021Z',
     [options.stream === 'kinesis' ? 'KinesisBatchInfo' : 'DDBStreamBatchInfo']: batchInfo,
+  };
+}
+
+/** The dead letter of an end that expired open (no start within the grace period), unless overridden. */
+export function deadLetter(overrides: Partial<DeadLetterMessage> = {}): DeadLetterMessage {
+  return {
+    schema_version: 2,
+    reason: 'ORPHAN_END',
+    trip_id: 'c66ce556bc',
+    event: tripEndEvent(),
+    detail: 'no start arrived for trip c66ce556bc: its end, first seen at 2024-05-25T14:05:02.250Z, expired open at 2024-05-27T14:05:02.000Z',
+    attempts: 1,
+    first_seen_at: '2024-05-25T14:05:02.250Z',
+    dead_lettered_at: '2024-05-27T14:05:03.000Z',
+    source: 'match',
+    origin: RETRY_ORIGIN,
+    ...overrides,
   };
 }

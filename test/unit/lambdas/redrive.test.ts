@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
 import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
+import { deadLetter, RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
 import {
   conditionalCheckFailed,
   deadLettersSent,
@@ -235,6 +235,52 @@ describe('redrive handler', () => {
       source: 'redrive',
       origin: null,
     });
+  });
+
+  it('applies a dead letter moved back by SQS "redrive to source" with its first-seen time and origin, and lets it go', async () => {
+    // Prepare
+    const letter = deadLetter();
+    documentMock.on(UpdateCommand).resolves({ Attributes: openStartItem() });
+
+    // Act
+    const response = await handler(sqsEvent([letter]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const [update] = documentMock.commandCalls(UpdateCommand).map((call) => resolveUpdate(call.args[0].input));
+    expect(update?.set).toMatchObject({ end_first_seen_at: letter.first_seen_at, end_origin: RETRY_ORIGIN });
+    expect(outcomeTally()).toEqual({ TripCompleted: 1 });
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('gives a moved-back letter a fresh retry budget when applying it fails again', async () => {
+    // Prepare: the letter was given up after many attempts; redriven, it is at attempt 2 of a new budget.
+    documentMock.on(UpdateCommand).rejects(throttled());
+    const letter = deadLetter({ reason: 'PROCESSING_FAILED', attempts: 9, source: 'redrive', detail: 'still failing after 9 attempts: x' });
+
+    // Act
+    const response = await handler(sqsEvent([letter]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(retryMessagesSent(sqsMock).map(({ body, delaySeconds }) => ({ body, delaySeconds }))).toEqual([
+      { body: retryMessage({ event: tripEndEvent(), attempts: 2, first_seen_at: letter.first_seen_at, last_error: THROTTLED }), delaySeconds: 60 },
+    ]);
+    expect(deadLettersSent(sqsMock)).toEqual([]);
+  });
+
+  it('dead-letters a moved-back letter that carries no valid event as INVALID_EVENT, keeping the letter', async () => {
+    // Prepare
+    const letter = deadLetter({ reason: 'INVALID_EVENT', trip_id: null, event: '{"trip_id": "c6', source: 'end' });
+
+    // Act
+    const response = await handler(sqsEvent([letter]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(documentMock.calls()).toHaveLength(0);
+    const [sent] = deadLettersSent(sqsMock);
+    expect(sent?.body).toMatchObject({ reason: 'INVALID_EVENT', event: letter, detail: expect.stringContaining('carries no valid trip event') });
   });
 
   it('reports exactly the messages whose event could not be put anywhere', async () => {
