@@ -101,6 +101,7 @@ export const METRICS_NAMESPACE = 'Tripstream';
 export const DATA_PREFIXES = {
   completedTrips: 'completed-trips/',
   dailyKpis: 'daily-kpis/',
+  dailyKpisByDimension: 'daily-kpis-by-dimension/',
   sparkCode: 'spark/',
   athenaResults: 'athena-results/',
   emrLogs: 'emr-logs/',
@@ -110,10 +111,15 @@ export const DATA_PREFIXES = {
 export const SPARK_JOB_FILES = {
   entryPoint: 'daily_kpis_job.py',
   sql: 'daily_kpis.sql',
+  dimensionSql: 'daily_kpis_by_dimension.sql',
 } as const;
 
 /** Glue tables of the analytics stack, as Athena queries name them. */
-export const GLUE_TABLES = { dailyKpis: 'daily_kpis', completedTrips: 'completed_trips' } as const;
+export const GLUE_TABLES = {
+  dailyKpis: 'daily_kpis',
+  dailyKpisByDimension: 'daily_kpis_by_dimension',
+  completedTrips: 'completed_trips',
+} as const;
 
 /** Output keys of the data stack that the producer and other CLIs look up with `--stack`. */
 export const STACK_OUTPUTS = {
