@@ -51,6 +51,13 @@ export interface PipelineSettings {
   readonly startMapping: StreamMappingSettings;
   readonly endMapping: StreamMappingSettings;
   readonly matchMapping: StreamMappingSettings;
+  /** The live metrics consumer of the trips table stream, the stream's second reader beside match. */
+  readonly liveMetricsMapping: StreamMappingSettings;
+  readonly liveMetrics: {
+    /** How long a record's marker is kept; longer than the table stream's 24 h retention, so no redelivery outlives it. */
+    readonly markerRetentionHours: number;
+    readonly windowRetentionDays: number;
+  };
   readonly redriveMapping: QueueMappingSettings;
   /** The handler that turns the stream mappings' on-failure pointers into full dead letters. */
   readonly failedBatchMapping: QueueMappingSettings;
@@ -132,6 +139,8 @@ export const STACK_OUTPUTS = {
   athenaWorkGroupName: 'AthenaWorkGroupName',
   glueDatabaseName: 'GlueDatabaseName',
   emrApplicationId: 'EmrApplicationId',
+  metricsTableName: 'MetricsTableName',
+  metricsApiUrl: 'MetricsApiUrl',
 } as const;
 
 /** Stack names per prefix: stateful resources apart from stateless ones. */
@@ -141,6 +150,7 @@ export function stackNames(settings: PipelineSettings) {
     pipeline: `${settings.prefix}-pipeline`,
     analytics: `${settings.prefix}-analytics`,
     monitoring: `${settings.prefix}-monitoring`,
+    liveMetrics: `${settings.prefix}-live-metrics`,
   } as const;
 }
 
@@ -160,6 +170,9 @@ export const defaultSettings: PipelineSettings = {
   startMapping: streamDefaults,
   endMapping: streamDefaults,
   matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
+  // A window is current within seconds of a completion (DESIGN.md §6b asks for under a minute).
+  liveMetricsMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 2 },
+  liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
@@ -218,6 +231,7 @@ export function resourceNames(settings: PipelineSettings) {
     tripStartStream: `${p}-trip-start`,
     tripEndStream: `${p}-trip-end`,
     tripsTable: `${p}-trips`,
+    metricsTable: `${p}-metrics`,
     retryQueue: `${p}-retry`,
     failedBatchQueue: `${p}-failed-batches`,
     deadLetterQueue: `${p}-dlq`,
