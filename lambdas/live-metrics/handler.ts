@@ -46,6 +46,12 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBStream
     try {
       const { applied, duplicates } = await table.apply(plan);
       if (applied.length > 0) metrics.addMetric('LiveMetricChangesApplied', MetricUnit.Count, applied.length);
+      // The business dashboard's live view: completions and their fares, counted once like the windows.
+      const completions = applied.flatMap((change) => (change.kind === 'completed' ? [change.metrics] : []));
+      if (completions.length > 0) {
+        metrics.addMetric('LiveTripsCompleted', MetricUnit.Count, completions.length);
+        metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, completions.reduce((sum, trip) => sum + trip.fareMicros, 0) / 1_000_000);
+      }
       if (duplicates.length > 0) {
         metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, duplicates.length);
         logger.info('Redelivered stream records skipped', { event_ids: duplicates.map((change) => change.eventId) });
