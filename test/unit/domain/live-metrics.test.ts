@@ -7,7 +7,7 @@ import {
   LIVE_METRICS_STREAM_FILTERS,
   type TripChange,
 } from '../../../lib/domain/live-metrics';
-import { matchesFilterPattern } from '../../../local/filter-pattern';
+import { matchesFilterPattern } from '../../../lib/aws/filter-pattern';
 import { completed, completedRemoved, completedTouched, opened, openRemoved } from '../../factories/trip-changes';
 
 describe('windowStartOf', () => {
