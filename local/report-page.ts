@@ -138,13 +138,15 @@ function render(data) {
     { label: 'fares per 5 minutes', data: data.windows.map((window) => window.total_fare), yAxisID: 'y1', pointRadius: 0 },
   ]);
   const windowTrips = data.windows.reduce((sum, window) => sum + window.trip_count, 0);
-  const windowFareCents = data.windows.reduce((sum, window) => sum + Math.round(window.total_fare * 100), 0);
+  // Window fares are exact to six decimals: summed as integers, rounded to cents once, as the daily KPI is.
+  const windowFareMicros = data.windows.reduce((sum, window) => sum + Math.round(window.total_fare * 1e6), 0);
+  const windowFareCents = Math.floor((windowFareMicros + 5000) / 10000);
   const windowsFigure = document.getElementById('chart-windows').closest('figure');
   windowsFigure.dataset.totalTrips = String(windowTrips);
   windowsFigure.dataset.totalFare = (windowFareCents / 100).toFixed(2);
   document.getElementById('windows-total').textContent = data.windows.length + ' windows, ' + windowTrips + ' trips, total fare ' + (windowFareCents / 100).toFixed(2);
   table('table-windows', ['window start (UTC)', 'trips', 'total fare', 'avg minutes'],
-    data.windows.map((window) => [window.window_start, window.trip_count, window.total_fare.toFixed(2), window.average_trip_duration_minutes.toFixed(2)]));
+    data.windows.map((window) => [window.window_start, window.trip_count, window.total_fare.toFixed(6), window.average_trip_duration_minutes.toFixed(2)]));
 
   const openTrips = document.getElementById('open-trips');
   openTrips.textContent = String(data.open_trips);

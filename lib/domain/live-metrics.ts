@@ -10,6 +10,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { HALVES_ATTRIBUTE } from './trip-item';
 
 export const WINDOW_MINUTES = 5;
 const WINDOW_MS = WINDOW_MINUTES * 60_000;
@@ -22,8 +23,6 @@ export const METRICS_KEY = { partition: 'pk', sort: 'sk' } as const;
 export const METRICS_TTL_ATTRIBUTE = 'expires_at';
 export const OPEN_TRIPS_KEY = { pk: 'open_trips', sk: 'open_trips' } as const;
 
-/** The trip item attribute that says how many halves are recorded: 1 open, 2 completed. */
-export const HALVES_ATTRIBUTE = 'halves';
 
 /**
  * Lambda FilterCriteria patterns of the live metrics mapping: an item inserted open, an open item completed,
@@ -211,6 +210,10 @@ export function planTransactions(changes: readonly TripChange[], maxItems = MAX_
 export interface MetricsWindow {
   readonly window_start: string;
   readonly trip_count: number;
+  /**
+   * Exact, at the six decimals the KPI SQL sums at, not rounded to cents: rounded windows would not add up
+   * to the day's total_fare (fares carry many decimals), exact ones do once their sum is rounded.
+   */
   readonly total_fare: number;
   readonly average_trip_duration_minutes: number;
 }
@@ -225,7 +228,7 @@ export function metricsWindow(windowStart: string, tripCount: number, fareMicros
   return {
     window_start: windowStart,
     trip_count: tripCount,
-    total_fare: roundedQuotient(fareMicros, 1_000_000),
+    total_fare: fareMicros / 1_000_000,
     average_trip_duration_minutes: tripCount === 0 ? 0 : roundedQuotient(durationMs, tripCount * 60_000),
   };
 }

@@ -54,14 +54,14 @@ export class LiveMetricsStack extends Stack {
         bisectBatchOnError: mapping.bisectBatchOnError,
         parallelizationFactor: mapping.parallelizationFactor,
         reportBatchItemFailures: true,
-        onFailure: new sources.SqsDlq(data.deadLetterQueue),
+        // As the pipeline's mappings: the failed-batches handler resolves the pointer into full dead letters.
+        onFailure: new sources.SqsDlq(data.failedBatchQueue),
         filters: LIVE_METRICS_STREAM_FILTERS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
       }),
     );
     // TransactWriteItems is authorised per item action: markers are Puts, windows and the counter Updates.
     data.metricsTable.grant(this.consumer.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     tableKey.grant(this.consumer.function, ...TABLE_WRITE_KEY_ACTIONS);
-    data.deadLetterQueue.grantSendMessages(this.consumer.function);
     acknowledgeGrantActions(this.consumer.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
     Validations.of(this.consumer.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

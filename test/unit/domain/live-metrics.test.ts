@@ -26,7 +26,7 @@ describe('windowStartOf', () => {
 });
 
 describe('metricsWindow', () => {
-  it('rounds a half cent and a half hundredth of a minute away from zero, exactly', () => {
+  it('keeps the fare exact and rounds a half hundredth of a minute away from zero', () => {
     // Prepare: 10.125 + 2.25 = 12.375; minutes (30 + 0.15) / 2 = 15.075
     const fareMicros = toMicros(10.125) + toMicros(2.25);
     const durationMs = 30 * 60_000 + 9_000;
@@ -35,7 +35,7 @@ describe('metricsWindow', () => {
     const window = metricsWindow('2024-05-25T13:00:00.000Z', 2, fareMicros, durationMs);
 
     // Assess
-    expect(window).toEqual({ window_start: '2024-05-25T13:00:00.000Z', trip_count: 2, total_fare: 12.38, average_trip_duration_minutes: 15.08 });
+    expect(window).toEqual({ window_start: '2024-05-25T13:00:00.000Z', trip_count: 2, total_fare: 12.375, average_trip_duration_minutes: 15.08 });
   });
 
   it('keeps sums of many small fares exact where floating point would drift', () => {

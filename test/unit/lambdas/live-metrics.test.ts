@@ -217,7 +217,7 @@ describe('metrics-api handler', () => {
     expect(JSON.parse(response.body)).toEqual({
       entity: 'vendor',
       id: '2',
-      windows: [{ window_start: '2024-05-25T13:00:00.000Z', trip_count: 2, total_fare: 12.38, average_trip_duration_minutes: 3.25 }],
+      windows: [{ window_start: '2024-05-25T13:00:00.000Z', trip_count: 2, total_fare: 12.375, average_trip_duration_minutes: 3.25 }],
     });
     expect(dynamoMock).toHaveReceivedCommandWith(QueryCommand, {
       TableName: 'tripstream-test-metrics',
