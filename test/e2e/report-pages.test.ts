@@ -124,7 +124,9 @@ describe('report.html and the live page', () => {
     const fareCents = daily.reduce((sum, row) => sum + Math.round(row.total_fare * 100), 0);
     expect(windowsChart.rendered).toBe('true');
     expect(Number(windowTotals.totalTrips)).toBe(trips);
-    expect(windowTotals.totalFare).toBe((fareCents / 100).toFixed(2));
+    // Windows are exact and rounded once over the run; each daily total_fare was rounded on its own, so over
+    // several days the two may differ by half a cent per day plus half a cent for the windows, never more.
+    expect(Math.abs(Math.round(Number(windowTotals.totalFare) * 100) - fareCents)).toBeLessThanOrEqual(Math.floor((daily.length + 1) / 2));
     expect(Object.fromEntries((deadLetterChart.labels as string[]).map((label, index) => [label, deadLetterChart.chartData[0]?.[index]]))).toEqual(summary.dead_lettered.by_reason);
     expect(ledgerPresent).toBe('true');
     await page.close();
