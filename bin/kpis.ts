@@ -1,7 +1,7 @@
 /**
- * `npm run kpis -- --date YYYY-MM-DD [--to YYYY-MM-DD] [--local DIR] [--stack NAME]`
- * Prints the daily KPIs of a date or a range: from a local run's output folder with DuckDB, or from the
- * deployed stack through Athena.
+ * `npm run kpis -- --date YYYY-MM-DD [--to YYYY-MM-DD] [--by DIMENSION] [--local DIR] [--stack NAME]`
+ * Prints the daily KPIs of a date or a range, or with --by the per-dimension ones: from a local run's output
+ * folder with DuckDB, or from the deployed stack through Athena.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,29 +11,40 @@ import { Command } from 'commander';
 import { clientOptions, withRequestCounting } from '../lib/aws/clients';
 import { runCommand } from '../lib/cli';
 import { DATA_PREFIXES } from '../lib/config';
-import { athenaKpiSource, queryDailyKpisWithAthena } from '../lib/kpi/athena-kpis';
-import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
-import { readDailyKpis } from '../lib/kpi/duckdb-engine';
-import { formatKpiTable } from '../lib/kpi/format';
+import { athenaKpiSource, queryDailyKpisWithAthena, queryDimensionKpisWithAthena } from '../lib/kpi/athena-kpis';
+import { KPI_DIMENSIONS, type KpiDimension } from '../lib/kpi/dimension-kpi';
+import { readDailyKpis, readDimensionKpis } from '../lib/kpi/duckdb-engine';
+import { formatDimensionKpiTable, formatKpiTable } from '../lib/kpi/format';
 import { DEFAULT_KPI_STACK, resolveKpiQuery, type KpiQuery, type KpiQueryArguments } from '../lib/kpi/kpi-query';
 
-async function fetchKpis(query: KpiQuery): Promise<DailyKpiRow[]> {
+/** The printed table of the query's rows, or undefined when there are none. */
+async function fetchKpiTable(query: KpiQuery): Promise<string | undefined> {
+  const dimension: KpiDimension | undefined = query.by;
   if (query.source.kind === 'local') {
-    const kpiDir = path.join(query.source.outputDir, DATA_PREFIXES.dailyKpis);
+    const prefix = dimension === undefined ? DATA_PREFIXES.dailyKpis : DATA_PREFIXES.dailyKpisByDimension;
+    const kpiDir = path.join(query.source.outputDir, prefix);
     // A mistyped folder must not read as "no KPIs for these dates".
     if (!existsSync(kpiDir)) throw new Error(`${kpiDir} does not exist: give --local the --out folder of a local run`);
-    return readDailyKpis(kpiDir, query.from, query.to);
+    if (dimension === undefined) return tableOf(await readDailyKpis(kpiDir, query.from, query.to), formatKpiTable);
+    return tableOf(await readDimensionKpis(kpiDir, query.from, query.to, dimension), (rows) => formatDimensionKpiTable(dimension, rows));
   }
   const cloudFormation = withRequestCounting(new CloudFormationClient({ ...clientOptions('cloudformation') }));
   const athena = withRequestCounting(new AthenaClient({ ...clientOptions('athena') }));
   const source = await athenaKpiSource(cloudFormation, query.source.stackName);
-  return queryDailyKpisWithAthena(athena, source, query.from, query.to);
+  if (dimension === undefined) return tableOf(await queryDailyKpisWithAthena(athena, source, query.from, query.to), formatKpiTable);
+  const rows = await queryDimensionKpisWithAthena(athena, source, query.from, query.to, dimension);
+  return tableOf(rows, (found) => formatDimensionKpiTable(dimension, found));
+}
+
+function tableOf<Row>(rows: readonly Row[], format: (rows: readonly Row[]) => string): string | undefined {
+  return rows.length === 0 ? undefined : format(rows);
 }
 
 const program: Command = new Command('kpis')
   .description('Print daily trip KPIs for a date or a date range.')
   .requiredOption('--date <YYYY-MM-DD>', 'the date, or the first date of a range')
   .option('--to <YYYY-MM-DD>', 'the last date of a range (inclusive)')
+  .option('--by <dimension>', `per-dimension KPIs of one dimension: ${KPI_DIMENSIONS.join(', ')}`)
   .option('--local <dir>', "a local run's --out folder: read <dir>/daily-kpis/ with DuckDB instead of Athena")
   .option('--stack <name>', `the analytics stack to query through Athena (default: ${DEFAULT_KPI_STACK})`);
 
@@ -44,9 +55,9 @@ program.action(async (options: KpiQueryArguments) => {
   } catch (error) {
     program.error(`error: ${(error as Error).message}`);
   }
-  const rows = await fetchKpis(query);
+  const table = await fetchKpiTable(query);
   const range = query.from === query.to ? query.from : `${query.from}..${query.to}`;
-  console.log(rows.length === 0 ? `No KPIs for ${range}.` : formatKpiTable(rows));
+  console.log(table ?? `No ${query.by === undefined ? '' : `per-${query.by} `}KPIs for ${range}.`);
 });
 
 void runCommand(program);

@@ -63,6 +63,13 @@ export interface PipelineSettings {
   readonly startMapping: StreamMappingSettings;
   readonly endMapping: StreamMappingSettings;
   readonly matchMapping: StreamMappingSettings;
+  /** The live metrics consumer of the trips table stream, the stream's second reader beside match. */
+  readonly liveMetricsMapping: StreamMappingSettings;
+  readonly liveMetrics: {
+    /** How long a record's marker is kept; longer than the table stream's 24 h retention, so no redelivery outlives it. */
+    readonly markerRetentionHours: number;
+    readonly windowRetentionDays: number;
+  };
   readonly redriveMapping: QueueMappingSettings;
   /** The handler that turns the stream mappings' on-failure pointers into full dead letters. */
   readonly failedBatchMapping: QueueMappingSettings;
@@ -118,6 +125,7 @@ export const METRICS_NAMESPACE = 'Tripstream';
 export const DATA_PREFIXES = {
   completedTrips: 'completed-trips/',
   dailyKpis: 'daily-kpis/',
+  dailyKpisByDimension: 'daily-kpis-by-dimension/',
   sparkCode: 'spark/',
   athenaResults: 'athena-results/',
   emrLogs: 'emr-logs/',
@@ -135,10 +143,15 @@ export const RAW_ARCHIVE_STREAMS = { start: 'trip-start', end: 'trip-end' } as c
 export const SPARK_JOB_FILES = {
   entryPoint: 'daily_kpis_job.py',
   sql: 'daily_kpis.sql',
+  dimensionSql: 'daily_kpis_by_dimension.sql',
 } as const;
 
 /** Glue tables of the analytics stack, as Athena queries name them. */
-export const GLUE_TABLES = { dailyKpis: 'daily_kpis', completedTrips: 'completed_trips' } as const;
+export const GLUE_TABLES = {
+  dailyKpis: 'daily_kpis',
+  dailyKpisByDimension: 'daily_kpis_by_dimension',
+  completedTrips: 'completed_trips',
+} as const;
 
 /** Output keys of the data stack that the producer and other CLIs look up with `--stack`. */
 export const STACK_OUTPUTS = {
@@ -151,6 +164,8 @@ export const STACK_OUTPUTS = {
   athenaWorkGroupName: 'AthenaWorkGroupName',
   glueDatabaseName: 'GlueDatabaseName',
   emrApplicationId: 'EmrApplicationId',
+  metricsTableName: 'MetricsTableName',
+  metricsApiUrl: 'MetricsApiUrl',
 } as const;
 
 /** Stack names per prefix: stateful resources apart from stateless ones. */
@@ -160,6 +175,7 @@ export function stackNames(settings: PipelineSettings) {
     pipeline: `${settings.prefix}-pipeline`,
     analytics: `${settings.prefix}-analytics`,
     monitoring: `${settings.prefix}-monitoring`,
+    liveMetrics: `${settings.prefix}-live-metrics`,
   } as const;
 }
 
@@ -179,6 +195,9 @@ export const defaultSettings: PipelineSettings = {
   startMapping: streamDefaults,
   endMapping: streamDefaults,
   matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
+  // A window is current within seconds of a completion (DESIGN.md §6b asks for under a minute).
+  liveMetricsMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 2 },
+  liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
@@ -243,6 +262,7 @@ export function resourceNames(settings: PipelineSettings) {
     tripStartStream: `${p}-trip-start`,
     tripEndStream: `${p}-trip-end`,
     tripsTable: `${p}-trips`,
+    metricsTable: `${p}-metrics`,
     retryQueue: `${p}-retry`,
     failedBatchQueue: `${p}-failed-batches`,
     deadLetterQueue: `${p}-dlq`,

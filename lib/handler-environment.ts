@@ -59,6 +59,16 @@ export function kpiTriggerEnvironment(
   };
 }
 
+/** The live metrics consumer and the metrics API: the metrics table, and how long its items are kept. */
+export function liveMetricsEnvironment(settings: PipelineSettings, resources: { readonly metricsTableName: string }): Record<string, string> {
+  return {
+    ...powertoolsEnvironment(settings),
+    METRICS_TABLE_NAME: resources.metricsTableName,
+    METRICS_MARKER_RETENTION_HOURS: String(settings.liveMetrics.markerRetentionHours),
+    METRICS_WINDOW_RETENTION_DAYS: String(settings.liveMetrics.windowRetentionDays),
+  };
+}
+
 const positiveInt = z.coerce.number().int().positive();
 
 export const tripHandlerEnvSchema = z.object({
@@ -82,6 +92,13 @@ export const kpiTriggerEnvSchema = z.object({
   KPI_LOOKBACK_DAYS: z.coerce.number().int().nonnegative(),
 });
 export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
+
+export const liveMetricsEnvSchema = z.object({
+  METRICS_TABLE_NAME: z.string().min(1),
+  METRICS_MARKER_RETENTION_HOURS: positiveInt,
+  METRICS_WINDOW_RETENTION_DAYS: positiveInt,
+});
+export type LiveMetricsEnv = z.infer<typeof liveMetricsEnvSchema>;
 
 /**
  * Reads and validates the environment once, at module load. A misconfigured function fails its cold start

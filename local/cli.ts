@@ -31,6 +31,7 @@ interface LocalArguments {
   injectFaults?: Pick<FaultInjection, 'rate' | 'seed'>;
   redrive?: string;
   replay?: string;
+  serve?: number;
 }
 
 function positiveInteger(value: string): number {
@@ -45,6 +46,12 @@ function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
   } catch (error) {
     throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
+  return parsed;
 }
 
 function program(): Command {
@@ -71,6 +78,7 @@ function program(): Command {
     )
     .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
+    .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
     .allowExcessArguments(false)
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
 }
@@ -161,6 +169,7 @@ async function runLocal(command: Command): Promise<void> {
     log,
     signal: abort.signal,
     faults,
+    ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
   }).catch((error: unknown) => {
     throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
@@ -171,6 +180,16 @@ async function runLocal(command: Command): Promise<void> {
   if (unsent > 0) {
     process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
     process.exitCode = EXIT_CODES.failed;
+  }
+  if (result.live !== undefined) {
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
+    log(`run drained; still serving ${result.live.url} (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await result.live.close();
   }
 }
 

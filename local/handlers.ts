@@ -7,3 +7,4 @@ export { handler as end } from '../lambdas/end/handler';
 export { handler as match } from '../lambdas/match/handler';
 export { handler as redrive } from '../lambdas/redrive/handler';
 export { handler as failedBatches } from '../lambdas/failed-batches/handler';
+export { handler as liveMetrics } from '../lambdas/live-metrics/handler';

@@ -5,14 +5,15 @@
  * visible to the run summary.
  */
 import type { Context } from 'aws-lambda';
-import { handlerEnvironment } from '../lib/handler-environment';
+import { handlerEnvironment, liveMetricsEnvironment } from '../lib/handler-environment';
 import type { PipelineSettings } from '../lib/config';
 import type { HandlerName } from '../lib/domain/envelopes';
 import type { LocalResources } from './resources';
 import type { InvocationFaultPlan, InvocationFaults } from './failure-injection';
 import { lambdaContext } from './lambda-events';
 
-export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive' | 'failed-batches'>;
+
+export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive' | 'failed-batches' | 'live-metrics'>;
 
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -58,10 +59,11 @@ export class LocalInvoker {
         deadLetterQueueUrl: resources.deadLetterQueue.url,
         dataBucketName: resources.dataBucket,
       }),
+      liveMetricsEnvironment(settings, { metricsTableName: resources.metricsTable.name }),
       { POWERTOOLS_LOG_LEVEL: logLevel },
     );
     const modules = await import('./handlers.js');
-    const handlers = { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive, 'failed-batches': modules.failedBatches };
+    const handlers = { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive, 'failed-batches': modules.failedBatches, 'live-metrics': modules.liveMetrics };
     return new LocalInvoker(settings, handlers, faults);
   }
 

@@ -15,6 +15,7 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resourceNames, type PipelineSettings } from '../lib/config';
 import { removeEarlierRunResources } from './existing-resources';
 import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../lib/domain/trip-item';
+import { METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../lib/domain/live-metrics';
 
 /**
  * On-demand streams scale by themselves on AWS; locally a fixed count stands in, above one so that
@@ -30,6 +31,7 @@ export interface LocalResources {
   readonly failedBatchQueue: { readonly url: string; readonly arn: string };
   readonly deadLetterQueue: { readonly url: string; readonly arn: string };
   readonly dataBucket: string;
+  readonly metricsTable: { readonly name: string };
 }
 
 export interface ResourceClients {
@@ -77,6 +79,7 @@ export async function createLocalResources(settings: PipelineSettings, clients: 
     tripsTable,
     ...queues,
     dataBucket,
+    metricsTable: await createMetricsTable(clients.dynamodb, names.metricsTable),
   };
 }
 
@@ -170,4 +173,30 @@ async function createBucket(s3: S3Client, name: string): Promise<string> {
 function required<T>(value: T | undefined, message: string): T {
   if (value === undefined) throw new Error(message);
   return value;
+}
+
+/** The live metrics table: key pk/sk, TTL on its markers, as the data stack's MetricsTable construct. */
+async function createMetricsTable(dynamodb: DynamoDBClient, name: string) {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [
+        { AttributeName: METRICS_KEY.partition, AttributeType: 'S' },
+        { AttributeName: METRICS_KEY.sort, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: METRICS_KEY.partition, KeyType: 'HASH' },
+        { AttributeName: METRICS_KEY.sort, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitFor(`DynamoDB table ${name}`, async () => {
+    const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    return table?.TableStatus === 'ACTIVE' ? true : undefined;
+  });
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: METRICS_TTL_ATTRIBUTE, Enabled: true } }),
+  );
+  return { name };
 }

@@ -30,6 +30,8 @@ import { runKpiStep } from './kpi-step';
 import { QueueMapping, queueDepth } from './queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
+import { LIVE_METRICS_STREAM_FILTERS } from '../lib/domain/live-metrics';
+import { DeadLetterCounter, liveMetricsReader, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { dynamoDbStreamShards, kinesisShards, StreamMapping } from './stream-mapping';
 
 /** summary.json (DESIGN.md §5). */
@@ -84,12 +86,18 @@ export interface LocalRunOptions {
   readonly signal?: AbortSignal;
   /** Handler record failures and throttling of the handlers' AWS calls to inject; none by default. */
   readonly faults?: FaultInjection;
+  /** Serve the live page and the metrics API on 127.0.0.1 at this port (0: any free port). */
+  readonly servePort?: number;
+  /** Told the live page's address once it serves. */
+  readonly onServing?: (url: string) => void;
 }
 
 export interface LocalRunResult {
   readonly summary: RunSummary;
   readonly kpis: DailyKpiRow[];
   readonly summaryPath: string;
+  /** Still serving (from a copy of the final metrics) when the run was asked to serve; the caller closes it. */
+  readonly live?: LiveServer;
 }
 
 /** How long everything must stay idle before the run counts as drained: several poll rounds. */
@@ -109,6 +117,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const mappings: { stop(): Promise<void> }[] = [];
   const clients: { destroy(): void }[] = [];
   const cleanups: (() => void)[] = [];
+  let live: LiveServer | undefined;
   try {
     emulators = await startEmulators();
     options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')}`);
@@ -171,6 +180,21 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
       rediscoverEveryMs: 1_000,
     });
+    // The trips stream's second consumer (beside match), with its own filters, as deployed.
+    const liveMetricsMapping = new StreamMapping<DynamoDBRecord>({
+      handler: 'live-metrics',
+      kind: 'dynamodb',
+      region,
+      functionName: functionName(options.settings, 'live-metrics'),
+      streamArn: resources.tripsTable.streamArn,
+      settings: options.settings.liveMetricsMapping,
+      invoker,
+      view: dynamoDbView,
+      filter: (record) => LIVE_METRICS_STREAM_FILTERS.some((pattern) => matchesFilterPattern(pattern, record)),
+      onFailure,
+      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      rediscoverEveryMs: 1_000,
+    });
     const redriveMapping = new QueueMapping({
       handler: 'redrive',
       region,
@@ -189,8 +213,18 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       invoker,
       view: sqsView,
     });
-    const streamMappings = [startMapping, endMapping, matchMapping];
+    const streamMappings = [startMapping, endMapping, matchMapping, liveMetricsMapping];
     const queueMappings = [redriveMapping, failedBatchMapping];
+    if (options.servePort !== undefined) {
+      const deadLetters = new DeadLetterCounter();
+      cleanups.push(observeOutcomes(deadLetters.observer));
+      live = await startLiveServer({
+        port: options.servePort,
+        reader: liveMetricsReader(dynamodb, resources.metricsTable.name),
+        deadLettersSoFar: () => deadLetters.byReason(),
+      });
+      options.onServing?.(live.url);
+    }
     for (const mapping of streamMappings) {
       await mapping.start();
       mappings.push(mapping);
@@ -349,16 +383,28 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       ...(redriven === undefined ? {} : { redriven }),
       ...(replayed === undefined ? {} : { replayed: { records: replayed.records, sent: replayed.sent, unsent: replayed.failed } }),
     };
+    const reportPath = await publishRunPages({
+      outDir: options.outDir,
+      dynamodb,
+      metricsTableName: resources.metricsTable.name,
+      results: { daily: kpis.rows, byDimension: kpis.dimensionRows, deadLettersByReason: summary.dead_lettered.by_reason, ledger: summary.ledger },
+      live,
+    });
+    options.log(`report: ${reportPath}`);
     const summaryPath = path.join(options.outDir, 'summary.json');
     await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
     if (!ledger.balanced) throw new UnbalancedLedgerError(ledger, summaryPath);
-    return { summary, kpis: kpis.rows, summaryPath };
+    const serving = live;
+    live = undefined;
+    return { summary, kpis: kpis.rows, summaryPath, ...(serving === undefined ? {} : { live: serving }) };
   } finally {
     for (const cleanup of cleanups) cleanup();
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
     removeThrottling();
     for (const client of clients) client.destroy();
     await emulators?.stop();
+    // Closed here only when the run failed; a finished run hands its server to the caller.
+    await live?.close();
   }
 }
 

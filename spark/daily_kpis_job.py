@@ -1,12 +1,16 @@
 """Daily KPI job for EMR Serverless (Spark 3.5).
 
 Reads the staged completed trips of the requested dates, defines the ``completed_trips`` view the shared
-SQL expects, runs ``daily_kpis.sql`` (the same file the local DuckDB engine runs) and replaces each
-computed date's ``daily-kpis/trip_date=YYYY-MM-DD/`` folder. Dates without staged input are skipped and
-their output is left as it is.
+SQL expects, runs ``daily_kpis.sql`` and ``daily_kpis_by_dimension.sql`` (the same files the local DuckDB
+engine runs) and replaces each computed date's ``daily-kpis/trip_date=YYYY-MM-DD/`` and
+``daily-kpis-by-dimension/trip_date=YYYY-MM-DD/`` folders. Dates without staged input are skipped and their
+output is left as it is.
 
     spark-submit daily_kpis_job.py --input s3://bucket/completed-trips/ --output s3://bucket/daily-kpis/ \
-        --sql s3://bucket/spark/daily_kpis.sql --dates 2024-05-24,2024-05-25 [--from D --to D]
+        --sql s3://bucket/spark/daily_kpis.sql \
+        --dimension-output s3://bucket/daily-kpis-by-dimension/ \
+        --dimension-sql s3://bucket/spark/daily_kpis_by_dimension.sql \
+        --dates 2024-05-24,2024-05-25 [--from D --to D]
 
 PySpark is imported inside ``main`` only, so the argument and date helpers can be tested without Spark.
 """
@@ -23,7 +27,8 @@ LOGGER = logging.getLogger("daily_kpis_job")
 
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-# Columns of the completed_trips view, as the header of daily_kpis.sql describes them.
+# Columns of the completed_trips view, as the headers of daily_kpis.sql and daily_kpis_by_dimension.sql
+# describe them.
 COMPLETED_TRIPS_COLUMNS = (
     "trip_id",
     "trip_date",
@@ -31,6 +36,9 @@ COMPLETED_TRIPS_COLUMNS = (
     "fare_amount",
     "tip_amount",
     "trip_distance",
+    "vendor_id",
+    "pickup_location_id",
+    "payment_type",
     "pickup_epoch_seconds",
     "dropoff_epoch_seconds",
 )
@@ -38,7 +46,8 @@ COMPLETED_TRIPS_COLUMNS = (
 # Only the staged fields the KPIs need; an explicit schema keeps types stable when a day's tips are all null.
 STAGED_TRIP_SCHEMA = (
     "trip_id STRING, trip_date STRING, pickup_datetime STRING, dropoff_datetime STRING, completed_at STRING, "
-    "fare_amount DOUBLE, tip_amount DOUBLE, trip_distance DOUBLE"
+    "fare_amount DOUBLE, tip_amount DOUBLE, trip_distance DOUBLE, "
+    "vendor_id DOUBLE, pickup_location_id DOUBLE, payment_type DOUBLE"
 )
 
 STAGED_TRIPS_VIEW = "staged_trip_lines"
@@ -48,6 +57,7 @@ STAGED_TRIPS_VIEW = "staged_trip_lines"
 COMPLETED_TRIPS_VIEW_SQL = f"""
 SELECT
   trip_id, trip_date, completed_at, fare_amount, tip_amount, trip_distance,
+  vendor_id, pickup_location_id, payment_type,
   CAST(unix_micros(CAST(pickup_datetime AS TIMESTAMP)) AS DOUBLE) / 1000000 AS pickup_epoch_seconds,
   CAST(unix_micros(CAST(dropoff_datetime AS TIMESTAMP)) AS DOUBLE) / 1000000 AS dropoff_epoch_seconds
 FROM {STAGED_TRIPS_VIEW}
@@ -103,6 +113,16 @@ def parse_arguments(argv):
     parser.add_argument("--input", required=True, help="staged trips prefix, e.g. s3://bucket/completed-trips/")
     parser.add_argument("--output", required=True, help="KPI output prefix, e.g. s3://bucket/daily-kpis/")
     parser.add_argument("--sql", required=True, help="the shared KPI SQL file, e.g. s3://bucket/spark/daily_kpis.sql")
+    parser.add_argument(
+        "--dimension-output",
+        required=True,
+        help="per-dimension KPI output prefix, e.g. s3://bucket/daily-kpis-by-dimension/",
+    )
+    parser.add_argument(
+        "--dimension-sql",
+        required=True,
+        help="the shared per-dimension KPI SQL file, e.g. s3://bucket/spark/daily_kpis_by_dimension.sql",
+    )
     parser.add_argument("--dates", help="comma-separated dates, YYYY-MM-DD")
     parser.add_argument("--from", dest="first", help="first date of a range, YYYY-MM-DD")
     parser.add_argument("--to", dest="last", help="last date of a range, YYYY-MM-DD")
@@ -128,6 +148,7 @@ def _read_text(spark, path):
 
 def run(spark, arguments):
     kpi_sql = _read_text(spark, arguments.sql)
+    dimension_sql = _read_text(spark, arguments.dimension_sql)
     present = [date for date in arguments.dates if _hadoop_path_exists(spark, partition_path(arguments.input, date))]
     skipped = sorted(set(arguments.dates) - set(present))
     if skipped:
@@ -144,19 +165,28 @@ def run(spark, arguments):
     staged.createOrReplaceTempView(STAGED_TRIPS_VIEW)
     spark.sql(COMPLETED_TRIPS_VIEW_SQL).createOrReplaceTempView("completed_trips")
 
-    kpis = spark.sql(kpi_sql).cache()
-    computed = {row.trip_date for row in kpis.select("trip_date").collect()}
+    written = _write_by_date(spark.sql(kpi_sql), present, arguments.output)
+    _write_by_date(spark.sql(dimension_sql), present, arguments.dimension_output)
+    LOGGER.info("KPIs written for: %s", ", ".join(written))
+    return written
+
+
+def _write_by_date(rows, present, output):
+    """Replaces each computed date's folder under ``output`` with that date's rows; returns the dates."""
+    rows = rows.cache()
+    computed = {row.trip_date for row in rows.select("trip_date").distinct().collect()}
     written = []
     for date in present:
         if date not in computed:
             continue
         # One date per write with mode overwrite: only that date's folder is replaced, and the rows keep
-        # trip_date (partitionBy would move it into the path and drop it from the JSON).
-        kpis.where(kpis.trip_date == date).coalesce(1).write.mode("overwrite").json(
-            partition_path(arguments.output, date)
-        )
+        # trip_date (partitionBy would move it into the path and drop it from the JSON). Null fields are
+        # written as null (a blank code is a JSON null, DESIGN §4b), not dropped as Spark does by default.
+        rows.where(rows.trip_date == date).coalesce(1).write.mode("overwrite").option(
+            "ignoreNullFields", "false"
+        ).json(partition_path(output, date))
         written.append(date)
-    LOGGER.info("KPIs written for: %s", ", ".join(written))
+    rows.unpersist()
     return written
 
 

@@ -21,7 +21,7 @@ export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 export const RETRY_REASONS = ['PROCESSING_FAILED'] as const;
 export type RetryReason = (typeof RETRY_REASONS)[number];
 
-export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'failed-batches', 'kpi-trigger'] as const;
+export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'failed-batches', 'kpi-trigger', 'live-metrics', 'metrics-api'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** The envelope versions the handlers write; the schemas accept exactly these. */

@@ -9,12 +9,13 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
   type AthenaClient,
-  type Row,
+  type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GLUE_TABLES, STACK_OUTPUTS } from '../config';
 import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
+import { DIMENSION_KPI_FIELDS, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
 
 /** The Glue table over daily-kpis/ (partition projection on trip_date). */
 
@@ -58,15 +59,46 @@ export async function queryDailyKpisWithAthena(
   to: string,
   poll: PollSettings = defaultPollSettings,
 ): Promise<DailyKpiRow[]> {
+  const query = `SELECT ${DAILY_KPI_FIELDS.join(', ')} FROM ${GLUE_TABLES.dailyKpis} WHERE trip_date BETWEEN ? AND ? ORDER BY trip_date`;
+  return runDateRangeQuery(athena, source, query, dateRangeParameters(from, to), toDailyKpiRow, poll);
+}
+
+/** Per-dimension rows of one dimension for `from`..`to` inclusive, ordered by date and value. */
+export async function queryDimensionKpisWithAthena(
+  athena: AthenaClient,
+  source: AthenaKpiSource,
+  from: string,
+  to: string,
+  dimension: KpiDimension,
+  poll: PollSettings = defaultPollSettings,
+): Promise<DimensionKpiRow[]> {
+  const query =
+    `SELECT ${DIMENSION_KPI_FIELDS.join(', ')} FROM ${GLUE_TABLES.dailyKpisByDimension} ` +
+    'WHERE trip_date BETWEEN ? AND ? AND dimension = ? ORDER BY trip_date, dimension_value NULLS FIRST';
+  // The dimension is one of KPI_DIMENSIONS (plain identifiers), so quoting it as a literal is safe.
+  return runDateRangeQuery(athena, source, query, [...dateRangeParameters(from, to), `'${dimension}'`], toDimensionKpiRow, poll);
+}
+
+function dateRangeParameters(from: string, to: string): string[] {
   for (const date of [from, to]) {
     if (!isCalendarDate(date)) throw new RangeError(`Not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
   }
   if (from > to) throw new RangeError(`Date range is reversed: ${from} is after ${to}`);
+  return [`'${from}'`, `'${to}'`];
+}
 
+async function runDateRangeQuery<Row>(
+  athena: AthenaClient,
+  source: AthenaKpiSource,
+  queryString: string,
+  parameters: string[],
+  toRow: (raw: unknown) => Row,
+  poll: PollSettings,
+): Promise<Row[]> {
   const { QueryExecutionId } = await athena.send(
     new StartQueryExecutionCommand({
-      QueryString: `SELECT ${DAILY_KPI_FIELDS.join(', ')} FROM ${GLUE_TABLES.dailyKpis} WHERE trip_date BETWEEN ? AND ? ORDER BY trip_date`,
-      ExecutionParameters: [`'${from}'`, `'${to}'`],
+      QueryString: queryString,
+      ExecutionParameters: parameters,
       QueryExecutionContext: { Database: source.database },
       WorkGroup: source.workGroup,
     }),
@@ -74,7 +106,7 @@ export async function queryDailyKpisWithAthena(
   if (QueryExecutionId === undefined) throw new Error('Athena returned no query execution id');
 
   await waitForQuery(athena, QueryExecutionId, poll);
-  return readResults(athena, QueryExecutionId);
+  return readResults(athena, QueryExecutionId, toRow);
 }
 
 async function waitForQuery(athena: AthenaClient, queryExecutionId: string, poll: PollSettings): Promise<void> {
@@ -98,11 +130,11 @@ async function waitForQuery(athena: AthenaClient, queryExecutionId: string, poll
   }
 }
 
-async function readResults(athena: AthenaClient, queryExecutionId: string): Promise<DailyKpiRow[]> {
+async function readResults<Row>(athena: AthenaClient, queryExecutionId: string, toRow: (raw: unknown) => Row): Promise<Row[]> {
   let columns: string[] | undefined;
-  const rows: DailyKpiRow[] = [];
+  const rows: Row[] = [];
   for await (const page of paginateGetQueryResults({ client: athena }, { QueryExecutionId: queryExecutionId })) {
-    let pageRows: Row[] = page.ResultSet?.Rows ?? [];
+    let pageRows: AthenaRow[] = page.ResultSet?.Rows ?? [];
     if (columns === undefined) {
       columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((column) => column.Name ?? '');
       // The first row of the first page repeats the column names.
@@ -110,7 +142,8 @@ async function readResults(athena: AthenaClient, queryExecutionId: string): Prom
     }
     const names = columns;
     for (const row of pageRows) {
-      rows.push(toDailyKpiRow(Object.fromEntries(names.map((name, index) => [name, row.Data?.[index]?.VarCharValue]))));
+      // Athena leaves VarCharValue out for a NULL cell: a blank dimension value is null, and a null KPI is rejected.
+      rows.push(toRow(Object.fromEntries(names.map((name, index) => [name, row.Data?.[index]?.VarCharValue ?? null]))));
     }
   }
   return rows;

@@ -34,7 +34,7 @@ export const DAILY_KPI_FIELDS = [
  * Engines hand numbers back as BIGINT, DECIMAL or text (Athena): each must become a finite JS number.
  * Text is accepted only as a plain decimal number, so an empty cell cannot turn into 0.
  */
-const kpiNumber = z
+export const kpiNumber = z
   .union([z.number(), z.bigint(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)])
   .transform((value) => Number(value))
   .pipe(z.number().finite());

@@ -10,11 +10,15 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
+import { DIMENSION_KPI_AMOUNT_FIELDS, DIMENSION_KPI_FIELDS, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
 
 export type { DailyKpiRow } from './daily-kpi';
 
 /** The shared KPI definition, the same file the CDK app ships to S3 for the Spark job. */
 export const KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_kpis.sql');
+
+/** The shared per-dimension KPI definition (DESIGN.md §4b), shipped next to KPI_SQL_PATH. */
+export const DIMENSION_KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_kpis_by_dimension.sql');
 
 /** File name of the one JSON-lines file written per date (Spark's first part file, locally). */
 export const KPI_OUTPUT_FILE = 'part-00000.json';
@@ -36,6 +40,23 @@ export interface ComputeDailyKpisOptions {
  * as the Spark job skips missing partitions.
  */
 export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promise<DailyKpiRow[]> {
+  return computeByDate(options, KPI_SQL_PATH, toDailyKpiRow, DAILY_KPI_FIELDS);
+}
+
+/**
+ * The per-dimension counterpart of computeDailyKpis (DESIGN.md §4b): same input, same replacement rule,
+ * `outputDir` a local mirror of daily-kpis-by-dimension/. Rows come back ordered by date, dimension, value.
+ */
+export async function computeDimensionKpis(options: ComputeDailyKpisOptions): Promise<DimensionKpiRow[]> {
+  return computeByDate(options, DIMENSION_KPI_SQL_PATH, toDimensionKpiRow, DIMENSION_KPI_FIELDS);
+}
+
+async function computeByDate<Row extends { trip_date: string }>(
+  options: ComputeDailyKpisOptions,
+  sqlPath: string,
+  toRow: (raw: unknown) => Row,
+  fields: readonly (keyof Row & string)[],
+): Promise<Row[]> {
   const requested = options.dates === undefined ? undefined : new Set(validatedDates(options.dates));
   const partitions = (await listPartitions(options.stagedTripsDir, '.jsonl')).filter(
     (partition) => requested === undefined || requested.has(partition.date),
@@ -44,19 +65,21 @@ export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promis
   if (files.length === 0) return [];
 
   const computedDates = new Set(partitions.map((partition) => partition.date));
-  const kpiSql = await readFile(KPI_SQL_PATH, 'utf8');
+  const kpiSql = await readFile(sqlPath, 'utf8');
   const rows = await withConnection(async (connection) => {
     await connection.run(completedTripsViewSql(files));
     const reader = await connection.runAndReadAll(kpiSql);
-    return reader.getRowObjects().map(toDailyKpiRow);
+    return reader.getRowObjects().map(toRow);
   });
 
   const written = rows.filter((row) => computedDates.has(row.trip_date));
-  for (const row of written) {
-    const dateDir = path.join(options.outputDir, `trip_date=${row.trip_date}`);
+  const byDate = new Map<string, Row[]>();
+  for (const row of written) byDate.set(row.trip_date, [...(byDate.get(row.trip_date) ?? []), row]);
+  for (const [date, dateRows] of byDate) {
+    const dateDir = path.join(options.outputDir, `trip_date=${date}`);
     await rm(dateDir, { recursive: true, force: true });
     await mkdir(dateDir, { recursive: true });
-    await writeFile(path.join(dateDir, KPI_OUTPUT_FILE), `${JSON.stringify(row, [...DAILY_KPI_FIELDS])}\n`);
+    await writeFile(path.join(dateDir, KPI_OUTPUT_FILE), dateRows.map((row) => `${JSON.stringify(row, [...fields])}\n`).join(''));
   }
   return written;
 }
@@ -83,6 +106,40 @@ export async function readDailyKpis(kpiDir: string, from: string, to: string): P
   });
 }
 
+/**
+ * Reads per-dimension KPI rows written by either engine from `kpiDir` (a local mirror of
+ * daily-kpis-by-dimension/), for the dates from `from` to `to` inclusive and optionally one dimension.
+ */
+export async function readDimensionKpis(kpiDir: string, from: string, to: string, dimension?: KpiDimension): Promise<DimensionKpiRow[]> {
+  const [first, last] = validatedDates([from, to]) as [string, string];
+  const files = (await listPartitions(kpiDir, '.json'))
+    .filter((partition) => partition.date >= first && partition.date <= last)
+    .flatMap((partition) => partition.files);
+  if (files.length === 0) return [];
+
+  return withConnection(async (connection) => {
+    const filter = dimension === undefined ? '' : 'WHERE dimension = $1';
+    const prepared = await connection.prepare(
+      `SELECT ${DIMENSION_KPI_FIELDS.join(', ')}
+       FROM read_json(${sqlStringList(files)}, format = 'newline_delimited', hive_partitioning = false,
+         columns = {${dimensionOutputColumns}})
+       ${filter}
+       ORDER BY trip_date, dimension, dimension_value NULLS FIRST`,
+    );
+    if (dimension !== undefined) prepared.bindVarchar(1, dimension);
+    const reader = await prepared.runAndReadAll();
+    return reader.getRowObjects().map(toDimensionKpiRow);
+  });
+}
+
+const dimensionOutputColumns = [
+  "trip_date: 'VARCHAR'",
+  "dimension: 'VARCHAR'",
+  "dimension_value: 'VARCHAR'",
+  "trip_count: 'BIGINT'",
+  ...DIMENSION_KPI_AMOUNT_FIELDS.map((field) => `${field}: 'DOUBLE'`),
+].join(', ');
+
 const kpiOutputColumns = [
   "trip_date: 'VARCHAR'",
   "trip_count: 'BIGINT'",
@@ -97,12 +154,14 @@ function completedTripsViewSql(files: readonly string[]): string {
   return `CREATE OR REPLACE TEMP VIEW completed_trips AS
     SELECT
       trip_id, trip_date, completed_at, fare_amount, tip_amount, trip_distance,
+      vendor_id, pickup_location_id, payment_type,
       epoch(CAST(pickup_datetime AS TIMESTAMPTZ)) AS pickup_epoch_seconds,
       epoch(CAST(dropoff_datetime AS TIMESTAMPTZ)) AS dropoff_epoch_seconds
     FROM read_json(${sqlStringList(files)}, format = 'newline_delimited', hive_partitioning = false,
       columns = {
         trip_id: 'VARCHAR', trip_date: 'VARCHAR', pickup_datetime: 'VARCHAR', dropoff_datetime: 'VARCHAR',
-        completed_at: 'VARCHAR', fare_amount: 'DOUBLE', tip_amount: 'DOUBLE', trip_distance: 'DOUBLE'
+        completed_at: 'VARCHAR', fare_amount: 'DOUBLE', tip_amount: 'DOUBLE', trip_distance: 'DOUBLE',
+        vendor_id: 'DOUBLE', pickup_location_id: 'DOUBLE', payment_type: 'DOUBLE'
       })`;
 }
 

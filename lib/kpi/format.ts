@@ -1,4 +1,5 @@
 import { DAILY_KPI_FIELDS, type DailyKpiRow } from './daily-kpi';
+import type { DimensionKpiRow, KpiDimension } from './dimension-kpi';
 
 const HEADINGS: Record<(typeof DAILY_KPI_FIELDS)[number], string> = {
   trip_date: 'date',
@@ -31,4 +32,32 @@ export function formatKpiTable(rows: readonly DailyKpiRow[]): string {
     render(widths.map((width) => '-'.repeat(width))),
     ...cells.map(render),
   ].join('\n');
+}
+
+const DIMENSION_COLUMNS = [
+  ['trip_date', 'date'],
+  ['dimension_value', ''],
+  ['trip_count', 'trips'],
+  ['total_fare', 'total fare'],
+  ['average_fare', 'avg fare'],
+  ['total_tips', 'tips'],
+  ['total_distance', 'distance'],
+  ['average_trip_duration_minutes', 'avg minutes'],
+] as const satisfies readonly (readonly [keyof DimensionKpiRow, string])[];
+
+/** Per-dimension rows of one dimension as a plain-text table; a blank code reads `(blank)`. */
+export function formatDimensionKpiTable(dimension: KpiDimension, rows: readonly DimensionKpiRow[]): string {
+  const headings = DIMENSION_COLUMNS.map(([field, heading]) => (field === 'dimension_value' ? dimension : heading));
+  const cells = rows.map((row) =>
+    DIMENSION_COLUMNS.map(([field]) => {
+      const value = row[field];
+      if (value === null) return '(blank)';
+      if (typeof value === 'string') return value;
+      return field === 'trip_count' ? String(value) : value.toFixed(2);
+    }),
+  );
+  const widths = headings.map((heading, column) => Math.max(heading.length, ...cells.map((line) => line[column]?.length ?? 0)));
+  const render = (values: readonly string[]) =>
+    values.map((value, column) => (column < 2 ? value.padEnd(widths[column] ?? 0) : value.padStart(widths[column] ?? 0))).join('  ');
+  return [render(headings), render(widths.map((width) => '-'.repeat(width))), ...cells.map(render)].join('\n');
 }

@@ -67,6 +67,8 @@ export function kpiJobRunInput(target: KpiJobTarget, dates: readonly string[], r
           '--input', `${bucket}${DATA_PREFIXES.completedTrips}`,
           '--output', `${bucket}${DATA_PREFIXES.dailyKpis}`,
           '--sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.sql}`,
+          '--dimension-output', `${bucket}${DATA_PREFIXES.dailyKpisByDimension}`,
+          '--dimension-sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.dimensionSql}`,
           '--dates', sorted.join(','),
         ],
         sparkSubmitParameters: SPARK_SUBMIT_PARAMETERS,

@@ -4,6 +4,7 @@
  */
 import { environments, stackNames } from '../config';
 import { isCalendarDate } from './dates';
+import { isKpiDimension, KPI_DIMENSIONS, type KpiDimension } from './dimension-kpi';
 
 export const DEFAULT_KPI_STACK = stackNames(environments.dev).analytics;
 
@@ -12,6 +13,7 @@ export interface KpiQueryArguments {
   to?: string;
   local?: string;
   stack?: string;
+  by?: string;
 }
 
 export type KpiSource = { kind: 'local'; outputDir: string } | { kind: 'athena'; stackName: string };
@@ -20,6 +22,8 @@ export interface KpiQuery {
   from: string;
   to: string;
   source: KpiSource;
+  /** Per-dimension KPIs of this dimension (DESIGN.md §4b) instead of the daily ones. */
+  by?: KpiDimension;
 }
 
 export function resolveKpiQuery(args: KpiQueryArguments): KpiQuery {
@@ -31,11 +35,15 @@ export function resolveKpiQuery(args: KpiQueryArguments): KpiQuery {
   }
   if (to < from) throw new Error(`--to ${to} is before --date ${from}`);
   if (args.local !== undefined && args.stack !== undefined) throw new Error('--local and --stack exclude each other');
+  if (args.by !== undefined && !isKpiDimension(args.by)) {
+    throw new Error(`--by must be one of ${KPI_DIMENSIONS.join(', ')}, got ${JSON.stringify(args.by)}`);
+  }
+  const by = args.by === undefined ? {} : { by: args.by };
   if (args.local !== undefined) {
     if (args.local.trim() === '') throw new Error('--local needs a folder');
-    return { from, to, source: { kind: 'local', outputDir: args.local } };
+    return { from, to, source: { kind: 'local', outputDir: args.local }, ...by };
   }
   const stackName = args.stack ?? DEFAULT_KPI_STACK;
   if (stackName.trim() === '') throw new Error('--stack needs a stack name');
-  return { from, to, source: { kind: 'athena', stackName } };
+  return { from, to, source: { kind: 'athena', stackName }, ...by };
 }

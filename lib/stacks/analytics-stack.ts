@@ -16,7 +16,7 @@ import { DATA_PREFIXES, GLUE_TABLES, SPARK_JOB_FILES, STACK_OUTPUTS, resourceNam
 import { PipelineFunction, logRetention } from '../constructs/pipeline-function';
 import { ProjectedJsonTable } from '../constructs/projected-json-table';
 import { kpiTriggerEnvironment } from '../handler-environment';
-import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS } from './catalog-columns';
+import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
 import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
 
@@ -91,9 +91,11 @@ export class AnalyticsStack extends Stack {
     });
     bucket.grantRead(this.emrJobRole, `${DATA_PREFIXES.sparkCode}*`);
     bucket.grantRead(this.emrJobRole, `${DATA_PREFIXES.completedTrips}*`);
-    bucket.grantReadWrite(this.emrJobRole, `${DATA_PREFIXES.dailyKpis}*`);
     // A re-run for a date replaces that date's output, so the job deletes what it wrote before.
-    bucket.grantDelete(this.emrJobRole, `${DATA_PREFIXES.dailyKpis}*`);
+    for (const output of [DATA_PREFIXES.dailyKpis, DATA_PREFIXES.dailyKpisByDimension]) {
+      bucket.grantReadWrite(this.emrJobRole, `${output}*`);
+      bucket.grantDelete(this.emrJobRole, `${output}*`);
+    }
     bucket.grantPut(this.emrJobRole, `${DATA_PREFIXES.emrLogs}*`);
     acknowledgeGrantActions(this.emrJobRole, BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS);
     this.kpiJobLogGroup = this.kpiJobLogs(settings);
@@ -102,6 +104,7 @@ export class AnalyticsStack extends Stack {
       [DATA_PREFIXES.sparkCode, 'reads the job code shipped under spark/'],
       [DATA_PREFIXES.completedTrips, 'reads every staged trip file of the dates it recomputes'],
       [DATA_PREFIXES.dailyKpis, 'writes and replaces the KPI files of the dates it recomputes'],
+      [DATA_PREFIXES.dailyKpisByDimension, 'writes and replaces the per-dimension KPI files of the dates it recomputes'],
       [DATA_PREFIXES.emrLogs, 'writes the Spark driver and executor logs'],
     ] as const;
     for (const [prefix, purpose] of jobPrefixes) {
@@ -188,6 +191,15 @@ export class AnalyticsStack extends Stack {
         bucket,
         prefix: DATA_PREFIXES.dailyKpis,
         columns: DAILY_KPI_COLUMNS,
+        firstDate: FIRST_PARTITION_DATE,
+      }),
+      new ProjectedJsonTable(this, 'DailyKpisByDimensionTable', {
+        databaseName: this.databaseName,
+        tableName: GLUE_TABLES.dailyKpisByDimension,
+        description: 'One row per trip_date, dimension and value, written by the daily KPI Spark job',
+        bucket,
+        prefix: DATA_PREFIXES.dailyKpisByDimension,
+        columns: DIMENSION_KPI_COLUMNS,
         firstDate: FIRST_PARTITION_DATE,
       }),
       new ProjectedJsonTable(this, 'CompletedTripsTable', {
@@ -280,7 +292,7 @@ export class AnalyticsStack extends Stack {
    * to the code prefix the trigger points the job at. The asset is zipped locally, so synth stays offline.
    */
   private shipSparkCode(settings: PipelineSettings, bucket: s3.IBucket): s3deploy.BucketDeployment {
-    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.sql];
+    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql];
     const missing = jobFiles.filter((file) => !fs.existsSync(path.join(SPARK_SOURCE_DIR, file)));
     if (missing.length > 0) {
       throw new Error(`Spark job files missing from ${SPARK_SOURCE_DIR}: ${missing.join(', ')}`);
@@ -342,6 +354,7 @@ interface NamedQuery {
 /** The questions people ask first, ready in the Athena console's saved queries. */
 function namedQueries(): NamedQuery[] {
   const kpis = GLUE_TABLES.dailyKpis;
+  const byDimension = GLUE_TABLES.dailyKpisByDimension;
   const trips = GLUE_TABLES.completedTrips;
   return [
     {
@@ -366,6 +379,44 @@ function namedQueries(): NamedQuery[] {
         `WHERE trip_date >= date_format(current_date - interval '90' day, '%Y-%m-%d')`,
         `ORDER BY trip_count DESC`,
         `LIMIT 10;`,
+      ].join('\n'),
+    },
+    {
+      id: 'KpisByVendorQuery',
+      name: 'Daily KPIs per vendor',
+      description: 'Trips, fares and durations per vendor and day between two dates (edit the dates)',
+      sql: [
+        `SELECT trip_date, dimension_value AS vendor_id, trip_count, total_fare, average_fare,`,
+        `       total_tips, total_distance, average_trip_duration_minutes`,
+        `FROM ${byDimension}`,
+        `WHERE dimension = 'vendor_id' AND trip_date BETWEEN '2024-05-01' AND '2024-05-31'`,
+        `ORDER BY trip_date, vendor_id;`,
+      ].join('\n'),
+    },
+    {
+      id: 'BusiestPickupLocationsQuery',
+      name: 'Busiest pickup locations of a date range',
+      description: 'The twenty pickup locations with the most completed trips between two dates (edit the dates)',
+      sql: [
+        `SELECT dimension_value AS pickup_location_id, sum(trip_count) AS trips, round(sum(total_fare), 2) AS fares`,
+        `FROM ${byDimension}`,
+        `WHERE dimension = 'pickup_location_id' AND trip_date BETWEEN '2024-05-01' AND '2024-05-31'`,
+        `GROUP BY dimension_value`,
+        `ORDER BY trips DESC`,
+        `LIMIT 20;`,
+      ].join('\n'),
+    },
+    {
+      id: 'TripsByPickupHourQuery',
+      name: 'Trips by hour of day (UTC)',
+      description: 'Completed trips and average fare per UTC pickup hour over a date range (edit the dates)',
+      sql: [
+        `SELECT dimension_value AS pickup_hour, sum(trip_count) AS trips,`,
+        `       round(sum(total_fare) / sum(trip_count), 2) AS average_fare`,
+        `FROM ${byDimension}`,
+        `WHERE dimension = 'pickup_hour' AND trip_date BETWEEN '2024-05-01' AND '2024-05-31'`,
+        `GROUP BY dimension_value`,
+        `ORDER BY pickup_hour;`,
       ].join('\n'),
     },
     {

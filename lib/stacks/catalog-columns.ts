@@ -29,3 +29,15 @@ function glueType(field: z.ZodType): string {
 export const COMPLETED_TRIP_COLUMNS: readonly GlueColumn[] = Object.entries(completedTripSchema.shape)
   .filter(([name]) => name !== PARTITION_KEY)
   .map(([name, field]) => ({ name, type: glueType(field) }));
+
+/** The per-dimension KPI row of DESIGN.md §4b (trip_date is the partition key, not a column). */
+export const DIMENSION_KPI_COLUMNS: readonly GlueColumn[] = [
+  { name: 'dimension', type: 'string' },
+  { name: 'dimension_value', type: 'string' },
+  { name: 'trip_count', type: 'bigint' },
+  { name: 'total_fare', type: 'double' },
+  { name: 'average_fare', type: 'double' },
+  { name: 'total_tips', type: 'double' },
+  { name: 'total_distance', type: 'double' },
+  { name: 'average_trip_duration_minutes', type: 'double' },
+];

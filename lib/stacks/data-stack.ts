@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
 import { EncryptedQueuePair } from '../constructs/encrypted-queue-pair';
+import { MetricsTable } from '../constructs/metrics-table';
 import { RawStreamArchive } from '../constructs/raw-stream-archive';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
@@ -37,6 +38,7 @@ export class DataStack extends Stack {
   readonly tripStartStream: TripEventStream['stream'];
   readonly tripEndStream: TripEventStream['stream'];
   readonly tripsTable: TripsTable['table'];
+  readonly metricsTable: MetricsTable['table'];
   readonly dataBucket: s3.Bucket;
   readonly accessLogBucket: s3.Bucket;
   readonly retryQueue: EncryptedQueuePair['queue'];
@@ -83,6 +85,13 @@ export class DataStack extends Stack {
 
     this.tripsTable = new TripsTable(this, 'TripsTable', {
       tableName: names.tripsTable,
+      encryptionKey: this.dataKey,
+      deletionProtection: settings.table.deletionProtection,
+      retainData: settings.retainData,
+    }).table;
+
+    this.metricsTable = new MetricsTable(this, 'MetricsTable', {
+      tableName: names.metricsTable,
       encryptionKey: this.dataKey,
       deletionProtection: settings.table.deletionProtection,
       retainData: settings.retainData,
@@ -161,6 +170,7 @@ export class DataStack extends Stack {
     this.output(STACK_OUTPUTS.tripStartStreamName, this.tripStartStream.streamName, 'Kinesis stream of trip starts');
     this.output(STACK_OUTPUTS.tripEndStreamName, this.tripEndStream.streamName, 'Kinesis stream of trip ends');
     this.output(STACK_OUTPUTS.tripsTableName, this.tripsTable.tableName, 'DynamoDB table, one item per trip');
+    this.output(STACK_OUTPUTS.metricsTableName, this.metricsTable.tableName, 'DynamoDB table of the live metrics windows');
     this.output(STACK_OUTPUTS.dataBucketName, this.dataBucket.bucketName, 'Staged trips, daily KPIs, Spark code');
     this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of failed events');
     this.output(STACK_OUTPUTS.deadLetterQueueUrl, this.deadLetterQueue.queueUrl, 'SQS dead-letter queue');

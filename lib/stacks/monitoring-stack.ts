@@ -12,6 +12,8 @@ import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from '../confi
 import type { PipelineFunction } from '../constructs/pipeline-function';
 import type { AnalyticsStack } from './analytics-stack';
 import type { DataStack } from './data-stack';
+import type { LiveMetricsStack } from './live-metrics-stack';
+import { DEAD_LETTER_REASONS } from '../domain/envelopes';
 import type { PipelineStack } from './pipeline-stack';
 
 export interface MonitoringStackProps extends StackProps {
@@ -19,6 +21,7 @@ export interface MonitoringStackProps extends StackProps {
   readonly data: DataStack;
   readonly pipeline: PipelineStack;
   readonly analytics: AnalyticsStack;
+  readonly liveMetrics: LiveMetricsStack;
 }
 
 /** What EMR Serverless reports on EventBridge when a job run ends. */
@@ -38,10 +41,11 @@ type AlarmSpec = Pick<cloudwatch.AlarmProps, 'alarmDescription' | 'metric'> &
 export class MonitoringStack extends Stack {
   readonly alertTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
+  readonly businessDashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
-    const { settings, data, pipeline, analytics } = props;
+    const { settings, data, pipeline, analytics, liveMetrics } = props;
     const applicationId = analytics.emrApplication.attrApplicationId;
 
     // Alarm and event notifications are sensitive enough to encrypt, and CloudWatch and EventBridge can
@@ -86,8 +90,8 @@ export class MonitoringStack extends Stack {
       targets: [new eventTargets.SnsTopic(this.alertTopic)],
     });
 
-    const streamHandlers: readonly PipelineFunction[] = [pipeline.start, pipeline.end, pipeline.match];
-    const handlers: readonly PipelineFunction[] = [...streamHandlers, pipeline.redrive, analytics.kpiTrigger];
+    const streamHandlers: readonly PipelineFunction[] = [pipeline.start, pipeline.end, pipeline.match, liveMetrics.consumer];
+    const handlers: readonly PipelineFunction[] = [...streamHandlers, pipeline.redrive, analytics.kpiTrigger, liveMetrics.api];
 
     // Every alarm notifies the topic, and a metric without data (a quiet night) is no incident.
     const alarmOn = (id: string, props: AlarmSpec) =>
@@ -207,7 +211,50 @@ export class MonitoringStack extends Stack {
         width: 8,
       }),
     );
+
+    this.businessDashboard = businessDashboard(this, settings);
   }
+}
+
+/**
+ * The business view beside the operator's: trips completing and fares earned per 5 minutes (from the live
+ * metrics consumer, counted once like its windows), dead letters by reason, and the daily KPI runs.
+ */
+function businessDashboard(scope: Construct, settings: PipelineSettings): cloudwatch.Dashboard {
+  const live = (metricName: string, label: string) =>
+    new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, period, statistic: 'Sum', label });
+  const dashboard = new cloudwatch.Dashboard(scope, 'BusinessDashboard', {
+    dashboardName: `${settings.prefix}-business`,
+    defaultInterval: Duration.days(1),
+  });
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Trips completed per 5 minutes', left: [live('LiveTripsCompleted', 'trips')], width: 12 }),
+    new cloudwatch.GraphWidget({ title: 'Fares of completed trips per 5 minutes', left: [live('LiveCompletedFare', 'total fare')], width: 12 }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Dead letters by reason',
+      left: DEAD_LETTER_REASONS.map(
+        (reason) =>
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'DeadLettered',
+            dimensionsMap: { service: SERVICE_NAME, reason },
+            period,
+            statistic: 'Sum',
+            label: reason,
+          }),
+      ),
+      stacked: true,
+      width: 12,
+    }),
+    new cloudwatch.SingleValueWidget({
+      title: 'Trips completed today (live)',
+      metrics: [live('LiveTripsCompleted', 'trips').with({ period: Duration.days(1) })],
+      width: 12,
+    }),
+  );
+  return dashboard;
 }
 
 /** Lambda's own view of how far behind the stream its mapping is: what the on-call person acts on. */

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { SERVICE_NAME, stackNames, type PipelineSettings } from '../config';
 import { AnalyticsStack } from './analytics-stack';
 import { DataStack } from './data-stack';
+import { LiveMetricsStack } from './live-metrics-stack';
 import { MonitoringStack } from './monitoring-stack';
 import { PipelineStack } from './pipeline-stack';
 
@@ -11,6 +12,7 @@ export interface TripstreamStacks {
   readonly pipeline: PipelineStack;
   readonly analytics: AnalyticsStack;
   readonly monitoring: MonitoringStack;
+  readonly liveMetrics: LiveMetricsStack;
 }
 
 /** The four stacks of one environment, wired together; `bin/tripstream.ts` and the tests both build it. */
@@ -32,16 +34,22 @@ export function addTripstreamStacks(scope: Construct, settings: PipelineSettings
     data,
     description: 'Tripstream daily KPI job (EMR Serverless), schedule, Glue catalog and Athena',
   });
+  const liveMetrics = new LiveMetricsStack(scope, names.liveMetrics, {
+    ...common,
+    data,
+    description: 'Tripstream live metrics: the trips stream consumer of 5-minute windows and its IAM-authorised API',
+  });
   const monitoring = new MonitoringStack(scope, names.monitoring, {
     ...common,
     data,
     pipeline,
     analytics,
-    description: 'Tripstream alert topic, dashboard and alarms',
+    liveMetrics,
+    description: 'Tripstream alert topic, dashboards and alarms',
   });
-  for (const stack of [data, pipeline, analytics, monitoring]) {
+  for (const stack of [data, pipeline, analytics, liveMetrics, monitoring]) {
     Tags.of(stack).add('project', SERVICE_NAME);
     Tags.of(stack).add('environment', settings.prefix);
   }
-  return { data, pipeline, analytics, monitoring };
+  return { data, pipeline, analytics, monitoring, liveMetrics };
 }

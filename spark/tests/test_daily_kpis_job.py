@@ -14,7 +14,13 @@ import daily_kpis_job as job  # noqa: E402
 
 
 def parse(*argv):
-    base = ["--input", "s3://b/completed-trips/", "--output", "s3://b/daily-kpis/", "--sql", "s3://b/spark/daily_kpis.sql"]
+    base = [
+        "--input", "s3://b/completed-trips/",
+        "--output", "s3://b/daily-kpis/",
+        "--sql", "s3://b/spark/daily_kpis.sql",
+        "--dimension-output", "s3://b/daily-kpis-by-dimension/",
+        "--dimension-sql", "s3://b/spark/daily_kpis_by_dimension.sql",
+    ]
     return job.parse_arguments(base + list(argv))
 
 
@@ -37,6 +43,8 @@ class ParseArgumentsTest(unittest.TestCase):
         self.assertEqual(arguments.dates, ["2024-05-24", "2024-05-25"])
         self.assertEqual(arguments.input, "s3://b/completed-trips/")
         self.assertEqual(arguments.sql, "s3://b/spark/daily_kpis.sql")
+        self.assertEqual(arguments.dimension_output, "s3://b/daily-kpis-by-dimension/")
+        self.assertEqual(arguments.dimension_sql, "s3://b/spark/daily_kpis_by_dimension.sql")
 
     def test_range_expands_to_every_date(self):
         # Act
@@ -116,10 +124,12 @@ class PartitionPathTest(unittest.TestCase):
 
 class ViewContractTest(unittest.TestCase):
     def test_spark_view_exposes_the_columns_the_shared_sql_declares(self):
-        # Prepare
-        with open(os.path.join(SPARK_DIR, "daily_kpis.sql"), encoding="utf-8") as sql_file:
-            header = sql_file.read().split("-- Input:", 1)[1].split("-- Output:", 1)[0]
-        declared = re.findall(r"\b([a-z_]+)(?:,)? (?:STRING|DOUBLE)\b", header)
+        # Prepare: the columns both shared SQL files declare in their headers
+        declared = []
+        for sql_name in ("daily_kpis.sql", "daily_kpis_by_dimension.sql"):
+            with open(os.path.join(SPARK_DIR, sql_name), encoding="utf-8") as sql_file:
+                header = sql_file.read().split("-- Input:", 1)[1].split("-- Output:", 1)[0]
+            declared += re.findall(r"\b([a-z_]+)(?:,)? (?:STRING|DOUBLE)\b", header)
         # Act
         selected = re.findall(r"\b([a-z_]+)\b(?=,|\s*$|\s+AS\b)", job.COMPLETED_TRIPS_VIEW_SQL.split("FROM")[0], re.M)
         # Assess

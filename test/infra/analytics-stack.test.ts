@@ -263,7 +263,14 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
 
   it('saves the common questions as named queries in the workgroup', () => {
     // Prepare
-    const expected = ['Daily KPIs for a date range', 'Busiest days of the last 90 days', 'Staged trips of a day'];
+    const expected = [
+      'Daily KPIs for a date range',
+      'Busiest days of the last 90 days',
+      'Daily KPIs per vendor',
+      'Busiest pickup locations of a date range',
+      'Trips by hour of day (UTC)',
+      'Staged trips of a day',
+    ];
 
     // Act
     const queries = Object.values(resourcesOf(template(), 'AWS::Athena::NamedQuery'));

@@ -19,7 +19,7 @@ function allStatements(app: SynthesizedApp): Statement[] {
 }
 
 describe.each<EnvironmentName>(['dev', 'prod'])('the %s app', (environment) => {
-  it('splits stateful from stateless resources into the four named stacks', () => {
+  it('splits stateful from stateless resources into the five named stacks', () => {
     // Prepare
     const { stacks, settings } = synthesized[environment];
     const names = stackNames(settings);
@@ -30,12 +30,14 @@ describe.each<EnvironmentName>(['dev', 'prod'])('the %s app', (environment) => {
       pipeline: stacks.pipeline.stackName,
       analytics: stacks.analytics.stackName,
       monitoring: stacks.monitoring.stackName,
+      liveMetrics: stacks.liveMetrics.stackName,
     };
 
     // Assess
     expect(actual).toEqual(names);
     expect(stacks.pipeline.dependencies).toContain(stacks.data);
     expect(stacks.analytics.dependencies).toContain(stacks.data);
+    expect(stacks.liveMetrics.dependencies).toContain(stacks.data);
     expect(stacks.monitoring.dependencies).toEqual(expect.arrayContaining([stacks.pipeline, stacks.analytics]));
     expect(stacks.data.dependencies).toEqual([]);
   });

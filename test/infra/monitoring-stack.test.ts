@@ -56,8 +56,8 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
 
     // Assess
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
-    expect(byMetric('IteratorAge')).toHaveLength(3);
-    expect(byMetric('Errors')).toHaveLength(5);
+    expect(byMetric('IteratorAge')).toHaveLength(4);
+    expect(byMetric('Errors')).toHaveLength(7);
     expect(byMetric('FailedJobs')).toHaveLength(1);
     for (const alarm of byMetric('IteratorAge')) expect(alarm.Properties.Threshold).toBe(settings.alarms.iteratorAgeMsThreshold);
     for (const alarm of all) {

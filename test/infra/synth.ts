@@ -38,6 +38,7 @@ export function synthesizeSettings(settings: PipelineSettings, options: SynthOpt
     stacks,
     templates: {
       data: Template.fromStack(stacks.data),
+      liveMetrics: Template.fromStack(stacks.liveMetrics),
       pipeline: Template.fromStack(stacks.pipeline),
       analytics: Template.fromStack(stacks.analytics),
       monitoring: Template.fromStack(stacks.monitoring),

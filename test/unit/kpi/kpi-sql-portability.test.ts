@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { KPI_SQL_PATH } from '../../../lib/kpi/duckdb-engine';
+import path from 'node:path';
+import { DIMENSION_KPI_SQL_PATH, KPI_SQL_PATH } from '../../../lib/kpi/duckdb-engine';
 
 /**
- * spark/daily_kpis.sql must mean the same on Spark 3.5 and DuckDB. Both engines accept these constructs
+ * The shared KPI SQL files (spark/daily_kpis.sql, spark/daily_kpis_by_dimension.sql) must mean the same on
+ * Spark 3.5 and DuckDB. Both engines accept these constructs
  * with the same meaning; anything else needs a deliberate decision (and an update here, with the ADR).
  */
-const FUNCTIONS_OF_BOTH_ENGINES = ['CAST', 'COALESCE', 'COUNT', 'MAX', 'MIN', 'ROUND', 'ROW_NUMBER', 'SUM'];
+const FUNCTIONS_OF_BOTH_ENGINES = ['CAST', 'COALESCE', 'COUNT', 'FLOOR', 'LPAD', 'MAX', 'MIN', 'ROUND', 'ROW_NUMBER', 'SUM'];
 /** Words that are followed by `(` without being function calls. */
 const KEYWORDS_BEFORE_PARENTHESIS = ['AS', 'DECIMAL', 'IN', 'OVER', 'AND', 'OR', 'NOT', 'FROM', 'WHERE'];
 /** What one engine accepts and the other rejects or reads differently. */
@@ -31,8 +33,8 @@ function calledNames(sql: string): string[] {
   return [...sql.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((match) => (match[1] ?? '').toUpperCase());
 }
 
-describe('spark/daily_kpis.sql portability', () => {
-  const sql = sqlWithoutComments(readFileSync(KPI_SQL_PATH, 'utf8'));
+describe.each([KPI_SQL_PATH, DIMENSION_KPI_SQL_PATH].map((file) => [path.basename(file), file]))('spark/%s portability', (_name, file) => {
+  const sql = sqlWithoutComments(readFileSync(file, 'utf8'));
 
   it.each(FORBIDDEN_CONSTRUCTS)('contains no %s', (_name, pattern) => {
     // Prepare: the SQL file, comments removed

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { completedTripSchema } from '../../../lib/domain/trip-item';
-import { computeDailyKpis } from '../../../lib/kpi/duckdb-engine';
+import { computeDailyKpis, computeDimensionKpis } from '../../../lib/kpi/duckdb-engine';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -49,6 +49,33 @@ describe('npm run kpis', () => {
     expect(result.stdout.trimEnd().split('\n')[2]).toBe('2024-05-24      1        9.50      9.50      9.50      9.50  0.00      2.40        12.50');
   });
 
+  it("prints one dimension's KPIs of a local run, a blank code as (blank)", async () => {
+    // Prepare: two staged trips of vendor 1 and one with no vendor
+    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
+    await mkdir(staged, { recursive: true });
+    const trip = (tripId: string, vendorId: number | null, fare: number) =>
+      completedTripSchema.parse({
+        trip_id: tripId, trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:10:00.000Z',
+        estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: vendorId, estimated_fare_amount: 9,
+        rate_code: 1, passenger_count: 1, trip_distance: 1, fare_amount: fare, tip_amount: null, payment_type: 1, trip_type: 1,
+        completed_at: '2024-05-24T10:10:01.000Z',
+      });
+    await writeFile(path.join(staged, 'batch.jsonl'), [trip('t-1', 1, 4), trip('t-2', 1, 6), trip('t-3', null, 7.25)].map((t) => `${JSON.stringify(t)}\n`).join(''));
+    await computeDimensionKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis-by-dimension') });
+
+    // Act
+    const result = runKpisCli(['--date', '2024-05-24', '--by', 'vendor_id', '--local', runDir]);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      'date        vendor_id  trips  total fare  avg fare  tips  distance  avg minutes',
+      '----------  ---------  -----  ----------  --------  ----  --------  -----------',
+      '2024-05-24  (blank)        1        7.25      7.25  0.00      1.00        10.00',
+      '2024-05-24  1              2       10.00      5.00  0.00      2.00        10.00',
+    ]);
+  });
+
   it('says so when there is nothing for the dates', async () => {
     // Prepare: a run that computed no KPIs
     await mkdir(path.join(runDir, 'daily-kpis'));
@@ -65,6 +92,7 @@ describe('npm run kpis', () => {
     [['--date', '2024-02-30', '--local', '.'], 'error: --date must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
     [['--to', '2024-05-24'], "error: required option '--date <YYYY-MM-DD>' not specified"],
     [['--date', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
+    [['--date', '2024-05-24', '--by', 'driver'], 'error: --by must be one of vendor_id, pickup_location_id, payment_type, pickup_hour, got "driver"'],
   ])('rejects %j with one line on stderr and the usage exit code', (args, message) => {
     // Prepare: the arguments
 

@@ -79,6 +79,8 @@ describe('kpi-trigger', () => {
             '--input', 's3://tripstream-test-data/completed-trips/',
             '--output', 's3://tripstream-test-data/daily-kpis/',
             '--sql', 's3://tripstream-test-data/spark/daily_kpis.sql',
+            '--dimension-output', 's3://tripstream-test-data/daily-kpis-by-dimension/',
+            '--dimension-sql', 's3://tripstream-test-data/spark/daily_kpis_by_dimension.sql',
             '--dates', '2024-05-22,2024-05-23,2024-05-24,2024-05-25',
           ],
           sparkSubmitParameters: expect.stringContaining('spark.sql.session.timeZone=UTC'),

@@ -1,0 +1,35 @@
+/**
+ * API Gateway (REST, IAM-authorised) -> the metrics API of DESIGN.md §6b. Thin: the route comes from the
+ * resource and path parameters API Gateway matched, and lib/live-metrics/metrics-api.ts does the rest.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
+import { answerMetricsRequest, type MetricsRoute } from '../../lib/live-metrics/metrics-api';
+import { MetricsTable } from '../shared/adapters/metrics-table';
+import { createDocumentClient } from '../shared/aws-clients';
+import { instrumented, logger } from '../shared/observability';
+
+const environment = readEnvironment(liveMetricsEnvSchema);
+const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {
+  markerHours: environment.METRICS_MARKER_RETENTION_HOURS,
+  windowDays: environment.METRICS_WINDOW_RETENTION_DAYS,
+});
+
+function routeOf(event: APIGatewayProxyEvent): MetricsRoute {
+  if (event.httpMethod !== 'GET') return { kind: 'unknown', path: `${event.httpMethod} ${event.path}` };
+  if (event.resource === '/metrics/open') return { kind: 'open' };
+  const entity = event.pathParameters?.entity;
+  const id = event.pathParameters?.id;
+  if (event.resource === '/metrics/{entity}/{id}' && entity !== undefined && id !== undefined) return { kind: 'windows', entity, id };
+  return { kind: 'unknown', path: event.path };
+}
+
+export const handler = instrumented('metrics-api', async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const response = await answerMetricsRequest(routeOf(event), event.queryStringParameters ?? {}, table);
+  if (response.statusCode >= 400) logger.info('Metrics request refused', { status: response.statusCode, path: event.path, body: response.body });
+  return {
+    statusCode: response.statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(response.body),
+  };
+});
