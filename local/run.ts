@@ -24,6 +24,7 @@ import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './
 import { matchesFilterPattern } from '../lib/aws/filter-pattern';
 import { functionName, LocalInvoker } from './invoker';
 import { runKpiStep } from './kpi-step';
+import { clearRunOutputs } from './run-outputs';
 import { QueueMapping, queueDepth } from './queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
@@ -88,6 +89,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   await mkdir(options.outDir, { recursive: true });
+  await clearRunOutputs(options.outDir);
   const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
   let emulators: Emulators | undefined;
