@@ -65,6 +65,17 @@ export function reportSettled(delivery: SettledDelivery): void {
   for (const observer of observers) observer.settled?.(delivery);
 }
 
+/**
+ * A gauge published on every scheduled KPI run, zero included: the freshness alarm treats a day without it as
+ * breaching (the check did not run), so unlike the outcome counts it cannot be left out when nothing is wrong.
+ */
+export const KPI_DATES_MISSING_METRIC = 'KpiDatesMissing';
+
+export function reportKpiDatesMissing(count: number): void {
+  metrics.addMetric(KPI_DATES_MISSING_METRIC, MetricUnit.Count, count);
+  counted(KPI_DATES_MISSING_METRIC, count);
+}
+
 export function countOutcome(outcome: Outcome, count = 1): void {
   if (count <= 0) return;
   metrics.addMetric(outcome, MetricUnit.Count, count);
