@@ -96,7 +96,7 @@ describe('kpi-trigger', () => {
         },
       },
     });
-    expect(outcomeTally()).toEqual({ KpiJobStarted: 1 });
+    expect(outcomeTally()).toEqual({ KpiJobStarted: 1, KpiDatesMissing: 3 });
   });
 
   it('on a late scheduled invocation, takes yesterday from the scheduled time, not from the clock', async () => {
