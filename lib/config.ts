@@ -87,7 +87,7 @@ export interface PipelineSettings {
     readonly accessLogsExpirationDays: number;
   };
   readonly alarms: {
-    readonly email?: string;
+    /** The alert e-mail address is deploy-time context (`-c alertEmail=...`), not a setting kept in the source. */
     readonly iteratorAgeMsThreshold: number;
   };
   /** Whether stateful resources survive `cdk destroy`. */
@@ -96,6 +96,8 @@ export interface PipelineSettings {
 
 export const SERVICE_NAME = 'tripstream';
 export const METRICS_NAMESPACE = 'Tripstream';
+/** The kpi-trigger's freshness gauge: KPI dates late past their deadline, published on every scheduled run. */
+export const KPI_DATES_MISSING_METRIC = 'KpiDatesMissing';
 
 /** S3 layout of DESIGN.md §3 and §4: prefixes inside the data bucket. */
 export const DATA_PREFIXES = {

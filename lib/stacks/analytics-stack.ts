@@ -139,13 +139,16 @@ export class AnalyticsStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
       }),
     );
-    // The trigger only looks at which trip dates have staged files; it never reads a trip.
+    // The trigger only looks at which trip dates have staged files and (its freshness check) which have KPI
+    // files; it never reads a trip or a KPI row.
     this.kpiTrigger.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
         conditions: {
-          StringLike: { 's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`] },
+          StringLike: {
+            's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`, DATA_PREFIXES.dailyKpis, `${DATA_PREFIXES.dailyKpis}*`],
+          },
         },
       }),
     );

@@ -13,8 +13,18 @@ export interface TripstreamStacks {
   readonly monitoring: MonitoringStack;
 }
 
+export interface DeployTimeOptions {
+  /** Subscribed to the alert topic (`-c alertEmail=...`). */
+  readonly alertEmail?: string;
+}
+
 /** The four stacks of one environment, wired together; `bin/tripstream.ts` and the tests both build it. */
-export function addTripstreamStacks(scope: Construct, settings: PipelineSettings, env?: Environment): TripstreamStacks {
+export function addTripstreamStacks(
+  scope: Construct,
+  settings: PipelineSettings,
+  env?: Environment,
+  deployTime: DeployTimeOptions = {},
+): TripstreamStacks {
   const names = stackNames(settings);
   const common = { settings, env };
   const data = new DataStack(scope, names.data, {
@@ -37,6 +47,7 @@ export function addTripstreamStacks(scope: Construct, settings: PipelineSettings
     data,
     pipeline,
     analytics,
+    ...(deployTime.alertEmail === undefined ? {} : { alertEmail: deployTime.alertEmail }),
     description: 'Tripstream alert topic, dashboard and alarms',
   });
   for (const stack of [data, pipeline, analytics, monitoring]) {
