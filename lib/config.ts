@@ -60,6 +60,13 @@ export interface PipelineSettings {
     readonly timeoutSeconds: number;
     readonly logRetentionDays: number;
     readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    /**
+     * Reserved concurrency of the functions where a runaway would hurt: the redrive handler (a flood of retries
+     * must not take the account's concurrency from the stream handlers, nor hammer the table) and the
+     * kpi-trigger (repeated invocations must not start a stampede of EMR jobs). The others are bounded by their
+     * mappings (shards x parallelization factor).
+     */
+    readonly reservedConcurrency: { readonly redrive: number; readonly 'kpi-trigger': number };
   };
   readonly queues: {
     /** SQS redrive policy of the retry queue: a safety net behind the redrive handler's own budget. */
@@ -85,6 +92,8 @@ export interface PipelineSettings {
     readonly stagedTripsInfrequentAccessDays: number;
     readonly athenaResultsExpirationDays: number;
     readonly accessLogsExpirationDays: number;
+    /** The data bucket is versioned (an overwrite or delete can be undone); older versions expire after this many days. */
+    readonly dataNoncurrentVersionExpirationDays: number;
   };
   readonly alarms: {
     /** The alert e-mail address is deploy-time context (`-c alertEmail=...`), not a setting kept in the source. */
@@ -159,7 +168,13 @@ export const defaultSettings: PipelineSettings = {
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
-  handlers: { memorySizeMb: 512, timeoutSeconds: 30, logRetentionDays: 30, logLevel: 'INFO' },
+  handlers: {
+    memorySizeMb: 512,
+    timeoutSeconds: 30,
+    logRetentionDays: 30,
+    logLevel: 'INFO',
+    reservedConcurrency: { redrive: 5, 'kpi-trigger': 1 },
+  },
   queues: { maxReceiveCount: 5, deadLetterRetentionDays: 14, retryRetentionDays: 4 },
   table: { ttlDays: 90, openHalfGraceHours: 24, deletionProtection: false },
   kpi: {
@@ -170,7 +185,12 @@ export const defaultSettings: PipelineSettings = {
     idleTimeoutMinutes: 15,
   },
   athena: { bytesScannedCutoffPerQuery: 1_073_741_824 },
-  storage: { stagedTripsInfrequentAccessDays: 30, athenaResultsExpirationDays: 30, accessLogsExpirationDays: 90 },
+  storage: {
+    stagedTripsInfrequentAccessDays: 30,
+    athenaResultsExpirationDays: 30,
+    accessLogsExpirationDays: 90,
+    dataNoncurrentVersionExpirationDays: 7,
+  },
   alarms: { iteratorAgeMsThreshold: 60_000 },
   retainData: false,
 };
@@ -186,7 +206,8 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
     startMapping: { ...streamDefaults, parallelizationFactor: 2 },
     endMapping: { ...streamDefaults, parallelizationFactor: 2 },
-    handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
+    handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
+    storage: { ...defaultSettings.storage, dataNoncurrentVersionExpirationDays: 90 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000 },
     retainData: true,

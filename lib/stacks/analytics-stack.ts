@@ -304,7 +304,7 @@ export class AnalyticsStack extends Stack {
     logGroup.grantWrite(role);
     const deployment = new s3deploy.BucketDeployment(this, 'SparkCode', {
       sources: [s3deploy.Source.bucket(code.bucket, code.s3ObjectKey)],
-      destinationBucket: bucket,
+      destinationBucket: grantingOnlyUnder(bucket, `${DATA_PREFIXES.sparkCode}*`),
       destinationKeyPrefix: DATA_PREFIXES.sparkCode,
       // Only the job's own prefix is managed; files removed from spark/ disappear from S3 too.
       prune: true,
@@ -320,8 +320,8 @@ export class AnalyticsStack extends Stack {
     );
     acknowledgeWildcardResource(
       role,
-      bucket.arnForObjects('*'),
-      'BucketDeployment grants on its whole destination bucket; the provider only writes and prunes under spark/.',
+      bucket.arnForObjects(`${DATA_PREFIXES.sparkCode}*`),
+      'The deployment writes and prunes the job files under spark/, and nothing else of the data bucket.',
     );
     const provider = this.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (provider === undefined) throw new Error('BucketDeployment provider function not found');
@@ -333,6 +333,18 @@ export class AnalyticsStack extends Stack {
     });
     return deployment;
   }
+}
+
+/**
+ * The bucket as BucketDeployment sees it: the same bucket, except that the read-write grant it makes on its
+ * whole destination is narrowed to `objectsKeyPattern`, so the deployment's role can read, write and delete
+ * the job code and no staged trip or KPI file.
+ */
+function grantingOnlyUnder(bucket: s3.IBucket, objectsKeyPattern: string): s3.IBucket {
+  const narrowed = Object.create(bucket) as s3.IBucket;
+  return Object.assign(narrowed, {
+    grantReadWrite: (grantee: iam.IGrantable) => bucket.grantReadWrite(grantee, objectsKeyPattern),
+  });
 }
 
 interface NamedQuery {
