@@ -115,6 +115,8 @@ export const DATA_PREFIXES = {
   sparkCode: 'spark/',
   athenaResults: 'athena-results/',
   emrLogs: 'emr-logs/',
+  /** Payloads of dead letters too large for an SQS message, each named by its SHA-256 (ADR 0005). */
+  deadLetterPayloads: 'dead-letter-payloads/',
 } as const;
 
 /** Files of `spark/` as shipped under DATA_PREFIXES.sparkCode: the PySpark entry point and the shared KPI SQL. */
