@@ -1,8 +1,9 @@
-import { Tags, type Environment } from 'aws-cdk-lib';
+import { Aspects, Tags, type Environment } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { SERVICE_NAME, stackNames, type PipelineSettings } from '../config';
 import { AnalyticsStack } from './analytics-stack';
 import { DataStack } from './data-stack';
+import { KmsViaServiceAspect } from './kms-via-service';
 import { MonitoringStack } from './monitoring-stack';
 import { PipelineStack } from './pipeline-stack';
 
@@ -53,6 +54,7 @@ export function addTripstreamStacks(
   for (const stack of [data, pipeline, analytics, monitoring]) {
     Tags.of(stack).add('project', SERVICE_NAME);
     Tags.of(stack).add('environment', settings.prefix);
+    Aspects.of(stack).add(new KmsViaServiceAspect());
   }
   return { data, pipeline, analytics, monitoring };
 }
