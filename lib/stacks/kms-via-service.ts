@@ -41,17 +41,15 @@ export class KmsViaServiceAspect implements IAspect {
       statements.some((statement) => !isKmsOnly(statement) && actionsOf(statement).some((action) => action.startsWith(`${service}:`))),
     );
     if (services.length === 0) return;
-    const viaService = services.map((service) => stack.resolve(`${service}.${Aws.REGION}.amazonaws.com`) as unknown);
-    const conditioned = statements.map((statement) => {
-      if (!isKmsOnly(statement) || statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined) return statement;
-      return {
-        ...statement,
-        Condition: {
-          ...statement.Condition,
-          StringEquals: { ...statement.Condition?.StringEquals, 'kms:ViaService': viaService.length === 1 ? viaService[0] : viaService },
-        },
-      };
+    const viaService = services.map((service) => `${service}.${Aws.REGION}.amazonaws.com`);
+    // An override, not a rewritten document: the document still renders itself later, after cross-stack
+    // references have become imports; the resolved copy above only tells which statements to condition.
+    statements.forEach((statement, index) => {
+      if (!isKmsOnly(statement) || statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined) return;
+      node.addPropertyOverride(
+        `PolicyDocument.Statement.${index}.Condition.StringEquals.kms:ViaService`,
+        viaService.length === 1 ? viaService[0] : viaService,
+      );
     });
-    node.policyDocument = { ...document, Statement: conditioned };
   }
 }

@@ -42,6 +42,27 @@ describe.each<EnvironmentName>(['dev', 'prod'])('hardening (%s)', (environment) 
     );
   });
 
+  it('conditions every KMS permission of every role on kms:ViaService, naming only services that role uses', () => {
+    // Prepare
+    const templates = Object.values(synthesized[environment].templates);
+
+    // Act
+    const kmsStatements = templates.flatMap((template) =>
+      Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((policy) => {
+        const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Condition?: { StringEquals?: Record<string, unknown> } }[] }).Statement;
+        const actions = (statement: (typeof statements)[number]) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+        return statements.filter((statement) => actions(statement).every((action) => action.startsWith('kms:')));
+      }),
+    );
+
+    // Assess
+    expect(kmsStatements.length).toBeGreaterThan(5);
+    for (const statement of kmsStatements) {
+      const via = JSON.stringify(statement.Condition?.StringEquals?.['kms:ViaService'] ?? null);
+      expect({ statement: statement.Action, via: via.length > 4 && /(sqs|s3|dynamodb|kinesis|sns)\./.test(via) }).toEqual({ statement: statement.Action, via: true });
+    }
+  });
+
   it('caps the concurrency of the redrive handler and the kpi-trigger with the configured settings', () => {
     // Prepare
     const functions = [
