@@ -2,7 +2,7 @@
  * CDK app of the GitHub OIDC deploy role, deployed once per account and region by an administrator:
  *
  *   npx cdk deploy -a "npx tsx bin/github-oidc.ts" -c repository=owner/name \
- *     [-c branch=main] [-c environments=dev,prod] [-c existingProviderArn=arn:...] [-c qualifier=hnb659fds]
+ *     [-c environments=dev,prod] [-c qualifiers=dev:tsdev,prod:tsprod] [-c existingProviderArn=arn:...] [-c qualifier=hnb659fds]
  *
  * See docs/deployment.md.
  */
@@ -16,7 +16,7 @@ const app = new App();
 try {
   new GithubOidcStack(app, GITHUB_OIDC_STACK_NAME, {
     ...githubOidcPropsFromContext((key) => app.node.tryGetContext(key)),
-    description: 'tripstream: GitHub Actions OIDC provider and least-privilege deploy role',
+    description: 'tripstream: GitHub Actions OIDC provider and one least-privilege deploy role per environment',
   });
 } catch (error) {
   console.error(`github-oidc: ${error instanceof Error ? error.message : String(error)}`);

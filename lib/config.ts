@@ -79,6 +79,13 @@ export interface PipelineSettings {
     readonly timeoutSeconds: number;
     readonly logRetentionDays: number;
     readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    /**
+     * Reserved concurrency of the functions where a runaway would hurt: the redrive handler (a flood of retries
+     * must not take the account's concurrency from the stream handlers, nor hammer the table) and the
+     * kpi-trigger (repeated invocations must not start a stampede of EMR jobs). The others are bounded by their
+     * mappings (shards x parallelization factor).
+     */
+    readonly reservedConcurrency: { readonly redrive: number; readonly 'kpi-trigger': number };
   };
   readonly queues: {
     /** SQS redrive policy of the retry queue: a safety net behind the redrive handler's own budget. */
@@ -109,9 +116,11 @@ export interface PipelineSettings {
      * many days (replay reads it without a restore), or never when absent; deleted after expirationDays.
      */
     readonly rawArchive: { readonly glacierTransitionDays?: number; readonly expirationDays: number };
+    /** The data bucket is versioned (an overwrite or delete can be undone); older versions expire after this many days. */
+    readonly dataNoncurrentVersionExpirationDays: number;
   };
   readonly alarms: {
-    readonly email?: string;
+    /** The alert e-mail address is deploy-time context (`-c alertEmail=...`), not a setting kept in the source. */
     readonly iteratorAgeMsThreshold: number;
   };
   /** Whether stateful resources survive `cdk destroy`. */
@@ -120,6 +129,8 @@ export interface PipelineSettings {
 
 export const SERVICE_NAME = 'tripstream';
 export const METRICS_NAMESPACE = 'Tripstream';
+/** The kpi-trigger's freshness gauge: KPI dates late past their deadline, published on every scheduled run. */
+export const KPI_DATES_MISSING_METRIC = 'KpiDatesMissing';
 
 /** S3 layout of DESIGN.md §3 and §4: prefixes inside the data bucket. */
 export const DATA_PREFIXES = {
@@ -131,6 +142,8 @@ export const DATA_PREFIXES = {
   emrLogs: 'emr-logs/',
   /** Every record of both streams as it arrived: `raw/<stream>/<UTC date of arrival>/` (see RAW_ARCHIVE_STREAMS). */
   raw: 'raw/',
+  /** Payloads of dead letters too large for an SQS message, each named by its SHA-256 (ADR 0005). */
+  deadLetterPayloads: 'dead-letter-payloads/',
 } as const;
 
 /**
@@ -201,7 +214,13 @@ export const defaultSettings: PipelineSettings = {
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
-  handlers: { memorySizeMb: 512, timeoutSeconds: 30, logRetentionDays: 30, logLevel: 'INFO' },
+  handlers: {
+    memorySizeMb: 512,
+    timeoutSeconds: 30,
+    logRetentionDays: 30,
+    logLevel: 'INFO',
+    reservedConcurrency: { redrive: 5, 'kpi-trigger': 1 },
+  },
   queues: { maxReceiveCount: 5, deadLetterRetentionDays: 14, retryRetentionDays: 4 },
   table: { ttlDays: 90, openHalfGraceHours: 24, deletionProtection: false },
   kpi: {
@@ -217,6 +236,7 @@ export const defaultSettings: PipelineSettings = {
     athenaResultsExpirationDays: 30,
     accessLogsExpirationDays: 90,
     rawArchive: { expirationDays: 30 },
+    dataNoncurrentVersionExpirationDays: 7,
   },
   alarms: { iteratorAgeMsThreshold: 60_000 },
   retainData: false,
@@ -233,9 +253,13 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
     startMapping: { ...streamDefaults, parallelizationFactor: 2 },
     endMapping: { ...streamDefaults, parallelizationFactor: 2 },
-    handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
+    handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
-    storage: { ...defaultSettings.storage, rawArchive: { glacierTransitionDays: 30, expirationDays: 730 } },
+    storage: {
+      ...defaultSettings.storage,
+      dataNoncurrentVersionExpirationDays: 90,
+      rawArchive: { glacierTransitionDays: 30, expirationDays: 730 },
+    },
     alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000 },
     retainData: true,
   },

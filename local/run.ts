@@ -2,7 +2,7 @@
  * The whole pipeline on one machine: emulators, resources from the deployed settings, the producer, the
  * event source mappings driving the deployed handlers, done detection, the daily KPI job, summary.json.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -27,6 +27,7 @@ import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './
 import { matchesFilterPattern } from '../lib/aws/filter-pattern';
 import { functionName, LocalInvoker } from './invoker';
 import { runKpiStep } from './kpi-step';
+import { clearRunOutputs } from './run-outputs';
 import { QueueMapping, queueDepth } from './queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
@@ -110,7 +111,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   await mkdir(options.outDir, { recursive: true });
-  await rm(path.join(options.outDir, 'raw'), { recursive: true, force: true });
+  await clearRunOutputs(options.outDir);
   const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
   let emulators: Emulators | undefined;

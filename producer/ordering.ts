@@ -19,6 +19,8 @@ export interface SourcedRow {
   file: string;
   lineNumber: number;
   raw: string;
+  /** The row's exact bytes when they are not UTF-8 (see CsvRow). */
+  rawBase64?: string;
   outcome: RowOutcome<TripEvent>;
 }
 

@@ -220,12 +220,18 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
       const counted = countingBytes((count) => (bytesRead += count));
       // pipeline, unlike pipe, passes a read error on to the CSV reader instead of leaving it waiting.
       pipeline(await openInput(fileOf[kind], options.s3), counted, () => undefined);
-      for await (const row of readCsv(kind, counted)) yield { kind, file: fileOf[kind], lineNumber: row.lineNumber, raw: row.raw, outcome: row.outcome };
+      for await (const row of readCsv(kind, counted)) yield { kind, file: fileOf[kind], ...row };
     };
 
   const reject = async (row: SourcedRow, reason: string): Promise<void> => {
     quarantined[row.kind] += 1;
-    await quarantine?.rejected({ file: row.file, line_number: row.lineNumber, raw: row.raw, reason });
+    await quarantine?.rejected({
+      file: row.file,
+      line_number: row.lineNumber,
+      raw: row.raw,
+      ...(row.rawBase64 === undefined ? {} : { raw_base64: row.rawBase64 }),
+      reason,
+    });
   };
 
   try {

@@ -15,7 +15,9 @@ import { isS3Url, parseS3Url } from './locations';
 export interface RejectedRow {
   file: string;
   line_number: number;
+  /** The row's text; when its bytes are not UTF-8, with U+FFFD in their place (raw_base64 has them exactly). */
   raw: string;
+  raw_base64?: string;
   reason: string;
 }
 

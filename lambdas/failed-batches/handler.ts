@@ -17,24 +17,28 @@ import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { tripEventSchema } from '../../lib/domain/events';
 import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { DeadLetterPayloads } from '../shared/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../shared/adapters/queues';
 import { StreamRanges, type KinesisRangeRecord } from '../shared/adapters/stream-ranges';
-import { createDynamoDbStreamsClient, createKinesisClient, createSqsClient } from '../shared/aws-clients';
+import { createDynamoDbStreamsClient, createKinesisClient, createS3Client, createSqsClient } from '../shared/aws-clients';
 import { inBatchOrder } from '../shared/batch-response';
 import { DeadLetters, type DeadLetter } from '../shared/dead-letters';
-import { decodeJson, isoFromEpochMillis } from '../shared/decoding';
+import { decodeJson, decodeJsonBytes, isoFromEpochMillis } from '../shared/decoding';
 import { instrumented, logger, loggerForTrip } from '../shared/observability';
 import { discardedRange, invocationRecordSchema, type DiscardedRange } from './invocation-record';
 
-const environment = readEnvironment(tripHandlerEnvSchema.pick({ DEAD_LETTER_QUEUE_URL: true }));
-const deadLetters = new DeadLetters(new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL));
+const environment = readEnvironment(tripHandlerEnvSchema.pick({ DEAD_LETTER_QUEUE_URL: true, DATA_BUCKET_NAME: true }));
+const deadLetters = new DeadLetters(
+  new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL),
+  new DeadLetterPayloads(createS3Client(), environment.DATA_BUCKET_NAME),
+);
 const ranges = new StreamRanges(createKinesisClient(), createDynamoDbStreamsClient());
 
 /** Errors that say the records are gone for good, so retrying cannot help. */
 const GONE = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException', 'ResourceNotFoundException']);
 
 function kinesisLetter(range: DiscardedRange, record: KinesisRangeRecord): DeadLetter {
-  const decoded = decodeJson(Buffer.from(record.data).toString('utf8'), tripEventSchema);
+  const decoded = decodeJsonBytes(record.data ?? new Uint8Array(), tripEventSchema);
   return {
     reason: 'PROCESSING_FAILED',
     trip_id: decoded.valid ? decoded.value.trip_id : decoded.tripId,

@@ -13,6 +13,7 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompletedTrip } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { DeadLetterPayloads } from '../shared/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../shared/adapters/queues';
 import { StagingBucket } from '../shared/adapters/staging-bucket';
 import { createS3Client, createSqsClient } from '../shared/aws-clients';
@@ -23,7 +24,10 @@ import { completedTripImage, expiredEndFromImage, expiredOpenEndImage, stagedFil
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const bucket = new StagingBucket(createS3Client(), environment.DATA_BUCKET_NAME);
-const deadLetters = new DeadLetters(new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL));
+const deadLetters = new DeadLetters(
+  new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL),
+  new DeadLetterPayloads(createS3Client(), environment.DATA_BUCKET_NAME),
+);
 
 interface DateGroup {
   readonly trips: CompletedTrip[];

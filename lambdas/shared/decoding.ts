@@ -1,11 +1,30 @@
 /** Turning record payloads (Kinesis data, SQS bodies) into validated values, or into a precise refusal. */
 import type { z } from 'zod';
 import { describeIssues } from '../../lib/domain/events';
+import { decodeUtf8 } from '../../lib/domain/utf8';
 
 export type Decoded<T> =
   | { readonly valid: true; readonly value: T }
   /** `payload` is the parsed JSON when it parsed, else the text, so the DLQ keeps exactly what arrived. */
   | { readonly valid: false; readonly payload: unknown; readonly tripId: string | null; readonly detail: string };
+
+/**
+ * Record data (bytes) -> a validated value. Bytes that are not UTF-8 are refused, never decoded into U+FFFD
+ * (two different trip ids must not become one); the payload then keeps the exact bytes, base64-encoded.
+ */
+export function decodeJsonBytes<T>(bytes: Uint8Array, schema: z.ZodType<T>): Decoded<T> {
+  const text = decodeUtf8(bytes);
+  if (!text.ok) {
+    const shown = text.shown.length > 200 ? `${text.shown.slice(0, 200)}…` : text.shown;
+    return {
+      valid: false,
+      payload: { record_data_base64: Buffer.from(bytes).toString('base64') },
+      tripId: null,
+      detail: `record data is not valid UTF-8 (first bad byte at offset ${text.firstInvalidOffset}): ${shown}`,
+    };
+  }
+  return decodeJson(text.text, schema);
+}
 
 export function decodeJson<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
   let payload: unknown;

@@ -10,7 +10,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/config';
+import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/config';
 import type { DeadLetterReason, EventOrigin, HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 
@@ -63,6 +63,15 @@ function counted(name: string, count: number): void {
 
 export function reportSettled(delivery: SettledDelivery): void {
   for (const observer of observers) observer.settled?.(delivery);
+}
+
+/**
+ * A gauge published on every scheduled KPI run, zero included: the freshness alarm treats a day without it as
+ * breaching (the check did not run), so unlike the outcome counts it cannot be left out when nothing is wrong.
+ */
+export function reportKpiDatesMissing(count: number): void {
+  metrics.addMetric(KPI_DATES_MISSING_METRIC, MetricUnit.Count, count);
+  counted(KPI_DATES_MISSING_METRIC, count);
 }
 
 export function countOutcome(outcome: Outcome, count = 1): void {

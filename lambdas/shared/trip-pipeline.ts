@@ -3,9 +3,10 @@
  * handler module, at module scope, so clients are reused across invocations.
  */
 import type { TripHandlerEnv } from '../../lib/handler-environment';
+import { DeadLetterPayloads } from './adapters/dead-letter-payloads';
 import { DeadLetterQueue, RetryQueue } from './adapters/queues';
 import { TripsTable } from './adapters/trips-table';
-import { createDocumentClient, createSqsClient } from './aws-clients';
+import { createDocumentClient, createS3Client, createSqsClient } from './aws-clients';
 import { DeadLetters } from './dead-letters';
 import { TripEventProcessor } from './trip-event-processor';
 import { TripRecorder } from './trip-recorder';
@@ -17,7 +18,10 @@ export interface TripPipeline {
 
 export function createTripPipeline(environment: TripHandlerEnv): TripPipeline {
   const sqs = createSqsClient();
-  const deadLetters = new DeadLetters(new DeadLetterQueue(sqs, environment.DEAD_LETTER_QUEUE_URL));
+  const deadLetters = new DeadLetters(
+    new DeadLetterQueue(sqs, environment.DEAD_LETTER_QUEUE_URL),
+    new DeadLetterPayloads(createS3Client(), environment.DATA_BUCKET_NAME),
+  );
   const trips = new TripRecorder(new TripsTable(createDocumentClient(), environment.TRIPS_TABLE_NAME), {
     openHalfGraceHours: environment.OPEN_HALF_GRACE_HOURS,
     completedTtlDays: environment.TRIP_TTL_DAYS,

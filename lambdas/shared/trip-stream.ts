@@ -14,7 +14,7 @@ import type { EventOrigin, HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 import { eventFingerprint } from '../../lib/domain/fingerprint';
 import { inBatchOrder } from './batch-response';
-import { decodeJson, isoFromEpochMillis, type Decoded } from './decoding';
+import { decodeJsonBytes, isoFromEpochMillis, type Decoded } from './decoding';
 import { loggerForTrip } from './observability';
 import type { TripPipeline } from './trip-pipeline';
 import { TripOrder } from './trip-order';
@@ -33,8 +33,7 @@ export async function processTripStream(
 ): Promise<KinesisStreamBatchResponse> {
   const decoded = new Map<string, Decoded<TripEvent>>();
   for (const record of event.Records) {
-    const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
-    decoded.set(record.kinesis.sequenceNumber, decodeJson(text, options.schema));
+    decoded.set(record.kinesis.sequenceNumber, decodeJsonBytes(Buffer.from(record.kinesis.data, 'base64'), options.schema));
   }
   const copies = copiesInBatch(decoded);
   const order = new TripOrder(

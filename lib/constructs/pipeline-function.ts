@@ -27,6 +27,16 @@ export function logRetention(days: number): logs.RetentionDays {
   return days as logs.RetentionDays;
 }
 
+/** The configured cap for the handlers that have one (see PipelineSettings.handlers.reservedConcurrency). */
+function reservedConcurrency(settings: PipelineSettings, handler: HandlerName): number | undefined {
+  const caps: Partial<Record<HandlerName, number>> = settings.handlers.reservedConcurrency;
+  const cap = caps[handler];
+  if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) {
+    throw new Error(`handlers.reservedConcurrency.${handler} must be a positive whole number, got ${cap}`);
+  }
+  return cap;
+}
+
 export interface PipelineFunctionProps {
   readonly handler: HandlerName;
   readonly description: string;
@@ -69,6 +79,7 @@ export class PipelineFunction extends Construct {
       runtime: HANDLER_RUNTIME,
       architecture: HANDLER_ARCHITECTURE,
       memorySize: settings.handlers.memorySizeMb,
+      reservedConcurrentExecutions: reservedConcurrency(settings, props.handler),
       timeout: Duration.seconds(settings.handlers.timeoutSeconds),
       // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

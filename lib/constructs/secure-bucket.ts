@@ -12,6 +12,12 @@ export interface SecureBucketProps {
   readonly serverAccessLogsPrefix?: string;
   readonly lifecycleRules: s3.LifecycleRule[];
   readonly retainData: boolean;
+  /**
+   * Keep every version, so an overwrite or a delete (a bad KPI re-run, a wrong prune) can be undone, and expire
+   * the versions that are no longer current after this many days. Without it the bucket is not versioned
+   * (only right for a log target, whose objects are written once).
+   */
+  readonly noncurrentVersionExpirationDays?: number;
 }
 
 /**
@@ -24,6 +30,10 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const removable = !props.retainData;
+    const versioned = props.noncurrentVersionExpirationDays !== undefined;
+    if (versioned && !(Number.isInteger(props.noncurrentVersionExpirationDays) && (props.noncurrentVersionExpirationDays ?? 0) >= 1)) {
+      throw new Error(`noncurrentVersionExpirationDays must be a positive whole number, got ${props.noncurrentVersionExpirationDays}`);
+    }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -36,8 +46,18 @@ export class SecureBucket extends Construct {
       bucketKeyEnabled: props.encryptionKey !== undefined,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsPrefix,
+      versioned,
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...(versioned
+          ? [
+              {
+                id: 'expire-noncurrent-versions',
+                noncurrentVersionExpiration: Duration.days(props.noncurrentVersionExpirationDays ?? 0),
+                expiredObjectDeleteMarker: true,
+              },
+            ]
+          : []),
         ...props.lifecycleRules,
       ],
       removalPolicy: removable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

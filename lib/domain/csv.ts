@@ -13,7 +13,8 @@ import {
   type TripEndEvent,
   type TripStartEvent,
 } from './events';
-import { parseDecimal, parseFare, parseIntegerCode, type NumberOutcome } from './numbers';
+import { MAX_TRIP_ID_LENGTH } from './bounds';
+import { parseAmount, parseFare, parseIntegerCode, type NumberOutcome } from './numbers';
 import { parseTimestamp } from './timestamps';
 
 export type CsvKind = 'start' | 'end';
@@ -51,8 +52,6 @@ export const REQUIRED_COLUMNS: Record<CsvKind, readonly string[]> = {
 
 export type RowOutcome<E> = { ok: true; event: E } | { ok: false; reason: string };
 
-/** Matches the wire schema's limit, so an over-long id is reported as such instead of as a schema issue. */
-const MAX_TRIP_ID_LENGTH = 128;
 /** Reasons quote the offending value; a runaway value (a wrong delimiter, say) is cut to keep them readable. */
 const MAX_QUOTED_VALUE_LENGTH = 60;
 
@@ -81,9 +80,9 @@ export function parseEndRow(record: Record<string, string>): RowOutcome<TripEndE
     dropoff_datetime: row.timestamp('dropoff_datetime', 'required'),
     rate_code: row.number('rate_code', 'optional', parseIntegerCode),
     passenger_count: row.number('passenger_count', 'optional', parseIntegerCode),
-    trip_distance: row.number('trip_distance', 'optional', parseDecimal),
+    trip_distance: row.number('trip_distance', 'optional', parseAmount),
     fare_amount: row.number('fare_amount', 'required', parseFare),
-    tip_amount: row.number('tip_amount', 'optional', parseDecimal),
+    tip_amount: row.number('tip_amount', 'optional', parseAmount),
     payment_type: row.number('payment_type', 'optional', parseIntegerCode),
     trip_type: row.number('trip_type', 'optional', parseIntegerCode),
   };

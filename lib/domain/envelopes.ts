@@ -51,14 +51,35 @@ export const retryMessageSchema = z
   .strict();
 export type RetryMessage = z.infer<typeof retryMessageSchema>;
 
+/** Where the payload of a letter too large for one SQS message is kept, whole (ADR 0005). */
+export const deadLetterPayloadLocationSchema = z
+  .object({ s3_uri: z.string().startsWith('s3://'), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
+export type DeadLetterPayloadLocation = z.infer<typeof deadLetterPayloadLocationSchema>;
+
+/**
+ * SQS's limit on one message (body and attributes): the DLQ keeps the default maximum. A letter whose body would
+ * exceed MAX_DEAD_LETTER_BODY_BYTES carries its payload by location instead; valid events never do, because every
+ * field of an event is bounded (lib/domain/bounds.ts).
+ */
+export const SQS_MAX_MESSAGE_BYTES = 262_144;
+/** Leaves room for the message attributes (reason, trip_id of at most 128 characters). */
+export const MAX_DEAD_LETTER_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - 4_096;
+/** A letter's detail is cut to this many characters: it explains, the payload is what is kept whole. */
+export const MAX_DEAD_LETTER_DETAIL_LENGTH = 2_000;
+
 export const deadLetterMessageSchema = z
   .object({
     schema_version: z.literal(DEAD_LETTER_SCHEMA_VERSION),
     reason: z.enum(DEAD_LETTER_REASONS),
     /** Null only when the payload was too broken to carry one. */
     trip_id: z.string().nullable(),
-    /** The validated event, or for INVALID_EVENT whatever arrived (parsed JSON if it parsed, else the text). */
+    /**
+     * The validated event, or for INVALID_EVENT whatever arrived (parsed JSON if it parsed, else the text; bytes
+     * that are not UTF-8 as `{ record_data_base64 }`). Null when the payload is kept at `event_location`.
+     */
     event: z.unknown(),
+    event_location: deadLetterPayloadLocationSchema.optional(),
     detail: z.string(),
     attempts: z.number().int().nonnegative(),
     first_seen_at: z.string(),

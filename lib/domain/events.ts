@@ -4,6 +4,15 @@
  * PutRecord permission can bypass the producer.
  */
 import { z } from 'zod';
+import {
+  AMOUNT_RANGE_PROBLEM,
+  CODE_RANGE_PROBLEM,
+  INSTANT_RANGE_PROBLEM,
+  MAX_ABSOLUTE_CODE,
+  MAX_TRIP_ID_LENGTH,
+  isAmountInRange,
+  isInstantInRange,
+} from './bounds';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -15,17 +24,21 @@ const utcInstant = z
   .refine((text) => {
     const instant = new Date(text);
     return !Number.isNaN(instant.getTime()) && instant.toISOString() === text;
-  }, 'is not a real calendar instant');
+  }, 'is not a real calendar instant')
+  .refine((text) => isInstantInRange(Date.parse(text)), INSTANT_RANGE_PROBLEM);
 
-const money = z.number().finite().nonnegative();
-const code = z.number().int().nullable();
-const optionalAmount = z.number().finite().nullable();
+// Every field is bounded (see bounds.ts): the same limits as the CSV rules, and an event of bounded size.
+const amount = z.number().finite().refine(isAmountInRange, AMOUNT_RANGE_PROBLEM);
+const money = amount.refine((value) => value >= 0, 'is negative (fares must be 0 or more)');
+const code = z.number().int().min(-MAX_ABSOLUTE_CODE, CODE_RANGE_PROBLEM).max(MAX_ABSOLUTE_CODE, CODE_RANGE_PROBLEM).nullable();
+const optionalAmount = amount.nullable();
+const tripId = z.string().min(1).max(MAX_TRIP_ID_LENGTH);
 
 export const tripStartEventSchema = z
   .object({
     schema_version: z.literal(EVENT_SCHEMA_VERSION),
     event_type: z.literal('trip_start'),
-    trip_id: z.string().min(1).max(128),
+    trip_id: tripId,
     pickup_datetime: utcInstant,
     estimated_dropoff_datetime: utcInstant.nullable(),
     pickup_location_id: code,
@@ -39,7 +52,7 @@ export const tripEndEventSchema = z
   .object({
     schema_version: z.literal(EVENT_SCHEMA_VERSION),
     event_type: z.literal('trip_end'),
-    trip_id: z.string().min(1).max(128),
+    trip_id: tripId,
     dropoff_datetime: utcInstant,
     rate_code: code,
     passenger_count: code,

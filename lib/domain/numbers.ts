@@ -3,6 +3,8 @@
  * '' as 0, and accepts hex, 'Infinity' and surrounding whitespace), so the text's shape is checked first.
  */
 
+import { AMOUNT_RANGE_PROBLEM, CODE_RANGE_PROBLEM, MAX_ABSOLUTE_CODE, isAmountInRange } from './bounds';
+
 export type NumberOutcome = { ok: true; value: number } | { ok: false; problem: string };
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -21,14 +23,22 @@ export function parseIntegerCode(text: string): NumberOutcome {
   const decimal = parseDecimal(text);
   if (!decimal.ok) return decimal;
   if (!Number.isInteger(decimal.value)) return { ok: false, problem: 'is not a whole number' };
-  if (!Number.isSafeInteger(decimal.value)) return { ok: false, problem: 'is too large for a code' };
+  if (Math.abs(decimal.value) > MAX_ABSOLUTE_CODE) return { ok: false, problem: CODE_RANGE_PROBLEM };
   return decimal;
 }
 
-/** A money amount that cannot be negative. */
-export function parseFare(text: string): NumberOutcome {
+/** A signed amount such as a tip or a distance, bounded (see bounds.ts). */
+export function parseAmount(text: string): NumberOutcome {
   const decimal = parseDecimal(text);
   if (!decimal.ok) return decimal;
-  if (decimal.value < 0) return { ok: false, problem: 'is negative (fares must be 0 or more)' };
+  if (!isAmountInRange(decimal.value)) return { ok: false, problem: AMOUNT_RANGE_PROBLEM };
   return decimal;
+}
+
+/** A money amount that cannot be negative, bounded like every amount. */
+export function parseFare(text: string): NumberOutcome {
+  const amount = parseAmount(text);
+  if (!amount.ok) return amount;
+  if (amount.value < 0) return { ok: false, problem: 'is negative (fares must be 0 or more)' };
+  return amount;
 }

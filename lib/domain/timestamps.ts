@@ -8,7 +8,9 @@
  * Text without a zone is UTC. Every calendar field is checked by hand: `Date.parse` silently rolls
  * 31-02 over to 02-03 and reads zone-less text as local time, so it decides nothing here.
  * Digits beyond milliseconds are dropped, because the wire format carries milliseconds.
+ * The instant, once in UTC, must lie in the range of bounds.ts.
  */
+import { INSTANT_RANGE_PROBLEM, isInstantInRange } from './bounds';
 
 export type TimestampOutcome = { ok: true; instant: string } | { ok: false; problem: string };
 
@@ -75,9 +77,9 @@ export function parseTimestamp(text: string): TimestampOutcome {
   instant.setUTCFullYear(fields.year, fields.month - 1, fields.day);
   instant.setUTCHours(fields.hour, fields.minute, fields.second, fields.millisecond);
   const { sign, hours, minutes } = fields.offset;
-  const utc = new Date(instant.getTime() - sign * (hours * 60 + minutes) * 60_000).toISOString();
-  if (!/^\d{4}-/.test(utc)) return { ok: false, problem: 'falls outside the years 0000-9999 once converted to UTC' };
-  return { ok: true, instant: utc };
+  const utc = instant.getTime() - sign * (hours * 60 + minutes) * 60_000;
+  if (!isInstantInRange(utc)) return { ok: false, problem: `${INSTANT_RANGE_PROBLEM} once converted to UTC` };
+  return { ok: true, instant: new Date(utc).toISOString() };
 }
 
 function matchFields(text: string): Fields | undefined {

@@ -142,13 +142,16 @@ export class AnalyticsStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
       }),
     );
-    // The trigger only looks at which trip dates have staged files; it never reads a trip.
+    // The trigger only looks at which trip dates have staged files and (its freshness check) which have KPI
+    // files; it never reads a trip or a KPI row.
     this.kpiTrigger.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
         conditions: {
-          StringLike: { 's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`] },
+          StringLike: {
+            's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`, DATA_PREFIXES.dailyKpis, `${DATA_PREFIXES.dailyKpis}*`],
+          },
         },
       }),
     );
@@ -313,7 +316,7 @@ export class AnalyticsStack extends Stack {
     logGroup.grantWrite(role);
     const deployment = new s3deploy.BucketDeployment(this, 'SparkCode', {
       sources: [s3deploy.Source.bucket(code.bucket, code.s3ObjectKey)],
-      destinationBucket: bucket,
+      destinationBucket: grantingOnlyUnder(bucket, `${DATA_PREFIXES.sparkCode}*`),
       destinationKeyPrefix: DATA_PREFIXES.sparkCode,
       // Only the job's own prefix is managed; files removed from spark/ disappear from S3 too.
       prune: true,
@@ -329,8 +332,8 @@ export class AnalyticsStack extends Stack {
     );
     acknowledgeWildcardResource(
       role,
-      bucket.arnForObjects('*'),
-      'BucketDeployment grants on its whole destination bucket; the provider only writes and prunes under spark/.',
+      bucket.arnForObjects(`${DATA_PREFIXES.sparkCode}*`),
+      'The deployment writes and prunes the job files under spark/, and nothing else of the data bucket.',
     );
     const provider = this.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (provider === undefined) throw new Error('BucketDeployment provider function not found');
@@ -342,6 +345,18 @@ export class AnalyticsStack extends Stack {
     });
     return deployment;
   }
+}
+
+/**
+ * The bucket as BucketDeployment sees it: the same bucket, except that the read-write grant it makes on its
+ * whole destination is narrowed to `objectsKeyPattern`, so the deployment's role can read, write and delete
+ * the job code and no staged trip or KPI file.
+ */
+function grantingOnlyUnder(bucket: s3.IBucket, objectsKeyPattern: string): s3.IBucket {
+  const narrowed = Object.create(bucket) as s3.IBucket;
+  return Object.assign(narrowed, {
+    grantReadWrite: (grantee: iam.IGrantable) => bucket.grantReadWrite(grantee, objectsKeyPattern),
+  });
 }
 
 interface NamedQuery {

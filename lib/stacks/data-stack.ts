@@ -113,6 +113,7 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'data-bucket/',
       retainData: settings.retainData,
+      noncurrentVersionExpirationDays: settings.storage.dataNoncurrentVersionExpirationDays,
       lifecycleRules: [
         {
           id: 'staged-trips-to-infrequent-access',

@@ -1,11 +1,14 @@
 /**
  * The one-time, administrator-deployed stack that lets GitHub Actions deploy tripstream without long-lived keys.
  *
- * It creates (or imports) the account's GitHub OIDC provider and a deploy role that:
- * - trusts only tokens whose audience is STS and whose subject is exactly one of the configured
- *   repository + branch / repository + GitHub environment pairs (StringEquals, never a wildcard);
- * - may do nothing but assume the CDK bootstrap roles of this account and region. Everything the deploy
- *   touches is done through those roles, so this role holds no service permissions of its own.
+ * It creates (or imports) the account's GitHub OIDC provider and one deploy role per GitHub environment that:
+ * - trusts only tokens whose audience is STS and whose subject is exactly that repository + environment
+ *   (StringEquals, never a wildcard), so a dev job (run on every push, without reviewers) can never assume the
+ *   prod role, which only a job of the protected prod environment can;
+ * - may do nothing but assume the CDK bootstrap roles of its own environment's bootstrap qualifier, in this
+ *   account and region. Everything the deploy touches is done through those roles, so this role holds no
+ *   service permissions of its own. With one qualifier per environment, dev and prod sharing an account do
+ *   not share bootstrap roles either (docs/deployment.md).
  */
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Effect, OidcProviderNative, PolicyStatement, Role, WebIdentityPrincipal, type IOidcProvider } from 'aws-cdk-lib/aws-iam';
@@ -17,27 +20,39 @@ const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
 /** The bootstrap roles the CDK CLI assumes to deploy; the CloudFormation execution role is not among them on purpose. */
 const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const;
+/** Output of each environment's role ARN: `DeployRoleArn<Env>`, e.g. `DeployRoleArnProd`. */
 export const DEPLOY_ROLE_ARN_OUTPUT = 'DeployRoleArn';
+
+export function deployRoleOutputKey(environment: string): string {
+  return `${DEPLOY_ROLE_ARN_OUTPUT}${logicalSuffix(environment)}`;
+}
+
+/** `prod` -> `Prod`, `qa-eu.1` -> `QaEu1`: a suffix valid in logical ids and output keys. */
+function logicalSuffix(environment: string): string {
+  return environment
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => `${part[0]?.toUpperCase() ?? ''}${part.slice(1)}`)
+    .join('');
+}
 /** A deploy of all four stacks takes minutes; an hour also matches the ceiling AWS puts on chained role sessions. */
 const DEPLOY_SESSION_DURATION = Duration.hours(1);
 
 export interface GithubOidcStackProps extends StackProps {
   /** `owner/name` of the GitHub repository allowed to deploy. */
   readonly repository: string;
-  /** Branch whose workflow runs (outside a GitHub environment) may deploy, e.g. `main`. */
-  readonly branch?: string;
-  /** GitHub environments whose jobs may deploy, e.g. `dev`, `prod`. */
-  readonly environments?: readonly string[];
+  /** GitHub environments whose jobs may deploy, e.g. `dev`, `prod`: one deploy role each. */
+  readonly environments: readonly string[];
   /** ARN of an existing GitHub OIDC provider in the account; when absent the stack creates one. */
   readonly existingProviderArn?: string;
-  /** Qualifier of the CDK bootstrap stack whose roles the deploy role may assume. */
+  /** Qualifier of the CDK bootstrap stack whose roles a deploy role may assume, unless its environment has its own. */
   readonly bootstrapQualifier?: string;
+  /** Per-environment bootstrap qualifiers, e.g. `{ dev: 'tsdev', prod: 'tsprod' }` when both share an account. */
+  readonly environmentQualifiers?: Readonly<Record<string, string>>;
 }
 
 // GitHub's own rules: owners are alphanumeric with single inner hyphens (39 chars), names allow `.`, `_`, `-`.
 const REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
-// A git branch name without the characters that make a ref ambiguous or a glob.
-const BRANCH_PATTERN = /^(?![/.-])(?!.*(?:\.\.|\/\/|\/\.|@\{))[A-Za-z0-9._/-]{1,255}(?<![/.])$/;
 const ENVIRONMENT_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 const PROVIDER_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 // The bootstrap template's own constraint on its Qualifier parameter.
@@ -51,13 +66,6 @@ function validateRepository(repository: string): string {
     );
   }
   return repository;
-}
-
-function validateBranch(branch: string): string {
-  if (!BRANCH_PATTERN.test(branch)) {
-    throw new Error(`branch must be a plain branch name such as "main" (no wildcards), got "${branch}"`);
-  }
-  return branch;
 }
 
 function validateEnvironment(environment: string): string {
@@ -83,31 +91,27 @@ function validateQualifier(qualifier: string): string {
   return qualifier;
 }
 
-/**
- * The `sub` claims GitHub puts in tokens of the allowed workflow runs (GitHub's default subject format):
- * a job with `environment: prod` gets `repo:owner/name:environment:prod`, any other job on a branch push
- * gets `repo:owner/name:ref:refs/heads/<branch>`.
- */
-function trustedSubjects(repository: string, branch: string | undefined, environments: readonly string[]): string[] {
-  validateRepository(repository);
-  const subjects = [
-    ...(branch === undefined ? [] : [`repo:${repository}:ref:refs/heads/${validateBranch(branch)}`]),
-    ...environments.map((environment) => `repo:${repository}:environment:${validateEnvironment(environment)}`),
-  ];
-  if (subjects.length === 0) {
-    throw new Error('at least one branch or environment must be allowed to deploy');
-  }
-  return [...new Set(subjects)];
+/** The `sub` claim GitHub puts in tokens of a job running in that environment (GitHub's default subject format). */
+function environmentSubject(repository: string, environment: string): string {
+  return `repo:${repository}:environment:${validateEnvironment(environment)}`;
 }
 
 export class GithubOidcStack extends Stack {
   readonly provider: IOidcProvider;
-  readonly deployRole: Role;
+  /** One per GitHub environment, by environment name. */
+  readonly deployRoles: ReadonlyMap<string, Role>;
 
   constructor(scope: Construct, id: string, props: GithubOidcStackProps) {
     super(scope, id, props);
-    const subjects = trustedSubjects(props.repository, props.branch, props.environments ?? []);
-    const qualifier = validateQualifier(props.bootstrapQualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER);
+    validateRepository(props.repository);
+    const environments = [...new Set(props.environments)];
+    if (environments.length === 0) throw new Error('at least one GitHub environment must be allowed to deploy');
+    for (const environment of Object.keys(props.environmentQualifiers ?? {})) {
+      if (!environments.includes(environment)) {
+        throw new Error(`a bootstrap qualifier is given for "${environment}", which is not one of the environments (${environments.join(', ')})`);
+      }
+    }
+    const defaultQualifier = validateQualifier(props.bootstrapQualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER);
 
     // An account holds one provider per issuer URL, so a second stack must import the first one's provider.
     this.provider =
@@ -118,18 +122,28 @@ export class GithubOidcStack extends Stack {
           })
         : OidcProviderNative.fromOidcProviderArn(this, 'GithubOidcProvider', validateProviderArn(props.existingProviderArn));
 
-    this.deployRole = new Role(this, 'DeployRole', {
-      description: `GitHub Actions deploys of ${props.repository}: may only assume the CDK bootstrap roles (${qualifier})`,
+    const roles = new Map<string, Role>();
+    for (const environment of environments) {
+      const qualifier = validateQualifier(props.environmentQualifiers?.[environment] ?? defaultQualifier);
+      const subject = environmentSubject(props.repository, environment);
+      roles.set(environment, this.deployRole(environment, subject, qualifier, props.repository));
+    }
+    this.deployRoles = roles;
+  }
+
+  private deployRole(environment: string, subject: string, qualifier: string, repository: string): Role {
+    const suffix = logicalSuffix(environment);
+    const role = new Role(this, `DeployRole${suffix}`, {
+      description: `GitHub Actions deploys of ${repository} in environment ${environment}: may only assume the CDK bootstrap roles (${qualifier})`,
       assumedBy: new WebIdentityPrincipal(this.provider.oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-          [`${GITHUB_OIDC_HOST}:sub`]: subjects,
+          [`${GITHUB_OIDC_HOST}:sub`]: subject,
         },
       }),
       maxSessionDuration: DEPLOY_SESSION_DURATION,
     });
-
-    this.deployRole.addToPolicy(
+    role.addToPolicy(
       new PolicyStatement({
         sid: 'AssumeCdkBootstrapRoles',
         effect: Effect.ALLOW,
@@ -141,19 +155,18 @@ export class GithubOidcStack extends Stack {
         ),
       }),
     );
-
-    new CfnOutput(this, DEPLOY_ROLE_ARN_OUTPUT, {
-      value: this.deployRole.roleArn,
-      description: 'Set as the AWS_DEPLOY_ROLE_ARN variable of the GitHub repository or environments',
+    new CfnOutput(this, deployRoleOutputKey(environment), {
+      value: role.roleArn,
+      description: `Set as the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment ${environment} (trusts only ${subject})`,
     });
-    new CfnOutput(this, 'TrustedSubjects', {
-      value: subjects.join(' '),
-      description: 'OIDC sub claims allowed to assume the deploy role',
-    });
+    return role;
   }
 }
 
-/** Reads the stack's settings from CDK context values (`-c repository=owner/name -c environments=dev,prod ...`). */
+/**
+ * Reads the stack's settings from CDK context values
+ * (`-c repository=owner/name -c environments=dev,prod -c qualifiers=dev:tsdev,prod:tsprod ...`).
+ */
 export function githubOidcPropsFromContext(context: (key: string) => unknown): GithubOidcStackProps {
   const text = (key: string): string | undefined => {
     const value = context(key);
@@ -161,21 +174,36 @@ export function githubOidcPropsFromContext(context: (key: string) => unknown): G
     if (typeof value !== 'string') throw new Error(`context value "${key}" must be a string`);
     return value.trim();
   };
+  const list = (key: string): string[] | undefined =>
+    text(key)
+      ?.split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
   const repository = text('repository');
   if (repository === undefined) {
     throw new Error('missing context value: -c repository=owner/name');
   }
-  const environments = text('environments')
-    ?.split(',')
-    .map((environment) => environment.trim())
-    .filter((environment) => environment.length > 0);
+  if (text('branch') !== undefined) {
+    throw new Error(
+      'context value "branch" is no longer supported: a branch subject would let jobs outside the GitHub environments ' +
+        '(and their reviewers) deploy; deploy jobs run in an environment, and each environment gets its own role',
+    );
+  }
+  const qualifiers = list('qualifiers')?.map((pair) => {
+    const [environment, qualifier, ...rest] = pair.split(':').map((part) => part.trim());
+    if (environment === undefined || environment === '' || qualifier === undefined || qualifier === '' || rest.length > 0) {
+      throw new Error(`context value "qualifiers" must be environment:qualifier pairs such as dev:tsdev,prod:tsprod, got "${pair}"`);
+    }
+    return [environment, qualifier] as const;
+  });
+  const existingProviderArn = text('existingProviderArn');
+  const bootstrapQualifier = text('qualifier');
   return {
     repository,
-    branch: text('branch'),
     // The deploy workflow runs its jobs in the dev and prod GitHub environments.
-    environments: environments ?? ['dev', 'prod'],
-    existingProviderArn: text('existingProviderArn'),
-    bootstrapQualifier: text('qualifier'),
+    environments: list('environments') ?? ['dev', 'prod'],
+    ...(existingProviderArn === undefined ? {} : { existingProviderArn }),
+    ...(bootstrapQualifier === undefined ? {} : { bootstrapQualifier }),
+    ...(qualifiers === undefined ? {} : { environmentQualifiers: Object.fromEntries(qualifiers) }),
   };
 }
-

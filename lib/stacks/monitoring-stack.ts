@@ -8,7 +8,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from '../config';
+import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from '../config';
+import { acknowledgeGrantActions } from './nag';
 import type { PipelineFunction } from '../constructs/pipeline-function';
 import type { AnalyticsStack } from './analytics-stack';
 import type { DataStack } from './data-stack';
@@ -22,10 +23,27 @@ export interface MonitoringStackProps extends StackProps {
   readonly pipeline: PipelineStack;
   readonly analytics: AnalyticsStack;
   readonly liveMetrics: LiveMetricsStack;
+  /** Subscribed to the alert topic; given at deploy time (`-c alertEmail=...`), never kept in the source. */
+  readonly alertEmail?: string;
 }
 
-/** What EMR Serverless reports on EventBridge when a job run ends. */
-const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED'] as const;
+/**
+ * What EMR Serverless reports on EventBridge when a job run ends. A run that reaches its execution timeout
+ * (lib/kpi/job-run.ts) is cancelled by the service and ends CANCELLED, so that state is an end too.
+ */
+export const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED', 'CANCELLED'] as const;
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The alert address from deploy-time context, checked so a typo fails the synth instead of silently never mailing. */
+export function alertEmailFromContext(context: (key: string) => unknown): string | undefined {
+  const value = context('alertEmail');
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !EMAIL_PATTERN.test(value.trim())) {
+    throw new Error(`context value "alertEmail" must be an e-mail address, got ${JSON.stringify(value)}`);
+  }
+  return value.trim();
+}
 
 const period = Duration.minutes(5);
 
@@ -57,16 +75,19 @@ export class MonitoringStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
+    // Only CloudWatch alarms of this account and region may publish (and use the key to): the conditions keep
+    // the service from acting for anyone else's alarm (confused deputy). EventBridge publishes through a role.
+    const alarmsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+    };
     topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowAlarmAndEventPublishers',
-        principals: [
-          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-          new iam.ServicePrincipal('events.amazonaws.com'),
-        ],
+        sid: 'AllowAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        conditions: alarmsOfThisAccount,
       }),
     );
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
@@ -75,19 +96,44 @@ export class MonitoringStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
-    if (settings.alarms.email !== undefined) {
-      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarms.email));
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: alarmsOfThisAccount,
+      }),
+    );
+    if (props.alertEmail !== undefined) {
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
     }
     const notify = new actions.SnsAction(this.alertTopic);
 
+    // EventBridge publishes as this role rather than through a topic policy for events.amazonaws.com, which
+    // would admit rules of any account; the role trusts only this rule (named, so the ARN is known up front).
+    const kpiJobRuleName = `${settings.prefix}-kpi-job-state`;
+    const eventsPublisher = new iam.Role(this, 'KpiJobStatePublisherRole', {
+      description: 'Lets the KPI job state rule publish to the alert topic',
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': this.account,
+            'aws:SourceArn': `arn:${this.partition}:events:${this.region}:${this.account}:rule/${kpiJobRuleName}`,
+          },
+        },
+      }),
+    });
+    acknowledgeGrantActions(eventsPublisher, ['kms:GenerateDataKey*']);
     new events.Rule(this, 'KpiJobStateRule', {
-      description: 'Forwards the end state of every daily KPI job run to the alert topic',
+      ruleName: kpiJobRuleName,
+      description: 'Forwards the end state of every daily KPI job run (success, failure, cancellation or timeout) to the alert topic',
       eventPattern: {
         source: ['aws.emr-serverless'],
         detailType: ['EMR Serverless Job Run State Change'],
         detail: { applicationId: [applicationId], state: [...EMR_JOB_FINAL_STATES] },
       },
-      targets: [new eventTargets.SnsTopic(this.alertTopic)],
+      targets: [new eventTargets.SnsTopic(this.alertTopic, { role: eventsPublisher })],
     });
 
     const streamHandlers: readonly PipelineFunction[] = [pipeline.start, pipeline.end, pipeline.match, liveMetrics.consumer];
@@ -137,6 +183,23 @@ export class MonitoringStack extends Stack {
       alarmDescription: 'A daily KPI Spark job run failed; the EMR logs are under emr-logs/ in the data bucket',
       metric: kpiJobRuns('FailedJobs', period),
     });
+    // The kpi-trigger publishes the number of late KPI dates on every scheduled run (zero included). A day
+    // without it means the check did not run at all (schedule or trigger broken), which is as bad: breaching.
+    new cloudwatch.Alarm(this, 'KpiFreshnessAlarm', {
+      alarmDescription:
+        'A date with staged trips still has no daily KPI row a schedule interval after its job, or the daily check did not run',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: KPI_DATES_MISSING_METRIC,
+        dimensionsMap: { service: SERVICE_NAME },
+        period: Duration.days(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }).addAlarmAction(notify);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: settings.prefix,
@@ -207,7 +270,7 @@ export class MonitoringStack extends Stack {
       }),
       new cloudwatch.GraphWidget({
         title: 'KPI job runs',
-        left: ['SuccessJobs', 'FailedJobs'].map((metricName) => kpiJobRuns(metricName, Duration.hours(1))),
+        left: ['SuccessJobs', 'FailedJobs', 'CancelledJobs'].map((metricName) => kpiJobRuns(metricName, Duration.hours(1))),
         width: 8,
       }),
     );

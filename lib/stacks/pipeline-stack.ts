@@ -132,10 +132,16 @@ export class PipelineStack extends Stack {
     data.tripsTable.grantStreamRead(this.failedBatches.function);
     for (const handler of [this.start, this.end, this.match, this.redrive, this.failedBatches]) {
       data.deadLetterQueue.grantSendMessages(handler.function);
-      acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+      // A letter too large for SQS keeps its payload here (ADR 0005).
+      dataBucket.grantPut(handler.function, `${DATA_PREFIXES.deadLetterPayloads}*`);
+      acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*', 's3:Abort*']);
+      acknowledgeWildcardResource(
+        handler.role,
+        dataBucket.arnForObjects(`${DATA_PREFIXES.deadLetterPayloads}*`),
+        'A dead letter too large for SQS stores its payload under dead-letter-payloads/<handler>/<sha256>.json; names are hashes.',
+      );
     }
     dataBucket.grantPut(this.match.function, `${DATA_PREFIXES.completedTrips}*`);
-    acknowledgeGrantActions(this.match.role, ['s3:Abort*']);
     acknowledgeWildcardResource(
       this.match.role,
       dataBucket.arnForObjects(`${DATA_PREFIXES.completedTrips}*`),

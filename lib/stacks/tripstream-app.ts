@@ -1,9 +1,10 @@
-import { Tags, type Environment } from 'aws-cdk-lib';
+import { Aspects, Tags, type Environment } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { SERVICE_NAME, stackNames, type PipelineSettings } from '../config';
 import { AnalyticsStack } from './analytics-stack';
 import { DataStack } from './data-stack';
 import { LiveMetricsStack } from './live-metrics-stack';
+import { KmsViaServiceAspect } from './kms-via-service';
 import { MonitoringStack } from './monitoring-stack';
 import { PipelineStack } from './pipeline-stack';
 
@@ -15,8 +16,18 @@ export interface TripstreamStacks {
   readonly liveMetrics: LiveMetricsStack;
 }
 
+export interface DeployTimeOptions {
+  /** Subscribed to the alert topic (`-c alertEmail=...`). */
+  readonly alertEmail?: string;
+}
+
 /** The four stacks of one environment, wired together; `bin/tripstream.ts` and the tests both build it. */
-export function addTripstreamStacks(scope: Construct, settings: PipelineSettings, env?: Environment): TripstreamStacks {
+export function addTripstreamStacks(
+  scope: Construct,
+  settings: PipelineSettings,
+  env?: Environment,
+  deployTime: DeployTimeOptions = {},
+): TripstreamStacks {
   const names = stackNames(settings);
   const common = { settings, env };
   const data = new DataStack(scope, names.data, {
@@ -45,11 +56,13 @@ export function addTripstreamStacks(scope: Construct, settings: PipelineSettings
     pipeline,
     analytics,
     liveMetrics,
+    ...(deployTime.alertEmail === undefined ? {} : { alertEmail: deployTime.alertEmail }),
     description: 'Tripstream alert topic, dashboards and alarms',
   });
   for (const stack of [data, pipeline, analytics, liveMetrics, monitoring]) {
     Tags.of(stack).add('project', SERVICE_NAME);
     Tags.of(stack).add('environment', settings.prefix);
+    Aspects.of(stack).add(new KmsViaServiceAspect());
   }
   return { data, pipeline, analytics, monitoring, liveMetrics };
 }

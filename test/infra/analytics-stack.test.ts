@@ -149,7 +149,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
       Condition: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
     });
     expect(byAction('s3:ListBucket')?.Condition).toEqual({
-      StringLike: { 's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`] },
+      StringLike: {
+        's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`, DATA_PREFIXES.dailyKpis, `${DATA_PREFIXES.dailyKpis}*`],
+      },
     });
     expect(statements.map((statement) => statement.Action).flat().sort()).toEqual([
       'emr-serverless:StartJobRun',

@@ -1,10 +1,10 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  DEPLOY_ROLE_ARN_OUTPUT,
   GithubOidcStack,
+  deployRoleOutputKey,
   githubOidcPropsFromContext,
   type GithubOidcStackProps,
 } from '../../lib/stacks/github-oidc-stack';
@@ -13,7 +13,7 @@ const REPOSITORY = 'acme-rides/tripstream';
 const EXISTING_PROVIDER_ARN = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
 
 function oidcStackProps(overrides: Partial<GithubOidcStackProps> = {}): GithubOidcStackProps {
-  return { repository: REPOSITORY, branch: 'main', environments: ['dev', 'prod'], ...overrides };
+  return { repository: REPOSITORY, environments: ['dev', 'prod'], ...overrides };
 }
 
 function buildOidcStack(overrides: Partial<GithubOidcStackProps> = {}) {
@@ -50,24 +50,44 @@ function onlyResourceOfType(template: Template, type: string): { [key: string]: 
   return resource;
 }
 
-function trustStatements(template: Template): Json[] {
-  const role = onlyResourceOfType(template, 'AWS::IAM::Role') as {
-    Properties: { AssumeRolePolicyDocument: { Statement: Json[] } };
-  };
-  return role.Properties.AssumeRolePolicyDocument.Statement;
+type RoleResource = { Properties: { AssumeRolePolicyDocument: { Statement: Json[] }; [key: string]: Json } };
+type PolicyResource = {
+  Properties: { Roles: Json[]; PolicyDocument: { Statement: { Effect: string; Action: Json; Resource: Json[] }[] } };
+};
+
+/** The deploy role of one environment (logical id DeployRole<Env>). */
+function roleOf(template: Template, environment: 'Dev' | 'Prod'): RoleResource {
+  const entry = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith(`DeployRole${environment}`));
+  if (entry === undefined) throw new Error(`no deploy role for ${environment}`);
+  return entry[1] as RoleResource;
+}
+
+function trustStatements(template: Template, environment: 'Dev' | 'Prod'): Json[] {
+  return roleOf(template, environment).Properties.AssumeRolePolicyDocument.Statement;
+}
+
+function policyOf(template: Template, environment: 'Dev' | 'Prod'): PolicyResource {
+  const entry = Object.entries(template.findResources('AWS::IAM::Policy')).find(([, policy]) =>
+    JSON.stringify((policy as PolicyResource).Properties.Roles).includes(`DeployRole${environment}`),
+  );
+  if (entry === undefined) throw new Error(`no policy for ${environment}`);
+  return entry[1] as PolicyResource;
 }
 
 function bootstrapRoleArn(kind: string, qualifier = 'hnb659fds'): string {
   return `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/cdk-${qualifier}-${kind}-role-\${AWS::AccountId}-\${AWS::Region}`;
 }
 
-describe('GithubOidcStack trust policy', () => {
-  it('requires the STS audience and one of the exact repository + branch / environment subjects', () => {
+describe('GithubOidcStack trust policies', () => {
+  it.each([
+    ['Dev', 'dev'],
+    ['Prod', 'prod'],
+  ] as const)('gives the %s deploy role to jobs of that one GitHub environment only, with the STS audience', (role, environment) => {
     // Prepare
     const template = synthOidcTemplate();
 
     // Act
-    const statements = trustStatements(template);
+    const statements = trustStatements(template, role);
 
     // Assess
     expect(statements).toEqual([
@@ -78,43 +98,32 @@ describe('GithubOidcStack trust policy', () => {
         Condition: {
           StringEquals: {
             'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-            'token.actions.githubusercontent.com:sub': [
-              `repo:${REPOSITORY}:ref:refs/heads/main`,
-              `repo:${REPOSITORY}:environment:dev`,
-              `repo:${REPOSITORY}:environment:prod`,
-            ],
+            'token.actions.githubusercontent.com:sub': `repo:${REPOSITORY}:environment:${environment}`,
           },
         },
       },
     ]);
   });
 
-  it('trusts only the GitHub environments when no branch is given', () => {
-    // Prepare
-    const template = synthOidcTemplate({ branch: undefined, environments: ['prod'] });
-
-    // Act
-    const statements = trustStatements(template);
-
-    // Assess
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Condition: {
-          StringEquals: {
-            'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-            'token.actions.githubusercontent.com:sub': [`repo:${REPOSITORY}:environment:prod`],
-          },
-        },
-      }),
-    ]);
-  });
-
-  it('contains no wildcard and no pattern-matching condition anywhere in the trust policy', () => {
+  it('never lets a dev job (or any other subject) assume the prod role', () => {
     // Prepare
     const template = synthOidcTemplate();
 
     // Act
-    const trustText = JSON.stringify(trustStatements(template));
+    const prodTrust = JSON.stringify(trustStatements(template, 'Prod'));
+
+    // Assess
+    expect(prodTrust).not.toContain(':environment:dev');
+    expect(prodTrust).not.toContain(':ref:');
+    template.resourceCountIs('AWS::IAM::Role', 2);
+  });
+
+  it('contains no wildcard and no pattern-matching condition anywhere in either trust policy', () => {
+    // Prepare
+    const template = synthOidcTemplate();
+
+    // Act
+    const trustText = JSON.stringify([trustStatements(template, 'Dev'), trustStatements(template, 'Prod')]);
 
     // Assess
     expect(trustText).not.toContain('*');
@@ -124,15 +133,12 @@ describe('GithubOidcStack trust policy', () => {
 });
 
 describe('GithubOidcStack deploy role permissions', () => {
-  it('may only assume (and tag sessions of) the four named CDK bootstrap roles', () => {
+  it.each(['Dev', 'Prod'] as const)('lets the %s role only assume (and tag sessions of) the four named CDK bootstrap roles', (role) => {
     // Prepare
     const template = synthOidcTemplate();
 
     // Act
-    const policy = onlyResourceOfType(template, 'AWS::IAM::Policy') as {
-      Properties: { PolicyDocument: { Statement: { Effect: string; Action: Json; Resource: Json[] }[] } };
-    };
-    const statements = policy.Properties.PolicyDocument.Statement;
+    const statements = policyOf(template, role).Properties.PolicyDocument.Statement;
 
     // Assess
     expect(statements).toHaveLength(1);
@@ -151,14 +157,25 @@ describe('GithubOidcStack deploy role permissions', () => {
     const template = synthOidcTemplate({ bootstrapQualifier: 'trip01' });
 
     // Act
-    const policy = onlyResourceOfType(template, 'AWS::IAM::Policy') as {
-      Properties: { PolicyDocument: { Statement: { Resource: Json[] }[] } };
-    };
+    const resources = policyOf(template, 'Dev').Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic);
 
     // Assess
-    expect(policy.Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic)).toContain(
-      bootstrapRoleArn('deploy', 'trip01'),
-    );
+    expect(resources).toContain(bootstrapRoleArn('deploy', 'trip01'));
+  });
+
+  it('keeps the environments apart in one account: each role assumes only its own qualifier\'s bootstrap roles', () => {
+    // Prepare
+    const template = synthOidcTemplate({ environmentQualifiers: { dev: 'tsdev', prod: 'tsprod' } });
+
+    // Act
+    const dev = policyOf(template, 'Dev').Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic) ?? [];
+    const prod = policyOf(template, 'Prod').Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic) ?? [];
+
+    // Assess
+    expect(dev).toContain(bootstrapRoleArn('deploy', 'tsdev'));
+    expect(prod).toContain(bootstrapRoleArn('deploy', 'tsprod'));
+    expect(dev.join(' ')).not.toContain('tsprod');
+    expect(prod.join(' ')).not.toContain('tsdev');
   });
 
   it('has no managed policy, no inline role policy, no administrator access and a one-hour session cap', () => {
@@ -166,26 +183,30 @@ describe('GithubOidcStack deploy role permissions', () => {
     const template = synthOidcTemplate();
 
     // Act
-    const role = onlyResourceOfType(template, 'AWS::IAM::Role') as { Properties: { [key: string]: Json } };
+    const roles = [roleOf(template, 'Dev'), roleOf(template, 'Prod')];
 
     // Assess
-    expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
-    expect(role.Properties['Policies']).toBeUndefined();
-    expect(role.Properties['MaxSessionDuration']).toBe(3600);
+    for (const role of roles) {
+      expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
+      expect(role.Properties['Policies']).toBeUndefined();
+      expect(role.Properties['MaxSessionDuration']).toBe(3600);
+    }
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     expect(JSON.stringify(template.toJSON())).not.toMatch(/AdministratorAccess|PowerUserAccess|"iam:\*"|"\*"/);
   });
 
-  it('outputs the role ARN', () => {
+  it('outputs each environment\'s role ARN under its own key', () => {
     // Prepare
     const template = synthOidcTemplate();
 
     // Act
-    const outputs = template.findOutputs(DEPLOY_ROLE_ARN_OUTPUT);
+    const outputs = [deployRoleOutputKey('dev'), deployRoleOutputKey('prod')].map((key) => Object.values(template.findOutputs(key)));
 
     // Assess
-    expect(Object.values(outputs)).toEqual([
-      expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^DeployRole/), 'Arn'] } }),
+    expect(deployRoleOutputKey('prod')).toBe('DeployRoleArnProd');
+    expect(outputs).toEqual([
+      [expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^DeployRoleDev/), 'Arn'] } })],
+      [expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^DeployRoleProd/), 'Arn'] } })],
     ]);
   });
 });
@@ -210,13 +231,11 @@ describe('GithubOidcStack OIDC provider', () => {
     const template = synthOidcTemplate({ existingProviderArn: EXISTING_PROVIDER_ARN });
 
     // Act
-    const statements = trustStatements(template);
+    const statements = trustStatements(template, 'Prod');
 
     // Assess
     template.resourceCountIs('AWS::IAM::OIDCProvider', 0);
-    expect(statements).toEqual([
-      expect.objectContaining({ Principal: { Federated: EXISTING_PROVIDER_ARN } }),
-    ]);
+    expect(statements).toEqual([expect.objectContaining({ Principal: { Federated: EXISTING_PROVIDER_ARN } })]);
   });
 });
 
@@ -233,12 +252,12 @@ describe('GithubOidcStack arguments', () => {
   );
 
   it.each([
-    [{ branch: 'release/*' }, 'branch must be a plain branch name'],
-    [{ branch: '../main' }, 'branch must be a plain branch name'],
     [{ environments: ['prod*'] }, 'environment must be a GitHub environment name'],
     [{ existingProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com' }, 'existingProviderArn must be the ARN'],
     [{ bootstrapQualifier: 'much-too-long-qualifier' }, 'qualifier must be 1-10 characters'],
-    [{ branch: undefined, environments: [] }, 'at least one branch or environment must be allowed to deploy'],
+    [{ environmentQualifiers: { prod: 'bad qualifier' } }, 'qualifier must be 1-10 characters'],
+    [{ environmentQualifiers: { staging: 'tsstage' } }, 'a bootstrap qualifier is given for "staging", which is not one of the environments (dev, prod)'],
+    [{ environments: [] }, 'at least one GitHub environment must be allowed to deploy'],
   ] satisfies [Partial<GithubOidcStackProps>, string][])('rejects %p', (overrides, message) => {
     // Prepare
     const build = () => buildOidcStack(overrides);
@@ -249,7 +268,12 @@ describe('GithubOidcStack arguments', () => {
 
   it('reads its settings from CDK context, defaulting to the dev and prod environments', () => {
     // Prepare
-    const context: Record<string, string> = { repository: REPOSITORY, environments: ' dev , prod,,', qualifier: 'trip01' };
+    const context: Record<string, string> = {
+      repository: REPOSITORY,
+      environments: ' dev , prod,,',
+      qualifier: 'trip01',
+      qualifiers: 'dev:tsdev, prod:tsprod',
+    };
 
     // Act
     const props = githubOidcPropsFromContext((key) => context[key]);
@@ -258,20 +282,23 @@ describe('GithubOidcStack arguments', () => {
     // Assess
     expect(props).toEqual({
       repository: REPOSITORY,
-      branch: undefined,
       environments: ['dev', 'prod'],
-      existingProviderArn: undefined,
       bootstrapQualifier: 'trip01',
+      environmentQualifiers: { dev: 'tsdev', prod: 'tsprod' },
     });
-    expect(defaults.environments).toEqual(['dev', 'prod']);
+    expect(defaults).toEqual({ repository: REPOSITORY, environments: ['dev', 'prod'] });
   });
 
-  it('requires the repository context value', () => {
+  it.each([
+    [{ repository: REPOSITORY, branch: 'main' }, 'context value "branch" is no longer supported'],
+    [{ repository: REPOSITORY, qualifiers: 'dev=tsdev' }, 'context value "qualifiers" must be environment:qualifier pairs'],
+    [{}, 'missing context value: -c repository=owner/name'],
+  ])('refuses the context %p', (context, message) => {
     // Prepare
-    const read = () => githubOidcPropsFromContext(() => undefined);
+    const read = () => githubOidcPropsFromContext((key) => (context as Record<string, string>)[key]);
 
     // Act / Assess
-    expect(read).toThrow('missing context value: -c repository=owner/name');
+    expect(read).toThrow(message);
   });
 });
 
@@ -291,10 +318,10 @@ describe('GithubOidcStack cdk-nag', () => {
     expect(synth).not.toThrow();
   });
 
-  it('would fail synthesis if the role were given an AWS managed administrator policy', () => {
+  it('would fail synthesis if a role were given an AWS managed administrator policy', () => {
     // Prepare
     const { app, stack } = buildOidcStack();
-    stack.deployRole.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess'));
+    stack.deployRoles.get('prod')?.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess'));
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
     // Act
@@ -306,7 +333,7 @@ describe('GithubOidcStack cdk-nag', () => {
 });
 
 describe('GithubOidcStack template shape', () => {
-  it('holds nothing beyond the provider, the role and its policy', () => {
+  it('holds nothing beyond the provider and one role with its policy per environment', () => {
     // Prepare
     const template = synthOidcTemplate();
 
@@ -314,7 +341,6 @@ describe('GithubOidcStack template shape', () => {
     const types = Object.values(template.toJSON()['Resources'] as Record<string, { Type: string }>).map((r) => r.Type);
 
     // Assess
-    expect(types.sort()).toEqual(['AWS::IAM::OIDCProvider', 'AWS::IAM::Policy', 'AWS::IAM::Role']);
-    template.hasResourceProperties('AWS::IAM::Role', Match.objectLike({ MaxSessionDuration: 3600 }));
+    expect(types.sort()).toEqual(['AWS::IAM::OIDCProvider', 'AWS::IAM::Policy', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::IAM::Role']);
   });
 });

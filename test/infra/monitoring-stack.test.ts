@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { environments, type EnvironmentName, type PipelineSettings } from '../../lib/config';
+import { environments, type EnvironmentName } from '../../lib/config';
+import { alertEmailFromContext } from '../../lib/stacks/monitoring-stack';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
@@ -29,12 +30,12 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     });
   });
 
-  it('forwards EMR job success and failure of this application to the topic', () => {
+  it('forwards every end of a KPI job run of this application (success, failure, cancellation or timeout) to the topic', () => {
     // Prepare
     const pattern = {
       source: ['aws.emr-serverless'],
       'detail-type': ['EMR Serverless Job Run State Change'],
-      detail: { applicationId: [Match.anyValue()], state: ['SUCCESS', 'FAILED'] },
+      detail: { applicationId: [Match.anyValue()], state: ['SUCCESS', 'FAILED', 'CANCELLED'] },
     };
 
     // Act
@@ -42,9 +43,82 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
 
     // Assess
     monitoring.hasResourceProperties('AWS::Events::Rule', {
+      Name: `${settings.prefix}-kpi-job-state`,
       EventPattern: pattern,
-      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertTopic') } })],
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertTopic') }, RoleArn: Match.anyValue() })],
     });
+  });
+
+  it('lets EventBridge publish only as a role that trusts this one rule of this account', () => {
+    // Prepare
+    const ruleArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${settings.prefix}-kpi-job-state`]] };
+
+    // Act
+    const monitoring = template();
+    const topicPolicies = JSON.stringify(resourcesOf(monitoring, 'AWS::SNS::TopicPolicy'));
+
+    // Assess
+    expect(topicPolicies).not.toContain('events.amazonaws.com');
+    monitoring.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': ruleArn } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('lets CloudWatch publish to the topic only for alarms of this account and region', () => {
+    // Prepare
+    const condition = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] },
+      },
+    };
+
+    // Act
+    const monitoring = template();
+
+    // Assess
+    monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: condition }),
+        ]),
+      },
+    });
+    monitoring.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: condition }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms when a KPI date is late or the daily freshness check did not run at all', () => {
+    // Prepare
+    const freshness = () => alarms().filter((alarm) => alarm.Properties.MetricName === 'KpiDatesMissing');
+
+    // Act
+    const found = freshness();
+
+    // Assess
+    expect(found).toHaveLength(1);
+    expect(found[0]?.Properties).toEqual(
+      expect.objectContaining({
+        Namespace: 'Tripstream',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        Period: 86_400,
+        AlarmActions: [{ Ref: expect.stringMatching(/^AlertTopic/) }],
+      }),
+    );
   });
 
   it('alarms on dead letters, iterator age, handler errors and a failed KPI job, all notifying the topic', () => {
@@ -65,22 +139,15 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     }
   });
 
-  it('lets CloudWatch and EventBridge use the topic key, and nothing else outside the account', () => {
+  it('lets no service but CloudWatch use the topic key', () => {
     // Prepare
-    const services = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'];
+    const key = () => Object.values(resourcesOf(template(), 'AWS::KMS::Key'))[0];
 
     // Act
-    const monitoring = template();
+    const statements = (key()?.Properties.KeyPolicy as { Statement: { Principal?: { Service?: unknown } }[] }).Statement;
 
     // Assess
-    monitoring.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: services }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
-        ]),
-      },
-    });
+    expect(statements.map((statement) => statement.Principal?.Service).filter((service) => service !== undefined)).toEqual(['cloudwatch.amazonaws.com']);
   });
 
   it('draws the dashboard of the whole flow', () => {
@@ -108,19 +175,38 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
 });
 
 describe('alert subscriptions', () => {
-  it('subscribes the configured email address, and none when there is none', () => {
+  it('subscribes the e-mail address given at deploy time, and none when none is given', () => {
     // Prepare
-    const withEmail: PipelineSettings = {
-      ...environments.dev,
-      alarms: { ...environments.dev.alarms, email: 'oncall@example.com' },
-    };
+    const alertEmail = alertEmailFromContext((key) => ({ alertEmail: 'oncall@example.com' })[key]);
 
     // Act
-    const subscribed = synthesizeSettings(withEmail).templates.monitoring;
+    const subscribed = synthesizeSettings(environments.dev, { alertEmail }).templates.monitoring;
     const unsubscribed = synthesized.dev.templates.monitoring;
 
     // Assess
     subscribed.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
     unsubscribed.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('refuses a deploy-time alert address that is not an e-mail address', () => {
+    // Prepare
+    const context = (key: string) => ({ alertEmail: 'oncall-at-example' })[key];
+
+    // Act
+    const reading = () => alertEmailFromContext(context);
+
+    // Assess
+    expect(reading).toThrow('context value "alertEmail" must be an e-mail address, got "oncall-at-example"');
+  });
+
+  it('keeps no alert address in the settings of any environment', () => {
+    // Prepare
+    const settings = Object.values(environments);
+
+    // Act
+    const serialized = JSON.stringify(settings);
+
+    // Assess
+    expect(serialized).not.toMatch(/@/);
   });
 });

@@ -25,13 +25,15 @@ export interface SynthOptions {
   /** Run esbuild for the functions (slow); off, the function assets are placeholders. */
   readonly bundle?: boolean;
   readonly outdir?: string;
+  /** Deploy-time context: the alert e-mail address. */
+  readonly alertEmail?: string;
 }
 
 export function synthesizeSettings(settings: PipelineSettings, options: SynthOptions = {}): SynthesizedApp {
   const context: Record<string, unknown> = { ...cdkJson.context };
   if (options.bundle !== true) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ context, outdir: options.outdir });
-  const stacks = addTripstreamStacks(app, settings);
+  const stacks = addTripstreamStacks(app, settings, undefined, options.alertEmail === undefined ? {} : { alertEmail: options.alertEmail });
   return {
     app,
     settings,

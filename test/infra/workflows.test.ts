@@ -297,7 +297,12 @@ describe('deploy workflow', () => {
       }),
     );
     expect(credentials[0]?.with).not.toHaveProperty('aws-access-key-id');
-    expect(commands).toContain('npx cdk deploy --all -c "env=${DEPLOY_ENV}" --require-approval never --progress events');
+    expect(commands).toContain(
+      'npx cdk deploy --all -c "env=${DEPLOY_ENV}" -c "@aws-cdk/core:bootstrapQualifier=${CDK_QUALIFIER}" --require-approval never --progress events',
+    );
+    expect(onlyJob(workflow, 'deploy').env).toEqual(
+      expect.objectContaining({ CDK_QUALIFIER: "${{ vars.CDK_BOOTSTRAP_QUALIFIER || 'hnb659fds' }}" }),
+    );
   });
 
   it('smoke-checks the deployment as the read-only CDK lookup role after the deploy', () => {
@@ -314,7 +319,7 @@ describe('deploy workflow', () => {
     expect(deployIndex).toBeGreaterThan(-1);
     expect(lookupIndex).toBeGreaterThan(deployIndex);
     expect(smokeIndex).toBeGreaterThan(lookupIndex);
-    expect(String(steps[lookupIndex]?.with?.['role-to-assume'])).toMatch(/:role\/cdk-hnb659fds-lookup-role-/);
+    expect(String(steps[lookupIndex]?.with?.['role-to-assume'])).toContain(":role/cdk-${{ vars.CDK_BOOTSTRAP_QUALIFIER || 'hnb659fds' }}-lookup-role-");
   });
 });
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CsvHeaderError, CsvSyntaxError, readEndCsv, readStartCsv } from '../../../lib/domain/csv-reader';
+import { CsvHeaderError, readEndCsv, readStartCsv } from '../../../lib/domain/csv-reader';
 import { tripEndEventSchema, tripStartEventSchema } from '../../../lib/domain/events';
 import {
   collect,
@@ -271,7 +271,7 @@ describe('readStartCsv', () => {
     ]);
   });
 
-  it('quarantines a quote never closed as one row holding the rest of the file', async () => {
+  it('quarantines a quote never closed as one row holding the rest of the file, naming the line it opened on', async () => {
     // Prepare
     const text = startCsv([startRowFields({ trip_id: 'a' }), 'b,93,93,1,"25-05-2024 13:19,x,1', startRowFields({ trip_id: 'c' })]);
 
@@ -286,27 +286,129 @@ describe('readStartCsv', () => {
         raw: 'b,93,93,1,"25-05-2024 13:19,x,1\nc,93,93,1,25-05-2024 13:19,25-05-2024 14:03,34.18595284',
         outcome: {
           ok: false,
-          reason: 'a quote opened on this row is never closed, so the rest of the file was read as one row',
+          reason: 'a quote opened on line 3 is never closed, so the rest of the file (lines 3-5) cannot be read as CSV',
         },
       },
     ]);
   });
 
-  it('throws CsvSyntaxError, after the rows before it, when an unclosed quote outgrows MAX_ROW_CHARACTERS', async () => {
+  it('names the line of the quote that never closes, not of an earlier quoted line break in the same row', async () => {
+    // Prepare
+    const text = startCsv([startRowFields({ trip_id: 'a' }), 'b,93,"two\nlines",1,"25-05-2024 13:19,x,1']);
+
+    // Act
+    const rows = await collect(readStartCsv(csvStream(text)));
+
+    // Assess
+    expect(rows[1]).toEqual(
+      expect.objectContaining({
+        lineNumber: 3,
+        outcome: { ok: false, reason: 'a quote opened on line 4 is never closed, so the rest of the file (lines 4-5) cannot be read as CSV' },
+      }),
+    );
+  });
+
+  it('quarantines an unclosed quote outgrowing MAX_ROW_BYTES as one row, keeping its head, after the rows before it', async () => {
     // Prepare
     const rowsAfter = Array.from({ length: 20_000 }, (_, index) => startRowFields({ trip_id: `after-${index}` }));
     const text = startCsv([startRowFields({ trip_id: 'before' }), 'b,93,93,1,"25-05-2024 13:19,x,1', ...rowsAfter]);
-    const seen: number[] = [];
 
     // Act
-    const reading = (async () => {
-      for await (const row of readStartCsv(csvStream(text, 65_536))) seen.push(row.lineNumber);
-    })();
+    const rows = await collect(readStartCsv(csvStream(text, 65_536)));
 
     // Assess
-    await expect(reading).rejects.toThrow(CsvSyntaxError);
-    await expect(reading).rejects.toThrow(/^line 3: /);
-    expect(seen).toEqual([2]);
+    expect(rows.map((row) => [row.lineNumber, row.outcome.ok])).toEqual([
+      [2, true],
+      [3, false],
+    ]);
+    expect(rows[1]?.outcome).toEqual({
+      ok: false,
+      reason: 'a quote opened on line 3 is never closed, so the rest of the file (lines 3-20004) cannot be read as CSV; only its first 1024 bytes are kept',
+    });
+    expect(rows[1]?.raw).toBe(`${text.split('\n').slice(2).join('\n').slice(0, 1024)}…`);
+  });
+
+  it.each([1, 7, 65_536])('quarantines a row over MAX_ROW_BYTES and reads on at the next row (chunks of %i bytes)', async (chunkBytes) => {
+    // Prepare
+    const huge = `big,93,93,1,25-05-2024 13:19,25-05-2024 14:03,"${'9'.repeat(600_000)}\r\n${'8'.repeat(600_000)}"`;
+    const text = startCsv([startRowFields({ trip_id: 'a' }), huge, startRowFields({ trip_id: 'b' })], { lineEnding: '\r\n' });
+
+    // Act
+    const rows = await collect(readStartCsv(csvStream(text, chunkBytes === 1 ? 4096 : chunkBytes)));
+
+    // Assess
+    expect(rows.map((row) => [row.lineNumber, row.outcome.ok ? row.outcome.event.trip_id : row.outcome.reason])).toEqual([
+      [2, 'a'],
+      [3, `row is ${Buffer.byteLength(huge)} bytes, over the 1048576-byte limit (lines 3-4); only its first 1024 bytes are kept`],
+      [5, 'b'],
+    ]);
+    expect(rows[1]?.raw).toBe(`${huge.slice(0, 1024)}…`);
+  });
+
+  it('accepts a row of exactly MAX_ROW_BYTES', async () => {
+    // Prepare
+    const prefix = 'a,93,93,1,25-05-2024 13:19,25-05-2024 14:03,1,';
+    const exact = `${prefix}${'x'.repeat(1_048_576 - prefix.length)}`;
+    const text = `trip_id,pickup_location_id,dropoff_location_id,vendor_id,pickup_datetime,estimated_dropoff_datetime,estimated_fare_amount,note\n${exact}\n`;
+
+    // Act
+    const rows = await collect(readStartCsv(csvStream(text, 65_536)));
+
+    // Assess
+    expect(rows.map((row) => row.outcome.ok)).toEqual([true]);
+  });
+
+  it('rejects a row with bytes that are not UTF-8, never merging two such ids into one, and keeps its exact bytes', async () => {
+    // Prepare
+    const header = Buffer.from('trip_id,pickup_datetime,estimated_fare_amount\n');
+    const rowE9 = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(',25-05-2024 13:19,1\n')]);
+    const rowE8 = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe8]), Buffer.from(',25-05-2024 13:19,1\n')]);
+    const valid = Buffer.from('café,25-05-2024 13:19,1\n');
+    const input = Readable.from([Buffer.concat([header, rowE9, rowE8, valid])]);
+
+    // Act
+    const rows = await collect(readStartCsv(input));
+
+    // Assess
+    expect(rows.map((row) => [row.lineNumber, row.outcome])).toEqual([
+      [2, { ok: false, reason: 'trip_id: "caf\\xE9" is not valid UTF-8' }],
+      [3, { ok: false, reason: 'trip_id: "caf\\xE8" is not valid UTF-8' }],
+      [4, { ok: true, event: expect.objectContaining({ trip_id: 'café' }) }],
+    ]);
+    expect(rows[0]?.rawBase64).toBe(rowE9.subarray(0, rowE9.length - 1).toString('base64'));
+    expect(rows[1]?.rawBase64).toBe(rowE8.subarray(0, rowE8.length - 1).toString('base64'));
+    expect(rows[2]?.rawBase64).toBeUndefined();
+  });
+
+  it.each([
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a sequence cut short', [0xe2, 0x82]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ])('rejects %s in an ignored column too', async (_case, bytes) => {
+    // Prepare
+    const input = Readable.from([
+      Buffer.concat([Buffer.from('trip_id,pickup_datetime,estimated_fare_amount,note\na,25-05-2024 13:19,1,'), Buffer.from(bytes), Buffer.from('\n')]),
+    ]);
+
+    // Act
+    const rows = await collect(readStartCsv(input));
+
+    // Assess
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.outcome).toEqual({ ok: false, reason: expect.stringMatching(/^note: ".*" is not valid UTF-8$/) });
+  });
+
+  it('reads multi-byte UTF-8 that straddles chunk boundaries', async () => {
+    // Prepare
+    const text = startCsv([startRowFields({ trip_id: 'ünïcødé-行程-🚕' })]);
+
+    // Act
+    const rows = await collect(readStartCsv(csvStream(text, 1)));
+
+    // Assess
+    expect(rows.map((row) => row.outcome)).toEqual([{ ok: true, event: expect.objectContaining({ trip_id: 'ünïcødé-行程-🚕' }) }]);
+    expect(rows[0]?.raw).toContain('ünïcødé-行程-🚕');
   });
 
   it('passes an input stream error on to the reader', async () => {

@@ -1,4 +1,4 @@
-import { parseDecimal, parseFare, parseIntegerCode } from '../../../lib/domain/numbers';
+import { parseAmount, parseDecimal, parseFare, parseIntegerCode } from '../../../lib/domain/numbers';
 
 describe('parseDecimal', () => {
   it.each([
@@ -76,6 +76,8 @@ describe('parseIntegerCode', () => {
     ['5.5', 'is not a whole number'],
     ['card', 'is not a number'],
     ['1e20', 'is too large for a code'],
+    ['2147483648', 'is too large for a code'],
+    ['-2147483648', 'is too large for a code'],
   ])('rejects %s', (text, problem) => {
     // Prepare
     const input = text;
@@ -105,6 +107,8 @@ describe('parseFare', () => {
 
   it.each([
     ['-12.5', 'is negative (fares must be 0 or more)'],
+    ['1e12', 'is out of range (amounts must be below 1,000,000 in absolute value)'],
+    ['1000000', 'is out of range (amounts must be below 1,000,000 in absolute value)'],
     ['1e400', 'is not a finite number'],
     ['-1e400', 'is not a finite number'],
     ['free', 'is not a number'],
@@ -117,5 +121,33 @@ describe('parseFare', () => {
 
     // Assess
     expect(outcome).toEqual({ ok: false, problem });
+  });
+});
+
+describe('parseAmount', () => {
+  it.each([
+    ['999999.99', 999999.99],
+    ['-999999.99', -999999.99],
+    ['0', 0],
+  ])('reads %s, inside the bound', (text, expected) => {
+    // Prepare
+    const input = text;
+
+    // Act
+    const outcome = parseAmount(input);
+
+    // Assess
+    expect(outcome).toEqual({ ok: true, value: expected });
+  });
+
+  it.each(['1000000', '-1000000', '1e12'])('rejects %s, an amount of 1,000,000 or more in absolute value', (text) => {
+    // Prepare
+    const input = text;
+
+    // Act
+    const outcome = parseAmount(input);
+
+    // Assess
+    expect(outcome).toEqual({ ok: false, problem: 'is out of range (amounts must be below 1,000,000 in absolute value)' });
   });
 });

@@ -1,5 +1,8 @@
 import { parseTimestamp } from '../../../lib/domain/timestamps';
 
+const OUT_OF_RANGE =
+  'is outside the accepted range 1970-01-01T00:00Z (included) to 2100-01-01T00:00Z (excluded) once converted to UTC';
+
 describe('parseTimestamp', () => {
   it.each([
     ['year first without seconds', '2024-05-25 14:05', '2024-05-25T14:05:00.000Z'],
@@ -16,7 +19,9 @@ describe('parseTimestamp', () => {
     ['day first with seconds', '25-05-2024 13:19:45', '2024-05-25T13:19:45.000Z'],
     ['29 February of a leap year', '29-02-2024 00:00', '2024-02-29T00:00:00.000Z'],
     ['29 February of a 400-year leap year', '2000-02-29 23:59:59', '2000-02-29T23:59:59.000Z'],
-    ['a year below 100 (not moved into the 1900s)', '0024-05-25 13:19', '0024-05-25T13:19:00.000Z'],
+    ['the first accepted instant', '1970-01-01 00:00', '1970-01-01T00:00:00.000Z'],
+    ['the last accepted second', '31-12-2099 23:59:59', '2099-12-31T23:59:59.000Z'],
+    ['an offset that moves a 2100 date back into range', '2100-01-01T00:30:00+01:00', '2099-12-31T23:30:00.000Z'],
   ])('reads %s', (_style, text, expected) => {
     // Prepare
     const input = text;
@@ -42,7 +47,12 @@ describe('parseTimestamp', () => {
     ['second 60', '2024-05-25T13:59:60Z', 'is not a real time (second 60; seconds run 00-59)'],
     ['an offset beyond 18 hours', '2024-05-25T13:00:00+19:00', 'has an impossible UTC offset (offsets run -18:00 to +18:00)'],
     ['an offset with minute 75', '2024-05-25T13:00:00+05:75', 'has an impossible UTC offset (offsets run -18:00 to +18:00)'],
-    ['a result past year 9999', '9999-12-31T23:00:00-05:00', 'falls outside the years 0000-9999 once converted to UTC'],
+    ['a year below 100', '0024-05-25 13:19', OUT_OF_RANGE],
+    ['year 0000', '01-01-0000 00:00', OUT_OF_RANGE],
+    ['the last second before 1970', '1969-12-31T23:59:59Z', OUT_OF_RANGE],
+    ['an offset that moves 1970 back into 1969', '1970-01-01T00:30:00+01:00', OUT_OF_RANGE],
+    ['the first instant of 2100', '2100-01-01 00:00', OUT_OF_RANGE],
+    ['a result past year 9999', '9999-12-31T23:00:00-05:00', OUT_OF_RANGE],
   ])('rejects %s', (_case, text, problem) => {
     // Prepare
     const input = text;

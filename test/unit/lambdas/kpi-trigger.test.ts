@@ -60,7 +60,8 @@ describe('kpi-trigger', () => {
 
     // Assess
     expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'], skippedDates: [] });
-    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 4);
+    // Four staged-trip listings, then the freshness check's three KPI listings (every date but the newest).
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 7);
     expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, {
       Bucket: 'tripstream-test-data',
       Prefix: 'completed-trips/trip_date=2024-05-22/',
@@ -97,7 +98,7 @@ describe('kpi-trigger', () => {
         },
       },
     });
-    expect(outcomeTally()).toEqual({ KpiJobStarted: 1 });
+    expect(outcomeTally()).toEqual({ KpiJobStarted: 1, KpiDatesMissing: 3 });
   });
 
   it('on a late scheduled invocation, takes yesterday from the scheduled time, not from the clock', async () => {
@@ -166,7 +167,52 @@ describe('kpi-trigger', () => {
     // Assess
     expect(result).toEqual({ jobRunId: null, dates: [], skippedDates: ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'] });
     expect(emrMock).not.toHaveReceivedCommand(StartJobRunCommand);
-    expect(outcomeTally()).toEqual({ KpiDateSkipped: 4 });
+    expect(outcomeTally()).toEqual({ KpiDateSkipped: 4, KpiDatesMissing: 0 });
+  });
+
+  it('on schedule, counts the dates before yesterday that have staged trips but no KPI row as missing', async () => {
+    // Prepare
+    stageDates('2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25');
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'daily-kpis/trip_date=2024-05-23/' })
+      .resolves({ KeyCount: 1, Contents: [{ Key: 'daily-kpis/trip_date=2024-05-23/part-0.json' }] });
+
+    // Act
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
+
+    // Assess
+    const kpiListings = s3Mock
+      .commandCalls(ListObjectsV2Command)
+      .map((call) => call.args[0].input.Prefix)
+      .filter((prefix) => prefix?.startsWith('daily-kpis/'));
+    expect(kpiListings).toEqual(['daily-kpis/trip_date=2024-05-22/', 'daily-kpis/trip_date=2024-05-23/', 'daily-kpis/trip_date=2024-05-24/']);
+    expect(outcomeTally()).toEqual(expect.objectContaining({ KpiDatesMissing: 2 }));
+  });
+
+  it('on schedule, reports zero missing dates when every due date has its KPI row', async () => {
+    // Prepare
+    stageDates('2024-05-24', '2024-05-25');
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'daily-kpis/trip_date=2024-05-24/' })
+      .resolves({ KeyCount: 1, Contents: [{ Key: 'daily-kpis/trip_date=2024-05-24/part-0.json' }] });
+
+    // Act
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
+
+    // Assess
+    expect(outcomeTally()).toEqual(expect.objectContaining({ KpiDatesMissing: 0 }));
+  });
+
+  it('checks no freshness for an explicit date or range', async () => {
+    // Prepare
+    stageDates('2024-05-20');
+
+    // Act
+    await handler({ date: '2024-05-20' }, context);
+
+    // Assess
+    expect(outcomeTally()).not.toHaveProperty('KpiDatesMissing');
+    expect(s3Mock.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix)).toEqual(['completed-trips/trip_date=2024-05-20/']);
   });
 
   it('sends the same clientToken when the same dates are triggered again, and another for other dates', async () => {
