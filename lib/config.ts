@@ -132,7 +132,7 @@ export const METRICS_NAMESPACE = 'Tripstream';
 /** The kpi-trigger's freshness gauge: KPI dates late past their deadline, published on every scheduled run. */
 export const KPI_DATES_MISSING_METRIC = 'KpiDatesMissing';
 
-/** S3 layout of DESIGN.md §3 and §4: prefixes inside the data bucket. */
+/** S3 layout of docs/contracts.md §3 and §4: prefixes inside the data bucket. */
 export const DATA_PREFIXES = {
   completedTrips: 'completed-trips/',
   dailyKpis: 'daily-kpis/',
@@ -208,7 +208,7 @@ export const defaultSettings: PipelineSettings = {
   startMapping: streamDefaults,
   endMapping: streamDefaults,
   matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
-  // A window is current within seconds of a completion (DESIGN.md §6b asks for under a minute).
+  // A window is current within seconds of a completion (docs/contracts.md §6b asks for under a minute).
   liveMetricsMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 2 },
   liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },

@@ -25,7 +25,7 @@ interface Trip {
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:\d{2})?$/;
 const DAY_FIRST = /^(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?$/;
 
-/** Milliseconds since epoch of a DESIGN.md §1 timestamp, or null when it is not one (or not a real date). */
+/** Milliseconds since epoch of a docs/contracts.md §1 timestamp, or null when it is not one (or not a real date). */
 function parseTimestamp(text: string): number | null {
   const iso = DATE_TIME.exec(text.trim());
   const dayFirst = iso === null ? DAY_FIRST.exec(text.trim()) : null;
@@ -76,7 +76,7 @@ function readRows(file: string): Row[] {
 const START_CODES = ['pickup_location_id', 'dropoff_location_id', 'vendor_id'];
 const END_CODES = ['rate_code', 'passenger_count', 'payment_type', 'trip_type'];
 
-/** Completed trips from the two CSVs, by the DESIGN.md §1 and §2 rules. */
+/** Completed trips from the two CSVs, by the docs/contracts.md §1 and §2 rules. */
 function completedTrips(startFile: string, endFile: string): Map<string, Trip> {
   const starts = new Map<string, { pickupMs: number }>();
   for (const row of readRows(startFile)) {

@@ -1,5 +1,5 @@
 /**
- * What a person sees of a local run: `--serve <port>` serves the live page and the metrics API (DESIGN.md
+ * What a person sees of a local run: `--serve <port>` serves the live page and the metrics API (docs/contracts.md
  * §6b, through the same query module as the deployed Lambda) on 127.0.0.1 while the run goes on, and every
  * run writes `<out>/report.html` at the end.
  *

@@ -1,5 +1,5 @@
 /**
- * What a local run writes into its --out directory (DESIGN.md §5), and clearing it before a run starts, so a
+ * What a local run writes into its --out directory (docs/contracts.md §5), and clearing it before a run starts, so a
  * failed run never leaves the previous run's summary.json and KPIs behind to be read as its own success.
  * Only these names are removed: --out may be a directory the user keeps other files in.
  */

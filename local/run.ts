@@ -35,7 +35,7 @@ import { LIVE_METRICS_STREAM_FILTERS } from '../lib/domain/live-metrics';
 import { DeadLetterCounter, liveMetricsReader, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { dynamoDbStreamShards, kinesisShards, StreamMapping } from './stream-mapping';
 
-/** summary.json (DESIGN.md §5). */
+/** summary.json (docs/contracts.md §5). */
 export interface RunSummary {
   rows: { start: number; end: number };
   quarantined: { start: number; end: number };

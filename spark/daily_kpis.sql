@@ -1,4 +1,4 @@
--- Daily KPIs of completed trips (DESIGN.md §4): the one definition, run by Spark 3.5 on EMR Serverless
+-- Daily KPIs of completed trips (docs/contracts.md §4): the one definition, run by Spark 3.5 on EMR Serverless
 -- (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts). See docs/adr/0004-shared-kpi-sql.md.
 --
 -- Input: a view named completed_trips that each engine defines over the staged JSON-lines files, with

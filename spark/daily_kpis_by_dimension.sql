@@ -1,4 +1,4 @@
--- Per-dimension daily KPIs of completed trips (DESIGN.md §4b): the one definition, run by Spark 3.5 on EMR
+-- Per-dimension daily KPIs of completed trips (docs/contracts.md §4b): the one definition, run by Spark 3.5 on EMR
 -- Serverless (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts), next to
 -- daily_kpis.sql and under the same rules (docs/adr/0004-shared-kpi-sql.md).
 --

@@ -181,7 +181,7 @@ def _write_by_date(rows, present, output):
             continue
         # One date per write with mode overwrite: only that date's folder is replaced, and the rows keep
         # trip_date (partitionBy would move it into the path and drop it from the JSON). Null fields are
-        # written as null (a blank code is a JSON null, DESIGN §4b), not dropped as Spark does by default.
+        # written as null (a blank code is a JSON null, docs/contracts.md §4b), not dropped as Spark does by default.
         rows.where(rows.trip_date == date).coalesce(1).write.mode("overwrite").option(
             "ignoreNullFields", "false"
         ).json(partition_path(output, date))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent check of a local run's per-dimension KPIs (DESIGN.md §4b), for checking a run by hand.
+"""Independent check of a local run's per-dimension KPIs (docs/contracts.md §4b), for checking a run by hand.
 
 Recomputes every per-dimension row straight from the input CSVs with Python's csv and Decimal modules (no
 SQL, no code shared with the pipeline) and compares it, to the cent, with ``<out>/daily-kpis-by-dimension/``:

@@ -1,5 +1,5 @@
 /**
- * API Gateway (REST, IAM-authorised) -> the metrics API of DESIGN.md §6b. Thin: the route comes from the
+ * API Gateway (REST, IAM-authorised) -> the metrics API of docs/contracts.md §6b. Thin: the route comes from the
  * resource and path parameters API Gateway matched, and lib/live-metrics/metrics-api.ts does the rest.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';

@@ -3,7 +3,7 @@
  *
  * - Endpoints follow the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` variables; when one is
  *   set we are talking to an emulator, which needs HTTP/1.1 for Kinesis, path-style S3 and no default
- *   CRC32 checksums (DESIGN.md §6).
+ *   CRC32 checksums (docs/local-runtime.md, emulators).
  * - Every request attempt is counted by service and operation (`awsRequestCounts`): the local run reports
  *   it in summary.json, and it is what the cost model is built on.
  * - Clients built for a role (the handlers') also run the request hooks registered for it at run time;

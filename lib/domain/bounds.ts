@@ -1,5 +1,5 @@
 /**
- * The value bounds of DESIGN.md §1, shared by the CSV rules (producer) and the wire schemas (handlers), so both
+ * The value bounds of docs/contracts.md §1, shared by the CSV rules (producer) and the wire schemas (handlers), so both
  * sides reject exactly the same values. Each bound protects something downstream:
  * - amounts stay below 1,000,000 so a day's sums fit the KPI SQL's DECIMAL(18, 6) in both engines;
  * - instants stay in [1970, 2100) so every pickup has a four-digit `trip_date` the KPI job and Glue partition

@@ -73,7 +73,7 @@ interface SkippedRecord {
 }
 
 /**
- * The largest row read (DESIGN.md §1: a row over 1 MiB is rejected). Trip rows are ~100 bytes; the bound keeps
+ * The largest row read (docs/contracts.md §1: a row over 1 MiB is rejected). Trip rows are ~100 bytes; the bound keeps
  * one runaway row (a quote never closed, a file that is not CSV) from being buffered whole.
  */
 export const MAX_ROW_BYTES = 1_048_576;

@@ -1,5 +1,5 @@
 /**
- * One CSV row (columns already named by the header) -> a wire event, with every rule of DESIGN.md §1.
+ * One CSV row (columns already named by the header) -> a wire event, with every rule of docs/contracts.md §1.
  * A rejected row gets one reason naming every bad column and what is wrong with it, so an operator can
  * fix the source without guessing. The built event is checked against the wire schema before it is
  * returned: whatever this module accepts, the handlers accept too.

@@ -206,7 +206,7 @@ export function planTransactions(changes: readonly TripChange[], maxItems = MAX_
   return plans;
 }
 
-/** A window as the metrics API returns it (DESIGN.md §6b). */
+/** A window as the metrics API returns it (docs/contracts.md §6b). */
 export interface MetricsWindow {
   readonly window_start: string;
   readonly trip_count: number;

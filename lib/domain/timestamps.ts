@@ -1,7 +1,7 @@
 /**
  * Timestamp text from trip CSVs -> canonical UTC instant (`Date.prototype.toISOString()` text).
  *
- * Accepted styles (DESIGN.md §1):
+ * Accepted styles (docs/contracts.md §1):
  * - year first: `YYYY-MM-DD HH:MM[:SS]` or ISO 8601 `YYYY-MM-DDTHH:MM[:SS[.fff…]]`, either with an optional
  *   `Z` or `±HH:MM` zone;
  * - day first: `DD-MM-YYYY HH:MM[:SS]` (the real start file), never with a zone.

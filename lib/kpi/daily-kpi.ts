@@ -1,5 +1,5 @@
 /**
- * One row of daily KPIs (DESIGN.md §4), as the shared SQL produces it, the job writes it to
+ * One row of daily KPIs (docs/contracts.md §4), as the shared SQL produces it, the job writes it to
  * daily-kpis/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
 import { z } from 'zod';

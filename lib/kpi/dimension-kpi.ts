@@ -1,5 +1,5 @@
 /**
- * One row of per-dimension daily KPIs (DESIGN.md §4b), as spark/daily_kpis_by_dimension.sql produces it, the
+ * One row of per-dimension daily KPIs (docs/contracts.md §4b), as spark/daily_kpis_by_dimension.sql produces it, the
  * job writes it to daily-kpis-by-dimension/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
 import { z } from 'zod';

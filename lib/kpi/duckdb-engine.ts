@@ -17,7 +17,7 @@ export type { DailyKpiRow } from './daily-kpi';
 /** The shared KPI definition, the same file the CDK app ships to S3 for the Spark job. */
 export const KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_kpis.sql');
 
-/** The shared per-dimension KPI definition (DESIGN.md §4b), shipped next to KPI_SQL_PATH. */
+/** The shared per-dimension KPI definition (docs/contracts.md §4b), shipped next to KPI_SQL_PATH. */
 export const DIMENSION_KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_kpis_by_dimension.sql');
 
 /** File name of the one JSON-lines file written per date (Spark's first part file, locally). */
@@ -44,7 +44,7 @@ export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promis
 }
 
 /**
- * The per-dimension counterpart of computeDailyKpis (DESIGN.md §4b): same input, same replacement rule,
+ * The per-dimension counterpart of computeDailyKpis (docs/contracts.md §4b): same input, same replacement rule,
  * `outputDir` a local mirror of daily-kpis-by-dimension/. Rows come back ordered by date, dimension, value.
  */
 export async function computeDimensionKpis(options: ComputeDailyKpisOptions): Promise<DimensionKpiRow[]> {

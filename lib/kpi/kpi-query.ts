@@ -22,7 +22,7 @@ export interface KpiQuery {
   from: string;
   to: string;
   source: KpiSource;
-  /** Per-dimension KPIs of this dimension (DESIGN.md §4b) instead of the daily ones. */
+  /** Per-dimension KPIs of this dimension (docs/contracts.md §4b) instead of the daily ones. */
   by?: KpiDimension;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The metrics API of DESIGN.md §6b, independent of how a request arrives: the Lambda handler behind API
+ * The metrics API of docs/contracts.md §6b, independent of how a request arrives: the Lambda handler behind API
  * Gateway and the local `--serve` server both resolve a route, validate the query and answer through here.
  *
  *   GET /metrics/{entity}/{id}?from=<ISO instant>&to=<ISO instant>   entity: all (id all), vendor, pickup_location

@@ -3,7 +3,7 @@ import type { GlueColumn } from '../constructs/projected-json-table';
 import { PARTITION_KEY } from '../constructs/projected-json-table';
 import { completedTripSchema } from '../domain/trip-item';
 
-/** The daily KPI row of DESIGN.md §4 (trip_date is the partition key, not a column). */
+/** The daily KPI row of docs/contracts.md §4 (trip_date is the partition key, not a column). */
 export const DAILY_KPI_COLUMNS: readonly GlueColumn[] = [
   { name: 'trip_count', type: 'bigint' },
   { name: 'total_fare', type: 'double' },
@@ -30,7 +30,7 @@ export const COMPLETED_TRIP_COLUMNS: readonly GlueColumn[] = Object.entries(comp
   .filter(([name]) => name !== PARTITION_KEY)
   .map(([name, field]) => ({ name, type: glueType(field) }));
 
-/** The per-dimension KPI row of DESIGN.md §4b (trip_date is the partition key, not a column). */
+/** The per-dimension KPI row of docs/contracts.md §4b (trip_date is the partition key, not a column). */
 export const DIMENSION_KPI_COLUMNS: readonly GlueColumn[] = [
   { name: 'dimension', type: 'string' },
   { name: 'dimension_value', type: 'string' },

@@ -21,7 +21,7 @@ const TABLE_WRITE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt'
 const TABLE_READ_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 
 /**
- * Live metrics (DESIGN.md §6b): the consumer that keeps 5-minute windows and the open-trip count from the
+ * Live metrics (docs/contracts.md §6b): the consumer that keeps 5-minute windows and the open-trip count from the
  * trips table's stream (its second reader, beside match), and the IAM-authorised REST API that serves them.
  * Stateless like the pipeline stack; the metrics table lives in the data stack.
  */
@@ -94,7 +94,7 @@ export class LiveMetricsStack extends Stack {
     });
     const restApi = new apigateway.RestApi(this, 'MetricsApi', {
       restApiName: `${settings.prefix}-metrics`,
-      description: 'Live metrics of completed and open trips (DESIGN §6b)',
+      description: 'Live metrics of completed and open trips (docs/contracts.md §6)',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // The account-wide API Gateway logging role is not this app's to own; access logs need no role.
       cloudWatchRole: false,

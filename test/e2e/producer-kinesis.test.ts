@@ -86,7 +86,7 @@ async function startThrottlingProxy(target: string): Promise<{ endpoint: string;
   return { endpoint: `http://127.0.0.1:${port}`, stats, server };
 }
 
-/** The same UTC instant written in each timestamp style the files use (DESIGN.md §1). */
+/** The same UTC instant written in each timestamp style the files use (docs/contracts.md §1). */
 const pad = (value: number) => String(value).padStart(2, '0');
 function timestampStyles(instant: Date): string[] {
   const y = instant.getUTCFullYear();

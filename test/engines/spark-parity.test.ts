@@ -70,7 +70,7 @@ const EDGE_CASES = {
   durationsZeroLongAndPastMidnight: '2024-06-07',
 } as const;
 
-/** Just below the bound of DESIGN.md §1: amounts are below 1,000,000. */
+/** Just below the bound of docs/contracts.md §1: amounts are below 1,000,000. */
 const LARGEST_AMOUNT = 999_999.999999;
 const TRIPS_AT_THE_BOUND = 2_000;
 
