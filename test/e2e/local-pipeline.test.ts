@@ -104,7 +104,7 @@ describe('npm run local, event-time order', () => {
     expect(run.summary.aws_requests.Kinesis?.PutRecords).toBeGreaterThan(0);
     expect(run.summary.aws_requests.DynamoDB?.UpdateItem ?? 0).toBeGreaterThan(0);
     expect(run.summary.aws_requests.S3?.PutObject).toBeGreaterThan(0);
-    expect(Object.keys(run.summary.lambda_invocations).sort()).toEqual(['end', 'match', 'start']);
+    expect(Object.keys(run.summary.lambda_invocations).sort()).toEqual(['end', 'live-metrics', 'match', 'start']);
   });
 
   it('prints the KPI table and the summary', () => {

@@ -30,6 +30,11 @@ export interface SparkJobRun {
   readonly dates: readonly string[];
 }
 
+/** Where a run writes its per-dimension KPIs: beside `output`, as daily-kpis-by-dimension/ beside daily-kpis/. */
+export function dimensionOutputOf(output: string): string {
+  return `${output.replace(/\/+$/, '')}-by-dimension`;
+}
+
 export function runSparkJob(run: SparkJobRun): Promise<ProcessResult> {
   const jobDir = path.join(REPOSITORY_ROOT, 'spark');
   return runProcess(
@@ -41,6 +46,8 @@ export function runSparkJob(run: SparkJobRun): Promise<ProcessResult> {
       '--input', run.input,
       '--output', run.output,
       '--sql', path.join(jobDir, SPARK_JOB_FILES.sql),
+      '--dimension-output', dimensionOutputOf(run.output),
+      '--dimension-sql', path.join(jobDir, SPARK_JOB_FILES.dimensionSql),
       '--dates', run.dates.join(','),
     ],
     {

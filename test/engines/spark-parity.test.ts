@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EMR_RELEASE_SPARK_VERSIONS, environments } from '../../lib/config';
 import { completedTripSchema, type CompletedTrip } from '../../lib/domain/trip-item';
-import { computeDailyKpis } from '../../lib/kpi/duckdb-engine';
+import { computeDailyKpis, computeDimensionKpis } from '../../lib/kpi/duckdb-engine';
 import { runSample, sampleOptions, type SampleRun } from '../e2e/local-run-helpers';
 import { checkPythonTool, describeWithPythonTool } from './python-tools';
-import { readWrittenKpiRows, runSparkJob, SPARK_RUN_TIMEOUT_MS, tail } from './spark-job';
+import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, SPARK_RUN_TIMEOUT_MS, tail } from './spark-job';
 
 jest.setTimeout(4 * SPARK_RUN_TIMEOUT_MS);
 
@@ -26,6 +26,8 @@ interface TripShape {
   tip?: number | null;
   distance?: number | null;
   completedAt?: string;
+  /** Blank vendor, pickup location and payment codes (null): a dimension value of JSON null. */
+  blankCodes?: boolean;
 }
 
 /** A staged trip as the match handler writes it (the shared schema checks it). */
@@ -36,16 +38,16 @@ function stagedTrip(shape: TripShape): CompletedTrip {
     pickup_datetime: shape.pickup,
     dropoff_datetime: shape.dropoff,
     estimated_dropoff_datetime: null,
-    pickup_location_id: 93,
+    pickup_location_id: shape.blankCodes === true ? null : 93,
     dropoff_location_id: 132,
-    vendor_id: 2,
+    vendor_id: shape.blankCodes === true ? null : 2,
     estimated_fare_amount: shape.fare,
     rate_code: 1,
     passenger_count: 1,
     trip_distance: shape.distance === undefined ? 1 : shape.distance,
     fare_amount: shape.fare,
     tip_amount: shape.tip === undefined ? 0 : shape.tip,
-    payment_type: 1,
+    payment_type: shape.blankCodes === true ? null : 1,
     trip_type: 1,
     completed_at: shape.completedAt ?? shape.dropoff,
   });
@@ -68,6 +70,7 @@ const EDGE_CASES = {
   amountsAtTheValidationBound: '2024-06-05',
   amountsFinerThanMicros: '2024-06-06',
   durationsZeroLongAndPastMidnight: '2024-06-07',
+  blankCodes: '2024-06-08',
 } as const;
 
 /** Just below the bound of docs/contracts.md §1: amounts are below 1,000,000. */
@@ -75,6 +78,11 @@ const LARGEST_AMOUNT = 999_999.999999;
 const TRIPS_AT_THE_BOUND = 2_000;
 
 async function stageEdgeCases(stagedDir: string): Promise<void> {
+  // Blank codes beside set ones: per dimension, a null value of its own, next to "2", "93" and "1".
+  await stageFile(stagedDir, 'blank-codes.jsonl', [
+    stagedTrip({ id: 'blank-1', pickup: '2024-06-08T05:00:00.000Z', dropoff: '2024-06-08T05:12:00.000Z', fare: 11.11, blankCodes: true }),
+    stagedTrip({ id: 'blank-2', pickup: '2024-06-08T05:30:00.000Z', dropoff: '2024-06-08T05:41:00.000Z', fare: 7.5 }),
+  ]);
   // Sums that end on half a cent, from amounts binary floating point cannot hold exactly.
   await stageFile(stagedDir, 'half-cents.jsonl', [
     stagedTrip({ id: 'h1', pickup: '2024-06-01T08:00:00.000Z', dropoff: '2024-06-01T08:10:00.000Z', fare: 1.005, tip: 0.125, distance: 1.005 }),
@@ -132,6 +140,7 @@ async function runBothEngines(stagedDir: string, workDir: string, dates: readonl
   const duckdbOut = path.join(workDir, `duckdb-${label}`);
   const sparkOut = path.join(workDir, `spark-${label}`);
   await computeDailyKpis({ stagedTripsDir: stagedDir, outputDir: duckdbOut, dates: [...dates] });
+  await computeDimensionKpis({ stagedTripsDir: stagedDir, outputDir: dimensionOutputOf(duckdbOut), dates: [...dates] });
   const spark = await runSparkJob({ input: stagedDir, output: sparkOut, dates });
   if (spark.code !== 0) throw new Error(`the Spark job failed: ${tail(spark)}`);
   return { duckdbOut, sparkOut };
@@ -196,6 +205,16 @@ describeWithPythonTool('Spark job (pinned PySpark, local mode) against the DuckD
       expect(sparkRows).toEqual(duckdbRows);
     });
 
+    it('writes, for every date, the per-dimension rows the local run wrote with DuckDB, field by field', async () => {
+      // Act
+      const duckdbRows = await readWrittenKpiRows(path.join(run.outDir, 'daily-kpis-by-dimension'));
+      const sparkDimensionRows = await readWrittenKpiRows(dimensionOutputOf(workDir));
+
+      // Assess
+      expect(duckdbRows.length).toBeGreaterThan(run.summary.kpi_dates.length * 4);
+      expect(sparkDimensionRows).toEqual(duckdbRows);
+    });
+
     it("counts the generator's completed trips per date", () => {
       // Assess
       expect(sparkRows.map((row) => [row.trip_date, row.trip_count])).toEqual(
@@ -224,6 +243,17 @@ describeWithPythonTool('Spark job (pinned PySpark, local mode) against the DuckD
       // Assess
       expect(sparkRow).toHaveLength(1);
       expect(sparkRow).toEqual(duckdbRow);
+    });
+
+    it('the same per-dimension rows from both engines, nulls and half cents included', async () => {
+      // Act
+      const sparkRows = await readWrittenKpiRows(dimensionOutputOf(first.sparkOut));
+      const duckdbRows = await readWrittenKpiRows(dimensionOutputOf(first.duckdbOut));
+
+      // Assess
+      expect(new Set(sparkRows.map((row) => row.trip_date))).toEqual(new Set(Object.values(EDGE_CASES)));
+      expect(sparkRows.some((row) => row.dimension_value === null)).toBe(true);
+      expect(sparkRows).toEqual(duckdbRows);
     });
 
     it('rounds half a cent up and keeps the first staged copy, as worked out by hand', async () => {
