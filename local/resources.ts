@@ -62,7 +62,7 @@ export async function createLocalResources(settings: PipelineSettings, clients: 
   // An external emulator may still hold an earlier run's resources: the run starts from empty ones.
   await removeEarlierRunResources(clients, {
     streams: [names.tripStartStream, names.tripEndStream],
-    tables: [names.tripsTable],
+    tables: [names.tripsTable, names.metricsTable],
     queues: [names.retryQueue, names.failedBatchQueue, names.deadLetterQueue],
     buckets: [localBucketName(settings)],
   });
