@@ -32,6 +32,7 @@ interface LocalArguments {
   redrive?: string;
   replay?: string;
   serve?: number;
+  liveMetrics: boolean;
 }
 
 function positiveInteger(value: string): number {
@@ -79,6 +80,7 @@ function program(): Command {
     .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
+    .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
     .allowExcessArguments(false)
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
 }
@@ -169,6 +171,7 @@ async function runLocal(command: Command): Promise<void> {
     log,
     signal: abort.signal,
     faults,
+    liveMetrics: args.liveMetrics,
     ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
   }).catch((error: unknown) => {
     throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -89,6 +89,11 @@ export interface LocalRunOptions {
   readonly faults?: FaultInjection;
   /** Serve the live page and the metrics API on 127.0.0.1 at this port (0: any free port). */
   readonly servePort?: number;
+  /**
+   * Whether the live-metrics consumer runs (default true). Off only for an external emulator that cannot
+   * run its transactions (moto 5.2.5: docs/local-runtime.md); then the windows stay empty.
+   */
+  readonly liveMetrics?: boolean;
   /** Told the live page's address once it serves. */
   readonly onServing?: (url: string) => void;
 }
@@ -214,7 +219,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       invoker,
       view: sqsView,
     });
-    const streamMappings = [startMapping, endMapping, matchMapping, liveMetricsMapping];
+    const streamMappings = [startMapping, endMapping, matchMapping, ...(options.liveMetrics === false ? [] : [liveMetricsMapping])];
     const queueMappings = [redriveMapping, failedBatchMapping];
     if (options.servePort !== undefined) {
       const deadLetters = new DeadLetterCounter();
