@@ -228,12 +228,13 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
           // A fresh iterator after every empty page, from the last record read: kinesalite points the next
           // iterator of an empty page at "now", which skips records whose PutRecords was still being written
           // (their sequence numbers are older than that). Lambda's poller sees every record; so must this one.
+          // AT the last record, dropping what was read already: emulators differ on where AFTER starts.
           if (fresh) {
             const { ShardIterator } = await kinesis.send(
               new GetKinesisShardIteratorCommand(
                 lastSequenceNumber === undefined
                   ? { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
-                  : { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastSequenceNumber },
+                  : { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: lastSequenceNumber },
               ),
             );
             iterator = ShardIterator;
@@ -242,10 +243,12 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
           if (iterator === undefined) return { entries: [], caughtUp: true, endOfShard: true };
           const page = await kinesis.send(new GetKinesisRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
           iterator = page.NextShardIterator;
-          lastSequenceNumber = page.Records?.at(-1)?.SequenceNumber ?? lastSequenceNumber;
-          fresh = iterator !== undefined && (page.Records ?? []).length === 0;
+          const readUpTo = lastSequenceNumber === undefined ? undefined : BigInt(lastSequenceNumber);
+          const unread = (page.Records ?? []).filter((record) => readUpTo === undefined || BigInt(record.SequenceNumber ?? '0') > readUpTo);
+          lastSequenceNumber = unread.at(-1)?.SequenceNumber ?? lastSequenceNumber;
+          fresh = iterator !== undefined && unread.length === 0;
           const source = { region, streamArn: stream.arn, shardId, functionName };
-          const entries = (page.Records ?? []).map((record) => {
+          const entries = unread.map((record) => {
             const lambdaRecord = kinesisRecord(source, record);
             return {
               sequenceNumber: lambdaRecord.kinesis.sequenceNumber,

@@ -93,15 +93,15 @@ describe('StreamMapping over Kinesis: batching and order', () => {
     expect(fn.batches.every((batch) => batch.length <= 2)).toBe(true);
   });
 
-  it('reads on from the last record after an empty page, so records still being written when it polled are not skipped', async () => {
+  it('reads on from the last record after an empty page (record 2 again is dropped), so records still being written when it polled are not skipped', async () => {
     // Prepare: the emulator answers an empty page with an iterator that points past records 3 and 4
     kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
     kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
-    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'after-2' });
+    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'at-2' });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'past-3-and-4', MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'past-3-and-4' }).resolves({ Records: [], MillisBehindLatest: 0 });
-    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'after-2' }).resolves({ Records: kinesisSdkRecords([3, 4]), MillisBehindLatest: 0 });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'at-2' }).resolves({ Records: kinesisSdkRecords([2, 3, 4]), MillisBehindLatest: 0 });
     const fn = new FakeFunction();
 
     const mapping = kinesisMapping(fn, clients, streamSettings({ batchSize: 10 }));
