@@ -14,7 +14,7 @@ import { metricsWindow, type MetricEntity, type MetricsWindow } from '../lib/dom
 import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
 import type { DimensionKpiRow } from '../lib/kpi/dimension-kpi';
 import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../lambdas/shared/adapters/metrics-table';
+import { MetricsTable } from '../lambdas/common/adapters/metrics-table';
 import { renderLivePage, writeReport, type PageData } from './report-page';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */
@@ -162,7 +162,7 @@ export async function publishRunPages(options: {
 export class DeadLetterCounter {
   private readonly counts: Record<string, number> = {};
 
-  /** An observer for observeOutcomes (lambdas/shared/observability.ts). */
+  /** An observer for observeOutcomes (lambdas/common/observability.ts). */
   readonly observer = {
     counted: (name: string, count: number): void => {
       if (!name.startsWith('DeadLettered:')) return;

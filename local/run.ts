@@ -145,7 +145,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
     const invoker = await LocalInvoker.load(options.settings, resources, injector, options.handlerLogLevel);
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
-    const { observeOutcomes } = await import('../lambdas/shared/observability.js');
+    const { observeOutcomes } = await import('../lambdas/common/observability.js');
     const duplicates = new Set<string>();
     const stopObserving = observeOutcomes({
       settled: ({ event, origin, outcome }) => {

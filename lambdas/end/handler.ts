@@ -7,9 +7,9 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { tripEndEventSchema } from '../../lib/domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
-import { instrumented } from '../shared/observability';
-import { createTripPipeline } from '../shared/trip-pipeline';
-import { processTripStream } from '../shared/trip-stream';
+import { instrumented } from '../common/observability';
+import { createTripPipeline } from '../common/trip-pipeline';
+import { processTripStream } from '../common/trip-stream';
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const pipeline = createTripPipeline(environment);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/domain/envelopes';
-import type { SequenceRange } from '../shared/adapters/stream-ranges';
+import type { SequenceRange } from '../common/adapters/stream-ranges';
 
 const batchInfoSchema = z.object({
   shardId: z.string().min(1),

@@ -13,7 +13,7 @@ import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
 import { kpiTriggerEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { kpiJobRunInput } from '../../lib/kpi/job-run';
 import { InvalidKpiRequestError, resolveKpiRequest, type KpiRequest } from '../../lib/kpi/kpi-request';
-import { countOutcome, instrumented, logger, reportKpiDatesMissing } from '../shared/observability';
+import { countOutcome, instrumented, logger, reportKpiDatesMissing } from '../common/observability';
 import { datesWithKpis, datesWithStagedTrips } from './staged-input';
 
 const environment = readEnvironment(kpiTriggerEnvSchema);

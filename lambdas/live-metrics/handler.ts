@@ -12,9 +12,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { planTransactions, tripChangeOf, type TripChange } from '../../lib/domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import { MetricsTable } from '../shared/adapters/metrics-table';
-import { createDocumentClient } from '../shared/aws-clients';
-import { instrumented, logger, metrics } from '../shared/observability';
+import { MetricsTable } from '../common/adapters/metrics-table';
+import { createDocumentClient } from '../common/aws-clients';
+import { instrumented, logger, metrics } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);
 const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {

@@ -13,13 +13,13 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompletedTrip } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
-import { DeadLetterPayloads } from '../shared/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../shared/adapters/queues';
-import { StagingBucket } from '../shared/adapters/staging-bucket';
-import { createS3Client, createSqsClient } from '../shared/aws-clients';
-import { DeadLetters, type DeadLetter } from '../shared/dead-letters';
-import { isoFromEpochMillis } from '../shared/decoding';
-import { countOutcome, instrumented, logger, loggerForTrip } from '../shared/observability';
+import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
+import { DeadLetterQueue } from '../common/adapters/queues';
+import { StagingBucket } from '../common/adapters/staging-bucket';
+import { createS3Client, createSqsClient } from '../common/aws-clients';
+import { DeadLetters, type DeadLetter } from '../common/dead-letters';
+import { isoFromEpochMillis } from '../common/decoding';
+import { countOutcome, instrumented, logger, loggerForTrip } from '../common/observability';
 import { completedTripImage, expiredEndFromImage, expiredOpenEndImage, stagedFileKey, stagedTripFromImage } from './staging';
 
 const environment = readEnvironment(tripHandlerEnvSchema);

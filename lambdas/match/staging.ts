@@ -13,7 +13,7 @@ import { DATA_PREFIXES } from '../../lib/config';
 import { describeIssues } from '../../lib/domain/events';
 import { storedEnd, type StoredEnd } from '../../lib/domain/trip-assembly';
 import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../lib/domain/trip-item';
-import { tripIdIn } from '../shared/decoding';
+import { tripIdIn } from '../common/decoding';
 
 // Lambda's image type differs from the SDK's only for binary values (base64 text rather than bytes), and
 // trip items hold none.

@@ -5,9 +5,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { answerMetricsRequest, type MetricsRoute } from '../../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../shared/adapters/metrics-table';
-import { createDocumentClient } from '../shared/aws-clients';
-import { instrumented, logger } from '../shared/observability';
+import { MetricsTable } from '../common/adapters/metrics-table';
+import { createDocumentClient } from '../common/aws-clients';
+import { instrumented, logger } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);
 const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {

@@ -14,10 +14,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { redriveDeliverySchema } from '../../lib/domain/redrive';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
-import { inBatchOrder } from '../shared/batch-response';
-import { decodeJson, isoFromEpochMillis } from '../shared/decoding';
-import { instrumented, loggerForTrip } from '../shared/observability';
-import { createTripPipeline } from '../shared/trip-pipeline';
+import { inBatchOrder } from '../common/batch-response';
+import { decodeJson, isoFromEpochMillis } from '../common/decoding';
+import { instrumented, loggerForTrip } from '../common/observability';
+import { createTripPipeline } from '../common/trip-pipeline';
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const pipeline = createTripPipeline(environment);

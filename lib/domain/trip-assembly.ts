@@ -9,7 +9,7 @@
  * - Dropoff before pickup rejects the end in either order: when the start comes second, the stored end is
  *   evicted (dead-lettered with its full event) and the start is recorded in its place.
  *
- * Pure: the trips-table adapter turns a HalfWrite into an UpdateItem, the recorder in lambdas/shared wires
+ * Pure: the trips-table adapter turns a HalfWrite into an UpdateItem, the recorder in lambdas/common wires
  * the outcomes to the queues.
  */
 import { z } from 'zod';

@@ -115,7 +115,7 @@ export class PipelineStack extends Stack {
     );
 
     // Start, end and redrive own the trip items, with exactly the conditional writes they make
-    // (lambdas/shared/adapters/trips-table.ts): every half is an UpdateItem. They never read, scan or
+    // (lambdas/common/adapters/trips-table.ts): every half is an UpdateItem. They never read, scan or
     // delete. Match only reads the stream (its mapping grants that).
     const tableKey = data.tripsTable.encryptionKey;
     if (tableKey === undefined) throw new Error('The trips table is expected to be encrypted with a customer-managed key');

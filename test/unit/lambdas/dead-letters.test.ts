@@ -5,10 +5,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tripStartEventSchema } from '../../../lib/domain/events';
 import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../lib/domain/envelopes';
-import { DeadLetterPayloads } from '../../../lambdas/shared/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../../../lambdas/shared/adapters/queues';
-import { DeadLetters, type DeadLetter } from '../../../lambdas/shared/dead-letters';
-import { decodeJsonBytes } from '../../../lambdas/shared/decoding';
+import { DeadLetterPayloads } from '../../../lambdas/common/adapters/dead-letter-payloads';
+import { DeadLetterQueue } from '../../../lambdas/common/adapters/queues';
+import { DeadLetters, type DeadLetter } from '../../../lambdas/common/dead-letters';
+import { decodeJsonBytes } from '../../../lambdas/common/decoding';
 
 const s3Mock = mockClient(S3Client);
 const sqsMock = mockClient(SQSClient);

@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sqs';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { SettledDelivery } from '../../../lambdas/shared/observability';
+import type { SettledDelivery } from '../../../lambdas/common/observability';
 import { ITEM_LIFETIME } from '../../factories/dynamodb-stream';
 
 export const TEST_ENVIRONMENT = {
@@ -62,11 +62,11 @@ function freezeClock(): void {
   });
 }
 
-type ObservabilityModule = typeof import('../../../lambdas/shared/observability');
+type ObservabilityModule = typeof import('../../../lambdas/common/observability');
 
 /** The observability module as the handlers see it: the one they load themselves (nothing mocks it). */
 function observability(): ObservabilityModule {
-  return jest.requireActual<ObservabilityModule>('../../../lambdas/shared/observability');
+  return jest.requireActual<ObservabilityModule>('../../../lambdas/common/observability');
 }
 
 const tally = new Map<string, number>();

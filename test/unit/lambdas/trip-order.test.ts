@@ -1,4 +1,4 @@
-import { TripOrder } from '../../../lambdas/shared/trip-order';
+import { TripOrder } from '../../../lambdas/common/trip-order';
 
 /** A task that finishes only when the test says so, recording when it started. */
 function controllable(log: string[], name: string) {
