@@ -5,11 +5,11 @@
  * visible to the run summary.
  */
 import type { Context } from 'aws-lambda';
-import { handlerEnvironment, liveMetricsEnvironment } from '../lib/handler-environment';
-import type { PipelineSettings } from '../lib/config';
-import type { HandlerName } from '../lib/domain/envelopes';
-import type { LocalResources } from './resources';
-import type { InvocationFaultPlan, InvocationFaults } from './failure-injection';
+import { handlerEnvironment, liveMetricsEnvironment } from '../../lib/handler-environment';
+import type { PipelineSettings } from '../../lib/config';
+import type { HandlerName } from '../../lib/domain/envelopes';
+import type { LocalResources } from '../run/resources';
+import type { InvocationFaultPlan, InvocationFaults } from '../run/failure-injection';
 import { lambdaContext } from './lambda-events';
 
 
@@ -62,7 +62,7 @@ export class LocalInvoker {
       liveMetricsEnvironment(settings, { metricsTableName: resources.metricsTable.name }),
       { POWERTOOLS_LOG_LEVEL: logLevel },
     );
-    const modules = await import('./handlers.js');
+    const modules = await import('../run/handlers.js');
     const handlers = { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive, 'failed-batches': modules.failedBatches, 'live-metrics': modules.liveMetrics };
     return new LocalInvoker(settings, handlers, faults);
   }

@@ -12,10 +12,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { resourceNames, type PipelineSettings } from '../lib/config';
+import { resourceNames, type PipelineSettings } from '../../lib/config';
 import { removeEarlierRunResources } from './existing-resources';
-import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../lib/domain/trip-item';
-import { METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../lib/domain/live-metrics';
+import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../lib/domain/trip-item';
+import { METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../../lib/domain/live-metrics';
 
 /**
  * On-demand streams scale by themselves on AWS; locally a fixed count stands in, above one so that

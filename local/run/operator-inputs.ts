@@ -7,10 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { RetryQueue } from '../lambdas/common/adapters/queues';
-import type { CsvKind } from '../lib/domain/csv';
-import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../lib/domain/redrive';
-import { replay, type ReplaySummary } from '../producer/replay';
+import { RetryQueue } from '../../lambdas/common/adapters/queues';
+import type { CsvKind } from '../../lib/domain/csv';
+import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../lib/domain/redrive';
+import { replay, type ReplaySummary } from '../../producer/replay';
 
 export interface RedriveFileSummary {
   readonly letters: number;

@@ -3,8 +3,8 @@
  * batchItemFailures, and the trip it belongs to (for failure injection).
  */
 import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import { TRIP_KEY } from '../lib/domain/trip-item';
-import type { RecordView } from './invoker';
+import { TRIP_KEY } from '../../lib/domain/trip-item';
+import type { RecordView } from '../event-source-mapping/invoker';
 
 function tripIdOfJson(text: string, pick: (parsed: Record<string, unknown>) => unknown): string | null {
   try {

@@ -1,5 +1,5 @@
-import type { DeadLetterMessage, RetryMessage } from '../../../lib/domain/envelopes';
-import { classifyDeadLetter, tallyDeadLetters } from '../../../local/dead-letters';
+import type { DeadLetterMessage, RetryMessage } from '../../../../lib/domain/envelopes';
+import { classifyDeadLetter, tallyDeadLetters } from '../../../../local/run/dead-letters';
 
 const endEvent = (tripId: string) => ({
   schema_version: 1 as const,

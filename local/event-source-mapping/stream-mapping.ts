@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import type { StreamMappingSettings } from '../lib/config';
+import type { StreamMappingSettings } from '../../lib/config';
 import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
 import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
 import { outcomeFromResponse, ShardBatcher, type DiscardedBatch, type SequencedRecord } from './shard-batcher';

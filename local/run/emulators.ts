@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import kinesalite from 'kinesalite';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ENDPOINT_VARIABLES, endpointOverride, type AwsService } from '../lib/aws/clients';
+import { ENDPOINT_VARIABLES, endpointOverride, type AwsService } from '../../lib/aws/clients';
 
 export interface Emulators {
   /** What each service is served by, for the log and docs: an emulator's name or "external <url>". */

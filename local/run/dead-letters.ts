@@ -8,7 +8,7 @@
  * Messages are received, not deleted: the queue keeps them for an operator, as on AWS.
  */
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterMessageSchema, retryMessageSchema, type DeadLetterMessage, type RetryMessage } from '../lib/domain/envelopes';
+import { deadLetterMessageSchema, retryMessageSchema, type DeadLetterMessage, type RetryMessage } from '../../lib/domain/envelopes';
 
 export interface DeadLetterTally {
   /** Sum of by_reason. */

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { redriveDeadLetterFile } from '../../../local/operator-inputs';
-import { tripEndEvent } from '../../factories/kinesis';
-import { deadLetter, onFailureRecord, retryMessage } from '../../factories/sqs';
+import { redriveDeadLetterFile } from '../../../../local/run/operator-inputs';
+import { tripEndEvent } from '../../../factories/kinesis';
+import { deadLetter, onFailureRecord, retryMessage } from '../../../factories/sqs';
 
 const sqsMock = mockClient(SQSClient);
 const RETRY_URL = 'http://127.0.0.1:4566/000000000000/tripstream-local-retry';

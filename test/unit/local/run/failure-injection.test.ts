@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { HttpResponse } from '@smithy/core/transport';
-import { awsRequestCounts, registerRequestAttemptHook, resetAwsRequestCounts, withRequestCounting } from '../../../lib/aws/clients';
+import { awsRequestCounts, registerRequestAttemptHook, resetAwsRequestCounts, withRequestCounting } from '../../../../lib/aws/clients';
 import {
   DEFAULT_FAULT_SEED,
   FaultInjector,
@@ -13,8 +13,8 @@ import {
   type DeliveredRecord,
   type FaultInjection,
   type InvocationFaultPlan,
-} from '../../../local/failure-injection';
-import { invokeWithFaults } from '../../../local/invoker';
+} from '../../../../local/run/failure-injection';
+import { invokeWithFaults } from '../../../../local/event-source-mapping/invoker';
 
 const deliveredRecords = (count: number, prefix = 'trip'): DeliveredRecord[] =>
   Array.from({ length: count }, (_unused, index) => ({ tripId: `${prefix}-${index}`, identifier: String(1000 + index) }));

@@ -10,11 +10,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { metricsWindow, type MetricEntity, type MetricsWindow } from '../lib/domain/live-metrics';
-import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
-import type { DimensionKpiRow } from '../lib/kpi/dimension-kpi';
-import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../lambdas/common/adapters/metrics-table';
+import { metricsWindow, type MetricEntity, type MetricsWindow } from '../../lib/domain/live-metrics';
+import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
+import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../lib/live-metrics/metrics-api';
+import { MetricsTable } from '../../lambdas/common/adapters/metrics-table';
 import { renderLivePage, writeReport, type PageData } from './report-page';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */

@@ -1,4 +1,4 @@
-import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type DiscardedBatch, type StreamBatchSettings } from '../../../local/shard-batcher';
+import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type DiscardedBatch, type StreamBatchSettings } from '../../../../local/event-source-mapping/shard-batcher';
 
 interface TestRecord {
   sequenceNumber: string;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { readEndCsv, readStartCsv, type CsvRow } from '../../../lib/domain/csv-reader';
 import { tripEndEventSchema, tripStartEventSchema, type TripEndEvent, type TripStartEvent } from '../../../lib/domain/events';
-import { generateSample, resolveOptions, type SampleGroundTruth } from '../../../local/sample-generator';
+import { generateSample, resolveOptions, type SampleGroundTruth } from '../../../tools/sample-generator';
 import { collect } from '../../factories/csv';
 
 async function readBack(csv: { startCsv: string; endCsv: string }): Promise<{

@@ -10,30 +10,30 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../lib/aws/clients';
-import type { PipelineSettings } from '../lib/config';
-import { TRIP_STREAM_FILTERS } from '../lib/domain/trip-item';
-import type { DailyKpiRow } from '../lib/kpi/duckdb-engine';
-import { produce, type ProduceSummary, type SendOrder } from '../producer/produce';
+import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../../lib/aws/clients';
+import type { PipelineSettings } from '../../lib/config';
+import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
+import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
+import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
 import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
 import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
 import { expireOpenEnds, readTripItems } from './open-halves';
 import { redriveDeadLetterFile, replayRawArchive, type RedriveFileSummary } from './operator-inputs';
 import { archiveStreams } from './raw-archive';
 import { sentRecords } from './sent-records';
-import type { ReplaySummary } from '../producer/replay';
+import type { ReplaySummary } from '../../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
-import { matchesFilterPattern } from '../lib/aws/filter-pattern';
-import { functionName, LocalInvoker } from './invoker';
+import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
+import { functionName, LocalInvoker } from '../event-source-mapping/invoker';
 import { runKpiStep } from './kpi-step';
 import { clearRunOutputs } from './run-outputs';
-import { QueueMapping, queueDepth } from './queue-mapping';
+import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
-import { LIVE_METRICS_STREAM_FILTERS } from '../lib/domain/live-metrics';
+import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
 import { DeadLetterCounter, liveMetricsReader, publishRunPages, startLiveServer, type LiveServer } from './live-server';
-import { dynamoDbStreamShards, kinesisShards, StreamMapping } from './stream-mapping';
+import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../event-source-mapping/stream-mapping';
 
 /** summary.json (docs/contracts.md §5). */
 export interface RunSummary {
@@ -145,7 +145,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
     const invoker = await LocalInvoker.load(options.settings, resources, injector, options.handlerLogLevel);
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
-    const { observeOutcomes } = await import('../lambdas/common/observability.js');
+    const { observeOutcomes } = await import('../../lambdas/common/observability.js');
     const duplicates = new Set<string>();
     const stopObserving = observeOutcomes({
       settled: ({ event, origin, outcome }) => {

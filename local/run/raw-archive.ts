@@ -9,9 +9,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { RAW_ARCHIVE_STREAMS } from '../lib/config';
-import type { CsvKind } from '../lib/domain/csv';
-import { encodeRawObject, rawArchiveKey } from '../lib/ops/raw-archive';
+import { RAW_ARCHIVE_STREAMS } from '../../lib/config';
+import type { CsvKind } from '../../lib/domain/csv';
+import { encodeRawObject, rawArchiveKey } from '../../lib/ops/raw-archive';
 import { readWholeStream, type ReadBackRecord } from './stream-readback';
 
 /** Firehose's buffering size in the deployed archive: an object holds at most this much data. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runKpiStep } from '../../../local/kpi-step';
+import { runKpiStep } from '../../../../local/run/kpi-step';
 
 const BUCKET = 'kpi-step-test';
 

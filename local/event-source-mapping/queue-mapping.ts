@@ -16,7 +16,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { QueueMappingSettings } from '../lib/config';
+import type { QueueMappingSettings } from '../../lib/config';
 import { sqsRecord } from './lambda-events';
 import { outcomeFromResponse } from './shard-batcher';
 import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';

@@ -10,9 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MetricsWindow } from '../lib/domain/live-metrics';
-import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
-import type { DimensionKpiRow } from '../lib/kpi/dimension-kpi';
+import type { MetricsWindow } from '../../lib/domain/live-metrics';
+import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
 
 /** What both pages show. */
 export interface PageData {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { clearRunOutputs } from '../../../local/run-outputs';
+import { clearRunOutputs } from '../../../../local/run/run-outputs';
 
 describe('clearRunOutputs', () => {
   let outDir: string;

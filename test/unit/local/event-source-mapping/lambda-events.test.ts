@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
-import { dynamoDbRecord, kinesisRecord, lambdaContext, onFailureInvocationRecord, sqsRecord } from '../../../local/lambda-events';
-import { messagesToDelete } from '../../../local/queue-mapping';
+import { dynamoDbRecord, kinesisRecord, lambdaContext, onFailureInvocationRecord, sqsRecord } from '../../../../local/event-source-mapping/lambda-events';
+import { messagesToDelete } from '../../../../local/event-source-mapping/queue-mapping';
 
 const region = 'us-east-1';
 const arrival = new Date('2024-05-25T13:19:00.500Z');

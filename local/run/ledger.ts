@@ -8,8 +8,8 @@
  * - the handlers' settlements: which records were found to be duplicates.
  * A record in none of these is unaccounted for, and the run fails naming it.
  */
-import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../lib/domain/envelopes';
-import type { TripHalf } from '../lib/domain/trip-item';
+import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../../lib/domain/envelopes';
+import type { TripHalf } from '../../lib/domain/trip-item';
 
 export interface SentRecord {
   readonly kind: TripHalf;
