@@ -1,71 +1,65 @@
 /**
- * Runs the deployed handler modules in this process, the way the Lambda service invokes a function: the
- * handler environment set before the modules load, a fresh Context per invocation, the configured timeout
- * enforced, one count per invocation. In-process, so the handlers' request and outcome tallies are
- * visible to the run summary.
+ * Runs functions in this process, the way the Lambda service invokes them: a fresh Context per invocation,
+ * the configured timeout enforced, one count per invocation. It knows functions by name only; which
+ * handler modules they are, and the environment they need, is for whoever wires the mappings (the run).
  */
 import type { Context } from 'aws-lambda';
-import { handlerEnvironment, liveMetricsEnvironment } from '../../lib/handler-environment';
-import type { PipelineSettings } from '../../lib/config';
-import type { HandlerName } from '../../lib/domain/envelopes';
-import type { LocalResources } from '../run/resources';
-import type { InvocationFaultPlan, InvocationFaults } from '../run/failure-injection';
 import { lambdaContext } from './lambda-events';
 
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
-export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive' | 'failed-batches' | 'live-metrics'>;
-
-type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+/** A function as the service knows it: its handler and the configuration an invocation sees. */
+export interface LocalFunction {
+  readonly handler: LambdaHandler;
+  readonly functionName: string;
+  readonly timeoutSeconds: number;
+  readonly memorySizeMb: number;
+}
 
 export type InvocationResult =
   | { readonly ok: true; readonly response: unknown }
   | { readonly ok: false; readonly error: Error };
 
-/** How the invoker reads one record of an event: its batch item identifier and its trip (for injection). */
+/**
+ * How the invoker reads one record of an event: its batch item identifier, and the key faults are
+ * injected by (the entity the record belongs to, as the caller defines it; null when it has none).
+ */
 export interface RecordView<R> {
   identifierOf(record: R): string;
-  tripIdOf(record: R): string | null;
+  faultKeyOf(record: R): string | null;
 }
 
-export function functionName(settings: PipelineSettings, handler: TripHandlerName): string {
-  return `${settings.prefix}-${handler}`;
+/** One record of an invocation, as a fault plan sees it. */
+export interface DeliveredRecord {
+  readonly key: string | null;
+  /** The batch item identifier (sequence number or message id): tells records of one key apart. */
+  readonly identifier: string;
 }
+
+/** What an invocation is made to do. */
+export interface InvocationFaultPlan {
+  /** Indexes of the records reported as failed batch items (not passed to the handler). */
+  readonly failing: ReadonlySet<number>;
+  /** When set, the invocation fails as a whole once the function reaches this record; the records before it are handled. */
+  readonly crashAt: number | null;
+}
+
+/** The port the invoker asks before each invocation. */
+export interface InvocationFaults {
+  plan(functionKey: string, records: readonly DeliveredRecord[]): InvocationFaultPlan;
+}
+
+export const NO_INVOCATION_FAULTS: InvocationFaults = { plan: () => ({ failing: new Set(), crashAt: null }) };
 
 export class LocalInvoker {
-  private readonly counts = new Map<TripHandlerName, number>();
+  private readonly counts = new Map<string, number>();
   private running = 0;
 
-  private constructor(
-    private readonly settings: PipelineSettings,
-    private readonly handlers: Record<TripHandlerName, LambdaHandler>,
-    private readonly faults: InvocationFaults,
+  /** `functions` by the key mappings invoke them with (e.g. `start`), not by function name. */
+  constructor(
+    private readonly functions: Readonly<Record<string, LocalFunction>>,
+    private readonly faults: InvocationFaults = NO_INVOCATION_FAULTS,
   ) {}
-
-  /**
-   * Sets the handler environment (as the CDK stack does on AWS), then loads the handler modules. The log
-   * level replaces the deployed one: a handler's per-record INFO lines would drown the run's own output.
-   */
-  static async load(
-    settings: PipelineSettings,
-    resources: LocalResources,
-    faults: InvocationFaults,
-    logLevel: PipelineSettings['handlers']['logLevel'],
-  ): Promise<LocalInvoker> {
-    Object.assign(
-      process.env,
-      handlerEnvironment(settings, {
-        tripsTableName: resources.tripsTable.name,
-        retryQueueUrl: resources.retryQueue.url,
-        deadLetterQueueUrl: resources.deadLetterQueue.url,
-        dataBucketName: resources.dataBucket,
-      }),
-      liveMetricsEnvironment(settings, { metricsTableName: resources.metricsTable.name }),
-      { POWERTOOLS_LOG_LEVEL: logLevel },
-    );
-    const modules = await import('../run/handlers.js');
-    const handlers = { start: modules.start, end: modules.end, match: modules.match, redrive: modules.redrive, 'failed-batches': modules.failedBatches, 'live-metrics': modules.liveMetrics };
-    return new LocalInvoker(settings, handlers, faults);
-  }
 
   /** Invocations so far per handler, e.g. `{ start: 12, end: 14 }`. */
   invocationCounts(): Record<string, number> {
@@ -82,13 +76,13 @@ export class LocalInvoker {
     return this.running;
   }
 
-  async invoke<R>(name: TripHandlerName, records: readonly R[], view: RecordView<R>): Promise<InvocationResult> {
+  async invoke<R>(name: string, records: readonly R[], view: RecordView<R>): Promise<InvocationResult> {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     this.running += 1;
     try {
       const plan = this.faults.plan(
         name,
-        records.map((record) => ({ tripId: view.tripIdOf(record), identifier: view.identifierOf(record) })),
+        records.map((record) => ({ key: view.faultKeyOf(record), identifier: view.identifierOf(record) })),
       );
       return await invokeWithFaults(name, records, view, plan, (delivered) => this.call(name, delivered));
     } catch (error) {
@@ -98,23 +92,20 @@ export class LocalInvoker {
     }
   }
 
-  private async call<R>(name: TripHandlerName, records: readonly R[]): Promise<unknown> {
-    const timeoutMs = this.settings.handlers.timeoutSeconds * 1000;
+  private async call<R>(name: string, records: readonly R[]): Promise<unknown> {
+    const fn = this.functions[name];
+    if (fn === undefined) throw new Error(`no local function "${name}" (known: ${Object.keys(this.functions).join(', ')})`);
+    const timeoutMs = fn.timeoutSeconds * 1000;
     const context = lambdaContext(
-      {
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        functionName: functionName(this.settings, name),
-        memorySizeMb: this.settings.handlers.memorySizeMb,
-      },
+      { region: process.env.AWS_REGION ?? 'us-east-1', functionName: fn.functionName, memorySizeMb: fn.memorySizeMb },
       Date.now() + timeoutMs,
     );
-    const handler = this.handlers[name];
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`Task timed out after ${this.settings.handlers.timeoutSeconds}.00 seconds`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`Task timed out after ${fn.timeoutSeconds}.00 seconds`)), timeoutMs);
     });
     try {
-      return await Promise.race([handler({ Records: records } as never, context), timedOut]);
+      return await Promise.race([fn.handler({ Records: records } as never, context), timedOut]);
     } finally {
       clearTimeout(timer);
     }
@@ -127,7 +118,7 @@ export class LocalInvoker {
  * it (their effects stay, as when a function dies mid-batch), then fails the invocation.
  */
 export async function invokeWithFaults<R>(
-  name: TripHandlerName,
+  name: string,
   records: readonly R[],
   view: RecordView<R>,
   plan: InvocationFaultPlan,

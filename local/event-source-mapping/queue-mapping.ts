@@ -19,7 +19,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { QueueMappingSettings } from '../../lib/config';
 import { sqsRecord } from './lambda-events';
 import { outcomeFromResponse } from './shard-batcher';
-import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
+import type { LocalInvoker, RecordView } from './invoker';
 
 const SQS_MAX_RECEIVE = 10;
 /** Lambda polls a queue with five concurrent batches to begin with, and scales up from there. */
@@ -30,7 +30,8 @@ const LONG_POLL_SECONDS = 1;
 const MAX_CONSECUTIVE_ERRORS = 20;
 
 export interface QueueMappingOptions {
-  readonly handler: TripHandlerName;
+  /** The key the invoker knows the function by. */
+  readonly handler: string;
   readonly region: string;
   readonly queue: { readonly url: string; readonly arn: string };
   readonly settings: QueueMappingSettings;

@@ -20,7 +20,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { StreamMappingSettings } from '../../lib/config';
 import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
-import type { LocalInvoker, RecordView, TripHandlerName } from './invoker';
+import type { LocalInvoker, RecordView } from './invoker';
 import { outcomeFromResponse, ShardBatcher, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
 
 /** How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick. */
@@ -45,7 +45,8 @@ export interface ShardReader<L> {
 }
 
 export interface StreamMappingOptions<L> {
-  readonly handler: TripHandlerName;
+  /** The key the invoker knows the function by. */
+  readonly handler: string;
   readonly kind: 'kinesis' | 'dynamodb';
   readonly region: string;
   readonly functionName: string;
@@ -265,7 +266,7 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
 
 /**
  * Every shard of a DynamoDB stream, from TRIM_HORIZON. A child shard is read only once its parent has been
- * read to the end, so a trip's changes stay in order across shard splits, as Lambda guarantees.
+ * read to the end, so an item's changes stay in order across shard splits, as Lambda guarantees.
  */
 export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: string, region: string) {
   const finishedShards = new Set<string>();

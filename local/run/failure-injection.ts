@@ -17,6 +17,7 @@
  */
 import { HANDLER_NAMES, type HandlerName } from '../../lib/domain/envelopes';
 import type { RequestAttempt } from '../../lib/aws/clients';
+import type { DeliveredRecord, InvocationFaultPlan, InvocationFaults } from '../event-source-mapping/invoker';
 
 export const FAILURE_INJECTION_VARIABLE = 'TRIPSTREAM_LOCAL_FAIL';
 export const DEFAULT_FAULT_SEED = 1;
@@ -96,26 +97,6 @@ export function parseFailureInjection(text: string | undefined): InjectedFailure
   });
 }
 
-/** One record of an invocation, as the injector sees it. */
-export interface DeliveredRecord {
-  readonly tripId: string | null;
-  /** The batch item identifier (sequence number or message id): tells records of one trip apart. */
-  readonly identifier: string;
-}
-
-/** What an invocation is made to do. */
-export interface InvocationFaultPlan {
-  /** Indexes of the records reported as failed batch items (not passed to the handler). */
-  readonly failing: ReadonlySet<number>;
-  /** When set, the invocation fails as a whole once the function reaches this record; the records before it are handled. */
-  readonly crashAt: number | null;
-}
-
-/** The port the local invoker asks before each invocation. */
-export interface InvocationFaults {
-  plan(handler: HandlerName, records: readonly DeliveredRecord[]): InvocationFaultPlan;
-}
-
 /** An SDK error as the service would return it when throttling: the SDK's retry strategy retries it. */
 export class InjectedThrottlingError extends Error {
   readonly $fault = 'client';
@@ -159,13 +140,14 @@ export class FaultInjector implements InvocationFaults {
     return { ...this.counts };
   }
 
-  plan(handler: HandlerName, records: readonly DeliveredRecord[]): InvocationFaultPlan {
+  /** `handler` is the function's key, the record's `key` its trip (record-views.ts). */
+  plan(handler: string, records: readonly DeliveredRecord[]): InvocationFaultPlan {
     const failing = new Set<number>();
     let crashAt: number | null = null;
     const targetedThrow = this.fireTargeted(handler, records, 'throw');
     const targetedRecord = this.fireTargeted(handler, records, 'record');
     records.forEach((record, index) => {
-      const key = `${handler}|${record.tripId ?? record.identifier}`;
+      const key = `${handler}|${record.key ?? record.identifier}`;
       const delivery = (this.deliveries.get(key) ?? 0) + 1;
       this.deliveries.set(key, delivery);
       const drawn =
@@ -194,15 +176,15 @@ export class FaultInjector implements InvocationFaults {
   }
 
   /** Indexes of the records a targeted rule of this mode fires on (each rule once per invocation). */
-  private fireTargeted(handler: HandlerName, records: readonly DeliveredRecord[], mode: InjectedFailureMode): Set<number> {
+  private fireTargeted(handler: string, records: readonly DeliveredRecord[], mode: InjectedFailureMode): Set<number> {
     const fired = new Set<number>();
     for (const rule of this.settings.targeted) {
       if (rule.handler !== handler || rule.mode !== mode) continue;
-      const index = records.findIndex((record) => record.tripId === rule.tripId);
+      const index = records.findIndex((record) => record.key === rule.tripId);
       const left = this.remaining.get(ruleKey(rule)) ?? 0;
       if (index < 0 || left <= 0) continue;
       this.remaining.set(ruleKey(rule), left - 1);
-      for (const [position, record] of records.entries()) if (record.tripId === rule.tripId) fired.add(position);
+      for (const [position, record] of records.entries()) if (record.key === rule.tripId) fired.add(position);
     }
     return fired;
   }

@@ -1,6 +1,6 @@
 /**
- * How the local runtime reads one record of each event source: the batch item identifier Lambda expects in
- * batchItemFailures, and the trip it belongs to (for failure injection).
+ * How the run reads one record of each event source: the batch item identifier Lambda expects in
+ * batchItemFailures, and the trip it belongs to, the key the run injects faults by (failure-injection.ts).
  */
 import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { TRIP_KEY } from '../../lib/domain/trip-item';
@@ -19,17 +19,17 @@ function tripIdOfJson(text: string, pick: (parsed: Record<string, unknown>) => u
 
 export const kinesisView: RecordView<KinesisStreamRecord> = {
   identifierOf: (record) => record.kinesis.sequenceNumber,
-  tripIdOf: (record) => tripIdOfJson(Buffer.from(record.kinesis.data, 'base64').toString('utf8'), (event) => event.trip_id),
+  faultKeyOf: (record) => tripIdOfJson(Buffer.from(record.kinesis.data, 'base64').toString('utf8'), (event) => event.trip_id),
 };
 
 export const dynamoDbView: RecordView<DynamoDBRecord> = {
   identifierOf: (record) => record.dynamodb?.SequenceNumber ?? '',
-  tripIdOf: (record) => record.dynamodb?.Keys?.[TRIP_KEY]?.S ?? null,
+  faultKeyOf: (record) => record.dynamodb?.Keys?.[TRIP_KEY]?.S ?? null,
 };
 
 export const sqsView: RecordView<SQSRecord> = {
   identifierOf: (record) => record.messageId,
-  tripIdOf: (record) =>
+  faultKeyOf: (record) =>
     tripIdOfJson(record.body, (message) => {
       const event = message.event;
       return typeof event === 'object' && event !== null ? (event as Record<string, unknown>).trip_id : undefined;

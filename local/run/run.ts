@@ -25,7 +25,7 @@ import type { ReplaySummary } from '../../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
 import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
-import { functionName, LocalInvoker } from '../event-source-mapping/invoker';
+import { functionName, loadPipelineFunctions } from './functions';
 import { runKpiStep } from './kpi-step';
 import { clearRunOutputs } from './run-outputs';
 import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
@@ -143,7 +143,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
     const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
-    const invoker = await LocalInvoker.load(options.settings, resources, injector, options.handlerLogLevel);
+    const invoker = await loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel);
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
     const { observeOutcomes } = await import('../../lambdas/common/observability.js');
     const duplicates = new Set<string>();

@@ -28,7 +28,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { QueueMappingSettings, StreamMappingSettings } from '../../../../lib/config';
-import type { InvocationResult, LocalInvoker, RecordView, TripHandlerName } from '../../../../local/event-source-mapping/invoker';
+import type { InvocationResult, LocalInvoker, RecordView } from '../../../../local/event-source-mapping/invoker';
 import { QueueMapping } from '../../../../local/event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from '../../../../local/run/record-views';
 import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../../../../local/event-source-mapping/stream-mapping';
@@ -50,7 +50,7 @@ export const RETRY_QUEUE = {
 
 /** One call of the function: which handler, the batch item identifiers in order, and the records as delivered. */
 export interface Invocation {
-  readonly handler: TripHandlerName;
+  readonly handler: string;
   readonly identifiers: readonly string[];
   readonly records: readonly unknown[];
 }
@@ -59,8 +59,8 @@ export interface Invocation {
 export type Respond = (invocation: Invocation, index: number) => unknown;
 
 /**
- * Takes the invoker's place: the mappings only call invoke(), and the real invoker can only be built by
- * LocalInvoker.load(), which imports the deployed handler modules.
+ * Takes the invoker's place: the mappings only call invoke(), and the test answers for the function here
+ * instead of loading the deployed handler modules.
  */
 export class FakeFunction implements Pick<LocalInvoker, 'invoke'> {
   readonly invocations: Invocation[] = [];
@@ -69,7 +69,7 @@ export class FakeFunction implements Pick<LocalInvoker, 'invoke'> {
 
   constructor(private readonly respond: Respond = () => undefined) {}
 
-  async invoke<R>(handler: TripHandlerName, records: readonly R[], view: RecordView<R>): Promise<InvocationResult> {
+  async invoke<R>(handler: string, records: readonly R[], view: RecordView<R>): Promise<InvocationResult> {
     const invocation: Invocation = { handler, identifiers: records.map((record) => view.identifierOf(record)), records: [...records] };
     const index = this.invocations.push(invocation) - 1;
     this.running += 1;

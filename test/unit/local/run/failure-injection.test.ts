@@ -10,14 +10,12 @@ import {
   NO_FAULTS,
   parseFailureInjection,
   parseFaultRate,
-  type DeliveredRecord,
   type FaultInjection,
-  type InvocationFaultPlan,
 } from '../../../../local/run/failure-injection';
-import { invokeWithFaults } from '../../../../local/event-source-mapping/invoker';
+import { invokeWithFaults, type DeliveredRecord, type InvocationFaultPlan } from '../../../../local/event-source-mapping/invoker';
 
 const deliveredRecords = (count: number, prefix = 'trip'): DeliveredRecord[] =>
-  Array.from({ length: count }, (_unused, index) => ({ tripId: `${prefix}-${index}`, identifier: String(1000 + index) }));
+  Array.from({ length: count }, (_unused, index) => ({ key: `${prefix}-${index}`, identifier: String(1000 + index) }));
 
 const randomFaults = (rate: number, seed = 7): FaultInjection => ({ rate, seed, targeted: [] });
 
@@ -92,14 +90,14 @@ describe('FaultInjector, targeted failures', () => {
     // Prepare
     const injector = new FaultInjector({ ...NO_FAULTS, targeted: parseFailureInjection('end:trip-1:2,start:trip-2:1:throw') });
     const batch = [
-      { tripId: 'trip-0', identifier: 'a' },
-      { tripId: 'trip-1', identifier: 'b' },
+      { key: 'trip-0', identifier: 'a' },
+      { key: 'trip-1', identifier: 'b' },
     ];
 
     // Act
     const deliveries = [1, 2, 3].map(() => [...injector.plan('end', batch).failing]);
     const otherHandler = [...injector.plan('start', batch).failing];
-    const crashes = [1, 2].map(() => injector.plan('start', [{ tripId: 'trip-0', identifier: 'c' }, { tripId: 'trip-2', identifier: 'd' }]).crashAt);
+    const crashes = [1, 2].map(() => injector.plan('start', [{ key: 'trip-0', identifier: 'c' }, { key: 'trip-2', identifier: 'd' }]).crashAt);
 
     // Assess
     expect(deliveries).toEqual([[1], [1], []]);
@@ -154,7 +152,7 @@ describe('FaultInjector, random failures', () => {
           const plan = injector.plan('match', [record]);
           return plan.failing.size > 0 || plan.crashAt !== null;
         })
-        .map((record) => record.tripId ?? '')
+        .map((record) => record.key ?? '')
         .sort();
 
     // Act
@@ -200,7 +198,7 @@ describe('FaultInjector, random failures', () => {
 });
 
 describe('invokeWithFaults', () => {
-  const view = { identifierOf: (record: string) => `id-${record}`, tripIdOf: (record: string) => record };
+  const view = { identifierOf: (record: string) => `id-${record}`, faultKeyOf: (record: string) => record };
 
   it('keeps reported records from the handler and reports them next to the handler\'s own failures', async () => {
     // Prepare
