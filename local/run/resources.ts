@@ -1,21 +1,23 @@
 /**
- * Creates the pipeline's resources in the emulators from the same typed settings and names the CDK app
- * deploys: two Kinesis streams, the trips table (key trip_id, NEW_AND_OLD_IMAGES stream, TTL), the retry
- * queue and the failed-batch queue with their redrive policies to the DLQ, and the data bucket.
+ * Creates the pipeline's resources in the emulators from the description the data stack deploys
+ * (lib/topology.ts): two Kinesis streams, the trips table (key, stream view, TTL), the metrics table, the
+ * retry queue and the failed-batch queue with their redrive policies to the DLQ, and the data bucket. What
+ * differs locally is named here: on-demand shard count, visibility timeout, bucket name.
+ * test/infra/local-topology.test.ts checks the requests below against the synthesized template.
  */
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   CreateTableCommand,
   DescribeTableCommand,
   UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { resourceNames, type PipelineSettings } from '../../lib/config';
+import type { PipelineSettings } from '../../lib/config';
+import { pipelineTopology, type QueueDescription, type StreamDescription, type TableDescription, type WorkQueueDescription } from '../../lib/topology';
 import { removeEarlierRunResources } from './existing-resources';
-import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../lib/domain/trip-item';
-import { METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../../lib/domain/live-metrics';
 
 /**
  * On-demand streams scale by themselves on AWS; locally a fixed count stands in, above one so that
@@ -53,24 +55,55 @@ function localVisibilityTimeoutSeconds(settings: PipelineSettings): number {
   return Math.max(1, settings.retry.maxDelaySeconds);
 }
 
-function localShardCount(settings: PipelineSettings): number {
-  return settings.kinesis.capacityMode === 'PROVISIONED' ? settings.kinesis.shardCount : LOCAL_ON_DEMAND_SHARDS;
+export function localShardCount(stream: StreamDescription): number {
+  return stream.capacityMode === 'PROVISIONED' ? stream.shardCount : LOCAL_ON_DEMAND_SHARDS;
+}
+
+/** CreateTable as the local runtime sends it; TTL is switched on after the table is active. */
+export function createTableInput(table: TableDescription): CreateTableCommandInput {
+  const keys = [
+    { AttributeName: table.partitionKey, KeyType: 'HASH' as const },
+    ...(table.sortKey === undefined ? [] : [{ AttributeName: table.sortKey, KeyType: 'RANGE' as const }]),
+  ];
+  return {
+    TableName: table.name,
+    AttributeDefinitions: keys.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' as const })),
+    KeySchema: keys,
+    BillingMode: 'PAY_PER_REQUEST',
+    ...(table.streamViewType === undefined ? {} : { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }),
+  };
+}
+
+/** CreateQueue attributes of a queue; a work queue's redrive policy points at the given DLQ ARN. */
+export function queueAttributes(
+  queue: QueueDescription | WorkQueueDescription,
+  settings: PipelineSettings,
+  deadLetterArn?: string,
+): Record<string, string> {
+  const retention = { MessageRetentionPeriod: String(queue.retentionDays * 86_400) };
+  if (!('redrive' in queue)) return retention;
+  if (deadLetterArn === undefined) throw new Error(`${queue.name} gives up into ${queue.redrive.deadLetterQueue}: its ARN is needed`);
+  return {
+    VisibilityTimeout: String(localVisibilityTimeoutSeconds(settings)),
+    ...retention,
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: queue.redrive.maxReceiveCount }),
+  };
 }
 
 export async function createLocalResources(settings: PipelineSettings, clients: ResourceClients): Promise<LocalResources> {
-  const names = resourceNames(settings);
+  const { streams, tables, queues: queueDescriptions } = pipelineTopology(settings);
   // An external emulator may still hold an earlier run's resources: the run starts from empty ones.
   await removeEarlierRunResources(clients, {
-    streams: [names.tripStartStream, names.tripEndStream],
-    tables: [names.tripsTable, names.metricsTable],
-    queues: [names.retryQueue, names.failedBatchQueue, names.deadLetterQueue],
+    streams: [streams.tripStart.name, streams.tripEnd.name],
+    tables: [tables.trips.name, tables.metrics.name],
+    queues: [queueDescriptions.retry.name, queueDescriptions.failedBatch.name, queueDescriptions.deadLetter.name],
     buckets: [localBucketName(settings)],
   });
   const [tripStartStream, tripEndStream, tripsTable, queues, dataBucket] = await Promise.all([
-    createStream(clients.kinesis, names.tripStartStream, localShardCount(settings)),
-    createStream(clients.kinesis, names.tripEndStream, localShardCount(settings)),
-    createTable(clients.dynamodb, names.tripsTable),
-    createQueues(clients.sqs, names, settings),
+    createStream(clients.kinesis, streams.tripStart),
+    createStream(clients.kinesis, streams.tripEnd),
+    createTable(clients.dynamodb, tables.trips),
+    createQueues(clients.sqs, queueDescriptions, settings),
     createBucket(clients.s3, localBucketName(settings)),
   ]);
   return {
@@ -79,7 +112,7 @@ export async function createLocalResources(settings: PipelineSettings, clients: 
     tripsTable,
     ...queues,
     dataBucket,
-    metricsTable: await createMetricsTable(clients.dynamodb, names.metricsTable),
+    metricsTable: { name: (await createTable(clients.dynamodb, tables.metrics)).name },
   };
 }
 
@@ -93,8 +126,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-async function createStream(kinesis: KinesisClient, name: string, shardCount: number) {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
+async function createStream(kinesis: KinesisClient, stream: StreamDescription) {
+  const { name } = stream;
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: localShardCount(stream) }));
   const arn = await waitFor(`Kinesis stream ${name}`, async () => {
     const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     return summary?.StreamStatus === 'ACTIVE' ? summary.StreamARN : undefined;
@@ -102,24 +136,19 @@ async function createStream(kinesis: KinesisClient, name: string, shardCount: nu
   return { name, arn };
 }
 
-async function createTable(dynamodb: DynamoDBClient, name: string) {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: TRIP_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: TRIP_KEY, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    }),
-  );
+/** Creates the table, waits until it is active, then turns on TTL; streamArn is '' for a table without a stream. */
+async function createTable(dynamodb: DynamoDBClient, description: TableDescription) {
+  const { name } = description;
+  await dynamodb.send(new CreateTableCommand(createTableInput(description)));
   const streamArn = await waitFor(`DynamoDB table ${name}`, async () => {
     const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    return table?.TableStatus === 'ACTIVE' ? table.LatestStreamArn : undefined;
+    if (table?.TableStatus !== 'ACTIVE') return undefined;
+    return description.streamViewType === undefined ? '' : table.LatestStreamArn;
   });
   await dynamodb.send(
     new UpdateTimeToLiveCommand({
       TableName: name,
-      TimeToLiveSpecification: { AttributeName: TRIP_TTL_ATTRIBUTE, Enabled: true },
+      TimeToLiveSpecification: { AttributeName: description.ttlAttribute, Enabled: true },
     }),
   );
   return { name, streamArn };
@@ -132,35 +161,21 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   return arn;
 }
 
-type QueueNames = Pick<ReturnType<typeof resourceNames>, 'retryQueue' | 'failedBatchQueue' | 'deadLetterQueue'>;
-
 /** The DLQ, then the work queues that give up into it (as EncryptedQueuePair deploys them). */
-async function createQueues(sqs: SQSClient, names: QueueNames, settings: PipelineSettings) {
-  const dlq = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: names.deadLetterQueue,
-      Attributes: { MessageRetentionPeriod: String(settings.queues.deadLetterRetentionDays * 86_400) },
-    }),
-  );
-  const deadLetterUrl = required(dlq.QueueUrl, `CreateQueue ${names.deadLetterQueue} returned no QueueUrl`);
+async function createQueues(sqs: SQSClient, queues: ReturnType<typeof pipelineTopology>['queues'], settings: PipelineSettings) {
+  const { deadLetter } = queues;
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: deadLetter.name, Attributes: queueAttributes(deadLetter, settings) }));
+  const deadLetterUrl = required(dlq.QueueUrl, `CreateQueue ${deadLetter.name} returned no QueueUrl`);
   const deadLetterArn = await queueArn(sqs, deadLetterUrl);
-  const workQueue = async (name: string) => {
-    const created = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          VisibilityTimeout: String(localVisibilityTimeoutSeconds(settings)),
-          MessageRetentionPeriod: String(settings.queues.retryRetentionDays * 86_400),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: settings.queues.maxReceiveCount }),
-        },
-      }),
-    );
-    const url = required(created.QueueUrl, `CreateQueue ${name} returned no QueueUrl`);
+  const workQueue = async (queue: WorkQueueDescription) => {
+    if (queue.redrive.deadLetterQueue !== deadLetter.name) throw new Error(`${queue.name} gives up into ${queue.redrive.deadLetterQueue}, not ${deadLetter.name}`);
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: queueAttributes(queue, settings, deadLetterArn) }));
+    const url = required(created.QueueUrl, `CreateQueue ${queue.name} returned no QueueUrl`);
     return { url, arn: await queueArn(sqs, url) };
   };
   return {
-    retryQueue: await workQueue(names.retryQueue),
-    failedBatchQueue: await workQueue(names.failedBatchQueue),
+    retryQueue: await workQueue(queues.retry),
+    failedBatchQueue: await workQueue(queues.failedBatch),
     deadLetterQueue: { url: deadLetterUrl, arn: deadLetterArn },
   };
 }
@@ -173,30 +188,4 @@ async function createBucket(s3: S3Client, name: string): Promise<string> {
 function required<T>(value: T | undefined, message: string): T {
   if (value === undefined) throw new Error(message);
   return value;
-}
-
-/** The live metrics table: key pk/sk, TTL on its markers, as the data stack's MetricsTable construct. */
-async function createMetricsTable(dynamodb: DynamoDBClient, name: string) {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: METRICS_KEY.partition, AttributeType: 'S' },
-        { AttributeName: METRICS_KEY.sort, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: METRICS_KEY.partition, KeyType: 'HASH' },
-        { AttributeName: METRICS_KEY.sort, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await waitFor(`DynamoDB table ${name}`, async () => {
-    const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    return table?.TableStatus === 'ACTIVE' ? true : undefined;
-  });
-  await dynamodb.send(
-    new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: METRICS_TTL_ATTRIBUTE, Enabled: true } }),
-  );
-  return { name };
 }
