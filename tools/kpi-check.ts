@@ -1,5 +1,5 @@
 /**
- * `tsx local/kpi-check.ts --start <trip_start.csv> --end <trip_end.csv> --kpis <out>/daily-kpis`
+ * `tsx tools/kpi-check.ts --start <trip_start.csv> --end <trip_end.csv> --kpis <out>/daily-kpis`
  *
  * Checks a run's daily KPIs against an independent computation straight from the two CSVs, in plain
  * TypeScript: its own CSV reading and timestamp parsing, none of the producer's code and none of the
@@ -156,7 +156,7 @@ function readRunKpis(kpiDir: string): DailyKpiRow[] {
 
 function main(): number {
   const command = new Command()
-    .name('tsx local/kpi-check.ts')
+    .name('tsx tools/kpi-check.ts')
     .description('Compares a run\'s daily KPIs with an independent computation from the CSVs, to the cent.')
     .requiredOption('--start <csv>', 'trip_start.csv')
     .requiredOption('--end <csv>', 'trip_end.csv')
