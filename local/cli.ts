@@ -10,10 +10,10 @@ import { EXIT_CODES, runCommand } from '../lib/cli';
 import { localSettings } from '../lib/config';
 import { formatKpiTable } from '../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
-import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from './failure-injection';
-import { generateSample, writeSampleFiles } from './sample-generator';
-import { describeLedger } from './ledger';
-import { runLocalPipeline, type RunSummary } from './run';
+import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from './run/failure-injection';
+import { generateSample, writeSampleFiles } from '../tools/sample-generator';
+import { describeLedger } from './run/ledger';
+import { runLocalPipeline, type RunSummary } from './run/run';
 
 const DEFAULT_OUT_DIR = '.local/run';
 const DEFAULT_SAMPLE_TRIPS = 500;

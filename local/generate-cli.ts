@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runCommand } from '../lib/cli';
-import { DEFAULT_SAMPLE_OPTIONS, generateSample, resolveOptions, writeSampleFiles } from './sample-generator';
+import { DEFAULT_SAMPLE_OPTIONS, generateSample, resolveOptions, writeSampleFiles } from '../tools/sample-generator';
 
 interface GenerateArguments {
   out: string;

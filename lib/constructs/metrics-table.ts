@@ -1,11 +1,12 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../domain/live-metrics';
+import type { TableDescription } from '../topology';
 import { SecureTable } from './secure-table';
 
 export interface MetricsTableProps {
-  readonly tableName: string;
+  /** Name, keys and TTL attribute, as the local runtime creates the table too. */
+  readonly description: TableDescription;
   readonly encryptionKey: kms.IKey;
   readonly deletionProtection: boolean;
   readonly retainData: boolean;
@@ -20,11 +21,13 @@ export class MetricsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: MetricsTableProps) {
     super(scope, id);
+    const { description, ...rest } = props;
     this.table = new SecureTable(this, 'Secure', {
-      ...props,
-      partitionKey: { name: METRICS_KEY.partition, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: METRICS_KEY.sort, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: METRICS_TTL_ATTRIBUTE,
+      ...rest,
+      tableName: description.name,
+      partitionKey: { name: description.partitionKey, type: dynamodb.AttributeType.STRING },
+      ...(description.sortKey === undefined ? {} : { sortKey: { name: description.sortKey, type: dynamodb.AttributeType.STRING } }),
+      timeToLiveAttribute: description.ttlAttribute,
     }).table;
   }
 }

@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
-import type { PipelineSettings } from '../config';
+import type { StreamDescription } from '../topology';
 
 export interface TripEventStreamProps {
-  readonly streamName: string;
-  readonly kinesis: PipelineSettings['kinesis'];
+  /** Name, capacity mode, shards and retention, as the local runtime creates the stream too. */
+  readonly description: StreamDescription;
   readonly retainData: boolean;
 }
 
@@ -19,13 +19,14 @@ export class TripEventStream extends Construct {
 
   constructor(scope: Construct, id: string, props: TripEventStreamProps) {
     super(scope, id);
-    const provisioned = props.kinesis.capacityMode === 'PROVISIONED';
+    const { description } = props;
+    const provisioned = description.capacityMode === 'PROVISIONED';
     this.stream = new kinesis.Stream(this, 'Stream', {
-      streamName: props.streamName,
+      streamName: description.name,
       encryption: kinesis.StreamEncryption.MANAGED,
       streamMode: provisioned ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
-      shardCount: provisioned ? props.kinesis.shardCount : undefined,
-      retentionPeriod: Duration.hours(props.kinesis.retentionHours),
+      shardCount: provisioned ? description.shardCount : undefined,
+      retentionPeriod: Duration.hours(description.retentionHours),
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
   }

@@ -2,10 +2,11 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../domain/trip-item';
+import type { TableDescription } from '../topology';
 
 export interface TripsTableProps {
-  readonly tableName: string;
+  /** Name, key, TTL attribute and stream view, as the local runtime creates the table too. */
+  readonly description: TableDescription;
   readonly encryptionKey: kms.IKey;
   readonly deletionProtection: boolean;
   readonly retainData: boolean;
@@ -22,14 +23,14 @@ export class TripsTable extends Construct {
   constructor(scope: Construct, id: string, props: TripsTableProps) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
-      tableName: props.tableName,
-      partitionKey: { name: TRIP_KEY, type: dynamodb.AttributeType.STRING },
+      tableName: props.description.name,
+      partitionKey: { name: props.description.partitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.encryptionKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: TRIP_TTL_ATTRIBUTE,
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      timeToLiveAttribute: props.description.ttlAttribute,
+      ...(props.description.streamViewType === undefined ? {} : { stream: dynamodb.StreamViewType[props.description.streamViewType] }),
       deletionProtection: props.deletionProtection,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });

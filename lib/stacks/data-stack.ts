@@ -2,13 +2,14 @@ import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type Stack
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS, STACK_OUTPUTS, resourceNames, type PipelineSettings } from '../config';
+import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS, STACK_OUTPUTS, type PipelineSettings } from '../config';
 import { EncryptedQueuePair } from '../constructs/encrypted-queue-pair';
 import { MetricsTable } from '../constructs/metrics-table';
 import { RawStreamArchive } from '../constructs/raw-stream-archive';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
+import { pipelineTopology } from '../topology';
 
 /** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
 const SQS_MAX_DELAY_SECONDS = 900;
@@ -51,7 +52,6 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
     this.settings = settings;
-    const names = resourceNames(settings);
     if (settings.table.openHalfGraceHours < settings.kinesis.retentionHours) {
       throw new Error(
         `table.openHalfGraceHours (${settings.table.openHalfGraceHours}) must be at least the streams' retention ` +
@@ -72,26 +72,26 @@ export class DataStack extends Stack {
       removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
+    // The same description the local runtime creates its resources from (lib/topology.ts).
+    const topology = pipelineTopology(settings);
     this.tripStartStream = new TripEventStream(this, 'TripStartStream', {
-      streamName: names.tripStartStream,
-      kinesis: settings.kinesis,
+      description: topology.streams.tripStart,
       retainData: settings.retainData,
     }).stream;
     this.tripEndStream = new TripEventStream(this, 'TripEndStream', {
-      streamName: names.tripEndStream,
-      kinesis: settings.kinesis,
+      description: topology.streams.tripEnd,
       retainData: settings.retainData,
     }).stream;
 
     this.tripsTable = new TripsTable(this, 'TripsTable', {
-      tableName: names.tripsTable,
+      description: topology.tables.trips,
       encryptionKey: this.dataKey,
       deletionProtection: settings.table.deletionProtection,
       retainData: settings.retainData,
     }).table;
 
     this.metricsTable = new MetricsTable(this, 'MetricsTable', {
-      tableName: names.metricsTable,
+      description: topology.tables.metrics,
       encryptionKey: this.dataKey,
       deletionProtection: settings.table.deletionProtection,
       retainData: settings.retainData,
@@ -154,18 +154,19 @@ export class DataStack extends Stack {
       });
     }
 
+    const { retry, failedBatch, deadLetter } = topology.queues;
     const queues = new EncryptedQueuePair(this, 'RetryQueues', {
-      queueName: names.retryQueue,
-      deadLetterQueueName: names.deadLetterQueue,
+      queueName: retry.name,
+      deadLetterQueueName: deadLetter.name,
       encryptionKey: this.dataKey,
       consumerTimeout: Duration.seconds(settings.handlers.timeoutSeconds),
-      maxReceiveCount: settings.queues.maxReceiveCount,
-      retentionPeriod: Duration.days(settings.queues.retryRetentionDays),
-      deadLetterRetentionPeriod: Duration.days(settings.queues.deadLetterRetentionDays),
+      maxReceiveCount: retry.redrive.maxReceiveCount,
+      retentionPeriod: Duration.days(retry.retentionDays),
+      deadLetterRetentionPeriod: Duration.days(deadLetter.retentionDays),
       retainData: settings.retainData,
     });
     this.retryQueue = queues.queue;
-    this.failedBatchQueue = queues.addQueue('FailedBatchQueue', names.failedBatchQueue);
+    this.failedBatchQueue = queues.addQueue('FailedBatchQueue', failedBatch.name);
     this.deadLetterQueue = queues.deadLetterQueue;
 
     this.output(STACK_OUTPUTS.tripStartStreamName, this.tripStartStream.streamName, 'Kinesis stream of trip starts');

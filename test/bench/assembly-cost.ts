@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { RunSummary } from '../../local/run';
-import { generateSample, writeSampleFiles } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 
 const run = promisify(execFile);

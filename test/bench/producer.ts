@@ -12,7 +12,7 @@ import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { readEndCsv, readStartCsv, type CsvRow } from '../../lib/domain/csv-reader';
 import type { TripEvent } from '../../lib/domain/events';
 import { produce } from '../../producer/produce';
-import { generateSample, writeSampleFiles } from '../../local/sample-generator';
+import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 import { createStream, emulatorKinesisClient, startKinesaliteProcess } from './kinesalite';
 

@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import type { RunSummary } from '../../local/run';
-import { generateSample, type GeneratedSample } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import { generateSample, type GeneratedSample } from '../../tools/sample-generator';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import { generateSample } from '../../local/sample-generator';
+import { generateSample } from '../../tools/sample-generator';
 import {
   cleanSampleOptions,
   deadLetteredTrips,

@@ -7,8 +7,8 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import type { RunSummary } from '../../local/run';
-import { generateSample, writeSampleFiles, type GeneratedSample, type SampleOptionsInput } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import { generateSample, writeSampleFiles, type GeneratedSample, type SampleOptionsInput } from '../../tools/sample-generator';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const tsx = join(repositoryRoot, 'node_modules', '.bin', 'tsx');

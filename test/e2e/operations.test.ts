@@ -14,8 +14,8 @@ import { parse } from 'csv-parse/sync';
 import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import { decodeRawObject } from '../../lib/ops/raw-archive';
-import type { RunSummary } from '../../local/run';
-import { generateSample, writeSampleFiles, type GeneratedSample } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import { generateSample, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, sampleOptions } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS * 3);

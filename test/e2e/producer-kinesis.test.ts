@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { produce, type ProduceSummary } from '../../producer/produce';
 import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
-import { generateSample, writeSampleFiles } from '../../local/sample-generator';
+import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { collect, csvStream, endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
 import { createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 

@@ -8,8 +8,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localSettings, resourceNames } from '../../lib/config';
-import type { RunSummary } from '../../local/run';
-import { SAMPLE_FILE_NAMES, type GeneratedSample } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import { SAMPLE_FILE_NAMES, type GeneratedSample } from '../../tools/sample-generator';
 import { emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, runSample, sampleOptions, type SampleRun } from './local-run-helpers';
 

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
-import type { RunSummary } from '../../local/run';
-import { generateSample, writeSampleFiles } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, sampleOptions } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);

@@ -11,8 +11,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import type { SampleGroundTruth } from '../../local/sample-generator';
-import type { RunSummary } from '../../local/run';
+import type { SampleGroundTruth } from '../../tools/sample-generator';
+import type { RunSummary } from '../../local/run/run';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../e2e/local-run-helpers';
 import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess, venvExecutable } from './python-tools';
 

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { decodeRawObject, encodeRawObject, rawArchiveKey, streamKindOfKey } from '../../../lib/ops/raw-archive';
-import { archiveObjects } from '../../../local/raw-archive';
+import { archiveObjects } from '../../../local/run/raw-archive';
 import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
 
 const data = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');

@@ -1,0 +1,322 @@
+/**
+ * Stream event source mappings (Kinesis and DynamoDB Streams) driven the way Lambda drives them: every
+ * shard polled from TRIM_HORIZON with GetShardIterator/GetRecords, the mapping's filter applied before
+ * batching, one batch per shard at a time, and the checkpoint, retry, bisect, record-age and on-failure
+ * rules of ShardBatcher.
+ */
+import {
+  GetRecordsCommand as GetKinesisRecordsCommand,
+  GetShardIteratorCommand as GetKinesisShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand as GetStreamRecordsCommand,
+  GetShardIteratorCommand as GetStreamShardIteratorCommand,
+  type DynamoDBStreamsClient,
+} from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
+import type { StreamMappingSettings } from '../../lib/config';
+import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
+import type { LocalInvoker, RecordView } from './invoker';
+import { outcomeFromResponse, ShardBatcher, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
+
+/** How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick. */
+const SHARD_POLL_INTERVAL_MS = 200;
+/** Records read ahead of the batch being processed, per shard. */
+const READ_AHEAD_RECORDS = 10_000;
+/** Consecutive failed reads of a shard before the run gives up. */
+const MAX_CONSECUTIVE_READ_ERRORS = 20;
+
+export interface StreamRecordEntry<L> extends SequencedRecord {
+  readonly lambdaRecord: L;
+}
+
+/** One shard as the poller sees it: reads return Lambda-shaped records in order. */
+export interface ShardReader<L> {
+  readonly shardId: string;
+  /**
+   * The next page of records; caughtUp when nothing more is there to read now (an empty page alone does not
+   * say so on Kinesis, MillisBehindLatest does); endOfShard once a closed shard has been read to its end.
+   */
+  read(): Promise<{ entries: StreamRecordEntry<L>[]; caughtUp: boolean; endOfShard: boolean }>;
+}
+
+export interface StreamMappingOptions<L> {
+  /** The key the invoker knows the function by. */
+  readonly handler: string;
+  readonly kind: 'kinesis' | 'dynamodb';
+  readonly region: string;
+  readonly functionName: string;
+  readonly streamArn: string;
+  readonly settings: StreamMappingSettings;
+  // Only `invoke` is needed, so tests can stand a fake function in for the in-process one.
+  readonly invoker: Pick<LocalInvoker, 'invoke'>;
+  readonly view: RecordView<L>;
+  /** The mapping's FilterCriteria: records it rejects are skipped before batching, as on AWS. */
+  readonly filter?: (record: L) => boolean;
+  /** The on-failure destination (an SQS queue URL) and the client to send to it. */
+  readonly onFailure: { readonly sqs: SQSClient; readonly queueUrl: string };
+  readonly listShards: () => Promise<ShardReader<L>[]>;
+  /** When set, shards are listed again this often (DynamoDB Streams opens new shards over time). */
+  readonly rediscoverEveryMs?: number;
+}
+
+interface ShardState {
+  idle: boolean;
+  finished: boolean;
+}
+
+export class StreamMapping<L> {
+  private stopping = false;
+  private readonly shards = new Map<string, ShardState>();
+  private readonly loops: Promise<void>[] = [];
+  private discovery: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private recordsRead = 0;
+
+  constructor(private readonly options: StreamMappingOptions<L>) {}
+
+  async start(): Promise<void> {
+    await this.discoverShards();
+    if (this.options.rediscoverEveryMs !== undefined) this.discovery = this.rediscoverLoop(this.options.rediscoverEveryMs);
+  }
+
+  /** True when every shard is read to the end with nothing buffered or in flight. */
+  get idle(): boolean {
+    return [...this.shards.values()].every((shard) => shard.idle || shard.finished);
+  }
+
+  /** A read or delivery problem the run cannot recover from, if one happened. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Grows with every record read: the done detector's measure of activity. */
+  get activity(): number {
+    return this.recordsRead;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.discovery;
+    await Promise.all(this.loops);
+  }
+
+  private async rediscoverLoop(everyMs: number): Promise<void> {
+    while (!this.stopping) {
+      await sleep(everyMs);
+      if (this.stopping) return;
+      try {
+        await this.discoverShards();
+      } catch (error) {
+        this.failure ??= asError(error, `listing the shards of ${this.options.streamArn} failed`);
+      }
+    }
+  }
+
+  private async discoverShards(): Promise<void> {
+    for (const reader of await this.options.listShards()) {
+      if (this.shards.has(reader.shardId)) continue;
+      const state: ShardState = { idle: false, finished: false };
+      this.shards.set(reader.shardId, state);
+      this.loops.push(this.runShard(reader, state));
+    }
+  }
+
+  private async runShard(reader: ShardReader<L>, state: ShardState): Promise<void> {
+    const batcher = new ShardBatcher<StreamRecordEntry<L>>(this.options.settings);
+    let endOfShard = false;
+    let readErrors = 0;
+    while (!this.stopping && this.failure === undefined) {
+      let caughtUp = endOfShard;
+      if (!endOfShard && batcher.bufferedCount < READ_AHEAD_RECORDS) {
+        try {
+          const read = await reader.read();
+          readErrors = 0;
+          endOfShard = read.endOfShard;
+          this.recordsRead += read.entries.length;
+          const accepted = this.options.filter === undefined ? read.entries : read.entries.filter((entry) => this.options.filter?.(entry.lambdaRecord));
+          batcher.add(accepted, Date.now());
+          caughtUp = read.caughtUp;
+        } catch (error) {
+          readErrors += 1;
+          if (readErrors >= MAX_CONSECUTIVE_READ_ERRORS) {
+            this.failure = asError(error, `reading shard ${reader.shardId} of ${this.options.streamArn} failed ${readErrors} times`);
+            return;
+          }
+        }
+      }
+      const expired = batcher.takeExpired(Date.now());
+      if (expired !== null) await this.discard(reader.shardId, expired, false);
+
+      const batch = batcher.nextBatch(Date.now());
+      if (batch !== null) {
+        state.idle = false;
+        const result = await this.options.invoker.invoke(
+          this.options.handler,
+          batch.map((entry) => entry.lambdaRecord),
+          this.options.view,
+        );
+        const outcome = result.ok ? outcomeFromResponse(result.response) : { kind: 'error' as const };
+        const discarded = batcher.complete(batch, outcome);
+        if (discarded !== null) await this.discard(reader.shardId, discarded, !result.ok);
+        continue;
+      }
+      state.idle = caughtUp && batcher.bufferedCount === 0;
+      if (endOfShard && batcher.bufferedCount === 0) {
+        state.finished = true;
+        return;
+      }
+      await sleep(Math.min(SHARD_POLL_INTERVAL_MS, batcher.msUntilReady(Date.now()) ?? SHARD_POLL_INTERVAL_MS));
+    }
+  }
+
+  private async discard(shardId: string, discarded: DiscardedBatch<StreamRecordEntry<L>>, functionError: boolean): Promise<void> {
+    const record = onFailureInvocationRecord(
+      {
+        kind: this.options.kind,
+        region: this.options.region,
+        functionName: this.options.functionName,
+        streamArn: this.options.streamArn,
+        shardId,
+        condition: discarded.condition,
+        invokeCount: discarded.invokeCount,
+        functionError,
+        records: discarded.records,
+      },
+      new Date(),
+    );
+    try {
+      await this.options.onFailure.sqs.send(
+        new SendMessageCommand({ QueueUrl: this.options.onFailure.queueUrl, MessageBody: JSON.stringify(record) }),
+      );
+    } catch (error) {
+      this.failure ??= asError(error, `sending an on-failure record for ${this.options.handler} failed`);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function asError(error: unknown, context: string): Error {
+  return new Error(`${context}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/** Every shard of a Kinesis stream, each read from TRIM_HORIZON. */
+export function kinesisShards(kinesis: KinesisClient, stream: { name: string; arn: string }, region: string, functionName: string) {
+  return async (): Promise<ShardReader<KinesisStreamRecord>[]> => {
+    const shards: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await kinesis.send(
+        new ListShardsCommand(nextToken === undefined ? { StreamName: stream.name } : { NextToken: nextToken }),
+      );
+      for (const shard of page.Shards ?? []) if (shard.ShardId !== undefined) shards.push(shard.ShardId);
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    return shards.map((shardId) => {
+      let iterator: string | undefined;
+      let fresh = true;
+      let lastSequenceNumber: string | undefined;
+      return {
+        shardId,
+        read: async () => {
+          // A fresh iterator after every empty page, from the last record read: kinesalite points the next
+          // iterator of an empty page at "now", which skips records whose PutRecords was still being written
+          // (their sequence numbers are older than that). Lambda's poller sees every record; so must this one.
+          // AT the last record, dropping what was read already: emulators differ on where AFTER starts.
+          if (fresh) {
+            const { ShardIterator } = await kinesis.send(
+              new GetKinesisShardIteratorCommand(
+                lastSequenceNumber === undefined
+                  ? { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
+                  : { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: lastSequenceNumber },
+              ),
+            );
+            iterator = ShardIterator;
+            fresh = false;
+          }
+          if (iterator === undefined) return { entries: [], caughtUp: true, endOfShard: true };
+          const page = await kinesis.send(new GetKinesisRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+          iterator = page.NextShardIterator;
+          const readUpTo = lastSequenceNumber === undefined ? undefined : BigInt(lastSequenceNumber);
+          const unread = (page.Records ?? []).filter((record) => readUpTo === undefined || BigInt(record.SequenceNumber ?? '0') > readUpTo);
+          lastSequenceNumber = unread.at(-1)?.SequenceNumber ?? lastSequenceNumber;
+          fresh = iterator !== undefined && unread.length === 0;
+          const source = { region, streamArn: stream.arn, shardId, functionName };
+          const entries = unread.map((record) => {
+            const lambdaRecord = kinesisRecord(source, record);
+            return {
+              sequenceNumber: lambdaRecord.kinesis.sequenceNumber,
+              arrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
+              lambdaRecord,
+            };
+          });
+          return { entries, caughtUp: entries.length === 0 && (page.MillisBehindLatest ?? 0) === 0, endOfShard: iterator === undefined };
+        },
+      };
+    });
+  };
+}
+
+/**
+ * Every shard of a DynamoDB stream, from TRIM_HORIZON. A child shard is read only once its parent has been
+ * read to the end, so an item's changes stay in order across shard splits, as Lambda guarantees.
+ */
+export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: string, region: string) {
+  const finishedShards = new Set<string>();
+  return async (): Promise<ShardReader<DynamoDBRecord>[]> => {
+    const shards: { shardId: string; parentShardId: string | undefined }[] = [];
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription: description } = await streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ...(exclusiveStartShardId === undefined ? {} : { ExclusiveStartShardId: exclusiveStartShardId }) }),
+      );
+      for (const shard of description?.Shards ?? []) {
+        if (shard.ShardId !== undefined) shards.push({ shardId: shard.ShardId, parentShardId: shard.ParentShardId });
+      }
+      exclusiveStartShardId = description?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId !== undefined);
+    const known = new Set(shards.map((shard) => shard.shardId));
+    return shards.map(({ shardId, parentShardId }) => {
+      let iterator: string | undefined;
+      let started = false;
+      const source = { region, streamArn };
+      return {
+        shardId,
+        read: async () => {
+          if (!started) {
+            const parentPending = parentShardId !== undefined && known.has(parentShardId) && !finishedShards.has(parentShardId);
+            if (parentPending) return { entries: [], caughtUp: true, endOfShard: false };
+            const { ShardIterator } = await streams.send(
+              new GetStreamShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+            );
+            iterator = ShardIterator;
+            started = true;
+          }
+          if (iterator === undefined) {
+            finishedShards.add(shardId);
+            return { entries: [], caughtUp: true, endOfShard: true };
+          }
+          const page = await streams.send(new GetStreamRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          iterator = page.NextShardIterator;
+          if (iterator === undefined) finishedShards.add(shardId);
+          const entries = (page.Records ?? []).map((record) => {
+            const lambdaRecord = dynamoDbRecord(source, record);
+            return {
+              sequenceNumber: lambdaRecord.dynamodb?.SequenceNumber ?? '',
+              arrivalMs: (record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now()),
+              lambdaRecord,
+            };
+          });
+          return { entries, caughtUp: entries.length === 0, endOfShard: iterator === undefined };
+        },
+      };
+    });
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * What a person sees of a local run: `--serve <port>` serves the live page and the metrics API (docs/contracts.md
+ * §6b, through the same query module as the deployed Lambda) on 127.0.0.1 while the run goes on, and every
+ * run writes `<out>/report.html` at the end.
+ *
+ * The emulators stop when the run ends, so on drain the metrics table is read into memory once and the server
+ * goes on answering from that copy until it is interrupted.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { metricsWindow, type MetricEntity, type MetricsWindow } from '../../lib/domain/live-metrics';
+import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
+import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../lib/live-metrics/metrics-api';
+import { MetricsTable } from '../../lambdas/common/adapters/metrics-table';
+import { renderLivePage, writeReport, type PageData } from './report-page';
+
+/** Every window of an entity: the widest range the table's ISO sort keys can hold. */
+const ALL_TIME = ['1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'] as const;
+
+/** What the run knows once it has drained: KPIs, dead letters per reason, the ledger. */
+export interface RunResults {
+  readonly daily: readonly DailyKpiRow[];
+  readonly byDimension: readonly DimensionKpiRow[];
+  readonly deadLettersByReason: Readonly<Record<string, number>>;
+  readonly ledger: unknown;
+}
+
+export interface LiveServer {
+  readonly url: string;
+  /** Serves from `reader` from now on, with the run's results. */
+  finish(reader: MetricsReader, results: RunResults): void;
+  close(): Promise<void>;
+}
+
+export interface LiveServerOptions {
+  readonly port: number;
+  readonly reader: MetricsReader;
+  /** Dead letters per reason so far (the handlers' own tally while the run goes on). */
+  readonly deadLettersSoFar: () => Record<string, number>;
+}
+
+async function pageData(reader: MetricsReader, results: RunResults | undefined, deadLettersSoFar: () => Record<string, number>): Promise<PageData> {
+  const [windows, openTrips] = await Promise.all([reader.windows('all', 'all', ...ALL_TIME), reader.openTrips()]);
+  return {
+    generated_at: new Date().toISOString(),
+    done: results !== undefined,
+    daily: results?.daily ?? [],
+    by_dimension: results?.byDimension ?? [],
+    windows,
+    open_trips: openTrips,
+    dead_letters_by_reason: results?.deadLettersByReason ?? deadLettersSoFar(),
+    ledger: results?.ledger ?? null,
+  };
+}
+
+export async function startLiveServer(options: LiveServerOptions): Promise<LiveServer> {
+  let reader = options.reader;
+  let results: RunResults | undefined;
+  const livePage = renderLivePage();
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const send = (status: number, contentType: string, body: string): void => {
+      response.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+      response.end(body);
+    };
+    if (request.method !== 'GET') {
+      send(405, 'application/json', JSON.stringify({ message: `${request.method ?? '?'} is not served; use GET` }));
+      return;
+    }
+    const answer = async (): Promise<void> => {
+      if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', livePage);
+      if (url.pathname === '/live.json') return send(200, 'application/json', JSON.stringify(await pageData(reader, results, options.deadLettersSoFar)));
+      const query = Object.fromEntries(url.searchParams.entries());
+      const answered = await answerMetricsRequest(metricsRouteOf(url.pathname), query, reader);
+      send(answered.statusCode, 'application/json', JSON.stringify(answered.body));
+    };
+    answer().catch((error: unknown) => {
+      send(500, 'application/json', JSON.stringify({ message: error instanceof Error ? error.message : String(error) }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    finish(finalReader, finalResults) {
+      reader = finalReader;
+      results = finalResults;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The metrics table read once into memory, answering like the table (windows sorted by start). */
+export class MetricsSnapshot implements MetricsReader {
+  private constructor(
+    private readonly byPartition: ReadonlyMap<string, readonly { sk: string; window: MetricsWindow }[]>,
+    private readonly open: number,
+  ) {}
+
+  static async read(dynamodb: DynamoDBClient, tableName: string): Promise<MetricsSnapshot> {
+    const documents = DynamoDBDocumentClient.from(dynamodb);
+    const byPartition = new Map<string, { sk: string; window: MetricsWindow }[]>();
+    let open = 0;
+    for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true })) {
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk);
+        if (pk === 'open_trips') open = Number(item.open_trips);
+        if (!pk.startsWith('window#')) continue;
+        const sk = String(item.sk);
+        const windows = byPartition.get(pk) ?? [];
+        windows.push({ sk, window: metricsWindow(sk, Number(item.trip_count), Number(item.fare_micros), Number(item.duration_ms)) });
+        byPartition.set(pk, windows);
+      }
+    }
+    for (const windows of byPartition.values()) windows.sort((a, b) => a.sk.localeCompare(b.sk));
+    return new MetricsSnapshot(byPartition, open);
+  }
+
+  windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
+    const windows = this.byPartition.get(`window#${entity}#${id}`) ?? [];
+    return Promise.resolve(windows.filter(({ sk }) => sk >= fromWindowStart && sk <= toInclusive).map(({ window }) => window));
+  }
+
+  openTrips(): Promise<number> {
+    return Promise.resolve(this.open);
+  }
+}
+
+/** The live reader of a run: the metrics table on the emulator, through the handlers' own adapter. */
+export function liveMetricsReader(dynamodb: DynamoDBClient, tableName: string): MetricsReader {
+  // Retention only matters for writes, which this reader never makes.
+  return new MetricsTable(DynamoDBDocumentClient.from(dynamodb), tableName, { markerHours: 1, windowDays: 1 });
+}
+
+/**
+ * The end of a run, seen by a person: report.html written from the final state, and the live server (if
+ * any) switched to a copy of the metrics that outlives the emulators.
+ */
+export async function publishRunPages(options: {
+  readonly outDir: string;
+  readonly dynamodb: DynamoDBClient;
+  readonly metricsTableName: string;
+  readonly results: RunResults;
+  readonly live: LiveServer | undefined;
+}): Promise<string> {
+  const snapshot = await MetricsSnapshot.read(options.dynamodb, options.metricsTableName);
+  options.live?.finish(snapshot, options.results);
+  return writeReport(options.outDir, await pageData(snapshot, options.results, () => ({})));
+}
+
+/** Dead letters per reason as the handlers count them (`DeadLettered:<reason>`), for the live page. */
+export class DeadLetterCounter {
+  private readonly counts: Record<string, number> = {};
+
+  /** An observer for observeOutcomes (lambdas/common/observability.ts). */
+  readonly observer = {
+    counted: (name: string, count: number): void => {
+      if (!name.startsWith('DeadLettered:')) return;
+      const reason = name.slice('DeadLettered:'.length);
+      this.counts[reason] = (this.counts[reason] ?? 0) + count;
+    },
+  };
+
+  byReason(): Record<string, number> {
+    return { ...this.counts };
+  }
+}

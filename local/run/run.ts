@@ -1,0 +1,441 @@
+/**
+ * The whole pipeline on one machine: emulators, resources from the deployed settings, the producer, the
+ * event source mappings driving the deployed handlers, done detection, the daily KPI job, summary.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
+import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../../lib/aws/clients';
+import type { PipelineSettings } from '../../lib/config';
+import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
+import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
+import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
+import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
+import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
+import { expireOpenEnds, readTripItems } from './open-halves';
+import { redriveDeadLetterFile, replayRawArchive, type RedriveFileSummary } from './operator-inputs';
+import { archiveStreams } from './raw-archive';
+import { sentRecords } from './sent-records';
+import type { ReplaySummary } from '../../producer/replay';
+import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
+import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
+import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
+import { functionName, loadPipelineFunctions } from './functions';
+import { runKpiStep } from './kpi-step';
+import { clearRunOutputs } from './run-outputs';
+import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
+import { dynamoDbView, kinesisView, sqsView } from './record-views';
+import { createLocalResources, type LocalResources } from './resources';
+import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
+import { DeadLetterCounter, liveMetricsReader, publishRunPages, startLiveServer, type LiveServer } from './live-server';
+import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../event-source-mapping/stream-mapping';
+
+/** summary.json (docs/contracts.md §5). */
+export interface RunSummary {
+  rows: { start: number; end: number };
+  quarantined: { start: number; end: number };
+  sent: { start: number; end: number };
+  /** Valid rows the producer could not get into Kinesis (written to the quarantine's unsent file). */
+  unsent: { start: number; end: number };
+  /** Items holding both halves in the trips table at the end of the run. */
+  trips_completed: number;
+  /** Records found to be duplicates (the ledger's duplicates of both kinds). */
+  duplicates_ignored: number;
+  dead_lettered: DeadLetterTally;
+  /** Trips whose start is recorded and whose end never arrived (not dead-lettered). */
+  open_trips: number;
+  /** Open ends expired once the run had drained, as TTL expires them after their grace period on AWS. */
+  open_ends_expired: number;
+  /** Every record sent, accounted for: applied + open + duplicates + dead-lettered, per kind. */
+  ledger: Ledger;
+  kpi_dates: string[];
+  aws_requests: Record<string, Record<string, number>>;
+  lambda_invocations: Record<string, number>;
+  /** What --inject-faults (and targeted test failures) made fail. */
+  faults_injected: InjectedFaultCounts;
+  order: SendOrder;
+  duration_ms: number;
+  /** Records of each stream archived to `<out>/raw/` (and the local bucket's raw/), as Firehose archives them. */
+  raw_archive: { records: { start: number; end: number }; objects: number };
+  /** With --redrive: the earlier run's letters sent through the retry queue, and those left (no replayable event). */
+  redriven?: RedriveFileSummary;
+  /** With --replay: the archived records re-sent into the streams. */
+  replayed?: { records: number; sent: { start: number; end: number }; unsent: { start: number; end: number } };
+}
+
+export interface LocalRunOptions {
+  /** The CSVs to produce; without them (only with `replay`) the run's input is the replayed archive alone. */
+  readonly start?: string;
+  readonly end?: string;
+  /** An earlier run's dead-letters.jsonl, redriven into this run through the retry queue. */
+  readonly redrive?: string;
+  /** An earlier run's raw archive (`<out>/raw/`), replayed into this run's streams after the CSVs. */
+  readonly replay?: string;
+  readonly outDir: string;
+  readonly order: SendOrder;
+  readonly settings: PipelineSettings;
+  /** The run fails if the pipeline has not drained by then. */
+  readonly timeoutMs: number;
+  /** Handler log level (Powertools); the deployed level would drown the run's own output. */
+  readonly handlerLogLevel: PipelineSettings['handlers']['logLevel'];
+  readonly log: (line: string) => void;
+  readonly signal?: AbortSignal;
+  /** Handler record failures and throttling of the handlers' AWS calls to inject; none by default. */
+  readonly faults?: FaultInjection;
+  /** Serve the live page and the metrics API on 127.0.0.1 at this port (0: any free port). */
+  readonly servePort?: number;
+  /**
+   * Whether the live-metrics consumer runs (default true). Off only for an external emulator that cannot
+   * run its transactions (moto 5.2.5: docs/local-runtime.md); then the windows stay empty.
+   */
+  readonly liveMetrics?: boolean;
+  /** Told the live page's address once it serves. */
+  readonly onServing?: (url: string) => void;
+}
+
+export interface LocalRunResult {
+  readonly summary: RunSummary;
+  readonly kpis: DailyKpiRow[];
+  readonly summaryPath: string;
+  /** Still serving (from a copy of the final metrics) when the run was asked to serve; the caller closes it. */
+  readonly live?: LiveServer;
+}
+
+/** How long everything must stay idle before the run counts as drained: several poll rounds. */
+const QUIET_PERIOD_MS = 1_500;
+const DONE_CHECK_INTERVAL_MS = 100;
+
+export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
+  const startedAt = Date.now();
+  const injector = new FaultInjector(options.faults);
+  applyLocalAwsDefaults();
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  await mkdir(options.outDir, { recursive: true });
+  await clearRunOutputs(options.outDir);
+  const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
+
+  let emulators: Emulators | undefined;
+  const mappings: { stop(): Promise<void> }[] = [];
+  const clients: { destroy(): void }[] = [];
+  const cleanups: (() => void)[] = [];
+  let live: LiveServer | undefined;
+  try {
+    emulators = await startEmulators();
+    options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')}`);
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const kinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis') }));
+    const dynamodb = withRequestCounting(new DynamoDBClient({ ...clientOptions('dynamodb') }));
+    const streams = withRequestCounting(new DynamoDBStreamsClient({ ...clientOptions('dynamodb_streams') }));
+    const sqs = withRequestCounting(new SQSClient({ ...clientOptions('sqs') }));
+    const s3 = withRequestCounting(new S3Client({ ...clientOptions('s3') }));
+    // As in the producer CLI: one attempt per request, so the producer's own backoff owns resends.
+    const producerKinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis'), maxAttempts: 1 }));
+    const inspection = {
+      kinesis: new KinesisClient({ ...clientOptions('kinesis') }),
+      dynamodb: new DynamoDBClient({ ...clientOptions('dynamodb') }),
+      sqs: new SQSClient({ ...clientOptions('sqs') }),
+    };
+    clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
+
+    const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
+    const invoker = await loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel);
+    // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
+    const { observeOutcomes } = await import('../../lambdas/common/observability.js');
+    const duplicates = new Set<string>();
+    const stopObserving = observeOutcomes({
+      settled: ({ event, origin, outcome }) => {
+        if (outcome === 'duplicate' && origin !== null) duplicates.add(recordKey(event.event_type === 'trip_start' ? 'start' : 'end', origin));
+      },
+    });
+    cleanups.push(stopObserving);
+
+    const onFailure = { sqs, queueUrl: resources.failedBatchQueue.url };
+    const kinesisMapping = (handler: 'start' | 'end', stream: LocalResources['tripStartStream'], settings: PipelineSettings['startMapping']) => {
+      const name = functionName(options.settings, handler);
+      return new StreamMapping<KinesisStreamRecord>({
+        handler,
+        kind: 'kinesis',
+        region,
+        functionName: name,
+        streamArn: stream.arn,
+        settings,
+        invoker,
+        view: kinesisView,
+        onFailure,
+        listShards: kinesisShards(kinesis, stream, region, name),
+      });
+    };
+    const startMapping = kinesisMapping('start', resources.tripStartStream, options.settings.startMapping);
+    const endMapping = kinesisMapping('end', resources.tripEndStream, options.settings.endMapping);
+    const matchMapping = new StreamMapping<DynamoDBRecord>({
+      handler: 'match',
+      kind: 'dynamodb',
+      region,
+      functionName: functionName(options.settings, 'match'),
+      streamArn: resources.tripsTable.streamArn,
+      settings: options.settings.matchMapping,
+      invoker,
+      view: dynamoDbView,
+      filter: (record) => Object.values(TRIP_STREAM_FILTERS).some((filter) => matchesFilterPattern(filter, record)),
+      onFailure,
+      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      rediscoverEveryMs: 1_000,
+    });
+    // The trips stream's second consumer (beside match), with its own filters, as deployed.
+    const liveMetricsMapping = new StreamMapping<DynamoDBRecord>({
+      handler: 'live-metrics',
+      kind: 'dynamodb',
+      region,
+      functionName: functionName(options.settings, 'live-metrics'),
+      streamArn: resources.tripsTable.streamArn,
+      settings: options.settings.liveMetricsMapping,
+      invoker,
+      view: dynamoDbView,
+      filter: (record) => LIVE_METRICS_STREAM_FILTERS.some((pattern) => matchesFilterPattern(pattern, record)),
+      onFailure,
+      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      rediscoverEveryMs: 1_000,
+    });
+    const redriveMapping = new QueueMapping({
+      handler: 'redrive',
+      region,
+      queue: resources.retryQueue,
+      settings: options.settings.redriveMapping,
+      sqs,
+      invoker,
+      view: sqsView,
+    });
+    const failedBatchMapping = new QueueMapping({
+      handler: 'failed-batches',
+      region,
+      queue: resources.failedBatchQueue,
+      settings: options.settings.failedBatchMapping,
+      sqs,
+      invoker,
+      view: sqsView,
+    });
+    const streamMappings = [startMapping, endMapping, matchMapping, ...(options.liveMetrics === false ? [] : [liveMetricsMapping])];
+    const queueMappings = [redriveMapping, failedBatchMapping];
+    if (options.servePort !== undefined) {
+      const deadLetters = new DeadLetterCounter();
+      cleanups.push(observeOutcomes(deadLetters.observer));
+      live = await startLiveServer({
+        port: options.servePort,
+        reader: liveMetricsReader(dynamodb, resources.metricsTable.name),
+        deadLettersSoFar: () => deadLetters.byReason(),
+      });
+      options.onServing?.(live.url);
+    }
+    for (const mapping of streamMappings) {
+      await mapping.start();
+      mappings.push(mapping);
+    }
+    for (const mapping of queueMappings) {
+      mapping.start();
+      mappings.push(mapping);
+    }
+
+    let redriven: RedriveFileSummary | undefined;
+    if (options.redrive !== undefined) {
+      redriven = await redriveDeadLetterFile(sqs, resources.retryQueue.url, options.redrive);
+      options.log(`redrive: ${redriven.redriven} of ${redriven.letters} dead letters sent through the retry queue; ${redriven.left.length} left (no replayable event)`);
+    }
+
+    const streamNames = { start: resources.tripStartStream.name, end: resources.tripEndStream.name };
+    let replayed: ReplaySummary | undefined;
+    let produced: ProduceSummary | undefined;
+    let produceError: unknown;
+    const produceCsvs = async (): Promise<ProduceSummary> => {
+      if (options.start === undefined || options.end === undefined) return nothingProduced();
+      options.log(`producing ${options.start} + ${options.end} (order ${options.order})`);
+      return produce({
+        start: options.start,
+        end: options.end,
+        startStream: streamNames.start,
+        endStream: streamNames.end,
+        order: options.order,
+        quarantine: path.join(options.outDir, 'quarantine'),
+        kinesis: producerKinesis,
+      });
+    };
+    const producing = produceCsvs()
+      .then(async (summary) => {
+        if (options.replay !== undefined) {
+          replayed = await replayRawArchive(producerKinesis, streamNames, options.replay, path.join(options.outDir, 'quarantine'));
+          options.log(`replay: ${replayed.sent.start} starts and ${replayed.sent.end} ends re-sent from ${replayed.objects} archived objects`);
+        }
+        return summary;
+      })
+      .then(
+      (summary) => {
+        produced = summary;
+        options.log(
+          `producer done: sent ${summary.sent.start} starts, ${summary.sent.end} ends; quarantined ${summary.quarantined.start} + ${summary.quarantined.end}`,
+        );
+      },
+      (error: unknown) => {
+        produceError = error;
+      },
+    );
+
+    const deadline = startedAt + options.timeoutMs;
+    const drained = async (phase: string): Promise<void> => {
+      let idleSince: number | undefined;
+      let lastActivity = -1;
+      for (;;) {
+        if (options.signal?.aborted === true) throw new Error('interrupted');
+        if (produceError !== undefined) throw new Error(`the producer failed: ${describe(produceError)}`, { cause: produceError });
+        const failed = [...streamMappings, ...queueMappings].find((mapping) => mapping.error !== undefined);
+        if (failed?.error !== undefined) throw failed.error;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `the pipeline did not drain (${phase}) within ${Math.round(options.timeoutMs / 1000)}s ` +
+              `(producer ${produced === undefined ? 'still running' : 'done'}, ` +
+              `shards idle: start=${startMapping.idle} end=${endMapping.idle} match=${matchMapping.idle}, ` +
+              `invocations running: ${invoker.inFlight}); raise --timeout for large inputs`,
+          );
+        }
+        const activity =
+          streamMappings.reduce((sum, mapping) => sum + mapping.activity, 0) +
+          queueMappings.reduce((sum, mapping) => sum + mapping.activity, 0) +
+          invoker.totalInvocations;
+        let idle =
+          produced !== undefined &&
+          streamMappings.every((mapping) => mapping.idle) &&
+          queueMappings.every((mapping) => mapping.idle) &&
+          invoker.inFlight === 0;
+        if (idle) {
+          for (const queue of [resources.retryQueue, resources.failedBatchQueue]) {
+            const depth = await queueDepth(sqs, queue.url);
+            idle = idle && depth.visible + depth.inFlight + depth.delayed === 0;
+          }
+        }
+        if (idle && activity === lastActivity && idleSince !== undefined) {
+          if (Date.now() - idleSince >= QUIET_PERIOD_MS) return;
+        } else {
+          idleSince = idle ? Date.now() : undefined;
+          lastActivity = activity;
+        }
+        await new Promise((resolve) => setTimeout(resolve, DONE_CHECK_INTERVAL_MS));
+      }
+    };
+    await drained('producing');
+    // The run's grace period is over once everything has drained: open ends expire as TTL expires them on
+    // AWS, and the same stream path (REMOVE -> match handler) dead-letters them as ORPHAN_END.
+    const openEndsExpired = await expireOpenEnds(inspection.dynamodb, resources.tripsTable.name);
+    if (openEndsExpired > 0) {
+      options.log(`drained; ${openEndsExpired} open ends expired, settling them`);
+      await drained('settling open ends');
+    }
+    await producing;
+    for (const mapping of mappings.splice(0)) await mapping.stop();
+    options.log(`drained after ${((Date.now() - startedAt) / 1000).toFixed(1)}s; reading the results`);
+    if (produced === undefined) throw new Error('the producer did not report a summary');
+
+    // Firehose's work on AWS, not the pipeline's: through the uncounted inspection clients.
+    const archiveS3 = new S3Client({ ...clientOptions('s3') });
+    clients.push(archiveS3);
+    const archive = await archiveStreams({
+      kinesis: inspection.kinesis,
+      s3: archiveS3,
+      bucket: resources.dataBucket,
+      outDir: options.outDir,
+      streams: streamNames,
+      deliveryStreamPrefix: options.settings.prefix,
+    });
+    options.log(`raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`);
+
+    // The run's own reads (not the pipeline's) go through uncounted clients, so aws_requests stays the
+    // pipeline's traffic.
+    const items = await readTripItems(inspection.dynamodb, resources.tripsTable.name);
+    const deadLetterBodies = await readQueue(inspection.sqs, resources.deadLetterQueue.url);
+    await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
+    const deadLettered = tallyDeadLetters(deadLetterBodies);
+    const classified = deadLetterBodies.map(classifyDeadLetter);
+    const ledger = computeLedger({
+      sent: await sentRecords(inspection.kinesis, resources),
+      items,
+      letters: classified.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.message] : [])),
+      movedByRedrivePolicy: classified.flatMap((letter) => (letter.kind === 'redrive-policy' ? [letter.message] : [])),
+      duplicates,
+    });
+    for (const line of describeLedger(ledger)) options.log(`ledger ${line}`);
+
+    const kpis = await runKpiStep(s3, resources.dataBucket, options.outDir);
+    options.log(`KPI job: ${kpis.stagedFiles} staged files, ${kpis.dates.length} dates`);
+    const summary: RunSummary = {
+      rows: produced.rows,
+      quarantined: produced.quarantined,
+      sent: produced.sent,
+      unsent: produced.failed,
+      trips_completed: items.filter((item) => item.halves >= 2).length,
+      duplicates_ignored: ledger.start.duplicates_ignored + ledger.end.duplicates_ignored,
+      dead_lettered: deadLettered,
+      open_trips: items.filter((item) => item.halves === 1 && item.start_origin !== undefined).length,
+      open_ends_expired: openEndsExpired,
+      ledger,
+      kpi_dates: kpis.dates,
+      aws_requests: awsRequestCounts(),
+      lambda_invocations: invoker.invocationCounts(),
+      faults_injected: injector.injected,
+      order: options.order,
+      duration_ms: Date.now() - startedAt,
+      raw_archive: { records: archive.records, objects: archive.objects.length },
+      ...(redriven === undefined ? {} : { redriven }),
+      ...(replayed === undefined ? {} : { replayed: { records: replayed.records, sent: replayed.sent, unsent: replayed.failed } }),
+    };
+    const reportPath = await publishRunPages({
+      outDir: options.outDir,
+      dynamodb,
+      metricsTableName: resources.metricsTable.name,
+      results: { daily: kpis.rows, byDimension: kpis.dimensionRows, deadLettersByReason: summary.dead_lettered.by_reason, ledger: summary.ledger },
+      live,
+    });
+    options.log(`report: ${reportPath}`);
+    const summaryPath = path.join(options.outDir, 'summary.json');
+    await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+    if (!ledger.balanced) throw new UnbalancedLedgerError(ledger, summaryPath);
+    const serving = live;
+    live = undefined;
+    return { summary, kpis: kpis.rows, summaryPath, ...(serving === undefined ? {} : { live: serving }) };
+  } finally {
+    for (const cleanup of cleanups) cleanup();
+    for (const mapping of mappings) await mapping.stop().catch(() => undefined);
+    removeThrottling();
+    for (const client of clients) client.destroy();
+    await emulators?.stop();
+    // Closed here only when the run failed; a finished run hands its server to the caller.
+    await live?.close();
+  }
+}
+
+/** A run in which some record sent is in no category: it names the records (summary.json has the whole ledger). */
+export class UnbalancedLedgerError extends Error {
+  constructor(
+    readonly ledger: Ledger,
+    summaryPath: string,
+  ) {
+    const named = ledger.unaccounted_records
+      .map((record) => `${record.kind} of trip ${record.trip_id ?? '(unreadable)'} (${record.shard_id} ${record.sequence_number})`)
+      .join('; ');
+    super(
+      `the ledger does not balance: ${ledger.start.unaccounted + ledger.end.unaccounted} records sent are neither applied, open, ` +
+        `duplicates nor dead-lettered: ${named}. See ${summaryPath}`,
+    );
+  }
+}
+
+/** The producer's summary of a run without CSVs (a replay alone). */
+function nothingProduced(): ProduceSummary {
+  const zero = () => ({ start: 0, end: 0 });
+  return { rows: zero(), quarantined: zero(), sent: zero(), failed: zero(), retriedEntries: 0, batches: 0, durationMs: 0, outOfOrder: 0, quarantineFiles: {} };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
