@@ -7,9 +7,9 @@ import { computeDailyKpis, computeDimensionKpis } from '../../../lib/kpi/duckdb-
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 
-/** `npm run kpis -- …` without npm: the same tsx entry point. */
+/** `tripstream kpis …` (`npm run kpis -- …`) without npm: the same tsx entry point. */
 function runKpisCli(args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/kpis.ts', ...args], {
+  const result = spawnSync(process.execPath, [path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/tripstream.ts', 'kpis', ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
     encoding: 'utf8',
@@ -17,7 +17,7 @@ function runKpisCli(args: string[]) {
   return { status: result.status, stdout: result.stdout, stderrLines: result.stderr.split('\n').filter((line) => line.trim() !== '') };
 }
 
-describe('npm run kpis', () => {
+describe('tripstream kpis', () => {
   let runDir: string;
 
   beforeEach(async () => {
@@ -42,7 +42,7 @@ describe('npm run kpis', () => {
     await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
 
     // Act
-    const result = runKpisCli(['--date', '2024-05-23', '--to', '2024-05-25', '--local', runDir]);
+    const result = runKpisCli(['--from', '2024-05-23', '--to', '2024-05-25', '--local', runDir]);
 
     // Assess
     expect(result.status).toBe(0);
@@ -64,7 +64,7 @@ describe('npm run kpis', () => {
     await computeDimensionKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis-by-dimension') });
 
     // Act
-    const result = runKpisCli(['--date', '2024-05-24', '--by', 'vendor_id', '--local', runDir]);
+    const result = runKpisCli(['--from', '2024-05-24', '--by', 'vendor_id', '--local', runDir]);
 
     // Assess
     expect(result.status).toBe(0);
@@ -81,7 +81,7 @@ describe('npm run kpis', () => {
     await mkdir(path.join(runDir, 'daily-kpis'));
 
     // Act
-    const result = runKpisCli(['--date', '2024-05-24', '--local', runDir]);
+    const result = runKpisCli(['--from', '2024-05-24', '--local', runDir]);
 
     // Assess
     expect(result.status).toBe(0);
@@ -89,10 +89,10 @@ describe('npm run kpis', () => {
   });
 
   it.each([
-    [['--date', '2024-02-30', '--local', '.'], 'error: --date must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
-    [['--to', '2024-05-24'], "error: required option '--date <YYYY-MM-DD>' not specified"],
-    [['--date', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
-    [['--date', '2024-05-24', '--by', 'driver'], 'error: --by must be one of vendor_id, pickup_location_id, payment_type, pickup_hour, got "driver"'],
+    [['--from', '2024-02-30', '--local', '.'], 'error: --from must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
+    [['--to', '2024-05-24'], "error: required option '--from <YYYY-MM-DD>' not specified"],
+    [['--from', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
+    [['--from', '2024-05-24', '--by', 'driver'], 'error: --by must be one of vendor_id, pickup_location_id, payment_type, pickup_hour, got "driver"'],
   ])('rejects %j with one line on stderr and the usage exit code', (args, message) => {
     // Prepare: the arguments
 
@@ -105,12 +105,12 @@ describe('npm run kpis', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('fails with exit code 1 when --local names a folder without KPIs, instead of reporting none', () => {
+  it('fails with exit code 3 when --local names a folder without KPIs, instead of reporting none', () => {
     // Act
-    const result = runKpisCli(['--date', '2024-05-24', '--local', 'no-such-run']);
+    const result = runKpisCli(['--from', '2024-05-24', '--local', 'no-such-run']);
 
     // Assess
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(3);
     expect(result.stderrLines).toEqual([expect.stringMatching(/^error: .*no-such-run.*daily-kpis.* does not exist/)]);
   });
 });
