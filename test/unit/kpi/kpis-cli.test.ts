@@ -49,6 +49,27 @@ describe('tripstream kpis', () => {
     expect(result.stdout.trimEnd().split('\n')[2]).toBe('2024-05-24      1        9.50      9.50      9.50      9.50  0.00      2.40        12.50');
   });
 
+  it('prints the KPI rows as a JSON array with --json', async () => {
+    // Prepare: one staged trip, computed the way the local run does
+    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
+    await mkdir(staged, { recursive: true });
+    const trip = completedTripSchema.parse({
+      trip_id: 't-1', trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:12:30.000Z',
+      estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: 1, estimated_fare_amount: 9,
+      rate_code: 1, passenger_count: 1, trip_distance: 2.4, fare_amount: 9.5, tip_amount: null, payment_type: 1, trip_type: 1,
+      completed_at: '2024-05-24T10:12:31.000Z',
+    });
+    await writeFile(path.join(staged, 'batch.jsonl'), `${JSON.stringify(trip)}\n`);
+    await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
+
+    // Act
+    const result = runKpisCli(['--from', '2024-05-24', '--local', runDir, '--json']);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([expect.objectContaining({ trip_date: '2024-05-24', trip_count: 1, total_fare: 9.5 })]);
+  });
+
   it("prints one dimension's KPIs of a local run, a blank code as (blank)", async () => {
     // Prepare: two staged trips of vendor 1 and one with no vendor
     const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
