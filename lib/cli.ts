@@ -3,7 +3,7 @@
  * Each failure is one `error: ...` line on stderr, and the exit code tells a script what kind of outcome it
  * was without parsing messages (docs/cli.md).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { environments, isEnvironmentName, stackNames, type EnvironmentName } from './config';
@@ -31,13 +31,16 @@ export const EXIT_CODE_HELP = [
 
 let version: string | undefined;
 
-/** The version of package.json: what `--version` prints. */
+/** The version of the project's package.json (the nearest one above this file, run from source or from dist/): what `--version` prints. */
 export function packageVersion(): string {
-  if (version === undefined) {
-    const manifest: unknown = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
-    const found = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
-    if (typeof found !== 'string') throw new Error('package.json has no version');
-    version = found;
+  for (let dir = __dirname; version === undefined; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const manifest: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      const found = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
+      if (typeof found !== 'string') throw new Error(`${file} has no version`);
+      version = found;
+    } else if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
   }
   return version;
 }
