@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunSummary } from '../../local/run';
-import type { GeneratedSample } from '../../local/sample-generator';
+import type { RunSummary } from '../../local/run/run';
+import type { GeneratedSample } from '../../tools/sample-generator';
 import { endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
 import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from './local-run-helpers';
 
