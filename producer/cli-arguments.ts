@@ -1,23 +1,12 @@
 /**
- * The command line of `npm run produce`, parsed and checked before anything touches AWS.
+ * The command line of `tripstream produce`, parsed and checked before anything touches AWS.
  * Wrong arguments make commander print one `error: ...` line and throw a CommanderError.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { chosenStack, environmentOption, withVersionAndExitCodes } from '../lib/cli';
 import { SEND_ORDERS, type SendOrder } from './ordering';
 import { PRODUCER_DEFAULTS } from './produce';
 import { DEFAULT_DATA_STACK } from './stack-streams';
-
-/** Exit codes of the CLI (also in docs/producer.md). */
-export const EXIT_CODES = {
-  /** Every valid row was sent (or validated, with --dry-run); rejected rows are expected and quarantined. */
-  ok: 0,
-  /** Some valid records could not be sent within the attempt budget: see the unsent-records file. */
-  recordsUnsent: 1,
-  /** Wrong arguments. */
-  usage: 2,
-  /** The run could not proceed: unreadable input, bad CSV header, unknown stack or stream, AWS error. */
-  fatal: 3,
-} as const;
 
 export type StreamTarget = { kind: 'streams'; startStream: string; endStream: string } | { kind: 'stack'; stackName: string } | { kind: 'none' };
 
@@ -30,6 +19,8 @@ export interface ProduceArguments {
   ratePerSecond?: number;
   dryRun: boolean;
   summaryJson?: string;
+  /** Print the summary as JSON on stdout instead of the table. */
+  json: boolean;
   concurrency: number;
   maxSendAttempts: number;
   reorderWindow: number;
@@ -53,11 +44,13 @@ interface RawOptions {
   startStream?: string;
   endStream?: string;
   stack?: string;
+  env?: string;
   quarantine: string;
   order: SendOrder;
   rate?: number;
   dryRun?: boolean;
   summaryJson?: string;
+  json?: boolean;
   concurrency: number;
   maxAttempts: number;
   reorderWindow: number;
@@ -75,7 +68,8 @@ export function buildProgram(sinks?: OutputSinks): Command {
     .requiredOption('--end <file|s3-url>', 'trip end CSV: a local path or s3://bucket/key')
     .option('--start-stream <name>', 'Kinesis stream for trip starts (give it with --end-stream, instead of --stack)')
     .option('--end-stream <name>', 'Kinesis stream for trip ends (give it with --start-stream, instead of --stack)')
-    .option('--stack <name>', `deployed data stack whose outputs name the streams (default when no stream names are given: ${DEFAULT_DATA_STACK})`)
+    .option('--stack <name>', `deployed data stack whose outputs name the streams (default when no stream names are given: the --env one, ${DEFAULT_DATA_STACK})`)
+    .addOption(environmentOption())
     .option('--quarantine <dir|s3-url>', 'where rejected rows and unsent records are written, one JSON line each', 'quarantine')
     .addOption(
       new Option('--order <order>', 'event-time: starts and ends interleaved by event time; file: start file then end file, each in file order; ends-first: every end before any start')
@@ -85,6 +79,7 @@ export function buildProgram(sinks?: OutputSinks): Command {
     .option('--rate <records-per-second>', 'cap on records sent per second, resends included (default: as fast as Kinesis accepts)', positiveNumber)
     .option('--dry-run', 'validate, quarantine and report without sending (needs no stream names and no AWS access for local files)')
     .option('--summary-json <file>', 'also write the final summary as JSON to this file')
+    .option('--json', 'print the final summary as JSON on stdout instead of the table')
     .option('--concurrency <batches>', 'PutRecords batches in flight at once', positiveInteger, PRODUCER_DEFAULTS.concurrency)
     .option('--max-attempts <attempts>', 'PutRecords attempts per record (first included) before it is written as unsent', positiveInteger, PRODUCER_DEFAULTS.maxSendAttempts)
     .option('--reorder-window <rows>', 'valid rows per file held back to restore event-time order (event-time order only)', positiveInteger, PRODUCER_DEFAULTS.reorderWindow)
@@ -94,15 +89,14 @@ export function buildProgram(sinks?: OutputSinks): Command {
         '',
         'AWS configuration is the standard one (AWS_REGION, AWS_PROFILE, credentials chain). When',
         'AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL (and _S3, _CLOUDFORMATION) are set, those endpoints are used.',
-        '',
-        'Exit codes: 0 every valid row sent (rejected rows are quarantined, not an error); 1 some records could',
-        'not be sent (see the unsent-records file); 2 wrong arguments; 3 the run could not proceed.',
+        'Rejected rows are quarantined, not an error; records Kinesis did not accept are (exit 1, unsent-records file).',
       ].join('\n'),
     )
     .allowExcessArguments(false)
     // The suggestion would be a second line; wrong arguments get exactly one.
     .showSuggestionAfterError(false)
     .exitOverride();
+  withVersionAndExitCodes(program);
   if (sinks !== undefined) program.configureOutput({ writeOut: sinks.writeOut, writeErr: sinks.writeErr });
   return program;
 }
@@ -119,15 +113,13 @@ export function produceArgumentsOf(program: Command): ProduceArguments {
   const raw = program.opts<RawOptions>();
 
   const hasStreamNames = raw.startStream !== undefined || raw.endStream !== undefined;
-  if (hasStreamNames && raw.stack !== undefined) program.error('error: give either --stack or --start-stream/--end-stream, not both', { exitCode: EXIT_CODES.usage });
-  if (hasStreamNames && (raw.startStream === undefined || raw.endStream === undefined)) {
-    program.error('error: --start-stream and --end-stream go together', { exitCode: EXIT_CODES.usage });
-  }
+  if (hasStreamNames && (raw.stack !== undefined || raw.env !== undefined)) program.error('error: give either --stack/--env or --start-stream/--end-stream, not both');
+  if (hasStreamNames && (raw.startStream === undefined || raw.endStream === undefined)) program.error('error: --start-stream and --end-stream go together');
 
   let target: StreamTarget;
   if (raw.startStream !== undefined && raw.endStream !== undefined) target = { kind: 'streams', startStream: raw.startStream, endStream: raw.endStream };
-  else if (raw.dryRun === true && raw.stack === undefined) target = { kind: 'none' };
-  else target = { kind: 'stack', stackName: raw.stack ?? DEFAULT_DATA_STACK };
+  else if (raw.dryRun === true && raw.stack === undefined && raw.env === undefined) target = { kind: 'none' };
+  else target = { kind: 'stack', stackName: chosenStack(program, raw, 'data') };
 
   return {
     start: raw.start,
@@ -138,6 +130,7 @@ export function produceArgumentsOf(program: Command): ProduceArguments {
     ...(raw.rate === undefined ? {} : { ratePerSecond: raw.rate }),
     dryRun: raw.dryRun === true,
     ...(raw.summaryJson === undefined ? {} : { summaryJson: raw.summaryJson }),
+    json: raw.json === true,
     concurrency: raw.concurrency,
     maxSendAttempts: raw.maxAttempts,
     reorderWindow: raw.reorderWindow,

@@ -1,12 +1,13 @@
 /**
- * The command line of `npm run replay`, built with its clients and output passed in (unit-tested on mocks).
- * Streams: `--start-stream/--end-stream`, or the outputs of `--stack` as for the producer.
+ * The command line of `tripstream replay`, built with its clients and output passed in.
+ * Streams: `--start-stream/--end-stream`, or the outputs of the `--env`/`--stack` data stack as for the producer.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { chosenStack, environmentOption, IncompleteWorkError, jsonText, withVersionAndExitCodes } from '../lib/cli';
 import { assertOrdered, parseFromBound, parseToBound, type TimeWindow } from '../lib/ops/time-window';
 import { isS3Url } from './locations';
 import { replay, type ReplaySummary } from './replay';
@@ -21,13 +22,14 @@ export interface ReplayCommandDependencies {
 }
 
 interface ReplayArguments {
-  from: string;
+  archive: string;
   tripId?: string[];
-  fromTime?: Date;
-  toTime?: Date;
+  from?: Date;
+  to?: Date;
   startStream?: string;
   endStream?: string;
   stack?: string;
+  env?: string;
   unsent: string;
   dryRun?: boolean;
   json?: boolean;
@@ -47,28 +49,30 @@ export function formatReplaySummary(summary: ReplaySummary, dryRun: boolean): st
 export function buildReplayProgram(dependencies: ReplayCommandDependencies): Command {
   const program = new Command('replay')
     .description('Re-send archived records (the raw archive) into the trip streams; records already applied count as duplicates.')
-    .requiredOption('--from <s3-url|dir>', 'the archive prefix: s3://<data bucket>/raw/[trip-start|trip-end/[YYYY-MM-DD/]], or a local run\'s <out>/raw/')
+    .requiredOption('--archive <s3-url|dir>', 'the archive prefix: s3://<data bucket>/raw/[trip-start|trip-end/[YYYY-MM-DD/]], or a local run\'s <out>/raw/')
     .option('--trip-id <ids...>', 'only records of these trips')
-    .option('--from-time <date|instant>', "only events whose own time (a start's pickup, an end's dropoff) is at or after this", parseFromBound)
-    .option('--to-time <date|instant>', 'only events up to this date (included) or before this instant', parseToBound)
-    .option('--start-stream <name>', 'Kinesis stream for trip starts (with --end-stream, instead of --stack)')
-    .option('--end-stream <name>', 'Kinesis stream for trip ends (with --start-stream, instead of --stack)')
-    .option('--stack <name>', `deployed data stack whose outputs name the streams (default: ${DEFAULT_DATA_STACK})`)
+    .option('--from <date|instant>', "only events whose own time (a start's pickup, an end's dropoff) is at or after this UTC date or instant", parseFromBound)
+    .option('--to <date|instant>', 'only events up to this UTC date (included) or before this instant', parseToBound)
+    .option('--start-stream <name>', 'Kinesis stream for trip starts (with --end-stream, instead of --env/--stack)')
+    .option('--end-stream <name>', 'Kinesis stream for trip ends (with --start-stream, instead of --env/--stack)')
+    .addOption(environmentOption())
+    .option('--stack <name>', `deployed data stack whose outputs name the streams (default: the --env one, ${DEFAULT_DATA_STACK})`)
     .option('--unsent <dir|s3-url>', 'where records Kinesis did not accept are written', 'quarantine')
     .option('--dry-run', 'read and select, send nothing')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nExit codes: 0 every selected record sent; 1 some records unsent or the replay failed; 2 wrong arguments. See docs/operations.md.')
+    .addHelpText('after', '\nRecords Kinesis did not accept go to the --unsent folder (exit 1). See docs/operations.md.')
     .allowExcessArguments(false)
     .showSuggestionAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: dependencies.writeOut, writeErr: dependencies.writeErr });
+  withVersionAndExitCodes(program);
 
   program.action(async (args: ReplayArguments) => {
-    if (!isS3Url(args.from) && !existsSync(args.from)) program.error(`error: no such file or folder: ${args.from}`);
+    if (!isS3Url(args.archive) && !existsSync(args.archive)) program.error(`error: no such file or folder: ${args.archive}`);
     const hasStreams = args.startStream !== undefined || args.endStream !== undefined;
-    if (hasStreams && args.stack !== undefined) program.error('error: give either --stack or --start-stream/--end-stream, not both');
+    if (hasStreams && (args.stack !== undefined || args.env !== undefined)) program.error('error: give either --stack/--env or --start-stream/--end-stream, not both');
     if (hasStreams && (args.startStream === undefined || args.endStream === undefined)) program.error('error: --start-stream and --end-stream go together');
-    const eventTime: TimeWindow | undefined = args.fromTime === undefined && args.toTime === undefined ? undefined : { from: args.fromTime, before: args.toTime };
+    const eventTime: TimeWindow | undefined = args.from === undefined && args.to === undefined ? undefined : { from: args.from, before: args.to };
     if (eventTime !== undefined) {
       try {
         assertOrdered(eventTime);
@@ -77,15 +81,16 @@ export function buildReplayProgram(dependencies: ReplayCommandDependencies): Com
       }
     }
     const dryRun = args.dryRun === true;
+    const stack = hasStreams ? undefined : chosenStack(program, args, 'data');
     const streams =
       args.startStream !== undefined && args.endStream !== undefined
         ? { start: args.startStream, end: args.endStream }
         : dryRun
           ? { start: '', end: '' }
-          : await streamNamesFromStack(dependencies.cloudFormation(), args.stack ?? DEFAULT_DATA_STACK).then(({ startStream, endStream }) => ({ start: startStream, end: endStream }));
-    const needsS3 = isS3Url(args.from) || isS3Url(args.unsent);
+          : await streamNamesFromStack(dependencies.cloudFormation(), stack ?? DEFAULT_DATA_STACK).then(({ startStream, endStream }) => ({ start: startStream, end: endStream }));
+    const needsS3 = isS3Url(args.archive) || isS3Url(args.unsent);
     const summary = await replay({
-      from: args.from,
+      from: args.archive,
       streams,
       selection: { ...(args.tripId === undefined ? {} : { tripIds: args.tripId }), ...(eventTime === undefined ? {} : { eventTime }) },
       kinesis: dependencies.kinesis(),
@@ -93,10 +98,10 @@ export function buildReplayProgram(dependencies: ReplayCommandDependencies): Com
       unsent: args.unsent,
       dryRun,
     });
-    dependencies.writeOut(`${args.json === true ? JSON.stringify(summary, null, 2) : formatReplaySummary(summary, dryRun)}\n`);
+    dependencies.writeOut(args.json === true ? jsonText(summary) : `${formatReplaySummary(summary, dryRun)}\n`);
+    if (summary.objects === 0) throw new Error(`no archived objects (*.gz under raw/trip-start/ or raw/trip-end/) at ${args.archive}`);
     const unsent = summary.failed.start + summary.failed.end;
-    if (unsent > 0) throw new Error(`${unsent} records could not be sent; they are in ${summary.unsentFile ?? args.unsent}`);
-    if (summary.objects === 0) throw new Error(`no archived objects (*.gz under raw/trip-start/ or raw/trip-end/) at ${args.from}`);
+    if (unsent > 0) throw new IncompleteWorkError(`${unsent} records could not be sent; they are in ${summary.unsentFile ?? args.unsent}`);
   });
   return program;
 }

@@ -55,9 +55,10 @@ export interface SampleOptions {
 
 export type SampleOptionsInput = Partial<Omit<SampleOptions, 'rates'>> & { rates?: Partial<SampleRates> };
 
+/** The one set of sample defaults: what `tripstream local` runs and `tripstream generate` writes without options. */
 export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
-  trips: 2_000,
-  seed: 'tripstream',
+  trips: 500,
+  seed: '42',
   days: 3,
   startDate: '2024-05-25',
   rates: {

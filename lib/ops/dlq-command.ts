@@ -1,11 +1,12 @@
 /**
- * `npm run dlq -- list|show|redrive [filters]`: the command line over lib/ops/dead-letter-queue.ts.
+ * `tripstream dlq list|show|redrive [filters]`: the command line over lib/ops/dead-letter-queue.ts.
  * Built with its clients and output passed in, so the unit tests drive the real program against mocks.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stackOutputs } from '../aws/stack-outputs';
+import { chosenStack, environmentOption, IncompleteWorkError, jsonText, withVersionAndExitCodes } from '../cli';
 import { environments, STACK_OUTPUTS, stackNames } from '../config';
 import { DEAD_LETTER_REASONS, HANDLER_NAMES, RETRY_REASONS, type DeadLetterReason, type HandlerName } from '../domain/envelopes';
 import {
@@ -20,7 +21,7 @@ import {
   type QueuedLetter,
   type RedriveOutcome,
 } from './dead-letter-queue';
-import { assertOrdered, parseDay, parseFromBound, parseToBound, type TimeWindow } from './time-window';
+import { assertOrdered, parseFromBound, parseToBound, type TimeWindow } from './time-window';
 
 export const DEFAULT_DLQ_STACK = stackNames(environments.dev).data;
 
@@ -34,13 +35,13 @@ export interface DlqCommandDependencies {
 interface CommonOptions {
   queueUrl?: string;
   stack?: string;
+  env?: string;
   reason?: DeadLetterReason[];
   tripId?: string[];
   source?: HandlerName[];
   messageId?: string[];
-  firstSeenDate?: TimeWindow;
-  firstSeenFrom?: Date;
-  firstSeenTo?: Date;
+  from?: Date;
+  to?: Date;
   visibilityTimeout: number;
 }
 
@@ -58,28 +59,23 @@ function positiveInteger(value: string): number {
 
 /** The selection and queue options every subcommand takes. */
 function withSelection(command: Command): Command {
-  return command
-    .option('--queue-url <url>', `the dead-letter queue (default: the ${STACK_OUTPUTS.deadLetterQueueUrl} output of --stack)`)
-    .option('--stack <name>', `the deployed data stack whose outputs name the queues (default: ${DEFAULT_DLQ_STACK})`)
+  return withVersionAndExitCodes(command)
+    .option('--queue-url <url>', `the dead-letter queue (default: the ${STACK_OUTPUTS.deadLetterQueueUrl} output of the data stack)`)
+    .addOption(environmentOption())
+    .option('--stack <name>', `the deployed data stack whose outputs name the queues (default: the --env one, ${DEFAULT_DLQ_STACK})`)
     .addOption(new Option('--reason <reasons...>', 'only letters with one of these reasons').choices([...new Set([...DEAD_LETTER_REASONS, ...RETRY_REASONS])]))
     .option('--trip-id <ids...>', 'only letters of these trips')
     .addOption(new Option('--source <handlers...>', 'only letters written by these handlers').choices(HANDLER_NAMES))
     .option('--message-id <ids...>', 'only these SQS messages')
-    .option('--first-seen-date <YYYY-MM-DD>', 'only events the pipeline first saw on this UTC day', parseDay)
-    .option('--first-seen-from <date|instant>', 'only events first seen at or after this date or instant', parseFromBound)
-    .option('--first-seen-to <date|instant>', 'only events first seen up to this date (included) or before this instant', parseToBound)
+    .option('--from <date|instant>', 'only events the pipeline first saw at or after this UTC date or instant', parseFromBound)
+    .option('--to <date|instant>', 'only events first seen up to this UTC date (included) or before this instant', parseToBound)
     .option('--visibility-timeout <seconds>', 'how long read letters stay hidden from other readers while the command runs', positiveInteger, READ_QUEUE_DEFAULTS.visibilityTimeoutSeconds)
     .allowExcessArguments(false)
     .showSuggestionAfterError(false);
 }
 
 function filterOf(command: Command, options: CommonOptions): LetterFilter {
-  if (options.firstSeenDate !== undefined && (options.firstSeenFrom !== undefined || options.firstSeenTo !== undefined)) {
-    command.error('error: give either --first-seen-date or --first-seen-from/--first-seen-to, not both');
-  }
-  const firstSeen: TimeWindow | undefined =
-    options.firstSeenDate ??
-    (options.firstSeenFrom === undefined && options.firstSeenTo === undefined ? undefined : { from: options.firstSeenFrom, before: options.firstSeenTo });
+  const firstSeen: TimeWindow | undefined = options.from === undefined && options.to === undefined ? undefined : { from: options.from, before: options.to };
   if (firstSeen !== undefined) {
     try {
       assertOrdered(firstSeen);
@@ -116,11 +112,16 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
   let sqs: SQSClient | undefined;
   const sqsClient = (): SQSClient => (sqs ??= dependencies.sqs());
 
-  async function queueUrls(options: CommonOptions & { retryQueueUrl?: string }, needRetryQueue: boolean): Promise<{ deadLetterQueueUrl: string; retryQueueUrl?: string }> {
+  async function queueUrls(
+    command: Command,
+    options: CommonOptions & { retryQueueUrl?: string },
+    needRetryQueue: boolean,
+  ): Promise<{ deadLetterQueueUrl: string; retryQueueUrl?: string }> {
+    const stack = chosenStack(command, options, 'data');
     const missing = options.queueUrl === undefined || (needRetryQueue && options.retryQueueUrl === undefined);
     if (!missing) return { deadLetterQueueUrl: options.queueUrl ?? '', ...(options.retryQueueUrl === undefined ? {} : { retryQueueUrl: options.retryQueueUrl }) };
     const keys = needRetryQueue ? [STACK_OUTPUTS.deadLetterQueueUrl, STACK_OUTPUTS.retryQueueUrl] : [STACK_OUTPUTS.deadLetterQueueUrl];
-    const outputs = await stackOutputs(dependencies.cloudFormation(), options.stack ?? DEFAULT_DLQ_STACK, keys, 'the data stack');
+    const outputs = await stackOutputs(dependencies.cloudFormation(), stack, keys, 'the data stack');
     return {
       deadLetterQueueUrl: options.queueUrl ?? outputs[STACK_OUTPUTS.deadLetterQueueUrl] ?? '',
       ...(needRetryQueue ? { retryQueueUrl: options.retryQueueUrl ?? outputs[STACK_OUTPUTS.retryQueueUrl] ?? '' } : {}),
@@ -135,7 +136,7 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
     work: (selected: { letter: QueuedLetter; summary: LetterSummary }[], urls: { deadLetterQueueUrl: string; retryQueueUrl?: string }) => Promise<ReadonlySet<string>>,
   ): Promise<void> {
     const filter = filterOf(command, options);
-    const urls = await queueUrls(options, needRetryQueue);
+    const urls = await queueUrls(command, options, needRetryQueue);
     const letters = await readDeadLetterQueue(sqsClient(), urls.deadLetterQueueUrl, { ...READ_QUEUE_DEFAULTS, visibilityTimeoutSeconds: options.visibilityTimeout });
     let deleted: ReadonlySet<string> = new Set();
     try {
@@ -157,26 +158,28 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
       [
         '',
         'AWS configuration is the standard one (AWS_REGION, AWS_PROFILE, credentials chain); AWS_ENDPOINT_URL_SQS /',
-        'AWS_ENDPOINT_URL point it at an emulator. Exit codes: 0 done; 1 the work failed (some letters could not be',
-        'redriven: they stay on the DLQ); 2 wrong arguments. See docs/operations.md.',
+        'AWS_ENDPOINT_URL point it at an emulator. Letters that could not be redriven stay on the DLQ (exit 1).',
+        'See docs/operations.md.',
       ].join('\n'),
     )
     .showSuggestionAfterError(false)
     // Before the subcommands are added, so they inherit it: their argument errors must throw, not exit.
     .exitOverride()
     .configureOutput({ writeOut, writeErr });
+  withVersionAndExitCodes(program);
 
   const list = withSelection(program.command('list').description('one line per selected letter (or JSON with --json)')).option('--json', 'print the letters as a JSON array');
   list.action(async (options: CommonOptions & { json?: boolean }) => {
     await withSelectedLetters(list, options, false, async (selected) => {
       const summaries = selected.map(({ summary }) => summary);
-      if (options.json === true) writeOut(`${JSON.stringify(summaries, null, 2)}\n`);
+      if (options.json === true) writeOut(jsonText(summaries));
       else writeOut(`${formatLetterTable(summaries)}\n${summaries.length} letters${summaries.length === 0 ? '' : ` (${countsByReason(summaries)})`}\n`);
       return new Set();
     });
   });
 
-  const show = withSelection(program.command('show').description('the whole selected letters, as a JSON array'));
+  // --json is accepted for the same flags everywhere; the whole letters are JSON either way.
+  const show = withSelection(program.command('show').description('the whole selected letters, as a JSON array')).option('--json', 'print the letters as a JSON array (what show always prints)');
   show.action(async (options: CommonOptions) => {
     await withSelectedLetters(show, options, false, async (selected) => {
       const whole = selected.map(({ letter }) => ({
@@ -186,7 +189,7 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
         kind: letter.message.kind,
         body: parsedBody(letter.body),
       }));
-      writeOut(`${JSON.stringify(whole, null, 2)}\n`);
+      writeOut(jsonText(whole));
       return new Set();
     });
   });
@@ -203,7 +206,7 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
         selected.map(({ letter }) => letter),
         options.dryRun === true,
       );
-      if (options.json === true) writeOut(`${JSON.stringify(outcomes, null, 2)}\n`);
+      if (options.json === true) writeOut(jsonText(outcomes));
       else writeOut(`${formatRedriveReport(outcomes, options.dryRun === true)}\n`);
       for (const outcome of outcomes) {
         if (outcome.status !== 'failed') continue;
@@ -212,7 +215,7 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
       }
       return new Set(outcomes.filter((outcome) => outcome.status === 'redriven').map((outcome) => outcome.messageId));
     });
-    if (failures > 0) throw new Error(`${failures} letters could not be redriven; they stay on the dead-letter queue`);
+    if (failures > 0) throw new IncompleteWorkError(`${failures} letters could not be redriven; they stay on the dead-letter queue`);
   });
   return program;
 }

@@ -1,5 +1,5 @@
 /**
- * Time bounds of the operator CLIs (`dlq --first-seen-from/--first-seen-to`, `replay --from-time/--to-time`):
+ * Time bounds of the operator CLIs (`dlq --from/--to` on first-seen time, `replay --from/--to` on event time):
  * a calendar date (UTC, whole days, the upper one included) or an ISO 8601 instant (the upper one excluded).
  */
 import { InvalidArgumentError } from 'commander';
@@ -25,12 +25,6 @@ function parseBound(text: string, side: 'from' | 'to'): Date {
 /** commander argument parsers: a lower bound, and an upper bound (a date includes its whole day). */
 export const parseFromBound = (text: string): Date => parseBound(text, 'from');
 export const parseToBound = (text: string): Date => parseBound(text, 'to');
-
-/** One whole UTC day. */
-export function parseDay(text: string): TimeWindow {
-  if (!isCalendarDate(text)) throw new InvalidArgumentError('expected a date (YYYY-MM-DD, UTC).');
-  return { from: parseBound(text, 'from'), before: parseBound(text, 'to') };
-}
 
 export function withinWindow(instant: string, window: TimeWindow): boolean {
   const at = Date.parse(instant);

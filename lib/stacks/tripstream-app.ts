@@ -21,7 +21,7 @@ export interface DeployTimeOptions {
   readonly alertEmail?: string;
 }
 
-/** The four stacks of one environment, wired together; `bin/tripstream.ts` and the tests both build it. */
+/** The four stacks of one environment, wired together; `bin/cdk-app.ts` and the tests both build it. */
 export function addTripstreamStacks(
   scope: Construct,
   settings: PipelineSettings,

@@ -34,7 +34,7 @@ export const benchmark: Benchmark = {
     const figures: Record<string, number | string> = {};
     for (const order of ORDERS) {
       const outDir = join(workDir, order);
-      await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', files.start, '--end', files.end, '--out', outDir, '--order', order], {
+      await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, '--order', order], {
         cwd: repositoryRoot,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
         maxBuffer: 64 * 1024 * 1024,

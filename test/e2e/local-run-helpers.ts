@@ -1,5 +1,5 @@
 /**
- * Shared by the local pipeline's end-to-end tests: generate a sample, run `npm run local` on it as a real
+ * Shared by the local pipeline's end-to-end tests: generate a sample, run `tripstream local` (`npm run local`) on it as a real
  * process, and read what it wrote.
  */
 import { execFile } from 'node:child_process';
@@ -26,7 +26,7 @@ export function runLocalCli(args: string[], env: Record<string, string> = {}): P
   return new Promise((resolve) => {
     execFile(
       tsx,
-      [join(repositoryRoot, 'local', 'cli.ts'), ...args],
+      [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', ...args],
       {
         cwd: repositoryRoot,
         // No AWS_* from the developer's shell: the run must start its own emulators.

@@ -1,5 +1,5 @@
 /**
- * `npm run dlq` and `npm run replay` as an operator runs them: real processes, emulator endpoints from the
+ * `tripstream dlq` and `tripstream replay` (`npm run dlq`, `npm run replay`) as an operator runs them: real processes, emulator endpoints from the
  * environment (fauxqs for SQS and S3, kinesalite for Kinesis), queues, objects and streams set up as deployed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -25,9 +25,9 @@ interface CliRun {
   stderr: string;
 }
 
-function runTool(script: string, args: string[], env: Record<string, string>): Promise<CliRun> {
+function runTool(subcommand: 'dlq' | 'replay', args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(tsx, [join(repositoryRoot, 'bin', script), ...args], { cwd: repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } }, (error, stdout, stderr) =>
+    execFile(tsx, [join(repositoryRoot, 'bin', 'tripstream.ts'), subcommand, ...args], { cwd: repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
@@ -101,9 +101,9 @@ describe('operator CLIs on emulators', () => {
     for (const letter of [orphan, broken]) await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: JSON.stringify(letter) }));
 
     // Act
-    const listed = await runTool('dlq.ts', ['list', '--queue-url', dlq, '--json'], env);
-    const redriven = await runTool('dlq.ts', ['redrive', '--queue-url', dlq, '--retry-queue-url', retry], env);
-    const usage = await runTool('dlq.ts', ['redrive', '--queue-url', dlq, '--reason', 'SOMETHING'], env);
+    const listed = await runTool('dlq', ['list', '--queue-url', dlq, '--json'], env);
+    const redriven = await runTool('dlq', ['redrive', '--queue-url', dlq, '--retry-queue-url', retry], env);
+    const usage = await runTool('dlq', ['redrive', '--queue-url', dlq, '--reason', 'SOMETHING'], env);
 
     // Assess
     expect(listed.code).toBe(0);
@@ -132,7 +132,7 @@ describe('operator CLIs on emulators', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'ops-e2e-data', Key: 'raw/trip-end/2024-05-25/b-1-2024-05-25-14-05-00-y.gz', Body: encodeRawObject([Buffer.from(end1)]) }));
 
     // Act
-    const run = await runTool('replay.ts', ['--from', 's3://ops-e2e-data/raw/', '--start-stream', 'ops-e2e-start', '--end-stream', 'ops-e2e-end', '--trip-id', 'trip-1', '--json'], env);
+    const run = await runTool('replay', ['--archive', 's3://ops-e2e-data/raw/', '--start-stream', 'ops-e2e-start', '--end-stream', 'ops-e2e-end', '--trip-id', 'trip-1', '--json'], env);
 
     // Assess
     expect(run.code).toBe(0);

@@ -1,4 +1,4 @@
-/** `npm run produce` as a user runs it: a real process, real files, an emulator endpoint from the environment. */
+/** `tripstream produce` (`npm run produce`) as a user runs it: a real process, real files, an emulator endpoint from the environment. */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       tsx,
-      [join(repositoryRoot, 'producer', 'cli.ts'), ...args],
+      [join(repositoryRoot, 'bin', 'tripstream.ts'), 'produce', ...args],
       // No AWS_* from the developer's shell: only what the test gives.
       { cwd: repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),

@@ -21,7 +21,7 @@ function runGenerateCli(args: string[]): Promise<{ code: number; stdout: string;
   return new Promise((resolve) => {
     execFile(
       join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
-      [join(repositoryRoot, 'local', 'generate-cli.ts'), ...args],
+      [join(repositoryRoot, 'bin', 'tripstream.ts'), 'generate', ...args],
       { cwd: repositoryRoot },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );

@@ -65,7 +65,7 @@ describe('report.html and the live page', () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tripstream-pages-e2e-'));
     const files = await writeSampleFiles(generateSample(sampleOptions({ trips: 150 })), join(workDir, 'input'));
     outDir = join(workDir, 'out');
-    run = spawn(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', files.start, '--end', files.end, '--out', outDir, '--serve', '0'], {
+    run = spawn(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, '--serve', '0'], {
       cwd: repositoryRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
       stdio: ['ignore', 'ignore', 'pipe'],

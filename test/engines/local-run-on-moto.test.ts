@@ -71,7 +71,7 @@ describeWithPythonTool('npm run local against moto_server (AWS_ENDPOINT_URL), wi
     const inputDir = path.join(workDir, 'input');
     const generated = await runProcess(
       path.join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join('local', 'generate-cli.ts'), '--out', inputDir, '--trips', '240', '--seed', 'moto', '--days', '2'],
+      [path.join('bin', 'tripstream.ts'), 'generate', '--out', inputDir, '--trips', '240', '--seed', 'moto', '--from', '2024-05-25', '--to', '2024-05-26'],
       { timeoutMs: 60_000 },
     );
     if (generated.code !== 0) throw new Error(`npm run generate failed: ${generated.stderr}`);

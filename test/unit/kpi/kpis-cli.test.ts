@@ -7,9 +7,9 @@ import { computeDailyKpis, computeDimensionKpis } from '../../../lib/kpi/duckdb-
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 
-/** `npm run kpis -- …` without npm: the same tsx entry point. */
+/** `tripstream kpis …` (`npm run kpis -- …`) without npm: the same tsx entry point. */
 function runKpisCli(args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/kpis.ts', ...args], {
+  const result = spawnSync(process.execPath, [path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/tripstream.ts', 'kpis', ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
     encoding: 'utf8',
@@ -17,7 +17,7 @@ function runKpisCli(args: string[]) {
   return { status: result.status, stdout: result.stdout, stderrLines: result.stderr.split('\n').filter((line) => line.trim() !== '') };
 }
 
-describe('npm run kpis', () => {
+describe('tripstream kpis', () => {
   let runDir: string;
 
   beforeEach(async () => {
@@ -42,11 +42,32 @@ describe('npm run kpis', () => {
     await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
 
     // Act
-    const result = runKpisCli(['--date', '2024-05-23', '--to', '2024-05-25', '--local', runDir]);
+    const result = runKpisCli(['--from', '2024-05-23', '--to', '2024-05-25', '--local', runDir]);
 
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout.trimEnd().split('\n')[2]).toBe('2024-05-24      1        9.50      9.50      9.50      9.50  0.00      2.40        12.50');
+  });
+
+  it('prints the KPI rows as a JSON array with --json', async () => {
+    // Prepare: one staged trip, computed the way the local run does
+    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
+    await mkdir(staged, { recursive: true });
+    const trip = completedTripSchema.parse({
+      trip_id: 't-1', trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:12:30.000Z',
+      estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: 1, estimated_fare_amount: 9,
+      rate_code: 1, passenger_count: 1, trip_distance: 2.4, fare_amount: 9.5, tip_amount: null, payment_type: 1, trip_type: 1,
+      completed_at: '2024-05-24T10:12:31.000Z',
+    });
+    await writeFile(path.join(staged, 'batch.jsonl'), `${JSON.stringify(trip)}\n`);
+    await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
+
+    // Act
+    const result = runKpisCli(['--from', '2024-05-24', '--local', runDir, '--json']);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([expect.objectContaining({ trip_date: '2024-05-24', trip_count: 1, total_fare: 9.5 })]);
   });
 
   it("prints one dimension's KPIs of a local run, a blank code as (blank)", async () => {
@@ -64,7 +85,7 @@ describe('npm run kpis', () => {
     await computeDimensionKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis-by-dimension') });
 
     // Act
-    const result = runKpisCli(['--date', '2024-05-24', '--by', 'vendor_id', '--local', runDir]);
+    const result = runKpisCli(['--from', '2024-05-24', '--by', 'vendor_id', '--local', runDir]);
 
     // Assess
     expect(result.status).toBe(0);
@@ -81,7 +102,7 @@ describe('npm run kpis', () => {
     await mkdir(path.join(runDir, 'daily-kpis'));
 
     // Act
-    const result = runKpisCli(['--date', '2024-05-24', '--local', runDir]);
+    const result = runKpisCli(['--from', '2024-05-24', '--local', runDir]);
 
     // Assess
     expect(result.status).toBe(0);
@@ -89,10 +110,10 @@ describe('npm run kpis', () => {
   });
 
   it.each([
-    [['--date', '2024-02-30', '--local', '.'], 'error: --date must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
-    [['--to', '2024-05-24'], "error: required option '--date <YYYY-MM-DD>' not specified"],
-    [['--date', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
-    [['--date', '2024-05-24', '--by', 'driver'], 'error: --by must be one of vendor_id, pickup_location_id, payment_type, pickup_hour, got "driver"'],
+    [['--from', '2024-02-30', '--local', '.'], 'error: --from must be a real calendar date in YYYY-MM-DD form, got "2024-02-30"'],
+    [['--to', '2024-05-24'], "error: required option '--from <YYYY-MM-DD>' not specified"],
+    [['--from', '2024-05-24', '--verbose'], "error: unknown option '--verbose'"],
+    [['--from', '2024-05-24', '--by', 'driver'], 'error: --by must be one of vendor_id, pickup_location_id, payment_type, pickup_hour, got "driver"'],
   ])('rejects %j with one line on stderr and the usage exit code', (args, message) => {
     // Prepare: the arguments
 
@@ -105,12 +126,12 @@ describe('npm run kpis', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('fails with exit code 1 when --local names a folder without KPIs, instead of reporting none', () => {
+  it('fails with exit code 3 when --local names a folder without KPIs, instead of reporting none', () => {
     // Act
-    const result = runKpisCli(['--date', '2024-05-24', '--local', 'no-such-run']);
+    const result = runKpisCli(['--from', '2024-05-24', '--local', 'no-such-run']);
 
     // Assess
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(3);
     expect(result.stderrLines).toEqual([expect.stringMatching(/^error: .*no-such-run.*daily-kpis.* does not exist/)]);
   });
 });

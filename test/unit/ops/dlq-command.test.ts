@@ -132,10 +132,10 @@ describe('dlq list', () => {
     [['--reason', 'ORPHAN_END'], ['m-1']],
     [['--trip-id', 'trip-2', 'trip-9'], ['m-2']],
     [['--source', 'end'], ['m-3']],
-    [['--first-seen-date', '2024-05-26'], ['m-2']],
-    [['--first-seen-from', '2024-05-25T14:05:02.250Z', '--first-seen-to', '2024-05-25'], ['m-1', 'm-3']],
-    [['--first-seen-to', '2024-05-25T14:05:02.250Z'], []],
-    [['--first-seen-from', '2024-05-25T15:00:00Z'], ['m-2']],
+    [['--from', '2024-05-26', '--to', '2024-05-26'], ['m-2']],
+    [['--from', '2024-05-25T14:05:02.250Z', '--to', '2024-05-25'], ['m-1', 'm-3']],
+    [['--to', '2024-05-25T14:05:02.250Z'], []],
+    [['--from', '2024-05-25T15:00:00Z'], ['m-2']],
     [['--message-id', 'm-3', 'm-1'], ['m-1', 'm-3']],
   ])('selects with %j: %j, as JSON', async (filters, expected) => {
     // Prepare
@@ -175,10 +175,11 @@ describe('dlq list', () => {
   });
 
   it.each([
-    [['--first-seen-date', '2024-05-25', '--first-seen-from', '2024-05-24']],
-    [['--first-seen-from', '2024-05-26', '--first-seen-to', '2024-05-25']],
+    [['--env', 'prod', '--stack', 'tripstream-prod-data']],
+    [['--env', 'staging']],
+    [['--from', '2024-05-26', '--to', '2024-05-25']],
     [['--reason', 'LOST']],
-    [['--first-seen-date', '25-05-2024']],
+    [['--from', '25-05-2024']],
     [['--visibility-timeout', '0']],
   ])('refuses %j as a usage error before reading the queue', async (args) => {
     // Act
@@ -279,7 +280,7 @@ describe('dlq redrive', () => {
     const result = await dlq('redrive', '--queue-url', DLQ_URL, '--retry-queue-url', RETRY_URL);
 
     // Assess
-    expect(result.code).toBe(EXIT_CODES.failed);
+    expect(result.code).toBe(EXIT_CODES.incomplete);
     expect(sqsMock.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input.ReceiptHandle)).toEqual(['handle-m-2']);
     expect(result.err).toContain('letter m-1 (trip trip-1): not sent to the retry queue: AccessDenied: Access to the resource is denied');
     expect(result.err).toContain('error: 1 letters could not be redriven; they stay on the dead-letter queue');

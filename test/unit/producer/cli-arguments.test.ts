@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CommanderError, EXIT_CODES, parseProduceArguments } from '../../../producer/cli-arguments';
+import { EXIT_CODES } from '../../../lib/cli';
+import { CommanderError, parseProduceArguments } from '../../../producer/cli-arguments';
 import { DEFAULT_DATA_STACK, streamNamesFromStack } from '../../../producer/stack-streams';
 import { STACK_OUTPUTS } from '../../../lib/config';
 
@@ -31,6 +32,7 @@ describe('parseProduceArguments', () => {
       quarantine: 'quarantine',
       order: 'event-time',
       dryRun: false,
+      json: false,
       concurrency: 4,
       maxSendAttempts: 8,
       reorderWindow: 10_000,
@@ -57,6 +59,14 @@ describe('parseProduceArguments', () => {
     });
   });
 
+  it("takes the --env environment's data stack, and --json", () => {
+    // Act
+    const { args } = parse([...files, '--env', 'prod', '--json']);
+
+    // Assess
+    expect(args).toMatchObject({ target: { kind: 'stack', stackName: 'tripstream-prod-data' }, json: true });
+  });
+
   it('needs no stream names for a dry run', () => {
     // Act
     const { args } = parse([...files, '--dry-run']);
@@ -71,7 +81,10 @@ describe('parseProduceArguments', () => {
     ['a non-numeric rate', [...files, '--rate', 'fast'], "error: option '--rate <records-per-second>' argument 'fast' is invalid. expected a positive number."],
     ['a zero rate', [...files, '--rate', '0'], "error: option '--rate <records-per-second>' argument '0' is invalid. expected a positive number."],
     ['a fractional concurrency', [...files, '--concurrency', '1.5'], "error: option '--concurrency <batches>' argument '1.5' is invalid. expected a positive whole number."],
-    ['both a stack and stream names', [...files, '--stack', 'x', '--start-stream', 'a', '--end-stream', 'b'], 'error: give either --stack or --start-stream/--end-stream, not both'],
+    ['both a stack and stream names', [...files, '--stack', 'x', '--start-stream', 'a', '--end-stream', 'b'], 'error: give either --stack/--env or --start-stream/--end-stream, not both'],
+    ['both an environment and stream names', [...files, '--env', 'prod', '--start-stream', 'a', '--end-stream', 'b'], 'error: give either --stack/--env or --start-stream/--end-stream, not both'],
+    ['both an environment and a stack', [...files, '--env', 'prod', '--stack', 'x'], 'error: give either --env or --stack, not both'],
+    ['an unknown environment', [...files, '--env', 'staging'], "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod."],
     ['only one stream name', [...files, '--start-stream', 'a'], 'error: --start-stream and --end-stream go together'],
     ['an unknown option', [...files, '--shards', '3'], "error: unknown option '--shards'"],
     ['a stray argument', [...files, 'extra'], "error: too many arguments. Expected 0 arguments but got 1."],
@@ -94,6 +107,8 @@ describe('parseProduceArguments', () => {
       expect(output.out).toContain(option);
     }
     expect(output.out).toContain('Exit codes');
+    expect(output.out).toContain('--env <env>');
+    expect(output.out).toContain('--json');
   });
 });
 

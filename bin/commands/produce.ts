@@ -1,17 +1,18 @@
 /**
- * `npm run produce -- --start trip_start.csv --end trip_end.csv [...]`: see `--help` and docs/producer.md.
+ * `tripstream produce --start trip_start.csv --end trip_end.csv [...]`: see `--help` and docs/producer.md.
  */
 import { writeFile } from 'node:fs/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
-import { clientOptions, withRequestCounting } from '../lib/aws/clients';
-import { runCommand } from '../lib/cli';
-import { buildProgram, EXIT_CODES, produceArgumentsOf, type ProduceArguments } from './cli-arguments';
-import { isS3Url } from './locations';
-import { produce, type ProduceSummary } from './produce';
-import { formatSummary, lineProgress, terminalProgress } from './progress';
-import { streamNamesFromStack } from './stack-streams';
+import type { Command } from 'commander';
+import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
+import { IncompleteWorkError, jsonText } from '../../lib/cli';
+import { buildProgram, produceArgumentsOf, type ProduceArguments } from '../../producer/cli-arguments';
+import { isS3Url } from '../../producer/locations';
+import { produce, type ProduceSummary } from '../../producer/produce';
+import { formatSummary, lineProgress, terminalProgress } from '../../producer/progress';
+import { streamNamesFromStack } from '../../producer/stack-streams';
 
 async function resolveStreams(args: ProduceArguments): Promise<{ startStream: string; endStream: string }> {
   switch (args.target.kind) {
@@ -60,17 +61,14 @@ async function run(args: ProduceArguments): Promise<ProduceSummary> {
   }
 }
 
-const program = buildProgram().action(async () => {
-  const args = produceArgumentsOf(program);
-  const summary = await run(args);
-  process.stdout.write(`${formatSummary(summary, args.dryRun)}\n`);
-  if (args.summaryJson !== undefined) await writeFile(args.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
-  const unsent = summary.failed.start + summary.failed.end;
-  if (unsent > 0) {
-    process.stderr.write(`error: ${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}\n`);
-    process.exitCode = EXIT_CODES.recordsUnsent;
-  }
-});
-
-// 1 is taken by "records unsent": a run that cannot proceed exits 3 (docs/producer.md).
-void runCommand(program, process.argv, { failedExitCode: EXIT_CODES.fatal });
+export function produceCommand(): Command {
+  const program = buildProgram();
+  return program.action(async () => {
+    const args = produceArgumentsOf(program);
+    const summary = await run(args);
+    process.stdout.write(args.json ? jsonText(summary) : `${formatSummary(summary, args.dryRun)}\n`);
+    if (args.summaryJson !== undefined) await writeFile(args.summaryJson, jsonText(summary));
+    const unsent = summary.failed.start + summary.failed.end;
+    if (unsent > 0) throw new IncompleteWorkError(`${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}`);
+  });
+}

@@ -1,44 +1,36 @@
 /**
- * `npm run local -- --start <trip_start.csv> --end <trip_end.csv> --out <dir> [--order ...]`: the whole
+ * `tripstream local --start <trip_start.csv> --end <trip_end.csv> --out <dir> [--order ...]`: the whole
  * pipeline on this machine (docs/local-runtime.md). Without --start/--end it generates a seeded, realistic
  * sample first and runs that.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_CODES, runCommand } from '../lib/cli';
-import { localSettings } from '../lib/config';
-import { formatKpiTable } from '../lib/kpi/format';
-import { SEND_ORDERS, type SendOrder } from '../producer/ordering';
-import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from './run/failure-injection';
-import { generateSample, writeSampleFiles } from '../tools/sample-generator';
-import { describeLedger } from './run/ledger';
-import { runLocalPipeline, type RunSummary } from './run/run';
+import { EXIT_CODES, jsonText, positiveInteger, withVersionAndExitCodes } from '../../lib/cli';
+import { localSettings } from '../../lib/config';
+import { formatKpiTable } from '../../lib/kpi/format';
+import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
+import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from '../../local/run/failure-injection';
+import { describeLedger } from '../../local/run/ledger';
+import { runLocalPipeline, type RunSummary } from '../../local/run/run';
+import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { withSampleOptions, type SampleArguments } from './sample-options';
 
 const DEFAULT_OUT_DIR = '.local/run';
-const DEFAULT_SAMPLE_TRIPS = 500;
-const DEFAULT_SAMPLE_SEED = 42;
 
-interface LocalArguments {
+interface LocalArguments extends SampleArguments {
   start?: string;
   end?: string;
   out: string;
   order: SendOrder;
   timeout: number;
   handlerLogLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  trips: number;
-  seed: number;
   injectFaults?: Pick<FaultInjection, 'rate' | 'seed'>;
   redrive?: string;
   replay?: string;
   serve?: number;
   liveMetrics: boolean;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
-  return parsed;
+  json?: boolean;
 }
 
 function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
@@ -56,8 +48,7 @@ function port(value: string): number {
 }
 
 function program(): Command {
-  return new Command()
-    .name('npm run local --')
+  const command = new Command('local')
     .description(
       'Runs the whole trip pipeline on this machine against embedded emulators, then the daily KPI job.\n' +
         'Without --start/--end, a seeded sample (duplicates, malformed rows, orphans, several days) is generated and run.',
@@ -69,9 +60,8 @@ function program(): Command {
     .option('--timeout <seconds>', 'fail if the pipeline has not drained by then', positiveInteger, 600)
     .addOption(
       new Option('--handler-log-level <level>', 'log level of the handlers').choices(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('ERROR'),
-    )
-    .option('--trips <n>', 'trips in the generated sample (without --start/--end)', positiveInteger, DEFAULT_SAMPLE_TRIPS)
-    .option('--seed <n>', 'seed of the generated sample', positiveInteger, DEFAULT_SAMPLE_SEED)
+    );
+  withSampleOptions(command, 'trips in the generated sample (without --start/--end)')
     .option(
       '--inject-faults <rate[:seed]>',
       `fail that share of handler record deliveries (reported item failures and function errors) and throttle that share of the handlers' AWS calls; rate in [0, 1), seed an integer (default ${NO_FAULTS.seed})`,
@@ -81,8 +71,10 @@ function program(): Command {
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
     .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
+    .option('--json', "print the run's summary (summary.json) on stdout instead of the KPI table and the summary text")
     .allowExcessArguments(false)
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+  return withVersionAndExitCodes(command);
 }
 
 function validateInputs(command: Command, args: LocalArguments): void {
@@ -176,13 +168,17 @@ async function runLocal(command: Command): Promise<void> {
   }).catch((error: unknown) => {
     throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
-  const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
-  process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
+  if (args.json === true) process.stdout.write(jsonText(result.summary));
+  else {
+    const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
+    process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
+  }
   const replayedUnsent = result.summary.replayed === undefined ? 0 : result.summary.replayed.unsent.start + result.summary.replayed.unsent.end;
   const unsent = result.summary.unsent.start + result.summary.unsent.end + replayedUnsent;
   if (unsent > 0) {
+    // Said now, not after a --serve session: the run's outcome is known once it has drained.
     process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
-    process.exitCode = EXIT_CODES.failed;
+    process.exitCode = EXIT_CODES.incomplete;
   }
   if (result.live !== undefined) {
     process.removeListener('SIGINT', interrupt);
@@ -196,7 +192,7 @@ async function runLocal(command: Command): Promise<void> {
   }
 }
 
-const command = program();
-command.action(() => runLocal(command));
-// Explicit exit: emulator sockets and timers of a finished run must not keep the process alive.
-void runCommand(command).then(() => process.exit());
+export function localCommand(): Command {
+  const command = program();
+  return command.action(() => runLocal(command));
+}

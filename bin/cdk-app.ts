@@ -1,0 +1,30 @@
+/**
+ * The CDK app: `npx cdk synth -c env=dev|prod [-c alertEmail=oncall@example.com]` (dev by default). Account and region come from the CLI's
+ * CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION; without them the stacks are environment-agnostic.
+ * cdk-nag's AwsSolutions pack runs as a validation plugin: any unacknowledged finding fails the synth.
+ */
+import { App, Validations, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { environments, isEnvironmentName } from '../lib/config';
+import { alertEmailFromContext } from '../lib/stacks/monitoring-stack';
+import { addTripstreamStacks } from '../lib/stacks/tripstream-app';
+
+const app = new App();
+const requested: unknown = app.node.tryGetContext('env') ?? 'dev';
+if (typeof requested !== 'string' || !isEnvironmentName(requested)) {
+  console.error(`Unknown environment ${JSON.stringify(requested)}: use -c env=${Object.keys(environments).join('|')}`);
+  process.exit(1);
+}
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+const env: Environment | undefined = account && region ? { account, region } : undefined;
+
+let alertEmail: string | undefined;
+try {
+  alertEmail = alertEmailFromContext((key) => app.node.tryGetContext(key));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+addTripstreamStacks(app, environments[requested], env, alertEmail === undefined ? {} : { alertEmail });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

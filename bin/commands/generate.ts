@@ -1,0 +1,70 @@
+/**
+ * `tripstream generate --out DIR [--trips N] [--seed S] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`
+ * Writes DIR/trip_start.csv, DIR/trip_end.csv and DIR/expected.json (the ground truth of the sample).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { jsonText, withVersionAndExitCodes } from '../../lib/cli';
+import { addDays, isCalendarDate } from '../../lib/kpi/dates';
+import { DEFAULT_SAMPLE_OPTIONS, generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { withSampleOptions, type SampleArguments } from './sample-options';
+
+interface GenerateArguments extends SampleArguments {
+  out: string;
+  from: string;
+  to?: string;
+  json?: boolean;
+}
+
+function calendarDate(text: string): string {
+  if (!isCalendarDate(text)) throw new InvalidArgumentError('must be a real date as YYYY-MM-DD.');
+  return text;
+}
+
+/** Pickup days from `from` to `to`, both included. */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+export function generateCommand(): Command {
+  const defaultTo = addDays(DEFAULT_SAMPLE_OPTIONS.startDate, DEFAULT_SAMPLE_OPTIONS.days - 1);
+  const command = new Command('generate').description(
+    'Generate a seeded trip_start.csv / trip_end.csv pair in the real dataset layout (duplicates, conflicts, ' +
+      'malformed rows, orphans, dropoffs before pickups, several days), plus expected.json: what the pipeline ' +
+      'must make of it. The same options always give the same files.',
+  );
+  withSampleOptions(command.requiredOption('--out <dir>', 'directory to write the three files into (created if missing)'), 'distinct trip_ids in the sample')
+    .option('--from <YYYY-MM-DD>', 'first pickup date', calendarDate, DEFAULT_SAMPLE_OPTIONS.startDate)
+    .option('--to <YYYY-MM-DD>', `last pickup date, included (default: ${DEFAULT_SAMPLE_OPTIONS.days - 1} days after --from, ${defaultTo} for the default --from)`, calendarDate)
+    .option('--json', 'print the files written and the ground truth counts as JSON')
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(false);
+  withVersionAndExitCodes(command);
+
+  command.action(async (args: GenerateArguments) => {
+    const to = args.to ?? addDays(args.from, DEFAULT_SAMPLE_OPTIONS.days - 1);
+    if (to < args.from) command.error(`error: --to ${to} is before --from ${args.from}`);
+    const sample = generateSample({ trips: args.trips, seed: args.seed, days: daysBetween(args.from, to), startDate: args.from });
+    const paths = await writeSampleFiles(sample, args.out);
+    const { expected } = sample;
+    if (args.json === true) {
+      process.stdout.write(
+        jsonText({
+          files: paths,
+          rows: expected.rows,
+          quarantined: expected.quarantined,
+          trips_completed: expected.completedTripIds.length,
+          kpi_dates: expected.kpiDates,
+          dead_lettered: expected.deadLettered.total,
+        }),
+      );
+      return;
+    }
+    console.log(
+      `wrote ${paths.start} (${expected.rows.start} rows, ${expected.quarantined.start} malformed), ` +
+        `${paths.end} (${expected.rows.end} rows, ${expected.quarantined.end} malformed) and ${paths.expected}: ` +
+        `${expected.completedTripIds.length} trips complete over ${expected.kpiDates.length} pickup dates, ` +
+        `${expected.deadLettered.total} dead-lettered`,
+    );
+  });
+  return command;
+}

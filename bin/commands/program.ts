@@ -1,0 +1,28 @@
+/**
+ * The `tripstream` program: one command line over the project's tools, each a subcommand that parses and
+ * validates its arguments and calls the library (producer/, local/, lib/kpi, lib/ops). docs/cli.md.
+ */
+import { Command } from 'commander';
+import { withVersionAndExitCodes } from '../../lib/cli';
+import { dlqCommand } from './dlq';
+import { generateCommand } from './generate';
+import { kpisCommand } from './kpis';
+import { localCommand } from './local';
+import { produceCommand } from './produce';
+import { replayCommand } from './replay';
+
+export function tripstreamProgram(): Command {
+  const program = new Command('tripstream')
+    .description(
+      'Real-time ride-hailing trip analytics: stream trip CSVs into the pipeline, run it on this machine, and operate the deployed one.\n' +
+        'Every subcommand is also an npm script: `npm run <subcommand> -- [options]`.',
+    )
+    .addCommand(produceCommand().summary('stream trip_start.csv and trip_end.csv into the trip Kinesis streams'))
+    .addCommand(localCommand().summary('run the whole pipeline on this machine on embedded emulators, then the KPI job'))
+    .addCommand(generateCommand().summary('write a seeded sample in the real CSV layout, with its ground truth'))
+    .addCommand(kpisCommand().summary('print the daily KPIs of a date range, from Athena or a local run'))
+    .addCommand(dlqCommand().summary('inspect the dead-letter queue and redrive its letters'))
+    .addCommand(replayCommand().summary('re-send archived records from the raw archive into the trip streams'))
+    .showSuggestionAfterError(false);
+  return withVersionAndExitCodes(program);
+}
