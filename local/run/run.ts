@@ -11,7 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../../lib/aws/clients';
-import type { PipelineSettings } from '../../lib/config';
+import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
@@ -29,6 +29,7 @@ import { functionName, loadPipelineFunctions } from './functions';
 import { runKpiStep } from './kpi-step';
 import { clearRunOutputs } from './run-outputs';
 import { PhaseTimer } from './phase-timer';
+import { runPacing, type RunPacing } from './pacing';
 import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
@@ -63,6 +64,10 @@ export interface RunSummary {
   duration_ms: number;
   /** Wall time of the run's phases until the summary was written (docs/contracts.md, local run). */
   phases_ms: Record<string, number>;
+  /** Local batching windows are the deployed ones times this (1: unscaled). */
+  time_scale: number;
+  /** With --rate: the feed's local rate and the deployed rate it stands for. */
+  pacing?: RunPacing;
   /** Records of each stream archived to `<out>/raw/` (and the local bucket's raw/), as Firehose archives them. */
   raw_archive: { records: { start: number; end: number }; objects: number };
   /** With --redrive: the earlier run's letters sent through the retry queue, and those left (no replayable event). */
@@ -81,7 +86,10 @@ export interface LocalRunOptions {
   readonly replay?: string;
   readonly outDir: string;
   readonly order: SendOrder;
-  readonly settings: PipelineSettings;
+  /** With localTimeScale when the windows were scaled (lib/config.ts localSettings). */
+  readonly settings: PipelineSettings | LocalPipelineSettings;
+  /** Pace the producer as a live feed of this many trips per second (local time). */
+  readonly rateTripsPerSecond?: number;
   /** The run fails if the pipeline has not drained by then. */
   readonly timeoutMs: number;
   /** Handler log level (Powertools); the deployed level would drown the run's own output. */
@@ -120,6 +128,7 @@ const DONE_CHECK_INTERVAL_MS = 25;
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
   const startedAt = Date.now();
   const phases = new PhaseTimer();
+  const timeScale = 'localTimeScale' in options.settings ? options.settings.localTimeScale : 1;
   const injector = new FaultInjector(options.faults);
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -260,7 +269,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     let produceError: unknown;
     const produceCsvs = async (): Promise<ProduceSummary> => {
       if (options.start === undefined || options.end === undefined) return nothingProduced();
-      options.log(`producing ${options.start} + ${options.end} (order ${options.order})`);
+      const pace = options.rateTripsPerSecond === undefined ? '' : `, paced at ${options.rateTripsPerSecond} trips/s`;
+      options.log(`producing ${options.start} + ${options.end} (order ${options.order}${pace})`);
       return produce({
         start: options.start,
         end: options.end,
@@ -269,6 +279,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
         order: options.order,
         quarantine: path.join(options.outDir, 'quarantine'),
         kinesis: producerKinesis,
+        ...(options.rateTripsPerSecond === undefined ? {} : { feedTripsPerSecond: options.rateTripsPerSecond }),
       });
     };
     const pipelineStartedAt = Date.now();
@@ -408,6 +419,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       order: options.order,
       duration_ms: Date.now() - startedAt,
       phases_ms: phases.snapshot(),
+      time_scale: timeScale,
+      ...(options.rateTripsPerSecond === undefined ? {} : { pacing: runPacing(options.rateTripsPerSecond, timeScale) }),
       raw_archive: { records: archive.records, objects: archive.objects.length },
       ...(redriven === undefined ? {} : { redriven }),
       ...(replayed === undefined ? {} : { replayed: { records: replayed.records, sent: replayed.sent, unsent: replayed.failed } }),
