@@ -114,7 +114,7 @@ async function dynamoDbCeiling(sample: Sample, concurrencies: readonly number[])
 }
 
 async function localRun(sample: Sample, outDir: string): Promise<RunSummary> {
-  await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', sample.files.start, '--end', sample.files.end, '--out', outDir], {
+  await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', sample.files.start, '--end', sample.files.end, '--out', outDir], {
     cwd: repositoryRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     maxBuffer: 64 * 1024 * 1024,
