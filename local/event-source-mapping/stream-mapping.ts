@@ -16,6 +16,7 @@ import {
   GetShardIteratorCommand as GetStreamShardIteratorCommand,
   type DynamoDBStreamsClient,
 } from '@aws-sdk/client-dynamodb-streams';
+import { setTimeout as wait } from 'node:timers/promises';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { StreamMappingSettings } from '../../lib/config';
@@ -76,6 +77,7 @@ interface ShardState {
 
 export class StreamMapping<L> {
   private stopping = false;
+  private readonly stopped = new AbortController();
   private readonly shards = new Map<string, ShardState>();
   private readonly loops: Promise<void>[] = [];
   private discovery: Promise<void> | undefined;
@@ -122,14 +124,16 @@ export class StreamMapping<L> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.discovery;
     await Promise.all(this.loops);
   }
 
   private async rediscoverLoop(everyMs: number): Promise<void> {
     while (!this.stopping) {
-      await sleep(everyMs);
-      if (this.stopping) return;
+      // Stopping ends the wait at once, so a run need not wait out a rediscovery interval to finish.
+      const waited = await wait(everyMs, true, { signal: this.stopped.signal }).catch(() => false);
+      if (!waited || this.stopping) return;
       try {
         await this.discoverShards();
       } catch (error) {
