@@ -266,14 +266,48 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
 };
 
 /**
- * The local run: the dev topology with retry delays scaled down so a run finishes in seconds.
- * Only time changes; budgets, batch sizes and filters are the deployed ones.
+ * How much shorter local batching windows are than deployed ones: a local run is a replay in compressed
+ * time, so a window of W deployed seconds gathers for W x LOCAL_TIME_SCALE local seconds, and a local feed
+ * of r trips/s fills batches the way a deployed feed of r x LOCAL_TIME_SCALE trips/s does. Lambda's longest
+ * window (300 s) becomes 3 s, so a run still drains in seconds whatever an environment's windows are.
  */
-export const localSettings: PipelineSettings = {
-  ...environments.dev,
-  prefix: 'tripstream-local',
-  retry: { ...environments.dev.retry, baseDelaySeconds: 1, maxDelaySeconds: 2 },
-};
+export const LOCAL_TIME_SCALE = 0.01;
+
+/** Settings of a local run, with the factor its batching windows were scaled by (reported in summary.json). */
+export type LocalPipelineSettings = PipelineSettings & { readonly localTimeScale: number };
+
+/** The same settings with every mapping's batching window multiplied by `timeScale`; nothing else changes. */
+export function scaleBatchingWindows(settings: PipelineSettings, timeScale: number): LocalPipelineSettings {
+  if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError(`the local time scale must be in (0, 1], got ${timeScale}`);
+  const scaled = <M extends { readonly maxBatchingWindowSeconds: number }>(mapping: M): M => ({
+    ...mapping,
+    maxBatchingWindowSeconds: mapping.maxBatchingWindowSeconds * timeScale,
+  });
+  return {
+    ...settings,
+    startMapping: scaled(settings.startMapping),
+    endMapping: scaled(settings.endMapping),
+    matchMapping: scaled(settings.matchMapping),
+    liveMetricsMapping: scaled(settings.liveMetricsMapping),
+    redriveMapping: scaled(settings.redriveMapping),
+    failedBatchMapping: scaled(settings.failedBatchMapping),
+    localTimeScale: timeScale,
+  };
+}
+
+/**
+ * The local run: the dev topology with time compressed so a run finishes in seconds. Batching windows are
+ * scaled by LOCAL_TIME_SCALE; retry delays are set apart (SQS counts delays in whole seconds, so they cannot
+ * shrink by the same factor). Budgets, batch sizes and filters are the deployed ones.
+ */
+export const localSettings: LocalPipelineSettings = scaleBatchingWindows(
+  {
+    ...environments.dev,
+    prefix: 'tripstream-local',
+    retry: { ...environments.dev.retry, baseDelaySeconds: 1, maxDelaySeconds: 2 },
+  },
+  LOCAL_TIME_SCALE,
+);
 
 export function isEnvironmentName(value: string): value is EnvironmentName {
   return Object.prototype.hasOwnProperty.call(environments, value);

@@ -139,6 +139,12 @@ export class KinesisBatchSender {
     if (current.records.length >= this.maxRecordsPerBatch) await this.dispatchThrough(record.stream);
   }
 
+  /** Sends every partial batch now, without waiting for the batches in flight (a paced feed's rows as they come). */
+  async sendPending(): Promise<void> {
+    for (const stream of [...this.pending.keys()]) await this.dispatch(stream);
+    this.throwIfFailed();
+  }
+
   /** Sends every partial batch and waits until nothing is in flight: a barrier between phases of a run. */
   async flush(): Promise<void> {
     for (const stream of [...this.pending.keys()]) await this.dispatch(stream);

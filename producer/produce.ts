@@ -14,6 +14,7 @@ import { inspectInput, openInput } from './locations';
 import { orderRows, type SendOrder, type SourcedRow } from './ordering';
 import { QuarantineSink } from './quarantine';
 import { RateLimiter } from './rate-limiter';
+import { FeedPacer, type Clock } from './feed-pacer';
 
 export type { SendOrder } from './ordering';
 
@@ -29,6 +30,10 @@ export interface ProduceOptions {
   quarantine?: string;
   /** Upper bound on records sent per second (resends included). */
   ratePerSecond?: number;
+  /** Rows arrive as a live feed's would, at this many trips (two rows each) per second; see feed-pacer.ts. */
+  feedTripsPerSecond?: number;
+  /** The feed's clock (tests pass a fake one); the system clock by default. */
+  feedClock?: Clock;
   /** Validate, quarantine and count, but send nothing (no stream names or AWS access needed). */
   dryRun?: boolean;
   kinesis: KinesisClient;
@@ -240,8 +245,10 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
         outOfOrder += 1;
       },
     });
+    const pacer = options.feedTripsPerSecond === undefined ? undefined : new FeedPacer(options.feedTripsPerSecond, options.feedClock);
     let previousKind: CsvKind | undefined;
     for await (const row of ordered) {
+      await pacer?.next(async () => sender?.sendPending());
       // In file and ends-first order the first file must be wholly in Kinesis before the second one starts.
       if (options.order !== 'event-time' && previousKind !== undefined && row.kind !== previousKind) await sender?.flush();
       previousKind = row.kind;

@@ -31,6 +31,7 @@ interface LocalArguments extends SampleArguments {
   serve?: number;
   liveMetrics: boolean;
   json?: boolean;
+  rate?: number;
 }
 
 function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
@@ -39,6 +40,12 @@ function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
   } catch (error) {
     throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number');
+  return parsed;
 }
 
 function port(value: string): number {
@@ -70,6 +77,7 @@ function program(): Command {
     .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
+    .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber)
     .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
     .option('--json', "print the run's summary (summary.json) on stdout instead of the KPI table and the summary text")
     .allowExcessArguments(false)
@@ -164,6 +172,7 @@ async function runLocal(command: Command): Promise<void> {
     signal: abort.signal,
     faults,
     liveMetrics: args.liveMetrics,
+    ...(args.rate === undefined ? {} : { rateTripsPerSecond: args.rate }),
     ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
   }).catch((error: unknown) => {
     throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

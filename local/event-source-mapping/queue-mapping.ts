@@ -25,7 +25,7 @@ const SQS_MAX_RECEIVE = 10;
 /** Lambda polls a queue with five concurrent batches to begin with, and scales up from there. */
 const QUEUE_POLLERS = 5;
 const QUEUE_POLL_INTERVAL_MS = 200;
-/** Lambda long-polls (20 s); locally 1 s, so that stopping the mapping is quick. */
+/** Lambda long-polls (20 s); locally 1 s, and stopping the mapping cuts a long poll short. */
 const LONG_POLL_SECONDS = 1;
 const MAX_CONSECUTIVE_ERRORS = 20;
 
@@ -77,6 +77,7 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<Queu
 
 export class QueueMapping {
   private stopping = false;
+  private readonly stopped = new AbortController();
   private loops: Promise<void>[] = [];
   private failure: Error | undefined;
   private busyPollers = 0;
@@ -102,6 +103,7 @@ export class QueueMapping {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await Promise.all(this.loops);
   }
 
@@ -113,6 +115,7 @@ export class QueueMapping {
         errors = 0;
         if (!handled) await sleep(QUEUE_POLL_INTERVAL_MS);
       } catch (error) {
+        if (this.stopping) return;
         errors += 1;
         if (errors >= MAX_CONSECUTIVE_ERRORS) {
           this.failure ??= new Error(`polling ${this.options.queue.url} failed ${errors} times: ${String(error)}`, { cause: error });
@@ -137,6 +140,9 @@ export class QueueMapping {
           MessageAttributeNames: ['All'],
           WaitTimeSeconds: messages.length === 0 ? LONG_POLL_SECONDS : 0,
         }),
+        // Only a poll for a new batch is cut short: a mapping stops once the run has drained, so that poll
+        // had nothing to receive, while messages already gathered for a batch are always delivered.
+        messages.length === 0 ? { abortSignal: this.stopped.signal } : {},
       );
       messages.push(...received);
       this.received += received.length;

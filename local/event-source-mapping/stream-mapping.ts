@@ -16,6 +16,7 @@ import {
   GetShardIteratorCommand as GetStreamShardIteratorCommand,
   type DynamoDBStreamsClient,
 } from '@aws-sdk/client-dynamodb-streams';
+import { setTimeout as wait } from 'node:timers/promises';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { StreamMappingSettings } from '../../lib/config';
@@ -23,8 +24,11 @@ import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lamb
 import type { LocalInvoker, RecordView } from './invoker';
 import { outcomeFromResponse, ShardBatcher, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
 
-/** How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick. */
-const SHARD_POLL_INTERVAL_MS = 200;
+/**
+ * How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick, and
+ * the done detector waits for one such poll of every shard.
+ */
+const SHARD_POLL_INTERVAL_MS = 100;
 /** Records read ahead of the batch being processed, per shard. */
 const READ_AHEAD_RECORDS = 10_000;
 /** Consecutive failed reads of a shard before the run gives up. */
@@ -67,15 +71,19 @@ export interface StreamMappingOptions<L> {
 interface ShardState {
   idle: boolean;
   finished: boolean;
+  /** When the last read that found the shard caught up began (ms since epoch); 0 before any. */
+  caughtUpReadStartedAt: number;
 }
 
 export class StreamMapping<L> {
   private stopping = false;
+  private readonly stopped = new AbortController();
   private readonly shards = new Map<string, ShardState>();
   private readonly loops: Promise<void>[] = [];
   private discovery: Promise<void> | undefined;
   private failure: Error | undefined;
   private recordsRead = 0;
+  private lastDiscoveryStartedAt = 0;
 
   constructor(private readonly options: StreamMappingOptions<L>) {}
 
@@ -94,6 +102,21 @@ export class StreamMapping<L> {
     return this.failure;
   }
 
+  /**
+   * True when everything written to the stream before `sinceMs` has been read: every shard is idle after a
+   * read that began at or after `sinceMs`, and (where shards come and go) the shards were listed since then.
+   */
+  settledSince(sinceMs: number): boolean {
+    if (this.options.rediscoverEveryMs !== undefined && this.lastDiscoveryStartedAt < sinceMs) return false;
+    return [...this.shards.values()].every((shard) => shard.finished || (shard.idle && shard.caughtUpReadStartedAt >= sinceMs));
+  }
+
+  /** Lists the shards now instead of at the next rediscovery, so the done detector need not wait for it. */
+  async discoverNow(): Promise<void> {
+    if (this.options.rediscoverEveryMs === undefined) return;
+    await this.discoverShards();
+  }
+
   /** Grows with every record read: the done detector's measure of activity. */
   get activity(): number {
     return this.recordsRead;
@@ -101,14 +124,16 @@ export class StreamMapping<L> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.discovery;
     await Promise.all(this.loops);
   }
 
   private async rediscoverLoop(everyMs: number): Promise<void> {
     while (!this.stopping) {
-      await sleep(everyMs);
-      if (this.stopping) return;
+      // Stopping ends the wait at once, so a run need not wait out a rediscovery interval to finish.
+      const waited = await wait(everyMs, true, { signal: this.stopped.signal }).catch(() => false);
+      if (!waited || this.stopping) return;
       try {
         await this.discoverShards();
       } catch (error) {
@@ -118,12 +143,14 @@ export class StreamMapping<L> {
   }
 
   private async discoverShards(): Promise<void> {
+    const startedAt = Date.now();
     for (const reader of await this.options.listShards()) {
       if (this.shards.has(reader.shardId)) continue;
-      const state: ShardState = { idle: false, finished: false };
+      const state: ShardState = { idle: false, finished: false, caughtUpReadStartedAt: 0 };
       this.shards.set(reader.shardId, state);
       this.loops.push(this.runShard(reader, state));
     }
+    this.lastDiscoveryStartedAt = Math.max(this.lastDiscoveryStartedAt, startedAt);
   }
 
   private async runShard(reader: ShardReader<L>, state: ShardState): Promise<void> {
@@ -132,8 +159,10 @@ export class StreamMapping<L> {
     let readErrors = 0;
     while (!this.stopping && this.failure === undefined) {
       let caughtUp = endOfShard;
+      let readStartedAt = 0;
       if (!endOfShard && batcher.bufferedCount < READ_AHEAD_RECORDS) {
         try {
+          readStartedAt = Date.now();
           const read = await reader.read();
           readErrors = 0;
           endOfShard = read.endOfShard;
@@ -166,6 +195,7 @@ export class StreamMapping<L> {
         continue;
       }
       state.idle = caughtUp && batcher.bufferedCount === 0;
+      if (state.idle && readStartedAt > 0) state.caughtUpReadStartedAt = readStartedAt;
       if (endOfShard && batcher.bufferedCount === 0) {
         state.finished = true;
         return;

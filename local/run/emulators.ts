@@ -22,6 +22,12 @@ export interface Emulators {
 }
 
 const DYNAMODB_START_TIMEOUT_MS = 60_000;
+/**
+ * JVM options of DynamoDB Local unless JDK_JAVA_OPTIONS is set: the client compiler only. A local run is
+ * over in seconds, and on a small machine the server compiler's threads compete with the run for the
+ * cores while it warms up; measured (test/bench/local-run.ts), the JVM answers and warms up sooner.
+ */
+const DYNAMODB_LOCAL_JVM_OPTIONS = '-XX:TieredStopAtLevel=1';
 
 /** Region and dummy credentials for emulators, unless the caller chose real ones. */
 export function applyLocalAwsDefaults(env: NodeJS.ProcessEnv = process.env): void {
@@ -48,33 +54,39 @@ export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Prom
     if (errors.length > 0) throw new AggregateError(errors, 'some emulators did not stop cleanly');
   };
   try {
-    servedBy.dynamodb = await useOrStart('dynamodb', env, async () => {
+    // The JVM takes seconds to answer; the in-process emulators start meanwhile.
+    const dynamodb = useOrStart('dynamodb', env, async () => {
       const { endpoint, stop } = await startDynamoDbLocal();
       stops.push(stop);
       return { endpoint, name: 'DynamoDB Local' };
     });
-    // DynamoDB Local answers the Streams API on the same endpoint.
-    env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ??= endpointOverride('dynamodb', env);
-
-    servedBy.kinesis = await useOrStart('kinesis', env, async () => {
+    const kinesis = useOrStart('kinesis', env, async () => {
       const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
       const port = await listen(server);
       stops.push(() => closeServer(server));
       return { endpoint: `http://127.0.0.1:${port}`, name: 'kinesalite' };
     });
-
-    const needsFauxqs = endpointOverride('sqs', env) === undefined || endpointOverride('s3', env) === undefined;
-    if (needsFauxqs) {
+    const sqsAndS3 = (async () => {
+      const needsFauxqs = endpointOverride('sqs', env) === undefined || endpointOverride('s3', env) === undefined;
+      if (!needsFauxqs) {
+        servedBy.sqs = `external ${endpointOverride('sqs', env) ?? ''}`;
+        servedBy.s3 = `external ${endpointOverride('s3', env) ?? ''}`;
+        return;
+      }
       const { startFauxqs } = await import('fauxqs');
       const server = await startFauxqs({ port: 0, logger: false, defaultRegion: env.AWS_REGION ?? 'us-east-1' });
       stops.push(() => server.stop());
       for (const service of ['sqs', 's3'] as const) {
         servedBy[service] = await useOrStart(service, env, async () => ({ endpoint: server.address, name: 'fauxqs' }));
       }
-    } else {
-      servedBy.sqs = `external ${endpointOverride('sqs', env) ?? ''}`;
-      servedBy.s3 = `external ${endpointOverride('s3', env) ?? ''}`;
-    }
+    })();
+    const started = await Promise.allSettled([dynamodb, kinesis, sqsAndS3]);
+    const failure = started.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    servedBy.dynamodb = await dynamodb;
+    servedBy.kinesis = await kinesis;
+    // DynamoDB Local answers the Streams API on the same endpoint.
+    env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ??= endpointOverride('dynamodb', env);
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
@@ -129,7 +141,16 @@ process.on('exit', () => {
 
 async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  // spawn() passes this process's environment on: the JVM options are set for that call only.
+  const callerJvmOptions = process.env.JDK_JAVA_OPTIONS;
+  process.env.JDK_JAVA_OPTIONS = callerJvmOptions ?? DYNAMODB_LOCAL_JVM_OPTIONS;
+  let child: ChildProcess;
+  try {
+    child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  } finally {
+    if (callerJvmOptions === undefined) delete process.env.JDK_JAVA_OPTIONS;
+    else process.env.JDK_JAVA_OPTIONS = callerJvmOptions;
+  }
   liveChildren.add(child);
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -169,7 +190,7 @@ async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Pro
         if (Date.now() > deadline) {
           throw new Error(`DynamoDB Local did not answer within ${DYNAMODB_START_TIMEOUT_MS / 1000}s: ${String(error)}`);
         }
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
   } catch (error) {

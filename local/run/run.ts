@@ -11,7 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../../lib/aws/clients';
-import type { PipelineSettings } from '../../lib/config';
+import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
@@ -28,6 +28,8 @@ import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { functionName, loadPipelineFunctions } from './functions';
 import { runKpiStep } from './kpi-step';
 import { clearRunOutputs } from './run-outputs';
+import { PhaseTimer } from './phase-timer';
+import { runPacing, type RunPacing } from './pacing';
 import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
@@ -60,6 +62,12 @@ export interface RunSummary {
   faults_injected: InjectedFaultCounts;
   order: SendOrder;
   duration_ms: number;
+  /** Wall time of the run's phases until the summary was written (docs/contracts.md, local run). */
+  phases_ms: Record<string, number>;
+  /** Local batching windows are the deployed ones times this (1: unscaled). */
+  time_scale: number;
+  /** With --rate: the feed's local rate and the deployed rate it stands for. */
+  pacing?: RunPacing;
   /** Records of each stream archived to `<out>/raw/` (and the local bucket's raw/), as Firehose archives them. */
   raw_archive: { records: { start: number; end: number }; objects: number };
   /** With --redrive: the earlier run's letters sent through the retry queue, and those left (no replayable event). */
@@ -78,7 +86,10 @@ export interface LocalRunOptions {
   readonly replay?: string;
   readonly outDir: string;
   readonly order: SendOrder;
-  readonly settings: PipelineSettings;
+  /** With localTimeScale when the windows were scaled (lib/config.ts localSettings). */
+  readonly settings: PipelineSettings | LocalPipelineSettings;
+  /** Pace the producer as a live feed of this many trips per second (local time). */
+  readonly rateTripsPerSecond?: number;
   /** The run fails if the pipeline has not drained by then. */
   readonly timeoutMs: number;
   /** Handler log level (Powertools); the deployed level would drown the run's own output. */
@@ -106,12 +117,18 @@ export interface LocalRunResult {
   readonly live?: LiveServer;
 }
 
-/** How long everything must stay idle before the run counts as drained: several poll rounds. */
-const QUIET_PERIOD_MS = 1_500;
-const DONE_CHECK_INTERVAL_MS = 100;
+/**
+ * How often the done detector looks. The run is drained once, after everything was seen idle at some
+ * moment, every shard has been read caught-up by a read begun after it, both queues are empty and nothing
+ * was read or invoked in between: whatever was written before that moment has then been seen, and nothing
+ * has been written since.
+ */
+const DONE_CHECK_INTERVAL_MS = 25;
 
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
   const startedAt = Date.now();
+  const phases = new PhaseTimer();
+  const timeScale = 'localTimeScale' in options.settings ? options.settings.localTimeScale : 1;
   const injector = new FaultInjector(options.faults);
   applyLocalAwsDefaults();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -125,7 +142,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const cleanups: (() => void)[] = [];
   let live: LiveServer | undefined;
   try {
-    emulators = await startEmulators();
+    emulators = await phases.time('emulators', () => startEmulators());
     options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')}`);
     const region = process.env.AWS_REGION ?? 'us-east-1';
     const kinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis') }));
@@ -142,8 +159,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     };
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
-    const resources = await createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 });
-    const invoker = await loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel);
+    const resources = await phases.time('resources', () => createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 }));
+    const invoker = await phases.time('handlers', () => loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel));
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
     const { observeOutcomes } = await import('../../lambdas/common/observability.js');
     const duplicates = new Set<string>();
@@ -231,10 +248,10 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       });
       options.onServing?.(live.url);
     }
-    for (const mapping of streamMappings) {
-      await mapping.start();
-      mappings.push(mapping);
-    }
+    await phases.time('mappings_start', async () => {
+      await Promise.all(streamMappings.map((mapping) => mapping.start()));
+      mappings.push(...streamMappings);
+    });
     for (const mapping of queueMappings) {
       mapping.start();
       mappings.push(mapping);
@@ -252,7 +269,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     let produceError: unknown;
     const produceCsvs = async (): Promise<ProduceSummary> => {
       if (options.start === undefined || options.end === undefined) return nothingProduced();
-      options.log(`producing ${options.start} + ${options.end} (order ${options.order})`);
+      const pace = options.rateTripsPerSecond === undefined ? '' : `, paced at ${options.rateTripsPerSecond} trips/s`;
+      options.log(`producing ${options.start} + ${options.end} (order ${options.order}${pace})`);
       return produce({
         start: options.start,
         end: options.end,
@@ -261,8 +279,10 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
         order: options.order,
         quarantine: path.join(options.outDir, 'quarantine'),
         kinesis: producerKinesis,
+        ...(options.rateTripsPerSecond === undefined ? {} : { feedTripsPerSecond: options.rateTripsPerSecond }),
       });
     };
+    const pipelineStartedAt = Date.now();
     const producing = produceCsvs()
       .then(async (summary) => {
         if (options.replay !== undefined) {
@@ -285,8 +305,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 
     const deadline = startedAt + options.timeoutMs;
     const drained = async (phase: string): Promise<void> => {
+      // The moment everything was last seen idle, and the activity count then; undefined while busy.
       let idleSince: number | undefined;
-      let lastActivity = -1;
+      let activityThen = -1;
       for (;;) {
         if (options.signal?.aborted === true) throw new Error('interrupted');
         if (produceError !== undefined) throw new Error(`the producer failed: ${describe(produceError)}`, { cause: produceError });
@@ -300,6 +321,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
               `invocations running: ${invoker.inFlight}); raise --timeout for large inputs`,
           );
         }
+        const checkedAt = Date.now();
         const activity =
           streamMappings.reduce((sum, mapping) => sum + mapping.activity, 0) +
           queueMappings.reduce((sum, mapping) => sum + mapping.activity, 0) +
@@ -310,63 +332,74 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
           queueMappings.every((mapping) => mapping.idle) &&
           invoker.inFlight === 0;
         if (idle) {
-          for (const queue of [resources.retryQueue, resources.failedBatchQueue]) {
-            const depth = await queueDepth(sqs, queue.url);
-            idle = idle && depth.visible + depth.inFlight + depth.delayed === 0;
-          }
+          // The run's own look at the queues (uncounted: Lambda's pollers do not ask for queue depths).
+          const depths = await Promise.all([resources.retryQueue, resources.failedBatchQueue].map((queue) => queueDepth(inspection.sqs, queue.url)));
+          idle = depths.every((depth) => depth.visible + depth.inFlight + depth.delayed === 0);
         }
-        if (idle && activity === lastActivity && idleSince !== undefined) {
-          if (Date.now() - idleSince >= QUIET_PERIOD_MS) return;
-        } else {
-          idleSince = idle ? Date.now() : undefined;
-          lastActivity = activity;
+        if (!idle || activity !== activityThen || idleSince === undefined) {
+          idleSince = idle ? checkedAt : undefined;
+          activityThen = activity;
+          // Shards opened since the last listing must be read too: list them now rather than wait for it.
+          if (idle) await Promise.all(streamMappings.map((mapping) => mapping.discoverNow()));
+        } else if (streamMappings.every((mapping) => mapping.settledSince(idleSince ?? checkedAt))) {
+          phases.add('drain_detection', Date.now() - idleSince);
+          return;
         }
         await new Promise((resolve) => setTimeout(resolve, DONE_CHECK_INTERVAL_MS));
       }
     };
     await drained('producing');
+    phases.add('pipeline', Date.now() - pipelineStartedAt);
     // The run's grace period is over once everything has drained: open ends expire as TTL expires them on
     // AWS, and the same stream path (REMOVE -> match handler) dead-letters them as ORPHAN_END.
-    const openEndsExpired = await expireOpenEnds(inspection.dynamodb, resources.tripsTable.name);
-    if (openEndsExpired > 0) {
-      options.log(`drained; ${openEndsExpired} open ends expired, settling them`);
-      await drained('settling open ends');
-    }
+    const openEndsExpired = await phases.time('open_ends', async () => {
+      const expired = await expireOpenEnds(inspection.dynamodb, resources.tripsTable.name);
+      if (expired > 0) {
+        options.log(`drained; ${expired} open ends expired, settling them`);
+        await drained('settling open ends');
+      }
+      return expired;
+    });
     await producing;
-    for (const mapping of mappings.splice(0)) await mapping.stop();
+    await phases.time('mappings_stop', () => Promise.all(mappings.splice(0).map((mapping) => mapping.stop())));
     options.log(`drained after ${((Date.now() - startedAt) / 1000).toFixed(1)}s; reading the results`);
     if (produced === undefined) throw new Error('the producer did not report a summary');
 
     // Firehose's work on AWS, not the pipeline's: through the uncounted inspection clients.
     const archiveS3 = new S3Client({ ...clientOptions('s3') });
     clients.push(archiveS3);
-    const archive = await archiveStreams({
+    const archive = await phases.time('raw_archive', () => archiveStreams({
       kinesis: inspection.kinesis,
       s3: archiveS3,
       bucket: resources.dataBucket,
       outDir: options.outDir,
       streams: streamNames,
       deliveryStreamPrefix: options.settings.prefix,
-    });
+    }));
     options.log(`raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`);
 
     // The run's own reads (not the pipeline's) go through uncounted clients, so aws_requests stays the
     // pipeline's traffic.
-    const items = await readTripItems(inspection.dynamodb, resources.tripsTable.name);
-    const deadLetterBodies = await readQueue(inspection.sqs, resources.deadLetterQueue.url);
+    const readbackStartedAt = Date.now();
+    const [items, deadLetterBodies, sent] = await Promise.all([
+      readTripItems(inspection.dynamodb, resources.tripsTable.name),
+      readQueue(inspection.sqs, resources.deadLetterQueue.url),
+      sentRecords(inspection.kinesis, resources),
+    ]);
     await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
     const deadLettered = tallyDeadLetters(deadLetterBodies);
     const classified = deadLetterBodies.map(classifyDeadLetter);
     const ledger = computeLedger({
-      sent: await sentRecords(inspection.kinesis, resources),
+      sent,
       items,
       letters: classified.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.message] : [])),
       movedByRedrivePolicy: classified.flatMap((letter) => (letter.kind === 'redrive-policy' ? [letter.message] : [])),
       duplicates,
     });
+    phases.add('ledger_readback', Date.now() - readbackStartedAt);
     for (const line of describeLedger(ledger)) options.log(`ledger ${line}`);
 
-    const kpis = await runKpiStep(s3, resources.dataBucket, options.outDir);
+    const kpis = await phases.time('kpi', () => runKpiStep(s3, resources.dataBucket, options.outDir));
     options.log(`KPI job: ${kpis.stagedFiles} staged files, ${kpis.dates.length} dates`);
     const summary: RunSummary = {
       rows: produced.rows,
@@ -385,6 +418,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       faults_injected: injector.injected,
       order: options.order,
       duration_ms: Date.now() - startedAt,
+      phases_ms: phases.snapshot(),
+      time_scale: timeScale,
+      ...(options.rateTripsPerSecond === undefined ? {} : { pacing: runPacing(options.rateTripsPerSecond, timeScale) }),
       raw_archive: { records: archive.records, objects: archive.objects.length },
       ...(redriven === undefined ? {} : { redriven }),
       ...(replayed === undefined ? {} : { replayed: { records: replayed.records, sent: replayed.sent, unsent: replayed.failed } }),

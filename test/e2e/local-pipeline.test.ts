@@ -6,6 +6,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import { LOCAL_TIME_SCALE } from '../../lib/config';
+import { runPacing } from '../../local/run/pacing';
 import { generateSample } from '../../tools/sample-generator';
 import {
   cleanSampleOptions,
@@ -112,6 +114,55 @@ describe('npm run local, event-time order', () => {
     expect(run.cli.stdout).toContain('Daily KPIs');
     expect(run.cli.stdout).toContain(run.sample.expected.kpiDates[0] ?? 'no date');
     expect(run.cli.stdout).toContain(`trips completed:    ${run.sample.expected.completedTripIds.length}`);
+  });
+});
+
+/** The phases summary.json times, in the order the run goes through them. */
+const RUN_PHASES = ['emulators', 'resources', 'handlers', 'mappings_start', 'drain_detection', 'pipeline', 'open_ends', 'mappings_stop', 'raw_archive', 'ledger_readback', 'kpi'];
+
+describe('npm run local, its time', () => {
+  let run: SampleRun;
+
+  beforeAll(async () => {
+    run = await runSample(cleanSampleOptions({ trips: 60, seed: 'local-e2e-time' }));
+  });
+
+  it('reports the time scale of its batching windows, and no pacing without --rate', () => {
+    // Assess
+    expect(run.summary.time_scale).toBe(LOCAL_TIME_SCALE);
+    expect(run.summary.pacing).toBeUndefined();
+  });
+
+  it('reports the wall time of each phase, within the run\'s own', () => {
+    // Assess
+    expect(Object.keys(run.summary.phases_ms)).toEqual(RUN_PHASES);
+    const total = Object.entries(run.summary.phases_ms)
+      .filter(([phase]) => phase !== 'drain_detection')
+      .reduce((sum, [, ms]) => sum + ms, 0);
+    expect(total).toBeLessThanOrEqual(run.summary.duration_ms);
+    expect(run.summary.phases_ms.drain_detection).toBeLessThanOrEqual(run.summary.phases_ms.pipeline ?? 0);
+  });
+});
+
+describe('npm run local --rate', () => {
+  let run: SampleRun;
+
+  beforeAll(async () => {
+    run = await runSample(cleanSampleOptions({ trips: 40, seed: 'local-e2e-paced' }), ['--rate', '25']);
+  });
+
+  it('reports the local feed rate and the deployed rate it stands for', () => {
+    // Assess
+    expect(run.summary.pacing).toEqual(runPacing(25, LOCAL_TIME_SCALE));
+    expect(run.summary.pacing?.deployed_equivalent_trips_per_month).toBe(Math.round(25 * LOCAL_TIME_SCALE * 2_629_800));
+  });
+
+  it('delivers and accounts for every trip as an unpaced run does', () => {
+    // Assess
+    expect(run.summary.sent).toEqual(run.sample.expected.valid);
+    expect(run.summary.trips_completed).toBe(40);
+    expectBalancedLedger(run);
+    expect(run.cli.stderr).toContain('paced at 25 trips/s');
   });
 });
 

@@ -121,6 +121,43 @@ describe('produce', () => {
     });
   });
 
+  it('paces rows as a live feed: two rows per trip at the rate, in send order, each sent as it arrives', async () => {
+    // Prepare: a clock that moves only when the feed waits
+    let nowMs = 0;
+    const sleeps: number[] = [];
+    const feedClock = {
+      now: () => nowMs,
+      sleep: (ms: number) => {
+        sleeps.push(ms);
+        nowMs += ms;
+        return Promise.resolve();
+      },
+    };
+    const sentAt: { at: number; trips: string[] }[] = [];
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+      sentAt.push({ at: nowMs, trips: (input.Records ?? []).map((entry) => `${input.StreamName ?? ''}:${entry.PartitionKey ?? ''}`) });
+      return accepted(input);
+    });
+    const options = await inputs(
+      startCsv([
+        startRowFields({ trip_id: 'a', pickup_datetime: '25-05-2024 10:00' }),
+        startRowFields({ trip_id: 'b', pickup_datetime: '25-05-2024 10:05' }),
+        'only,three,fields',
+      ]),
+      endCsv([endRowFields({ trip_id: 'b', dropoff_datetime: '2024-05-25 10:30:00' }), endRowFields({ trip_id: 'a', dropoff_datetime: '2024-05-25 10:20:00' })]),
+      { feedTripsPerSecond: 2, feedClock },
+    );
+
+    // Act
+    const summary = await produce(options);
+
+    // Assess: 4 rows/s, the malformed row taking its turn; each row leaves before the feed waits for the next
+    expect(summary.sent).toEqual({ start: 2, end: 2 });
+    expect(sleeps).toEqual([250, 250, 250, 250]);
+    expect(sentAt.map((call) => call.trips)).toEqual([['trip-start:a'], ['trip-start:b'], ['trip-end:a'], ['trip-end:b']]);
+    expect(sentAt.every((call, index) => index === 0 || call.at > (sentAt[index - 1]?.at ?? 0))).toBe(true);
+  });
+
   it('sends exact duplicate rows once each', async () => {
     // Prepare
     kinesisMock.on(PutRecordsCommand).callsFake(accepted);

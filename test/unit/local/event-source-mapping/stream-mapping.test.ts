@@ -118,6 +118,32 @@ describe('StreamMapping over Kinesis: batching and order', () => {
     expect(fn.batches.flat()).toEqual(sequences(1, 2, 3, 4));
   });
 
+  it('counts as settled since a moment only once a read begun after it has found the shard caught up', async () => {
+    // Prepare: an open shard with records 1 and 2, then nothing new
+    kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
+    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
+    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'at-2' });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'next', MillisBehindLatest: 0 });
+    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'at-2' }).resolves({ Records: kinesisSdkRecords([2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+    const fn = new FakeFunction();
+    const mapping = kinesisMapping(fn, clients, streamSettings({ batchSize: 10 }));
+    await mapping.start();
+    try {
+      await waitUntil(() => (fn.batches.length > 0 && mapping.idle) || mapping.error !== undefined, 'records 1 and 2 delivered');
+      const moment = Date.now() + 1;
+
+      // Act / Assess: idle, but no read has begun since the moment yet
+      expect(mapping.idle).toBe(true);
+      expect(mapping.settledSince(moment)).toBe(false);
+      await waitUntil(() => mapping.settledSince(moment) || mapping.error !== undefined, 'a caught-up read after the moment');
+      expect(mapping.error).toBeUndefined();
+      expect(fn.batches.flat()).toEqual(sequences(1, 2));
+    } finally {
+      await mapping.stop();
+    }
+  });
+
   it('waits for an invocation to finish before handing over the next batch of the shard', async () => {
     // Prepare
     mockKinesisShards(kinesisMock, { [SHARD]: [kinesisSdkRecords([1, 2, 3, 4, 5, 6])] });
