@@ -201,15 +201,44 @@ const streamDefaults: StreamMappingSettings = {
   parallelizationFactor: 1,
 };
 
+/**
+ * How long a completion may take to show in the live metrics (docs/contracts.md §6b: a window is current
+ * within a minute). An end waits at most one end window before it is applied, and its completion at most one
+ * live-metrics window before it is counted; the rest of the budget is left to the handlers and the streams.
+ */
+export const LIVE_LATENCY_BUDGET_SECONDS = 60;
+
+/**
+ * start/end: a window of 20 s gathers a live feed's records into one invocation per shard instead of one
+ * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. The batch is
+ * large enough that a replay at a shard's full 1,000 records/s fills it (about 0.5 MB of Kinesis records
+ * per event, well under Lambda's 6 MB invocation payload).
+ */
+const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20 };
+
+/**
+ * Staging: the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
+ * 300 s), so each staged file holds every completion of five minutes, and a replay's files thousands of
+ * trips. Staging is read once a day, so the window costs no freshness. The batch size counts stream records
+ * before the mapping's filter drops the non-completions (about one record in three), and Lambda closes a
+ * batch early at 6 MB of payload (about 2 KB per record with both images): either way a batch holds a few
+ * thousand trips at most. The window stays far below maxRecordAgeSeconds, so waiting never expires a record.
+ */
+const stagingMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
+
+/** The live metrics consumer: the other 20 s of the live budget, in batches as large as start/end's. */
+const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20 };
+
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {
   prefix: 'tripstream',
-  kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 },
-  startMapping: streamDefaults,
-  endMapping: streamDefaults,
-  matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
-  // A window is current within seconds of a completion (docs/contracts.md §6b asks for under a minute).
-  liveMetricsMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 2 },
+  // One provisioned shard per stream: $0.015 per shard-hour against on-demand's $0.04 per stream-hour, and a
+  // shard's 1,000 records/s is far more than dev's traffic (docs/cost.md).
+  kinesis: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
+  startMapping: tripEventMapping,
+  endMapping: tripEventMapping,
+  matchMapping: stagingMapping,
+  liveMetricsMapping,
   liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
@@ -251,8 +280,9 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     ...defaultSettings,
     prefix: 'tripstream-prod',
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
-    startMapping: { ...streamDefaults, parallelizationFactor: 2 },
-    endMapping: { ...streamDefaults, parallelizationFactor: 2 },
+    // Two shards per stream carry 2,000 records/s (2 MB/s) in; docs/cost.md has the sizing.
+    startMapping: { ...tripEventMapping, parallelizationFactor: 2 },
+    endMapping: { ...tripEventMapping, parallelizationFactor: 2 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {
@@ -266,12 +296,41 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
 };
 
 /**
- * The local run: the dev topology with retry delays scaled down so a run finishes in seconds.
- * Only time changes; budgets, batch sizes and filters are the deployed ones.
+ * How much faster than deployed time the local run's batching windows close: a 300 s staging window lasts
+ * 3 s locally. A window gathers as many records as it does deployed when the local feed is this much faster,
+ * so a local run paced at r trips/s batches as a deployed feed of r x LOCAL_WINDOW_SCALE trips/s does
+ * (38.6 trips/s locally stand for 0.386 trips/s, i.e. 1M trips a month; docs/cost.md).
+ */
+export const LOCAL_WINDOW_SCALE = 0.01;
+
+function scaledWindow<M extends { readonly maxBatchingWindowSeconds: number }>(mapping: M, scale: number): M {
+  return { ...mapping, maxBatchingWindowSeconds: mapping.maxBatchingWindowSeconds * scale };
+}
+
+/** The settings with every event source mapping's batching window multiplied by `scale`; nothing else changes. */
+export function withScaledWindows(settings: PipelineSettings, scale: number): PipelineSettings {
+  if (!(scale > 0 && scale <= 1)) throw new Error(`a window scale must be in (0, 1], got ${scale}`);
+  return {
+    ...settings,
+    startMapping: scaledWindow(settings.startMapping, scale),
+    endMapping: scaledWindow(settings.endMapping, scale),
+    matchMapping: scaledWindow(settings.matchMapping, scale),
+    liveMetricsMapping: scaledWindow(settings.liveMetricsMapping, scale),
+    redriveMapping: scaledWindow(settings.redriveMapping, scale),
+    failedBatchMapping: scaledWindow(settings.failedBatchMapping, scale),
+  };
+}
+
+/**
+ * The local run: the dev topology with retry delays and batching windows scaled down so a run finishes in
+ * seconds. Budgets, batch sizes and filters are the deployed ones. Two shards per stream rather than dev's
+ * one, so that per-shard ordering and polling every shard are exercised (a shard count changes no cost
+ * the run measures per trip; the cost model takes shards from the deployed settings).
  */
 export const localSettings: PipelineSettings = {
-  ...environments.dev,
+  ...withScaledWindows(environments.dev, LOCAL_WINDOW_SCALE),
   prefix: 'tripstream-local',
+  kinesis: { ...environments.dev.kinesis, shardCount: 2 },
   retry: { ...environments.dev.retry, baseDelaySeconds: 1, maxDelaySeconds: 2 },
 };
 
