@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { environments, LOCAL_WINDOW_SCALE } from '../../lib/config';
 import { costReport, type CostReport } from '../../lib/cost/model';
-import { runMeasurementsOf } from '../../lib/cost/run-measurements';
+import { runMeasurementsOf, type RunMeasurements } from '../../lib/cost/run-measurements';
 import { generateSample, writeSampleFiles } from '../../local/sample-generator';
 import type { Benchmark } from './benchmark';
 
@@ -27,6 +27,7 @@ const TRIPS = Number(process.env.BENCH_COST_TRIPS ?? 2_000);
 const RUNS = Number(process.env.BENCH_COST_RUNS ?? 3);
 const TRIPS_PER_MONTH = Number(process.env.BENCH_COST_TRIPS_PER_MONTH ?? 1_000_000);
 const SECONDS_PER_MONTH = 730 * 3600;
+const REPLAY_TRIPS_PER_SECOND = 1_000;
 
 export const GOALS = {
   stagedPutsPerThousandTrips: 1,
@@ -55,14 +56,19 @@ async function localCliHas(option: string): Promise<boolean> {
   return stdout.includes(option);
 }
 
-async function localRun(files: { start: string; end: string }, outDir: string, extra: readonly string[]): Promise<CostReport> {
+interface PricedRun {
+  readonly run: RunMeasurements;
+  readonly report: CostReport;
+}
+
+async function localRun(files: { start: string; end: string }, outDir: string, extra: readonly string[]): Promise<PricedRun> {
   await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', files.start, '--end', files.end, '--out', outDir, ...extra], {
     cwd: repositoryRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     maxBuffer: 64 * 1024 * 1024,
   });
   const summary = runMeasurementsOf(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
-  return costReport({ run: summary, settings: environments.dev, environment: 'dev', tripsPerMonth: TRIPS_PER_MONTH });
+  return { run: summary, report: costReport({ run: summary, settings: environments.dev, environment: 'dev', tripsPerMonth: TRIPS_PER_MONTH }) };
 }
 
 async function throughputShare(): Promise<number | undefined> {
@@ -83,8 +89,8 @@ export const benchmark: Benchmark = {
   async run() {
     const workDir = await mkdtemp(join(tmpdir(), 'tripstream-bench-cost-'));
     const figures: Record<string, number | string> = {};
-    const unpaced: CostReport[] = [];
-    const paced: CostReport[] = [];
+    const unpacedRuns: PricedRun[] = [];
+    const pacedRuns: PricedRun[] = [];
     const deployedRate = TRIPS_PER_MONTH / SECONDS_PER_MONTH;
     const localRate = deployedRate / LOCAL_WINDOW_SCALE;
     const canPace = await localCliHas('--rate');
@@ -95,11 +101,12 @@ export const benchmark: Benchmark = {
       // Other work on the machine slows a run; its load is reported beside the figures.
       loads.push(loadavg()[0] ?? 0);
       const startedAt = Date.now();
-      unpaced.push(await localRun(files, join(workDir, `unpaced-${index}`), []));
+      unpacedRuns.push(await localRun(files, join(workDir, `unpaced-${index}`), []));
       wallSeconds.push((Date.now() - startedAt) / 1000);
-      if (canPace) paced.push(await localRun(files, join(workDir, `paced-${index}`), ['--rate', localRate.toFixed(3)]));
+      if (canPace) pacedRuns.push(await localRun(files, join(workDir, `paced-${index}`), ['--rate', localRate.toFixed(3)]));
     }
-    const measuredRuns = canPace ? paced : unpaced;
+    const unpaced = unpacedRuns.map((priced) => priced.report);
+    const measuredRuns = (canPace ? pacedRuns : unpacedRuns).map((priced) => priced.report);
     const which = canPace ? 'paced run' : 'unpaced run (no --rate on this local run yet)';
     figures['paced run'] = canPace
       ? `--rate ${localRate.toFixed(1)} trips/s locally, windows x${LOCAL_WINDOW_SCALE} = ${deployedRate.toFixed(3)} trips/s deployed (${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month)`
@@ -111,12 +118,17 @@ export const benchmark: Benchmark = {
     const share = await throughputShare();
     figures["local throughput / DynamoDB Local's"] = share === undefined ? 'not measured here: set BENCH_THROUGHPUT_JSON to the throughput benchmark\'s --json result' : againstGoal([share], GOALS.throughputShare, 'at least', 2);
     const first = unpaced[0];
-    if (first !== undefined) {
+    const firstRun = unpacedRuns[0]?.run;
+    if (first !== undefined && firstRun !== undefined) {
       for (const [service, dollars] of Object.entries(first.measured.byService)) figures[`replay $ / 1M trips: ${service}`] = dollars.toFixed(3);
       for (const [service, dollars] of Object.entries(first.live.byService)) figures[`live $ / 1M trips: ${service}`] = dollars.toFixed(3);
       figures['modelled live invocations / 1,000 trips'] = first.live.batching.totalInvocationsPerThousandTrips;
       figures['modelled live staged PUTs / 1,000 trips'] = first.live.batching.stagedPutsPerThousandTrips;
       figures['dev fixed $ / month'] = first.fixed.dollarsPerMonth.toFixed(2);
+      // A replay at one shard's 1,000 records/s per stream, as the model batches it (full batches).
+      const replay = costReport({ run: firstRun, settings: environments.dev, environment: 'dev', tripsPerMonth: REPLAY_TRIPS_PER_SECOND * SECONDS_PER_MONTH });
+      figures['modelled replay at 1,000 trips/s: invocations / 1,000 trips'] = replay.live.batching.totalInvocationsPerThousandTrips;
+      figures['modelled replay at 1,000 trips/s: staged PUTs / 1,000 trips'] = replay.live.batching.stagedPutsPerThousandTrips;
     }
     figures['unpaced run wall time s (median)'] = median(wallSeconds).toFixed(1);
     figures['1-minute load average before each run'] = loads.map((load) => load.toFixed(1)).join(', ');
