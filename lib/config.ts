@@ -211,9 +211,10 @@ export const LIVE_LATENCY_BUDGET_SECONDS = 60;
 /**
  * start/end: a window of 20 s gathers a live feed's records into one invocation per shard instead of one
  * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. A replay
- * fills 250-record batches: 8 start/end invocations per 1,000 trips. Larger batches buy little more and
- * cost latency: a handler writes its records concurrently, and at 1,000 per batch the local run's DynamoDB
- * Local was overwhelmed (throttled writes through the retry queue: a 2,000-trip run took 6x longer).
+ * fills 250-record batches: 8 start/end invocations per 1,000 trips. Larger batches buy little more: a
+ * handler writes its records concurrently, and at 1,000 per batch a 2,000-trip local run on a loaded machine
+ * took 538 s with 164 redrive invocations (failed writes retried), against 155-202 s and 10-50 at 250
+ * (docs/cost.md).
  */
 const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
 

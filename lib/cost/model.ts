@@ -135,6 +135,8 @@ export function liveBatch(
   handledRecordBytes: number,
   assumptions: ModelAssumptions,
 ): Batch {
+  // A run that sent nothing on this mapping's stream (a redrive alone) gives it nothing to batch.
+  if (gatheredPerTrip <= 0 || handledPerTrip <= 0) return { gathered: 0, handled: 0, invocationsPerTrip: 0 };
   const passShare = handledPerTrip / gatheredPerTrip;
   const payloadCap = assumptions.invocationPayloadBytes / handledRecordBytes / passShare;
   const perLaneRate = (tripsPerSecond * gatheredPerTrip) / mapping.lanes;

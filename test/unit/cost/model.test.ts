@@ -63,6 +63,14 @@ describe('liveBatch', () => {
     expect(batch.gathered).toBeCloseTo(payloadRecords * 3);
   });
 
+  it('gives a mapping whose stream carried nothing no invocation', () => {
+    // Act
+    const batch = liveBatch({ batchSize: 250, windowSeconds: 20, lanes: 1 }, 1, 0, 0, 800, MODEL_ASSUMPTIONS);
+
+    // Assess
+    expect(batch).toEqual({ gathered: 0, handled: 0, invocationsPerTrip: 0 });
+  });
+
   it('counts no invocation for the share of batches in which the filter passes nothing', () => {
     // Prepare: a trickle, each batch a single stream record that passes one time in three
     const mapping = { batchSize: 10_000, windowSeconds: 300, lanes: 1 };
