@@ -62,11 +62,18 @@ interface PricedRun {
 }
 
 async function localRun(files: { start: string; end: string }, outDir: string, extra: readonly string[]): Promise<PricedRun> {
-  await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', files.start, '--end', files.end, '--out', outDir, ...extra], {
-    cwd: repositoryRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  try {
+    await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', files.start, '--end', files.end, '--out', outDir, ...extra], {
+      cwd: repositoryRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    // The run's own last words say why (a drain timeout, an unbalanced ledger), not execFile's command line.
+    const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : '';
+    const why = stderr.split('\n').filter((line) => line.startsWith('error:')).join(' ') || stderr.trim().split('\n').slice(-3).join(' ');
+    throw new Error(`npm run local failed for ${outDir}: ${why}`, { cause: error });
+  }
   const summary = runMeasurementsOf(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
   return { run: summary, report: costReport({ run: summary, settings: environments.dev, environment: 'dev', tripsPerMonth: TRIPS_PER_MONTH }) };
 }
