@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { environments, LOCAL_WINDOW_SCALE } from '../../lib/config';
 import { costReport, type CostReport } from '../../lib/cost/model';
 import { runMeasurementsOf, type RunMeasurements } from '../../lib/cost/run-measurements';
-import { generateSample, writeSampleFiles } from '../../local/sample-generator';
+import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 
 const run = promisify(execFile);
