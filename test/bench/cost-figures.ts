@@ -92,7 +92,7 @@ async function throughputShare(): Promise<number | undefined> {
 
 export const benchmark: Benchmark = {
   name: 'cost-figures',
-  description: `issue #16 figures against their goals: ${RUNS} unpaced and ${RUNS} paced local runs of ${TRIPS} generated trips, priced for dev at ${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month`,
+  description: `issue #16 figures against their goals: ${RUNS} unpaced (and, once the local run has --rate, ${RUNS} paced) local runs of ${TRIPS} generated trips, priced for dev at ${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month`,
   async run() {
     const workDir = await mkdtemp(join(tmpdir(), 'tripstream-bench-cost-'));
     const figures: Record<string, number | string> = {};
