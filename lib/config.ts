@@ -201,15 +201,46 @@ const streamDefaults: StreamMappingSettings = {
   parallelizationFactor: 1,
 };
 
+/**
+ * How long a completion may take to show in the live metrics (docs/contracts.md §6b: a window is current
+ * within a minute). An end waits at most one end window before it is applied, and its completion at most one
+ * live-metrics window before it is counted; the rest of the budget is left to the handlers and the streams.
+ */
+export const LIVE_LATENCY_BUDGET_SECONDS = 60;
+
+/**
+ * start/end: a window of 20 s gathers a live feed's records into one invocation per shard instead of one
+ * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. A replay
+ * fills 250-record batches: 8 start/end invocations per 1,000 trips. Larger batches buy little more: a
+ * handler writes its records concurrently, and at 1,000 per batch a 2,000-trip local run on a loaded machine
+ * took 538 s with 164 redrive invocations (failed writes retried), against 155-202 s and 10-50 at 250
+ * (docs/cost.md).
+ */
+const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
+
+/**
+ * Staging: the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
+ * 300 s), so each staged file holds every completion of five minutes, and a replay's files thousands of
+ * trips. Staging is read once a day, so the window costs no freshness. The batch size counts stream records
+ * before the mapping's filter drops the non-completions (about one record in three), and Lambda closes a
+ * batch early at 6 MB of payload (about 2 KB per record with both images): either way a batch holds a few
+ * thousand trips at most. The window stays far below maxRecordAgeSeconds, so waiting never expires a record.
+ */
+const stagingMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
+
+/** The live metrics consumer: the other 20 s of the live budget. Its handler applies a batch as a few sequential transactions (not record by record), so 1,000 records cost no burst of concurrent writes. */
+const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20 };
+
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {
   prefix: 'tripstream',
-  kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 },
-  startMapping: streamDefaults,
-  endMapping: streamDefaults,
-  matchMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 5 },
-  // A window is current within seconds of a completion (docs/contracts.md §6b asks for under a minute).
-  liveMetricsMapping: { ...streamDefaults, batchSize: 500, maxBatchingWindowSeconds: 2 },
+  // One provisioned shard per stream: $0.015 per shard-hour against on-demand's $0.04 per stream-hour, and a
+  // shard's 1,000 records/s is far more than dev's traffic (docs/cost.md).
+  kinesis: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
+  startMapping: tripEventMapping,
+  endMapping: tripEventMapping,
+  matchMapping: stagingMapping,
+  liveMetricsMapping,
   liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
@@ -251,8 +282,9 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     ...defaultSettings,
     prefix: 'tripstream-prod',
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
-    startMapping: { ...streamDefaults, parallelizationFactor: 2 },
-    endMapping: { ...streamDefaults, parallelizationFactor: 2 },
+    // Two shards per stream carry 2,000 records/s (2 MB/s) in; docs/cost.md has the sizing.
+    startMapping: { ...tripEventMapping, parallelizationFactor: 2 },
+    endMapping: { ...tripEventMapping, parallelizationFactor: 2 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {
@@ -298,12 +330,15 @@ export function scaleBatchingWindows(settings: PipelineSettings, timeScale: numb
 /**
  * The local run: the dev topology with time compressed so a run finishes in seconds. Batching windows are
  * scaled by LOCAL_TIME_SCALE; retry delays are set apart (SQS counts delays in whole seconds, so they cannot
- * shrink by the same factor). Budgets, batch sizes and filters are the deployed ones.
+ * shrink by the same factor). Budgets, batch sizes and filters are the deployed ones. Two shards per stream
+ * rather than dev's one, so that per-shard ordering and polling every shard are exercised; the cost model
+ * takes shards from the deployed settings, not from the run.
  */
 export const localSettings: LocalPipelineSettings = scaleBatchingWindows(
   {
     ...environments.dev,
     prefix: 'tripstream-local',
+    kinesis: { ...environments.dev.kinesis, shardCount: 2 },
     retry: { ...environments.dev.retry, baseDelaySeconds: 1, maxDelaySeconds: 2 },
   },
   LOCAL_TIME_SCALE,

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { withVersionAndExitCodes } from '../../lib/cli';
+import { costCommand } from './cost';
 import { dlqCommand } from './dlq';
 import { generateCommand } from './generate';
 import { kpisCommand } from './kpis';
@@ -23,6 +24,7 @@ export function tripstreamProgram(): Command {
     .addCommand(kpisCommand().summary('print the daily KPIs of a date range, from Athena or a local run'))
     .addCommand(dlqCommand().summary('inspect the dead-letter queue and redrive its letters'))
     .addCommand(replayCommand().summary('re-send archived records from the raw archive into the trip streams'))
+    .addCommand(costCommand().summary("price a local run's measured requests per 1M trips and per month, for dev or prod"))
     .showSuggestionAfterError(false);
   return withVersionAndExitCodes(program);
 }

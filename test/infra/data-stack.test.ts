@@ -183,7 +183,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
 });
 
 describe('data stack per environment', () => {
-  it('uses on-demand streams in dev and the configured shards in prod', () => {
+  it('uses one provisioned shard per stream in dev (no stream-hour charge) and the configured shards in prod', () => {
     // Prepare
     const prodShards = environments.prod.kinesis.shardCount;
 
@@ -193,8 +193,8 @@ describe('data stack per environment', () => {
 
     // Assess
     dev.allResourcesProperties('AWS::Kinesis::Stream', {
-      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
-      ShardCount: Match.absent(),
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 1,
     });
     prod.allResourcesProperties('AWS::Kinesis::Stream', {
       StreamModeDetails: { StreamMode: 'PROVISIONED' },

@@ -13,7 +13,7 @@ import { EXIT_CODE_HELP, EXIT_CODES, runCommand } from '../../../lib/cli';
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };
 
-const SUBCOMMANDS = ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay'] as const;
+const SUBCOMMANDS = ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay', 'cost'] as const;
 
 interface Outcome {
   code: number;

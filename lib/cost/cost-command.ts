@@ -1,0 +1,63 @@
+/**
+ * The `cost` command: `--summary <out>/summary.json [--trips-per-month N] [--env dev|prod] [--json]`.
+ * A summary that cannot be read, or is not a run's, is a wrong argument (exit 2, lib/cli.ts) like any other.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { jsonText, withVersionAndExitCodes } from '../cli';
+import { environments, isEnvironmentName } from '../config';
+import { formatCostReport } from './format';
+import { costReport } from './model';
+import { runMeasurementsOf, type RunMeasurements } from './run-measurements';
+
+export const DEFAULT_TRIPS_PER_MONTH = 1_000_000;
+
+export interface CostCommandDependencies {
+  readonly writeOut: (text: string) => void;
+}
+
+function positiveCount(value: string): number {
+  const parsed = Number(value.replaceAll('_', ''));
+  if (!/^\d[\d_]*$/.test(value) || !Number.isSafeInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number of trips');
+  return parsed;
+}
+
+async function readRun(file: string): Promise<RunMeasurements> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return runMeasurementsOf(parsed);
+}
+
+export function buildCostProgram(dependencies: CostCommandDependencies = { writeOut: (text) => process.stdout.write(text) }): Command {
+  const program: Command = new Command('cost')
+    .description('Price a local run per 1M completed trips and per month, for a deployed environment (docs/cost.md).')
+    .requiredOption('--summary <file>', "a local run's summary.json (npm run local -- --out <dir>)")
+    .option('--trips-per-month <n>', 'the live feed the live case models', positiveCount, DEFAULT_TRIPS_PER_MONTH)
+    .addOption(new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'))
+    .option('--json', 'print the report as JSON')
+    .showSuggestionAfterError(false)
+    .action(async (options: { summary: string; tripsPerMonth: number; env: string; json?: boolean }) => {
+      const environment = options.env;
+      // commander has checked the choices; this narrows the name for the settings lookup.
+      if (!isEnvironmentName(environment)) throw new Error(`unknown environment ${environment}`);
+      let run: RunMeasurements;
+      try {
+        run = await readRun(options.summary);
+      } catch (error) {
+        program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const report = costReport({ run, settings: environments[environment], environment, tripsPerMonth: options.tripsPerMonth });
+      dependencies.writeOut(options.json === true ? jsonText(report) : formatCostReport(report));
+    });
+  return withVersionAndExitCodes(program);
+}

@@ -1,0 +1,81 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EXIT_CODES, runCommand } from '../../../lib/cli';
+import { buildCostProgram } from '../../../lib/cost/cost-command';
+
+const summary = {
+  trips_completed: 100,
+  sent: { start: 100, end: 100 },
+  kpi_dates: ['2024-05-25'],
+  aws_requests: { DynamoDB: { UpdateItem: 200 }, S3: { PutObject: 3 } },
+  lambda_invocations: { start: 1, end: 1, match: 1, 'live-metrics': 1 },
+};
+
+async function cost(args: string[]): Promise<{ exitCode: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const program = buildCostProgram({ writeOut: (text) => (out += text) }).configureOutput({ writeErr: (text) => (err += text), writeOut: (text) => (out += text) });
+  process.exitCode = undefined;
+  await runCommand(program, ['node', 'cost', ...args]);
+  const exitCode = Number(process.exitCode ?? EXIT_CODES.ok);
+  process.exitCode = undefined;
+  return { exitCode, out, err };
+}
+
+describe('the cost command', () => {
+  let dir: string;
+  let summaryPath: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'cost-cli-'));
+    summaryPath = path.join(dir, 'summary.json');
+    await writeFile(summaryPath, JSON.stringify(summary));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the report of a summary for dev at 1M trips a month by default', async () => {
+    // Act
+    const { exitCode, out } = await cost(['--summary', summaryPath]);
+
+    // Assess
+    expect(exitCode).toBe(EXIT_CODES.ok);
+    expect(out).toContain('cost of dev');
+    expect(out).toContain('live: 1,000,000 trips/month');
+  });
+
+  it('prints JSON with --json, for the environment and the monthly figure asked for', async () => {
+    // Act
+    const { exitCode, out } = await cost(['--summary', summaryPath, '--env', 'prod', '--trips-per-month', '5_000_000', '--json']);
+
+    // Assess
+    expect(exitCode).toBe(EXIT_CODES.ok);
+    const report = JSON.parse(out) as { environment: string; tripsPerMonth: number; footprint: { kinesis: { shardCount: number } } };
+    expect(report).toMatchObject({ environment: 'prod', tripsPerMonth: 5_000_000, footprint: { kinesis: { shardCount: 2 } } });
+  });
+
+  it.each([
+    [[], /required option '--summary <file>'/],
+    [['--summary', 'SUMMARY', '--env', 'qa'], /'--env <name>' argument 'qa' is invalid/],
+    [['--summary', 'SUMMARY', '--trips-per-month', '-3'], /expected a positive whole number of trips/],
+    [['--summary', 'SUMMARY', '--trips-per-month', '1.5'], /expected a positive whole number of trips/],
+    [['--summary', 'MISSING'], /--summary: cannot read .*missing\.json/],
+    [['--summary', 'NOT_A_SUMMARY'], /--summary: not a local run's summary\.json: trips_completed/],
+  ])('exits 2 with a clear message for %j', async (args, message) => {
+    // Prepare
+    const notASummary = path.join(dir, 'other.json');
+    await writeFile(notASummary, JSON.stringify({ rows: 3 }));
+    const resolved = args.map((arg) => ({ SUMMARY: summaryPath, MISSING: path.join(dir, 'missing.json'), NOT_A_SUMMARY: notASummary })[arg] ?? arg);
+
+    // Act
+    const { exitCode, err, out } = await cost(resolved);
+
+    // Assess
+    expect(exitCode).toBe(EXIT_CODES.usage);
+    expect(err).toMatch(message);
+    expect(out).toBe('');
+  });
+});

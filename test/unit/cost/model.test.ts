@@ -1,0 +1,215 @@
+import { environments, type PipelineSettings } from '../../../lib/config';
+import { MODEL_ASSUMPTIONS } from '../../../lib/cost/footprint';
+import { formatCostReport } from '../../../lib/cost/format';
+import { costReport, liveBatch } from '../../../lib/cost/model';
+import { PRICES_US_EAST_1 } from '../../../lib/cost/prices';
+import { runMeasurementsOf, type RunMeasurements } from '../../../lib/cost/run-measurements';
+
+/** A run of 1,000 completed trips with round request counts, so every expected dollar is a product by hand. */
+function run(overrides: Partial<RunMeasurements> = {}): RunMeasurements {
+  return {
+    trips_completed: 1000,
+    sent: { start: 1000, end: 1000 },
+    kpi_dates: ['2024-05-25'],
+    aws_requests: {
+      DynamoDB: { CreateTable: 2, UpdateItem: 2000, TransactWriteItems: 4 },
+      Kinesis: { CreateStream: 2, PutRecords: 4, GetRecords: 300 },
+      S3: { PutObject: 2 + 2, GetObject: 2 },
+      SQS: { SendMessage: 10, ReceiveMessage: 500 },
+    },
+    lambda_invocations: { start: 2, end: 2, match: 1, 'live-metrics': 2 },
+    ...overrides,
+  };
+}
+
+const dev = (overrides: Partial<Parameters<typeof costReport>[0]> = {}) =>
+  costReport({ run: run(), settings: environments.dev, environment: 'dev', tripsPerMonth: 1_000_000, ...overrides });
+
+describe('liveBatch', () => {
+  it('closes a batch when its window ends at a rate that cannot fill it: the first record plus what the window gathers', () => {
+    // Prepare: one lane, 20 s window, 0.5 records/s
+    const mapping = { batchSize: 1000, windowSeconds: 20, lanes: 1 };
+
+    // Act
+    const batch = liveBatch(mapping, 0.5, 1, 1, 800, MODEL_ASSUMPTIONS);
+
+    // Assess
+    expect(batch.gathered).toBeCloseTo(11);
+    expect(batch.handled).toBeCloseTo(11);
+    expect(batch.invocationsPerTrip).toBeCloseTo(1 / 11);
+  });
+
+  it("splits a feed over a mapping's lanes, each gathering its own batch", () => {
+    // Prepare: the same feed over 4 lanes (2 shards x parallelization factor 2)
+    const mapping = { batchSize: 1000, windowSeconds: 20, lanes: 4 };
+
+    // Act
+    const batch = liveBatch(mapping, 0.5, 1, 1, 800, MODEL_ASSUMPTIONS);
+
+    // Assess: 0.125 records/s per lane
+    expect(batch.gathered).toBeCloseTo(3.5);
+  });
+
+  it('caps a filtered batch at the 6 MB payload of the records that pass the filter, below batchSize', () => {
+    // Prepare: staging at a replay's rate, one record in three passing, 2,000 bytes each
+    const mapping = { batchSize: 10_000, windowSeconds: 300, lanes: 1 };
+
+    // Act
+    const batch = liveBatch(mapping, 10_000, 3, 1, 2_000, MODEL_ASSUMPTIONS);
+
+    // Assess
+    const payloadRecords = (6 * 1024 * 1024) / 2_000;
+    expect(batch.handled).toBeCloseTo(payloadRecords);
+    expect(batch.gathered).toBeCloseTo(payloadRecords * 3);
+  });
+
+  it('gives a mapping whose stream carried nothing no invocation', () => {
+    // Act
+    const batch = liveBatch({ batchSize: 250, windowSeconds: 20, lanes: 1 }, 1, 0, 0, 800, MODEL_ASSUMPTIONS);
+
+    // Assess
+    expect(batch).toEqual({ gathered: 0, handled: 0, invocationsPerTrip: 0 });
+  });
+
+  it('counts no invocation for the share of batches in which the filter passes nothing', () => {
+    // Prepare: a trickle, each batch a single stream record that passes one time in three
+    const mapping = { batchSize: 10_000, windowSeconds: 300, lanes: 1 };
+
+    // Act
+    const batch = liveBatch(mapping, 1e-9, 3, 1, 2_000, MODEL_ASSUMPTIONS);
+
+    // Assess: one invocation per passing record, not one per stream record
+    expect(batch.invocationsPerTrip).toBeCloseTo(1);
+  });
+});
+
+describe('costReport', () => {
+  it("prices the trips table's writes as measured, one write unit per UpdateItem of an item under 1 KB", () => {
+    // Act
+    const report = dev();
+
+    // Assess: 2 UpdateItem per trip = 2M WRU per 1M trips at $0.625 per 1M
+    const line = report.measured.lines.find((candidate) => candidate.item.startsWith('trips table writes'));
+    expect(line?.quantityPerMillionTrips).toBe(2_000_000);
+    expect(line?.dollarsPerMillionTrips).toBeCloseTo(1.25);
+  });
+
+  it("takes staging's PUTs as the run's PutObject less the KPI job's two files per date", () => {
+    // Act
+    const report = dev();
+
+    // Assess: 4 PUTs, 2 of them the KPI job's, over 1,000 trips
+    expect(report.measured.batching.stagedPutsPerThousandTrips).toBe(2);
+  });
+
+  it("reports the run's invocations per 1,000 trips and the records each handler got", () => {
+    // Act
+    const { batching } = dev().measured;
+
+    // Assess
+    expect(batching.totalInvocationsPerThousandTrips).toBe(7);
+    expect(batching.recordsPerInvocation.start).toBe(500);
+    expect(batching.recordsPerInvocation.match).toBe(1000);
+  });
+
+  it('models more invocations for a slower live feed, since every window closes with fewer records', () => {
+    // Act
+    const slow = dev({ tripsPerMonth: 100_000 }).live.batching;
+    const fast = dev({ tripsPerMonth: 10_000_000 }).live.batching;
+
+    // Assess
+    expect(slow.totalInvocationsPerThousandTrips).toBeGreaterThan(fast.totalInvocationsPerThousandTrips);
+    expect(slow.stagedPutsPerThousandTrips).toBeGreaterThan(fast.stagedPutsPerThousandTrips);
+  });
+
+  it('models the staging window at 1M trips a month: one file per 300 s batch of ~114 completions', () => {
+    // Act
+    const { live } = dev();
+
+    // Assess: 0.3805 trips/s x 3 stream records x 300 s + 1 gathered, a third of them completions
+    const completionsPerFile = (1 + (1_000_000 / (730 * 3600)) * 3 * 300) / 3;
+    expect(live.batching.recordsPerInvocation.match).toBeCloseTo(completionsPerFile, 0);
+    expect(live.batching.stagedPutsPerThousandTrips).toBeCloseTo((1000 / completionsPerFile) * (1 + 300 / 86_400), 1);
+  });
+
+  it("prices dev's fixed costs apart: one provisioned shard per stream, alarms, dashboards, keys", () => {
+    // Act
+    const { fixed } = dev();
+
+    // Assess
+    expect(fixed.byService.kinesis).toBeCloseTo(2 * 1 * 730 * 0.015);
+    expect(fixed.lines.find((line) => line.item === 'alarms')?.dollarsPerMonth).toBeCloseTo(14 * 0.1);
+    expect(fixed.lines.find((line) => line.item === 'dashboards')?.dollarsPerMonth).toBeCloseTo(2 * 3);
+    expect(fixed.byService.kms).toBeCloseTo(2);
+  });
+
+  it("prices prod's shards with their extended retention, and dev's former on-demand streams at $58.40", () => {
+    // Prepare
+    const onDemandDev: PipelineSettings = { ...environments.dev, kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 } };
+
+    // Act
+    const prod = costReport({ run: run(), settings: environments.prod, environment: 'prod', tripsPerMonth: 1_000_000 });
+    const onDemand = dev({ settings: onDemandDev });
+
+    // Assess
+    expect(prod.fixed.byService.kinesis).toBeCloseTo(2 * 2 * 730 * (0.015 + 0.02));
+    expect(onDemand.fixed.byService.kinesis).toBeCloseTo(58.4);
+  });
+
+  it('adds a month of live variable cost to the fixed costs', () => {
+    // Act
+    const report = dev({ tripsPerMonth: 2_000_000 });
+
+    // Assess
+    expect(report.perMonth.variable).toBeCloseTo(report.live.dollarsPerMillionTrips * 2);
+    expect(report.perMonth.total).toBeCloseTo(report.perMonth.variable + report.fixed.dollarsPerMonth);
+  });
+
+  it('names the price table it used', () => {
+    // Act
+    const report = dev();
+
+    // Assess
+    expect(report.prices).toEqual({ region: 'us-east-1', compiledOn: PRICES_US_EAST_1.compiledOn, sources: PRICES_US_EAST_1.sources });
+  });
+
+  it('lists the operations it does not price, an unknown one as unknown', () => {
+    // Prepare
+    const withUnknown = run({ aws_requests: { ...run().aws_requests, DynamoDB: { UpdateItem: 2000, BatchWriteItem: 3 } } });
+
+    // Act
+    const report = dev({ run: withUnknown });
+
+    // Assess
+    expect(report.unpricedOperations).toContainEqual({ operation: 'DynamoDB.BatchWriteItem', count: 3, reason: expect.stringMatching(/^not in the model/) });
+    expect(report.unpricedOperations).toContainEqual({ operation: 'Kinesis.GetRecords', count: 300, reason: expect.stringMatching(/Lambda's event source mapping/) });
+  });
+
+  it('refuses a run that completed no trips, and a non-positive monthly figure', () => {
+    // Act / Assess
+    expect(() => dev({ run: run({ trips_completed: 0 }) })).toThrow(/completed no trips/);
+    expect(() => dev({ tripsPerMonth: 0 })).toThrow(/trips per month must be positive/);
+  });
+});
+
+describe('runMeasurementsOf', () => {
+  it('names the missing and malformed fields of something that is not a summary', () => {
+    // Act / Assess
+    expect(() => runMeasurementsOf({ trips_completed: -1, sent: { start: 1 } })).toThrow(/trips_completed.*sent\.end.*kpi_dates/s);
+  });
+});
+
+describe('formatCostReport', () => {
+  it('shows both traffic cases per service, the fixed costs apart, and the month', () => {
+    // Prepare
+    const report = dev();
+
+    // Act
+    const text = formatCostReport(report);
+
+    // Assess
+    expect(text).toMatch(/variable, \$ per 1M completed trips\n\s+service\s+as measured\s+live\n/);
+    expect(text).toMatch(/kinesis: shard-hours \(2 streams x 1 shards\)\s+1,460\s+shard-hours\s+\$21\.90/);
+    expect(text).toContain(`per month: $${report.perMonth.variable.toFixed(3)} variable (live) + $${report.perMonth.fixed.toFixed(2)} fixed`);
+  });
+});
