@@ -2,7 +2,7 @@
  * One row of daily KPIs (docs/contracts.md §4), as the shared SQL produces it, the job writes it to
  * daily-kpis/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
-import { z } from 'zod';
+import { z } from '../validation';
 import { calendarDateSchema } from './dates';
 
 export interface DailyKpiRow {
@@ -34,14 +34,14 @@ export const DAILY_KPI_FIELDS = [
  * Engines hand numbers back as BIGINT, DECIMAL or text (Athena): each must become a finite JS number.
  * Text is accepted only as a plain decimal number, so an empty cell cannot turn into 0.
  */
-export const kpiNumber = z
-  .union([z.number(), z.bigint(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)])
-  .transform((value) => Number(value))
-  .pipe(z.number().finite());
+export const kpiNumber = z.pipe(
+  z.pipe(z.union([z.number(), z.bigint(), z.string().check(z.regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/))]), z.transform((value) => Number(value))),
+  z.number(),
+);
 
 const dailyKpiRowSchema = z.object({
   trip_date: calendarDateSchema,
-  trip_count: kpiNumber.pipe(z.number().int().nonnegative()),
+  trip_count: z.pipe(kpiNumber, z.number().check(z.int(), z.nonnegative())),
   total_fare: kpiNumber,
   average_fare: kpiNumber,
   min_fare: kpiNumber,
@@ -49,7 +49,7 @@ const dailyKpiRowSchema = z.object({
   total_tips: kpiNumber,
   total_distance: kpiNumber,
   average_trip_duration_minutes: kpiNumber,
-}) satisfies z.ZodType<DailyKpiRow, unknown>;
+}) satisfies z.ZodMiniType<DailyKpiRow, unknown>;
 
 /** Validates and normalises one row from any engine; the message names the offending field. */
 export function toDailyKpiRow(raw: unknown): DailyKpiRow {

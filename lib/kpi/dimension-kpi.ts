@@ -2,7 +2,7 @@
  * One row of per-dimension daily KPIs (docs/contracts.md §4b), as spark/daily_kpis_by_dimension.sql produces it, the
  * job writes it to daily-kpis-by-dimension/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
-import { z } from 'zod';
+import { z } from '../validation';
 import { kpiNumber } from './daily-kpi';
 import { calendarDateSchema } from './dates';
 
@@ -46,18 +46,20 @@ const dimensionKpiRowSchema = z
   .object({
     trip_date: calendarDateSchema,
     dimension: z.enum(KPI_DIMENSIONS),
-    dimension_value: z.string().regex(/^-?\d+$/).nullable(),
-    trip_count: kpiNumber.pipe(z.number().int().positive()),
+    dimension_value: z.nullable(z.string().check(z.regex(/^-?\d+$/))),
+    trip_count: z.pipe(kpiNumber, z.number().check(z.int(), z.positive())),
     total_fare: kpiNumber,
     average_fare: kpiNumber,
     total_tips: kpiNumber,
     total_distance: kpiNumber,
     average_trip_duration_minutes: kpiNumber,
   })
-  .refine((row) => row.dimension !== 'pickup_hour' || (row.dimension_value !== null && /^(?:[01]\d|2[0-3])$/.test(row.dimension_value)), {
-    message: 'pickup_hour must be two digits from 00 to 23',
-    path: ['dimension_value'],
-  }) satisfies z.ZodType<DimensionKpiRow, unknown>;
+  .check(
+    z.refine((row) => row.dimension !== 'pickup_hour' || (row.dimension_value !== null && /^(?:[01]\d|2[0-3])$/.test(row.dimension_value)), {
+      message: 'pickup_hour must be two digits from 00 to 23',
+      path: ['dimension_value'],
+    }),
+  ) satisfies z.ZodMiniType<DimensionKpiRow, unknown>;
 
 /** Validates and normalises one row from any engine; the message names the offending field. */
 export function toDimensionKpiRow(raw: unknown): DimensionKpiRow {
