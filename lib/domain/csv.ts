@@ -17,11 +17,11 @@ import { MAX_TRIP_ID_LENGTH } from './bounds';
 import { parseAmount, parseFare, parseIntegerCode, type NumberOutcome } from './numbers';
 import { parseTimestamp } from './timestamps';
 import {
-  CSV_COLUMNS,
   END_EVENT_FIELDS,
   isRequiredField,
   START_EVENT_FIELDS,
   TRIP_FIELDS,
+  TRIP_KEY_FIELD,
   type CsvKind,
   type FieldKind,
   type TripField,
@@ -29,9 +29,10 @@ import {
 
 export { CSV_COLUMNS, type CsvKind, type EndColumn, type StartColumn } from './trip-record';
 
+/** The columns that may not be blank: the key, then the half's fields that are never null. */
 export const REQUIRED_COLUMNS: Record<CsvKind, readonly string[]> = {
-  start: CSV_COLUMNS.start.filter(isRequiredField),
-  end: CSV_COLUMNS.end.filter(isRequiredField),
+  start: [TRIP_KEY_FIELD, ...START_EVENT_FIELDS.filter(isRequiredField)],
+  end: [TRIP_KEY_FIELD, ...END_EVENT_FIELDS.filter(isRequiredField)],
 };
 
 export type RowOutcome<E> = { ok: true; event: E } | { ok: false; reason: string };

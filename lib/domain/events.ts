@@ -4,7 +4,7 @@
  * PutRecord permission can bypass the producer. Their fields are the trip record's (trip-record.ts).
  */
 import { z } from '../validation';
-import { END_EVENT_FIELDS, START_EVENT_FIELDS, tripFieldShape } from './trip-record';
+import { END_EVENT_FIELDS, START_EVENT_FIELDS, TRIP_KEY_FIELD, tripFieldShape } from './trip-record';
 
 export { describeIssues } from '../validation';
 
@@ -14,14 +14,14 @@ export const EVENT_SCHEMA_VERSION = 1;
 export const tripStartEventSchema = z.strictObject({
   schema_version: z.literal(EVENT_SCHEMA_VERSION),
   event_type: z.literal('trip_start'),
-  ...tripFieldShape('wire', ['trip_id']),
+  ...tripFieldShape('wire', [TRIP_KEY_FIELD]),
   ...tripFieldShape('wire', START_EVENT_FIELDS),
 });
 
 export const tripEndEventSchema = z.strictObject({
   schema_version: z.literal(EVENT_SCHEMA_VERSION),
   event_type: z.literal('trip_end'),
-  ...tripFieldShape('wire', ['trip_id']),
+  ...tripFieldShape('wire', [TRIP_KEY_FIELD]),
   ...tripFieldShape('wire', END_EVENT_FIELDS),
 });
 

@@ -58,6 +58,8 @@ export const TRIP_FIELDS = {
 } as const satisfies Record<string, TripFieldDefinition>;
 
 export type TripField = keyof typeof TRIP_FIELDS;
+/** The one field both events carry: the trip's identity. */
+export const TRIP_KEY_FIELD = 'trip_id' satisfies TripField;
 type Definition<F extends TripField> = (typeof TRIP_FIELDS)[F];
 type FieldsOf<O extends FieldOrigin> = { [F in TripField]: Definition<F>['origin'] extends O ? F : never }[TripField];
 export type StartEventField = FieldsOf<'start'>;

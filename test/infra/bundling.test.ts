@@ -48,7 +48,7 @@ describe('asset bundling', () => {
     }
   });
 
-  it('ships only the Spark entry point and the two KPI SQL files, not the tests', () => {
+  it('ships only the Spark entry point, its generated schema module and the two KPI SQL files, not the tests', () => {
     // Prepare
     const deployment = Object.values(resourcesOf(synthesized.templates.analytics, 'Custom::CDKBucketDeployment'))[0];
     const [sourceKey] = (deployment?.Properties.SourceObjectKeys ?? []) as unknown[];
@@ -57,6 +57,6 @@ describe('asset bundling', () => {
     const files = fs.readdirSync(assetDirectory(sourceKey)).sort();
 
     // Assess
-    expect(files).toEqual([SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint].sort());
+    expect(files).toEqual([SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule].sort());
   });
 });
