@@ -3,7 +3,7 @@
  * them with `handlerEnvironment`, and the handlers validate them at start-up with `readHandlerEnvironment`:
  * one definition, so a name cannot be set by one side and read under another name by the other.
  */
-import { z } from './validation';
+import * as z from './validation';
 import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from './config';
 
 /** Where each piece lives: tokens in CDK, real names and URLs locally. */

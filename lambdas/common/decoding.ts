@@ -1,5 +1,5 @@
 /** Turning record payloads (Kinesis data, SQS bodies) into validated values, or into a precise refusal. */
-import type { z } from '../../lib/validation';
+import type * as z from '../../lib/validation';
 import { describeIssues } from '../../lib/validation';
 import { decodeUtf8 } from '../../lib/domain/utf8';
 

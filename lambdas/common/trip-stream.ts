@@ -9,7 +9,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { z } from '../../lib/validation';
+import type * as z from '../../lib/validation';
 import type { EventOrigin, HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 import { eventFingerprint } from '../../lib/domain/fingerprint';

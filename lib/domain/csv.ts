@@ -4,7 +4,7 @@
  * fix the source without guessing. The built event is checked against the wire schema before it is
  * returned: whatever this module accepts, the handlers accept too.
  */
-import type { z } from '../validation';
+import type * as z from '../validation';
 import {
   EVENT_SCHEMA_VERSION,
   describeIssues,

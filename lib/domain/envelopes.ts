@@ -2,7 +2,7 @@
  * Messages on the SQS retry queue and the dead-letter queue. Both carry the full event, never a pointer,
  * so an operator can redrive a dead letter after a fix without the original stream record.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { tripEventSchema } from './events';
 
 export const DEAD_LETTER_REASONS = [

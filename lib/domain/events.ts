@@ -3,7 +3,7 @@
  * The producer builds them from CSV rows; every handler validates them again, because anyone with
  * PutRecord permission can bypass the producer. Their fields are the trip record's (trip-record.ts).
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { END_EVENT_FIELDS, START_EVENT_FIELDS, TRIP_KEY_FIELD, tripFieldShape } from './trip-record';
 
 export { describeIssues } from '../validation';

@@ -7,7 +7,7 @@
  * The same conversion serves `npm run dlq -- redrive`, `npm run local -- --redrive` and the redrive
  * handler receiving a letter that SQS's own "redrive to source" moved back onto the retry queue.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import {
   deadLetterMessageSchema,
   RETRY_MESSAGE_SCHEMA_VERSION,

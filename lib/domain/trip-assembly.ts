@@ -12,7 +12,7 @@
  * Pure: the trips-table adapter turns a HalfWrite into an UpdateItem, the recorder in lambdas/common wires
  * the outcomes to the queues.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { eventOriginSchema, type EventOrigin } from './envelopes';
 import {
   describeIssues,

@@ -5,7 +5,7 @@
  * end's, each written by its own conditional update. `halves` counts the halves present: 1 while the trip
  * is open, 2 once it is complete. The stream filters below select exactly the transitions that matter.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape } from './trip-record';
 
 export const TRIP_KEY = 'trip_id';

@@ -11,7 +11,7 @@
  * The order of the table is the order of the staged JSON object, and within a half the order of its event.
  */
 import { MAX_ABSOLUTE_CODE, MAX_TRIP_ID_LENGTH, AMOUNT_RANGE_PROBLEM, CODE_RANGE_PROBLEM, INSTANT_RANGE_PROBLEM, isAmountInRange, isInstantInRange } from './bounds';
-import { z } from '../validation';
+import * as z from '../validation';
 
 /**
  * Who brings a field: `key` both events; `start`/`end` that half's event; `derived` the start's write

@@ -2,7 +2,7 @@
  * One row of daily KPIs (docs/contracts.md §4), as the shared SQL produces it, the job writes it to
  * daily-kpis/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { calendarDateSchema } from './dates';
 
 export interface DailyKpiRow {

@@ -2,7 +2,7 @@
  * Calendar dates (`YYYY-MM-DD`, UTC) as the KPI job, its trigger and the KPI CLI understand them.
  * Every date that reaches a query, an S3 prefix or a Spark argument has gone through `parseCalendarDate`.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 
 /** The longest range one request may cover: a year of backfill per run keeps a job's input bounded. */
 export const MAX_KPI_RANGE_DAYS = 366;

@@ -2,7 +2,7 @@
  * One row of per-dimension daily KPIs (docs/contracts.md §4b), as spark/daily_kpis_by_dimension.sql produces it, the
  * job writes it to daily-kpis-by-dimension/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { kpiNumber } from './daily-kpi';
 import { calendarDateSchema } from './dates';
 

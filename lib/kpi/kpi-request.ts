@@ -10,7 +10,7 @@
  *   carry `"rerun": "<label>"`: the same dates are normally the same job run (see kpiJobClientToken), and a new
  *   label is how an operator asks for a fresh run of dates already computed, e.g. after fixing staged data.
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { calendarDateSchema, dateRange, MAX_KPI_RANGE_DAYS, scheduledKpiDates } from './dates';
 
 export type KpiRequestKind = 'scheduled' | 'date' | 'range';

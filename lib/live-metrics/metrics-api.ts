@@ -5,7 +5,7 @@
  *   GET /metrics/{entity}/{id}?from=<ISO instant>&to=<ISO instant>   entity: all (id all), vendor, pickup_location
  *   GET /metrics/open
  */
-import { z } from '../validation';
+import * as z from '../validation';
 import { METRIC_ENTITIES, windowStartOf, type MetricEntity, type MetricsWindow } from '../domain/live-metrics';
 
 /** The longest range one request may cover: 31 days are 8,928 windows, well inside a response. */

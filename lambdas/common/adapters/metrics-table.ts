@@ -4,7 +4,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from '../../../lib/validation';
+import * as z from '../../../lib/validation';
 import {
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
