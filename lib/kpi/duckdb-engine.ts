@@ -9,9 +9,10 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbCompletedTripsView } from './completed-trips-view';
-import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
+import { DAILY_KPI_FIELDS, DAILY_KPI_ROW, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
-import { DIMENSION_KPI_AMOUNT_FIELDS, DIMENSION_KPI_FIELDS, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
+import { duckDbKpiColumns } from './kpi-row';
+import { DIMENSION_KPI_FIELDS, DIMENSION_KPI_ROW, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
 
 export type { DailyKpiRow } from './daily-kpi';
 
@@ -133,19 +134,9 @@ export async function readDimensionKpis(kpiDir: string, from: string, to: string
   });
 }
 
-const dimensionOutputColumns = [
-  "trip_date: 'VARCHAR'",
-  "dimension: 'VARCHAR'",
-  "dimension_value: 'VARCHAR'",
-  "trip_count: 'BIGINT'",
-  ...DIMENSION_KPI_AMOUNT_FIELDS.map((field) => `${field}: 'DOUBLE'`),
-].join(', ');
+const dimensionOutputColumns = duckDbKpiColumns(DIMENSION_KPI_ROW);
 
-const kpiOutputColumns = [
-  "trip_date: 'VARCHAR'",
-  "trip_count: 'BIGINT'",
-  ...DAILY_KPI_FIELDS.slice(2).map((field) => `${field}: 'DOUBLE'`),
-].join(', ');
+const kpiOutputColumns = duckDbKpiColumns(DAILY_KPI_ROW);
 
 /** The DuckDB side of the `completed_trips` contract, derived from the trip record (completed-trips-view.ts). */
 function completedTripsViewSql(files: readonly string[]): string {

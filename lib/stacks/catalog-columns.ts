@@ -1,18 +1,12 @@
 import type { GlueColumn } from '../constructs/projected-json-table';
 import { PARTITION_KEY } from '../constructs/projected-json-table';
 import { glueType, STAGED_TRIP_FIELDS } from '../domain/trip-record';
+import { DAILY_KPI_ROW } from '../kpi/daily-kpi';
+import { DIMENSION_KPI_ROW } from '../kpi/dimension-kpi';
+import { glueKpiColumns } from '../kpi/kpi-row';
 
 /** The daily KPI row of docs/contracts.md §4 (trip_date is the partition key, not a column). */
-export const DAILY_KPI_COLUMNS: readonly GlueColumn[] = [
-  { name: 'trip_count', type: 'bigint' },
-  { name: 'total_fare', type: 'double' },
-  { name: 'average_fare', type: 'double' },
-  { name: 'min_fare', type: 'double' },
-  { name: 'max_fare', type: 'double' },
-  { name: 'total_tips', type: 'double' },
-  { name: 'total_distance', type: 'double' },
-  { name: 'average_trip_duration_minutes', type: 'double' },
-];
+export const DAILY_KPI_COLUMNS: readonly GlueColumn[] = glueKpiColumns(DAILY_KPI_ROW, PARTITION_KEY);
 
 /**
  * The staged trip columns, derived from the trip record the match handler writes with, so the table cannot
@@ -23,13 +17,4 @@ export const COMPLETED_TRIP_COLUMNS: readonly GlueColumn[] = STAGED_TRIP_FIELDS.
 );
 
 /** The per-dimension KPI row of docs/contracts.md §4b (trip_date is the partition key, not a column). */
-export const DIMENSION_KPI_COLUMNS: readonly GlueColumn[] = [
-  { name: 'dimension', type: 'string' },
-  { name: 'dimension_value', type: 'string' },
-  { name: 'trip_count', type: 'bigint' },
-  { name: 'total_fare', type: 'double' },
-  { name: 'average_fare', type: 'double' },
-  { name: 'total_tips', type: 'double' },
-  { name: 'total_distance', type: 'double' },
-  { name: 'average_trip_duration_minutes', type: 'double' },
-];
+export const DIMENSION_KPI_COLUMNS: readonly GlueColumn[] = glueKpiColumns(DIMENSION_KPI_ROW, PARTITION_KEY);
