@@ -152,9 +152,13 @@ export const DATA_PREFIXES = {
  */
 export const RAW_ARCHIVE_STREAMS = { start: 'trip-start', end: 'trip-end' } as const;
 
-/** Files of `spark/` as shipped under DATA_PREFIXES.sparkCode: the PySpark entry point and the shared KPI SQL. */
+/**
+ * Files of `spark/` as shipped under DATA_PREFIXES.sparkCode: the PySpark entry point, the trip schema module
+ * it imports (generated from the trip record, passed with --py-files) and the shared KPI SQL.
+ */
 export const SPARK_JOB_FILES = {
   entryPoint: 'daily_kpis_job.py',
+  schemaModule: 'trip_schema.py',
   sql: 'daily_kpis.sql',
   dimensionSql: 'daily_kpis_by_dimension.sql',
 } as const;

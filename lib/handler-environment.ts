@@ -3,7 +3,7 @@
  * them with `handlerEnvironment`, and the handlers validate them at start-up with `readHandlerEnvironment`:
  * one definition, so a name cannot be set by one side and read under another name by the other.
  */
-import { z } from 'zod';
+import * as z from './validation';
 import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from './config';
 
 /** Where each piece lives: tokens in CDK, real names and URLs locally. */
@@ -69,32 +69,33 @@ export function liveMetricsEnvironment(settings: PipelineSettings, resources: { 
   };
 }
 
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = z.coerce.number().check(z.int(), z.positive());
+const nonEmpty = z.string().check(z.minLength(1));
 
 export const tripHandlerEnvSchema = z.object({
-  TRIPS_TABLE_NAME: z.string().min(1),
-  RETRY_QUEUE_URL: z.string().url(),
-  DEAD_LETTER_QUEUE_URL: z.string().url(),
-  DATA_BUCKET_NAME: z.string().min(1),
+  TRIPS_TABLE_NAME: nonEmpty,
+  RETRY_QUEUE_URL: z.url(),
+  DEAD_LETTER_QUEUE_URL: z.url(),
+  DATA_BUCKET_NAME: nonEmpty,
   PROCESSING_MAX_ATTEMPTS: positiveInt,
-  RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().nonnegative(),
-  RETRY_MAX_DELAY_SECONDS: z.coerce.number().int().nonnegative().max(900),
+  RETRY_BASE_DELAY_SECONDS: z.coerce.number().check(z.int(), z.nonnegative()),
+  RETRY_MAX_DELAY_SECONDS: z.coerce.number().check(z.int(), z.nonnegative(), z.lte(900)),
   TRIP_TTL_DAYS: positiveInt,
   OPEN_HALF_GRACE_HOURS: positiveInt,
 });
 export type TripHandlerEnv = z.infer<typeof tripHandlerEnvSchema>;
 
 export const kpiTriggerEnvSchema = z.object({
-  DATA_BUCKET_NAME: z.string().min(1),
-  EMR_APPLICATION_ID: z.string().min(1),
-  EMR_JOB_ROLE_ARN: z.string().min(1),
-  KPI_JOB_LOG_GROUP_NAME: z.string().min(1),
-  KPI_LOOKBACK_DAYS: z.coerce.number().int().nonnegative(),
+  DATA_BUCKET_NAME: nonEmpty,
+  EMR_APPLICATION_ID: nonEmpty,
+  EMR_JOB_ROLE_ARN: nonEmpty,
+  KPI_JOB_LOG_GROUP_NAME: nonEmpty,
+  KPI_LOOKBACK_DAYS: z.coerce.number().check(z.int(), z.nonnegative()),
 });
 export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
 
 export const liveMetricsEnvSchema = z.object({
-  METRICS_TABLE_NAME: z.string().min(1),
+  METRICS_TABLE_NAME: nonEmpty,
   METRICS_MARKER_RETENTION_HOURS: positiveInt,
   METRICS_WINDOW_RETENTION_DAYS: positiveInt,
 });
@@ -104,7 +105,7 @@ export type LiveMetricsEnv = z.infer<typeof liveMetricsEnvSchema>;
  * Reads and validates the environment once, at module load. A misconfigured function fails its cold start
  * with every bad variable named, instead of failing records one by one.
  */
-export function readEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function readEnvironment<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

@@ -6,11 +6,14 @@ engine runs) and replaces each computed date's ``daily-kpis/trip_date=YYYY-MM-DD
 ``daily-kpis-by-dimension/trip_date=YYYY-MM-DD/`` folders. Dates without staged input are skipped and their
 output is left as it is.
 
-    spark-submit daily_kpis_job.py --input s3://bucket/completed-trips/ --output s3://bucket/daily-kpis/ \
+    spark-submit --py-files trip_schema.py daily_kpis_job.py --input s3://bucket/completed-trips/ --output s3://bucket/daily-kpis/ \
         --sql s3://bucket/spark/daily_kpis.sql \
         --dimension-output s3://bucket/daily-kpis-by-dimension/ \
         --dimension-sql s3://bucket/spark/daily_kpis_by_dimension.sql \
         --dates 2024-05-24,2024-05-25 [--from D --to D]
+
+The staged fields it reads come from ``trip_schema.py``, generated from the trip record
+(lib/domain/trip-record.ts) and shipped next to this file (``--py-files``).
 
 PySpark is imported inside ``main`` only, so the argument and date helpers can be tested without Spark.
 """
@@ -21,47 +24,20 @@ import logging
 import re
 import sys
 
+from trip_schema import COMPLETED_TRIPS_COLUMNS, COMPLETED_TRIPS_SELECT, STAGED_TRIP_SCHEMA
+
 MAX_RANGE_DAYS = 366
 
 LOGGER = logging.getLogger("daily_kpis_job")
 
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-# Columns of the completed_trips view, as the headers of daily_kpis.sql and daily_kpis_by_dimension.sql
-# describe them.
-COMPLETED_TRIPS_COLUMNS = (
-    "trip_id",
-    "trip_date",
-    "completed_at",
-    "fare_amount",
-    "tip_amount",
-    "trip_distance",
-    "vendor_id",
-    "pickup_location_id",
-    "payment_type",
-    "pickup_epoch_seconds",
-    "dropoff_epoch_seconds",
-)
-
-# Only the staged fields the KPIs need; an explicit schema keeps types stable when a day's tips are all null.
-STAGED_TRIP_SCHEMA = (
-    "trip_id STRING, trip_date STRING, pickup_datetime STRING, dropoff_datetime STRING, completed_at STRING, "
-    "fare_amount DOUBLE, tip_amount DOUBLE, trip_distance DOUBLE, "
-    "vendor_id DOUBLE, pickup_location_id DOUBLE, payment_type DOUBLE"
-)
-
 STAGED_TRIPS_VIEW = "staged_trip_lines"
 
-# The Spark side of the completed_trips contract. The staged timestamps are ISO 8601 with a zone
-# (2024-05-25T13:19:00.000Z), which CAST(... AS TIMESTAMP) reads as an instant whatever the session zone.
-COMPLETED_TRIPS_VIEW_SQL = f"""
-SELECT
-  trip_id, trip_date, completed_at, fare_amount, tip_amount, trip_distance,
-  vendor_id, pickup_location_id, payment_type,
-  CAST(unix_micros(CAST(pickup_datetime AS TIMESTAMP)) AS DOUBLE) / 1000000 AS pickup_epoch_seconds,
-  CAST(unix_micros(CAST(dropoff_datetime AS TIMESTAMP)) AS DOUBLE) / 1000000 AS dropoff_epoch_seconds
-FROM {STAGED_TRIPS_VIEW}
-"""
+# The Spark side of the completed_trips contract (the columns are the generated trip_schema's).
+COMPLETED_TRIPS_VIEW_SQL = f"SELECT {COMPLETED_TRIPS_SELECT} FROM {STAGED_TRIPS_VIEW}"
+
+__all__ = ["COMPLETED_TRIPS_COLUMNS", "COMPLETED_TRIPS_VIEW_SQL", "STAGED_TRIP_SCHEMA", "main", "run"]
 
 
 def parse_calendar_date(value):

@@ -1,6 +1,6 @@
 /** Turning record payloads (Kinesis data, SQS bodies) into validated values, or into a precise refusal. */
-import type { z } from 'zod';
-import { describeIssues } from '../../lib/domain/events';
+import type * as z from '../../lib/validation';
+import { describeIssues } from '../../lib/validation';
 import { decodeUtf8 } from '../../lib/domain/utf8';
 
 export type Decoded<T> =
@@ -12,7 +12,7 @@ export type Decoded<T> =
  * Record data (bytes) -> a validated value. Bytes that are not UTF-8 are refused, never decoded into U+FFFD
  * (two different trip ids must not become one); the payload then keeps the exact bytes, base64-encoded.
  */
-export function decodeJsonBytes<T>(bytes: Uint8Array, schema: z.ZodType<T>): Decoded<T> {
+export function decodeJsonBytes<S extends z.ZodMiniType>(bytes: Uint8Array, schema: S): Decoded<z.output<S>> {
   const text = decodeUtf8(bytes);
   if (!text.ok) {
     const shown = text.shown.length > 200 ? `${text.shown.slice(0, 200)}…` : text.shown;
@@ -26,7 +26,7 @@ export function decodeJsonBytes<T>(bytes: Uint8Array, schema: z.ZodType<T>): Dec
   return decodeJson(text.text, schema);
 }
 
-export function decodeJson<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
+export function decodeJson<S extends z.ZodMiniType>(text: string, schema: S): Decoded<z.output<S>> {
   let payload: unknown;
   try {
     payload = JSON.parse(text);

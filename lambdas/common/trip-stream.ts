@@ -9,7 +9,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../../lib/validation';
 import type { EventOrigin, HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 import { eventFingerprint } from '../../lib/domain/fingerprint';
@@ -21,7 +21,7 @@ import { TripOrder } from './trip-order';
 
 export interface TripStreamOptions {
   /** What this stream may carry; anything else is an INVALID_EVENT. */
-  readonly schema: z.ZodType<TripEvent>;
+  readonly schema: z.ZodMiniType<TripEvent>;
   readonly source: HandlerName;
   readonly pipeline: TripPipeline;
 }

@@ -17,17 +17,21 @@ import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { tripEventSchema } from '../../lib/domain/events';
 import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import * as z from '../../lib/validation';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../common/adapters/queues';
 import { StreamRanges, type KinesisRangeRecord } from '../common/adapters/stream-ranges';
-import { createDynamoDbStreamsClient, createKinesisClient, createS3Client, createSqsClient } from '../common/aws-clients';
+import { createDynamoDbStreamsClient } from '../common/clients/dynamodb-streams';
+import { createKinesisClient } from '../common/clients/kinesis';
+import { createS3Client } from '../common/clients/s3';
+import { createSqsClient } from '../common/clients/sqs';
 import { inBatchOrder } from '../common/batch-response';
 import { DeadLetters, type DeadLetter } from '../common/dead-letters';
 import { decodeJson, decodeJsonBytes, isoFromEpochMillis } from '../common/decoding';
 import { instrumented, logger, loggerForTrip } from '../common/observability';
 import { discardedRange, invocationRecordSchema, type DiscardedRange } from './invocation-record';
 
-const environment = readEnvironment(tripHandlerEnvSchema.pick({ DEAD_LETTER_QUEUE_URL: true, DATA_BUCKET_NAME: true }));
+const environment = readEnvironment(z.pick(tripHandlerEnvSchema, { DEAD_LETTER_QUEUE_URL: true, DATA_BUCKET_NAME: true }));
 const deadLetters = new DeadLetters(
   new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL),
   new DeadLetterPayloads(createS3Client(), environment.DATA_BUCKET_NAME),

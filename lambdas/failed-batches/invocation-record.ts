@@ -3,32 +3,34 @@
  * (retries spent, records too old): a pointer to a shard's sequence range, not the records. Parsed here so
  * the range can be read back and every record in it dead-lettered with its full payload.
  */
-import { z } from 'zod';
+import * as z from '../../lib/validation';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/domain/envelopes';
 import type { SequenceRange } from '../common/adapters/stream-ranges';
 
 const batchInfoSchema = z.object({
-  shardId: z.string().min(1),
-  startSequenceNumber: z.string().regex(/^\d+$/),
-  endSequenceNumber: z.string().regex(/^\d+$/),
-  batchSize: z.number().int().positive(),
-  streamArn: z.string().min(1),
+  shardId: z.string().check(z.minLength(1)),
+  startSequenceNumber: z.string().check(z.regex(/^\d+$/)),
+  endSequenceNumber: z.string().check(z.regex(/^\d+$/)),
+  batchSize: z.number().check(z.int(), z.positive()),
+  streamArn: z.string().check(z.minLength(1)),
 });
 
 export const invocationRecordSchema = z
   .object({
     requestContext: z.object({
-      functionArn: z.string().min(1),
+      functionArn: z.string().check(z.minLength(1)),
       condition: z.string(),
-      approximateInvokeCount: z.number().int().nonnegative(),
+      approximateInvokeCount: z.number().check(z.int(), z.nonnegative()),
     }),
     timestamp: z.string(),
-    KinesisBatchInfo: batchInfoSchema.optional(),
-    DDBStreamBatchInfo: batchInfoSchema.optional(),
+    KinesisBatchInfo: z.optional(batchInfoSchema),
+    DDBStreamBatchInfo: z.optional(batchInfoSchema),
   })
-  .refine((record) => (record.KinesisBatchInfo === undefined) !== (record.DDBStreamBatchInfo === undefined), {
-    message: 'must carry exactly one of KinesisBatchInfo and DDBStreamBatchInfo',
-  });
+  .check(
+    z.refine((record) => (record.KinesisBatchInfo === undefined) !== (record.DDBStreamBatchInfo === undefined), {
+      message: 'must carry exactly one of KinesisBatchInfo and DDBStreamBatchInfo',
+    }),
+  );
 export type InvocationRecord = z.infer<typeof invocationRecordSchema>;
 
 export interface DiscardedRange extends SequenceRange {

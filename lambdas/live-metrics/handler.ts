@@ -13,7 +13,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { planTransactions, tripChangeOf, type TripChange } from '../../lib/domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { MetricsTable } from '../common/adapters/metrics-table';
-import { createDocumentClient } from '../common/aws-clients';
+import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);

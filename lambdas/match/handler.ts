@@ -16,7 +16,8 @@ import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environ
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../common/adapters/queues';
 import { StagingBucket } from '../common/adapters/staging-bucket';
-import { createS3Client, createSqsClient } from '../common/aws-clients';
+import { createS3Client } from '../common/clients/s3';
+import { createSqsClient } from '../common/clients/sqs';
 import { DeadLetters, type DeadLetter } from '../common/dead-letters';
 import { isoFromEpochMillis } from '../common/decoding';
 import { countOutcome, instrumented, logger, loggerForTrip } from '../common/observability';

@@ -7,10 +7,10 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { DATA_PREFIXES } from '../../lib/config';
-import { describeIssues } from '../../lib/domain/events';
+import * as z from '../../lib/validation';
+import { describeIssues } from '../../lib/validation';
 import { storedEnd, type StoredEnd } from '../../lib/domain/trip-assembly';
 import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../lib/domain/trip-item';
 import { tripIdIn } from '../common/decoding';
@@ -35,7 +35,7 @@ export function expiredOpenEndImage(record: DynamoDBRecord): Image | undefined {
 }
 
 /** The staged fields of an item; the item's bookkeeping attributes (fingerprints, origins, TTL) are left out. */
-const stagedFieldsSchema = z.object(completedTripSchema.omit({ completed_at: true }).shape);
+const stagedFieldsSchema = z.omit(z.object(completedTripSchema.shape), { completed_at: true });
 
 export type StagedTripResult =
   | { readonly valid: true; readonly trip: CompletedTrip }

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { answerMetricsRequest, type MetricsRoute } from '../../lib/live-metrics/metrics-api';
 import { MetricsTable } from '../common/adapters/metrics-table';
-import { createDocumentClient } from '../common/aws-clients';
+import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);

@@ -88,7 +88,7 @@ interface MiddlewareContext {
   commandName?: string;
 }
 
-/** Which clients a request hook applies to: the handlers' (lambdas/common/aws-clients.ts). */
+/** Which clients a request hook applies to: the handlers' (lambdas/common/clients/). */
 export type ClientRole = 'handler';
 
 export interface RequestAttempt {

@@ -14,6 +14,9 @@ const HANDLER_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 
+/** What every Node.js runtime since nodejs18.x provides: the AWS SDK for JavaScript v3, all of @aws-sdk. */
+const RUNTIME_PROVIDED_MODULES = '@aws-sdk/*';
+
 function handlerEntry(handler: HandlerName): string {
   return path.join(repositoryRoot, 'lambdas', handler, 'handler.ts');
 }
@@ -46,8 +49,29 @@ export interface PipelineFunctionProps {
 }
 
 /**
+ * CDK context keys of the bundling choices (docs/adr/0006-lean-handler-bundles.md), e.g.
+ * `cdk synth -c tripstream:sourceMaps=true`:
+ * - `tripstream:sourceMaps`: ship a source map with each bundle and load it (`--enable-source-maps`), so
+ *   stack traces point at the TypeScript. Off by default: the map is larger than the bundle and loading it
+ *   costs every cold start.
+ * - `tripstream:bundleAwsSdk`: bundle the pinned AWS SDK instead of using the one the runtime provides.
+ */
+export const BUNDLING_CONTEXT = { sourceMaps: 'tripstream:sourceMaps', bundleAwsSdk: 'tripstream:bundleAwsSdk' } as const;
+
+/** Every handler bundle stays below this size (test/infra/bundling.test.ts): what a cold start loads. */
+export const MAX_BUNDLE_BYTES = 400 * 1024;
+
+function contextFlag(scope: Construct, key: string): boolean {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined) return false;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/**
  * One of the pipeline's Lambda handlers: arm64 on the newest Node.js runtime, bundled locally by esbuild
- * (never Docker) with the AWS SDK inside the bundle, and logging to its own log group with a retention.
+ * (never Docker), minified, with the AWS SDK v3 of the runtime, and logging to its own log group with a retention.
  * Its role starts empty (no AWSLambdaBasicExecutionRole with logs on `*`): it may write to its own log
  * group, and stacks add every other permission as a grant.
  */
@@ -60,6 +84,8 @@ export class PipelineFunction extends Construct {
     super(scope, id);
     const { settings } = props;
     const functionName = `${settings.prefix}-${props.handler}`;
+    const sourceMaps = contextFlag(this, BUNDLING_CONTEXT.sourceMaps);
+    const bundleAwsSdk = contextFlag(this, BUNDLING_CONTEXT.bundleAwsSdk);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: logRetention(settings.handlers.logRetentionDays),
@@ -81,8 +107,8 @@ export class PipelineFunction extends Construct {
       memorySize: settings.handlers.memorySizeMb,
       reservedConcurrentExecutions: reservedConcurrency(settings, props.handler),
       timeout: Duration.seconds(settings.handlers.timeoutSeconds),
-      // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      // With source maps, stack traces in the logs point at the TypeScript sources, not the minified bundle.
+      environment: sourceMaps ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' } : props.environment,
       logGroup: this.logGroup,
       projectRoot: repositoryRoot,
       depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
@@ -91,11 +117,12 @@ export class PipelineFunction extends Construct {
         format: nodejs.OutputFormat.CJS,
         target: 'node24',
         minify: true,
-        sourceMap: true,
+        sourceMap: sourceMaps,
         sourcesContent: false,
-        // Bundle the SDK v3 too: the function runs the versions pinned in package-lock.json and tested
-        // here, not whatever the runtime happens to ship this month.
-        externalModules: [],
+        // The ES module builds, so esbuild drops what a handler does not use (CommonJS builds cannot be shaken).
+        mainFields: ['module', 'main'],
+        // The nodejs24.x runtime provides the AWS SDK v3; bundling it made each handler 420-610 KB (ADR 0006).
+        externalModules: bundleAwsSdk ? [] : [RUNTIME_PROVIDED_MODULES],
       },
     });
   }

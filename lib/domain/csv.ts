@@ -4,7 +4,7 @@
  * fix the source without guessing. The built event is checked against the wire schema before it is
  * returned: whatever this module accepts, the handlers accept too.
  */
-import type { z } from 'zod';
+import type * as z from '../validation';
 import {
   EVENT_SCHEMA_VERSION,
   describeIssues,
@@ -16,38 +16,23 @@ import {
 import { MAX_TRIP_ID_LENGTH } from './bounds';
 import { parseAmount, parseFare, parseIntegerCode, type NumberOutcome } from './numbers';
 import { parseTimestamp } from './timestamps';
+import {
+  END_EVENT_FIELDS,
+  isRequiredField,
+  START_EVENT_FIELDS,
+  TRIP_FIELDS,
+  TRIP_KEY_FIELD,
+  type CsvKind,
+  type FieldKind,
+  type TripField,
+} from './trip-record';
 
-export type CsvKind = 'start' | 'end';
+export { CSV_COLUMNS, type CsvKind, type EndColumn, type StartColumn } from './trip-record';
 
-/** Columns in the order of the real dataset (trip_id is the last end column there). */
-export const CSV_COLUMNS = {
-  start: [
-    'trip_id',
-    'pickup_location_id',
-    'dropoff_location_id',
-    'vendor_id',
-    'pickup_datetime',
-    'estimated_dropoff_datetime',
-    'estimated_fare_amount',
-  ],
-  end: [
-    'dropoff_datetime',
-    'rate_code',
-    'passenger_count',
-    'trip_distance',
-    'fare_amount',
-    'tip_amount',
-    'payment_type',
-    'trip_type',
-    'trip_id',
-  ],
-} as const satisfies Record<CsvKind, readonly string[]>;
-export type StartColumn = (typeof CSV_COLUMNS.start)[number];
-export type EndColumn = (typeof CSV_COLUMNS.end)[number];
-
+/** The columns that may not be blank: the key, then the half's fields that are never null. */
 export const REQUIRED_COLUMNS: Record<CsvKind, readonly string[]> = {
-  start: ['trip_id', 'pickup_datetime', 'estimated_fare_amount'],
-  end: ['trip_id', 'dropoff_datetime', 'fare_amount'],
+  start: [TRIP_KEY_FIELD, ...START_EVENT_FIELDS.filter(isRequiredField)],
+  end: [TRIP_KEY_FIELD, ...END_EVENT_FIELDS.filter(isRequiredField)],
 };
 
 export type RowOutcome<E> = { ok: true; event: E } | { ok: false; reason: string };
@@ -61,12 +46,7 @@ export function parseStartRow(record: Record<string, string>): RowOutcome<TripSt
     schema_version: EVENT_SCHEMA_VERSION,
     event_type: 'trip_start',
     trip_id: row.tripId(),
-    pickup_datetime: row.timestamp('pickup_datetime', 'required'),
-    estimated_dropoff_datetime: row.timestamp('estimated_dropoff_datetime', 'optional'),
-    pickup_location_id: row.number('pickup_location_id', 'optional', parseIntegerCode),
-    dropoff_location_id: row.number('dropoff_location_id', 'optional', parseIntegerCode),
-    vendor_id: row.number('vendor_id', 'optional', parseIntegerCode),
-    estimated_fare_amount: row.number('estimated_fare_amount', 'required', parseFare),
+    ...row.fields(START_EVENT_FIELDS),
   };
   return row.outcome(tripStartEventSchema, candidate);
 }
@@ -77,17 +57,17 @@ export function parseEndRow(record: Record<string, string>): RowOutcome<TripEndE
     schema_version: EVENT_SCHEMA_VERSION,
     event_type: 'trip_end',
     trip_id: row.tripId(),
-    dropoff_datetime: row.timestamp('dropoff_datetime', 'required'),
-    rate_code: row.number('rate_code', 'optional', parseIntegerCode),
-    passenger_count: row.number('passenger_count', 'optional', parseIntegerCode),
-    trip_distance: row.number('trip_distance', 'optional', parseAmount),
-    fare_amount: row.number('fare_amount', 'required', parseFare),
-    tip_amount: row.number('tip_amount', 'optional', parseAmount),
-    payment_type: row.number('payment_type', 'optional', parseIntegerCode),
-    trip_type: row.number('trip_type', 'optional', parseIntegerCode),
+    ...row.fields(END_EVENT_FIELDS),
   };
   return row.outcome(tripEndEventSchema, candidate);
 }
+
+/** How the text of a CSV cell of each kind becomes its value; the key has its own reader (tripId). */
+const NUMBER_PARSERS: Partial<Record<FieldKind, (text: string) => NumberOutcome>> = {
+  code: parseIntegerCode,
+  amount: parseAmount,
+  money: parseFare,
+};
 
 type Presence = 'required' | 'optional';
 
@@ -107,8 +87,23 @@ class RowFields {
     return text;
   }
 
+  /** Each field read by its kind, in the order given; a blank optional field is null. */
+  fields(fields: readonly TripField[]): Record<string, unknown> {
+    return Object.fromEntries(fields.map((field) => [field, this.field(field)]));
+  }
+
+  private field(field: TripField): unknown {
+    const { kind } = TRIP_FIELDS[field];
+    const presence: Presence = isRequiredField(field) ? 'required' : 'optional';
+    if (kind === 'instant') return this.timestamp(field, presence);
+    const parse = NUMBER_PARSERS[kind];
+    if (parse === undefined) throw new Error(`${field}: a ${kind} field has no CSV reader`);
+    return this.number(field, presence, parse);
+  }
+
   timestamp(column: string, presence: 'required'): string | undefined;
   timestamp(column: string, presence: 'optional'): string | null | undefined;
+  timestamp(column: string, presence: Presence): string | null | undefined;
   timestamp(column: string, presence: Presence): string | null | undefined {
     const text = this.text(column, presence);
     if (text === undefined) return presence === 'optional' ? null : undefined;
@@ -120,6 +115,7 @@ class RowFields {
 
   number(column: string, presence: 'required', parse: (text: string) => NumberOutcome): number | undefined;
   number(column: string, presence: 'optional', parse: (text: string) => NumberOutcome): number | null | undefined;
+  number(column: string, presence: Presence, parse: (text: string) => NumberOutcome): number | null | undefined;
   number(column: string, presence: Presence, parse: (text: string) => NumberOutcome): number | null | undefined {
     const text = this.text(column, presence);
     if (text === undefined) return presence === 'optional' ? null : undefined;
@@ -129,7 +125,7 @@ class RowFields {
     return undefined;
   }
 
-  outcome<S extends z.ZodType>(schema: S, candidate: Record<string, unknown>): RowOutcome<z.infer<S>> {
+  outcome<S extends z.ZodMiniType>(schema: S, candidate: Record<string, unknown>): RowOutcome<z.infer<S>> {
     if (this.problems.length > 0) return { ok: false, reason: this.problems.join('; ') };
     const checked = schema.safeParse(candidate);
     return checked.success

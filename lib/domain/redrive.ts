@@ -7,7 +7,7 @@
  * The same conversion serves `npm run dlq -- redrive`, `npm run local -- --redrive` and the redrive
  * handler receiving a letter that SQS's own "redrive to source" moved back onto the retry queue.
  */
-import { z } from 'zod';
+import * as z from '../validation';
 import {
   deadLetterMessageSchema,
   RETRY_MESSAGE_SCHEMA_VERSION,
@@ -96,7 +96,7 @@ export function redriveDeadLetterQueueMessage(message: DeadLetterQueueMessage): 
 }
 
 /** The issues of an inner parse, reported as the outer schema's own (same paths and messages). */
-function forwardIssues(error: z.ZodError, payload: unknown, issues: z.core.$ZodRawIssue[]): void {
+function forwardIssues(error: z.core.$ZodError, payload: unknown, issues: z.core.$ZodRawIssue[]): void {
   for (const issue of error.issues) issues.push({ code: 'custom', message: issue.message, path: issue.path, input: payload });
 }
 
@@ -109,20 +109,23 @@ function looksLikeDeadLetter(payload: unknown): boolean {
  * "redrive to source" moved back (converted here into a retry message with a fresh budget). A body of
  * neither kind is refused with the issues of the schema it looks closest to.
  */
-export const redriveDeliverySchema: z.ZodType<RetryMessage> = z.unknown().transform((payload, context): RetryMessage => {
-  if (!looksLikeDeadLetter(payload)) {
-    const retry = retryMessageSchema.safeParse(payload);
-    if (retry.success) return retry.data;
-    forwardIssues(retry.error, payload, context.issues);
+export const redriveDeliverySchema: z.ZodMiniType<RetryMessage> = z.pipe(
+  z.unknown(),
+  z.transform((payload, context): RetryMessage => {
+    if (!looksLikeDeadLetter(payload)) {
+      const retry = retryMessageSchema.safeParse(payload);
+      if (retry.success) return retry.data;
+      forwardIssues(retry.error, payload, context.issues);
+      return z.NEVER;
+    }
+    const letter = deadLetterMessageSchema.safeParse(payload);
+    if (!letter.success) {
+      forwardIssues(letter.error, payload, context.issues);
+      return z.NEVER;
+    }
+    const plan = redriveDeadLetter(letter.data);
+    if (plan.replayable) return plan.message;
+    context.issues.push({ code: 'custom', message: plan.detail, input: payload, path: ['event'] });
     return z.NEVER;
-  }
-  const letter = deadLetterMessageSchema.safeParse(payload);
-  if (!letter.success) {
-    forwardIssues(letter.error, payload, context.issues);
-    return z.NEVER;
-  }
-  const plan = redriveDeadLetter(letter.data);
-  if (plan.replayable) return plan.message;
-  context.issues.push({ code: 'custom', message: plan.detail, input: payload, path: ['event'] });
-  return z.NEVER;
-});
+  }),
+);

@@ -12,7 +12,7 @@
  * Pure: the trips-table adapter turns a HalfWrite into an UpdateItem, the recorder in lambdas/common wires
  * the outcomes to the queues.
  */
-import { z } from 'zod';
+import * as z from '../validation';
 import { eventOriginSchema, type EventOrigin } from './envelopes';
 import {
   describeIssues,
@@ -23,7 +23,8 @@ import {
   type TripStartEvent,
 } from './events';
 import { eventFingerprint } from './fingerprint';
-import { END_FIELDS, halfAttribute, START_FIELDS, TRIP_KEY, type TripHalf } from './trip-item';
+import { END_FIELDS, halfAttribute, TRIP_KEY, type TripHalf } from './trip-item';
+import { END_EVENT_FIELDS, START_EVENT_FIELDS, type TripField } from './trip-record';
 
 const SECONDS_PER_HOUR = 3_600;
 const SECONDS_PER_DAY = 86_400;
@@ -79,17 +80,14 @@ function bookkeeping(half: TripHalf, fingerprint: string, sighting: Sighting): R
   };
 }
 
+/** A half's own fields, taken from its event as they are: the item holds the event field by field. */
+function eventFields<E extends TripEvent, F extends TripField & keyof E>(event: E, fields: readonly F[]): Record<F, unknown> {
+  return Object.fromEntries(fields.map((field) => [field, event[field]])) as Record<F, unknown>;
+}
+
 export function startHalf(event: TripStartEvent, sighting: Sighting, lifetime: ItemLifetime): HalfWrite {
   const fingerprint = eventFingerprint(event);
-  const fields: Record<(typeof START_FIELDS)[number], unknown> = {
-    pickup_datetime: event.pickup_datetime,
-    estimated_dropoff_datetime: event.estimated_dropoff_datetime,
-    pickup_location_id: event.pickup_location_id,
-    dropoff_location_id: event.dropoff_location_id,
-    vendor_id: event.vendor_id,
-    estimated_fare_amount: event.estimated_fare_amount,
-    trip_date: tripDate(event.pickup_datetime),
-  };
+  const fields = { ...eventFields(event, START_EVENT_FIELDS), trip_date: tripDate(event.pickup_datetime) };
   return {
     half: 'start',
     tripId: event.trip_id,
@@ -102,16 +100,7 @@ export function startHalf(event: TripStartEvent, sighting: Sighting, lifetime: I
 
 export function endHalf(event: TripEndEvent, sighting: Sighting, lifetime: ItemLifetime): HalfWrite {
   const fingerprint = eventFingerprint(event);
-  const fields: Record<(typeof END_FIELDS)[number], unknown> = {
-    dropoff_datetime: event.dropoff_datetime,
-    rate_code: event.rate_code,
-    passenger_count: event.passenger_count,
-    trip_distance: event.trip_distance,
-    fare_amount: event.fare_amount,
-    tip_amount: event.tip_amount,
-    payment_type: event.payment_type,
-    trip_type: event.trip_type,
-  };
+  const fields = eventFields(event, END_EVENT_FIELDS);
   return {
     half: 'end',
     tripId: event.trip_id,
@@ -129,10 +118,10 @@ export function halfWrite(event: TripEvent, sighting: Sighting, lifetime: ItemLi
 /** The part of a stored item the rules look at. Other attributes may be present and are ignored. */
 const storedTripSchema = z.object({
   trip_id: z.string(),
-  pickup_datetime: z.string().optional(),
-  dropoff_datetime: z.string().optional(),
-  start_fingerprint: z.string().optional(),
-  end_fingerprint: z.string().optional(),
+  pickup_datetime: z.optional(z.string()),
+  dropoff_datetime: z.optional(z.string()),
+  start_fingerprint: z.optional(z.string()),
+  end_fingerprint: z.optional(z.string()),
 });
 type StoredTrip = z.infer<typeof storedTripSchema>;
 
@@ -203,7 +192,7 @@ export interface StoredEnd {
 const storedEndBookkeeping = z.object({
   end_fingerprint: z.string(),
   end_first_seen_at: z.string(),
-  end_origin: eventOriginSchema.nullable(),
+  end_origin: z.nullable(eventOriginSchema),
 });
 
 /** The end half of an item, as the event that was recorded; throws when the item holds no valid end. */

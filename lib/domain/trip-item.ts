@@ -5,7 +5,8 @@
  * end's, each written by its own conditional update. `halves` counts the halves present: 1 while the trip
  * is open, 2 once it is complete. The stream filters below select exactly the transitions that matter.
  */
-import { z } from 'zod';
+import * as z from '../validation';
+import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape } from './trip-record';
 
 export const TRIP_KEY = 'trip_id';
 export const TRIP_TTL_ATTRIBUTE = 'expires_at';
@@ -18,26 +19,9 @@ export function halfAttribute(half: TripHalf, attribute: 'fingerprint' | 'first_
   return `${half}_${attribute}`;
 }
 
-/** The fields each half contributes to the item, apart from its bookkeeping. */
-export const START_FIELDS = [
-  'pickup_datetime',
-  'estimated_dropoff_datetime',
-  'pickup_location_id',
-  'dropoff_location_id',
-  'vendor_id',
-  'estimated_fare_amount',
-  'trip_date',
-] as const;
-export const END_FIELDS = [
-  'dropoff_datetime',
-  'rate_code',
-  'passenger_count',
-  'trip_distance',
-  'fare_amount',
-  'tip_amount',
-  'payment_type',
-  'trip_type',
-] as const;
+/** The fields each half contributes to the item, apart from its bookkeeping (the trip record's halves). */
+export const START_FIELDS = [...START_EVENT_FIELDS, ...DERIVED_START_FIELDS] as const;
+export const END_FIELDS = END_EVENT_FIELDS;
 
 /**
  * Lambda FilterCriteria of the trips-table stream mapping (AWS ORs the filters of one mapping).
@@ -58,25 +42,5 @@ export const TRIP_STREAM_FILTERS = {
 } as const;
 
 /** A completed trip as staged under completed-trips/ (one JSON object per line) and read by the KPI job. */
-export const completedTripSchema = z
-  .object({
-    trip_id: z.string(),
-    trip_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    pickup_datetime: z.string(),
-    dropoff_datetime: z.string(),
-    estimated_dropoff_datetime: z.string().nullable(),
-    pickup_location_id: z.number().nullable(),
-    dropoff_location_id: z.number().nullable(),
-    vendor_id: z.number().nullable(),
-    estimated_fare_amount: z.number(),
-    rate_code: z.number().nullable(),
-    passenger_count: z.number().nullable(),
-    trip_distance: z.number().nullable(),
-    fare_amount: z.number(),
-    tip_amount: z.number().nullable(),
-    payment_type: z.number().nullable(),
-    trip_type: z.number().nullable(),
-    completed_at: z.string(),
-  })
-  .strict();
+export const completedTripSchema = z.strictObject(tripFieldShape('stored', STAGED_TRIP_FIELDS));
 export type CompletedTrip = z.infer<typeof completedTripSchema>;

@@ -2,54 +2,43 @@
  * One row of daily KPIs (docs/contracts.md §4), as the shared SQL produces it, the job writes it to
  * daily-kpis/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
-import { z } from 'zod';
+import * as z from '../validation';
 import { calendarDateSchema } from './dates';
+import { kpiFields, kpiRowShape, type KpiRowDefinition, type KpiRowOf } from './kpi-row';
 
-export interface DailyKpiRow {
-  trip_date: string;
-  trip_count: number;
-  total_fare: number;
-  average_fare: number;
-  min_fare: number;
-  max_fare: number;
-  total_tips: number;
-  total_distance: number;
-  average_trip_duration_minutes: number;
-}
+/** The daily KPI row's columns, in the order of the SQL's output, of the written JSON lines and of printed tables. */
+export const DAILY_KPI_ROW = {
+  trip_date: 'date',
+  trip_count: 'count',
+  total_fare: 'amount',
+  average_fare: 'amount',
+  min_fare: 'amount',
+  max_fare: 'amount',
+  total_tips: 'amount',
+  total_distance: 'amount',
+  average_trip_duration_minutes: 'amount',
+} as const satisfies KpiRowDefinition;
 
-/** Column order of the SQL's output, of the written JSON lines and of printed tables. */
-export const DAILY_KPI_FIELDS = [
-  'trip_date',
-  'trip_count',
-  'total_fare',
-  'average_fare',
-  'min_fare',
-  'max_fare',
-  'total_tips',
-  'total_distance',
-  'average_trip_duration_minutes',
-] as const satisfies readonly (keyof DailyKpiRow)[];
+export type DailyKpiRow = KpiRowOf<typeof DAILY_KPI_ROW>;
+
+export const DAILY_KPI_FIELDS = kpiFields(DAILY_KPI_ROW);
 
 /**
  * Engines hand numbers back as BIGINT, DECIMAL or text (Athena): each must become a finite JS number.
  * Text is accepted only as a plain decimal number, so an empty cell cannot turn into 0.
  */
-export const kpiNumber = z
-  .union([z.number(), z.bigint(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)])
-  .transform((value) => Number(value))
-  .pipe(z.number().finite());
+export const kpiNumber = z.pipe(
+  z.pipe(z.union([z.number(), z.bigint(), z.string().check(z.regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/))]), z.transform((value) => Number(value))),
+  z.number(),
+);
 
-const dailyKpiRowSchema = z.object({
-  trip_date: calendarDateSchema,
-  trip_count: kpiNumber.pipe(z.number().int().nonnegative()),
-  total_fare: kpiNumber,
-  average_fare: kpiNumber,
-  min_fare: kpiNumber,
-  max_fare: kpiNumber,
-  total_tips: kpiNumber,
-  total_distance: kpiNumber,
-  average_trip_duration_minutes: kpiNumber,
-}) satisfies z.ZodType<DailyKpiRow, unknown>;
+const dailyKpiRowSchema = z.object(
+  kpiRowShape(DAILY_KPI_ROW, {
+    date: calendarDateSchema,
+    count: z.pipe(kpiNumber, z.number().check(z.int(), z.nonnegative())),
+    amount: kpiNumber,
+  }),
+) satisfies z.ZodMiniType<DailyKpiRow, unknown>;
 
 /** Validates and normalises one row from any engine; the message names the offending field. */
 export function toDailyKpiRow(raw: unknown): DailyKpiRow {

@@ -2,7 +2,7 @@
  * Calendar dates (`YYYY-MM-DD`, UTC) as the KPI job, its trigger and the KPI CLI understand them.
  * Every date that reaches a query, an S3 prefix or a Spark argument has gone through `parseCalendarDate`.
  */
-import { z } from 'zod';
+import * as z from '../validation';
 
 /** The longest range one request may cover: a year of backfill per run keeps a job's input bounded. */
 export const MAX_KPI_RANGE_DAYS = 366;
@@ -19,9 +19,7 @@ export function isCalendarDate(value: string): boolean {
   return parsed.getUTCFullYear() === year && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day;
 }
 
-export const calendarDateSchema = z
-  .string()
-  .refine(isCalendarDate, { message: 'must be a real calendar date in YYYY-MM-DD form' });
+export const calendarDateSchema = z.string().check(z.refine(isCalendarDate, { message: 'must be a real calendar date in YYYY-MM-DD form' }));
 
 function toEpochMs(date: string): number {
   if (!isCalendarDate(date)) throw new RangeError(`Not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);

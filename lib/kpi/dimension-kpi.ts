@@ -2,9 +2,10 @@
  * One row of per-dimension daily KPIs (docs/contracts.md §4b), as spark/daily_kpis_by_dimension.sql produces it, the
  * job writes it to daily-kpis-by-dimension/trip_date=YYYY-MM-DD/ and Athena or DuckDB read it back.
  */
-import { z } from 'zod';
+import * as z from '../validation';
 import { kpiNumber } from './daily-kpi';
 import { calendarDateSchema } from './dates';
+import { kpiFields, kpiFieldsOfKind, kpiRowShape, type KpiRowDefinition, type KpiRowOf } from './kpi-row';
 
 export const KPI_DIMENSIONS = ['vendor_id', 'pickup_location_id', 'payment_type', 'pickup_hour'] as const;
 export type KpiDimension = (typeof KPI_DIMENSIONS)[number];
@@ -13,51 +14,46 @@ export function isKpiDimension(value: string): value is KpiDimension {
   return (KPI_DIMENSIONS as readonly string[]).includes(value);
 }
 
-export interface DimensionKpiRow {
-  trip_date: string;
-  dimension: KpiDimension;
-  /** Integer text for codes ('1', '74'), two digits for pickup_hour ('00'..'23'); null for a blank code. */
-  dimension_value: string | null;
-  trip_count: number;
-  total_fare: number;
-  average_fare: number;
-  total_tips: number;
-  total_distance: number;
-  average_trip_duration_minutes: number;
-}
+/**
+ * The per-dimension KPI row's columns, in the order of the SQL's output, of the written JSON lines and of
+ * printed tables. dimension_value: integer text for codes ('1', '74'), two digits for pickup_hour ('00'..'23'),
+ * null for a blank code.
+ */
+export const DIMENSION_KPI_ROW = {
+  trip_date: 'date',
+  dimension: 'dimension',
+  dimension_value: 'dimension_value',
+  trip_count: 'count',
+  total_fare: 'amount',
+  average_fare: 'amount',
+  total_tips: 'amount',
+  total_distance: 'amount',
+  average_trip_duration_minutes: 'amount',
+} as const satisfies KpiRowDefinition;
 
-/** Column order of the SQL's output, of the written JSON lines and of printed tables. */
-export const DIMENSION_KPI_FIELDS = [
-  'trip_date',
-  'dimension',
-  'dimension_value',
-  'trip_count',
-  'total_fare',
-  'average_fare',
-  'total_tips',
-  'total_distance',
-  'average_trip_duration_minutes',
-] as const satisfies readonly (keyof DimensionKpiRow)[];
+export type DimensionKpiRow = KpiRowOf<typeof DIMENSION_KPI_ROW, KpiDimension>;
+
+export const DIMENSION_KPI_FIELDS = kpiFields(DIMENSION_KPI_ROW);
 
 /** The money and minute fields, all rounded to two decimals by the SQL. */
-export const DIMENSION_KPI_AMOUNT_FIELDS = DIMENSION_KPI_FIELDS.slice(4);
+export const DIMENSION_KPI_AMOUNT_FIELDS = kpiFieldsOfKind(DIMENSION_KPI_ROW, 'amount');
 
 const dimensionKpiRowSchema = z
-  .object({
-    trip_date: calendarDateSchema,
-    dimension: z.enum(KPI_DIMENSIONS),
-    dimension_value: z.string().regex(/^-?\d+$/).nullable(),
-    trip_count: kpiNumber.pipe(z.number().int().positive()),
-    total_fare: kpiNumber,
-    average_fare: kpiNumber,
-    total_tips: kpiNumber,
-    total_distance: kpiNumber,
-    average_trip_duration_minutes: kpiNumber,
-  })
-  .refine((row) => row.dimension !== 'pickup_hour' || (row.dimension_value !== null && /^(?:[01]\d|2[0-3])$/.test(row.dimension_value)), {
-    message: 'pickup_hour must be two digits from 00 to 23',
-    path: ['dimension_value'],
-  }) satisfies z.ZodType<DimensionKpiRow, unknown>;
+  .object(
+    kpiRowShape(DIMENSION_KPI_ROW, {
+      date: calendarDateSchema,
+      dimension: z.enum(KPI_DIMENSIONS),
+      dimension_value: z.nullable(z.string().check(z.regex(/^-?\d+$/))),
+      count: z.pipe(kpiNumber, z.number().check(z.int(), z.positive())),
+      amount: kpiNumber,
+    }),
+  )
+  .check(
+    z.refine((row) => row.dimension !== 'pickup_hour' || (row.dimension_value !== null && /^(?:[01]\d|2[0-3])$/.test(row.dimension_value)), {
+      message: 'pickup_hour must be two digits from 00 to 23',
+      path: ['dimension_value'],
+    }),
+  ) satisfies z.ZodMiniType<DimensionKpiRow, unknown>;
 
 /** Validates and normalises one row from any engine; the message names the offending field. */
 export function toDimensionKpiRow(raw: unknown): DimensionKpiRow {

@@ -8,9 +8,11 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
+import { duckDbCompletedTripsView } from './completed-trips-view';
+import { DAILY_KPI_FIELDS, DAILY_KPI_ROW, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
-import { DIMENSION_KPI_AMOUNT_FIELDS, DIMENSION_KPI_FIELDS, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
+import { duckDbKpiColumns } from './kpi-row';
+import { DIMENSION_KPI_FIELDS, DIMENSION_KPI_ROW, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
 
 export type { DailyKpiRow } from './daily-kpi';
 
@@ -132,37 +134,13 @@ export async function readDimensionKpis(kpiDir: string, from: string, to: string
   });
 }
 
-const dimensionOutputColumns = [
-  "trip_date: 'VARCHAR'",
-  "dimension: 'VARCHAR'",
-  "dimension_value: 'VARCHAR'",
-  "trip_count: 'BIGINT'",
-  ...DIMENSION_KPI_AMOUNT_FIELDS.map((field) => `${field}: 'DOUBLE'`),
-].join(', ');
+const dimensionOutputColumns = duckDbKpiColumns(DIMENSION_KPI_ROW);
 
-const kpiOutputColumns = [
-  "trip_date: 'VARCHAR'",
-  "trip_count: 'BIGINT'",
-  ...DAILY_KPI_FIELDS.slice(2).map((field) => `${field}: 'DOUBLE'`),
-].join(', ');
+const kpiOutputColumns = duckDbKpiColumns(DAILY_KPI_ROW);
 
-/**
- * The DuckDB side of the `completed_trips` contract (header of spark/daily_kpis.sql). An explicit schema
- * keeps column types stable when a day's tips are all null; TIMESTAMPTZ honours a UTC offset if one appears.
- */
+/** The DuckDB side of the `completed_trips` contract, derived from the trip record (completed-trips-view.ts). */
 function completedTripsViewSql(files: readonly string[]): string {
-  return `CREATE OR REPLACE TEMP VIEW completed_trips AS
-    SELECT
-      trip_id, trip_date, completed_at, fare_amount, tip_amount, trip_distance,
-      vendor_id, pickup_location_id, payment_type,
-      epoch(CAST(pickup_datetime AS TIMESTAMPTZ)) AS pickup_epoch_seconds,
-      epoch(CAST(dropoff_datetime AS TIMESTAMPTZ)) AS dropoff_epoch_seconds
-    FROM read_json(${sqlStringList(files)}, format = 'newline_delimited', hive_partitioning = false,
-      columns = {
-        trip_id: 'VARCHAR', trip_date: 'VARCHAR', pickup_datetime: 'VARCHAR', dropoff_datetime: 'VARCHAR',
-        completed_at: 'VARCHAR', fare_amount: 'DOUBLE', tip_amount: 'DOUBLE', trip_distance: 'DOUBLE',
-        vendor_id: 'DOUBLE', pickup_location_id: 'DOUBLE', payment_type: 'DOUBLE'
-      })`;
+  return duckDbCompletedTripsView(sqlStringList(files));
 }
 
 interface Partition {

@@ -71,7 +71,8 @@ export function kpiJobRunInput(target: KpiJobTarget, dates: readonly string[], r
           '--dimension-sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.dimensionSql}`,
           '--dates', sorted.join(','),
         ],
-        sparkSubmitParameters: SPARK_SUBMIT_PARAMETERS,
+        // The entry point imports the trip schema module generated from the trip record (lib/domain/trip-record.ts).
+        sparkSubmitParameters: `${SPARK_SUBMIT_PARAMETERS} --py-files ${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.schemaModule}`,
       },
     },
     configurationOverrides: {

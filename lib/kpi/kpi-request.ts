@@ -10,7 +10,7 @@
  *   carry `"rerun": "<label>"`: the same dates are normally the same job run (see kpiJobClientToken), and a new
  *   label is how an operator asks for a fresh run of dates already computed, e.g. after fixing staged data.
  */
-import { z } from 'zod';
+import * as z from '../validation';
 import { calendarDateSchema, dateRange, MAX_KPI_RANGE_DAYS, scheduledKpiDates } from './dates';
 
 export type KpiRequestKind = 'scheduled' | 'date' | 'range';
@@ -26,21 +26,20 @@ export class InvalidKpiRequestError extends Error {
   override readonly name = 'InvalidKpiRequestError';
 }
 
-const rerunSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1 to 32 letters, digits, dots, dashes or underscores')
-  .optional();
+const rerunSchema = z.optional(
+  z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1 to 32 letters, digits, dots, dashes or underscores')),
+);
 const singleDateSchema = z.strictObject({ date: calendarDateSchema, rerun: rerunSchema });
 const rangeSchema = z.strictObject({ from: calendarDateSchema, to: calendarDateSchema, rerun: rerunSchema });
-const scheduledSchema = z.looseObject({ time: z.iso.datetime({ offset: true }).optional() });
+const scheduledSchema = z.looseObject({ time: z.optional(z.iso.datetime({ offset: true })) });
 
 const EXPLICIT_KEYS = ['date', 'from', 'to'];
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
 }
 
-function parseOrThrow<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
+function parseOrThrow<S extends z.ZodMiniType>(schema: S, event: unknown): z.infer<S> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) throw new InvalidKpiRequestError(`Invalid KPI trigger event (${describeIssues(parsed.error)}): ${JSON.stringify(event)}`);
   return parsed.data;

@@ -5,7 +5,7 @@
  *   GET /metrics/{entity}/{id}?from=<ISO instant>&to=<ISO instant>   entity: all (id all), vendor, pickup_location
  *   GET /metrics/open
  */
-import { z } from 'zod';
+import * as z from '../validation';
 import { METRIC_ENTITIES, windowStartOf, type MetricEntity, type MetricsWindow } from '../domain/live-metrics';
 
 /** The longest range one request may cover: 31 days are 8,928 windows, well inside a response. */
@@ -40,21 +40,25 @@ export function metricsRouteOf(path: string): MetricsRoute {
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a zone, e.g. 2024-05-25T13:00:00Z' });
 const rangeSchema = z
-  .strictObject({ from: instant, to: instant })
-  .transform(({ from, to }) => ({ fromMs: Date.parse(from), toMs: Date.parse(to) }))
-  .refine(({ fromMs, toMs }) => fromMs < toMs, { message: 'from must be before to' })
-  .refine(({ fromMs, toMs }) => toMs - fromMs <= MAX_METRICS_RANGE_DAYS * 86_400_000, {
-    message: `the range may cover at most ${MAX_METRICS_RANGE_DAYS} days`,
-  });
+  .pipe(
+    z.strictObject({ from: instant, to: instant }),
+    z.transform(({ from, to }) => ({ fromMs: Date.parse(from), toMs: Date.parse(to) })),
+  )
+  .check(
+    z.refine(({ fromMs, toMs }) => fromMs < toMs, { message: 'from must be before to' }),
+    z.refine(({ fromMs, toMs }) => toMs - fromMs <= MAX_METRICS_RANGE_DAYS * 86_400_000, {
+      message: `the range may cover at most ${MAX_METRICS_RANGE_DAYS} days`,
+    }),
+  );
 const entitySchema = z.enum(METRIC_ENTITIES, { message: `entity must be one of ${METRIC_ENTITIES.join(', ')}` });
 /** Ids are the integer codes of the trip events (`"1"`, `"74"`), without leading zeros. */
-const codeSchema = z.string().regex(/^(?:0|[1-9]\d{0,8})$/, 'id must be an integer code such as 1 or 74');
+const codeSchema = z.string().check(z.regex(/^(?:0|[1-9]\d{0,8})$/, 'id must be an integer code such as 1 or 74'));
 
 function badRequest(message: string): MetricsResponse {
   return { statusCode: 400, body: { message } };
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
 }
 

@@ -291,11 +291,11 @@ export class AnalyticsStack extends Stack {
   }
 
   /**
-   * Ships the PySpark entry point and the shared KPI SQL (and nothing else of spark/, tests least of all)
+   * Ships the PySpark entry point, its generated trip schema module and the shared KPI SQL (and nothing else of spark/, tests least of all)
    * to the code prefix the trigger points the job at. The asset is zipped locally, so synth stays offline.
    */
   private shipSparkCode(settings: PipelineSettings, bucket: s3.IBucket): s3deploy.BucketDeployment {
-    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql];
+    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql];
     const missing = jobFiles.filter((file) => !fs.existsSync(path.join(SPARK_SOURCE_DIR, file)));
     if (missing.length > 0) {
       throw new Error(`Spark job files missing from ${SPARK_SOURCE_DIR}: ${missing.join(', ')}`);

@@ -42,6 +42,8 @@ export function runSparkJob(run: SparkJobRun): Promise<ProcessResult> {
     [
       ...LOCAL_MODE_ARGUMENTS,
       ...SPARK_SUBMIT_PARAMETERS.split(/\s+/),
+      // As on EMR Serverless (lib/kpi/job-run.ts): the generated module is shipped beside the entry point.
+      '--py-files', path.join(jobDir, SPARK_JOB_FILES.schemaModule),
       path.join(jobDir, SPARK_JOB_FILES.entryPoint),
       '--input', run.input,
       '--output', run.output,

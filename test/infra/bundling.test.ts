@@ -2,61 +2,134 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SPARK_JOB_FILES } from '../../lib/config';
+import { BUNDLING_CONTEXT, MAX_BUNDLE_BYTES } from '../../lib/constructs/pipeline-function';
 import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
 
 // The one suite that really bundles: esbuild on this machine, no Docker, as `cdk synth` does.
-let outdir: string;
-let synthesized: SynthesizedApp;
+const outdirs: string[] = [];
+
+function synthesizeBundled(context: Record<string, unknown> = {}): { synthesized: SynthesizedApp; outdir: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripstream-cdk-'));
+  outdirs.push(outdir);
+  const synthesized = synthesizeEnvironment('dev', { bundle: true, outdir, context });
+  synthesized.app.synth();
+  return { synthesized, outdir };
+}
+
+let defaults: { synthesized: SynthesizedApp; outdir: string };
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripstream-cdk-'));
-  synthesized = synthesizeEnvironment('dev', { bundle: true, outdir });
-  synthesized.app.synth();
+  defaults = synthesizeBundled();
 });
 
 afterAll(() => {
-  fs.rmSync(outdir, { recursive: true, force: true });
+  for (const outdir of outdirs) fs.rmSync(outdir, { recursive: true, force: true });
 });
 
-function assetDirectory(s3Key: unknown): string {
+function assetDirectory(outdir: string, s3Key: unknown): string {
   const hash = String(s3Key).replace(/\.zip$/, '');
   return path.join(outdir, `asset.${hash}`);
 }
 
+interface Bundle {
+  readonly name: string;
+  readonly files: string[];
+  readonly bytes: number;
+  readonly code: string;
+  readonly environment: Record<string, unknown>;
+}
+
+function handlerBundles({ synthesized, outdir }: { synthesized: SynthesizedApp; outdir: string }): Bundle[] {
+  const functions = [
+    ...Object.values(resourcesOf(synthesized.templates.pipeline, 'AWS::Lambda::Function')),
+    ...Object.values(resourcesOf(synthesized.templates.liveMetrics, 'AWS::Lambda::Function')),
+    ...Object.values(resourcesOf(synthesized.templates.analytics, 'AWS::Lambda::Function')),
+  ].filter((fn) => fn.Properties.Runtime === 'nodejs24.x');
+  return functions.map((fn) => {
+    const directory = assetDirectory(outdir, (fn.Properties.Code as { S3Key: unknown }).S3Key);
+    const file = path.join(directory, 'index.js');
+    return {
+      name: String(fn.Properties.FunctionName),
+      files: fs.readdirSync(directory).sort(),
+      bytes: fs.statSync(file).size,
+      code: fs.readFileSync(file, 'utf8'),
+      environment: ((fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+    };
+  });
+}
+
 describe('asset bundling', () => {
-  it('bundles every handler into one self-contained file, AWS SDK included', () => {
+  it('bundles every handler into one file under 400 KB, without a source map', () => {
     // Prepare
-    const functions = [
-      ...Object.values(resourcesOf(synthesized.templates.pipeline, 'AWS::Lambda::Function')),
-      ...Object.values(resourcesOf(synthesized.templates.analytics, 'AWS::Lambda::Function')).filter(
-        (fn) => fn.Properties.Runtime === 'nodejs24.x',
-      ),
-    ];
+    const bundles = handlerBundles(defaults);
 
     // Act
-    const bundles = functions.map((fn) => {
-      const directory = assetDirectory((fn.Properties.Code as { S3Key: unknown }).S3Key);
-      return { files: fs.readdirSync(directory).sort(), code: fs.readFileSync(path.join(directory, 'index.js'), 'utf8') };
-    });
+    const sizes = Object.fromEntries(bundles.map((bundle) => [bundle.name, bundle.bytes]));
 
     // Assess
-    expect(bundles).toHaveLength(6);
+    expect(bundles).toHaveLength(8);
+    for (const bundle of bundles) {
+      expect(bundle.files).toEqual(['index.js']);
+      expect(bundle.environment).not.toHaveProperty('NODE_OPTIONS');
+    }
+    for (const [name, bytes] of Object.entries(sizes)) expect({ name, bytes: bytes < MAX_BUNDLE_BYTES }).toEqual({ name, bytes: true });
+  });
+
+  it('takes the AWS SDK from the runtime and bundles zod/mini, not classic zod', () => {
+    // Prepare
+    const bundles = handlerBundles(defaults);
+
+    // Act
+    const requiresRuntimeSdk = bundles.map((bundle) => /require\(["']@aws-sdk\/client-[a-z0-9-]+["']\)/.test(bundle.code));
+
+    // Assess
+    expect(requiresRuntimeSdk).toEqual(bundles.map(() => true));
+    // Classic zod's method chain (ZodString.prototype.email and friends) is what zod/mini leaves out.
+    for (const bundle of bundles) expect(bundle.code).not.toMatch(/\.emoji\(|ZodEffects|superRefine\(/);
+  });
+
+  it('bundles only the clients a handler uses: the match handler has no DynamoDB client', () => {
+    // Prepare
+    const match = handlerBundles(defaults).find((bundle) => bundle.name.endsWith('-match'));
+
+    // Act
+    const clients = [...(match?.code ?? '').matchAll(/require\(["'](@aws-sdk\/client-[a-z0-9-]+)["']\)/g)].map((found) => found[1]);
+
+    // Assess
+    expect([...new Set(clients)].sort()).toEqual(['@aws-sdk/client-s3', '@aws-sdk/client-sqs']);
+  });
+
+  it('ships source maps, loaded by Node, only when asked to (context tripstream:sourceMaps)', () => {
+    // Prepare
+    const withMaps = synthesizeBundled({ [BUNDLING_CONTEXT.sourceMaps]: 'true' });
+
+    // Act
+    const bundles = handlerBundles(withMaps);
+
+    // Assess
     for (const bundle of bundles) {
       expect(bundle.files).toEqual(['index.js', 'index.js.map']);
-      // An external SDK would appear as a bare require; the SDK's own error text quotes one in brackets.
-      expect(bundle.code).not.toMatch(/(?<!\[)require\(["']@aws-sdk\//);
+      expect(bundle.environment).toHaveProperty('NODE_OPTIONS', '--enable-source-maps');
     }
   });
 
-  it('ships only the Spark entry point and the two KPI SQL files, not the tests', () => {
+  it('refuses a bundling flag that is neither true nor false', () => {
     // Prepare
-    const deployment = Object.values(resourcesOf(synthesized.templates.analytics, 'Custom::CDKBucketDeployment'))[0];
+    const synthesize = () => synthesizeEnvironment('dev', { context: { [BUNDLING_CONTEXT.sourceMaps]: 'yes' } });
+
+    // Act / Assess
+    expect(synthesize).toThrow(`Context ${BUNDLING_CONTEXT.sourceMaps} must be true or false, got "yes"`);
+  });
+
+  it('ships only the Spark entry point, its generated schema module and the two KPI SQL files, not the tests', () => {
+    // Prepare
+    const deployment = Object.values(resourcesOf(defaults.synthesized.templates.analytics, 'Custom::CDKBucketDeployment'))[0];
     const [sourceKey] = (deployment?.Properties.SourceObjectKeys ?? []) as unknown[];
 
     // Act
-    const files = fs.readdirSync(assetDirectory(sourceKey)).sort();
+    const files = fs.readdirSync(assetDirectory(defaults.outdir, sourceKey)).sort();
 
     // Assess
-    expect(files).toEqual([SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint].sort());
+    expect(files).toEqual([SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule].sort());
   });
 });

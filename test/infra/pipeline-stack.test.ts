@@ -42,8 +42,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
         Handler: 'index.handler',
         MemorySize: settings.handlers.memorySizeMb,
         Timeout: settings.handlers.timeoutSeconds,
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
       });
+      // Source maps are opt-in (ADR 0006): without a map to load, Node is not told to look for one.
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).not.toHaveProperty('NODE_OPTIONS');
     }
   });
 

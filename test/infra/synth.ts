@@ -27,10 +27,12 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Deploy-time context: the alert e-mail address. */
   readonly alertEmail?: string;
+  /** More CDK context, as `cdk synth -c key=value` gives it. */
+  readonly context?: Record<string, unknown>;
 }
 
 export function synthesizeSettings(settings: PipelineSettings, options: SynthOptions = {}): SynthesizedApp {
-  const context: Record<string, unknown> = { ...cdkJson.context };
+  const context: Record<string, unknown> = { ...cdkJson.context, ...options.context };
   if (options.bundle !== true) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ context, outdir: options.outdir });
   const stacks = addTripstreamStacks(app, settings, undefined, options.alertEmail === undefined ? {} : { alertEmail: options.alertEmail });

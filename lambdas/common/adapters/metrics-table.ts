@@ -4,7 +4,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../../../lib/validation';
 import {
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
@@ -34,11 +34,11 @@ export interface AppliedTransaction {
 
 const windowItemSchema = z.object({
   [METRICS_KEY.sort]: z.string(),
-  trip_count: z.number().int().nonnegative(),
-  fare_micros: z.number().int(),
-  duration_ms: z.number().int(),
+  trip_count: z.number().check(z.int(), z.nonnegative()),
+  fare_micros: z.number().check(z.int()),
+  duration_ms: z.number().check(z.int()),
 });
-const openTripsItemSchema = z.object({ open_trips: z.number().int() });
+const openTripsItemSchema = z.object({ open_trips: z.number().check(z.int()) });
 
 function markerKey(eventId: string) {
   return { [METRICS_KEY.partition]: `event#${eventId}`, [METRICS_KEY.sort]: 'event' };

@@ -59,7 +59,7 @@ describe('the cost command', () => {
 
   it.each([
     [[], /required option '--summary <file>'/],
-    [['--summary', 'SUMMARY', '--env', 'qa'], /'--env <name>' argument 'qa' is invalid/],
+    [['--summary', 'SUMMARY', '--env', 'qa'], /'--env <env>' argument 'qa' is invalid/],
     [['--summary', 'SUMMARY', '--trips-per-month', '-3'], /expected a positive whole number of trips/],
     [['--summary', 'SUMMARY', '--trips-per-month', '1.5'], /expected a positive whole number of trips/],
     [['--summary', 'MISSING'], /--summary: cannot read .*missing\.json/],

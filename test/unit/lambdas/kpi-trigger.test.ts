@@ -84,7 +84,7 @@ describe('kpi-trigger', () => {
             '--dimension-sql', 's3://tripstream-test-data/spark/daily_kpis_by_dimension.sql',
             '--dates', '2024-05-22,2024-05-23,2024-05-24,2024-05-25',
           ],
-          sparkSubmitParameters: expect.stringContaining('spark.sql.session.timeZone=UTC'),
+          sparkSubmitParameters: expect.stringMatching(/spark\.sql\.session\.timeZone=UTC.* --py-files s3:\/\/tripstream-test-data\/spark\/trip_schema\.py$/),
         },
       },
       configurationOverrides: {
