@@ -2,7 +2,7 @@
  * The figures of issue #16 against their goals, from `npm run local` runs of generated samples priced by
  * the cost model (lib/cost, dev's settings):
  * - an unpaced run (the producer as fast as it goes: batches fill as a replay's do): the replay figure;
- * - a paced run (`--rate`, when the local run has it) standing for a deployed feed: the local windows are the
+ * - a paced run (`--rate`) standing for a deployed feed: the local windows are the
  *   deployed ones x LOCAL_TIME_SCALE, so a local rate r batches like a deployed rate r x LOCAL_TIME_SCALE
  *   (lib/config.ts). The run is paced to stand for BENCH_COST_TRIPS_PER_MONTH (1M trips/month by default).
  * The live figure at 1M trips/month is the model's (its window effects at that rate), not a measurement.
@@ -51,11 +51,6 @@ function againstGoal(values: readonly number[], goal: number, kind: 'at most' | 
   return `${value.toFixed(digits)}${range}  goal ${kind === 'at most' ? '<=' : '>='} ${goal}: ${met ? 'met' : 'MISSED'}`;
 }
 
-async function localCliHas(option: string): Promise<boolean> {
-  const { stdout } = await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--help'], { cwd: repositoryRoot });
-  return stdout.includes(option);
-}
-
 interface PricedRun {
   readonly run: RunMeasurements;
   readonly report: CostReport;
@@ -63,7 +58,7 @@ interface PricedRun {
 
 async function localRun(files: { start: string; end: string }, outDir: string, extra: readonly string[]): Promise<PricedRun> {
   try {
-    await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'local', 'cli.ts'), '--start', files.start, '--end', files.end, '--out', outDir, ...extra], {
+    await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, ...extra], {
       cwd: repositoryRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
       maxBuffer: 64 * 1024 * 1024,
@@ -92,7 +87,7 @@ async function throughputShare(): Promise<number | undefined> {
 
 export const benchmark: Benchmark = {
   name: 'cost-figures',
-  description: `issue #16 figures against their goals: ${RUNS} unpaced (and, once the local run has --rate, ${RUNS} paced) local runs of ${TRIPS} generated trips, priced for dev at ${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month`,
+  description: `issue #16 figures against their goals: ${RUNS} unpaced and ${RUNS} paced local runs of ${TRIPS} generated trips, priced for dev at ${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month`,
   async run() {
     const workDir = await mkdtemp(join(tmpdir(), 'tripstream-bench-cost-'));
     const figures: Record<string, number | string> = {};
@@ -100,7 +95,6 @@ export const benchmark: Benchmark = {
     const pacedRuns: PricedRun[] = [];
     const deployedRate = TRIPS_PER_MONTH / SECONDS_PER_MONTH;
     const localRate = deployedRate / LOCAL_TIME_SCALE;
-    const canPace = await localCliHas('--rate');
     const wallSeconds: number[] = [];
     const loads: number[] = [];
     for (let index = 0; index < RUNS; index += 1) {
@@ -110,14 +104,12 @@ export const benchmark: Benchmark = {
       const startedAt = Date.now();
       unpacedRuns.push(await localRun(files, join(workDir, `unpaced-${index}`), []));
       wallSeconds.push((Date.now() - startedAt) / 1000);
-      if (canPace) pacedRuns.push(await localRun(files, join(workDir, `paced-${index}`), ['--rate', localRate.toFixed(3)]));
+      pacedRuns.push(await localRun(files, join(workDir, `paced-${index}`), ['--rate', localRate.toFixed(3)]));
     }
     const unpaced = unpacedRuns.map((priced) => priced.report);
-    const measuredRuns = (canPace ? pacedRuns : unpacedRuns).map((priced) => priced.report);
-    const which = canPace ? 'paced run' : 'unpaced run (no --rate on this local run yet)';
-    figures['paced run'] = canPace
-      ? `--rate ${localRate.toFixed(1)} trips/s locally, windows x${LOCAL_TIME_SCALE} = ${deployedRate.toFixed(3)} trips/s deployed (${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month)`
-      : 'not run: the local run has no --rate option yet';
+    const measuredRuns = pacedRuns.map((priced) => priced.report);
+    const which = 'paced run';
+    figures['paced run'] = `--rate ${localRate.toFixed(1)} trips/s locally, windows x${LOCAL_TIME_SCALE} = ${deployedRate.toFixed(3)} trips/s deployed (${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month)`;
     figures[`staged S3 PUTs / 1,000 trips, ${which}`] = againstGoal(measuredRuns.map((report) => report.measured.batching.stagedPutsPerThousandTrips), GOALS.stagedPutsPerThousandTrips, 'at most', 2);
     figures[`Lambda invocations / 1,000 trips, ${which}`] = againstGoal(measuredRuns.map((report) => report.measured.batching.totalInvocationsPerThousandTrips), GOALS.invocationsPerThousandTrips, 'at most', 1);
     figures['modelled $ / 1M trips, replay (unpaced run as measured)'] = againstGoal(unpaced.map((report) => report.measured.dollarsPerMillionTrips), GOALS.replayDollarsPerMillionTrips, 'at most', 3);
