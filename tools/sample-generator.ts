@@ -55,6 +55,19 @@ export interface SampleOptions {
 
 export type SampleOptionsInput = Partial<Omit<SampleOptions, 'rates'>> & { rates?: Partial<SampleRates> };
 
+/** Rates of a sample without trouble: every trip has exactly one valid start and one valid end (formats still vary). */
+export const NO_TROUBLE_RATES: Partial<SampleRates> = {
+  exactDuplicateStarts: 0,
+  exactDuplicateEnds: 0,
+  conflictingStarts: 0,
+  conflictingEnds: 0,
+  malformedStarts: 0,
+  malformedEnds: 0,
+  orphanEnds: 0,
+  orphanStarts: 0,
+  dropoffBeforePickup: 0,
+};
+
 /** The one set of sample defaults: what `tripstream local` runs and `tripstream generate` writes without options. */
 export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   trips: 500,

@@ -9,22 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { RunSummary } from '../../local/run/run';
-import { generateSample, type GeneratedSample } from '../../tools/sample-generator';
+import { generateSample, NO_TROUBLE_RATES, type GeneratedSample } from '../../tools/sample-generator';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
-
-const CLEAN_RATES = {
-  exactDuplicateStarts: 0,
-  exactDuplicateEnds: 0,
-  conflictingStarts: 0,
-  conflictingEnds: 0,
-  malformedStarts: 0,
-  malformedEnds: 0,
-  orphanEnds: 0,
-  orphanStarts: 0,
-  dropoffBeforePickup: 0,
-};
 
 /** Hostile rows go in after this many sample rows, so valid rows follow every one of them. */
 const ROWS_BEFORE_HOSTILE = 20;
@@ -89,7 +77,7 @@ describe('npm run local on hostile input', () => {
 
   beforeAll(async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tripstream-hostile-e2e-'));
-    sample = generateSample({ trips: 120, seed: 'hostile-input', days: 2, rates: CLEAN_RATES });
+    sample = generateSample({ trips: 120, seed: 'hostile-input', days: 2, rates: NO_TROUBLE_RATES });
     const startPath = join(workDir, 'trip_start.csv');
     const endPath = join(workDir, 'trip_end.csv');
     await writeFile(startPath, withHostileRows(sample.startCsv, HOSTILE_STARTS));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { RunSummary } from '../../local/run/run';
-import { generateSample, writeSampleFiles, type GeneratedSample, type SampleOptionsInput } from '../../tools/sample-generator';
+import { generateSample, NO_TROUBLE_RATES, writeSampleFiles, type GeneratedSample, type SampleOptionsInput } from '../../tools/sample-generator';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const tsx = join(repositoryRoot, 'node_modules', '.bin', 'tsx');
@@ -71,18 +71,7 @@ export function sampleOptions(overrides: SampleOptionsInput = {}): SampleOptions
 
 /** No trouble at all: every trip has one valid start and one valid end. */
 export function cleanSampleOptions(overrides: SampleOptionsInput = {}): SampleOptionsInput {
-  const none = {
-    exactDuplicateStarts: 0,
-    exactDuplicateEnds: 0,
-    conflictingStarts: 0,
-    conflictingEnds: 0,
-    malformedStarts: 0,
-    malformedEnds: 0,
-    orphanEnds: 0,
-    orphanStarts: 0,
-    dropoffBeforePickup: 0,
-  };
-  return { trips: 240, days: 2, ...overrides, rates: { ...none, ...overrides.rates } };
+  return { trips: 240, days: 2, ...overrides, rates: { ...NO_TROUBLE_RATES, ...overrides.rates } };
 }
 
 /**

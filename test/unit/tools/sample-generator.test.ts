@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { readEndCsv, readStartCsv, type CsvRow } from '../../../lib/domain/csv-reader';
 import { tripEndEventSchema, tripStartEventSchema, type TripEndEvent, type TripStartEvent } from '../../../lib/domain/events';
-import { generateSample, resolveOptions, type SampleGroundTruth } from '../../../tools/sample-generator';
+import { generateSample, NO_TROUBLE_RATES, resolveOptions, type SampleGroundTruth } from '../../../tools/sample-generator';
 import { collect } from '../../factories/csv';
 
 async function readBack(csv: { startCsv: string; endCsv: string }): Promise<{
@@ -212,21 +212,8 @@ describe('generateSample', () => {
   });
 
   it('can generate a clean sample in which every trip completes', async () => {
-    // Prepare
-    const noTrouble = {
-      exactDuplicateStarts: 0,
-      exactDuplicateEnds: 0,
-      conflictingStarts: 0,
-      conflictingEnds: 0,
-      malformedStarts: 0,
-      malformedEnds: 0,
-      orphanEnds: 0,
-      orphanStarts: 0,
-      dropoffBeforePickup: 0,
-    };
-
     // Act
-    const sample = generateSample({ trips: 40, seed: 'clean', rates: noTrouble });
+    const sample = generateSample({ trips: 40, seed: 'clean', rates: NO_TROUBLE_RATES });
 
     // Assess
     const { starts, ends } = await readBack(sample);
