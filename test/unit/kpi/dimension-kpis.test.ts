@@ -1,34 +1,14 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { completedTripSchema, type CompletedTrip } from '../../../lib/domain/trip-item';
+import type { CompletedTrip } from '../../../lib/domain/trip-item';
+import { stagedTrip as stagedTripFactory, stageFile } from '../../factories/staged-trips';
 import { computeDailyKpis, computeDimensionKpis, readDimensionKpis } from '../../../lib/kpi/duckdb-engine';
 import type { DimensionKpiRow } from '../../../lib/kpi/dimension-kpi';
 
-function stagedTrip(overrides: Partial<CompletedTrip> & Pick<CompletedTrip, 'trip_id' | 'pickup_datetime' | 'dropoff_datetime'>): CompletedTrip {
-  return completedTripSchema.parse({
-    trip_date: overrides.pickup_datetime.slice(0, 10),
-    estimated_dropoff_datetime: null,
-    pickup_location_id: 74,
-    dropoff_location_id: 132,
-    vendor_id: 1,
-    estimated_fare_amount: 10,
-    rate_code: 1,
-    passenger_count: 1,
-    trip_distance: 1,
-    fare_amount: 10,
-    tip_amount: 0,
-    payment_type: 1,
-    trip_type: 1,
-    completed_at: overrides.dropoff_datetime,
-    ...overrides,
-  });
-}
-
-async function stageFile(stagedDir: string, date: string, fileName: string, trips: CompletedTrip[]): Promise<void> {
-  const folder = path.join(stagedDir, `trip_date=${date}`);
-  await mkdir(folder, { recursive: true });
-  await writeFile(path.join(folder, fileName), trips.map((trip) => `${JSON.stringify(trip)}\n`).join(''));
+/** This file's trips default to vendor 1 at pickup location 74. */
+function stagedTrip(overrides: Parameters<typeof stagedTripFactory>[0]): CompletedTrip {
+  return stagedTripFactory({ pickup_location_id: 74, vendor_id: 1, ...overrides });
 }
 
 // 2024-05-24: four distinct trips; t1 is staged twice (the later copy has a different fare, which must not count).
