@@ -1,30 +1,9 @@
 import { tripEndEventSchema, tripStartEventSchema } from '../../../lib/domain/events';
+import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
 
-const validStart = {
-  schema_version: 1,
-  event_type: 'trip_start',
-  trip_id: 'c66ce556bc',
-  pickup_datetime: '2024-05-25T13:19:00.000Z',
-  estimated_dropoff_datetime: '2024-05-25T14:03:00.000Z',
-  pickup_location_id: 93,
-  dropoff_location_id: 93,
-  vendor_id: 1,
-  estimated_fare_amount: 34.18,
-};
+const validStart = tripStartEvent({ estimated_fare_amount: 34.18 });
 
-const validEnd = {
-  schema_version: 1,
-  event_type: 'trip_end',
-  trip_id: 'c66ce556bc',
-  dropoff_datetime: '2024-05-25T14:05:00.000Z',
-  rate_code: 5,
-  passenger_count: 0,
-  trip_distance: 0.1,
-  fare_amount: 40.09,
-  tip_amount: 0,
-  payment_type: 3,
-  trip_type: 2,
-};
+const validEnd = tripEndEvent({ fare_amount: 40.09 });
 
 const AMOUNT = 'is out of range (amounts must be below 1,000,000 in absolute value)';
 const INSTANT = 'is outside the accepted range 1970-01-01T00:00Z (included) to 2100-01-01T00:00Z (excluded)';
