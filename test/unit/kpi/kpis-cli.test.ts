@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { completedTripSchema } from '../../../lib/domain/trip-item';
+import { stagedTrip, stageFile } from '../../factories/staged-trips';
 import { computeDailyKpis, computeDimensionKpis } from '../../../lib/kpi/duckdb-engine';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
@@ -15,6 +15,17 @@ function runKpisCli(args: string[]) {
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout, stderrLines: result.stderr.split('\n').filter((line) => line.trim() !== '') };
+}
+
+/** One staged trip of 12.5 minutes in a local run's folder, and its KPIs computed the way the local run does. */
+async function writeLocalRunKpis(runDir: string): Promise<void> {
+  const trip = stagedTrip({
+    trip_id: 't-1', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:12:30.000Z',
+    pickup_location_id: 1, dropoff_location_id: 2, vendor_id: 1, estimated_fare_amount: 9,
+    trip_distance: 2.4, fare_amount: 9.5, tip_amount: null, completed_at: '2024-05-24T10:12:31.000Z',
+  });
+  await stageFile(path.join(runDir, 'staging'), '2024-05-24', 'batch.jsonl', [trip]);
+  await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
 }
 
 describe('tripstream kpis', () => {
@@ -30,16 +41,7 @@ describe('tripstream kpis', () => {
 
   it("prints the KPIs of a local run's output folder", async () => {
     // Prepare: one staged trip of 12.5 minutes, computed the way the local run does
-    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
-    await mkdir(staged, { recursive: true });
-    const trip = completedTripSchema.parse({
-      trip_id: 't-1', trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:12:30.000Z',
-      estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: 1, estimated_fare_amount: 9,
-      rate_code: 1, passenger_count: 1, trip_distance: 2.4, fare_amount: 9.5, tip_amount: null, payment_type: 1, trip_type: 1,
-      completed_at: '2024-05-24T10:12:31.000Z',
-    });
-    await writeFile(path.join(staged, 'batch.jsonl'), `${JSON.stringify(trip)}\n`);
-    await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
+    await writeLocalRunKpis(runDir);
 
     // Act
     const result = runKpisCli(['--from', '2024-05-23', '--to', '2024-05-25', '--local', runDir]);
@@ -51,16 +53,7 @@ describe('tripstream kpis', () => {
 
   it('prints the KPI rows as a JSON array with --json', async () => {
     // Prepare: one staged trip, computed the way the local run does
-    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
-    await mkdir(staged, { recursive: true });
-    const trip = completedTripSchema.parse({
-      trip_id: 't-1', trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:12:30.000Z',
-      estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: 1, estimated_fare_amount: 9,
-      rate_code: 1, passenger_count: 1, trip_distance: 2.4, fare_amount: 9.5, tip_amount: null, payment_type: 1, trip_type: 1,
-      completed_at: '2024-05-24T10:12:31.000Z',
-    });
-    await writeFile(path.join(staged, 'batch.jsonl'), `${JSON.stringify(trip)}\n`);
-    await computeDailyKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis') });
+    await writeLocalRunKpis(runDir);
 
     // Act
     const result = runKpisCli(['--from', '2024-05-24', '--local', runDir, '--json']);
@@ -72,16 +65,13 @@ describe('tripstream kpis', () => {
 
   it("prints one dimension's KPIs of a local run, a blank code as (blank)", async () => {
     // Prepare: two staged trips of vendor 1 and one with no vendor
-    const staged = path.join(runDir, 'staging', 'trip_date=2024-05-24');
-    await mkdir(staged, { recursive: true });
     const trip = (tripId: string, vendorId: number | null, fare: number) =>
-      completedTripSchema.parse({
-        trip_id: tripId, trip_date: '2024-05-24', pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:10:00.000Z',
-        estimated_dropoff_datetime: null, pickup_location_id: 1, dropoff_location_id: 2, vendor_id: vendorId, estimated_fare_amount: 9,
-        rate_code: 1, passenger_count: 1, trip_distance: 1, fare_amount: fare, tip_amount: null, payment_type: 1, trip_type: 1,
-        completed_at: '2024-05-24T10:10:01.000Z',
+      stagedTrip({
+        trip_id: tripId, pickup_datetime: '2024-05-24T10:00:00.000Z', dropoff_datetime: '2024-05-24T10:10:00.000Z',
+        pickup_location_id: 1, dropoff_location_id: 2, vendor_id: vendorId, estimated_fare_amount: 9,
+        trip_distance: 1, fare_amount: fare, tip_amount: null, completed_at: '2024-05-24T10:10:01.000Z',
       });
-    await writeFile(path.join(staged, 'batch.jsonl'), [trip('t-1', 1, 4), trip('t-2', 1, 6), trip('t-3', null, 7.25)].map((t) => `${JSON.stringify(t)}\n`).join(''));
+    await stageFile(path.join(runDir, 'staging'), '2024-05-24', 'batch.jsonl', [trip('t-1', 1, 4), trip('t-2', 1, 6), trip('t-3', null, 7.25)]);
     await computeDimensionKpis({ stagedTripsDir: path.join(runDir, 'staging'), outputDir: path.join(runDir, 'daily-kpis-by-dimension') });
 
     // Act
