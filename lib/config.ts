@@ -232,8 +232,15 @@ const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 
  */
 const stagingMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
 
-/** The live metrics consumer: the other 20 s of the live budget. Its handler applies a batch as a few sequential transactions (not record by record), so 1,000 records cost no burst of concurrent writes. */
-const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20 };
+/**
+ * The live metrics consumer: the other 20 s of the live budget. Its handler applies a batch as a few
+ * sequential transactions (not record by record), so 1,000 records cost no burst of concurrent writes.
+ * Its exactly-once markers (one per transaction, lib/domain/live-metrics.ts) need every redelivery to start
+ * at a checkpoint the handler set: no bisection, which would restart a crashed batch mid-transaction (the
+ * handler never throws for a record, so there is no poison record to isolate), and one batch per shard at a
+ * time (parallelization factor 1).
+ */
+const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20, bisectBatchOnError: false, parallelizationFactor: 1 };
 
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {

@@ -1,18 +1,17 @@
 /**
  * Trips table stream -> live metrics: 5-minute windows of completed trips (all, per vendor, per pickup
- * location) and the open-trips counter, in the metrics table. Each stream record is applied once, however
- * often it is delivered, through a conditional marker in the same transaction as its increments
- * (lib/domain/live-metrics.ts).
+ * location) and the open-trips counter, in the metrics table. Each stream record is counted once, however
+ * often it is delivered, through one conditional marker per transaction (lib/domain/live-metrics.ts).
  *
- * Records are applied in batch order, one planned transaction after another. When a transaction fails,
- * its records and every later relevant record are reported failed; the mapping resumes from the lowest one,
- * and the records already applied before it are skipped as duplicates on redelivery.
+ * Transactions are applied in batch order, one after another. When one fails, its records and every later
+ * one are reported failed, so the mapping's checkpoint lands on a transaction's first record; a redelivery
+ * skips what a marker says was applied already.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { planTransactions, tripChangeOf, type TripChange } from '../../lib/domain/live-metrics';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { assertShardOrder, changesAfter, firstTransaction, tripChangeOf, type TripChange } from '../../lib/domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import { MetricsTable } from '../common/adapters/metrics-table';
+import { MetricsTable, type TransactionOutcome } from '../common/adapters/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 
@@ -22,9 +21,15 @@ const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE
   windowDays: environment.METRICS_WINDOW_RETENTION_DAYS,
 });
 
-export const handler = instrumented('live-metrics', async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+/**
+ * A transaction is not started with less time left than this: the batch's rest is reported failed instead, so
+ * the checkpoint moves past what was applied rather than a timeout retrying the whole batch (which, without
+ * bisection, counts against the batch's retry budget however much of it was done).
+ */
+export const TIME_LEFT_FOR_A_TRANSACTION_MS = 5_000;
+
+export const handler = instrumented('live-metrics', async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
   const changes: TripChange[] = [];
-  const sequenceNumberOf = new Map<string, string>();
   for (const record of event.Records) {
     const result = tripChangeOf(record);
     if (!result.relevant) continue;
@@ -35,32 +40,40 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBStream
       metrics.addMetric('LiveMetricRecordUnreadable', MetricUnit.Count, 1);
       continue;
     }
-    const sequenceNumber = record.dynamodb?.SequenceNumber;
-    if (sequenceNumber === undefined) throw new Error(`Stream record ${result.change.eventId} has no dynamodb.SequenceNumber`);
-    sequenceNumberOf.set(result.change.eventId, sequenceNumber);
     changes.push(result.change);
   }
+  assertShardOrder(changes);
 
-  const plans = planTransactions(changes);
-  for (const [index, plan] of plans.entries()) {
-    try {
-      const { applied, duplicates } = await table.apply(plan);
-      if (applied.length > 0) metrics.addMetric('LiveMetricChangesApplied', MetricUnit.Count, applied.length);
-      // The business dashboard's live view: completions and their fares, counted once like the windows.
-      const completions = applied.flatMap((change) => (change.kind === 'completed' ? [change.metrics] : []));
-      if (completions.length > 0) {
-        metrics.addMetric('LiveTripsCompleted', MetricUnit.Count, completions.length);
-        metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, completions.reduce((sum, trip) => sum + trip.fareMicros, 0) / 1_000_000);
-      }
-      if (duplicates.length > 0) {
-        metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, duplicates.length);
-        logger.info('Redelivered stream records skipped', { event_ids: duplicates.map((change) => change.eventId) });
-      }
-    } catch (error) {
-      const unapplied = plans.slice(index).flatMap((remaining) => remaining.changes);
-      logger.error('Applying live metric changes failed; they and the records after them are reported failed', { records: unapplied.length, error });
-      return { batchItemFailures: unapplied.map((change) => ({ itemIdentifier: sequenceNumberOf.get(change.eventId) ?? '' })) };
+  let pending: readonly TripChange[] = changes;
+  for (let transaction = firstTransaction(pending); transaction !== undefined; transaction = firstTransaction(pending)) {
+    if (context.getRemainingTimeInMillis() < TIME_LEFT_FOR_A_TRANSACTION_MS) {
+      logger.warn('Too little time left for another transaction; the records not yet applied are reported failed', { records: pending.length });
+      metrics.addMetric('LiveMetricBatchCutShort', MetricUnit.Count, 1);
+      return { batchItemFailures: pending.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
     }
+    let outcome: TransactionOutcome;
+    try {
+      outcome = await table.apply(transaction);
+    } catch (error) {
+      logger.error('Applying live metric changes failed; they and the records after them are reported failed', { records: pending.length, error });
+      return { batchItemFailures: pending.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+    }
+    if (!outcome.applied) {
+      const remaining = changesAfter(pending, outcome.appliedThrough);
+      const skipped = pending.length - remaining.length;
+      metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, skipped);
+      logger.info('Redelivered stream records skipped: a transaction counted them before', { first_event_id: transaction.firstEventId, applied_through: outcome.appliedThrough, records: skipped });
+      pending = remaining;
+      continue;
+    }
+    metrics.addMetric('LiveMetricChangesApplied', MetricUnit.Count, transaction.changes.length);
+    // The business dashboard's live view: completions and their fares, counted once like the windows.
+    const completions = transaction.changes.flatMap((change) => (change.kind === 'completed' ? [change.metrics] : []));
+    if (completions.length > 0) {
+      metrics.addMetric('LiveTripsCompleted', MetricUnit.Count, completions.length);
+      metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, completions.reduce((sum, trip) => sum + trip.fareMicros, 0) / 1_000_000);
+    }
+    pending = pending.slice(transaction.changes.length);
   }
   return { batchItemFailures: [] };
 });

@@ -14,6 +14,7 @@
 import type { PipelineSettings } from '../config';
 import { deployedFootprint, FIXED_RESOURCES, MODEL_ASSUMPTIONS, type DeployedFootprint, type MappingFootprint, type ModelAssumptions } from './footprint';
 import { PRICES_US_EAST_1, type PricedService, type PriceTable } from './prices';
+import { MAX_TRANSACTION_ITEMS } from '../domain/live-metrics';
 import type { RunMeasurements } from './run-measurements';
 
 export const STREAM_HANDLERS = ['start', 'end', 'match', 'live-metrics'] as const;
@@ -198,12 +199,15 @@ function trafficCost(
   add('firehose', `raw archive ingestion (${prices.firehose.recordRoundingKb} KB per record)`, (recordsSent * prices.firehose.recordRoundingKb * 1024) / GB, 'GB', prices.firehose.ingestPerGb);
 
   // DynamoDB: trip writes as measured (conditional failures consume their unit too); live-metrics
-  // transactions from their batches: a marker per record, the windows touched, the open-trips counter.
+  // transactions from their batches: the windows touched, and per transaction its marker and the
+  // open-trips counter.
   const tripWriteUnits = Math.ceil(assumptions.tripItemBytes / 1024);
   add('dynamodb', 'trips table writes (UpdateItem)', perTrip(count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   const live = batches['live-metrics'];
   const completionsPerBatch = live.handled / assumptions.liveMetricsRecordsPerTrip;
-  const itemsPerBatch = live.handled + windowItemsPerBatch(completionsPerBatch, footprint.mappings['live-metrics'].windowSeconds, assumptions) + 1;
+  const windowItems = windowItemsPerBatch(completionsPerBatch, footprint.mappings['live-metrics'].windowSeconds, assumptions);
+  const transactionsPerBatch = Math.max(1, Math.ceil(windowItems / (MAX_TRANSACTION_ITEMS - 2)));
+  const itemsPerBatch = windowItems + transactionsPerBatch * 2;
   add('dynamodb', 'live metrics transactions (2 WRU per item)', live.invocationsPerTrip * itemsPerBatch * 2, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
 

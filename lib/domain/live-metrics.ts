@@ -3,10 +3,15 @@
  * trips table's stream. Pure: which stream records change a metric, by how much, and how a batch of changes
  * becomes conditional transactions that count every stream record once however often it is delivered.
  *
- * Exactly once under at-least-once delivery: each record's change is written in one TransactWriteItems
- * together with a marker item keyed by the record's eventID (unique per stream record, the same on every
- * redelivery) and conditioned on that marker not existing. A redelivered record fails its marker's condition
- * and the whole transaction (its increments included) is refused.
+ * Exactly once under at-least-once delivery, with one marker per transaction rather than one per record.
+ * A transaction writes its increments together with a marker keyed by the eventID of its first record and
+ * holding the sequence number of its last, conditioned on that marker not existing. A stream mapping
+ * redelivers from its shard's checkpoint, which the handler only ever sets at the first record of a
+ * transaction (it reports a failed transaction and everything after it; with bisection off, a function
+ * error redelivers the whole batch). So a redelivery starts at the first record of a transaction applied
+ * before, if any: its marker refuses the transaction, and the records up to the marker's sequence number
+ * (comparable within a batch: one shard's, in order) are skipped before planning again. A marker written
+ * per record cost two write units per record; this one costs two per transaction (docs/cost.md).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -45,10 +50,17 @@ export interface CompletedTripMetrics {
   readonly durationMs: number;
 }
 
+interface StreamPosition {
+  readonly eventId: string;
+  /** dynamodb.SequenceNumber: decimal digits, increasing along a shard. */
+  readonly sequenceNumber: string;
+  readonly tripId: string;
+}
+
 export type TripChange =
-  | { readonly kind: 'opened'; readonly eventId: string; readonly tripId: string }
-  | { readonly kind: 'completed'; readonly eventId: string; readonly tripId: string; readonly metrics: CompletedTripMetrics }
-  | { readonly kind: 'open-removed'; readonly eventId: string; readonly tripId: string };
+  | (StreamPosition & { readonly kind: 'opened' })
+  | (StreamPosition & { readonly kind: 'completed'; readonly metrics: CompletedTripMetrics })
+  | (StreamPosition & { readonly kind: 'open-removed' });
 
 export type TripChangeResult =
   | { readonly relevant: false }
@@ -78,6 +90,34 @@ function code(image: Record<string, AttributeValue>, name: string): number | nul
   return Number.isInteger(parsed) ? parsed : 'unreadable';
 }
 
+/** DynamoDB Streams sequence numbers are 21 to 40 decimal digits. */
+const SEQUENCE_NUMBER = /^\d{1,40}$/;
+
+/** Orders two sequence numbers of one shard (decimal text of different lengths: compared as integers). */
+export function compareSequenceNumbers(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
+
+/**
+ * Checks that a batch's changes are in strictly increasing sequence order, as one shard delivers them: the
+ * markers' skip-ahead is only sound in that order, so anything else is refused rather than counted.
+ */
+export function assertShardOrder(changes: readonly TripChange[]): void {
+  for (let index = 1; index < changes.length; index += 1) {
+    const previous = changes[index - 1];
+    const current = changes[index];
+    if (previous !== undefined && current !== undefined && compareSequenceNumbers(previous.sequenceNumber, current.sequenceNumber) >= 0) {
+      throw new Error(`stream records out of shard order: ${current.eventId} (${current.sequenceNumber}) follows ${previous.eventId} (${previous.sequenceNumber})`);
+    }
+  }
+}
+
+/** The changes of a batch after `appliedThrough`: what a transaction's marker says was counted already. */
+export function changesAfter(changes: readonly TripChange[], appliedThrough: string): TripChange[] {
+  return changes.filter((change) => compareSequenceNumbers(change.sequenceNumber, appliedThrough) > 0);
+}
+
 /** Millionths of a decimal amount; exact for the bounded amounts the pipeline accepts (< 1,000,000). */
 export function toMicros(amount: number): number {
   return Math.round(amount * 1_000_000);
@@ -101,8 +141,12 @@ export function tripChangeOf(record: DynamoDBRecord): TripChangeResult {
   if (kind === undefined) return { relevant: false };
   const eventId = record.eventID;
   if (eventId === undefined || eventId === '') return { relevant: true, tripId, detail: 'stream record has no eventID' };
+  const sequenceNumber = stream?.SequenceNumber;
+  if (sequenceNumber === undefined || !SEQUENCE_NUMBER.test(sequenceNumber)) {
+    return { relevant: true, tripId, detail: `stream record has no decimal dynamodb.SequenceNumber (${String(sequenceNumber)})` };
+  }
   if (tripId === null) return { relevant: true, tripId, detail: 'stream record names no trip_id' };
-  if (kind !== 'completed') return { relevant: true, change: { kind, eventId, tripId } };
+  if (kind !== 'completed') return { relevant: true, change: { kind, eventId, sequenceNumber, tripId } };
 
   const image = newImage ?? {};
   const pickup = Date.parse(text(image, 'pickup_datetime') ?? '');
@@ -125,6 +169,7 @@ export function tripChangeOf(record: DynamoDBRecord): TripChangeResult {
     change: {
       kind,
       eventId,
+      sequenceNumber,
       tripId,
       metrics: { windowStart: windowStartOf(dropoff), vendorId, pickupLocationId, fareMicros: toMicros(fare), durationMs: dropoff - pickup },
     },
@@ -154,9 +199,13 @@ export interface WindowIncrement {
   durationMs: number;
 }
 
-/** One transaction's worth of changes: their markers, the merged window increments and the open-trip delta. */
+/** One transaction's worth of changes: its marker's identity, the merged window increments and the open-trip delta. */
 export interface MetricsTransaction {
   readonly changes: readonly TripChange[];
+  /** The marker's key: the first change's eventID, the record a redelivery of this transaction starts at. */
+  readonly firstEventId: string;
+  /** What the marker records: every change of the batch up to this sequence number is in this transaction. */
+  readonly lastSequenceNumber: string;
   readonly windows: readonly WindowIncrement[];
   readonly openTripsDelta: number;
 }
@@ -169,29 +218,22 @@ function windowKey(entity: MetricEntity, id: string, windowStart: string): strin
 }
 
 /**
- * Groups changes, in order, into transactions of at most MAX_TRANSACTION_ITEMS items. Increments of the same
- * window within a transaction are merged (a transaction may touch an item only once), which also spares the
- * hot `all` window one write per trip.
+ * The first transaction of a batch's changes: as many changes, in order, as fit in MAX_TRANSACTION_ITEMS
+ * items (the marker, the merged windows, the open-trips counter). Increments of the same window are merged
+ * (a transaction may touch an item only once), which also spares the hot `all` window one write per trip.
  */
-export function planTransactions(changes: readonly TripChange[], maxItems = MAX_TRANSACTION_ITEMS): MetricsTransaction[] {
-  const plans: MetricsTransaction[] = [];
-  let current: TripChange[] = [];
-  let windows = new Map<string, WindowIncrement>();
+export function firstTransaction(changes: readonly TripChange[], maxItems = MAX_TRANSACTION_ITEMS): MetricsTransaction | undefined {
+  const first = changes[0];
+  if (first === undefined) return undefined;
+  const taken: TripChange[] = [];
+  const windows = new Map<string, WindowIncrement>();
   let openTripsDelta = 0;
-  const flush = (): void => {
-    if (current.length > 0) plans.push({ changes: current, windows: [...windows.values()], openTripsDelta });
-    current = [];
-    windows = new Map();
-    openTripsDelta = 0;
-  };
   for (const change of changes) {
-    // A batch never holds a record twice, but if it did the second copy must not enter the same transaction.
-    if (current.some((held) => held.eventId === change.eventId)) continue;
     const touched = change.kind === 'completed' ? windowsOf(change.metrics).map((window) => ({ ...window, key: windowKey(window.entity, window.id, change.metrics.windowStart) })) : [];
     const newWindows = touched.filter(({ key }) => !windows.has(key)).length;
-    // Markers + windows + the open-trips counter (counted even when the deltas happen to cancel out).
-    if (current.length > 0 && current.length + 1 + windows.size + newWindows + 1 > maxItems) flush();
-    current.push(change);
+    // The marker + windows + the open-trips counter (counted even when the deltas happen to cancel out).
+    if (taken.length > 0 && 1 + windows.size + newWindows + 1 > maxItems) break;
+    taken.push(change);
     openTripsDelta += change.kind === 'opened' ? 1 : -1;
     if (change.kind !== 'completed') continue;
     for (const { entity, id, key } of touched) {
@@ -202,7 +244,18 @@ export function planTransactions(changes: readonly TripChange[], maxItems = MAX_
       windows.set(key, increment);
     }
   }
-  flush();
+  const last = taken[taken.length - 1] ?? first;
+  return { changes: taken, firstEventId: first.eventId, lastSequenceNumber: last.sequenceNumber, windows: [...windows.values()], openTripsDelta };
+}
+
+/** A batch's changes as the transactions the handler applies one after another. */
+export function planTransactions(changes: readonly TripChange[], maxItems = MAX_TRANSACTION_ITEMS): MetricsTransaction[] {
+  const plans: MetricsTransaction[] = [];
+  let remaining = changes;
+  for (let plan = firstTransaction(remaining, maxItems); plan !== undefined; plan = firstTransaction(remaining, maxItems)) {
+    plans.push(plan);
+    remaining = remaining.slice(plan.changes.length);
+  }
   return plans;
 }
 

@@ -59,8 +59,9 @@ export class LiveMetricsStack extends Stack {
         filters: LIVE_METRICS_STREAM_FILTERS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
       }),
     );
-    // TransactWriteItems is authorised per item action: markers are Puts, windows and the counter Updates.
-    data.metricsTable.grant(this.consumer.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // TransactWriteItems is authorised per item action: markers are Puts, windows and the counter Updates;
+    // a redelivery reads the marker that refused it (GetItem) to learn how far it got.
+    data.metricsTable.grant(this.consumer.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     tableKey.grant(this.consumer.function, ...TABLE_WRITE_KEY_ACTIONS);
     acknowledgeGrantActions(this.consumer.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
     Validations.of(this.consumer.role).acknowledge({

@@ -31,6 +31,16 @@ const FUNCTION_ERROR_SHARE = 0.5;
  */
 const FAULTY_DELIVERIES_PER_RECORD = 2;
 
+/**
+ * Handlers that apply a batch in order and, once a record fails, report it and every record after it
+ * (live-metrics: its markers rest on it). Their faults are drawn per invocation, not per record: a failed
+ * transaction or a crash ends the rest of the batch whatever record it happens at, so a per-record draw would
+ * fail nearly every delivery of a 1,000-record batch. An invocation fails (at a drawn record: from there on
+ * reported, or a crash there) with probability `rate`, on the first two deliveries from a checkpoint, within
+ * the retry budget as for the other handlers.
+ */
+const IN_ORDER_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(['live-metrics']);
+
 export type InjectedFailureMode = 'record' | 'throw';
 
 export interface InjectedFailure {
@@ -146,7 +156,14 @@ export class FaultInjector implements InvocationFaults {
     let crashAt: number | null = null;
     const targetedThrow = this.fireTargeted(handler, records, 'throw');
     const targetedRecord = this.fireTargeted(handler, records, 'record');
+    const inOrder = IN_ORDER_HANDLERS.has(handler);
+    const drawnInvocation = inOrder ? this.drawInvocation(handler, records) : undefined;
     records.forEach((record, index) => {
+      if (inOrder) {
+        if (targetedThrow.has(index) || (drawnInvocation?.index === index && drawnInvocation.crashes)) crashAt ??= index;
+        else if (targetedRecord.has(index) || drawnInvocation?.index === index) failing.add(index);
+        return;
+      }
       const key = `${handler}|${record.key ?? record.identifier}`;
       const delivery = (this.deliveries.get(key) ?? 0) + 1;
       this.deliveries.set(key, delivery);
@@ -158,9 +175,26 @@ export class FaultInjector implements InvocationFaults {
       if (targetedThrow.has(index) || crashes) crashAt ??= index;
       else if (targetedRecord.has(index) || drawn) failing.add(index);
     });
+    if (IN_ORDER_HANDLERS.has(handler) && failing.size > 0) {
+      for (let index = Math.min(...failing); index < records.length; index += 1) failing.add(index);
+    }
     if (crashAt !== null) this.counts.function_errors += 1;
     else this.counts.record_failures += failing.size;
     return { failing, crashAt };
+  }
+
+  /** An in-order handler's invocation: whether it fails, at which record and how, keyed by the checkpoint's record. */
+  private drawInvocation(handler: string, records: readonly DeliveredRecord[]): { index: number; crashes: boolean } | undefined {
+    const head = records[0];
+    if (head === undefined || this.settings.rate === 0) return undefined;
+    const key = `${handler}|checkpoint|${head.identifier}`;
+    const delivery = (this.deliveries.get(key) ?? 0) + 1;
+    this.deliveries.set(key, delivery);
+    if (delivery > FAULTY_DELIVERIES_PER_RECORD || unitInterval(this.settings.seed, 'invocation', key, delivery) >= this.settings.rate) return undefined;
+    return {
+      index: Math.floor(unitInterval(this.settings.seed, 'position', key, delivery) * records.length),
+      crashes: unitInterval(this.settings.seed, 'mode', key, delivery) < FUNCTION_ERROR_SHARE,
+    };
   }
 
   /** The request hook for the handlers' clients: throws a throttling error for `rate` of the attempts. */

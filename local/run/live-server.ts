@@ -18,7 +18,7 @@ import { MetricsTable } from '../../lambdas/common/adapters/metrics-table';
 import { renderLivePage, writeReport, type PageData } from './report-page';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */
-const ALL_TIME = ['1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'] as const;
+export const ALL_TIME = ['1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'] as const;
 
 /** What the run knows once it has drained: KPIs, dead letters per reason, the ledger. */
 export interface RunResults {
@@ -148,12 +148,11 @@ export function liveMetricsReader(dynamodb: DynamoDBClient, tableName: string): 
  */
 export async function publishRunPages(options: {
   readonly outDir: string;
-  readonly dynamodb: DynamoDBClient;
-  readonly metricsTableName: string;
+  readonly snapshot: MetricsSnapshot;
   readonly results: RunResults;
   readonly live: LiveServer | undefined;
 }): Promise<string> {
-  const snapshot = await MetricsSnapshot.read(options.dynamodb, options.metricsTableName);
+  const { snapshot } = options;
   options.live?.finish(snapshot, options.results);
   return writeReport(options.outDir, await pageData(snapshot, options.results, () => ({})));
 }

@@ -34,7 +34,8 @@ import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping'
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
 import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
-import { DeadLetterCounter, liveMetricsReader, publishRunPages, startLiveServer, type LiveServer } from './live-server';
+import { ALL_TIME, DeadLetterCounter, liveMetricsReader, MetricsSnapshot, publishRunPages, startLiveServer, type LiveServer } from './live-server';
+import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
 import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../event-source-mapping/stream-mapping';
 
 /** summary.json (docs/contracts.md §5). */
@@ -68,6 +69,8 @@ export interface RunSummary {
   time_scale: number;
   /** With --rate: the feed's local rate and the deployed rate it stands for. */
   pacing?: RunPacing;
+  /** The live metrics checked against the KPIs and the open trips (absent when the live-metrics consumer is off). */
+  live_metrics?: LiveMetricsCheck;
   /** Records of each stream archived to `<out>/raw/` (and the local bucket's raw/), as Firehose archives them. */
   raw_archive: { records: { start: number; end: number }; objects: number };
   /** With --redrive: the earlier run's letters sent through the retry queue, and those left (no replayable event). */
@@ -401,6 +404,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 
     const kpis = await phases.time('kpi', () => runKpiStep(s3, resources.dataBucket, options.outDir));
     options.log(`KPI job: ${kpis.stagedFiles} staged files, ${kpis.dates.length} dates`);
+    const snapshot = await MetricsSnapshot.read(inspection.dynamodb, resources.metricsTable.name);
+    const openTrips = items.filter((item) => item.halves === 1 && item.start_origin !== undefined).length;
+    const liveCheck =
+      options.liveMetrics === false
+        ? undefined
+        : checkLiveMetrics({ windows: await snapshot.windows('all', 'all', ...ALL_TIME), liveOpenTrips: await snapshot.openTrips(), kpis: kpis.rows, openTrips });
     const summary: RunSummary = {
       rows: produced.rows,
       quarantined: produced.quarantined,
@@ -409,7 +418,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       trips_completed: items.filter((item) => item.halves >= 2).length,
       duplicates_ignored: ledger.start.duplicates_ignored + ledger.end.duplicates_ignored,
       dead_lettered: deadLettered,
-      open_trips: items.filter((item) => item.halves === 1 && item.start_origin !== undefined).length,
+      open_trips: openTrips,
       open_ends_expired: openEndsExpired,
       ledger,
       kpi_dates: kpis.dates,
@@ -422,13 +431,13 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       time_scale: timeScale,
       ...(options.rateTripsPerSecond === undefined ? {} : { pacing: runPacing(options.rateTripsPerSecond, timeScale) }),
       raw_archive: { records: archive.records, objects: archive.objects.length },
+      ...(liveCheck === undefined ? {} : { live_metrics: liveCheck }),
       ...(redriven === undefined ? {} : { redriven }),
       ...(replayed === undefined ? {} : { replayed: { records: replayed.records, sent: replayed.sent, unsent: replayed.failed } }),
     };
     const reportPath = await publishRunPages({
       outDir: options.outDir,
-      dynamodb,
-      metricsTableName: resources.metricsTable.name,
+      snapshot,
       results: { daily: kpis.rows, byDimension: kpis.dimensionRows, deadLettersByReason: summary.dead_lettered.by_reason, ledger: summary.ledger },
       live,
     });
@@ -436,6 +445,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const summaryPath = path.join(options.outDir, 'summary.json');
     await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
     if (!ledger.balanced) throw new UnbalancedLedgerError(ledger, summaryPath);
+    if (liveCheck !== undefined && !liveCheck.agrees_with_kpis) {
+      throw new Error(`the live metrics disagree with the daily KPIs: ${liveCheck.disagreements.join('; ')}. See ${summaryPath}`);
+    }
     const serving = live;
     live = undefined;
     return { summary, kpis: kpis.rows, summaryPath, ...(serving === undefined ? {} : { live: serving }) };

@@ -282,6 +282,11 @@ describe.each([['event-time'], ['ends-first']])('npm run local --inject-faults 0
     expect(run.summary.dead_lettered.by_reason).toEqual(expectedReasons(run.sample));
     expect(run.deadLetters.every((letter) => typeof letter.trip_id === 'string')).toBe(true);
   });
+
+  it('keeps the live metrics exact: the windows count every completion once, the open-trip counter ends at the open trips', () => {
+    // Assess
+    expect(run.summary.live_metrics).toEqual({ trips_counted: expectedTrips(run), open_trips: run.summary.open_trips, agrees_with_kpis: true, disagreements: [] });
+  });
 });
 
 describe('npm run local with targeted handler failures', () => {
@@ -292,15 +297,18 @@ describe('npm run local with targeted handler failures', () => {
   let exhaustedStart: string;
 
   beforeAll(async () => {
-    // Prepare: four completed trips of a clean sample, each hit by a different failure
+    // Prepare: six completed trips of a clean sample, each hit by a different failure
     const options = cleanSampleOptions({ seed: 'local-e2e-failures' });
     const probe = generateSample(options);
-    [retriedStart, thrownEnd, failedStage, exhaustedStart] = probe.expected.completedTripIds.slice(10, 14) as [string, string, string, string];
+    const [a, b, c, d, liveCrash, liveFailure] = probe.expected.completedTripIds.slice(10, 16) as [string, string, string, string, string, string];
+    [retriedStart, thrownEnd, failedStage, exhaustedStart] = [a, b, c, d];
     const failures = [
       `start:${retriedStart}:2`,
       `end:${thrownEnd}:1:throw`,
       `match:${failedStage}:1`,
       `start:${exhaustedStart}:99:throw`,
+      `live-metrics:${liveCrash}:2:throw`,
+      `live-metrics:${liveFailure}:2`,
     ].join(',');
     run = await runSample(options, [], { TRIPSTREAM_LOCAL_FAIL: failures });
   });
@@ -327,6 +335,11 @@ describe('npm run local with targeted handler failures', () => {
     expect(given).toMatchObject({ trip_id: exhaustedStart, event: { event_type: 'trip_start', trip_id: exhaustedStart }, source: 'start' });
     expect(given?.detail).toEqual(expect.stringContaining('RetryAttemptsExhausted'));
     expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([exhaustedStart]);
+  });
+
+  it('counts every completion once in the live metrics, through crashed and failed live-metrics invocations', () => {
+    // Assess: the exhausted start's trip never completes, so it is in neither
+    expect(run.summary.live_metrics).toMatchObject({ trips_counted: expectedTrips(run) - 1, agrees_with_kpis: true });
   });
 
   it('counts no trip twice in the KPIs', () => {

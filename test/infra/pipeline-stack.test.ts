@@ -252,3 +252,17 @@ describe('pipeline permissions', () => {
     expect(allActions).not.toContain('*');
   });
 });
+
+describe.each<EnvironmentName>(['dev', 'prod'])('live metrics mapping (%s)', (environment) => {
+  it('redelivers only from checkpoints the handler sets: no bisection, one batch per shard', () => {
+    // Prepare
+    const template = synthesized[environment].templates.liveMetrics;
+
+    // Act
+    const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'));
+
+    // Assess: the per-transaction markers (lib/domain/live-metrics.ts) rest on both
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({ BisectBatchOnFunctionError: false, ParallelizationFactor: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+});

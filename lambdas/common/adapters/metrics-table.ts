@@ -1,6 +1,6 @@
 /**
- * The live metrics table: window items per entity, one open-trips counter, and one marker per applied stream
- * record. Writes are conditional transactions (see lib/domain/live-metrics.ts); reads are key queries.
+ * The live metrics table: window items per entity, one open-trips counter, and one marker per applied
+ * transaction. Writes are conditional transactions (see lib/domain/live-metrics.ts); reads are key queries.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,12 +10,10 @@ import {
   METRICS_TTL_ATTRIBUTE,
   metricsWindow,
   OPEN_TRIPS_KEY,
-  planTransactions,
   windowPartition,
   type MetricEntity,
   type MetricsTransaction,
   type MetricsWindow,
-  type TripChange,
 } from '../../../lib/domain/live-metrics';
 import type { MetricsReader } from '../../../lib/live-metrics/metrics-api';
 
@@ -25,11 +23,10 @@ export interface MetricsRetention {
   readonly windowDays: number;
 }
 
-export interface AppliedTransaction {
-  readonly applied: readonly TripChange[];
-  /** Changes whose marker already existed: delivered before, counted then, skipped now. */
-  readonly duplicates: readonly TripChange[];
-}
+export type TransactionOutcome =
+  | { readonly applied: true }
+  /** The transaction's marker existed: a transaction starting at the same record counted the batch's changes up to this sequence number. */
+  | { readonly applied: false; readonly appliedThrough: string };
 
 
 const windowItemSchema = z.object({
@@ -39,9 +36,10 @@ const windowItemSchema = z.object({
   duration_ms: z.number().check(z.int()),
 });
 const openTripsItemSchema = z.object({ open_trips: z.number().check(z.int()) });
+const markerItemSchema = z.object({ last_sequence_number: z.string().check(z.regex(/^\d{1,40}$/)) });
 
-function markerKey(eventId: string) {
-  return { [METRICS_KEY.partition]: `event#${eventId}`, [METRICS_KEY.sort]: 'event' };
+function markerKey(firstEventId: string) {
+  return { [METRICS_KEY.partition]: `applied#${firstEventId}`, [METRICS_KEY.sort]: 'applied' };
 }
 
 export class MetricsTable implements MetricsReader {
@@ -53,26 +51,21 @@ export class MetricsTable implements MetricsReader {
   ) {}
 
   /**
-   * Applies one planned transaction. When some markers exist already, those changes are dropped and the rest
-   * is applied again (at most once per change); any other refusal is thrown for the caller to retry.
+   * Applies one planned transaction, or says how far a transaction from the same first record got when its
+   * marker exists already; any other refusal is thrown for the caller to report.
    */
-  async apply(transaction: MetricsTransaction): Promise<AppliedTransaction> {
-    const duplicates: TripChange[] = [];
-    let pending: MetricsTransaction | undefined = transaction;
-    while (pending !== undefined) {
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: this.transactItems(pending) }));
-        return { applied: pending.changes, duplicates };
-      } catch (error) {
-        const seenBefore = alreadyApplied(error, pending.changes);
-        if (seenBefore.length === 0) throw error;
-        duplicates.push(...seenBefore);
-        const remaining: TripChange[] = pending.changes.filter((change) => !seenBefore.includes(change));
-        // A subset of a planned transaction fits in one transaction.
-        pending = planTransactions(remaining)[0];
-      }
+  async apply(transaction: MetricsTransaction): Promise<TransactionOutcome> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: this.transactItems(transaction) }));
+      return { applied: true };
+    } catch (error) {
+      if (!markerExisted(error)) throw error;
     }
-    return { applied: [], duplicates };
+    const { Item: marker } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: markerKey(transaction.firstEventId), ConsistentRead: true }));
+    // Refused by the marker yet not readable: expired in between (markers outlive the stream's retention) or
+    // written by something else. Thrown, so the records are retried rather than guessed at.
+    if (marker === undefined) throw new Error(`marker of ${transaction.firstEventId} refused the transaction but cannot be read`);
+    return { applied: false, appliedThrough: markerItemSchema.parse(marker).last_sequence_number };
   }
 
   async windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
@@ -104,14 +97,19 @@ export class MetricsTable implements MetricsReader {
 
   private transactItems(transaction: MetricsTransaction) {
     const nowSeconds = Math.floor(this.clock().getTime() / 1000);
-    const markers = transaction.changes.map((change) => ({
+    const marker = {
       Put: {
         TableName: this.tableName,
-        Item: { ...markerKey(change.eventId), trip_id: change.tripId, change: change.kind, [METRICS_TTL_ATTRIBUTE]: nowSeconds + this.retention.markerHours * 3600 },
+        Item: {
+          ...markerKey(transaction.firstEventId),
+          last_sequence_number: transaction.lastSequenceNumber,
+          changes: transaction.changes.length,
+          [METRICS_TTL_ATTRIBUTE]: nowSeconds + this.retention.markerHours * 3600,
+        },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': METRICS_KEY.partition },
       },
-    }));
+    };
     const windows = transaction.windows.map((window) => ({
       Update: {
         TableName: this.tableName,
@@ -142,14 +140,12 @@ export class MetricsTable implements MetricsReader {
               },
             },
           ];
-    // Markers first: CancellationReasons are positional, and alreadyApplied reads the first ones.
-    return [...markers, ...windows, ...openTrips];
+    // The marker first: CancellationReasons are positional, and markerExisted reads the first.
+    return [marker, ...windows, ...openTrips];
   }
 }
 
-/** The changes whose marker condition failed in a cancelled transaction (markers are its first items). */
-function alreadyApplied(error: unknown, changes: readonly TripChange[]): TripChange[] {
-  if (!(error instanceof TransactionCanceledException)) return [];
-  const reasons = error.CancellationReasons ?? [];
-  return changes.filter((_change, index) => reasons[index]?.Code === 'ConditionalCheckFailed');
+/** Whether a cancelled transaction was refused by its marker's condition (the marker is its first item). */
+function markerExisted(error: unknown): boolean {
+  return error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 }

@@ -1,4 +1,8 @@
 import {
+  assertShardOrder,
+  changesAfter,
+  compareSequenceNumbers,
+  firstTransaction,
   metricsWindow,
   planTransactions,
   toMicros,
@@ -93,6 +97,18 @@ describe('tripChangeOf', () => {
     expect(result).toEqual({ relevant: true, tripId: 't3', detail: 'completed trip image has no readable fare_amount' });
   });
 
+  it('refuses a record without a decimal sequence number, which no marker could place', () => {
+    // Prepare
+    const record = opened({ tripId: 't5' });
+    if (record.dynamodb !== undefined) record.dynamodb.SequenceNumber = 'not-a-number';
+
+    // Act
+    const result = tripChangeOf(record);
+
+    // Assess
+    expect(result).toMatchObject({ relevant: true, tripId: 't5', detail: expect.stringMatching(/no decimal dynamodb.SequenceNumber/) as unknown });
+  });
+
   it('agrees with the deployed stream filters on which records matter', () => {
     // Prepare
     const trip = { tripId: 't4' };
@@ -107,10 +123,43 @@ describe('tripChangeOf', () => {
   });
 });
 
+describe('sequence numbers', () => {
+  it('orders sequence numbers of different lengths as integers, not as text', () => {
+    // Act
+    const ordered = ['900000000000000000001', '10000000000000000000000', '900000000000000000002'].sort(compareSequenceNumbers);
+
+    // Assess
+    expect(ordered).toEqual(['900000000000000000001', '900000000000000000002', '10000000000000000000000']);
+  });
+
+  it('keeps the changes after what a marker says was applied', () => {
+    // Prepare
+    const changes = ['101', '205', '1000'].map((sequenceNumber): TripChange => ({ kind: 'opened', eventId: `e${sequenceNumber}`, sequenceNumber, tripId: 't' }));
+
+    // Act
+    const remaining = changesAfter(changes, '205');
+
+    // Assess
+    expect(remaining.map((change) => change.sequenceNumber)).toEqual(['1000']);
+  });
+
+  it('refuses a batch whose records are not in increasing shard order', () => {
+    // Prepare
+    const changes = ['101', '101'].map((sequenceNumber, index): TripChange => ({ kind: 'opened', eventId: `e${index}`, sequenceNumber, tripId: 't' }));
+
+    // Act
+    const check = () => assertShardOrder(changes);
+
+    // Assess
+    expect(check).toThrow(/out of shard order: e1 \(101\) follows e0 \(101\)/);
+  });
+});
+
 describe('planTransactions', () => {
   const completion = (index: number, vendorId: number, windowStart: string): TripChange => ({
     kind: 'completed',
     eventId: `e${index}`,
+    sequenceNumber: String(1000 + index),
     tripId: `t${index}`,
     metrics: { windowStart, vendorId, pickupLocationId: 100 + index, fareMicros: 1_000_000, durationMs: 60_000 },
   });
@@ -118,7 +167,7 @@ describe('planTransactions', () => {
   it('merges increments of the same window and nets the open-trip delta', () => {
     // Prepare
     const changes: TripChange[] = [
-      { kind: 'opened', eventId: 'o1', tripId: 'a' },
+      { kind: 'opened', eventId: 'o1', sequenceNumber: '999', tripId: 'a' },
       completion(1, 1, '2024-05-25T13:00:00.000Z'),
       completion(2, 1, '2024-05-25T13:00:00.000Z'),
     ];
@@ -134,18 +183,35 @@ describe('planTransactions', () => {
     expect(all).toMatchObject({ id: 'all', tripCount: 2, fareMicros: 2_000_000, durationMs: 120_000 });
     expect(vendor).toMatchObject({ id: '1', tripCount: 2 });
     expect(plans[0]?.windows).toHaveLength(4); // all, vendor 1, pickup locations 101 and 102
+    expect(plans[0]).toMatchObject({ firstEventId: 'o1', lastSequenceNumber: '1002' });
   });
 
   it('splits a batch so no transaction exceeds the item limit, keeping every change once and in order', () => {
-    // Prepare: 60 completions in distinct windows: 3 window items + 1 marker each
+    // Prepare: 60 completions in distinct windows: 3 window items each
     const changes = Array.from({ length: 60 }, (_, index) => completion(index, index, new Date(Date.UTC(2024, 4, 25, 0, index * 5)).toISOString()));
 
     // Act
     const plans = planTransactions(changes, 100);
 
-    // Assess
-    for (const plan of plans) expect(plan.changes.length + plan.windows.length + 1).toBeLessThanOrEqual(100);
+    // Assess: the marker, the windows and the open-trips counter
+    for (const plan of plans) expect(1 + plan.windows.length + 1).toBeLessThanOrEqual(100);
     expect(plans.flatMap((plan) => plan.changes)).toEqual(changes);
-    expect(plans.length).toBeGreaterThan(2);
+    expect(plans.map((plan) => plan.changes.length)).toEqual([32, 28]);
+    expect(plans.map(({ firstEventId, lastSequenceNumber }) => ({ firstEventId, lastSequenceNumber }))).toEqual([
+      { firstEventId: 'e0', lastSequenceNumber: '1031' },
+      { firstEventId: 'e32', lastSequenceNumber: '1059' },
+    ]);
+  });
+
+  it('writes one marker however many records a transaction holds', () => {
+    // Prepare: 500 completions of one window, vendor and pickup location
+    const changes = Array.from({ length: 500 }, (_, index) => ({ ...completion(index, 1, '2024-05-25T13:00:00.000Z'), metrics: { windowStart: '2024-05-25T13:00:00.000Z', vendorId: 1, pickupLocationId: 7, fareMicros: 1, durationMs: 1 } }));
+
+    // Act
+    const plan = firstTransaction(changes);
+
+    // Assess
+    expect(plan?.changes).toHaveLength(500);
+    expect(plan?.windows.map((window) => window.tripCount)).toEqual([500, 500, 500]);
   });
 });

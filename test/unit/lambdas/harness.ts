@@ -33,8 +33,9 @@ export function useTestEnvironment(): void {
   Object.assign(process.env, TEST_ENVIRONMENT);
 }
 
-export function lambdaContext(functionName: string): Context {
-  return { functionName, awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef' } as Context;
+/** A context with the time an invocation has left fixed (a deployed handler's 30 s by default). */
+export function lambdaContext(functionName: string, remainingMs = 30_000): Context {
+  return { functionName, awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', getRemainingTimeInMillis: () => remainingMs } as Context;
 }
 
 /** The instant every test runs at (only Date is faked; timers and promises run normally). */

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type GetCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completed, completedTouched, opened, openRemoved, type TripFields } from '../../factories/trip-changes';
@@ -61,6 +61,15 @@ class FakeMetricsTable {
     return {};
   }
 
+  get(input: GetCommandInput): { Item?: Record<string, unknown> } {
+    const item = this.items.get(this.keyOf(input.Key ?? {}));
+    return item === undefined ? {} : { Item: { ...item } };
+  }
+
+  get markers(): Record<string, unknown>[] {
+    return [...this.items.values()].filter((item) => String(item.pk).startsWith('applied#'));
+  }
+
   windows(partition: string): Record<string, unknown>[] {
     return [...this.items.values()].filter((item) => item.pk === partition).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
   }
@@ -79,6 +88,7 @@ let table: FakeMetricsTable;
 useHandlerTestLifecycle([dynamoMock], () => {
   table = new FakeMetricsTable();
   dynamoMock.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => table.transact(input));
+  dynamoMock.on(GetCommand).callsFake((input: GetCommandInput) => table.get(input));
 });
 
 async function deliver(records: DynamoDBRecord[]) {
@@ -134,18 +144,71 @@ describe('live-metrics handler', () => {
     expect(summed('window#all#all')).toEqual({ trips: 1, fareMicros: 10_125_000 });
   });
 
-  it('counts each record once when a redelivered batch overlaps what was applied', async () => {
-    // Prepare: the mapping resumes from an earlier record, so the second batch repeats the first two
+  it('writes one marker for a batch that fits one transaction', async () => {
+    // Prepare
+    const records = [opened(a), opened(b), completed(a), completed(b), opened(c)];
+
+    // Act
+    await deliver(records);
+
+    // Assess
+    expect(table.markers).toEqual([
+      expect.objectContaining({ pk: `applied#${records[0]?.eventID}`, last_sequence_number: records[4]?.dynamodb?.SequenceNumber, changes: 5 }),
+    ]);
+    expect(dynamoMock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it('counts each record once when the mapping redelivers from its checkpoint with more records gathered', async () => {
+    // Prepare: the first delivery is applied, then redelivered (a timeout after the write) with later records
     const records = [opened(a), completed(a), opened(b), completed(b), opened(c), completed(c)];
     await deliver(records.slice(0, 2));
 
     // Act
-    await deliver(records.slice(0, 5));
-    await deliver(records.slice(3));
+    const again = await deliver(records.slice(0, 5));
+    const rest = await deliver(records.slice(5));
 
     // Assess
+    expect([again, rest]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
     expect(summed('window#all#all')).toEqual({ trips: 3, fareMicros: 19_375_000 });
     expect(table.openTrips).toBe(0);
+    expect(table.markers).toHaveLength(3);
+  });
+
+  it('skips every transaction a crashed invocation applied when the whole batch comes again', async () => {
+    // Prepare: 40 completions in distinct windows need two transactions; the batch is applied, then redelivered
+    const trips = Array.from({ length: 40 }, (_, index): TripFields => ({
+      tripId: `r${index}`,
+      pickup: '2024-05-25T12:00:00.000Z',
+      dropoff: new Date(Date.UTC(2024, 4, 25, 12, 10 + index * 5)).toISOString(),
+      fare: 2,
+      vendorId: 1,
+      pickupLocationId: index,
+    }));
+    const records = trips.map(completed);
+    await deliver(records);
+    const before = structuredClone([...table.items.entries()]);
+
+    // Act
+    const response = await deliver(records);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect([...table.items.entries()]).toEqual(before);
+    expect(table.markers).toHaveLength(2);
+    expect(summed('window#all#all')).toEqual({ trips: 40, fareMicros: 80_000_000 });
+  });
+
+  it('reports the whole batch when a marker refuses a transaction but cannot be read back', async () => {
+    // Prepare
+    const records = [opened(a), completed(a)];
+    await deliver(records);
+    dynamoMock.on(GetCommand).resolves({});
+
+    // Act
+    const response = await deliver(records);
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(records.map((record) => record.dynamodb?.SequenceNumber));
   });
 
   it('reports the failed records and all after them, and is exact once the mapping redelivers them', async () => {
@@ -177,6 +240,18 @@ describe('live-metrics handler', () => {
     expect(second).toEqual({ batchItemFailures: [] });
     expect(summed('window#all#all')).toEqual({ trips: 40, fareMicros: 40_400_000 });
     expect(table.openTrips).toBe(-40); // completions of trips whose inserts this test never delivered
+  });
+
+  it('reports what it has not applied when too little time is left for another transaction, instead of timing out', async () => {
+    // Prepare
+    const records = [opened(a), completed(a)];
+
+    // Act
+    const response = await handler({ Records: records }, lambdaContext('tripstream-test-live-metrics', 4_000));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(records.map((record) => record.dynamodb?.SequenceNumber));
+    expect(dynamoMock).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
   it('ignores changes of completed items and asks DynamoDB nothing for them', async () => {

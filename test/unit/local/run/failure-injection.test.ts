@@ -107,6 +107,57 @@ describe('FaultInjector, targeted failures', () => {
   });
 });
 
+describe('FaultInjector, in-order handlers', () => {
+  it('fails a live-metrics record together with every record after it, as that handler reports failures', () => {
+    // Prepare
+    const injector = new FaultInjector({ ...NO_FAULTS, targeted: parseFailureInjection('live-metrics:trip-1:1,start:trip-1:1') });
+    const batch = ['trip-0', 'trip-1', 'trip-2', 'trip-3'].map((key, index) => ({ key, identifier: String(index) }));
+
+    // Act
+    const liveMetrics = [...injector.plan('live-metrics', batch).failing];
+    const start = [...injector.plan('start', batch).failing];
+
+    // Assess
+    expect(liveMetrics).toEqual([1, 2, 3]);
+    expect(start).toEqual([1]);
+  });
+});
+
+describe('FaultInjector, random failures of in-order handlers', () => {
+  it('fails about the given share of invocations, whatever their size, each from a drawn record on', () => {
+    // Prepare
+    const injector = new FaultInjector(randomFaults(0.1));
+    const batches = Array.from({ length: 2000 }, (_unused, invocation) =>
+      deliveredRecords(1000, `trip-${invocation}`).map((record) => ({ ...record, identifier: `${invocation}-${record.identifier}` })),
+    );
+
+    // Act
+    const plans = batches.map((batch) => injector.plan('live-metrics', batch));
+
+    // Assess
+    const failed = plans.filter((plan) => plan.crashAt !== null || plan.failing.size > 0);
+    expect(failed.length / plans.length).toBeGreaterThan(0.08);
+    expect(failed.length / plans.length).toBeLessThan(0.12);
+    for (const plan of plans.filter((candidate) => candidate.failing.size > 0)) {
+      const from = Math.min(...plan.failing);
+      expect(plan.failing.size).toBe(1000 - from);
+    }
+    expect(plans.some((plan) => plan.crashAt !== null)).toBe(true);
+  });
+
+  it('fails an invocation from the same checkpoint on its first two deliveries at most', () => {
+    // Prepare: a rate so high that every draw fails
+    const injector = new FaultInjector(randomFaults(0.999));
+    const batch = deliveredRecords(10, 'checkpoint');
+
+    // Act
+    const deliveries = [1, 2, 3, 4].map(() => injector.plan('live-metrics', batch));
+
+    // Assess
+    expect(deliveries.map((plan) => plan.crashAt !== null || plan.failing.size > 0)).toEqual([true, true, false, false]);
+  });
+});
+
 describe('FaultInjector, random failures', () => {
   it('injects nothing at rate 0', () => {
     // Prepare
