@@ -66,7 +66,7 @@ export interface PipelineSettings {
   /** The live metrics consumer of the trips table stream, the stream's second reader beside match. */
   readonly liveMetricsMapping: StreamMappingSettings;
   readonly liveMetrics: {
-    /** How long a record's marker is kept; longer than the table stream's 24 h retention, so no redelivery outlives it. */
+    /** How long a transaction's marker is kept; longer than the table stream's 24 h retention, so no redelivery outlives it. */
     readonly markerRetentionHours: number;
     readonly windowRetentionDays: number;
   };

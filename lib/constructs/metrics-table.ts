@@ -14,7 +14,7 @@ export interface MetricsTableProps {
 
 /**
  * The live metrics table (lib/domain/live-metrics.ts): windows under `window#<entity>#<id>` sorted by window
- * start, the open-trips counter, and the per-record markers that expire once no redelivery can come.
+ * start, the open-trips counter, and the per-transaction markers that expire once no redelivery can come.
  */
 export class MetricsTable extends Construct {
   readonly table: dynamodb.Table;
