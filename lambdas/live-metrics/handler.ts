@@ -61,6 +61,14 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBStream
     if (!outcome.applied) {
       const remaining = changesAfter(pending, outcome.appliedThrough);
       const skipped = pending.length - remaining.length;
+      if (skipped === 0) {
+        // A marker of this very record always covers it; one that does not was not written by this handler.
+        logger.error('A marker refused a transaction without covering its first record; the rest of the batch is reported failed', {
+          first_event_id: transaction.firstEventId,
+          applied_through: outcome.appliedThrough,
+        });
+        return { batchItemFailures: pending.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+      }
       metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, skipped);
       logger.info('Redelivered stream records skipped: a transaction counted them before', { first_event_id: transaction.firstEventId, applied_through: outcome.appliedThrough, records: skipped });
       pending = remaining;

@@ -242,6 +242,19 @@ describe('live-metrics handler', () => {
     expect(table.openTrips).toBe(-40); // completions of trips whose inserts this test never delivered
   });
 
+  it('reports the batch rather than loop when a marker of its first record does not cover it', async () => {
+    // Prepare: a marker no transaction of this handler could have written
+    const records = [opened(a), completed(a)];
+    table.items.set(`applied#${records[0]?.eventID}|applied`, { pk: `applied#${records[0]?.eventID}`, sk: 'applied', last_sequence_number: '1' });
+
+    // Act
+    const response = await deliver(records);
+
+    // Assess
+    expect(response.batchItemFailures).toHaveLength(2);
+    expect(table.openTrips).toBe(0);
+  });
+
   it('reports what it has not applied when too little time is left for another transaction, instead of timing out', async () => {
     // Prepare
     const records = [opened(a), completed(a)];
