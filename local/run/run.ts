@@ -10,7 +10,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../../lib/aws/clients';
+import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
 import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
@@ -156,9 +156,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     // As in the producer CLI: one attempt per request, so the producer's own backoff owns resends.
     const producerKinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis'), maxAttempts: 1 }));
     const inspection = {
-      kinesis: new KinesisClient({ ...clientOptions('kinesis') }),
-      dynamodb: new DynamoDBClient({ ...clientOptions('dynamodb') }),
-      sqs: new SQSClient({ ...clientOptions('sqs') }),
+      kinesis: withoutSdkLogging(new KinesisClient({ ...clientOptions('kinesis') })),
+      dynamodb: withoutSdkLogging(new DynamoDBClient({ ...clientOptions('dynamodb') })),
+      sqs: withoutSdkLogging(new SQSClient({ ...clientOptions('sqs') })),
     };
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
@@ -369,7 +369,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     if (produced === undefined) throw new Error('the producer did not report a summary');
 
     // Firehose's work on AWS, not the pipeline's: through the uncounted inspection clients.
-    const archiveS3 = new S3Client({ ...clientOptions('s3') });
+    const archiveS3 = withoutSdkLogging(new S3Client({ ...clientOptions('s3') }));
     clients.push(archiveS3);
     const archive = await phases.time('raw_archive', () => archiveStreams({
       kinesis: inspection.kinesis,
