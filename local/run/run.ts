@@ -21,6 +21,7 @@ import { expireOpenEnds, readTripItems } from './open-halves';
 import { redriveDeadLetterFile, replayRawArchive, type RedriveFileSummary } from './operator-inputs';
 import { archiveStreams } from './raw-archive';
 import { sentRecords } from './sent-records';
+import { readWholeStream } from './stream-readback';
 import type { ReplaySummary } from '../../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
@@ -371,24 +372,23 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     // Firehose's work on AWS, not the pipeline's: through the uncounted inspection clients.
     const archiveS3 = withoutSdkLogging(new S3Client({ ...clientOptions('s3') }));
     clients.push(archiveS3);
-    const archive = await phases.time('raw_archive', () => archiveStreams({
-      kinesis: inspection.kinesis,
-      s3: archiveS3,
-      bucket: resources.dataBucket,
-      outDir: options.outDir,
-      streams: streamNames,
-      deliveryStreamPrefix: options.settings.prefix,
-    }));
+    // Both streams read back once: the archive and the ledger's sent records are the same records.
+    const { archive, readBack } = await phases.time('raw_archive', async () => {
+      const [start, end] = await Promise.all([readWholeStream(inspection.kinesis, streamNames.start), readWholeStream(inspection.kinesis, streamNames.end)]);
+      const records = { start, end };
+      const archived = await archiveStreams({ records, s3: archiveS3, bucket: resources.dataBucket, outDir: options.outDir, deliveryStreamPrefix: options.settings.prefix });
+      return { archive: archived, readBack: records };
+    });
     options.log(`raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`);
 
     // The run's own reads (not the pipeline's) go through uncounted clients, so aws_requests stays the
     // pipeline's traffic.
     const readbackStartedAt = Date.now();
-    const [items, deadLetterBodies, sent] = await Promise.all([
+    const [items, deadLetterBodies] = await Promise.all([
       readTripItems(inspection.dynamodb, resources.tripsTable.name),
       readQueue(inspection.sqs, resources.deadLetterQueue.url),
-      sentRecords(inspection.kinesis, resources),
     ]);
+    const sent = sentRecords(readBack);
     await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
     const deadLettered = tallyDeadLetters(deadLetterBodies);
     const classified = deadLetterBodies.map(classifyDeadLetter);
