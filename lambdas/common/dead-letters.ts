@@ -6,7 +6,6 @@
  * the message (only an INVALID_EVENT can carry one: valid events are bounded) is stored whole in the data
  * bucket first, the letter pointing at it with its size and SHA-256 (ADR 0005).
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   DEAD_LETTER_SCHEMA_VERSION,
   MAX_DEAD_LETTER_BODY_BYTES,
@@ -15,7 +14,7 @@ import {
 } from '../../lib/domain/envelopes';
 import type { DeadLetterPayloads } from './adapters/dead-letter-payloads';
 import type { DeadLetterQueue } from './adapters/queues';
-import { countDeadLetter } from './observability';
+import { countDeadLetter, type TripLogger } from './observability';
 
 export type DeadLetter = Omit<DeadLetterMessage, 'schema_version' | 'dead_lettered_at' | 'event_location'>;
 
@@ -26,7 +25,7 @@ export class DeadLetters {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async send(letter: DeadLetter, log: Logger): Promise<void> {
+  async send(letter: DeadLetter, log: TripLogger): Promise<void> {
     const message: DeadLetterMessage = {
       schema_version: DEAD_LETTER_SCHEMA_VERSION,
       ...letter,

@@ -8,6 +8,7 @@
  * installs an observer.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/config';
@@ -17,12 +18,30 @@ import type { TripEvent } from '../../lib/domain/events';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
+/** What the handling of one record logs through: a message and its attributes. */
+export interface TripLogger {
+  debug(message: string, ...attributes: LogAttributes[]): void;
+  info(message: string, ...attributes: LogAttributes[]): void;
+  warn(message: string, ...attributes: LogAttributes[]): void;
+  error(message: string, ...attributes: LogAttributes[]): void;
+}
+
 /**
  * A logger for one record: everything the handler logger carries, plus the record's trip_id. A child
  * rather than appendKeys, because records of a batch are handled concurrently and must not share keys.
+ * The child is made on the first line logged: most records log nothing (only duplicates, retries and
+ * dead letters do), and making a Powertools child (its options, environment and console) for every record
+ * was about 4% of the local run's CPU in a 2,000-trip profile.
  */
-export function loggerForTrip(tripId: string | null): Logger {
-  return logger.createChild({ persistentKeys: { trip_id: tripId } });
+export function loggerForTrip(tripId: string | null): TripLogger {
+  let child: Logger | undefined;
+  const forTrip = (): Logger => (child ??= logger.createChild({ persistentKeys: { trip_id: tripId } }));
+  return {
+    debug: (message, ...attributes) => forTrip().debug(message, ...attributes),
+    info: (message, ...attributes) => forTrip().info(message, ...attributes),
+    warn: (message, ...attributes) => forTrip().warn(message, ...attributes),
+    error: (message, ...attributes) => forTrip().error(message, ...attributes),
+  };
 }
 
 /** Business outcomes, one EMF metric each. */

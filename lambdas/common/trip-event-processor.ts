@@ -7,13 +7,12 @@
  * Start, end and redrive handlers share it; they differ only in how they decode records and in which
  * attempt a delivery is.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { decideRetry, type RetryPolicy } from '../../lib/domain/backoff';
 import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 import type { RetryQueue } from './adapters/queues';
 import type { DeadLetters } from './dead-letters';
-import { countOutcome, reportSettled } from './observability';
+import { countOutcome, reportSettled, type TripLogger } from './observability';
 import type { TripOutcome, TripRecorder } from './trip-recorder';
 
 /** A valid event and where it stands. */
@@ -47,7 +46,7 @@ export class TripEventProcessor {
    * only when the queue it had to go to could not be reached; the caller then reports the record as
    * failed so the event source redelivers it (nothing is dropped).
    */
-  async process(delivery: TripDelivery, log: Logger): Promise<void> {
+  async process(delivery: TripDelivery, log: TripLogger): Promise<void> {
     let outcome: TripOutcome;
     try {
       outcome = await this.trips.apply(delivery.event, { firstSeenAt: delivery.firstSeenAt, origin: delivery.origin }, (end, detail) =>
@@ -80,13 +79,13 @@ export class TripEventProcessor {
   }
 
   /** A delivery whose event an earlier record of the same batch carries: a duplicate, settled without a write. */
-  ignoreCopy(delivery: TripDelivery, log: Logger): void {
+  ignoreCopy(delivery: TripDelivery, log: TripLogger): void {
     log.info('Duplicate event ignored (an earlier record of the batch carries it)', { event_type: delivery.event.event_type });
     countOutcome(OUTCOME_METRICS.duplicate);
     reportSettled({ event: delivery.event, origin: delivery.origin, outcome: 'duplicate' });
   }
 
-  private async retryOrGiveUp(delivery: TripDelivery, lastError: string, log: Logger): Promise<void> {
+  private async retryOrGiveUp(delivery: TripDelivery, lastError: string, log: TripLogger): Promise<void> {
     const decision = decideRetry(delivery.attempt, this.processingBudget);
     if (decision.action === 'give-up') {
       await this.deadLetter('PROCESSING_FAILED', delivery, `still failing after ${decision.attempts} attempts: ${lastError}`, log);
@@ -109,7 +108,7 @@ export class TripEventProcessor {
     log.info('Event parked on the retry queue', { attempts: decision.attempts, delay_seconds: decision.delaySeconds });
   }
 
-  private deadLetter(reason: DeadLetterReason, delivery: TripDelivery, detail: string, log: Logger): Promise<void> {
+  private deadLetter(reason: DeadLetterReason, delivery: TripDelivery, detail: string, log: TripLogger): Promise<void> {
     return this.deadLetters.send(
       {
         reason,

@@ -13,13 +13,27 @@ export interface TripItemSummary extends LedgerItem {
   readonly trip_id: string;
 }
 
+/**
+ * Segments of the read-back's parallel scan. DynamoDB Local takes longer for each page the further into the
+ * table it starts, so one scan of a large table is slow out of proportion (20k trip items on a loaded 2-core
+ * machine: 9-14 s in one segment, 2.0-2.5 s in 8, 1.6-1.8 s in 16, 1.5 s in 32); segments keep each scan short.
+ */
+const SCAN_SEGMENTS = 16;
+
 export async function readTripItems(dynamodb: DynamoDBClient, tableName: string): Promise<TripItemSummary[]> {
+  const segments = await Promise.all(Array.from({ length: SCAN_SEGMENTS }, (_, segment) => readSegment(dynamodb, tableName, segment)));
+  return segments.flat();
+}
+
+async function readSegment(dynamodb: DynamoDBClient, tableName: string, segment: number): Promise<TripItemSummary[]> {
   const items: TripItemSummary[] = [];
   const pages = paginateScan(
     { client: dynamodb },
     {
       TableName: tableName,
       ConsistentRead: true,
+      Segment: segment,
+      TotalSegments: SCAN_SEGMENTS,
       ProjectionExpression: '#trip_id, #halves, start_origin, end_origin',
       ExpressionAttributeNames: { '#trip_id': TRIP_KEY, '#halves': HALVES_ATTRIBUTE },
     },

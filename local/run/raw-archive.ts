@@ -1,28 +1,28 @@
 /**
  * The local stand-in for the two Firehose delivery streams: once the run has drained, both Kinesis streams
- * are read back from TRIM_HORIZON (local/stream-readback.ts), every record is grouped by stream and UTC date of arrival, and written as the
- * deployed archive writes it (lib/ops/raw-archive.ts) to the local data bucket and to `<out>/raw/`.
+ * are read back from TRIM_HORIZON (local/stream-readback.ts, one read shared with the ledger), every record
+ * is grouped by stream and UTC date of arrival, and written as the deployed archive writes it
+ * (lib/ops/raw-archive.ts) to the local data bucket and to `<out>/raw/`.
  *
  * Its clients are not request-counted: on AWS this work is Firehose's, not the pipeline's.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RAW_ARCHIVE_STREAMS } from '../../lib/config';
 import type { CsvKind } from '../../lib/domain/csv';
 import { encodeRawObject, rawArchiveKey } from '../../lib/ops/raw-archive';
-import { readWholeStream, type ReadBackRecord } from './stream-readback';
+import type { ReadBackRecord } from './stream-readback';
 
 /** Firehose's buffering size in the deployed archive: an object holds at most this much data. */
 const OBJECT_BYTES = 64 * 1024 * 1024;
 
 export interface ArchiveTargets {
-  readonly kinesis: KinesisClient;
+  /** Each stream's records, read back once the run has drained. */
+  readonly records: Readonly<Record<CsvKind, readonly ReadBackRecord[]>>;
   readonly s3: S3Client;
   readonly bucket: string;
   readonly outDir: string;
-  readonly streams: Record<CsvKind, string>;
   /** Names the objects like a delivery stream would (`<prefix>-trip-start-raw`). */
   readonly deliveryStreamPrefix: string;
 }
@@ -72,7 +72,7 @@ export async function archiveStreams(targets: ArchiveTargets): Promise<ArchiveSu
   const records: Record<CsvKind, number> = { start: 0, end: 0 };
   const written: string[] = [];
   for (const kind of ['start', 'end'] as const) {
-    const streamRecords = await readWholeStream(targets.kinesis, targets.streams[kind]);
+    const streamRecords = targets.records[kind];
     records[kind] = streamRecords.length;
     for (const object of archiveObjects(kind, streamRecords, `${targets.deliveryStreamPrefix}-${RAW_ARCHIVE_STREAMS[kind]}-raw`)) {
       await targets.s3.send(new PutObjectCommand({ Bucket: targets.bucket, Key: object.key, Body: object.body }));

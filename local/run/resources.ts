@@ -99,21 +99,15 @@ export async function createLocalResources(settings: PipelineSettings, clients: 
     queues: [queueDescriptions.retry.name, queueDescriptions.failedBatch.name, queueDescriptions.deadLetter.name],
     buckets: [localBucketName(settings)],
   });
-  const [tripStartStream, tripEndStream, tripsTable, queues, dataBucket] = await Promise.all([
+  const [tripStartStream, tripEndStream, tripsTable, metricsTable, queues, dataBucket] = await Promise.all([
     createStream(clients.kinesis, streams.tripStart),
     createStream(clients.kinesis, streams.tripEnd),
     createTable(clients.dynamodb, tables.trips),
+    createTable(clients.dynamodb, tables.metrics),
     createQueues(clients.sqs, queueDescriptions, settings),
     createBucket(clients.s3, localBucketName(settings)),
   ]);
-  return {
-    tripStartStream,
-    tripEndStream,
-    tripsTable,
-    ...queues,
-    dataBucket,
-    metricsTable: { name: (await createTable(clients.dynamodb, tables.metrics)).name },
-  };
+  return { tripStartStream, tripEndStream, tripsTable, ...queues, dataBucket, metricsTable: { name: metricsTable.name } };
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -10,7 +10,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withRequestCounting } from '../../lib/aws/clients';
+import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
 import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
@@ -21,6 +21,7 @@ import { expireOpenEnds, readTripItems } from './open-halves';
 import { redriveDeadLetterFile, replayRawArchive, type RedriveFileSummary } from './operator-inputs';
 import { archiveStreams } from './raw-archive';
 import { sentRecords } from './sent-records';
+import { readWholeStream } from './stream-readback';
 import type { ReplaySummary } from '../../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
@@ -156,9 +157,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     // As in the producer CLI: one attempt per request, so the producer's own backoff owns resends.
     const producerKinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis'), maxAttempts: 1 }));
     const inspection = {
-      kinesis: new KinesisClient({ ...clientOptions('kinesis') }),
-      dynamodb: new DynamoDBClient({ ...clientOptions('dynamodb') }),
-      sqs: new SQSClient({ ...clientOptions('sqs') }),
+      kinesis: withoutSdkLogging(new KinesisClient({ ...clientOptions('kinesis') })),
+      dynamodb: withoutSdkLogging(new DynamoDBClient({ ...clientOptions('dynamodb') })),
+      sqs: withoutSdkLogging(new SQSClient({ ...clientOptions('sqs') })),
     };
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
@@ -369,26 +370,25 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     if (produced === undefined) throw new Error('the producer did not report a summary');
 
     // Firehose's work on AWS, not the pipeline's: through the uncounted inspection clients.
-    const archiveS3 = new S3Client({ ...clientOptions('s3') });
+    const archiveS3 = withoutSdkLogging(new S3Client({ ...clientOptions('s3') }));
     clients.push(archiveS3);
-    const archive = await phases.time('raw_archive', () => archiveStreams({
-      kinesis: inspection.kinesis,
-      s3: archiveS3,
-      bucket: resources.dataBucket,
-      outDir: options.outDir,
-      streams: streamNames,
-      deliveryStreamPrefix: options.settings.prefix,
-    }));
+    // Both streams read back once: the archive and the ledger's sent records are the same records.
+    const { archive, readBack } = await phases.time('raw_archive', async () => {
+      const [start, end] = await Promise.all([readWholeStream(inspection.kinesis, streamNames.start), readWholeStream(inspection.kinesis, streamNames.end)]);
+      const records = { start, end };
+      const archived = await archiveStreams({ records, s3: archiveS3, bucket: resources.dataBucket, outDir: options.outDir, deliveryStreamPrefix: options.settings.prefix });
+      return { archive: archived, readBack: records };
+    });
     options.log(`raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`);
 
     // The run's own reads (not the pipeline's) go through uncounted clients, so aws_requests stays the
     // pipeline's traffic.
     const readbackStartedAt = Date.now();
-    const [items, deadLetterBodies, sent] = await Promise.all([
+    const [items, deadLetterBodies] = await Promise.all([
       readTripItems(inspection.dynamodb, resources.tripsTable.name),
       readQueue(inspection.sqs, resources.deadLetterQueue.url),
-      sentRecords(inspection.kinesis, resources),
     ]);
+    const sent = sentRecords(readBack);
     await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
     const deadLettered = tallyDeadLetters(deadLetterBodies);
     const classified = deadLetterBodies.map(classifyDeadLetter);

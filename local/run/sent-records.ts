@@ -1,8 +1,7 @@
-/** What was sent on both streams, read back from the streams themselves, for the ledger. */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { LocalResources } from './resources';
+/** What was sent on both streams, from the streams' own read-back (stream-readback.ts), for the ledger. */
+import type { CsvKind } from '../../lib/domain/csv';
 import type { SentRecord } from './ledger';
-import { readWholeStream } from './stream-readback';
+import type { ReadBackRecord } from './stream-readback';
 
 function tripIdOf(data: Uint8Array): string | null {
   try {
@@ -14,16 +13,8 @@ function tripIdOf(data: Uint8Array): string | null {
   }
 }
 
-export async function sentRecords(kinesis: KinesisClient, resources: Pick<LocalResources, 'tripStartStream' | 'tripEndStream'>): Promise<SentRecord[]> {
-  const streams = [
-    ['start', resources.tripStartStream.name],
-    ['end', resources.tripEndStream.name],
-  ] as const;
-  const sent: SentRecord[] = [];
-  for (const [kind, streamName] of streams) {
-    for (const record of await readWholeStream(kinesis, streamName)) {
-      sent.push({ kind, tripId: tripIdOf(record.data), shardId: record.shardId, sequenceNumber: record.sequenceNumber });
-    }
-  }
-  return sent;
+export function sentRecords(streams: Readonly<Record<CsvKind, readonly ReadBackRecord[]>>): SentRecord[] {
+  return (['start', 'end'] as const).flatMap((kind) =>
+    streams[kind].map((record) => ({ kind, tripId: tripIdOf(record.data), shardId: record.shardId, sequenceNumber: record.sequenceNumber })),
+  );
 }

@@ -85,6 +85,30 @@ describe('withRequestCounting', () => {
     // Assess
     expect(awsRequestCounts()).toEqual({ SQS: { ListQueues: 3 } });
   });
+
+  it("drops the SDK's logger middleware, so no masked copy of a request or response is built", async () => {
+    // Prepare: a logger that records the commands the SDK's logger middleware hands it
+    const logged: unknown[] = [];
+    const record = (entry: unknown) => {
+      if (typeof entry === 'object' && entry !== null && 'commandName' in entry) logged.push(entry.commandName);
+    };
+    const ignore = () => undefined;
+    const options = {
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      endpoint: 'http://127.0.0.1:1',
+      logger: { debug: ignore, info: record, warn: ignore, error: record },
+    };
+    const plain = new SQSClient({ ...options, requestHandler: cannedHandler([200]) });
+    const counted = withRequestCounting(new SQSClient({ ...options, requestHandler: cannedHandler([200]) }));
+
+    // Act
+    await plain.send(new ListQueuesCommand({}));
+    await counted.send(new ListQueuesCommand({}));
+
+    // Assess: the plain client's request only
+    expect(logged).toEqual(['ListQueuesCommand']);
+  });
 });
 
 describe('registerRequestAttemptHook', () => {
