@@ -95,6 +95,22 @@ async function deliver(records: DynamoDBRecord[]) {
   return handler({ Records: records }, context);
 }
 
+function tableSnapshot() {
+  return structuredClone([...table.items.entries()]);
+}
+
+/** Completions 5 minutes apart, each at its own pickup location: three new window items per trip. */
+function completionsInDistinctWindows(count: number, idPrefix: string, fare: number, vendorOf: (index: number) => number): DynamoDBRecord[] {
+  return Array.from({ length: count }, (_, index): TripFields => ({
+    tripId: `${idPrefix}${index}`,
+    pickup: '2024-05-25T12:00:00.000Z',
+    dropoff: new Date(Date.UTC(2024, 4, 25, 12, 10 + index * 5)).toISOString(),
+    fare,
+    vendorId: vendorOf(index),
+    pickupLocationId: index,
+  })).map(completed);
+}
+
 function summed(partition: string) {
   const windows = table.windows(partition);
   return {
@@ -132,14 +148,14 @@ describe('live-metrics handler', () => {
     // Prepare
     const records = [opened(a), opened(b), completed(a), opened(c)];
     await deliver(records);
-    const before = structuredClone([...table.items.entries()]);
+    const before = tableSnapshot();
 
     // Act
     const response = await deliver(records);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect([...table.items.entries()]).toEqual(before);
+    expect(tableSnapshot()).toEqual(before);
     expect(table.openTrips).toBe(2);
     expect(summed('window#all#all')).toEqual({ trips: 1, fareMicros: 10_125_000 });
   });
@@ -176,24 +192,16 @@ describe('live-metrics handler', () => {
 
   it('skips every transaction a crashed invocation applied when the whole batch comes again', async () => {
     // Prepare: 40 completions in distinct windows need two transactions; the batch is applied, then redelivered
-    const trips = Array.from({ length: 40 }, (_, index): TripFields => ({
-      tripId: `r${index}`,
-      pickup: '2024-05-25T12:00:00.000Z',
-      dropoff: new Date(Date.UTC(2024, 4, 25, 12, 10 + index * 5)).toISOString(),
-      fare: 2,
-      vendorId: 1,
-      pickupLocationId: index,
-    }));
-    const records = trips.map(completed);
+    const records = completionsInDistinctWindows(40, 'r', 2, () => 1);
     await deliver(records);
-    const before = structuredClone([...table.items.entries()]);
+    const before = tableSnapshot();
 
     // Act
     const response = await deliver(records);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect([...table.items.entries()]).toEqual(before);
+    expect(tableSnapshot()).toEqual(before);
     expect(table.markers).toHaveLength(2);
     expect(summed('window#all#all')).toEqual({ trips: 40, fareMicros: 80_000_000 });
   });
@@ -213,15 +221,7 @@ describe('live-metrics handler', () => {
 
   it('reports the failed records and all after them, and is exact once the mapping redelivers them', async () => {
     // Prepare: enough completions for several transactions; the second transaction is throttled
-    const trips = Array.from({ length: 40 }, (_, index): TripFields => ({
-      tripId: `t${index}`,
-      pickup: '2024-05-25T12:00:00.000Z',
-      dropoff: new Date(Date.UTC(2024, 4, 25, 12, 10 + index * 5)).toISOString(),
-      fare: 1.01,
-      vendorId: index % 3,
-      pickupLocationId: index,
-    }));
-    const records = trips.map(completed);
+    const records = completionsInDistinctWindows(40, 't', 1.01, (index) => index % 3);
     let transactions = 0;
     dynamoMock.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
       transactions += 1;
