@@ -28,6 +28,11 @@ const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE
  */
 export const TIME_LEFT_FOR_A_TRANSACTION_MS = 5_000;
 
+/** The answer that moves the checkpoint to the first of `unapplied`: they are all delivered again. */
+function failedFrom(unapplied: readonly TripChange[]): DynamoDBBatchResponse {
+  return { batchItemFailures: unapplied.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+}
+
 export const handler = instrumented('live-metrics', async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
   const changes: TripChange[] = [];
   for (const record of event.Records) {
@@ -49,14 +54,14 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBStream
     if (context.getRemainingTimeInMillis() < TIME_LEFT_FOR_A_TRANSACTION_MS) {
       logger.warn('Too little time left for another transaction; the records not yet applied are reported failed', { records: pending.length });
       metrics.addMetric('LiveMetricBatchCutShort', MetricUnit.Count, 1);
-      return { batchItemFailures: pending.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+      return failedFrom(pending);
     }
     let outcome: TransactionOutcome;
     try {
       outcome = await table.apply(transaction);
     } catch (error) {
       logger.error('Applying live metric changes failed; they and the records after them are reported failed', { records: pending.length, error });
-      return { batchItemFailures: pending.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+      return failedFrom(pending);
     }
     if (!outcome.applied) {
       const remaining = changesAfter(pending, outcome.appliedThrough);
@@ -67,7 +72,7 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBStream
           first_event_id: transaction.firstEventId,
           applied_through: outcome.appliedThrough,
         });
-        return { batchItemFailures: pending.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+        return failedFrom(pending);
       }
       metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, skipped);
       logger.info('Redelivered stream records skipped: a transaction counted them before', { first_event_id: transaction.firstEventId, applied_through: outcome.appliedThrough, records: skipped });
