@@ -248,17 +248,6 @@ export function firstTransaction(changes: readonly TripChange[], maxItems = MAX_
   return { changes: taken, firstEventId: first.eventId, lastSequenceNumber: last.sequenceNumber, windows: [...windows.values()], openTripsDelta };
 }
 
-/** A batch's changes as the transactions the handler applies one after another. */
-export function planTransactions(changes: readonly TripChange[], maxItems = MAX_TRANSACTION_ITEMS): MetricsTransaction[] {
-  const plans: MetricsTransaction[] = [];
-  let remaining = changes;
-  for (let plan = firstTransaction(remaining, maxItems); plan !== undefined; plan = firstTransaction(remaining, maxItems)) {
-    plans.push(plan);
-    remaining = remaining.slice(plan.changes.length);
-  }
-  return plans;
-}
-
 /** A window as the metrics API returns it (docs/contracts.md §6b). */
 export interface MetricsWindow {
   readonly window_start: string;

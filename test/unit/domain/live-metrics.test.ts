@@ -4,11 +4,11 @@ import {
   compareSequenceNumbers,
   firstTransaction,
   metricsWindow,
-  planTransactions,
   toMicros,
   tripChangeOf,
   windowStartOf,
   LIVE_METRICS_STREAM_FILTERS,
+  type MetricsTransaction,
   type TripChange,
 } from '../../../lib/domain/live-metrics';
 import { matchesFilterPattern } from '../../../lib/aws/filter-pattern';
@@ -155,7 +155,17 @@ describe('sequence numbers', () => {
   });
 });
 
-describe('planTransactions', () => {
+/** A batch's transactions in the order the handler applies them when none is refused. */
+function transactionsOf(changes: readonly TripChange[], maxItems?: number): MetricsTransaction[] {
+  const plans: MetricsTransaction[] = [];
+  for (let rest = changes, plan = firstTransaction(rest, maxItems); plan !== undefined; plan = firstTransaction(rest, maxItems)) {
+    plans.push(plan);
+    rest = rest.slice(plan.changes.length);
+  }
+  return plans;
+}
+
+describe('firstTransaction', () => {
   const completion = (index: number, vendorId: number, windowStart: string): TripChange => ({
     kind: 'completed',
     eventId: `e${index}`,
@@ -173,7 +183,7 @@ describe('planTransactions', () => {
     ];
 
     // Act
-    const plans = planTransactions(changes);
+    const plans = transactionsOf(changes);
 
     // Assess
     expect(plans).toHaveLength(1);
@@ -191,7 +201,7 @@ describe('planTransactions', () => {
     const changes = Array.from({ length: 60 }, (_, index) => completion(index, index, new Date(Date.UTC(2024, 4, 25, 0, index * 5)).toISOString()));
 
     // Act
-    const plans = planTransactions(changes, 100);
+    const plans = transactionsOf(changes, 100);
 
     // Assess: the marker, the windows and the open-trips counter
     for (const plan of plans) expect(1 + plan.windows.length + 1).toBeLessThanOrEqual(100);
