@@ -41,6 +41,17 @@ const FUNCTION_ARN = `arn:aws:lambda:${REGION}:000000000000:function:${FUNCTION_
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const sequences = (...positions: number[]): string[] => positions.map(seq);
+
+/**
+ * One open shard whose first page holds records 1 and 2 and points on to iterator `next`; a fresh iterator
+ * at record 2 is `at-2`. What the pages after them hold is each test's.
+ */
+function oneOpenShardReadingRecords1And2(): void {
+  kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
+  kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
+  kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'at-2' });
+  kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+}
 const onFailureRecords = (): Record<string, unknown>[] => sentMessages(sqsMock, DEAD_LETTER_QUEUE_URL).map((message) => message.body);
 
 /** A function that throws whenever its batch holds the record at `position`. */
@@ -95,10 +106,7 @@ describe('StreamMapping over Kinesis: batching and order', () => {
 
   it('reads on from the last record after an empty page (record 2 again is dropped), so records still being written when it polled are not skipped', async () => {
     // Prepare: the emulator answers an empty page with an iterator that points past records 3 and 4
-    kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
-    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
-    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'at-2' });
-    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+    oneOpenShardReadingRecords1And2();
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'past-3-and-4', MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'past-3-and-4' }).resolves({ Records: [], MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'at-2' }).resolves({ Records: kinesisSdkRecords([2, 3, 4]), MillisBehindLatest: 0 });
@@ -120,10 +128,7 @@ describe('StreamMapping over Kinesis: batching and order', () => {
 
   it('counts as settled since a moment only once a read begun after it has found the shard caught up', async () => {
     // Prepare: an open shard with records 1 and 2, then nothing new
-    kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
-    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
-    kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'at-2' });
-    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+    oneOpenShardReadingRecords1And2();
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'next', MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'at-2' }).resolves({ Records: kinesisSdkRecords([2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
     const fn = new FakeFunction();
