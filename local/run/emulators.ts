@@ -22,12 +22,25 @@ export interface Emulators {
 }
 
 const DYNAMODB_START_TIMEOUT_MS = 60_000;
+
 /**
- * JVM options of DynamoDB Local unless JDK_JAVA_OPTIONS is set: the client compiler only. A local run is
- * over in seconds, and on a small machine the server compiler's threads compete with the run for the
- * cores while it warms up; measured (test/bench/local-run.ts), the JVM answers and warms up sooner.
+ * How long the run ahead is, which decides DynamoDB Local's JIT compilers (JDK_JAVA_OPTIONS, when set,
+ * decides instead). Measured on the 2-core machine (docs/local-runtime.md, Performance):
+ * - `short`: the client compiler only. The server compiler's threads compete with the run for the cores
+ *   while they warm up: a 2,000-trip run's pipeline took 22 s with C1 alone, 33 s with both compilers.
+ * - `long`: the JVM's default, both compilers. DynamoDB Local is the run's bottleneck once it is long,
+ *   and the server compiler's code writes trips ~1.5x faster warm: 20,000 trips took 136 s instead of 191 s.
  */
-const DYNAMODB_LOCAL_JVM_OPTIONS = '-XX:TieredStopAtLevel=1';
+export type RunLength = 'short' | 'long';
+
+export interface EmulatorOptions {
+  readonly runLength?: RunLength;
+}
+
+/** The JDK_JAVA_OPTIONS DynamoDB Local is started with, unless the caller set their own. */
+export function dynamoDbLocalJvmOptions(runLength: RunLength): string | undefined {
+  return runLength === 'short' ? '-XX:TieredStopAtLevel=1' : undefined;
+}
 
 /** Region and dummy credentials for emulators, unless the caller chose real ones. */
 export function applyLocalAwsDefaults(env: NodeJS.ProcessEnv = process.env): void {
@@ -38,7 +51,7 @@ export function applyLocalAwsDefaults(env: NodeJS.ProcessEnv = process.env): voi
   env.DDB_LOCAL_TELEMETRY ??= '0';
 }
 
-export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Promise<Emulators> {
+export async function startEmulators(env: NodeJS.ProcessEnv = process.env, options: EmulatorOptions = {}): Promise<Emulators> {
   const stops: (() => Promise<void>)[] = [];
   const servedBy = { dynamodb: '', kinesis: '', sqs: '', s3: '' };
   const stopAll = async (): Promise<void> => {
@@ -56,7 +69,7 @@ export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Prom
   try {
     // The JVM takes seconds to answer; the in-process emulators start meanwhile.
     const dynamodb = useOrStart('dynamodb', env, async () => {
-      const { endpoint, stop } = await startDynamoDbLocal();
+      const { endpoint, stop } = await startDynamoDbLocal(dynamoDbLocalJvmOptions(options.runLength ?? 'short'));
       stops.push(stop);
       return { endpoint, name: 'DynamoDB Local' };
     });
@@ -139,11 +152,11 @@ process.on('exit', () => {
   for (const child of liveChildren) child.kill('SIGKILL');
 });
 
-async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+async function startDynamoDbLocal(jvmOptions: string | undefined): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
   // spawn() passes this process's environment on: the JVM options are set for that call only.
   const callerJvmOptions = process.env.JDK_JAVA_OPTIONS;
-  process.env.JDK_JAVA_OPTIONS = callerJvmOptions ?? DYNAMODB_LOCAL_JVM_OPTIONS;
+  if (callerJvmOptions === undefined && jvmOptions !== undefined) process.env.JDK_JAVA_OPTIONS = jvmOptions;
   let child: ChildProcess;
   try {
     child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });

@@ -24,6 +24,7 @@ import { sentRecords } from './sent-records';
 import { readWholeStream } from './stream-readback';
 import type { ReplaySummary } from '../../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
+import { runLengthOf } from './run-length';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
 import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { functionName, loadPipelineFunctions } from './functions';
@@ -146,8 +147,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const cleanups: (() => void)[] = [];
   let live: LiveServer | undefined;
   try {
-    emulators = await phases.time('emulators', () => startEmulators());
-    options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')}`);
+    const runLength = await runLengthOf(options);
+    emulators = await phases.time('emulators', () => startEmulators(process.env, { runLength }));
+    options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')} (JIT for a ${runLength} run)`);
     const region = process.env.AWS_REGION ?? 'us-east-1';
     const kinesis = withRequestCounting(new KinesisClient({ ...clientOptions('kinesis') }));
     const dynamodb = withRequestCounting(new DynamoDBClient({ ...clientOptions('dynamodb') }));

@@ -29,6 +29,7 @@ import { halfWrite } from '../../lib/domain/trip-assembly';
 import { TripsTable } from '../../lambdas/common/adapters/trips-table';
 import { applyLocalAwsDefaults, startEmulators } from '../../local/run/emulators';
 import { createLocalResources, localShardCount } from '../../local/run/resources';
+import { runLengthOf } from '../../local/run/run-length';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
@@ -77,7 +78,8 @@ async function inPool<T>(items: readonly T[], concurrency: number, work: (item: 
 /** Trips/s DynamoDB Local takes for the pipeline's trip writes: every start's UpdateItem, then every end's. */
 async function dynamoDbCeiling(sample: Sample, concurrencies: readonly number[]): Promise<Record<number, number>> {
   applyLocalAwsDefaults();
-  const emulators = await startEmulators();
+  // The JVM set-up the local run picks for a run of this size, so the ceiling and the run compare like for like.
+  const emulators = await startEmulators(process.env, { runLength: await runLengthOf(sample.files) });
   const dynamodb = new DynamoDBClient({ ...clientOptions('dynamodb') });
   const others = { kinesis: new KinesisClient({ ...clientOptions('kinesis') }), sqs: new SQSClient({ ...clientOptions('sqs') }), s3: new S3Client({ ...clientOptions('s3') }) };
   try {
