@@ -158,6 +158,27 @@ describe('FaultInjector, random failures of in-order handlers', () => {
   });
 });
 
+describe('FaultInjector, in-order handlers redelivered from a checkpoint', () => {
+  it('never reports from inside the records an earlier delivery from the same checkpoint handed over', () => {
+    // Prepare: every draw fails; about a quarter of the checkpoints crash first and draw a report lower down next
+    const injector = new FaultInjector(randomFaults(0.999));
+    const checkpoints = Array.from({ length: 400 }, (_unused, checkpoint) =>
+      deliveredRecords(10, `trip-${checkpoint}`).map((record) => ({ ...record, identifier: `${checkpoint}-${record.identifier}` })),
+    );
+
+    // Act
+    const deliveries = checkpoints.map((batch) => [injector.plan('live-metrics', batch), injector.plan('live-metrics', batch)] as const);
+
+    // Assess
+    const handed = (plan: { failing: ReadonlySet<number>; crashAt: number | null }): number =>
+      Math.min(plan.crashAt ?? 10, plan.failing.size > 0 ? Math.min(...plan.failing) : 10);
+    for (const [first, second] of deliveries) {
+      if (second.failing.size > 0) expect(Math.min(...second.failing)).toBeGreaterThanOrEqual(handed(first));
+    }
+    expect(deliveries.filter(([first, second]) => first.crashAt !== null && second.failing.size > 0).length).toBeGreaterThan(40);
+  });
+});
+
 describe('FaultInjector, random failures', () => {
   it('injects nothing at rate 0', () => {
     // Prepare
