@@ -24,12 +24,12 @@ export interface Emulators {
 const DYNAMODB_START_TIMEOUT_MS = 60_000;
 
 /**
- * How long the run ahead is, which decides DynamoDB Local's JIT compilers (JDK_JAVA_OPTIONS, when set,
- * decides instead). Measured on the 2-core machine (docs/local-runtime.md, Performance):
- * - `short`: the client compiler only. The server compiler's threads compete with the run for the cores
- *   while they warm up: a 2,000-trip run's pipeline took 22 s with C1 alone, 33 s with both compilers.
- * - `long`: the JVM's default, both compilers. DynamoDB Local is the run's bottleneck once it is long,
- *   and the server compiler's code writes trips ~1.5x faster warm: 20,000 trips took 136 s instead of 191 s.
+ * How long the run ahead is (run-length.ts), which decides DynamoDB Local's JIT compilers unless
+ * JDK_JAVA_OPTIONS is set (measured: docs/local-runtime.md, Performance):
+ * - `short`: the client compiler only, as the server compiler's threads would compete with the run for the
+ *   cores while they warm up;
+ * - `long`: the JVM's default, both compilers: DynamoDB Local is then the run's bottleneck, and the server
+ *   compiler's code serves it faster once warm.
  */
 export type RunLength = 'short' | 'long';
 
