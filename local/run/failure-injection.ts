@@ -177,31 +177,29 @@ export class FaultInjector implements InvocationFaults {
       if (targetedThrow.has(index) || crashes) crashAt ??= index;
       else if (targetedRecord.has(index) || drawn) failing.add(index);
     });
-    if (inOrder && failing.size > 0) {
-      for (let index = Math.min(...failing); index < records.length; index += 1) failing.add(index);
-    }
-    if (inOrder) this.keepReportsPastHandedRecords(handler, records, failing, crashAt);
+    if (inOrder) this.reportInOrder(handler, records, failing, crashAt);
     if (crashAt !== null) this.counts.function_errors += 1;
     else this.counts.record_failures += failing.size;
     return { failing, crashAt };
   }
 
   /**
-   * An in-order handler reports failures only from the first record it has not applied. A record that an earlier
-   * delivery from the same checkpoint handed to it may have been applied, in a transaction that runs past a
-   * record drawn now. The handler skips such records and never reports them. So an injected report starts no
-   * earlier than the records handed over before: a report from inside applied work moves the checkpoint into a
-   * transaction, which the real handler never does, and its redelivery would count part of that transaction
-   * again.
+   * Reshapes an in-order handler's failing records into what that handler reports: the first failing record
+   * and every record after it, starting no earlier than the records an earlier delivery from the same
+   * checkpoint handed over. The handler may have applied those in a transaction that runs past a record drawn
+   * now; it skips such records and never reports them. A report from inside applied work would move the
+   * checkpoint into a transaction, which the real handler never does, and its redelivery would count part of
+   * that transaction again.
    */
-  private keepReportsPastHandedRecords(handler: string, records: readonly DeliveredRecord[], failing: Set<number>, crashAt: number | null): void {
+  private reportInOrder(handler: string, records: readonly DeliveredRecord[], failing: Set<number>, crashAt: number | null): void {
     const head = records[0];
     if (head === undefined) return;
     const key = `${handler}|handed|${head.identifier}`;
     const handedBefore = this.handedFromCheckpoint.get(key) ?? 0;
-    for (const index of failing) if (index < handedBefore) failing.delete(index);
-    const firstFailing = failing.size > 0 ? Math.min(...failing) : records.length;
-    this.handedFromCheckpoint.set(key, Math.max(handedBefore, Math.min(crashAt ?? records.length, firstFailing)));
+    const reportedFrom = failing.size > 0 ? Math.max(Math.min(...failing), handedBefore) : records.length;
+    failing.clear();
+    for (let index = reportedFrom; index < records.length; index += 1) failing.add(index);
+    this.handedFromCheckpoint.set(key, Math.max(handedBefore, Math.min(crashAt ?? records.length, reportedFrom)));
   }
 
   /** An in-order handler's invocation: whether it fails, at which record and how, keyed by the checkpoint's record. */

@@ -10,10 +10,7 @@ import type { RunLength } from './emulators';
 const CSV_BYTES_PER_ROW = 73;
 /** The raw archive's gzipped JSON lines: ~29 bytes per record (a 20,000-trip run's archive). */
 const RAW_ARCHIVE_BYTES_PER_RECORD = 29;
-/**
- * 8,000 trips. Measured pipeline phases, client compiler alone against both compilers: 2,000 trips 22 s
- * against 33 s, 5,000 trips 64 s against 61 s, 10,000 trips 98 s against 85 s, 20,000 trips 191 s against 136 s.
- */
+/** 8,000 trips: the two JIT set-ups took the same time at 5,000, both compilers less at 10,000 (docs/local-runtime.md, Performance). */
 export const LONG_RUN_EVENTS = 16_000;
 
 export interface RunInputs {
