@@ -19,6 +19,13 @@ export interface StreamMappingSettings {
 export interface QueueMappingSettings {
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
+  /**
+   * The SQS mapping's ScalingConfig.MaximumConcurrency (2-1000): how many concurrent invocations its pollers
+   * may start. Unlike reserved concurrency it slows the pollers themselves, so a flood of retries waits in the
+   * queue instead of being throttled into the redrive policy's receive count, and it reserves nothing from the
+   * account's pool.
+   */
+  readonly maximumConcurrency: number;
 }
 
 export interface RetrySettings {
@@ -54,6 +61,12 @@ export type EmrReleaseLabel = keyof typeof EMR_RELEASE_SPARK_VERSIONS;
 export interface PipelineSettings {
   /** Prefix of every physical name, so two environments can share an account. */
   readonly prefix: string;
+  /**
+   * The CDK bootstrap qualifier this environment deploys through (`cdk bootstrap --qualifier`). Environments
+   * sharing an account use different qualifiers, so each has its own deploy roles and one environment's
+   * deploy role cannot deploy the other (at most 10 lower-case letters or digits).
+   */
+  readonly bootstrapQualifier: string;
   readonly kinesis: {
     /** ON_DEMAND scales by itself; PROVISIONED uses shardCount. */
     readonly capacityMode: 'ON_DEMAND' | 'PROVISIONED';
@@ -245,6 +258,8 @@ const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {
   prefix: 'tripstream',
+  // CDK's default qualifier, so a plain `cdk bootstrap` serves dev.
+  bootstrapQualifier: 'hnb659fds',
   // One provisioned shard per stream: $0.015 per shard-hour against on-demand's $0.04 per stream-hour, and a
   // shard's 1,000 records/s is far more than dev's traffic (docs/cost.md).
   kinesis: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
@@ -253,8 +268,8 @@ export const defaultSettings: PipelineSettings = {
   matchMapping: stagingMapping,
   liveMetricsMapping,
   liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
-  redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0 },
-  failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0 },
+  redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
+  failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
   handlers: {
     memorySizeMb: 512,
@@ -292,6 +307,7 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
   prod: {
     ...defaultSettings,
     prefix: 'tripstream-prod',
+    bootstrapQualifier: 'tsprod',
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
     // Two shards per stream carry 2,000 records/s (2 MB/s) in; docs/cost.md has the sizing.
     startMapping: { ...tripEventMapping, parallelizationFactor: 2 },

@@ -4,7 +4,7 @@ import { FakeFunction, queueMessage, REGION, RETRY_QUEUE, retryQueueMapping, run
 
 const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({ region: REGION });
-const settings = { batchSize: 10, maxBatchingWindowSeconds: 0 };
+const settings = { batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 };
 
 /** The queue holds these messages once; every later receive finds it empty. */
 function queueHolds(...ids: string[]): void {
@@ -75,7 +75,7 @@ describe('QueueMapping event', () => {
     const fn = new FakeFunction();
 
     // Act
-    await runUntilInvoked(retryQueueMapping(fn, sqs, { batchSize: 2, maxBatchingWindowSeconds: 0 }), fn);
+    await runUntilInvoked(retryQueueMapping(fn, sqs, { batchSize: 2, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 }), fn);
 
     // Assess
     const asked = sqsMock.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input.MaxNumberOfMessages);
