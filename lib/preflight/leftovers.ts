@@ -82,6 +82,12 @@ interface Probe {
 
 const absent: Probe = { exists: false };
 
+function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
+  const metadata = error.$metadata;
+  return typeof metadata === 'object' && metadata !== null && 'httpStatusCode' in metadata && typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
+
 async function probe(clients: PreflightClients, resource: FixedNameResource): Promise<Probe> {
   const missing = (error: unknown, ...names: string[]): Probe => {
     if (names.includes(errorName(error))) return absent;
@@ -107,9 +113,11 @@ async function probe(clients: PreflightClients, resource: FixedNameResource): Pr
       return clients.s3.send(new HeadBucketCommand({ Bucket: resource.name })).then(
         () => ({ exists: true }),
         (error: unknown) => {
-          // HeadBucket answers 403 for a bucket of another account: the name is taken all the same.
-          if (errorName(error) === 'Forbidden' || errorName(error) === '403') return { exists: true, ownedElsewhere: true };
-          return missing(error, 'NotFound', 'NoSuchBucket', '404');
+          // HeadBucket has no error body: its status says it. 403 is a bucket of another account, a name taken all the same.
+          const status = httpStatus(error);
+          if (status === 403) return { exists: true, ownedElsewhere: true };
+          if (status === 404) return absent;
+          return missing(error, 'NotFound', 'NoSuchBucket');
         },
       );
     case 'log-group': {
