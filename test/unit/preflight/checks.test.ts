@@ -66,7 +66,7 @@ describe('credentials and region', () => {
 
   it('fails without a region, before any request', async () => {
     // Prepare: a client whose region provider finds nothing.
-    const sts = new STSClient({ region: () => Promise.reject(new Error('Region is missing')) });
+    const sts = new STSClient({ region: () => Promise.reject<string>(new Error('Region is missing')) });
 
     // Act
     const outcome = await checkIdentity(sts);
