@@ -21,6 +21,10 @@ export function formatPreflightReport(report: PreflightReport, settings: Pipelin
   const failed = report.checks.filter((check) => check.status === 'fail').map((check) => check.title);
   const unknown = report.checks.filter((check) => check.status === 'could-not-check').map((check) => check.title);
   lines.push('');
+  if (report.account === null) {
+    lines.push(`nothing was checked: ${report.checks[0]?.title ?? 'credentials and region'} first`);
+    return `${lines.join('\n')}\n`;
+  }
   if (failed.length === 0 && unknown.length === 0) lines.push(`ready to deploy ${report.env}: every check passed`);
   if (failed.length > 0) lines.push(`not ready: ${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`);
   if (unknown.length > 0) lines.push(`${unknown.length} check${unknown.length === 1 ? '' : 's'} could not be made: ${unknown.join('; ')}`);

@@ -105,6 +105,20 @@ describe('tripstream preflight', () => {
     expect(result.err).not.toMatch(/\n\s+at /);
   });
 
+  it('says that nothing was checked when the credentials are missing', async () => {
+    // Prepare
+    mocks.sts.on(GetCallerIdentityCommand).rejects(serviceError('ExpiredToken', 'The security token included in the request is expired'));
+
+    // Act
+    const result = await preflight('--env', 'prod');
+
+    // Assess
+    expect(result.code).toBe(EXIT_CODES.failed);
+    expect(result.out).toContain('with no usable credentials or region');
+    expect(result.out).toMatch(/^credentials and region +FAIL +no usable credentials: ExpiredToken: The security token included in the request is expired$/m);
+    expect(result.out.trimEnd().split('\n').pop()).toBe('nothing was checked: credentials and region first');
+  });
+
   it('prints one JSON document of a stable shape with --json', async () => {
     // Prepare
     notBootstrapped();
