@@ -116,11 +116,14 @@ async function probe(clients: PreflightClients, resource: FixedNameResource): Pr
           // HeadBucket has no error body: its status says it. 403 is a bucket of another account, a name taken all the same.
           const status = httpStatus(error);
           if (status === 403) return { exists: true, ownedElsewhere: true };
+          // 301: the bucket is in another region; the name is taken there.
+          if (status === 301) return { exists: true };
           if (status === 404) return absent;
           return missing(error, 'NotFound', 'NoSuchBucket');
         },
       );
     case 'log-group': {
+      // Groups come in name order, and a name sorts before the names it is a prefix of: the first page holds it if it exists.
       const found = await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: resource.name }));
       return { exists: (found.logGroups ?? []).some((group) => group.logGroupName === resource.name) };
     }

@@ -423,6 +423,18 @@ describe("the environment's stacks", () => {
       expect(result.fix).toContain('choose another prefix');
     });
 
+    it('fails when the data bucket exists in another region, with its delete command', async () => {
+      // Prepare
+      mocks.s3.on(HeadBucketCommand).rejects(serviceError('301', 'Moved Permanently', 301));
+
+      // Act
+      const result = await check(dev);
+
+      // Assess
+      expect(result.status).toBe('fail');
+      expect(result.fix).toContain(`aws s3api delete-bucket --bucket tripstream-dev-data-${ACCOUNT}-${REGION}`);
+    });
+
     it('could not check when a read is refused, naming what was not checked', async () => {
       // Prepare
       mocks.sqs.on(GetQueueUrlCommand).rejects(accessDenied('sqs:GetQueueUrl'));
