@@ -38,17 +38,21 @@ export async function checkKinesisLimits(kinesis: KinesisClient, settings: Pipel
   } catch (error) {
     return couldNotCheck(KINESIS_ID, KINESIS_TITLE, 'kinesis:DescribeLimits / DescribeStreamSummary', error);
   }
+  const { OpenShardCount: open, ShardLimit: shardLimit } = limits;
+  if (open === undefined || shardLimit === undefined) return { id: KINESIS_ID, title: KINESIS_TITLE, status: 'could-not-check', detail: 'DescribeLimits returned no shard counts', fix: 'Run preflight again.' };
+  const newShards = newStreams * tripStreamShards(settings);
+  const perStream = settings.kinesis.capacityMode === 'ON_DEMAND' ? `${tripStreamShards(settings)}, on-demand initial` : String(settings.kinesis.shardCount);
+  const findings = [`${open} of ${shardLimit} shards open; the app opens ${newShards} (${newStreams} stream${newStreams === 1 ? '' : 's'} x ${perStream})`];
+  let fits = open + newShards <= shardLimit;
+  // On-demand streams count against the shard quota too, and against a quota of on-demand streams of their own.
   if (settings.kinesis.capacityMode === 'ON_DEMAND') {
     const { OnDemandStreamCount: count, OnDemandStreamCountLimit: limit } = limits;
     if (count === undefined || limit === undefined) return { id: KINESIS_ID, title: KINESIS_TITLE, status: 'could-not-check', detail: 'DescribeLimits returned no on-demand stream counts', fix: 'Run preflight again.' };
-    const detail = `${count} of ${limit} on-demand streams in use; the app creates ${newStreams}`;
-    return count + newStreams > limit ? { id: KINESIS_ID, title: KINESIS_TITLE, status: 'fail', detail, fix: KINESIS_FIX } : { id: KINESIS_ID, title: KINESIS_TITLE, status: 'pass', detail, fix: '' };
+    findings.push(`${count} of ${limit} on-demand streams in use; the app creates ${newStreams}`);
+    fits &&= count + newStreams <= limit;
   }
-  const { OpenShardCount: open, ShardLimit: limit } = limits;
-  if (open === undefined || limit === undefined) return { id: KINESIS_ID, title: KINESIS_TITLE, status: 'could-not-check', detail: 'DescribeLimits returned no shard counts', fix: 'Run preflight again.' };
-  const newShards = newStreams * tripStreamShards(settings);
-  const detail = `${open} of ${limit} shards open; the app opens ${newShards} (${newStreams} stream${newStreams === 1 ? '' : 's'} x ${settings.kinesis.shardCount})`;
-  return open + newShards > limit ? { id: KINESIS_ID, title: KINESIS_TITLE, status: 'fail', detail, fix: KINESIS_FIX } : { id: KINESIS_ID, title: KINESIS_TITLE, status: 'pass', detail, fix: '' };
+  const detail = findings.join('; ');
+  return fits ? { id: KINESIS_ID, title: KINESIS_TITLE, status: 'pass', detail, fix: '' } : { id: KINESIS_ID, title: KINESIS_TITLE, status: 'fail', detail, fix: KINESIS_FIX };
 }
 
 export const EMR_SERVERLESS_CHECK = { id: 'emr-serverless', title: 'EMR Serverless in the region' } as const;

@@ -492,7 +492,20 @@ describe('Kinesis shard quota', () => {
     const result = await checkKinesisLimits(preflightClients().kinesis, onDemand);
 
     // Assess
-    expect(result).toMatchObject({ status: 'fail', detail: '49 of 50 on-demand streams in use; the app creates 2' });
+    expect(result).toMatchObject({ status: 'fail', detail: '0 of 500 shards open; the app opens 8 (2 streams x 4, on-demand initial); 49 of 50 on-demand streams in use; the app creates 2' });
+  });
+
+  it("counts an on-demand stream's initial shards against the shard quota", async () => {
+    // Prepare
+    const onDemand: PipelineSettings = { ...dev, kinesis: { ...dev.kinesis, capacityMode: 'ON_DEMAND' } };
+    mocks.kinesis.on(DescribeLimitsCommand).resolves({ ShardLimit: 10, OpenShardCount: 3, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 });
+
+    // Act
+    const result = await checkKinesisLimits(preflightClients().kinesis, onDemand);
+
+    // Assess
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('3 of 10 shards open; the app opens 8');
   });
 
   it('could not check when Kinesis refuses the read', async () => {
