@@ -60,16 +60,23 @@ export async function describeStackStates(cloudFormation: CloudFormationClient, 
 export function checkStackStates(states: StackStates): CheckResult {
   const { id, title } = STACK_STATES_CHECK;
   if (!states.known) return couldNotCheck(id, title, 'cloudformation:DescribeStacks', states.error);
-  const blocked = states.stacks.filter((stack) => stack.status !== undefined && stack.status in BLOCKING_STATES);
-  const inProgress = states.stacks.filter((stack) => stack.status?.endsWith('_IN_PROGRESS') === true && stack.status !== 'REVIEW_IN_PROGRESS');
+  // A change set never executed (REVIEW_IN_PROGRESS) holds no resources, and cdk deploy takes the stack over.
+  const findings = states.stacks.flatMap(({ name, status }) => {
+    if (status === undefined) return [];
+    const blockingFix = BLOCKING_STATES[status];
+    if (blockingFix !== undefined) return [{ found: `${name} is ${status}`, fix: blockingFix(name) }];
+    if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') return [{ found: `${name} is ${status}`, fix: `wait for ${name} to leave ${status}` }];
+    return [];
+  });
   const described = states.stacks.map((stack) => `${stack.name} ${stack.status ?? 'absent'}`).join(', ');
-  if (blocked.length === 0 && inProgress.length === 0) return { id, title, status: 'pass', detail: described, fix: '' };
-  const fixes = [
-    ...blocked.map((stack) => (BLOCKING_STATES[stack.status ?? ''] ?? ((name: string) => name))(stack.name)),
-    ...inProgress.map((stack) => `wait for ${stack.name} to leave ${stack.status ?? ''}`),
-  ];
-  const named = [...blocked, ...inProgress].map((stack) => `${stack.name} is ${stack.status ?? ''}`).join('; ');
-  return { id, title, status: 'fail', detail: `${named} (${described})`, fix: fixes.join('; ') };
+  if (findings.length === 0) return { id, title, status: 'pass', detail: described, fix: '' };
+  return {
+    id,
+    title,
+    status: 'fail',
+    detail: `${findings.map(({ found }) => found).join('; ')} (${described})`,
+    fix: findings.map(({ fix }) => fix).join('; '),
+  };
 }
 
 interface Probe {

@@ -341,6 +341,18 @@ describe("the environment's stacks", () => {
     expect(result.fix).toBe('aws cloudformation continue-update-rollback --stack-name tripstream-prod-pipeline');
   });
 
+  it('fails while a deploy is under way, and passes a change set never executed', async () => {
+    // Prepare
+    stacksIn({ 'tripstream-dev-data': 'CREATE_IN_PROGRESS', 'tripstream-dev-pipeline': 'REVIEW_IN_PROGRESS' });
+
+    // Act
+    const result = checkStackStates(await describeStackStates(preflightClients().cloudFormation, dev));
+
+    // Assess
+    expect(result.status).toBe('fail');
+    expect(result.fix).toBe('wait for tripstream-dev-data to leave CREATE_IN_PROGRESS');
+  });
+
   it('could not check when CloudFormation refuses the read', async () => {
     // Prepare
     mocks.cloudFormation.on(DescribeStacksCommand).rejects(accessDenied('cloudformation:DescribeStacks'));
