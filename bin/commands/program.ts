@@ -9,6 +9,7 @@ import { dlqCommand } from './dlq';
 import { generateCommand } from './generate';
 import { kpisCommand } from './kpis';
 import { localCommand } from './local';
+import { preflightCommand } from './preflight';
 import { produceCommand } from './produce';
 import { replayCommand } from './replay';
 
@@ -25,6 +26,7 @@ export function tripstreamProgram(): Command {
     .addCommand(dlqCommand().summary('inspect the dead-letter queue and redrive its letters'))
     .addCommand(replayCommand().summary('re-send archived records from the raw archive into the trip streams'))
     .addCommand(costCommand().summary("price a local run's measured requests per 1M trips and per month, for dev or prod"))
+    .addCommand(preflightCommand().summary('check, read-only, that an account and region are ready for the first deploy of dev or prod'))
     .showSuggestionAfterError(false);
   return withVersionAndExitCodes(program);
 }

@@ -13,7 +13,21 @@ import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Pluggable } from '@smithy/types';
 
-export type AwsService = 'kinesis' | 'dynamodb' | 'dynamodb_streams' | 's3' | 'sqs' | 'emr_serverless' | 'athena' | 'cloudformation';
+export type AwsService =
+  | 'kinesis'
+  | 'dynamodb'
+  | 'dynamodb_streams'
+  | 's3'
+  | 'sqs'
+  | 'emr_serverless'
+  | 'athena'
+  | 'cloudformation'
+  | 'sts'
+  | 'ssm'
+  | 'lambda'
+  | 'api_gateway'
+  | 'iam'
+  | 'cloudwatch_logs';
 
 /** The SDK's own environment variable for each service's endpoint. */
 export const ENDPOINT_VARIABLES: Record<AwsService, string> = {
@@ -25,6 +39,12 @@ export const ENDPOINT_VARIABLES: Record<AwsService, string> = {
   emr_serverless: 'AWS_ENDPOINT_URL_EMR_SERVERLESS',
   athena: 'AWS_ENDPOINT_URL_ATHENA',
   cloudformation: 'AWS_ENDPOINT_URL_CLOUDFORMATION',
+  sts: 'AWS_ENDPOINT_URL_STS',
+  ssm: 'AWS_ENDPOINT_URL_SSM',
+  lambda: 'AWS_ENDPOINT_URL_LAMBDA',
+  api_gateway: 'AWS_ENDPOINT_URL_API_GATEWAY',
+  iam: 'AWS_ENDPOINT_URL_IAM',
+  cloudwatch_logs: 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
 };
 
 /** The endpoint override in force for a service, if any. */

@@ -41,7 +41,7 @@ describe('npx tripstream', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    for (const name of ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay', 'cost']) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay', 'cost', 'preflight']) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(result.stdout).toContain('Exit codes');
   });
 

@@ -7,56 +7,19 @@
  * (docs/local-runtime.md). Two runs on the same moto: the second finds (and replaces) the first one's resources and must still
  * be exact. Expectations come from the generator's ground truth (`npm run generate` writes expected.json).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { SampleGroundTruth } from '../../tools/sample-generator';
 import type { RunSummary } from '../../local/run/run';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../e2e/local-run-helpers';
-import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess, venvExecutable } from './python-tools';
+import { startMoto, stopMoto, type MotoServer } from './moto-server';
+import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess } from './python-tools';
 
 jest.setTimeout(3 * LOCAL_RUN_TIMEOUT_MS);
 
 const moto = checkPythonTool('moto', 'moto_server');
-const MOTO_START_TIMEOUT_MS = 30_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-/** Whether moto answers its own API; a fresh connection each time, so none is left open afterwards. */
-function motoAnswers(endpoint: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = get(`${endpoint}/moto-api/`, { agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    request.on('error', () => resolve(false));
-  });
-}
-
-async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(venvExecutable('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + MOTO_START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}`);
-    if (await motoAnswers(endpoint)) return { endpoint, child };
-    if (Date.now() > deadline) throw new Error(`moto_server did not answer within ${MOTO_START_TIMEOUT_MS / 1000}s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 interface MotoRun {
   cli: CliRun;
   summary: RunSummary;
@@ -64,7 +27,7 @@ interface MotoRun {
 }
 
 describeWithPythonTool('npm run local against moto_server for Kinesis, SQS and S3 (AWS_ENDPOINT_URL_<SERVICE>), DynamoDB on the embedded emulator (moto does not isolate writes to one item)', moto, () => {
-  let server: { endpoint: string; child: ChildProcess } | undefined;
+  let server: MotoServer | undefined;
   let expected: SampleGroundTruth;
   const runs: MotoRun[] = [];
 
@@ -95,13 +58,7 @@ describeWithPythonTool('npm run local against moto_server for Kinesis, SQS and S
     }
   });
 
-  afterAll(async () => {
-    const child = server?.child;
-    if (child === undefined || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(() => stopMoto(server));
 
   it.each([0, 1])('run %i: moto serves Kinesis, SQS and S3; DynamoDB Local serves DynamoDB', (index) => {
     // Prepare
