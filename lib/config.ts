@@ -349,6 +349,9 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
     athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
+    // The redrive mapping may use the concurrency reserved for it: a storm of retries at the design rate (every
+    // record failing once) is ~1,200 messages/s, and a batch of 10 takes ~70 ms (docs/capacity.md).
+    redriveMapping: { ...defaultSettings.redriveMapping, maximumConcurrency: 20 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {
       ...defaultSettings.storage,

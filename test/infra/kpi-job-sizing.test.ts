@@ -1,0 +1,46 @@
+/**
+ * The daily job's workers and timeout as the capacity model sized them (lib/capacity, docs/capacity.md) are what
+ * each environment deploys: the EMR Serverless application's spark-defaults, and the trigger's job-run timeout.
+ */
+import { environments, type EnvironmentName } from '../../lib/config';
+import { synthesizeEnvironmentsBeforeAll } from './synth';
+
+const synthesized = synthesizeEnvironmentsBeforeAll();
+
+describe.each<EnvironmentName>(['dev', 'prod'])('the KPI job sizing (%s)', (environment) => {
+  const job = environments[environment].kpi.job;
+
+  it("gives the application the job's workers as its spark-defaults", () => {
+    // Act
+    const analytics = synthesized[environment].templates.analytics;
+
+    // Assess
+    analytics.hasResourceProperties('AWS::EMRServerless::Application', {
+      RuntimeConfiguration: [
+        {
+          Classification: 'spark-defaults',
+          Properties: {
+            'spark.driver.cores': String(job.driverCores),
+            'spark.driver.memory': `${job.driverMemoryGb}g`,
+            'spark.executor.cores': String(job.executorCores),
+            'spark.executor.memory': `${job.executorMemoryGb}g`,
+            'spark.emr-serverless.executor.disk': `${job.executorDiskGb}g`,
+            'spark.dynamicAllocation.enabled': 'true',
+            'spark.dynamicAllocation.maxExecutors': String(job.maxExecutors),
+          },
+        },
+      ],
+    });
+  });
+
+  it("hands the trigger the job run's timeout", () => {
+    // Act
+    const analytics = synthesized[environment].templates.analytics;
+
+    // Assess
+    const variables = Object.values(analytics.findResources('AWS::Lambda::Function')).map(
+      (resource: { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }) => resource.Properties?.Environment?.Variables ?? {},
+    );
+    expect(variables.filter((vars) => 'KPI_JOB_TIMEOUT_MINUTES' in vars).map((vars) => vars.KPI_JOB_TIMEOUT_MINUTES)).toEqual([String(job.timeoutMinutes)]);
+  });
+});
