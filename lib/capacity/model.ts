@@ -54,7 +54,7 @@ export interface CapacityReport {
   readonly tripsPerSecond: number;
   readonly designTripsPerSecond: number;
   readonly components: readonly CapacityComponent[];
-  /** The component with the least headroom: what breaks first as the feed grows. */
+  /** What breaks first as the feed grows: the rate component with the least headroom (or a count over its limit). */
   readonly firstWall: CapacityComponent;
   /** Whether every component keeps its required headroom at this rate (rate: 2x, count: 1x). */
   readonly holds: boolean;
@@ -92,11 +92,21 @@ export function capacityQuantity(value: string): number {
   return Number(match[1]);
 }
 
-/** The vCPUs and memory a KPI job run may take at most: its driver and every executor. */
+/**
+ * A worker's memory for Spark's: Spark adds 10% for the JVM's own use (at least 384 MB) and EMR Serverless gives
+ * a worker whole GB (a 14 GB executor takes a 16 GB worker).
+ */
+export function workerMemoryGb(sparkMemoryGb: number): number {
+  return Math.ceil(sparkMemoryGb + Math.max(0.384, sparkMemoryGb * 0.1));
+}
+
+/** The vCPUs, memory and disk a KPI job run may take at most: its driver and every executor. */
 export function kpiJobFootprint(job: PipelineSettings['kpi']['job']) {
   return {
     vcpus: job.driverCores + job.maxExecutors * job.executorCores,
-    memoryGb: job.driverMemoryGb + job.maxExecutors * job.executorMemoryGb,
+    memoryGb: workerMemoryGb(job.driverMemoryGb) + job.maxExecutors * workerMemoryGb(job.executorMemoryGb),
+    /** EMR Serverless gives the driver its default 20 GB of disk. */
+    diskGb: 20 + job.maxExecutors * job.executorDiskGb,
     executorCores: job.maxExecutors * job.executorCores,
   };
 }
@@ -192,15 +202,10 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   add('trips table: hottest item (WRU/s)', 'rate', tripWriteUnitsPerTrip, 'WRU/s', AWS_LIMITS.dynamodbPartitionWriteUnits);
   const tripsStreamShards = Math.max(costAssumptions.tableStreamShards, Math.ceil(tripWriteUnits / AWS_LIMITS.dynamodbPartitionWriteUnits.value));
   add('trips table stream: readers per shard (staging, live metrics)', 'count', 2, 'readers', AWS_LIMITS.dynamodbStreamReadersPerShard);
-  const matchLane = mappingLane(
-    settings.matchMapping,
-    tripsStreamShards,
-    rate * costAssumptions.matchRecordsPerTrip,
-    costAssumptions.matchRecordsPerTrip / costAssumptions.streamRecordsPerTrip,
-    costAssumptions.streamRecordEventBytes,
-    billedBatchSeconds('match', costAssumptions),
-    costAssumptions,
-  );
+  // A trips-stream mapping's lanes: its filter passes `recordsPerTrip` of the stream's records of a trip.
+  const tripsStreamLane = (mapping: StreamMappingSettings, recordsPerTrip: number, batchSeconds: (records: number) => number) =>
+    mappingLane(mapping, tripsStreamShards, rate * recordsPerTrip, recordsPerTrip / costAssumptions.streamRecordsPerTrip, costAssumptions.streamRecordEventBytes, batchSeconds, costAssumptions);
+  const matchLane = tripsStreamLane(settings.matchMapping, costAssumptions.matchRecordsPerTrip, billedBatchSeconds('match', costAssumptions));
   addMapping(add, 'match (staging) mapping', matchLane, settings.handlers.timeoutSeconds);
   // Staged files land under one prefix per day: one PUT per batch and date.
   const matchMapping: MappingFootprint = { ...footprint.mappings.match, lanes: matchLane.lanes };
@@ -208,15 +213,7 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   add('staged trips: S3 PUTs per day prefix', 'rate', rate * matchBatch.invocationsPerTrip, 'PUT/s', AWS_LIMITS.s3PutsPerPrefix);
 
   const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStreamShards, flushSeconds: settings.liveMetricsMapping.maxBatchingWindowSeconds, costAssumptions });
-  const liveLane = mappingLane(
-    settings.liveMetricsMapping,
-    tripsStreamShards,
-    rate * costAssumptions.liveMetricsRecordsPerTrip,
-    costAssumptions.liveMetricsRecordsPerTrip / costAssumptions.streamRecordsPerTrip,
-    costAssumptions.streamRecordEventBytes,
-    live.batchSeconds,
-    costAssumptions,
-  );
+  const liveLane = tripsStreamLane(settings.liveMetricsMapping, costAssumptions.liveMetricsRecordsPerTrip, live.batchSeconds);
   addMapping(add, 'live-metrics mapping', liveLane, settings.handlers.timeoutSeconds);
   add('metrics table: writes (WRU/s)', 'rate', live.writeUnitsPerSecond, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);
   add('metrics table: hottest item (WRU/s)', 'rate', live.hottestItemWriteUnitsPerSecond * live.writersPerItem, 'WRU/s', AWS_LIMITS.dynamodbPartitionWriteUnits);
@@ -280,7 +277,10 @@ export function capacityReport(input: CapacityInput): CapacityReport {
     source: OWN_LIMIT_SOURCES.emrServerlessMaximumCapacity,
   });
 
-  const firstWall = components.reduce((lowest, component) => (component.headroom < lowest.headroom ? component : lowest));
+  // A count over its limit is a wall already; otherwise the wall is the rate component that meets its limit first.
+  const overLimit = components.filter((component) => component.kind === 'count' && component.headroom < 1);
+  const candidates = overLimit.length > 0 ? overLimit : components.filter((component) => component.kind === 'rate');
+  const firstWall = candidates.reduce((lowest, component) => (component.headroom < lowest.headroom ? component : lowest));
   return {
     environment: input.environment,
     tripsPerSecond: rate,

@@ -4,7 +4,7 @@
  * batch, named as the match handler names it, a few trips staged twice), then
  * - the real PySpark job (spark/daily_kpis_job.py, local mode on the machine's cores, the deployed submit
  *   parameters) computing both KPI sets: `job_seconds`;
- * - Spark reading the same files with the job's reader and schema and counting them: `bare_read_seconds`;
+ * - Spark reading the same files with the job's reader and schema, parsing every field and counting: `bare_read_seconds`;
  * both timed as whole spark-submit runs, JVM start included. `ratio` = job / bare read (goal <= 1.5) and
  * `trips_per_second_per_core` = trips / job_seconds / cores, the throughput the EMR sizing starts from.
  */

@@ -3,6 +3,7 @@
  * each environment deploys: the EMR Serverless application's spark-defaults, and the trigger's job-run timeout.
  */
 import { environments, type EnvironmentName } from '../../lib/config';
+import { kpiJobSparkDefaults } from '../../lib/kpi/job-run';
 import { synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
@@ -15,19 +16,12 @@ describe.each<EnvironmentName>(['dev', 'prod'])('the KPI job sizing (%s)', (envi
     const analytics = synthesized[environment].templates.analytics;
 
     // Assess
+    expect(kpiJobSparkDefaults(job)).toMatchObject({ 'spark.executor.cores': String(job.executorCores), 'spark.dynamicAllocation.maxExecutors': String(job.maxExecutors) });
     analytics.hasResourceProperties('AWS::EMRServerless::Application', {
       RuntimeConfiguration: [
         {
           Classification: 'spark-defaults',
-          Properties: {
-            'spark.driver.cores': String(job.driverCores),
-            'spark.driver.memory': `${job.driverMemoryGb}g`,
-            'spark.executor.cores': String(job.executorCores),
-            'spark.executor.memory': `${job.executorMemoryGb}g`,
-            'spark.emr-serverless.executor.disk': `${job.executorDiskGb}g`,
-            'spark.dynamicAllocation.enabled': 'true',
-            'spark.dynamicAllocation.maxExecutors': String(job.maxExecutors),
-          },
+          Properties: kpiJobSparkDefaults(job),
         },
       ],
     });

@@ -148,6 +148,8 @@ describe('kpiJobLoad', () => {
 
       // Assess
       expect(`${footprint.vcpus} vCPU`).toBe(settings.kpi.maxCapacity.cpu);
+      expect(`${footprint.memoryGb} GB`).toBe(settings.kpi.maxCapacity.memory);
+      expect(`${footprint.diskGb} GB`).toBe(settings.kpi.maxCapacity.disk);
     }
   });
 });

@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EXIT_CODES, runCommand } from '../../../lib/cli';
+import { EXIT_CODES } from '../../../lib/cli';
 import { buildCostProgram } from '../../../lib/cost/cost-command';
+import { runBuiltCommand } from '../../factories/command-run';
 
 const summary = {
   trips_completed: 100,
@@ -12,16 +13,7 @@ const summary = {
   lambda_invocations: { start: 1, end: 1, match: 1, 'live-metrics': 1 },
 };
 
-async function cost(args: string[]): Promise<{ exitCode: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = buildCostProgram({ writeOut: (text) => (out += text) }).configureOutput({ writeErr: (text) => (err += text), writeOut: (text) => (out += text) });
-  process.exitCode = undefined;
-  await runCommand(program, ['node', 'cost', ...args]);
-  const exitCode = Number(process.exitCode ?? EXIT_CODES.ok);
-  process.exitCode = undefined;
-  return { exitCode, out, err };
-}
+const cost = (args: string[]) => runBuiltCommand(buildCostProgram, args);
 
 describe('the cost command', () => {
   let dir: string;
