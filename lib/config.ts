@@ -312,11 +312,11 @@ export const defaultSettings: PipelineSettings = {
     scheduleExpression: 'cron(0 1 * * ? *)',
     lookbackDays: 3,
     emrReleaseLabel: 'emr-7.5.0',
-    // A scheduled run at dev's design rate reads 34.6M trips (4 days): ~13 minutes on 4 executors of 4 vCPU at the
+    // A scheduled run at dev's design rate reads 34.6M trips (4 days): ~13 minutes on 5 executors of 4 vCPU at the
     // measured throughput, so a 30-minute timeout keeps 2x (docs/capacity.md). The maximum is that run's workers.
-    maxCapacity: { cpu: '18 vCPU', memory: '72 GB', disk: '220 GB' },
+    maxCapacity: { cpu: '22 vCPU', memory: '88 GB', disk: '270 GB' },
     idleTimeoutMinutes: 15,
-    job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 50, maxExecutors: 4, timeoutMinutes: 30 },
+    job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 50, maxExecutors: 5, timeoutMinutes: 30 },
   },
   // Twice a day of staged JSON at the design rate (~4.2 GB at 100 trips/s), the saved day's query (docs/capacity.md).
   athena: { bytesScannedCutoffPerQuery: 10_000_000_000 },
@@ -348,12 +348,12 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // Nine lanes per stream (3 shards x 3 batches at a time), each taking ~115 of the ~245 records/s one lane handles.
     startMapping: { ...tripEventMapping, parallelizationFactor: 3 },
     endMapping: { ...tripEventMapping, parallelizationFactor: 3 },
-    // A scheduled run at 1,000 trips/s reads 345.6M trips (4 days, ~166 GB of JSON): ~28 minutes on 16 executors of
+    // A scheduled run at 1,000 trips/s reads 345.6M trips (4 days, ~166 GB of JSON): ~29 minutes on 20 executors of
     // 4 vCPU at the measured throughput, so a 60-minute timeout keeps 2x (docs/capacity.md).
     kpi: {
       ...defaultSettings.kpi,
-      maxCapacity: { cpu: '66 vCPU', memory: '264 GB', disk: '1620 GB' },
-      job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 100, maxExecutors: 16, timeoutMinutes: 60 },
+      maxCapacity: { cpu: '82 vCPU', memory: '328 GB', disk: '2020 GB' },
+      job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 100, maxExecutors: 20, timeoutMinutes: 60 },
     },
     // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
     athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },

@@ -4,10 +4,10 @@
  */
 export const CAPACITY_ASSUMPTIONS = {
   /**
-   * The daily job's throughput: trips per second per vCPU, from `npm run bench -- kpi-job` on 5M staged trips
-   * (docs/capacity.md), local mode on a shared machine, so below what a dedicated EMR Serverless vCPU does.
+   * The daily job's throughput: trips per second per vCPU, the lower of two `npm run bench -- kpi-job` runs on 5M
+   * staged trips (docs/capacity.md), local mode on a shared machine, so below what a dedicated EMR Serverless vCPU does.
    */
-  kpiJobTripsPerSecondPerCore: 3_584,
+  kpiJobTripsPerSecondPerCore: 2_780,
   /** Bytes of a staged trip as JSON lines: a local run's staged files over their trips (479; the bench's are 439). */
   stagedBytesPerTrip: 480,
   /** EMR Serverless's start of a job's workers and Spark's own set-up, on top of the work (minutes). */
