@@ -45,6 +45,25 @@ export interface KpiSettings {
   readonly emrReleaseLabel: EmrReleaseLabel;
   readonly maxCapacity: { readonly cpu: string; readonly memory: string; readonly disk: string };
   readonly idleTimeoutMinutes: number;
+  /**
+   * The job's workers, sized by the capacity model (lib/capacity, docs/capacity.md) for a scheduled run at the
+   * environment's design rate with 2x margin: the application's spark-defaults (EMR Serverless runtime
+   * configuration) and the job run's timeout.
+   */
+  readonly job: KpiJobSizing;
+}
+
+/** Spark's workers on EMR Serverless (vCPU 1, 2, 4, 8 or 16; 2-8 GB of memory per vCPU; disk 20-200 GB). */
+export interface KpiJobSizing {
+  readonly driverCores: number;
+  readonly driverMemoryGb: number;
+  readonly executorCores: number;
+  readonly executorMemoryGb: number;
+  readonly executorDiskGb: number;
+  /** Upper bound of dynamic allocation: the job never asks for more executors than this. */
+  readonly maxExecutors: number;
+  /** A run not finished by then is stopped (StartJobRun executionTimeoutMinutes). */
+  readonly timeoutMinutes: number;
 }
 
 /**
@@ -61,6 +80,11 @@ export type EmrReleaseLabel = keyof typeof EMR_RELEASE_SPARK_VERSIONS;
 export interface PipelineSettings {
   /** Prefix of every physical name, so two environments can share an account. */
   readonly prefix: string;
+  /**
+   * The sustained feed the environment is built to carry with 2x headroom on every component: the capacity
+   * model's rate (`tripstream capacity`, docs/capacity.md) and the rate the KPI job and Athena are sized for.
+   */
+  readonly designTripsPerSecond: number;
   /**
    * The CDK bootstrap qualifier this environment deploys through (`cdk bootstrap --qualifier`). Environments
    * sharing an account use different qualifiers, so each has its own deploy roles and one environment's
@@ -172,6 +196,8 @@ export const RAW_ARCHIVE_STREAMS = { start: 'trip-start', end: 'trip-end' } as c
 export const SPARK_JOB_FILES = {
   entryPoint: 'daily_kpis_job.py',
   schemaModule: 'trip_schema.py',
+  /** The one scan and de-duplication of a day both KPI files read (the daily_trip_groups view). */
+  groupsSql: 'daily_trip_groups.sql',
   sql: 'daily_kpis.sql',
   dimensionSql: 'daily_kpis_by_dimension.sql',
 } as const;
@@ -258,6 +284,8 @@ const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {
   prefix: 'tripstream',
+  // Dev carries a mid-size city's peak on one shard per stream (docs/capacity.md).
+  designTripsPerSecond: 100,
   // CDK's default qualifier, so a plain `cdk bootstrap` serves dev.
   bootstrapQualifier: 'hnb659fds',
   // One provisioned shard per stream: $0.015 per shard-hour against on-demand's $0.04 per stream-hour, and a
@@ -284,10 +312,14 @@ export const defaultSettings: PipelineSettings = {
     scheduleExpression: 'cron(0 1 * * ? *)',
     lookbackDays: 3,
     emrReleaseLabel: 'emr-7.5.0',
-    maxCapacity: { cpu: '8 vCPU', memory: '32 GB', disk: '200 GB' },
+    // A scheduled run at dev's design rate reads 34.6M trips (4 days): ~13 minutes on 5 executors of 4 vCPU at the
+    // measured throughput, so a 30-minute timeout keeps 2x (docs/capacity.md). The maximum is that run's workers.
+    maxCapacity: { cpu: '22 vCPU', memory: '88 GB', disk: '270 GB' },
     idleTimeoutMinutes: 15,
+    job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 50, maxExecutors: 5, timeoutMinutes: 30 },
   },
-  athena: { bytesScannedCutoffPerQuery: 1_073_741_824 },
+  // Twice a day of staged JSON at the design rate (~4.2 GB at 100 trips/s), the saved day's query (docs/capacity.md).
+  athena: { bytesScannedCutoffPerQuery: 10_000_000_000 },
   storage: {
     stagedTripsInfrequentAccessDays: 30,
     athenaResultsExpirationDays: 30,
@@ -308,11 +340,27 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     ...defaultSettings,
     prefix: 'tripstream-prod',
     bootstrapQualifier: 'tsprod',
-    kinesis: { capacityMode: 'PROVISIONED', shardCount: 2, retentionHours: 168 },
-    // Two shards per stream carry 2,000 records/s (2 MB/s) in; docs/cost.md has the sizing.
-    startMapping: { ...tripEventMapping, parallelizationFactor: 2 },
-    endMapping: { ...tripEventMapping, parallelizationFactor: 2 },
+    // A large city's peak: every component at 2x headroom or more (tripstream capacity, docs/capacity.md).
+    designTripsPerSecond: 1_000,
+    // Three provisioned shards per stream take 3,000 records/s (~1,035 at the design rate): cheaper than on-demand
+    // at that rate (docs/cost.md); UpdateShardCount is the path beyond.
+    kinesis: { capacityMode: 'PROVISIONED', shardCount: 3, retentionHours: 168 },
+    // Nine lanes per stream (3 shards x 3 batches at a time), each taking ~115 of the ~245 records/s one lane handles.
+    startMapping: { ...tripEventMapping, parallelizationFactor: 3 },
+    endMapping: { ...tripEventMapping, parallelizationFactor: 3 },
+    // A scheduled run at 1,000 trips/s reads 345.6M trips (4 days, ~166 GB of JSON): ~29 minutes on 20 executors of
+    // 4 vCPU at the measured throughput, so a 60-minute timeout keeps 2x (docs/capacity.md).
+    kpi: {
+      ...defaultSettings.kpi,
+      maxCapacity: { cpu: '82 vCPU', memory: '328 GB', disk: '2020 GB' },
+      job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 100, maxExecutors: 20, timeoutMinutes: 60 },
+    },
+    // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
+    athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
+    // The redrive mapping may use the concurrency reserved for it: a storm of retries at the design rate (every
+    // record failing once) is ~1,200 messages/s, and a batch of 10 takes ~70 ms (docs/capacity.md).
+    redriveMapping: { ...defaultSettings.redriveMapping, maximumConcurrency: 20 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {
       ...defaultSettings.storage,

@@ -56,6 +56,7 @@ export function kpiTriggerEnvironment(
     EMR_JOB_ROLE_ARN: resources.emrJobRoleArn,
     KPI_JOB_LOG_GROUP_NAME: resources.kpiJobLogGroupName,
     KPI_LOOKBACK_DAYS: String(settings.kpi.lookbackDays),
+    KPI_JOB_TIMEOUT_MINUTES: String(settings.kpi.job.timeoutMinutes),
   };
 }
 
@@ -91,6 +92,7 @@ export const kpiTriggerEnvSchema = z.object({
   EMR_JOB_ROLE_ARN: nonEmpty,
   KPI_JOB_LOG_GROUP_NAME: nonEmpty,
   KPI_LOOKBACK_DAYS: z.coerce.number().check(z.int(), z.nonnegative()),
+  KPI_JOB_TIMEOUT_MINUTES: positiveInt,
 });
 export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
 

@@ -1,54 +1,28 @@
 -- Daily KPIs of completed trips (docs/contracts.md §4): the one definition, run by Spark 3.5 on EMR Serverless
 -- (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts). See docs/adr/0004-shared-kpi-sql.md.
 --
--- Input: a view named completed_trips that each engine defines over the staged JSON-lines files, with
---   trip_id STRING, trip_date STRING (YYYY-MM-DD, UTC date of pickup), completed_at STRING,
---   fare_amount DOUBLE, tip_amount DOUBLE (nullable), trip_distance DOUBLE (nullable),
---   pickup_epoch_seconds DOUBLE, dropoff_epoch_seconds DOUBLE (seconds since 1970-01-01T00:00:00Z).
+-- Input: the view daily_trip_groups, the result of daily_trip_groups.sql (which reads and de-duplicates the staged
+--   trips once for both KPI sets): per trip_date and combination of dimension values, trip_count and the exact
+--   sums fare_sum, tip_sum, distance_sum (DECIMAL(28, 6)), duration_seconds_sum (DECIMAL(28, 3)), and
+--   fare_min, fare_max (DECIMAL(18, 6)).
 -- Output: one row per trip_date.
 --
 -- Portability rules (enforced by test/unit/kpi/kpi-sql-portability.test.ts): one statement, no `::`,
 -- no QUALIFY, no double-quoted identifiers, only functions both engines define with the same meaning.
 --
--- Amounts are summed as DECIMAL, not DOUBLE: a DOUBLE sum depends on the order rows arrive in, which differs
--- between engines and runs, and would let ROUND(x, 2) land on different sides of a half cent.
-WITH numbered_copies AS (
-  SELECT
-    trip_id,
-    trip_date,
-    fare_amount,
-    tip_amount,
-    trip_distance,
-    pickup_epoch_seconds,
-    dropoff_epoch_seconds,
-    -- Staging is at-least-once: the same trip can sit in several files. Keep the first staged copy.
-    ROW_NUMBER() OVER (
-      PARTITION BY trip_id
-      ORDER BY completed_at ASC NULLS LAST, dropoff_epoch_seconds ASC NULLS LAST, fare_amount ASC NULLS LAST
-    ) AS copy_number
-  FROM completed_trips
-),
-unique_trips AS (
+-- The groups' sums are exact decimals, so their sum is the day's sum whatever order they arrive in; it is cast
+-- back to the width of a sum of the trips, so the divisions below have the types they always had in both engines.
+WITH daily_totals AS (
   SELECT
     trip_date,
-    CAST(fare_amount AS DECIMAL(18, 6)) AS fare,
-    CAST(COALESCE(tip_amount, 0) AS DECIMAL(18, 6)) AS tip,
-    CAST(COALESCE(trip_distance, 0) AS DECIMAL(18, 6)) AS distance,
-    CAST(dropoff_epoch_seconds - pickup_epoch_seconds AS DECIMAL(18, 3)) AS duration_seconds
-  FROM numbered_copies
-  WHERE copy_number = 1
-),
-daily_totals AS (
-  SELECT
-    trip_date,
-    COUNT(*) AS trip_count,
-    SUM(fare) AS fare_sum,
-    MIN(fare) AS fare_min,
-    MAX(fare) AS fare_max,
-    SUM(tip) AS tip_sum,
-    SUM(distance) AS distance_sum,
-    SUM(duration_seconds) AS duration_seconds_sum
-  FROM unique_trips
+    CAST(SUM(trip_count) AS BIGINT) AS trip_count,
+    CAST(SUM(fare_sum) AS DECIMAL(28, 6)) AS fare_sum,
+    MIN(fare_min) AS fare_min,
+    MAX(fare_max) AS fare_max,
+    CAST(SUM(tip_sum) AS DECIMAL(28, 6)) AS tip_sum,
+    CAST(SUM(distance_sum) AS DECIMAL(28, 6)) AS distance_sum,
+    CAST(SUM(duration_seconds_sum) AS DECIMAL(28, 3)) AS duration_seconds_sum
+  FROM daily_trip_groups
   GROUP BY trip_date
 )
 SELECT

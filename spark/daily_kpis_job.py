@@ -1,13 +1,14 @@
 """Daily KPI job for EMR Serverless (Spark 3.5).
 
-Reads the staged completed trips of the requested dates, defines the ``completed_trips`` view the shared
-SQL expects, runs ``daily_kpis.sql`` and ``daily_kpis_by_dimension.sql`` (the same files the local DuckDB
-engine runs) and replaces each computed date's ``daily-kpis/trip_date=YYYY-MM-DD/`` and
+Reads the staged completed trips of the requested dates once, defines the ``completed_trips`` view the shared
+SQL expects, runs ``daily_trip_groups.sql`` (one de-duplication, kept as the ``daily_trip_groups`` view), then
+``daily_kpis.sql`` and ``daily_kpis_by_dimension.sql`` on it (the same files the local DuckDB engine runs), and
+replaces each computed date's ``daily-kpis/trip_date=YYYY-MM-DD/`` and
 ``daily-kpis-by-dimension/trip_date=YYYY-MM-DD/`` folders. Dates without staged input are skipped and their
 output is left as it is.
 
     spark-submit --py-files trip_schema.py daily_kpis_job.py --input s3://bucket/completed-trips/ --output s3://bucket/daily-kpis/ \
-        --sql s3://bucket/spark/daily_kpis.sql \
+        --groups-sql s3://bucket/spark/daily_trip_groups.sql --sql s3://bucket/spark/daily_kpis.sql \
         --dimension-output s3://bucket/daily-kpis-by-dimension/ \
         --dimension-sql s3://bucket/spark/daily_kpis_by_dimension.sql \
         --dates 2024-05-24,2024-05-25 [--from D --to D]
@@ -33,6 +34,9 @@ LOGGER = logging.getLogger("daily_kpis_job")
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 STAGED_TRIPS_VIEW = "staged_trip_lines"
+
+# The view daily_trip_groups.sql's result is kept as, and the two KPI files read.
+TRIP_GROUPS_VIEW = "daily_trip_groups"
 
 # The Spark side of the completed_trips contract (the columns are the generated trip_schema's).
 COMPLETED_TRIPS_VIEW_SQL = f"SELECT {COMPLETED_TRIPS_SELECT} FROM {STAGED_TRIPS_VIEW}"
@@ -88,6 +92,11 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(description="Compute daily trip KPIs with the shared SQL definition.")
     parser.add_argument("--input", required=True, help="staged trips prefix, e.g. s3://bucket/completed-trips/")
     parser.add_argument("--output", required=True, help="KPI output prefix, e.g. s3://bucket/daily-kpis/")
+    parser.add_argument(
+        "--groups-sql",
+        required=True,
+        help="the shared SQL both KPI sets read, e.g. s3://bucket/spark/daily_trip_groups.sql",
+    )
     parser.add_argument("--sql", required=True, help="the shared KPI SQL file, e.g. s3://bucket/spark/daily_kpis.sql")
     parser.add_argument(
         "--dimension-output",
@@ -118,11 +127,19 @@ def _hadoop_path_exists(spark, path):
 
 
 def _read_text(spark, path):
-    # The SQL lives next to the job on S3; Spark's own file system layer reads it (no boto3 needed).
-    return spark.sparkContext.wholeTextFiles(path).values().first()
+    # The SQL lives next to the job on S3; Hadoop's file system layer reads it (no boto3 needed), in the driver:
+    # a Spark job per file would cost more than the file.
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    stream = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(hadoop_path)
+    try:
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
 
 
 def run(spark, arguments):
+    groups_sql = _read_text(spark, arguments.groups_sql)
     kpi_sql = _read_text(spark, arguments.sql)
     dimension_sql = _read_text(spark, arguments.dimension_sql)
     present = [date for date in arguments.dates if _hadoop_path_exists(spark, partition_path(arguments.input, date))]
@@ -133,18 +150,32 @@ def run(spark, arguments):
         LOGGER.info("Nothing to compute")
         return []
 
-    staged = (
-        spark.read.schema(STAGED_TRIP_SCHEMA)
-        .option("mode", "FAILFAST")
-        .json([partition_path(arguments.input, date) for date in present])
-    )
+    staged = read_staged_trips(spark, [partition_path(arguments.input, date) for date in present])
     staged.createOrReplaceTempView(STAGED_TRIPS_VIEW)
     spark.sql(COMPLETED_TRIPS_VIEW_SQL).createOrReplaceTempView("completed_trips")
 
-    written = _write_by_date(spark.sql(kpi_sql), present, arguments.output)
-    _write_by_date(spark.sql(dimension_sql), present, arguments.dimension_output)
+    # The day is scanned, shuffled by trip_id and de-duplicated once, into a few thousand groups per date that
+    # both KPI sets read; kept (spilling to disk if it must) so the second KPI set does not read the day again.
+    groups = spark.sql(groups_sql).persist(_memory_and_disk())
+    groups.createOrReplaceTempView(TRIP_GROUPS_VIEW)
+    try:
+        written = _write_by_date(spark.sql(kpi_sql), present, arguments.output)
+        _write_by_date(spark.sql(dimension_sql), present, arguments.dimension_output)
+    finally:
+        groups.unpersist()
     LOGGER.info("KPIs written for: %s", ", ".join(written))
     return written
+
+
+def read_staged_trips(spark, paths):
+    """The staged JSON lines of ``paths`` with the job's schema; a malformed line fails the run."""
+    return spark.read.schema(STAGED_TRIP_SCHEMA).option("mode", "FAILFAST").json(paths)
+
+
+def _memory_and_disk():
+    from pyspark import StorageLevel
+
+    return StorageLevel.MEMORY_AND_DISK
 
 
 def _write_by_date(rows, present, output):

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { withVersionAndExitCodes } from '../../lib/cli';
+import { capacityCommand } from './capacity';
 import { costCommand } from './cost';
 import { dlqCommand } from './dlq';
 import { generateCommand } from './generate';
@@ -27,6 +28,7 @@ export function tripstreamProgram(): Command {
     .addCommand(replayCommand().summary('re-send archived records from the raw archive into the trip streams'))
     .addCommand(costCommand().summary("price a local run's measured requests per 1M trips and per month, for dev or prod"))
     .addCommand(preflightCommand().summary('check, read-only, that an account and region are ready for the first deploy of dev or prod'))
+    .addCommand(capacityCommand().summary('load, AWS limit and headroom of every component at N trips/s, for dev or prod'))
     .showSuggestionAfterError(false);
   return withVersionAndExitCodes(program);
 }

@@ -64,6 +64,7 @@ export const handler = instrumented('kpi-trigger', async (event: unknown): Promi
       emrApplicationId: environment.EMR_APPLICATION_ID,
       emrJobRoleArn: environment.EMR_JOB_ROLE_ARN,
       logGroupName: environment.KPI_JOB_LOG_GROUP_NAME,
+      timeoutMinutes: environment.KPI_JOB_TIMEOUT_MINUTES,
     },
     dates,
     request.rerun,

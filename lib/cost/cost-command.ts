@@ -6,11 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { jsonText, withVersionAndExitCodes } from '../cli';
 import { environments, isEnvironmentName } from '../config';
-import { formatCostReport } from './format';
+import { formatCostReport, formatTrafficCost } from './format';
 import { costReport } from './model';
 import { runMeasurementsOf, type RunMeasurements } from './run-measurements';
-
-export const DEFAULT_TRIPS_PER_MONTH = 1_000_000;
+import { costAtTraffic, TRAFFIC_LEVELS } from './traffic';
 
 export interface CostCommandDependencies {
   readonly writeOut: (text: string) => void;
@@ -22,7 +21,8 @@ function positiveCount(value: string): number {
   return parsed;
 }
 
-async function readRun(file: string): Promise<RunMeasurements> {
+/** A run's measurements from its summary.json, or an error saying why the file is not one. */
+export async function readRunMeasurements(file: string): Promise<RunMeasurements> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -42,21 +42,27 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
   const program: Command = new Command('cost')
     .description('Price a local run per 1M completed trips and per month, for a deployed environment (docs/cost.md).')
     .requiredOption('--summary <file>', "a local run's summary.json (npm run local -- --out <dir>)")
-    .option('--trips-per-month <n>', 'the live feed the live case models', positiveCount, DEFAULT_TRIPS_PER_MONTH)
+    .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveCount)
     .addOption(new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'))
     .option('--json', 'print the report as JSON')
     .showSuggestionAfterError(false)
-    .action(async (options: { summary: string; tripsPerMonth: number; env: string; json?: boolean }) => {
+    .action(async (options: { summary: string; tripsPerMonth?: number; env: string; json?: boolean }) => {
       const environment = options.env;
       // commander has checked the choices; this narrows the name for the settings lookup.
       if (!isEnvironmentName(environment)) throw new Error(`unknown environment ${environment}`);
       let run: RunMeasurements;
       try {
-        run = await readRun(options.summary);
+        run = await readRunMeasurements(options.summary);
       } catch (error) {
         program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const report = costReport({ run, settings: environments[environment], environment, tripsPerMonth: options.tripsPerMonth });
+      const input = { run, settings: environments[environment], environment };
+      if (options.tripsPerMonth === undefined) {
+        const atTraffic = costAtTraffic(input);
+        dependencies.writeOut(options.json === true ? jsonText(atTraffic) : formatTrafficCost(atTraffic));
+        return;
+      }
+      const report = costReport({ ...input, tripsPerMonth: options.tripsPerMonth });
       dependencies.writeOut(options.json === true ? jsonText(report) : formatCostReport(report));
     });
   return withVersionAndExitCodes(program);

@@ -1,5 +1,6 @@
 /** The cost report as text: the two traffic cases side by side per service, then the fixed costs. */
 import type { CostReport, TrafficCost } from './model';
+import type { TrafficCostReport } from './traffic';
 import { PRICED_SERVICES } from './prices';
 
 function dollars(value: number): string {
@@ -62,5 +63,30 @@ export function formatCostReport(report: CostReport): string {
   lines.push(`per month: ${dollars(report.perMonth.variable)} variable (live) + ${dollars(report.perMonth.fixed)} fixed = ${dollars(report.perMonth.total)}`);
   const unknown = report.unpricedOperations.filter((operation) => operation.reason.startsWith('not in the model'));
   if (unknown.length > 0) lines.push(`not priced (unknown to the model): ${unknown.map((operation) => `${operation.operation} x${operation.count}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The live case at each volume, against its goal, with what dominates it. */
+export function formatTrafficCost(report: TrafficCostReport): string {
+  const lines = [`cost of ${report.environment} at traffic: the live case, variable $ per 1M completed trips (fixed costs apart)`, ''];
+  lines.push(
+    ...table([
+      ['trips/month', 'trips/s', 'variable $/1M trips', 'goal', '', 'variable $/month', 'fixed $/month'],
+      ...report.atTraffic.map((row) => [
+        row.tripsPerMonth.toLocaleString('en-US'),
+        String(row.tripsPerSecond),
+        dollars(row.dollarsPerMillionTrips),
+        row.goal === null ? '' : `<= ${dollars(row.goal)}`,
+        row.meetsGoal === null ? '' : row.meetsGoal ? 'met' : 'missed',
+        dollars(row.perMonth.variable),
+        dollars(row.perMonth.fixed),
+      ]),
+    ]).map((line) => `  ${line}`),
+  );
+  for (const row of report.atTraffic) {
+    lines.push('', `largest live lines at ${row.tripsPerMonth.toLocaleString('en-US')} trips/month ($ per 1M trips)`);
+    lines.push(...table(row.largestLines.map((line) => [line.item, `${line.quantityPerMillionTrips.toLocaleString('en-US')} ${line.unit}`, dollars(line.dollarsPerMillionTrips)])).map((line) => `  ${line}`));
+  }
+  lines.push('', 'one volume in full: --trips-per-month <n>');
   return `${lines.join('\n')}\n`;
 }

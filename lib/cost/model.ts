@@ -115,7 +115,7 @@ function count(run: RunMeasurements, service: string, operation: string): number
   return run.aws_requests[service]?.[operation] ?? 0;
 }
 
-interface Batch {
+export interface Batch {
   /** Stream records the window gathers per batch (what batchSize counts, before the filter). */
   readonly gathered: number;
   /** Records the function gets per invocation (after the filter). */
@@ -147,10 +147,30 @@ export function liveBatch(
 }
 
 /** Distinct live-metrics windows a batch's completions touch: the `all` window(s), vendors', pickup locations'. */
-function windowItemsPerBatch(completions: number, windowSeconds: number, assumptions: ModelAssumptions): number {
+export function windowItemsPerBatch(completions: number, windowSeconds: number, assumptions: ModelAssumptions): number {
   const distinct = (kinds: number) => kinds * (1 - (1 - 1 / kinds) ** completions);
   const allWindows = 1 + windowSeconds / 300;
   return Math.min(allWindows, completions) + distinct(assumptions.vendors) + distinct(assumptions.pickupLocations);
+}
+
+/** What the live-metrics consumer writes per completed trip, from its batches (one formula for cost and capacity). */
+export interface LiveMetricsWrites {
+  readonly writeUnitsPerTrip: number;
+  /** Transactions (each writes the open-trips counter and its marker) per live-metrics batch. */
+  readonly transactionsPerBatch: number;
+  readonly itemsPerBatch: number;
+}
+
+/**
+ * Live-metrics writes of a batch: one transactional item per window the batch's completions touch and, per
+ * transaction, its exactly-once marker and the open-trips counter, at two write units each (docs/adr/0007).
+ */
+export function liveMetricsWrites(batch: Batch, windowSeconds: number, assumptions: ModelAssumptions): LiveMetricsWrites {
+  const completionsPerBatch = batch.handled / assumptions.liveMetricsRecordsPerTrip;
+  const windowItems = windowItemsPerBatch(completionsPerBatch, windowSeconds, assumptions);
+  const transactionsPerBatch = Math.max(1, Math.ceil(windowItems / (MAX_TRANSACTION_ITEMS - 2)));
+  const itemsPerBatch = windowItems + transactionsPerBatch * 2;
+  return { writeUnitsPerTrip: batch.invocationsPerTrip * itemsPerBatch * 2, transactionsPerBatch, itemsPerBatch };
 }
 
 function round(value: number, digits = 4): number {
@@ -203,12 +223,8 @@ function trafficCost(
   // open-trips counter.
   const tripWriteUnits = Math.ceil(assumptions.tripItemBytes / 1024);
   add('dynamodb', 'trips table writes (UpdateItem)', perTrip(count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
-  const live = batches['live-metrics'];
-  const completionsPerBatch = live.handled / assumptions.liveMetricsRecordsPerTrip;
-  const windowItems = windowItemsPerBatch(completionsPerBatch, footprint.mappings['live-metrics'].windowSeconds, assumptions);
-  const transactionsPerBatch = Math.max(1, Math.ceil(windowItems / (MAX_TRANSACTION_ITEMS - 2)));
-  const itemsPerBatch = windowItems + transactionsPerBatch * 2;
-  add('dynamodb', 'live metrics transactions (2 WRU per item)', live.invocationsPerTrip * itemsPerBatch * 2, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  const liveWrites = liveMetricsWrites(batches['live-metrics'], footprint.mappings['live-metrics'].windowSeconds, assumptions);
+  add('dynamodb', 'live metrics transactions (2 WRU per item)', liveWrites.writeUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
 
   // Lambda: requests and billed duration of every handler.

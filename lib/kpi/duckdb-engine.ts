@@ -22,6 +22,12 @@ export const KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_
 /** The shared per-dimension KPI definition (docs/contracts.md §4b), shipped next to KPI_SQL_PATH. */
 export const DIMENSION_KPI_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_kpis_by_dimension.sql');
 
+/** The one scan and de-duplication of the staged trips both KPI files read, as the view TRIP_GROUPS_VIEW. */
+export const TRIP_GROUPS_SQL_PATH = path.resolve(__dirname, '..', '..', 'spark', 'daily_trip_groups.sql');
+
+/** The name both KPI files read the groups by (spark/daily_kpis_job.py registers the same view). */
+const TRIP_GROUPS_VIEW = 'daily_trip_groups';
+
 /** File name of the one JSON-lines file written per date (Spark's first part file, locally). */
 export const KPI_OUTPUT_FILE = 'part-00000.json';
 
@@ -36,13 +42,36 @@ export interface ComputeDailyKpisOptions {
   dates?: string[];
 }
 
+export interface ComputeKpisOptions extends ComputeDailyKpisOptions {
+  /** Receives the per-dimension rows, a local mirror of daily-kpis-by-dimension/. */
+  dimensionOutputDir: string;
+}
+
+export interface ComputedKpis {
+  readonly daily: DailyKpiRow[];
+  readonly byDimension: DimensionKpiRow[];
+}
+
+/**
+ * Both KPI sets as the daily job computes them (docs/contracts.md §4 and §4b): the staged trips read and
+ * de-duplicated once, each computed date's output folders replaced. Dates without staged trips get no row and
+ * their output is left alone, as the Spark job skips missing partitions.
+ */
+export async function computeKpis(options: ComputeKpisOptions): Promise<ComputedKpis> {
+  const [daily = [], byDimension = []] = await queryTripGroups(options, [KPI_SQL_PATH, DIMENSION_KPI_SQL_PATH]);
+  return {
+    daily: await writeByDate(options.outputDir, daily.map(toDailyKpiRow), DAILY_KPI_FIELDS),
+    byDimension: await writeByDate(options.dimensionOutputDir, byDimension.map(toDimensionKpiRow), DIMENSION_KPI_FIELDS),
+  };
+}
+
 /**
  * Computes the KPIs of the requested dates that have staged trips, replaces each such date's output folder,
- * and returns the rows in date order. Dates without staged trips get no row and their output is left alone,
- * as the Spark job skips missing partitions.
+ * and returns the rows in date order (computeKpis without the per-dimension set).
  */
 export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promise<DailyKpiRow[]> {
-  return computeByDate(options, KPI_SQL_PATH, toDailyKpiRow, DAILY_KPI_FIELDS);
+  const [rows = []] = await queryTripGroups(options, [KPI_SQL_PATH]);
+  return writeByDate(options.outputDir, rows.map(toDailyKpiRow), DAILY_KPI_FIELDS);
 }
 
 /**
@@ -50,40 +79,49 @@ export async function computeDailyKpis(options: ComputeDailyKpisOptions): Promis
  * `outputDir` a local mirror of daily-kpis-by-dimension/. Rows come back ordered by date, dimension, value.
  */
 export async function computeDimensionKpis(options: ComputeDailyKpisOptions): Promise<DimensionKpiRow[]> {
-  return computeByDate(options, DIMENSION_KPI_SQL_PATH, toDimensionKpiRow, DIMENSION_KPI_FIELDS);
+  const [rows = []] = await queryTripGroups(options, [DIMENSION_KPI_SQL_PATH]);
+  return writeByDate(options.outputDir, rows.map(toDimensionKpiRow), DIMENSION_KPI_FIELDS);
 }
 
-async function computeByDate<Row extends { trip_date: string }>(
-  options: ComputeDailyKpisOptions,
-  sqlPath: string,
-  toRow: (raw: unknown) => Row,
-  fields: readonly (keyof Row & string)[],
-): Promise<Row[]> {
+/**
+ * The rows of each KPI file in `sqlPaths`, run on one reading of the requested dates' staged trips, for the dates
+ * that have staged trips only (an empty list per file when none has).
+ */
+async function queryTripGroups(options: Pick<ComputeDailyKpisOptions, 'stagedTripsDir' | 'dates'>, sqlPaths: readonly string[]): Promise<unknown[][]> {
   const requested = options.dates === undefined ? undefined : new Set(validatedDates(options.dates));
   const partitions = (await listPartitions(options.stagedTripsDir, '.jsonl')).filter(
     (partition) => requested === undefined || requested.has(partition.date),
   );
   const files = partitions.flatMap((partition) => partition.files);
-  if (files.length === 0) return [];
+  if (files.length === 0) return sqlPaths.map(() => []);
 
   const computedDates = new Set(partitions.map((partition) => partition.date));
-  const kpiSql = await readFile(sqlPath, 'utf8');
-  const rows = await withConnection(async (connection) => {
+  const groupsSql = await readFile(TRIP_GROUPS_SQL_PATH, 'utf8');
+  const sqls = await Promise.all(sqlPaths.map((sqlPath) => readFile(sqlPath, 'utf8')));
+  return withConnection(async (connection) => {
     await connection.run(completedTripsViewSql(files));
-    const reader = await connection.runAndReadAll(kpiSql);
-    return reader.getRowObjects().map(toRow);
+    // A table, not a view: the staged files are read and de-duplicated once, whichever KPI files read them.
+    await connection.run(`CREATE TEMP TABLE ${TRIP_GROUPS_VIEW} AS ${groupsSql}`);
+    const results: unknown[][] = [];
+    for (const sql of sqls) {
+      const rows = (await connection.runAndReadAll(sql)).getRowObjects();
+      results.push(rows.filter((row) => computedDates.has(String(row.trip_date))));
+    }
+    return results;
   });
+}
 
-  const written = rows.filter((row) => computedDates.has(row.trip_date));
+/** Replaces the folder of each date in `rows` under `outputDir` with that date's rows; returns the rows. */
+async function writeByDate<Row extends { trip_date: string }>(outputDir: string, rows: Row[], fields: readonly (keyof Row & string)[]): Promise<Row[]> {
   const byDate = new Map<string, Row[]>();
-  for (const row of written) byDate.set(row.trip_date, [...(byDate.get(row.trip_date) ?? []), row]);
+  for (const row of rows) byDate.set(row.trip_date, [...(byDate.get(row.trip_date) ?? []), row]);
   for (const [date, dateRows] of byDate) {
-    const dateDir = path.join(options.outputDir, `trip_date=${date}`);
+    const dateDir = path.join(outputDir, `trip_date=${date}`);
     await rm(dateDir, { recursive: true, force: true });
     await mkdir(dateDir, { recursive: true });
     await writeFile(path.join(dateDir, KPI_OUTPUT_FILE), dateRows.map((row) => `${JSON.stringify(row, [...fields])}\n`).join(''));
   }
-  return written;
+  return rows;
 }
 
 /**

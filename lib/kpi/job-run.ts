@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { StartJobRunCommandInput } from '@aws-sdk/client-emr-serverless';
-import { DATA_PREFIXES, SPARK_JOB_FILES } from '../config';
+import { DATA_PREFIXES, SPARK_JOB_FILES, type KpiJobSizing } from '../config';
 
 export interface KpiJobTarget {
   readonly dataBucketName: string;
@@ -12,25 +12,33 @@ export interface KpiJobTarget {
   readonly emrJobRoleArn: string;
   /** The job's own log group, created with a retention by the analytics stack. */
   readonly logGroupName: string;
+  /** A run that has not finished by then is stuck, not slow: stop paying for it (settings.kpi.job). */
+  readonly timeoutMinutes: number;
 }
 
 /**
- * A job is small (one day is a few MB of JSON): a one-core driver and up to four one-core executors.
- * UTC and ANSI mode repeat the job's own SESSION_SETTINGS (spark/daily_kpis_job.py): with ANSI mode an
- * amount too wide for the shared SQL's decimals fails the run, as it fails DuckDB, instead of becoming NULL.
+ * UTC and ANSI mode repeat the job's own SESSION_SETTINGS (spark/daily_kpis_job.py): with ANSI mode an amount
+ * too wide for the shared SQL's decimals fails the run, as it fails DuckDB, instead of becoming NULL. The
+ * workers' sizes are the application's (kpiJobSparkDefaults), not the run's.
  */
-export const SPARK_SUBMIT_PARAMETERS = [
-  '--conf spark.sql.session.timeZone=UTC',
-  '--conf spark.sql.ansi.enabled=true',
-  '--conf spark.driver.cores=1',
-  '--conf spark.driver.memory=2g',
-  '--conf spark.executor.cores=1',
-  '--conf spark.executor.memory=2g',
-  '--conf spark.dynamicAllocation.maxExecutors=4',
-].join(' ');
+export const SPARK_SUBMIT_PARAMETERS = ['--conf spark.sql.session.timeZone=UTC', '--conf spark.sql.ansi.enabled=true'].join(' ');
 
-/** A run that has not finished in an hour is stuck, not slow: stop paying for it. */
-const EXECUTION_TIMEOUT_MINUTES = 60;
+/**
+ * The EMR Serverless application's spark-defaults (its runtime configuration): the workers the capacity model
+ * sized for the environment's design rate (lib/capacity, docs/capacity.md). Every run gets them unless it
+ * overrides them.
+ */
+export function kpiJobSparkDefaults(job: KpiJobSizing): Record<string, string> {
+  return {
+    'spark.driver.cores': String(job.driverCores),
+    'spark.driver.memory': `${job.driverMemoryGb}g`,
+    'spark.executor.cores': String(job.executorCores),
+    'spark.executor.memory': `${job.executorMemoryGb}g`,
+    'spark.emr-serverless.executor.disk': `${job.executorDiskGb}g`,
+    'spark.dynamicAllocation.enabled': 'true',
+    'spark.dynamicAllocation.maxExecutors': String(job.maxExecutors),
+  };
+}
 
 /**
  * Same dates, same token: EMR Serverless returns the existing run instead of starting a second one when a
@@ -59,13 +67,14 @@ export function kpiJobRunInput(target: KpiJobTarget, dates: readonly string[], r
     executionRoleArn: target.emrJobRoleArn,
     clientToken: kpiJobClientToken(sorted, rerun),
     name: kpiJobName(sorted, rerun),
-    executionTimeoutMinutes: EXECUTION_TIMEOUT_MINUTES,
+    executionTimeoutMinutes: target.timeoutMinutes,
     jobDriver: {
       sparkSubmit: {
         entryPoint: `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.entryPoint}`,
         entryPointArguments: [
           '--input', `${bucket}${DATA_PREFIXES.completedTrips}`,
           '--output', `${bucket}${DATA_PREFIXES.dailyKpis}`,
+          '--groups-sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.groupsSql}`,
           '--sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.sql}`,
           '--dimension-output', `${bucket}${DATA_PREFIXES.dailyKpisByDimension}`,
           '--dimension-sql', `${bucket}${DATA_PREFIXES.sparkCode}${SPARK_JOB_FILES.dimensionSql}`,

@@ -16,6 +16,7 @@ import { DATA_PREFIXES, GLUE_TABLES, SPARK_JOB_FILES, STACK_OUTPUTS, resourceNam
 import { PipelineFunction, logRetention } from '../constructs/pipeline-function';
 import { ProjectedJsonTable } from '../constructs/projected-json-table';
 import { kpiTriggerEnvironment } from '../handler-environment';
+import { kpiJobSparkDefaults } from '../kpi/job-run';
 import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
 import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
@@ -71,6 +72,8 @@ export class AnalyticsStack extends Stack {
       autoStartConfiguration: { enabled: true },
       autoStopConfiguration: { enabled: true, idleTimeoutMinutes: settings.kpi.idleTimeoutMinutes },
       maximumCapacity: settings.kpi.maxCapacity,
+      // The workers the capacity model sized for the design rate (settings.kpi.job, docs/capacity.md).
+      runtimeConfiguration: [{ classification: 'spark-defaults', properties: kpiJobSparkDefaults(settings.kpi.job) }],
       monitoringConfiguration: {
         s3MonitoringConfiguration: {
           logUri: `${bucketUri}${DATA_PREFIXES.emrLogs}`,
@@ -295,7 +298,7 @@ export class AnalyticsStack extends Stack {
    * to the code prefix the trigger points the job at. The asset is zipped locally, so synth stays offline.
    */
   private shipSparkCode(settings: PipelineSettings, bucket: s3.IBucket): s3deploy.BucketDeployment {
-    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql];
+    const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule, SPARK_JOB_FILES.groupsSql, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql];
     const missing = jobFiles.filter((file) => !fs.existsSync(path.join(SPARK_SOURCE_DIR, file)));
     if (missing.length > 0) {
       throw new Error(`Spark job files missing from ${SPARK_SOURCE_DIR}: ${missing.join(', ')}`);

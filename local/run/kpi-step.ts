@@ -11,7 +11,7 @@ import path from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DATA_PREFIXES } from '../../lib/config';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
-import { computeDailyKpis, computeDimensionKpis, KPI_OUTPUT_FILE, type DailyKpiRow } from '../../lib/kpi/duckdb-engine';
+import { computeKpis, KPI_OUTPUT_FILE, type DailyKpiRow } from '../../lib/kpi/duckdb-engine';
 
 const STAGED_KEY = /^completed-trips\/trip_date=(\d{4}-\d{2}-\d{2})\/([^/]+\.jsonl)$/;
 
@@ -55,9 +55,12 @@ export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): 
       await writeFile(path.join(dateDir, file), await downloadBytes(s3, bucket, key));
     }
     // The copy holds exactly the staged dates, so the engine computes every date it finds there.
-    const rows = await computeDailyKpis({ stagedTripsDir: stagedDir, outputDir: computedDir });
     const computedByDimensionDir = path.join(workDir, 'daily-kpis-by-dimension');
-    const dimensionRows = await computeDimensionKpis({ stagedTripsDir: stagedDir, outputDir: computedByDimensionDir });
+    const { daily: rows, byDimension: dimensionRows } = await computeKpis({
+      stagedTripsDir: stagedDir,
+      outputDir: computedDir,
+      dimensionOutputDir: computedByDimensionDir,
+    });
 
     const publish = async (computed: string, prefix: string, computedDates: readonly string[]): Promise<void> => {
       const outPrefixDir = path.join(outDir, prefix);

@@ -130,6 +130,6 @@ describe('asset bundling', () => {
     const files = fs.readdirSync(assetDirectory(defaults.outdir, sourceKey)).sort();
 
     // Assess
-    expect(files).toEqual([SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule].sort());
+    expect(files).toEqual([SPARK_JOB_FILES.groupsSql, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule].sort());
   });
 });

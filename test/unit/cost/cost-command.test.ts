@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EXIT_CODES, runCommand } from '../../../lib/cli';
+import { EXIT_CODES } from '../../../lib/cli';
 import { buildCostProgram } from '../../../lib/cost/cost-command';
+import { runBuiltCommand } from '../../factories/command-run';
 
 const summary = {
   trips_completed: 100,
@@ -12,16 +13,7 @@ const summary = {
   lambda_invocations: { start: 1, end: 1, match: 1, 'live-metrics': 1 },
 };
 
-async function cost(args: string[]): Promise<{ exitCode: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = buildCostProgram({ writeOut: (text) => (out += text) }).configureOutput({ writeErr: (text) => (err += text), writeOut: (text) => (out += text) });
-  process.exitCode = undefined;
-  await runCommand(program, ['node', 'cost', ...args]);
-  const exitCode = Number(process.exitCode ?? EXIT_CODES.ok);
-  process.exitCode = undefined;
-  return { exitCode, out, err };
-}
+const cost = (args: string[]) => runBuiltCommand(buildCostProgram, args);
 
 describe('the cost command', () => {
   let dir: string;
@@ -37,9 +29,30 @@ describe('the cost command', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('prints the report of a summary for dev at 1M trips a month by default', async () => {
+  it('prints the live case of a summary for dev at 1M, 20M and 1B trips a month by default, against the goals', async () => {
     // Act
     const { exitCode, out } = await cost(['--summary', summaryPath]);
+
+    // Assess
+    expect(exitCode).toBe(EXIT_CODES.ok);
+    expect(out).toContain('cost of dev at traffic');
+    expect(out).toMatch(/^ {2}1,000,000 .*\n {2}20,000,000 .*<= \$2\.000 {2}(met|missed).*\n {2}1,000,000,000 .*<= \$1\.700 {2}(met|missed)/m);
+  });
+
+  it('prints JSON of every volume by default, the live cost of each in its own report', async () => {
+    // Act
+    const { exitCode, out } = await cost(['--summary', summaryPath, '--json']);
+
+    // Assess
+    expect(exitCode).toBe(EXIT_CODES.ok);
+    const report = JSON.parse(out) as { atTraffic: { tripsPerMonth: number; dollarsPerMillionTrips: number }[]; reports: { live: { dollarsPerMillionTrips: number } }[] };
+    expect(report.atTraffic.map((row) => row.tripsPerMonth)).toEqual([1_000_000, 20_000_000, 1_000_000_000]);
+    expect(report.atTraffic.map((row) => row.dollarsPerMillionTrips)).toEqual(report.reports.map((one) => one.live.dollarsPerMillionTrips));
+  });
+
+  it('prints one volume in full with --trips-per-month', async () => {
+    // Act
+    const { exitCode, out } = await cost(['--summary', summaryPath, '--trips-per-month', '1000000']);
 
     // Assess
     expect(exitCode).toBe(EXIT_CODES.ok);
@@ -54,7 +67,7 @@ describe('the cost command', () => {
     // Assess
     expect(exitCode).toBe(EXIT_CODES.ok);
     const report = JSON.parse(out) as { environment: string; tripsPerMonth: number; footprint: { kinesis: { shardCount: number } } };
-    expect(report).toMatchObject({ environment: 'prod', tripsPerMonth: 5_000_000, footprint: { kinesis: { shardCount: 2 } } });
+    expect(report).toMatchObject({ environment: 'prod', tripsPerMonth: 5_000_000, footprint: { kinesis: { shardCount: 3 } } });
   });
 
   it.each([

@@ -157,6 +157,23 @@ describe('costReport', () => {
     expect(fixed.byService.kms).toBeCloseTo(2);
   });
 
+  it("carries prod's design rate for less with its provisioned shards than with on-demand streams", () => {
+    // Prepare: a month at 1,000 trips/s, Kinesis's fixed and variable cost together
+    const tripsPerMonth = environments.prod.designTripsPerSecond * 730 * 3600;
+    const onDemand: PipelineSettings = { ...environments.prod, kinesis: { ...environments.prod.kinesis, capacityMode: 'ON_DEMAND' } };
+    const kinesisPerMonth = (settings: PipelineSettings) => {
+      const report = costReport({ run: run(), settings, environment: 'prod', tripsPerMonth });
+      return (report.fixed.byService.kinesis ?? 0) + ((report.live.byService.kinesis ?? 0) * tripsPerMonth) / 1_000_000;
+    };
+
+    // Act
+    const [provisioned, scaling] = [kinesisPerMonth(environments.prod), kinesisPerMonth(onDemand)];
+
+    // Assess
+    expect(environments.prod.kinesis.capacityMode).toBe('PROVISIONED');
+    expect(provisioned).toBeLessThan(scaling / 2);
+  });
+
   it("prices prod's shards with their extended retention, and dev's former on-demand streams at $58.40", () => {
     // Prepare
     const onDemandDev: PipelineSettings = { ...environments.dev, kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 } };
@@ -166,7 +183,7 @@ describe('costReport', () => {
     const onDemand = dev({ settings: onDemandDev });
 
     // Assess
-    expect(prod.fixed.byService.kinesis).toBeCloseTo(2 * 2 * 730 * (0.015 + 0.02));
+    expect(prod.fixed.byService.kinesis).toBeCloseTo(2 * 3 * 730 * (0.015 + 0.02));
     expect(onDemand.fixed.byService.kinesis).toBeCloseTo(58.4);
   });
 

@@ -5,6 +5,7 @@ const target = {
   emrApplicationId: 'app',
   emrJobRoleArn: 'arn:aws:iam::1:role/job',
   logGroupName: '/aws/emr-serverless/tripstream-test-daily-kpis',
+  timeoutMinutes: 45,
 };
 
 describe('kpiJobClientToken', () => {

@@ -9,6 +9,7 @@ const environment = {
   EMR_JOB_ROLE_ARN: 'arn:aws:iam::123456789012:role/tripstream-test-kpi-job',
   KPI_JOB_LOG_GROUP_NAME: '/aws/emr-serverless/tripstream-test-daily-kpis',
   KPI_LOOKBACK_DAYS: '3',
+  KPI_JOB_TIMEOUT_MINUTES: '45',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
 };
@@ -73,12 +74,14 @@ describe('kpi-trigger', () => {
       executionRoleArn: 'arn:aws:iam::123456789012:role/tripstream-test-kpi-job',
       name: 'daily-kpis 2024-05-22..2024-05-25 (4 dates)',
       clientToken: expect.stringMatching(/^kpi-[0-9a-f]{60}$/),
+      executionTimeoutMinutes: 45,
       jobDriver: {
         sparkSubmit: {
           entryPoint: 's3://tripstream-test-data/spark/daily_kpis_job.py',
           entryPointArguments: [
             '--input', 's3://tripstream-test-data/completed-trips/',
             '--output', 's3://tripstream-test-data/daily-kpis/',
+            '--groups-sql', 's3://tripstream-test-data/spark/daily_trip_groups.sql',
             '--sql', 's3://tripstream-test-data/spark/daily_kpis.sql',
             '--dimension-output', 's3://tripstream-test-data/daily-kpis-by-dimension/',
             '--dimension-sql', 's3://tripstream-test-data/spark/daily_kpis_by_dimension.sql',

@@ -1,0 +1,49 @@
+/**
+ * The `capacity` command: `--trips-per-second <n> [--env dev|prod] [--summary <out>/summary.json] [--json]`.
+ * Without `--summary` it reads the reference run committed beside the model (reference-run.json); a summary
+ * that cannot be read, or is not a run's, is a wrong argument (exit 2, lib/cli.ts).
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { jsonText, withVersionAndExitCodes } from '../cli';
+import { environments, isEnvironmentName } from '../config';
+import { readRunMeasurements } from '../cost/cost-command';
+import type { RunMeasurements } from '../cost/run-measurements';
+import { formatCapacityReport } from './format';
+import { capacityReport } from './model';
+
+/** A local run's measurements kept with the model, so the command answers without a run of one's own. */
+export const REFERENCE_RUN = path.join(__dirname, 'reference-run.json');
+
+export interface CapacityCommandDependencies {
+  readonly writeOut: (text: string) => void;
+}
+
+function positiveRate(value: string): number {
+  const parsed = Number(value.replaceAll('_', ''));
+  if (!/^\d[\d_]*(\.\d+)?$/.test(value) || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number of trips per second');
+  return parsed;
+}
+
+export function buildCapacityProgram(dependencies: CapacityCommandDependencies = { writeOut: (text) => process.stdout.write(text) }): Command {
+  const program: Command = new Command('capacity')
+    .description("Load, AWS limit and headroom of every component at a sustained feed, for a deployed environment (docs/capacity.md).")
+    .requiredOption('--trips-per-second <n>', 'the sustained feed to model', positiveRate)
+    .addOption(new Option('--env <env>', 'the deployed environment whose settings are modelled').choices(Object.keys(environments)).default('prod'))
+    .option('--summary <file>', "a local run's summary.json for the requests per trip (default: the reference run kept with the model)")
+    .option('--json', 'print the report as JSON')
+    .showSuggestionAfterError(false)
+    .action(async (options: { tripsPerSecond: number; env: string; summary?: string; json?: boolean }) => {
+      const environment = options.env;
+      if (!isEnvironmentName(environment)) throw new Error(`unknown environment ${environment}`);
+      let run: RunMeasurements;
+      try {
+        run = await readRunMeasurements(options.summary ?? REFERENCE_RUN);
+      } catch (error) {
+        program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const report = capacityReport({ run, settings: environments[environment], environment, tripsPerSecond: options.tripsPerSecond });
+      dependencies.writeOut(options.json === true ? jsonText(report) : formatCapacityReport(report));
+    });
+  return withVersionAndExitCodes(program);
+}

@@ -1,0 +1,50 @@
+/**
+ * The live-metrics consumer's load on the metrics table and on its own mapping, in one function the lead can
+ * adjust when the live-metrics redesign of issue 23 (items 2-4) is merged.
+ *
+ * It models that design (docs/contracts.md §6b): each trips-table stream shard's consumer keeps its own partial
+ * items and writes each item it touched once per flush (a tumbling window), with plain, non-transactional writes,
+ * so no two shards' consumers write one item and no transaction conflicts. What it reads from a run is the
+ * consumer's batching there; re-measured after the merge, the figures are the merged design's.
+ */
+import type { ModelAssumptions } from '../cost/footprint';
+import { windowItemsPerBatch } from '../cost/model';
+
+export interface LiveMetricsLoadInput {
+  readonly tripsPerSecond: number;
+  /** Trips-table stream shards, each with its own consumer and its own partial items. */
+  readonly streamShards: number;
+  /** How often a shard's consumer writes the items it touched (s): its window. */
+  readonly flushSeconds: number;
+  readonly costAssumptions: ModelAssumptions;
+}
+
+export interface LiveMetricsLoad {
+  /** Write units per second on the metrics table, every shard together. */
+  readonly writeUnitsPerSecond: number;
+  /** Write units per second on the busiest item: a shard's partial of the current `all` window. */
+  readonly hottestItemWriteUnitsPerSecond: number;
+  /** Consumers writing one item: one, its shard's. */
+  readonly writersPerItem: number;
+  /** Billed time of a batch of `records` handled records (s): records are folded into the window's state. */
+  readonly batchSeconds: (records: number) => number;
+}
+
+/** Folding a record into the window's state (parse, add): no write per record. */
+const FOLD_MS_PER_RECORD = 0.1;
+/** A flush: the items a shard touched in its window, written concurrently. */
+const FLUSH_MS = 50;
+
+export function liveMetricsLoad(input: LiveMetricsLoadInput): LiveMetricsLoad {
+  const { tripsPerSecond, streamShards, flushSeconds, costAssumptions } = input;
+  const completionsPerShardFlush = (tripsPerSecond / streamShards) * flushSeconds;
+  // The windows a shard's completions of one flush touch (all, vendors, pickup locations), and its open-trips count.
+  const itemsPerFlush = windowItemsPerBatch(completionsPerShardFlush, flushSeconds, costAssumptions) + 1;
+  const perInvocationMs = costAssumptions.billedMs['live-metrics'].perInvocation;
+  return {
+    writeUnitsPerSecond: (streamShards * itemsPerFlush) / flushSeconds,
+    hottestItemWriteUnitsPerSecond: 1 / flushSeconds,
+    writersPerItem: 1,
+    batchSeconds: (records) => (perInvocationMs + FLUSH_MS + records * FOLD_MS_PER_RECORD) / 1000,
+  };
+}

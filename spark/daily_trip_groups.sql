@@ -1,0 +1,73 @@
+-- The one scan and the one de-duplication both KPI sets read (docs/contracts.md §4 and §4b): the unique completed
+-- trips of each day, summed per combination of dimension values. Run by Spark 3.5 on EMR Serverless
+-- (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts); each engine keeps the result as the
+-- view daily_trip_groups, from which daily_kpis.sql and daily_kpis_by_dimension.sql compute their rows. A day is
+-- read and shuffled by trip_id once, and the two KPI sets re-aggregate a few thousand groups instead of the trips.
+--
+-- Input: a view named completed_trips that each engine defines over the staged JSON-lines files, with
+--   trip_id STRING, trip_date STRING (YYYY-MM-DD, UTC date of pickup), completed_at STRING,
+--   fare_amount DOUBLE, tip_amount DOUBLE (nullable), trip_distance DOUBLE (nullable),
+--   pickup_epoch_seconds DOUBLE, dropoff_epoch_seconds DOUBLE (seconds since 1970-01-01T00:00:00Z),
+--   vendor_id DOUBLE, pickup_location_id DOUBLE, payment_type DOUBLE (nullable integer codes).
+-- Output: one row per (trip_date, vendor_code, pickup_location_code, payment_code, pickup_hour) with the group's
+--   trip_count and exact sums, minimum and maximum. Codes are integer text ('1', '74'), a blank code stays NULL;
+--   pickup_hour is the UTC hour of pickup as two digits ('00' to '23').
+--
+-- Portability rules (enforced by test/unit/kpi/kpi-sql-portability.test.ts): one statement, no `::`,
+-- no QUALIFY, no double-quoted identifiers, only functions both engines define with the same meaning.
+--
+-- Amounts are summed as DECIMAL, not DOUBLE: a DOUBLE sum depends on the order rows arrive in, which differs
+-- between engines and runs, and would let ROUND(x, 2) land on different sides of a half cent. A DECIMAL sum is
+-- exact, so summing the groups' sums again gives the same total as summing the trips. The sums are cast to the
+-- width Spark gives a sum of DECIMAL(18, s), so both engines carry the same types into the KPI files.
+--
+-- The hour is derived from the epoch seconds with FLOOR before the cast, because a DOUBLE-to-BIGINT cast
+-- truncates in Spark and rounds in DuckDB; on an integral value both casts agree.
+WITH numbered_copies AS (
+  SELECT
+    trip_id,
+    trip_date,
+    vendor_id,
+    pickup_location_id,
+    payment_type,
+    fare_amount,
+    tip_amount,
+    trip_distance,
+    pickup_epoch_seconds,
+    dropoff_epoch_seconds,
+    -- Staging is at-least-once: the same trip can sit in several files. Keep the first staged copy.
+    ROW_NUMBER() OVER (
+      PARTITION BY trip_id
+      ORDER BY completed_at ASC NULLS LAST, dropoff_epoch_seconds ASC NULLS LAST, fare_amount ASC NULLS LAST
+    ) AS copy_number
+  FROM completed_trips
+),
+unique_trips AS (
+  SELECT
+    trip_date,
+    CAST(CAST(vendor_id AS BIGINT) AS STRING) AS vendor_code,
+    CAST(CAST(pickup_location_id AS BIGINT) AS STRING) AS pickup_location_code,
+    CAST(CAST(payment_type AS BIGINT) AS STRING) AS payment_code,
+    LPAD(CAST(CAST(FLOOR(pickup_epoch_seconds / 3600) AS BIGINT) % 24 AS STRING), 2, '0') AS pickup_hour,
+    CAST(fare_amount AS DECIMAL(18, 6)) AS fare,
+    CAST(COALESCE(tip_amount, 0) AS DECIMAL(18, 6)) AS tip,
+    CAST(COALESCE(trip_distance, 0) AS DECIMAL(18, 6)) AS distance,
+    CAST(dropoff_epoch_seconds - pickup_epoch_seconds AS DECIMAL(18, 3)) AS duration_seconds
+  FROM numbered_copies
+  WHERE copy_number = 1
+)
+SELECT
+  trip_date,
+  vendor_code,
+  pickup_location_code,
+  payment_code,
+  pickup_hour,
+  COUNT(*) AS trip_count,
+  CAST(SUM(fare) AS DECIMAL(28, 6)) AS fare_sum,
+  MIN(fare) AS fare_min,
+  MAX(fare) AS fare_max,
+  CAST(SUM(tip) AS DECIMAL(28, 6)) AS tip_sum,
+  CAST(SUM(distance) AS DECIMAL(28, 6)) AS distance_sum,
+  CAST(SUM(duration_seconds) AS DECIMAL(28, 3)) AS duration_seconds_sum
+FROM unique_trips
+GROUP BY trip_date, vendor_code, pickup_location_code, payment_code, pickup_hour
