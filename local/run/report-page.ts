@@ -7,6 +7,8 @@
  * Every chart's numbers are also in the DOM (a table under each chart, and `data-*` attributes), so what a
  * chart shows can be checked without reading pixels.
  */
+import type { RunOutcome } from '../../lib/run-outcome';
+import type { DataQuality } from './data-quality';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +29,9 @@ export interface PageData {
   readonly dead_letters_by_reason: Readonly<Record<string, number>>;
   /** summary.json's ledger, when the run has one. */
   readonly ledger: unknown;
+  /** A finished run's outcome: a failed one gets a banner saying why. */
+  readonly outcome?: RunOutcome;
+  readonly data_quality?: DataQuality;
 }
 
 export const REPORT_FILE = 'report.html';
