@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODES, jsonText, positiveInteger, withVersionAndExitCodes } from '../../lib/cli';
 import { localSettings } from '../../lib/config';
+import { watchWrapper } from '../../lib/wrapper-watch';
 import { formatKpiTable } from '../../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
 import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from '../../local/run/failure-injection';
@@ -112,10 +113,19 @@ async function writeGeneratedSample(args: LocalArguments, outDir: string): Promi
 /** SIGHUP too: a closed terminal or a wrapper's `kill -HUP` stops the run (and its Java child) like Ctrl-C. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** Ctrl-C, `kill`, a hang-up, or the `npm run`/`npx` process that started this one going away (lib/wrapper-watch.ts). */
 function onStopSignal(listener: () => void): () => void {
-  for (const signal of STOP_SIGNALS) process.once(signal, listener);
+  let stopped = false;
+  const once = (): void => {
+    if (stopped) return;
+    stopped = true;
+    listener();
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, once);
+  const stopWatching = watchWrapper(once);
   return () => {
-    for (const signal of STOP_SIGNALS) process.removeListener(signal, listener);
+    stopWatching();
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, once);
   };
 }
 
@@ -166,7 +176,8 @@ async function runLocal(command: Command): Promise<void> {
     }).catch(async (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       const partial = await folder.abandon(message);
-      throw new Error(`local run failed: ${message} Its partial outputs are in ${partial}; ${folder.out} still holds the previous run's results.`, { cause: error });
+      const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+      throw new Error(`local run failed: ${sentence} Its partial outputs are in ${partial}; ${folder.out} is as it was before this run.`, { cause: error });
     });
     await folder.commit([args.start, args.end, args.redrive].filter((input): input is string => input !== undefined));
     served = result.live;
@@ -188,7 +199,11 @@ async function runLocal(command: Command): Promise<void> {
   }
   if (served !== undefined) {
     log(`run drained; still serving ${served.url} (Ctrl-C to stop)`);
-    await new Promise<void>((resolve) => onStopSignal(resolve));
+    let stopListening: () => void = () => undefined;
+    await new Promise<void>((resolve) => {
+      stopListening = onStopSignal(resolve);
+    });
+    stopListening();
     await served.close();
   }
 }
