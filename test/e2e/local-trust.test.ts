@@ -224,7 +224,7 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
 
     it('completes the withheld trips and replaces the earlier results, keeping the user’s file', async () => {
       // Assess
-      expect(redrive.code).toBe(0);
+      expect({ code: redrive.code, errors: errorLines(redrive.stderr) }).toEqual({ code: 0, errors: [] });
       expect(summary.redriven?.letters).toBe(firstSummary.dead_lettered.messages);
       expect(summary.trips_completed).toBe(WITHHELD);
       expect(summary.outcome).toEqual({ status: 'succeeded' });
