@@ -104,8 +104,8 @@ describe('relative paths', () => {
   });
 
   it.each([
-    ['npm run', 'npm', ['run', 'generate', '--', '--out', 'by-npm-run', '--trips', '5'], 'by-npm-run'],
-    ['npx', 'npx', ['tripstream', 'generate', '--out', 'by-npx', '--trips', '5'], 'by-npx'],
+    ['npm run', 'npm', ['run', 'generate', '--', '--out', 'by-npm-run', '--trips', '20'], 'by-npm-run'],
+    ['npx', 'npx', ['tripstream', 'generate', '--out', 'by-npx', '--trips', '20'], 'by-npx'],
   ] as const)('resolve against the folder the command was typed in under %s', async (_name, command, args, folder) => {
     // Act
     const started = startNpm([...args], typedIn, command);
