@@ -131,8 +131,8 @@ function onStopSignal(listener: () => void): () => void {
 
 async function runLocal(command: Command): Promise<void> {
   const args = command.opts<LocalArguments>();
-  await validateInputs(command, args);
   const faults = faultsToInject(command, args);
+  await validateInputs(command, args);
   const log = (line: string): void => {
     process.stderr.write(`[local] ${line}\n`);
   };
