@@ -99,6 +99,22 @@ function throwInsteadOfExiting(command: Command): void {
 }
 
 /**
+ * What to do when a command that talks to AWS finds no region or no credentials: the SDK's own message
+ * ("Region is missing") does not say that the tools also work without an account.
+ */
+export function awsSetupHint(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const noRegion = /Region is missing/i.test(message);
+  const noCredentials = name === 'CredentialsProviderError' || /Could not load credentials/i.test(message);
+  if (!noRegion && !noCredentials) return '';
+  return (
+    ` (no AWS ${noRegion ? 'region' : 'credentials'}: to use a deployed stack set AWS_REGION (e.g. AWS_REGION=eu-west-1) and credentials (AWS_PROFILE or keys); ` +
+    'without AWS, `kpis --local <out>` reads a local run, `produce --dry-run` checks the files, and `npm run local` runs the whole pipeline on this machine)'
+  );
+}
+
+/**
  * Parses and runs a commander program. Argument errors raised with `command.error(...)` count as usage
  * errors, an IncompleteWorkError as incomplete work, anything else thrown as a failure.
  */
@@ -112,7 +128,7 @@ export async function runCommand(program: Command, argv: readonly string[] = pro
       process.exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
       return;
     }
-    console.error(`error: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}`);
+    console.error(`error: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}${awsSetupHint(error)}`);
     process.exitCode = error instanceof IncompleteWorkError ? EXIT_CODES.incomplete : EXIT_CODES.failed;
   }
 }

@@ -36,8 +36,19 @@ export interface UnsentRecord {
   attempts: number;
 }
 
+/** A record Kinesis said it stored: where (shard and sequence number its PutRecords entry returned). */
+export interface AcknowledgedRecord {
+  readonly kind: CsvKind;
+  readonly stream: string;
+  readonly partitionKey: string;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+}
+
 export interface SenderEvents {
   onSent(kind: CsvKind, count: number): void;
+  /** Every stored entry with the shard and sequence number Kinesis returned for it: what a ledger counts as sent. */
+  onAcknowledged?(records: AcknowledgedRecord[]): void;
   onRetried(count: number): void;
   onBatch(): void;
   /** Awaited: the caller writes unsent records somewhere durable before the sender moves on. */
@@ -217,6 +228,7 @@ export class KinesisBatchSender {
     }
     const failed: { record: OutgoingRecord; reason: string; final: boolean }[] = [];
     const sent: Record<CsvKind, number> = { start: 0, end: 0 };
+    const acknowledged: AcknowledgedRecord[] = [];
     records.forEach((record, index) => {
       const entry = entries[index];
       if (entry === undefined) {
@@ -225,8 +237,10 @@ export class KinesisBatchSender {
         failed.push({ record, reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}`, final: false });
       } else {
         sent[record.kind] += 1;
+        acknowledged.push({ kind: record.kind, stream, partitionKey: record.partitionKey, shardId: entry.ShardId ?? '', sequenceNumber: entry.SequenceNumber ?? '' });
       }
     });
+    if (acknowledged.length > 0) this.events.onAcknowledged?.(acknowledged);
     if (sent.start > 0) this.events.onSent('start', sent.start);
     if (sent.end > 0) this.events.onSent('end', sent.end);
     return failed;

@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { CsvKind } from '../lib/domain/csv';
 import { readEndCsv, readStartCsv, type CsvRow } from '../lib/domain/csv-reader';
 import type { TripEvent } from '../lib/domain/events';
-import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type UnsentRecord } from './kinesis-sender';
+import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type SenderEvents, type UnsentRecord } from './kinesis-sender';
 import { inspectInput, openInput } from './locations';
 import { orderRows, type SendOrder, type SourcedRow } from './ordering';
 import { QuarantineSink } from './quarantine';
@@ -40,6 +40,8 @@ export interface ProduceOptions {
   /** Needed when an input or the quarantine is on S3. */
   s3?: S3Client;
   onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** Told each record Kinesis acknowledged, with its shard and sequence number (the local run's ledger). */
+  onAcknowledged?: SenderEvents['onAcknowledged'];
   /** PutRecords attempts per record, the first included (default 8). */
   maxSendAttempts?: number;
   /** PutRecords batches in flight at once (default 4). */
@@ -216,6 +218,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
           batches += 1;
         },
         onUnsent: recordUnsent,
+        ...(options.onAcknowledged === undefined ? {} : { onAcknowledged: options.onAcknowledged }),
       },
     );
   }

@@ -15,7 +15,7 @@ import type { CsvKind } from '../lib/domain/csv';
 import { eventTime, tripEventSchema } from '../lib/domain/events';
 import { decodeRawObject, streamKindOfKey } from '../lib/ops/raw-archive';
 import { withinWindow, type TimeWindow } from '../lib/ops/time-window';
-import { KinesisBatchSender, type UnsentRecord } from './kinesis-sender';
+import { KinesisBatchSender, type SenderEvents, type UnsentRecord } from './kinesis-sender';
 import { isS3Url, openInput, parseS3Url } from './locations';
 import { PRODUCER_DEFAULTS, type PerFile } from './produce';
 import { QuarantineSink } from './quarantine';
@@ -39,6 +39,8 @@ export interface ReplayOptions {
   readonly dryRun?: boolean;
   readonly maxSendAttempts?: number;
   readonly concurrency?: number;
+  /** Told each record Kinesis acknowledged, with its shard and sequence number (the local run's ledger). */
+  readonly onAcknowledged?: SenderEvents['onAcknowledged'];
 }
 
 export interface ReplaySummary {
@@ -152,6 +154,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
             onBatch: () => {
               batches += 1;
             },
+            ...(options.onAcknowledged === undefined ? {} : { onAcknowledged: options.onAcknowledged }),
             onUnsent: async (unsent: UnsentRecord[]) => {
               for (const { record, reason, attempts } of unsent) {
                 failed[record.kind] += 1;

@@ -51,6 +51,11 @@ export interface SampleOptions {
   startDate: string;
   /** Fractions of trips (or rows, where said) per trouble; a rate above 0 gives at least one. */
   rates: SampleRates;
+  /**
+   * Starts of this many completing trips left out of trip_start.csv and written apart (withheld/): their ends
+   * are orphans in a run of the main files, and complete when the withheld starts arrive later (a redrive).
+   */
+  withholdStarts: number;
 }
 
 export type SampleOptionsInput = Partial<Omit<SampleOptions, 'rates'>> & { rates?: Partial<SampleRates> };
@@ -74,6 +79,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   seed: '42',
   days: 3,
   startDate: '2024-05-25',
+  withholdStarts: 0,
   rates: {
     exactDuplicateStarts: 0.01,
     exactDuplicateEnds: 0.01,
@@ -134,9 +140,13 @@ export interface GeneratedSample {
   startCsv: string;
   endCsv: string;
   expected: SampleGroundTruth;
+  /** With withholdStarts: the withheld start rows as a trip_start.csv of their own. */
+  withheldStartCsv?: string;
 }
 
 export const SAMPLE_FILE_NAMES = { start: 'trip_start.csv', end: 'trip_end.csv', expected: 'expected.json' } as const;
+/** Where withheld starts go: a pair of their own (the end file has the header only: their ends are in the main file). */
+export const WITHHELD_DIR = 'withheld';
 
 type Role =
   | 'complete'
@@ -172,12 +182,19 @@ export function generateSample(input: SampleOptionsInput = {}): GeneratedSample 
   const options = resolveOptions(input);
   const random = new SeededRandom(String(options.seed));
   const trips = planTrips(options, random);
-  const start = layOut(trips, random, (trip) => startRows(trip, random));
+  const laidOut = layOut(trips, random, (trip) => startRows(trip, random));
   const end = layOut(trips, random, (trip) => endRows(trip, random));
+  const withheldIds = new Set(trips.filter((trip) => trip.role === 'complete').slice(0, options.withholdStarts).map((trip) => trip.id));
+  if (withheldIds.size < options.withholdStarts) {
+    throw new RangeError(`cannot withhold ${options.withholdStarts} starts: the sample has ${withheldIds.size} trips that complete`);
+  }
+  const start = laidOut.filter((row) => !withheldIds.has(row.tripId));
+  const withheld = laidOut.filter((row) => withheldIds.has(row.tripId));
   return {
     startCsv: csvText(CSV_COLUMNS.start, start),
     endCsv: csvText(CSV_COLUMNS.end, end),
     expected: groundTruth(options, start, end),
+    ...(options.withholdStarts === 0 ? {} : { withheldStartCsv: csvText(CSV_COLUMNS.start, withheld) }),
   };
 }
 
@@ -185,7 +202,7 @@ export function generateSample(input: SampleOptionsInput = {}): GeneratedSample 
 export async function writeSampleFiles(
   sample: GeneratedSample,
   dir: string,
-): Promise<Record<keyof typeof SAMPLE_FILE_NAMES, string>> {
+): Promise<Record<keyof typeof SAMPLE_FILE_NAMES, string> & { withheld?: { start: string; end: string } }> {
   await mkdir(dir, { recursive: true });
   const paths = {
     start: path.join(dir, SAMPLE_FILE_NAMES.start),
@@ -195,7 +212,12 @@ export async function writeSampleFiles(
   await writeFile(paths.start, sample.startCsv);
   await writeFile(paths.end, sample.endCsv);
   await writeFile(paths.expected, `${JSON.stringify(sample.expected, null, 2)}\n`);
-  return paths;
+  if (sample.withheldStartCsv === undefined) return paths;
+  const withheld = { start: path.join(dir, WITHHELD_DIR, SAMPLE_FILE_NAMES.start), end: path.join(dir, WITHHELD_DIR, SAMPLE_FILE_NAMES.end) };
+  await mkdir(path.dirname(withheld.start), { recursive: true });
+  await writeFile(withheld.start, sample.withheldStartCsv);
+  await writeFile(withheld.end, csvText(CSV_COLUMNS.end, []));
+  return { ...paths, withheld };
 }
 
 export function resolveOptions(input: SampleOptionsInput): SampleOptions {
@@ -205,9 +227,13 @@ export function resolveOptions(input: SampleOptionsInput): SampleOptions {
     days: input.days ?? DEFAULT_SAMPLE_OPTIONS.days,
     startDate: input.startDate ?? DEFAULT_SAMPLE_OPTIONS.startDate,
     rates: { ...DEFAULT_SAMPLE_OPTIONS.rates, ...input.rates },
+    withholdStarts: input.withholdStarts ?? DEFAULT_SAMPLE_OPTIONS.withholdStarts,
   };
   if (!Number.isSafeInteger(options.trips) || options.trips < 1) {
     throw new RangeError(`trips must be a whole number of at least 1, got ${options.trips}`);
+  }
+  if (!Number.isSafeInteger(options.withholdStarts) || options.withholdStarts < 0) {
+    throw new RangeError(`withholdStarts must be a whole number of at least 0, got ${options.withholdStarts}`);
   }
   if (!Number.isSafeInteger(options.days) || options.days < 1) {
     throw new RangeError(`days must be a whole number of at least 1, got ${options.days}`);

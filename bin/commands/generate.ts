@@ -5,14 +5,20 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { jsonText, withVersionAndExitCodes } from '../../lib/cli';
 import { addDays, isCalendarDate } from '../../lib/kpi/dates';
-import { DEFAULT_SAMPLE_OPTIONS, generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { DEFAULT_SAMPLE_OPTIONS, generateSample, WITHHELD_DIR, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
 
 interface GenerateArguments extends SampleArguments {
   out: string;
+  withholdStarts: number;
   from: string;
   to?: string;
   json?: boolean;
+}
+
+function wholeNumber(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('expected a whole number (0 or more).');
+  return Number(text);
 }
 
 function calendarDate(text: string): string {
@@ -35,6 +41,12 @@ export function generateCommand(): Command {
   withSampleOptions(command.requiredOption('--out <dir>', 'directory to write the three files into (created if missing)'), 'distinct trip_ids in the sample')
     .option('--from <YYYY-MM-DD>', 'first pickup date', calendarDate, DEFAULT_SAMPLE_OPTIONS.startDate)
     .option('--to <YYYY-MM-DD>', `last pickup date, included (default: ${DEFAULT_SAMPLE_OPTIONS.days - 1} days after --from, ${defaultTo} for the default --from)`, calendarDate)
+    .option(
+      '--withhold-starts <n>',
+      `leave the starts of n completing trips out of trip_start.csv and write them to ${WITHHELD_DIR}/trip_start.csv (with a header-only ${WITHHELD_DIR}/trip_end.csv): their ends become ORPHAN_END dead letters, which a later run with --redrive completes`,
+      wholeNumber,
+      0,
+    )
     .option('--json', 'print the files written and the ground truth counts as JSON')
     .allowExcessArguments(false)
     .showSuggestionAfterError(false);
@@ -43,7 +55,12 @@ export function generateCommand(): Command {
   command.action(async (args: GenerateArguments) => {
     const to = args.to ?? addDays(args.from, DEFAULT_SAMPLE_OPTIONS.days - 1);
     if (to < args.from) command.error(`error: --to ${to} is before --from ${args.from}`);
-    const sample = generateSample({ trips: args.trips, seed: args.seed, days: daysBetween(args.from, to), startDate: args.from });
+    let sample: GeneratedSample;
+    try {
+      sample = generateSample({ trips: args.trips, seed: args.seed, days: daysBetween(args.from, to), startDate: args.from, withholdStarts: args.withholdStarts });
+    } catch (error) {
+      return command.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const paths = await writeSampleFiles(sample, args.out);
     const { expected } = sample;
     if (args.json === true) {
@@ -55,6 +72,7 @@ export function generateCommand(): Command {
           trips_completed: expected.completedTripIds.length,
           kpi_dates: expected.kpiDates,
           dead_lettered: expected.deadLettered.total,
+          ...(paths.withheld === undefined ? {} : { withheld: paths.withheld }),
         }),
       );
       return;
@@ -63,7 +81,8 @@ export function generateCommand(): Command {
       `wrote ${paths.start} (${expected.rows.start} rows, ${expected.quarantined.start} malformed), ` +
         `${paths.end} (${expected.rows.end} rows, ${expected.quarantined.end} malformed) and ${paths.expected}: ` +
         `${expected.completedTripIds.length} trips complete over ${expected.kpiDates.length} pickup dates, ` +
-        `${expected.deadLettered.total} dead-lettered`,
+        `${expected.deadLettered.total} dead-lettered` +
+        (paths.withheld === undefined ? '' : `; ${args.withholdStarts} starts withheld in ${paths.withheld.start} (with ${paths.withheld.end})`),
     );
   });
   return command;

@@ -10,6 +10,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command } from 'commander';
 import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
 import { environmentOption, jsonText, withVersionAndExitCodes } from '../../lib/cli';
+import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../lib/run-outcome';
 import { DATA_PREFIXES } from '../../lib/config';
 import { athenaKpiSource, queryDailyKpisWithAthena, queryDimensionKpisWithAthena } from '../../lib/kpi/athena-kpis';
 import { KPI_DIMENSIONS } from '../../lib/kpi/dimension-kpi';
@@ -28,9 +29,10 @@ function kpiRows<Row>(rows: readonly Row[], format: (rows: readonly Row[]) => st
 }
 
 /** The query's rows, read from a local run's folder with DuckDB or through Athena. */
-async function fetchKpis(query: KpiQuery): Promise<KpiRows> {
+async function fetchKpis(query: KpiQuery, readFailedRun: boolean): Promise<KpiRows> {
   const dimension = query.by;
   if (query.source.kind === 'local') {
+    checkRunOutcome(query.source.outputDir, readFailedRun, (line) => process.stderr.write(`${line}\n`));
     const prefix = dimension === undefined ? DATA_PREFIXES.dailyKpis : DATA_PREFIXES.dailyKpisByDimension;
     const kpiDir = path.join(query.source.outputDir, prefix);
     // A mistyped folder must not read as "no KPIs for these dates".
@@ -56,17 +58,18 @@ export function kpisCommand(): Command {
     .addOption(environmentOption())
     .option('--stack <name>', `the analytics stack to query through Athena (default: the --env one, ${DEFAULT_KPI_STACK})`)
     .option('--json', 'print the KPI rows as a JSON array')
+    .option(READ_FAILED_RUN_FLAG, "with --local: read a failed run's KPIs anyway (with a warning); refused without it")
     .allowExcessArguments(false);
   withVersionAndExitCodes(program);
 
-  program.action(async (options: KpiQueryArguments & { json?: boolean }) => {
+  program.action(async (options: KpiQueryArguments & { json?: boolean; readFailedRun?: boolean }) => {
     let query: KpiQuery;
     try {
       query = resolveKpiQuery(options);
     } catch (error) {
       program.error(`error: ${(error as Error).message}`);
     }
-    const found = await fetchKpis(query);
+    const found = await fetchKpis(query, options.readFailedRun === true);
     if (options.json === true) {
       process.stdout.write(jsonText(found.rows));
       return;

@@ -3,16 +3,18 @@
  * pipeline on this machine (docs/local-runtime.md). Without --start/--end it generates a seeded, realistic
  * sample first and runs that.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODES, jsonText, positiveInteger, withVersionAndExitCodes } from '../../lib/cli';
 import { localSettings } from '../../lib/config';
+import { watchWrapper } from '../../lib/wrapper-watch';
 import { formatKpiTable } from '../../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
 import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from '../../local/run/failure-injection';
-import { describeLedger } from '../../local/run/ledger';
-import { runLocalPipeline, type RunSummary } from '../../local/run/run';
+import { checkRunInputs } from '../../local/run/input-checks';
+import { openRunFolder, RunFolderError, type RunFolder } from '../../local/run/run-folder';
+import { formatRunSummary } from '../../local/run/summary-text';
+import { runLocalPipeline } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
 
@@ -85,16 +87,12 @@ function program(): Command {
   return withVersionAndExitCodes(command);
 }
 
-function validateInputs(command: Command, args: LocalArguments): void {
+async function validateInputs(command: Command, args: LocalArguments): Promise<void> {
   if ((args.start === undefined) !== (args.end === undefined)) {
     command.error('error: --start and --end go together (give both, or neither to run a generated sample)');
   }
-  for (const file of [args.start, args.end, args.redrive, args.replay]) {
-    if (file !== undefined && !existsSync(file)) command.error(`error: no such file: ${file}`);
-  }
-  if (args.replay !== undefined && path.resolve(args.replay).startsWith(path.resolve(args.out, 'raw'))) {
-    command.error('error: --replay reads the raw archive of an earlier run; give that run a different --out than this one (a run clears its own raw/)');
-  }
+  const problems = await checkRunInputs(args);
+  if (problems.length > 0) command.error(`error: ${problems.join('; ')}`);
 }
 
 /** --inject-faults together with the targeted failures of TRIPSTREAM_LOCAL_FAIL (used by tests). */
@@ -106,98 +104,107 @@ function faultsToInject(command: Command, args: LocalArguments): FaultInjection 
   }
 }
 
-function formatSummary(summary: RunSummary): string {
-  const dead = summary.dead_lettered;
-  const reasons = Object.entries(dead.by_reason).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
-  const invocations = Object.entries(summary.lambda_invocations).map(([name, count]) => `${name} ${count}`).join(', ');
-  const requests = Object.values(summary.aws_requests).reduce((sum, byOperation) => sum + Object.values(byOperation).reduce((a, b) => a + b, 0), 0);
-  return [
-    `rows:               start ${summary.rows.start}, end ${summary.rows.end}`,
-    `quarantined:        start ${summary.quarantined.start}, end ${summary.quarantined.end}`,
-    `sent:               start ${summary.sent.start}, end ${summary.sent.end}`,
-    `trips completed:    ${summary.trips_completed}`,
-    `open trips:         ${summary.open_trips} (starts whose end never arrived)`,
-    `duplicates ignored: ${summary.duplicates_ignored}`,
-    `dead-lettered:      ${dead.total} (${reasons}); on-failure batches ${dead.on_failure_batches}, moved by redrive policy ${dead.moved_by_redrive_policy}`,
-    `KPI dates:          ${summary.kpi_dates.join(', ') || 'none'}`,
-    `raw archive:        start ${summary.raw_archive.records.start}, end ${summary.raw_archive.records.end} records in ${summary.raw_archive.objects} objects`,
-    ...(summary.redriven === undefined ? [] : [`redriven:           ${summary.redriven.redriven} of ${summary.redriven.letters} letters (${summary.redriven.left.length} left: no replayable event)`]),
-    ...(summary.replayed === undefined ? [] : [`replayed:           start ${summary.replayed.sent.start}, end ${summary.replayed.sent.end}`]),
-    `lambda invocations: ${invocations}`,
-    ...describeLedger(summary.ledger).map((line) => `ledger ${line}`),
-    `faults injected:    ${summary.faults_injected.record_failures} record failures, ${summary.faults_injected.function_errors} function errors, ${summary.faults_injected.throttles} throttles`,
-    `AWS requests:       ${requests}`,
-    `duration:           ${(summary.duration_ms / 1000).toFixed(1)}s`,
-  ].join('\n');
+/** The sample and its ground truth (expected.json) go to `<out>/sample/`, so a run can be checked by hand. */
+async function writeGeneratedSample(args: LocalArguments, outDir: string): Promise<{ start: string; end: string }> {
+  const paths = await writeSampleFiles(generateSample({ trips: args.trips, seed: args.seed }), path.join(outDir, 'sample'));
+  return { start: paths.start, end: paths.end };
 }
 
-/** The sample and its ground truth (expected.json) go to `<out>/sample/`, so a run can be checked by hand. */
-async function writeGeneratedSample(args: LocalArguments): Promise<{ start: string; end: string }> {
-  const paths = await writeSampleFiles(generateSample({ trips: args.trips, seed: args.seed }), path.join(args.out, 'sample'));
-  return { start: paths.start, end: paths.end };
+/** SIGHUP too: a closed terminal or a wrapper's `kill -HUP` stops the run (and its Java child) like Ctrl-C. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Ctrl-C, `kill`, a hang-up, or the `npm run`/`npx` process that started this one going away (lib/wrapper-watch.ts). */
+function onStopSignal(listener: () => void): () => void {
+  let stopped = false;
+  const once = (): void => {
+    if (stopped) return;
+    stopped = true;
+    listener();
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, once);
+  const stopWatching = watchWrapper(once);
+  return () => {
+    stopWatching();
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, once);
+  };
 }
 
 async function runLocal(command: Command): Promise<void> {
   const args = command.opts<LocalArguments>();
-  validateInputs(command, args);
   const faults = faultsToInject(command, args);
+  await validateInputs(command, args);
   const log = (line: string): void => {
     process.stderr.write(`[local] ${line}\n`);
   };
+  let folder: RunFolder;
+  try {
+    folder = await openRunFolder(args.out);
+  } catch (error) {
+    if (error instanceof RunFolderError) command.error(`error: ${error.message}`);
+    throw error;
+  }
   const abort = new AbortController();
-  const interrupt = (): void => {
+  const stopListening = onStopSignal(() => {
     log('interrupted: stopping the emulators');
     abort.abort();
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  let inputs: { start?: string; end?: string } = {};
-  if (args.start !== undefined && args.end !== undefined) inputs = { start: args.start, end: args.end };
-  else if (args.replay === undefined) {
-    const sample = await writeGeneratedSample(args);
-    log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.dirname(sample.start)}`);
-    inputs = sample;
-  }
-  if (faults.rate > 0) log(`injecting faults: rate ${faults.rate}, seed ${faults.seed}`);
-  const result = await runLocalPipeline({
-    ...inputs,
-    ...(args.redrive === undefined ? {} : { redrive: args.redrive }),
-    ...(args.replay === undefined ? {} : { replay: args.replay }),
-    outDir: args.out,
-    order: args.order,
-    settings: localSettings,
-    timeoutMs: args.timeout * 1000,
-    handlerLogLevel: args.handlerLogLevel,
-    log,
-    signal: abort.signal,
-    faults,
-    liveMetrics: args.liveMetrics,
-    ...(args.rate === undefined ? {} : { rateTripsPerSecond: args.rate }),
-    ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
-  }).catch((error: unknown) => {
-    throw new Error(`local run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
-  if (args.json === true) process.stdout.write(jsonText(result.summary));
-  else {
-    const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
-    process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${result.summaryPath})\n${formatSummary(result.summary)}\n`);
-  }
-  const replayedUnsent = result.summary.replayed === undefined ? 0 : result.summary.replayed.unsent.start + result.summary.replayed.unsent.end;
-  const unsent = result.summary.unsent.start + result.summary.unsent.end + replayedUnsent;
-  if (unsent > 0) {
-    // Said now, not after a --serve session: the run's outcome is known once it has drained.
-    process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(args.out, 'quarantine')}\n`);
-    process.exitCode = EXIT_CODES.incomplete;
-  }
-  if (result.live !== undefined) {
-    process.removeListener('SIGINT', interrupt);
-    process.removeListener('SIGTERM', interrupt);
-    log(`run drained; still serving ${result.live.url} (Ctrl-C to stop)`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
+  let served: { url: string; close: () => Promise<void> } | undefined;
+  try {
+    let inputs: { start?: string; end?: string } = {};
+    if (args.start !== undefined && args.end !== undefined) inputs = { start: args.start, end: args.end };
+    else if (args.replay === undefined) {
+      const sample = await writeGeneratedSample(args, folder.staging);
+      log(`generated a sample of ${args.trips} trips (seed ${args.seed}) in ${path.join(folder.out, 'sample')}`);
+      inputs = sample;
+    }
+    if (faults.rate > 0) log(`injecting faults: rate ${faults.rate}, seed ${faults.seed}`);
+    const result = await runLocalPipeline({
+      ...inputs,
+      ...(args.redrive === undefined ? {} : { redrive: args.redrive }),
+      ...(args.replay === undefined ? {} : { replay: args.replay }),
+      outDir: folder.staging,
+      order: args.order,
+      settings: localSettings,
+      timeoutMs: args.timeout * 1000,
+      handlerLogLevel: args.handlerLogLevel,
+      log,
+      signal: abort.signal,
+      faults,
+      liveMetrics: args.liveMetrics,
+      ...(args.rate === undefined ? {} : { rateTripsPerSecond: args.rate }),
+      ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
+    }).catch(async (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const partial = await folder.abandon(message);
+      const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+      throw new Error(`local run failed: ${sentence} Its partial outputs are in ${partial}; ${folder.out} is as it was before this run.`, { cause: error });
     });
-    await result.live.close();
+    await folder.commit([args.start, args.end, args.redrive].filter((input): input is string => input !== undefined));
+    served = result.live;
+    if (args.json === true) process.stdout.write(jsonText(result.summary));
+    else {
+      const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
+      process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${path.join(folder.out, 'summary.json')})\n${formatRunSummary(result.summary, folder.out)}\n`);
+    }
+    const replayedUnsent = result.summary.replayed === undefined ? 0 : result.summary.replayed.unsent.start + result.summary.replayed.unsent.end;
+    const unsent = result.summary.unsent.start + result.summary.unsent.end + replayedUnsent;
+    if (unsent > 0) {
+      // Said now, not after a --serve session: the run's outcome is known once it has drained.
+      process.stderr.write(`error: ${unsent} valid rows could not be sent to Kinesis; see ${path.join(folder.out, 'quarantine')}\n`);
+      process.exitCode = EXIT_CODES.incomplete;
+    }
+  } finally {
+    stopListening();
+    await folder.release();
+  }
+  if (served !== undefined) {
+    log(`run drained; still serving ${served.url} (Ctrl-C to stop)`);
+    let stopListening: () => void = () => undefined;
+    await new Promise<void>((resolve) => {
+      stopListening = onStopSignal(resolve);
+    });
+    stopListening();
+    await served.close();
   }
 }
 

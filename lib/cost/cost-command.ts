@@ -2,6 +2,7 @@
  * The `cost` command: `--summary <out>/summary.json [--trips-per-month N] [--env dev|prod] [--json]`.
  * A summary that cannot be read, or is not a run's, is a wrong argument (exit 2, lib/cli.ts) like any other.
  */
+import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../run-outcome';
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { jsonText, withVersionAndExitCodes } from '../cli';
@@ -45,13 +46,15 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
     .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveCount)
     .addOption(new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'))
     .option('--json', 'print the report as JSON')
+    .option(READ_FAILED_RUN_FLAG, "price a failed run's summary anyway (with a warning); refused without it")
     .showSuggestionAfterError(false)
-    .action(async (options: { summary: string; tripsPerMonth?: number; env: string; json?: boolean }) => {
+    .action(async (options: { summary: string; tripsPerMonth?: number; env: string; json?: boolean; readFailedRun?: boolean }) => {
       const environment = options.env;
       // commander has checked the choices; this narrows the name for the settings lookup.
       if (!isEnvironmentName(environment)) throw new Error(`unknown environment ${environment}`);
       let run: RunMeasurements;
       try {
+        checkRunOutcome(options.summary, options.readFailedRun === true, (line) => process.stderr.write(`${line}\n`));
         run = await readRunMeasurements(options.summary);
       } catch (error) {
         program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);

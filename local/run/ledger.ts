@@ -2,7 +2,9 @@
  * The run's ledger: every record sent on either stream ends up applied (in a completed trip), open (a
  * recorded half waiting for its partner), a duplicate ignored, or dead-lettered with a reason, and the
  * ledger proves it record by record from what the pipeline did, not from what the producer meant to do:
- * - the streams, read back whole: what was sent;
+ * - PutRecords' answers: what was sent, each record by the shard and sequence number Kinesis acknowledged;
+ * - the streams, read back whole: each acknowledged record must be there (one Kinesis acknowledged and did
+ *   not keep is lost before any handler could see it, and fails the run by name);
  * - the trips table: which record each recorded half came from (its `<half>_origin`);
  * - the DLQ: which record each dead letter came from (its `origin`);
  * - the handlers' settlements: which records were found to be duplicates.
@@ -39,7 +41,18 @@ export interface Ledger {
   end: KindLedger;
   balanced: boolean;
   /** The first unaccounted records, so a failed run names them. */
-  unaccounted_records: { kind: TripHalf; trip_id: string | null; shard_id: string; sequence_number: string }[];
+  unaccounted_records: NamedRecord[];
+  /** Acknowledged records the stream's read-back does not hold (counted in `unaccounted` too), named. */
+  missing_from_stream: NamedRecord[];
+  /** Records on the stream that no PutRecords answer acknowledged (a resend of a stored record; informational). */
+  unacknowledged_on_stream: { start: number; end: number };
+}
+
+export interface NamedRecord {
+  kind: TripHalf;
+  trip_id: string | null;
+  shard_id: string;
+  sequence_number: string;
 }
 
 const NAMED_UNACCOUNTED = 50;
@@ -72,6 +85,8 @@ export interface LedgerInputs {
   readonly movedByRedrivePolicy: readonly RetryMessage[];
   /** recordKey()s of deliveries a handler settled as duplicates. */
   readonly duplicates: ReadonlySet<string>;
+  /** The streams' read-back, when `sent` are the acknowledged records: each of them must be on it. */
+  readonly onStream?: readonly SentRecord[];
 }
 
 export function computeLedger(inputs: LedgerInputs): Ledger {
@@ -90,11 +105,31 @@ export function computeLedger(inputs: LedgerInputs): Ledger {
     const kind = moved.event.event_type === 'trip_start' ? 'start' : 'end';
     if (moved.origin !== null) lettered.set(recordKey(kind, moved.origin), MOVED_BY_REDRIVE_POLICY);
   }
-  const ledger: Ledger = { start: emptyKind(), end: emptyKind(), balanced: true, unaccounted_records: [] };
+  const ledger: Ledger = {
+    start: emptyKind(),
+    end: emptyKind(),
+    balanced: true,
+    unaccounted_records: [],
+    missing_from_stream: [],
+    unacknowledged_on_stream: { start: 0, end: 0 },
+  };
+  const keyOf = (record: SentRecord): string => recordKey(record.kind, { shard_id: record.shardId, sequence_number: record.sequenceNumber });
+  const named = (record: SentRecord): NamedRecord => ({ kind: record.kind, trip_id: record.tripId, shard_id: record.shardId, sequence_number: record.sequenceNumber });
+  const onStream = inputs.onStream === undefined ? undefined : new Set(inputs.onStream.map(keyOf));
+  if (inputs.onStream !== undefined) {
+    const acknowledged = new Set(inputs.sent.map(keyOf));
+    for (const record of inputs.onStream) if (!acknowledged.has(keyOf(record))) ledger.unacknowledged_on_stream[record.kind] += 1;
+  }
   for (const record of inputs.sent) {
-    const key = recordKey(record.kind, { shard_id: record.shardId, sequence_number: record.sequenceNumber });
+    const key = keyOf(record);
     const entry = ledger[record.kind];
     entry.sent += 1;
+    if (onStream !== undefined && !onStream.has(key)) {
+      entry.unaccounted += 1;
+      ledger.balanced = false;
+      if (ledger.missing_from_stream.length < NAMED_UNACCOUNTED) ledger.missing_from_stream.push(named(record));
+      continue;
+    }
     // A half in the table outranks a letter: a retry copy may have been given up after another delivery of
     // the same record was recorded. A letter outranks a duplicate: an end evicted for dropping off before
     // its start was recorded first, then rejected.
@@ -106,9 +141,7 @@ export function computeLedger(inputs: LedgerInputs): Ledger {
     else {
       entry.unaccounted += 1;
       ledger.balanced = false;
-      if (ledger.unaccounted_records.length < NAMED_UNACCOUNTED) {
-        ledger.unaccounted_records.push({ kind: record.kind, trip_id: record.tripId, shard_id: record.shardId, sequence_number: record.sequenceNumber });
-      }
+      if (ledger.unaccounted_records.length < NAMED_UNACCOUNTED) ledger.unaccounted_records.push(named(record));
     }
   }
   for (const entry of [ledger.start, ledger.end]) {
@@ -121,13 +154,15 @@ export function computeLedger(inputs: LedgerInputs): Ledger {
 export function describeLedger(ledger: Ledger): string[] {
   return (['start', 'end'] as const).map((kind) => {
     const entry = ledger[kind];
+    const missing = ledger.missing_from_stream.filter((record) => record.kind === kind).length;
     const dead = Object.values(entry.dead_lettered).reduce((sum, count) => sum + count, 0);
     const reasons = Object.entries(entry.dead_lettered)
       .map(([reason, count]) => `${reason} ${count}`)
       .join(', ');
     return (
       `${kind}: ${entry.sent} sent = ${entry.applied} applied + ${entry.open} open + ${entry.duplicates_ignored} duplicates + ` +
-      `${dead} dead-lettered${reasons === '' ? '' : ` (${reasons})`}${entry.unaccounted > 0 ? ` + ${entry.unaccounted} UNACCOUNTED` : ''}`
+      `${dead} dead-lettered${reasons === '' ? '' : ` (${reasons})`}${entry.unaccounted > 0 ? ` + ${entry.unaccounted} UNACCOUNTED` : ''}` +
+      (missing > 0 ? ` (${missing} acknowledged by Kinesis but not on the stream)` : '')
     );
   });
 }

@@ -6,6 +6,8 @@
  * The emulators stop when the run ends, so on drain the metrics table is read into memory once and the server
  * goes on answering from that copy until it is interrupted.
  */
+import type { RunOutcome } from '../../lib/run-outcome';
+import type { DataQuality } from './data-quality';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,6 +28,8 @@ export interface RunResults {
   readonly byDimension: readonly DimensionKpiRow[];
   readonly deadLettersByReason: Readonly<Record<string, number>>;
   readonly ledger: unknown;
+  readonly outcome?: RunOutcome;
+  readonly dataQuality?: DataQuality;
 }
 
 export interface LiveServer {
@@ -53,6 +57,8 @@ async function pageData(reader: MetricsReader, results: RunResults | undefined, 
     open_trips: openTrips,
     dead_letters_by_reason: results?.deadLettersByReason ?? deadLettersSoFar(),
     ledger: results?.ledger ?? null,
+    ...(results?.outcome === undefined ? {} : { outcome: results.outcome }),
+    ...(results?.dataQuality === undefined ? {} : { data_quality: results.dataQuality }),
   };
 }
 

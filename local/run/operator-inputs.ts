@@ -10,7 +10,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { RetryQueue } from '../../lambdas/common/adapters/queues';
 import type { CsvKind } from '../../lib/domain/csv';
 import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../lib/domain/redrive';
-import { replay, type ReplaySummary } from '../../producer/replay';
+import { replay, type ReplayOptions, type ReplaySummary } from '../../producer/replay';
 
 export interface RedriveFileSummary {
   readonly letters: number;
@@ -39,6 +39,12 @@ export async function redriveDeadLetterFile(sqs: SQSClient, retryQueueUrl: strin
   return { letters, redriven, left };
 }
 
-export function replayRawArchive(kinesis: KinesisClient, streams: Record<CsvKind, string>, from: string, unsent: string): Promise<ReplaySummary> {
-  return replay({ from, streams, selection: {}, kinesis, unsent });
+export function replayRawArchive(
+  kinesis: KinesisClient,
+  streams: Record<CsvKind, string>,
+  from: string,
+  unsent: string,
+  onAcknowledged: ReplayOptions['onAcknowledged'],
+): Promise<ReplaySummary> {
+  return replay({ from, streams, selection: {}, kinesis, unsent, ...(onAcknowledged === undefined ? {} : { onAcknowledged }) });
 }

@@ -1,7 +1,8 @@
 /**
- * What a local run writes into its --out directory (docs/contracts.md §5), and clearing it before a run starts, so a
- * failed run never leaves the previous run's summary.json and KPIs behind to be read as its own success.
- * Only these names are removed: --out may be a directory the user keeps other files in.
+ * What a local run writes into its output folder (docs/contracts.md §5). The run writes into a fresh folder
+ * (run-folder.ts), so clearing finds nothing there; these names are also what run-folder.ts takes for an
+ * earlier run's files in an --out written before run manifests existed. Only these names are removed: --out
+ * may be a directory the user keeps other files in.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,4 +1,8 @@
-/** What was sent on both streams, from the streams' own read-back (stream-readback.ts), for the ledger. */
+/**
+ * What the ledger counts as sent: the records PutRecords acknowledged (producer and replay), each named by the
+ * shard and sequence number Kinesis returned; and what the streams' read-back (stream-readback.ts) holds.
+ */
+import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import type { CsvKind } from '../../lib/domain/csv';
 import type { SentRecord } from './ledger';
 import type { ReadBackRecord } from './stream-readback';
@@ -17,4 +21,9 @@ export function sentRecords(streams: Readonly<Record<CsvKind, readonly ReadBackR
   return (['start', 'end'] as const).flatMap((kind) =>
     streams[kind].map((record) => ({ kind, tripId: tripIdOf(record.data), shardId: record.shardId, sequenceNumber: record.sequenceNumber })),
   );
+}
+
+/** The acknowledged records as the ledger names them; the partition key is the event's trip_id. */
+export function acknowledgedRecords(acknowledged: readonly AcknowledgedRecord[]): SentRecord[] {
+  return acknowledged.map((record) => ({ kind: record.kind, tripId: record.partitionKey, shardId: record.shardId, sequenceNumber: record.sequenceNumber }));
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, NO_TROUBLE_RATES, type GeneratedSample } from '../../tools/sample-generator';
+import { RUN_MANIFEST } from '../../local/run/run-folder';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
@@ -86,6 +87,7 @@ describe('npm run local on hostile input', () => {
     // What an earlier run left behind: it must not survive into this run's outputs.
     await mkdir(join(outDir, 'daily-kpis', 'trip_date=1999-01-01'), { recursive: true });
     await writeFile(join(outDir, 'daily-kpis', 'trip_date=1999-01-01', 'stale.json'), '{"trip_date":"1999-01-01","trip_count":1}\n');
+    await writeFile(join(outDir, RUN_MANIFEST), `${JSON.stringify({ files: ['daily-kpis/trip_date=1999-01-01/stale.json'] })}\n`);
     await writeFile(join(outDir, 'keep-me.txt'), 'not a run output');
 
     cli = await runLocalCli(['--start', startPath, '--end', endPath, '--out', outDir]);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { codeLabel } from '../../lib/kpi/code-labels';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
@@ -22,6 +23,8 @@ const CHROMIUM = '/usr/bin/chromium';
 
 interface FigureNumbers {
   readonly rendered: string | undefined;
+  /** The codes behind a dimension chart's labels. */
+  readonly codes: string[] | undefined;
   readonly labels: unknown[];
   /** What the Chart.js instance holds, dataset by dataset. */
   readonly chartData: unknown[][];
@@ -34,6 +37,7 @@ async function figure(page: Page, chartId: string): Promise<FigureNumbers> {
     const chart = Chart.getChart(canvas);
     return {
       rendered: canvas.closest('figure').dataset.rendered,
+      codes: canvas.closest('figure').dataset.codes === undefined ? undefined : JSON.parse(canvas.closest('figure').dataset.codes),
       labels: chart === undefined ? [] : chart.data.labels,
       chartData: chart === undefined ? [] : chart.data.datasets.map((set) => set.data),
     };
@@ -119,7 +123,8 @@ describe('report.html and the live page', () => {
       const key = row.dimension_value ?? '(blank)';
       vendors.set(key, (vendors.get(key) ?? 0) + row.trip_count);
     }
-    expect(Object.fromEntries((vendorChart.labels as string[]).map((label, index) => [label, vendorChart.chartData[0]?.[index]]))).toEqual(Object.fromEntries(vendors));
+    expect(Object.fromEntries((vendorChart.codes ?? []).map((code, index) => [code, vendorChart.chartData[0]?.[index]]))).toEqual(Object.fromEntries(vendors));
+    expect(vendorChart.labels).toEqual((vendorChart.codes ?? []).map((code) => codeLabel('vendor_id', code === '(blank)' ? null : code)));
     const trips = daily.reduce((sum, row) => sum + row.trip_count, 0);
     const fareCents = daily.reduce((sum, row) => sum + Math.round(row.total_fare * 100), 0);
     expect(windowsChart.rendered).toBe('true');
@@ -129,6 +134,10 @@ describe('report.html and the live page', () => {
     expect(Math.abs(Math.round(Number(windowTotals.totalFare) * 100) - fareCents)).toBeLessThanOrEqual(Math.floor((daily.length + 1) / 2));
     expect(Object.fromEntries((deadLetterChart.labels as string[]).map((label, index) => [label, deadLetterChart.chartData[0]?.[index]]))).toEqual(summary.dead_lettered.by_reason);
     expect(ledgerPresent).toBe('true');
+    expect(await datasetOf(page, '#outcome')).toEqual({ status: 'succeeded' });
+    expect(await page.locator('#headline [data-key="trips"]').getAttribute('data-value')).toBe(String(trips));
+    expect(await page.locator('#headline [data-key="fare"]').getAttribute('data-value')).toBe((fareCents / 100).toFixed(2));
+    expect(await page.locator('#data-quality').getAttribute('data-present')).toBe('true');
     await page.close();
   });
 
@@ -149,8 +158,13 @@ describe('report.html and the live page', () => {
     const openTrips = await page.locator('#open-trips').getAttribute('data-value');
 
     // Assess
-    expect(windowsChart.labels).toEqual(api.windows.map((window) => window.window_start));
-    expect(windowsChart.chartData[0]).toEqual(api.windows.map((window) => window.trip_count));
+    // A time axis: every 5-minute window from the first to the last, the API's counts where it has a window and 0 elsewhere.
+    const points = windowsChart.chartData[0] as { x: number; y: number }[];
+    const first = Date.parse(api.windows[0]?.window_start ?? '');
+    expect(points.map((point) => point.x)).toEqual(points.map((_, index) => first + index * 300_000));
+    const counts = new Map(api.windows.map((window) => [Date.parse(window.window_start), window.trip_count]));
+    expect(points.map((point) => point.y)).toEqual(points.map((point) => counts.get(point.x) ?? 0));
+    expect(points[points.length - 1]?.x).toBe(Date.parse(api.windows[api.windows.length - 1]?.window_start ?? ''));
     expect(api.windows.reduce((sum, window) => sum + window.trip_count, 0)).toBe(daily.reduce((sum, row) => sum + row.trip_count, 0));
     expect(Number(openTrips)).toBe(open.open_trips);
     await page.close();

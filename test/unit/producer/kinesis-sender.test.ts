@@ -218,3 +218,32 @@ describe('retry policy', () => {
     expect(backoffDelayMs(3, 100, 500, () => 0)).toBe(0);
   });
 });
+
+describe('KinesisBatchSender acknowledgements', () => {
+  it('hands over each stored entry with the shard and sequence number Kinesis returned, and none it refused', async () => {
+    // Prepare: the second of three entries is throttled once, then stored
+    let call = 0;
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+      call += 1;
+      const records = input.Records ?? [];
+      return {
+        FailedRecordCount: call === 1 ? 1 : 0,
+        Records: records.map((_, index): PutRecordsResultEntry => (call === 1 && index === 1 ? throttled : { SequenceNumber: `${call}-${index}`, ShardId: `shardId-00000000000${index}` })),
+      };
+    });
+    const { events } = recordingEvents();
+    const acknowledged: unknown[] = [];
+    const sender = new KinesisBatchSender(settings(), { ...events, onAcknowledged: (records) => acknowledged.push(...records) });
+
+    // Act
+    for (const record of outgoingRecords(3)) await sender.add(record);
+    await sender.flush();
+
+    // Assess
+    expect(acknowledged).toEqual([
+      { kind: 'start', stream: 'trip-start', partitionKey: 'trip-1', shardId: 'shardId-000000000000', sequenceNumber: '1-0' },
+      { kind: 'start', stream: 'trip-start', partitionKey: 'trip-3', shardId: 'shardId-000000000002', sequenceNumber: '1-2' },
+      { kind: 'start', stream: 'trip-start', partitionKey: 'trip-2', shardId: 'shardId-000000000000', sequenceNumber: '2-0' },
+    ]);
+  });
+});

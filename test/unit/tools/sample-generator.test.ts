@@ -239,3 +239,33 @@ describe('generateSample', () => {
     expect(resolving).toThrow(new RangeError(message));
   });
 });
+
+describe('generateSample with withheld starts', () => {
+  it('moves the starts of n completing trips to a file of their own and counts their ends as orphans', () => {
+    // Prepare
+    const options = { trips: 200, seed: 'withheld' };
+
+    // Act
+    const whole = generateSample(options);
+    const withheld = generateSample({ ...options, withholdStarts: 3 });
+
+    // Assess
+    const withheldLines = (withheld.withheldStartCsv ?? '').split('\n').filter((line) => line !== '');
+    expect(withheldLines).toHaveLength(4);
+    const withheldIds = withheldLines.slice(1).map((line) => line.split(',')[0] ?? '');
+    expect(withheldIds.every((id) => whole.expected.completedTripIds.includes(id))).toBe(true);
+    expect(withheld.endCsv).toBe(whole.endCsv);
+    expect(withheld.startCsv.split('\n').length).toBe(whole.startCsv.split('\n').length - 3);
+    expect(withheld.expected.completedTripIds).toEqual(whole.expected.completedTripIds.filter((id) => !withheldIds.includes(id)));
+    expect(withheld.expected.orphanEndIds).toEqual([...whole.expected.orphanEndIds, ...withheldIds].sort());
+    expect(whole.withheldStartCsv).toBeUndefined();
+  });
+
+  it('refuses to withhold more starts than the sample has completing trips', () => {
+    // Act
+    const generate = () => generateSample({ trips: 10, seed: 'withheld', withholdStarts: 11 });
+
+    // Assess
+    expect(generate).toThrow(/cannot withhold 11 starts/);
+  });
+});

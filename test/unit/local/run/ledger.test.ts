@@ -124,4 +124,40 @@ describe('computeLedger', () => {
     ]);
     expect(lines[0]).toBe('start: 2 sent = 0 applied + 1 open + 0 duplicates + 0 dead-lettered + 1 UNACCOUNTED');
   });
+
+  it('fails on an acknowledged record the stream does not hold, and names it apart', () => {
+    // Prepare: Kinesis acknowledged starts 1 and 2; the stream holds 2 and an unacknowledged copy at 3
+    const ledgerInputs = inputs({
+      sent: [sent('start', 1, 'forgotten-trip'), sent('start', 2)],
+      items: [{ halves: 1, start_origin: kinesisOrigin(2) }],
+      duplicates: new Set([key('start', 3)]),
+      onStream: [sent('start', 2), sent('start', 3)],
+    });
+
+    // Act
+    const ledger = computeLedger(ledgerInputs);
+    const lines = describeLedger(ledger);
+
+    // Assess
+    expect(ledger.balanced).toBe(false);
+    expect(ledger.start.unaccounted).toBe(1);
+    expect(ledger.missing_from_stream).toEqual([
+      { kind: 'start', trip_id: 'forgotten-trip', shard_id: kinesisOrigin(1).shard_id, sequence_number: kinesisOrigin(1).sequence_number },
+    ]);
+    expect(ledger.unaccounted_records).toEqual([]);
+    expect(ledger.unacknowledged_on_stream).toEqual({ start: 1, end: 0 });
+    expect(lines[0]).toContain('1 UNACCOUNTED (1 acknowledged by Kinesis but not on the stream)');
+  });
+
+  it('balances when every acknowledged record is on the stream', () => {
+    // Prepare
+    const ledgerInputs = inputs({ sent: [sent('start', 1)], items: [{ halves: 1, start_origin: kinesisOrigin(1) }], onStream: [sent('start', 1)] });
+
+    // Act
+    const ledger = computeLedger(ledgerInputs);
+
+    // Assess
+    expect(ledger.balanced).toBe(true);
+    expect(ledger.missing_from_stream).toEqual([]);
+  });
 });
