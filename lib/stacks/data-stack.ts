@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -10,6 +10,7 @@ import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
 import { pipelineTopology } from '../topology';
+import { removalPolicy } from '../constructs/removal';
 
 /** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
 const SQS_MAX_DELAY_SECONDS = 900;
@@ -69,7 +70,7 @@ export class DataStack extends Stack {
       description: `Encrypts tripstream data at rest (${settings.prefix})`,
       enableKeyRotation: true,
       pendingWindow: Duration.days(settings.retainData ? 30 : 7),
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(settings.retainData),
     });
 
     // The same description the local runtime creates its resources from (lib/topology.ts).

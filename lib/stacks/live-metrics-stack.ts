@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -10,6 +10,7 @@ import { LIVE_METRICS_STREAM_FILTERS } from '../domain/live-metrics';
 import { liveMetricsEnvironment } from '../handler-environment';
 import type { DataStack } from './data-stack';
 import { acknowledgeGrantActions } from './nag';
+import { removalPolicy } from '../constructs/removal';
 
 export interface LiveMetricsStackProps extends StackProps {
   readonly settings: PipelineSettings;
@@ -91,7 +92,7 @@ export class LiveMetricsStack extends Stack {
   private metricsRestApi(settings: PipelineSettings): apigateway.RestApi {
     const accessLogs = new logs.LogGroup(this, 'MetricsApiAccessLogs', {
       retention: logRetention(settings.handlers.logRetentionDays),
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(settings.retainData),
     });
     const restApi = new apigateway.RestApi(this, 'MetricsApi', {
       restApiName: `${settings.prefix}-metrics`,
