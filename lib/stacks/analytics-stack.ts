@@ -18,6 +18,7 @@ import { ProjectedJsonTable } from '../constructs/projected-json-table';
 import { kpiTriggerEnvironment } from '../handler-environment';
 import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
+import { analystPolicy } from './access-policies';
 import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
 import { removalPolicy } from '../constructs/removal';
 
@@ -276,6 +277,17 @@ export class AnalyticsStack extends Stack {
       for (const table of tables) named.node.addDependency(table);
     }
 
+    analystPolicy(this, {
+      prefix: settings.prefix,
+      outputKey: STACK_OUTPUTS.analystPolicyArn,
+      workGroupName: settings.prefix,
+      databaseName: this.databaseName,
+      tableNames: Object.values(GLUE_TABLES),
+      bucket,
+      key: data.dataKey,
+      readPrefixes: [DATA_PREFIXES.dailyKpis, DATA_PREFIXES.dailyKpisByDimension],
+      resultsPrefix: DATA_PREFIXES.athenaResults,
+    });
     new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroupName, {
       key: STACK_OUTPUTS.athenaWorkGroupName,
       value: this.workGroup.ref,

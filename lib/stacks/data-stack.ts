@@ -10,6 +10,7 @@ import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
 import { pipelineTopology } from '../topology';
+import { operatorPolicy, producerPolicy } from './access-policies';
 import { removalPolicy } from '../constructs/removal';
 
 /** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
@@ -177,6 +178,20 @@ export class DataStack extends Stack {
     this.output(STACK_OUTPUTS.dataBucketName, this.dataBucket.bucketName, 'Staged trips, daily KPIs, Spark code');
     this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of failed events');
     this.output(STACK_OUTPUTS.deadLetterQueueUrl, this.deadLetterQueue.queueUrl, 'SQS dead-letter queue');
+    this.output(STACK_OUTPUTS.dataKeyArn, this.dataKey.keyArn, 'KMS key of the data at rest (table, queues, data bucket)');
+
+    const streams = [this.tripStartStream, this.tripEndStream];
+    producerPolicy(this, { prefix: settings.prefix, outputKey: STACK_OUTPUTS.producerPolicyArn, streams });
+    operatorPolicy(this, {
+      prefix: settings.prefix,
+      outputKey: STACK_OUTPUTS.operatorPolicyArn,
+      deadLetterQueue: this.deadLetterQueue,
+      retryQueue: this.retryQueue,
+      streams,
+      bucket: this.dataBucket,
+      key: this.dataKey,
+      readPrefixes: [DATA_PREFIXES.raw, DATA_PREFIXES.deadLetterPayloads],
+    });
   }
 
   /** The data bucket as seen from another stack: same bucket and key, named rather than imported. */

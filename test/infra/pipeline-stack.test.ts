@@ -106,9 +106,11 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     expect(graceHours).toBeGreaterThanOrEqual(retentionHours);
   });
 
-  it('maps the table stream to the match handler, filtered to completions and expired open ends exactly as the handler expects', () => {
+  it('maps the table stream to the match handler, filtered to completions, expired open ends and expired open starts exactly as the handler expects', () => {
     // Prepare
-    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd].map((filter) => ({ Pattern: JSON.stringify(filter) }));
+    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd, TRIP_STREAM_FILTERS.expiredOpenStart].map((filter) => ({
+      Pattern: JSON.stringify(filter),
+    }));
 
     // Act
     const pipeline = template();
@@ -120,7 +122,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     });
   });
 
-  it('maps the retry queue to the redrive handler with partial batch failures', () => {
+  it('maps the retry queue to the redrive handler with partial batch failures and its pollers capped by MaximumConcurrency', () => {
     // Prepare
     const mapping = settings.redriveMapping;
 
@@ -133,10 +135,11 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
       BatchSize: mapping.batchSize,
       MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency },
     });
   });
 
-  it('maps the failed-batch queue to the failed-batches handler with partial batch failures', () => {
+  it('maps the failed-batch queue to the failed-batches handler with partial batch failures and its pollers capped by MaximumConcurrency', () => {
     // Prepare
     const mapping = settings.failedBatchMapping;
 
@@ -148,6 +151,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') },
       BatchSize: mapping.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency },
     });
   });
 
