@@ -78,8 +78,9 @@ export class RawStreamArchive extends Construct {
       retention: logRetention(props.logRetentionDays),
       removalPolicy: removalPolicy(props.retainData),
     });
-    // A log stream is retained unless told otherwise, even in dev: it follows its group.
-    const logStream = logGroup.addStream('S3Delivery', { removalPolicy: removalPolicy(props.retainData) });
+    const logStream = logGroup.addStream('S3Delivery');
+    // A log stream is retained by default, even in dev: it follows its group instead.
+    logStream.applyRemovalPolicy(removalPolicy(props.retainData));
     logGroup.grantWrite(this.role);
 
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
