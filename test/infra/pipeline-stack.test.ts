@@ -6,9 +6,16 @@ import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from '
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
 
+/** A value of the data stack, read from its outputs (weak cross-stack reference) by the output's name. */
+function dataStackOutput(outputName: RegExp) {
+  return {
+    'Fn::GetStackOutput': Match.objectLike({ StackName: Match.stringLikeRegexp('-data$'), OutputName: Match.stringLikeRegexp(outputName.source) }),
+  };
+}
+
 function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
   return {
-    EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp(source.source) },
+    EventSourceArn: dataStackOutput(source),
     StartingPosition: 'TRIM_HORIZON',
     BatchSize: mapping.batchSize,
     MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
@@ -18,7 +25,7 @@ function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
     ParallelizationFactor: mapping.parallelizationFactor,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     // Lambda's on-failure records are pointers: they go to the queue whose handler resolves them into full dead letters.
-    DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') } } },
+    DestinationConfig: { OnFailure: { Destination: dataStackOutput(/FailedBatchQueue/) } },
   };
 }
 
@@ -131,7 +138,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
 
     // Assess
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('RetryQueuesQueue') },
+      EventSourceArn: dataStackOutput(/RetryQueuesQueue/),
       BatchSize: mapping.batchSize,
       MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -148,7 +155,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
 
     // Assess
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') },
+      EventSourceArn: dataStackOutput(/FailedBatchQueue/),
       BatchSize: mapping.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency },
@@ -195,7 +202,7 @@ describe('pipeline permissions', () => {
     ['RedriveHandler', ['dynamodb:UpdateItem']],
   ])('lets %s make exactly its conditional writes on the trips table, with its key', (handler, expectedActions) => {
     // Prepare
-    const tableArn = { 'Fn::ImportValue': expect.stringMatching(/TripsTable.*Arn/) };
+    const tableArn = { 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(/TripsTable.*Arn/) }) };
 
     // Act
     const tableActions = actionsOf(handler).filter((action) => action.startsWith('dynamodb:'));
