@@ -116,13 +116,6 @@ export interface PipelineSettings {
     readonly timeoutSeconds: number;
     readonly logRetentionDays: number;
     readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-    /**
-     * Reserved concurrency of the functions where a runaway would hurt: the redrive handler (a flood of retries
-     * must not take the account's concurrency from the stream handlers, nor hammer the table) and the
-     * kpi-trigger (repeated invocations must not start a stampede of EMR jobs). The others are bounded by their
-     * mappings (shards x parallelization factor).
-     */
-    readonly reservedConcurrency: { readonly redrive: number; readonly 'kpi-trigger': number };
   };
   readonly queues: {
     /** SQS redrive policy of the retry queue: a safety net behind the redrive handler's own budget. */
@@ -157,8 +150,17 @@ export interface PipelineSettings {
     readonly dataNoncurrentVersionExpirationDays: number;
   };
   readonly alarms: {
-    /** The alert e-mail address is deploy-time context (`-c alertEmail=...`), not a setting kept in the source. */
+    /**
+     * How far behind its stream a consumer may fall beyond what its own mapping causes: each stream handler's
+     * IteratorAge alarm fires above its batching window + its function timeout + this. The alert e-mail address
+     * is deploy-time context (`-c alertEmail=...`), not a setting kept in the source.
+     */
     readonly iteratorAgeMsThreshold: number;
+    /**
+     * Trips left open: the alarm fires when more open starts than this expire in a day, i.e. trips whose end
+     * never came within table.openHalfGraceHours (the match handler counts them as OpenStartsExpired).
+     */
+    readonly expiredOpenStartsPerDay: number;
   };
   /** Whether stateful resources survive `cdk destroy`. */
   readonly retainData: boolean;
@@ -222,6 +224,12 @@ export const STACK_OUTPUTS = {
   emrApplicationId: 'EmrApplicationId',
   metricsTableName: 'MetricsTableName',
   metricsApiUrl: 'MetricsApiUrl',
+  dataKeyArn: 'DataKeyArn',
+  alertTopicArn: 'AlertTopicArn',
+  producerPolicyArn: 'ProducerPolicyArn',
+  operatorPolicyArn: 'OperatorPolicyArn',
+  analystPolicyArn: 'AnalystPolicyArn',
+  metricsApiCallerPolicyArn: 'MetricsApiCallerPolicyArn',
 } as const;
 
 /** Stack names per prefix: stateful resources apart from stateless ones. */
@@ -304,7 +312,6 @@ export const defaultSettings: PipelineSettings = {
     timeoutSeconds: 30,
     logRetentionDays: 30,
     logLevel: 'INFO',
-    reservedConcurrency: { redrive: 5, 'kpi-trigger': 1 },
   },
   queues: { maxReceiveCount: 5, deadLetterRetentionDays: 14, retryRetentionDays: 4 },
   table: { ttlDays: 90, openHalfGraceHours: 24, deletionProtection: false },
@@ -327,7 +334,9 @@ export const defaultSettings: PipelineSettings = {
     rawArchive: { expirationDays: 30 },
     dataNoncurrentVersionExpirationDays: 7,
   },
-  alarms: { iteratorAgeMsThreshold: 60_000 },
+  // Dev is fed partial replays (a file cut mid-day leaves starts whose end is in the next file): a few open
+  // starts expiring there are expected; prod's feed is complete, so every expired start is a lost end.
+  alarms: { iteratorAgeMsThreshold: 60_000, expiredOpenStartsPerDay: 25 },
   retainData: false,
 };
 
@@ -357,9 +366,9 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     },
     // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
     athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },
-    handlers: { ...defaultSettings.handlers, logRetentionDays: 365, reservedConcurrency: { redrive: 20, 'kpi-trigger': 1 } },
-    // The redrive mapping may use the concurrency reserved for it: a storm of retries at the design rate (every
-    // record failing once) is ~1,200 messages/s, and a batch of 10 takes ~70 ms (docs/capacity.md).
+    handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
+    // A storm of retries at the design rate (every record failing once) is ~1,200 messages/s, and a batch of 10
+    // takes ~70 ms: 20 concurrent redrive invocations keep up (docs/capacity.md).
     redriveMapping: { ...defaultSettings.redriveMapping, maximumConcurrency: 20 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {
@@ -367,7 +376,7 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
       dataNoncurrentVersionExpirationDays: 90,
       rawArchive: { glacierTransitionDays: 30, expirationDays: 730 },
     },
-    alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000 },
+    alarms: { ...defaultSettings.alarms, iteratorAgeMsThreshold: 30_000, expiredOpenStartsPerDay: 0 },
     retainData: true,
   },
 };

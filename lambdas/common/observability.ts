@@ -53,7 +53,9 @@ export type Outcome =
   | 'TripsStaged'
   | 'StagedFilesWritten'
   | 'KpiJobStarted'
-  | 'KpiDateSkipped';
+  | 'KpiDateSkipped'
+  /** Open starts removed by TTL at the end of their grace period: trips whose end never came. */
+  | 'OpenStartsExpired';
 
 /** How one delivery of a trip event was settled by a handler. */
 export interface SettledDelivery {

@@ -55,9 +55,14 @@ function kinesisLetter(range: DiscardedRange, record: KinesisRangeRecord): DeadL
   };
 }
 
-/** Only the records the mapping handed to its function: the deployed filters pass them. */
+/**
+ * Only the records the mapping handed to its function (the deployed filters pass them) that carry a trip: an
+ * expired open start is only counted by the match handler, and there is no event to dead-letter for it.
+ */
+const TRIP_CARRYING_FILTERS = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd];
+
 function deliveredByMapping(record: StreamRecord): boolean {
-  return Object.values(TRIP_STREAM_FILTERS).some((filter) => matchesFilterPattern(filter, record));
+  return TRIP_CARRYING_FILTERS.some((filter) => matchesFilterPattern(filter, record));
 }
 
 function streamLetter(range: DiscardedRange, record: StreamRecord): DeadLetter {

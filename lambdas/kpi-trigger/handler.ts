@@ -68,6 +68,7 @@ export const handler = instrumented('kpi-trigger', async (event: unknown): Promi
     },
     dates,
     request.rerun,
+    request.dates,
   );
   const { jobRunId } = await emrServerless.send(new StartJobRunCommand(input));
   if (jobRunId === undefined) throw new Error(`StartJobRun returned no jobRunId for ${input.name}`);

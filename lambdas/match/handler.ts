@@ -1,5 +1,6 @@
 /**
- * Trips table stream -> S3 staging, and open ends that expired -> the DLQ as ORPHAN_END.
+ * Trips table stream -> S3 staging, open ends that expired -> the DLQ as ORPHAN_END, and open starts that
+ * expired (trips left open) -> the OpenStartsExpired count.
  *
  * The batch's completed trips are grouped by trip_date and each group is written as one JSON-lines object
  * (never one object per trip). An open end whose item was removed by TTL (its grace period passed without
@@ -11,7 +12,7 @@
  * directly instead of through the Powertools record-by-record processor.
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { CompletedTrip } from '../../lib/domain/trip-item';
+import { TRIP_KEY, type CompletedTrip } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../common/adapters/queues';
@@ -21,7 +22,14 @@ import { createSqsClient } from '../common/clients/sqs';
 import { DeadLetters, type DeadLetter } from '../common/dead-letters';
 import { isoFromEpochMillis } from '../common/decoding';
 import { countOutcome, instrumented, logger, loggerForTrip } from '../common/observability';
-import { completedTripImage, expiredEndFromImage, expiredOpenEndImage, stagedFileKey, stagedTripFromImage } from './staging';
+import {
+  completedTripImage,
+  expiredEndFromImage,
+  expiredOpenEndImage,
+  expiredOpenStartImage,
+  stagedFileKey,
+  stagedTripFromImage,
+} from './staging';
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const bucket = new StagingBucket(createS3Client(), environment.DATA_BUCKET_NAME);
@@ -105,11 +113,19 @@ function orphanEndLetter(record: DynamoDBRecord, image: NonNullable<ReturnType<t
 export const handler = instrumented('match', async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const groups = new Map<string, DateGroup>();
   const letters: { sequenceNumber: string; letter: DeadLetter }[] = [];
+  let expiredStarts = 0;
   for (const record of event.Records) {
     const sequenceNumber = sequenceNumberOf(record);
     const expiredEnd = expiredOpenEndImage(record);
     if (expiredEnd !== undefined) {
       letters.push({ sequenceNumber, letter: orphanEndLetter(record, expiredEnd) });
+      continue;
+    }
+    const expiredStart = expiredOpenStartImage(record);
+    if (expiredStart !== undefined) {
+      // A trip left open: its end never came within the grace period. Counted (and alarmed on), not an error.
+      expiredStarts += 1;
+      loggerForTrip(expiredStart[TRIP_KEY]?.S ?? null).warn('An open start expired without its end', { expired_at: createdAt(record) });
       continue;
     }
     const image = completedTripImage(record);
@@ -131,6 +147,7 @@ export const handler = instrumented('match', async (event: DynamoDBStreamEvent):
     groups.set(result.trip.trip_date, group);
   }
 
+  countOutcome('OpenStartsExpired', expiredStarts);
   const [stagedDates, deadLettered] = await Promise.all([
     Promise.all([...groups].map(async ([tripDate, group]) => ({ group, ok: await stageDate(tripDate, group) }))),
     Promise.all(letters.map(async ({ sequenceNumber, letter }) => ({ sequenceNumber, ok: await deadLetter(letter) }))),

@@ -34,6 +34,12 @@ export function expiredOpenEndImage(record: DynamoDBRecord): Image | undefined {
   return record.dynamodb?.OldImage as Image | undefined;
 }
 
+/** The OldImage of a record that removed an open start (its end never came within the grace period), else undefined. */
+export function expiredOpenStartImage(record: DynamoDBRecord): Image | undefined {
+  if (!matchesFilterPattern(TRIP_STREAM_FILTERS.expiredOpenStart, record)) return undefined;
+  return record.dynamodb?.OldImage as Image | undefined;
+}
+
 /** The staged fields of an item; the item's bookkeeping attributes (fingerprints, origins, TTL) are left out. */
 const stagedFieldsSchema = z.omit(z.object(completedTripSchema.shape), { completed_at: true });
 

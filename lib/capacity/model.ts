@@ -249,7 +249,8 @@ export function capacityReport(input: CapacityInput): CapacityReport {
     liveLane.lanes +
     settings.redriveMapping.maximumConcurrency +
     settings.failedBatchMapping.maximumConcurrency +
-    settings.handlers.reservedConcurrency['kpi-trigger'] +
+    // the kpi-trigger: one scheduled invocation a day
+    1 +
     Math.ceil((assumptions.metricsApiRequestsPerSecond * assumptions.metricsApiRequestMs) / 1000);
   add('Lambda: concurrent executions at most (every lane busy)', 'rate', concurrency, 'executions', AWS_LIMITS.lambdaConcurrentExecutions);
 

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { removalPolicy } from './removal';
 
 export interface EncryptedQueuePairProps {
   readonly queueName: string;
@@ -44,7 +45,7 @@ export class EncryptedQueuePair extends Construct {
       // Reuse a data key for five minutes rather than calling KMS for every message.
       dataKeyReuse: Duration.minutes(5),
       enforceSSL: true,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(props.retainData),
     };
     this.props = props;
     this.common = common;

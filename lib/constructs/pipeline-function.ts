@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { PipelineSettings } from '../config';
 import type { HandlerName } from '../domain/envelopes';
+import { removalPolicy } from './removal';
 
 /** The newest Node.js runtime this aws-cdk-lib offers, pinned so an upgrade is a visible diff. */
 const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -28,16 +29,6 @@ export function logRetention(days: number): logs.RetentionDays {
     throw new Error(`logRetentionDays ${days} is not a CloudWatch Logs retention period (${allowed.join(', ')})`);
   }
   return days as logs.RetentionDays;
-}
-
-/** The configured cap for the handlers that have one (see PipelineSettings.handlers.reservedConcurrency). */
-function reservedConcurrency(settings: PipelineSettings, handler: HandlerName): number | undefined {
-  const caps: Partial<Record<HandlerName, number>> = settings.handlers.reservedConcurrency;
-  const cap = caps[handler];
-  if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) {
-    throw new Error(`handlers.reservedConcurrency.${handler} must be a positive whole number, got ${cap}`);
-  }
-  return cap;
 }
 
 export interface PipelineFunctionProps {
@@ -89,7 +80,7 @@ export class PipelineFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: logRetention(settings.handlers.logRetentionDays),
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(settings.retainData),
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -105,7 +96,8 @@ export class PipelineFunction extends Construct {
       runtime: HANDLER_RUNTIME,
       architecture: HANDLER_ARCHITECTURE,
       memorySize: settings.handlers.memorySizeMb,
-      reservedConcurrentExecutions: reservedConcurrency(settings, props.handler),
+      // No reserved concurrency: it would take from the account's pool, which new accounts keep at 10 or 50
+      // with 100 always unreserved. Each function is bounded by its trigger instead (docs/deployment.md).
       timeout: Duration.seconds(settings.handlers.timeoutSeconds),
       // With source maps, stack traces in the logs point at the TypeScript sources, not the minified bundle.
       environment: sourceMaps ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' } : props.environment,

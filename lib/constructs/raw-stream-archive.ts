@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeGrantActions, acknowledgeWildcardResource } from '../stacks/nag';
 import { logRetention } from './pipeline-function';
+import { removalPolicy } from './removal';
 
 export interface RawStreamArchiveProps {
   /** The stream archived; Firehose reads it as a consumer of its own, no code of ours in the path. */
@@ -75,9 +76,11 @@ export class RawStreamArchive extends Construct {
 
     const logGroup = new logs.LogGroup(this, 'DeliveryLogs', {
       retention: logRetention(props.logRetentionDays),
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(props.retainData),
     });
     const logStream = logGroup.addStream('S3Delivery');
+    // A log stream is retained by default, even in dev: it follows its group instead.
+    logStream.applyRemovalPolicy(removalPolicy(props.retainData));
     logGroup.grantWrite(this.role);
 
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {

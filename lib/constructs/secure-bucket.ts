@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { removalPolicy } from './removal';
 
 export interface SecureBucketProps {
   readonly bucketName?: string;
@@ -60,7 +61,7 @@ export class SecureBucket extends Construct {
           : []),
         ...props.lifecycleRules,
       ],
-      removalPolicy: removable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      removalPolicy: removalPolicy(props.retainData),
       // A disposable environment must be destroyable with data in it; a retained one never empties itself.
       autoDeleteObjects: removable,
     });

@@ -1,7 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { removalPolicy } from './removal';
 
 export interface SecureTableProps {
   readonly tableName: string;
@@ -35,7 +35,7 @@ export class SecureTable extends Construct {
       timeToLiveAttribute: props.timeToLiveAttribute,
       ...(props.stream === undefined ? {} : { stream: props.stream }),
       deletionProtection: props.deletionProtection,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(props.retainData),
     });
   }
 }

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 import type { StreamDescription } from '../topology';
+import { removalPolicy } from './removal';
 
 export interface TripEventStreamProps {
   /** Name, capacity mode, shards and retention, as the local runtime creates the stream too. */
@@ -27,7 +28,7 @@ export class TripEventStream extends Construct {
       streamMode: provisioned ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
       shardCount: provisioned ? description.shardCount : undefined,
       retentionPeriod: Duration.hours(description.retentionHours),
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(props.retainData),
     });
   }
 }

@@ -1,8 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { TableDescription } from '../topology';
+import { removalPolicy } from './removal';
 
 export interface TripsTableProps {
   /** Name, key, TTL attribute and stream view, as the local runtime creates the table too. */
@@ -32,7 +32,7 @@ export class TripsTable extends Construct {
       timeToLiveAttribute: props.description.ttlAttribute,
       ...(props.description.streamViewType === undefined ? {} : { stream: dynamodb.StreamViewType[props.description.streamViewType] }),
       deletionProtection: props.deletionProtection,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(props.retainData),
     });
   }
 }

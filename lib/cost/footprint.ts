@@ -9,7 +9,7 @@ import type { PipelineSettings, StreamMappingSettings } from '../config';
 /** Resources of every environment billed per month, as the stacks synthesize them. */
 export const FIXED_RESOURCES = {
   /** AWS::CloudWatch::Alarm, standard resolution. */
-  alarms: 14,
+  alarms: 16,
   /** AWS::CloudWatch::Dashboard: the operations and the business dashboard. */
   dashboards: 2,
   /** AWS::KMS::Key: the data key and the alert topic's key (the streams use the AWS-managed key). */

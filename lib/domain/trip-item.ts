@@ -28,6 +28,8 @@ export const END_FIELDS = END_EVENT_FIELDS;
  * The CDK stack deploys exactly these objects and the local runtime evaluates exactly these objects.
  * - completion: the update that brought the second half (halves 1 -> 2). Exactly one per trip.
  * - expiredOpenEnd: an open end's item removed (by TTL after its grace period): it becomes ORPHAN_END.
+ * - expiredOpenStart: an open start's item removed the same way: a trip whose end never came, counted as
+ *   OpenStartsExpired (the monitoring stack alarms on it; the start itself is not an error to dead-letter).
  * Halves are DynamoDB numbers, which stream images carry as text.
  */
 export const TRIP_STREAM_FILTERS = {
@@ -38,6 +40,10 @@ export const TRIP_STREAM_FILTERS = {
   expiredOpenEnd: {
     eventName: ['REMOVE'],
     dynamodb: { OldImage: { [HALVES_ATTRIBUTE]: { N: ['1'] }, end_fingerprint: { S: [{ exists: true }] } } },
+  },
+  expiredOpenStart: {
+    eventName: ['REMOVE'],
+    dynamodb: { OldImage: { [HALVES_ATTRIBUTE]: { N: ['1'] }, start_fingerprint: { S: [{ exists: true }] } } },
   },
 } as const;
 

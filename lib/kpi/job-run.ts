@@ -59,13 +59,24 @@ export function kpiJobName(dates: readonly string[], rerun?: string): string {
   return rerun === undefined ? span : `${span} rerun ${rerun}`;
 }
 
-export function kpiJobRunInput(target: KpiJobTarget, dates: readonly string[], rerun?: string): StartJobRunCommandInput {
+/**
+ * `requested` is the window the trigger was asked for (for a scheduled run, fixed by its scheduled time), and
+ * the token is derived from it rather than from `dates`, the subset with staged trips: a retry that finds a
+ * date staged in the meantime still sends the original token, so EMR Serverless starts no second run. This,
+ * with the schedule's bounded retries, is what keeps repeated invocations from starting a stampede of jobs.
+ */
+export function kpiJobRunInput(
+  target: KpiJobTarget,
+  dates: readonly string[],
+  rerun?: string,
+  requested: readonly string[] = dates,
+): StartJobRunCommandInput {
   const bucket = `s3://${target.dataBucketName}/`;
   const sorted = [...new Set(dates)].sort();
   return {
     applicationId: target.emrApplicationId,
     executionRoleArn: target.emrJobRoleArn,
-    clientToken: kpiJobClientToken(sorted, rerun),
+    clientToken: kpiJobClientToken(requested, rerun),
     name: kpiJobName(sorted, rerun),
     executionTimeoutMinutes: target.timeoutMinutes,
     jobDriver: {

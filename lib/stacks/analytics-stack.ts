@@ -19,22 +19,39 @@ import { kpiTriggerEnvironment } from '../handler-environment';
 import { kpiJobSparkDefaults } from '../kpi/job-run';
 import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
+import { analystPolicy } from './access-policies';
 import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
+import { removalPolicy } from '../constructs/removal';
+
+/** What the submitter of a job needs on the key of the application's S3 log configuration. */
+export const EMR_LOG_KEY_ACTIONS = ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'] as const;
 
 const SPARK_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'spark');
 /** First day the catalog projects partitions for; earlier trips are not expected in this pipeline. */
 const FIRST_PARTITION_DATE = '2020-01-01';
 
-/** The wildcard actions CDK's bucket read, write and delete grants emit on a KMS-encrypted bucket. */
-const BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS: readonly GrantWildcardAction[] = [
+/** The wildcard actions CDK's bucket read and put grants emit on a KMS-encrypted bucket. */
+const BUCKET_READ_PUT_GRANT_ACTIONS: readonly GrantWildcardAction[] = [
   's3:GetObject*',
   's3:GetBucket*',
   's3:List*',
-  's3:DeleteObject*',
   's3:Abort*',
   'kms:GenerateDataKey*',
   'kms:ReEncrypt*',
 ];
+
+/**
+ * Replacing what was written before: s3:DeleteObject alone, never s3:DeleteObject* (which includes
+ * s3:DeleteObjectVersion). On the versioned data bucket a delete only adds a delete marker, so the previous
+ * version stays, and undoing a bad re-run or a wrong prune is restoring it; no role of the app can remove a version.
+ */
+function grantReplaceObjects(bucket: s3.IBucket, grantee: iam.IGrantable, objectsKeyPattern: string): void {
+  bucket.grantRead(grantee, objectsKeyPattern);
+  bucket.grantPut(grantee, objectsKeyPattern);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(objectsKeyPattern)] }),
+  );
+}
 
 /** Glue database names allow lowercase letters, digits and underscores only. */
 export function glueDatabaseName(settings: PipelineSettings): string {
@@ -55,6 +72,8 @@ export class AnalyticsStack extends Stack {
   readonly emrJobRole: iam.Role;
   readonly kpiJobLogGroup: logs.LogGroup;
   readonly kpiTrigger: PipelineFunction;
+  /** The daily schedule's own group, so the Scheduler's metrics of this group are the KPI schedule's alone. */
+  readonly kpiScheduleGroup: scheduler.ScheduleGroup;
   readonly workGroup: athena.CfnWorkGroup;
   readonly databaseName: string;
 
@@ -94,13 +113,12 @@ export class AnalyticsStack extends Stack {
     });
     bucket.grantRead(this.emrJobRole, `${DATA_PREFIXES.sparkCode}*`);
     bucket.grantRead(this.emrJobRole, `${DATA_PREFIXES.completedTrips}*`);
-    // A re-run for a date replaces that date's output, so the job deletes what it wrote before.
+    // A re-run for a date replaces that date's output (Spark's overwrite deletes the files it wrote before).
     for (const output of [DATA_PREFIXES.dailyKpis, DATA_PREFIXES.dailyKpisByDimension]) {
-      bucket.grantReadWrite(this.emrJobRole, `${output}*`);
-      bucket.grantDelete(this.emrJobRole, `${output}*`);
+      grantReplaceObjects(bucket, this.emrJobRole, `${output}*`);
     }
     bucket.grantPut(this.emrJobRole, `${DATA_PREFIXES.emrLogs}*`);
-    acknowledgeGrantActions(this.emrJobRole, BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS);
+    acknowledgeGrantActions(this.emrJobRole, BUCKET_READ_PUT_GRANT_ACTIONS);
     this.kpiJobLogGroup = this.kpiJobLogs(settings);
 
     const jobPrefixes = [
@@ -138,6 +156,15 @@ export class AnalyticsStack extends Stack {
         resources: [this.emrApplication.attrArn],
       }),
     );
+    // The application encrypts the job's S3 logs with the data key, and EMR Serverless refuses a job whose
+    // submitter cannot use the log key (it checks at StartJobRun). Only through EMR Serverless: the
+    // KmsViaServiceAspect conditions this on emr-serverless.<region>.amazonaws.com.
+    this.kpiTrigger.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...EMR_LOG_KEY_ACTIONS],
+        resources: [data.dataKey.keyArn],
+      }),
+    );
     this.kpiTrigger.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
@@ -165,8 +192,13 @@ export class AnalyticsStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     });
+    this.kpiScheduleGroup = new scheduler.ScheduleGroup(this, 'KpiScheduleGroup', {
+      scheduleGroupName: `${settings.prefix}-kpis`,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     new scheduler.Schedule(this, 'DailyKpiSchedule', {
       description: 'Computes the daily KPIs once a day',
+      scheduleGroup: this.kpiScheduleGroup,
       schedule: scheduler.ScheduleExpression.expression(settings.kpi.scheduleExpression, TimeZone.ETC_UTC),
       target: new schedulerTargets.LambdaInvoke(this.kpiTrigger.function, {
         // The trigger derives "yesterday" from `time` (see resolveKpiRequest): with the scheduled time rather
@@ -235,7 +267,7 @@ export class AnalyticsStack extends Stack {
         },
       },
     });
-    this.workGroup.applyRemovalPolicy(settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    this.workGroup.applyRemovalPolicy(removalPolicy(settings.retainData));
 
     for (const query of namedQueries()) {
       const named = new athena.CfnNamedQuery(this, query.id, {
@@ -248,6 +280,17 @@ export class AnalyticsStack extends Stack {
       for (const table of tables) named.node.addDependency(table);
     }
 
+    analystPolicy(this, {
+      prefix: settings.prefix,
+      outputKey: STACK_OUTPUTS.analystPolicyArn,
+      workGroupName: settings.prefix,
+      databaseName: this.databaseName,
+      tableNames: Object.values(GLUE_TABLES),
+      bucket,
+      key: data.dataKey,
+      readPrefixes: [DATA_PREFIXES.dailyKpis, DATA_PREFIXES.dailyKpisByDimension],
+      resultsPrefix: DATA_PREFIXES.athenaResults,
+    });
     new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroupName, {
       key: STACK_OUTPUTS.athenaWorkGroupName,
       value: this.workGroup.ref,
@@ -275,7 +318,7 @@ export class AnalyticsStack extends Stack {
     const logGroup = new logs.LogGroup(this, 'KpiJobLogs', {
       logGroupName: `/aws/emr-serverless/${resourceNames(settings).kpiJobName}`,
       retention: logRetention(settings.handlers.logRetentionDays),
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(settings.retainData),
     });
     // What the EMR Serverless documentation lists for a job role logging to CloudWatch, minus
     // logs:CreateLogGroup: the group exists before any job runs.
@@ -318,7 +361,7 @@ export class AnalyticsStack extends Stack {
     });
     logGroup.grantWrite(role);
     const deployment = new s3deploy.BucketDeployment(this, 'SparkCode', {
-      sources: [s3deploy.Source.bucket(code.bucket, code.s3ObjectKey)],
+      sources: [assetObjectOnly(code)],
       destinationBucket: grantingOnlyUnder(bucket, `${DATA_PREFIXES.sparkCode}*`),
       destinationKeyPrefix: DATA_PREFIXES.sparkCode,
       // Only the job's own prefix is managed; files removed from spark/ disappear from S3 too.
@@ -327,12 +370,7 @@ export class AnalyticsStack extends Stack {
       role,
     });
 
-    acknowledgeGrantActions(role, BUCKET_READ_WRITE_DELETE_GRANT_ACTIONS);
-    acknowledgeWildcardResource(
-      role,
-      code.bucket.arnForObjects('*'),
-      'BucketDeployment reads its source zip from the CDK bootstrap asset bucket, whose object keys are content hashes.',
-    );
+    acknowledgeGrantActions(role, BUCKET_READ_PUT_GRANT_ACTIONS);
     acknowledgeWildcardResource(
       role,
       bucket.arnForObjects(`${DATA_PREFIXES.sparkCode}*`),
@@ -352,14 +390,35 @@ export class AnalyticsStack extends Stack {
 
 /**
  * The bucket as BucketDeployment sees it: the same bucket, except that the read-write grant it makes on its
- * whole destination is narrowed to `objectsKeyPattern`, so the deployment's role can read, write and delete
- * the job code and no staged trip or KPI file.
+ * whole destination is narrowed to `objectsKeyPattern`, and to reading, putting and deleting (a delete marker:
+ * no s3:DeleteObjectVersion), so the deployment's role can sync and prune the job code and touch no staged trip
+ * or KPI file.
  */
 function grantingOnlyUnder(bucket: s3.IBucket, objectsKeyPattern: string): s3.IBucket {
   const narrowed = Object.create(bucket) as s3.IBucket;
   return Object.assign(narrowed, {
-    grantReadWrite: (grantee: iam.IGrantable) => bucket.grantReadWrite(grantee, objectsKeyPattern),
+    grantReadWrite: (grantee: iam.IGrantable) => {
+      grantReplaceObjects(bucket, grantee, objectsKeyPattern);
+      return iam.Grant.drop(grantee, `read, put and delete ${objectsKeyPattern}`);
+    },
   });
+}
+
+/**
+ * The asset zip as a BucketDeployment source, granting its role s3:GetObject on that one object. CDK's
+ * Source.bucket grants read on the whole bootstrap asset bucket (s3:List* and s3:GetObject* on every key),
+ * i.e. on every other app's assets in the account and region.
+ */
+function assetObjectOnly(asset: s3assets.Asset): s3deploy.ISource {
+  return {
+    bind: (_scope, context) => {
+      if (context === undefined) throw new Error('The Spark code source is bound by a BucketDeployment, which gives it its role');
+      context.handlerRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] }),
+      );
+      return { bucket: asset.bucket, zipObjectKey: asset.s3ObjectKey };
+    },
+  };
 }
 
 interface NamedQuery {

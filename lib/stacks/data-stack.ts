@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -10,6 +10,8 @@ import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
 import { pipelineTopology } from '../topology';
+import { operatorPolicy, producerPolicy } from './access-policies';
+import { removalPolicy } from '../constructs/removal';
 
 /** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
 const SQS_MAX_DELAY_SECONDS = 900;
@@ -69,7 +71,7 @@ export class DataStack extends Stack {
       description: `Encrypts tripstream data at rest (${settings.prefix})`,
       enableKeyRotation: true,
       pendingWindow: Duration.days(settings.retainData ? 30 : 7),
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(settings.retainData),
     });
 
     // The same description the local runtime creates its resources from (lib/topology.ts).
@@ -176,6 +178,20 @@ export class DataStack extends Stack {
     this.output(STACK_OUTPUTS.dataBucketName, this.dataBucket.bucketName, 'Staged trips, daily KPIs, Spark code');
     this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of failed events');
     this.output(STACK_OUTPUTS.deadLetterQueueUrl, this.deadLetterQueue.queueUrl, 'SQS dead-letter queue');
+    this.output(STACK_OUTPUTS.dataKeyArn, this.dataKey.keyArn, 'KMS key of the data at rest (table, queues, data bucket)');
+
+    const streams = [this.tripStartStream, this.tripEndStream];
+    producerPolicy(this, { prefix: settings.prefix, outputKey: STACK_OUTPUTS.producerPolicyArn, streams });
+    operatorPolicy(this, {
+      prefix: settings.prefix,
+      outputKey: STACK_OUTPUTS.operatorPolicyArn,
+      deadLetterQueue: this.deadLetterQueue,
+      retryQueue: this.retryQueue,
+      streams,
+      bucket: this.dataBucket,
+      key: this.dataKey,
+      readPrefixes: [DATA_PREFIXES.raw, DATA_PREFIXES.deadLetterPayloads],
+    });
   }
 
   /** The data bucket as seen from another stack: same bucket and key, named rather than imported. */

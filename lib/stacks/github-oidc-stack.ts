@@ -13,6 +13,7 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Effect, OidcProviderNative, PolicyStatement, Role, WebIdentityPrincipal, type IOidcProvider } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { environments as appEnvironments, isEnvironmentName } from '../config';
 
 const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
@@ -91,6 +92,26 @@ function validateQualifier(qualifier: string): string {
   return qualifier;
 }
 
+/**
+ * The bootstrap qualifier whose roles an environment's deploy role may assume: for an environment of the app
+ * (lib/config.ts), the qualifier its stacks are synthesized with, which a `qualifiers` context may repeat but not
+ * contradict; for any other environment, `qualifiers` or else `qualifier`.
+ */
+function qualifierOf(environment: string, props: GithubOidcStackProps, defaultQualifier: string): string {
+  const given = props.environmentQualifiers?.[environment];
+  if (isEnvironmentName(environment)) {
+    const synthesized = appEnvironments[environment].bootstrapQualifier;
+    if (given !== undefined && given !== synthesized) {
+      throw new Error(
+        `the ${environment} stacks are synthesized with bootstrap qualifier "${synthesized}" (lib/config.ts), not "${given}": ` +
+          'its deploy role must assume the roles those stacks name',
+      );
+    }
+    return validateQualifier(synthesized);
+  }
+  return validateQualifier(given ?? defaultQualifier);
+}
+
 /** The `sub` claim GitHub puts in tokens of a job running in that environment (GitHub's default subject format). */
 function environmentSubject(repository: string, environment: string): string {
   return `repo:${repository}:environment:${validateEnvironment(environment)}`;
@@ -122,9 +143,23 @@ export class GithubOidcStack extends Stack {
           })
         : OidcProviderNative.fromOidcProviderArn(this, 'GithubOidcProvider', validateProviderArn(props.existingProviderArn));
 
+    const qualifiers = new Map<string, string>();
+    const environmentOfQualifier = new Map<string, string>();
+    for (const environment of environments) {
+      const qualifier = qualifierOf(environment, props, defaultQualifier);
+      const other = environmentOfQualifier.get(qualifier);
+      if (other !== undefined) {
+        throw new Error(
+          `environments ${other} and ${environment} share the bootstrap qualifier "${qualifier}": one environment's deploy role ` +
+            'could deploy the other; give each its own (lib/config.ts bootstrapQualifier, or -c qualifiers=...)',
+        );
+      }
+      qualifiers.set(environment, qualifier);
+      environmentOfQualifier.set(qualifier, environment);
+    }
     const roles = new Map<string, Role>();
     for (const environment of environments) {
-      const qualifier = validateQualifier(props.environmentQualifiers?.[environment] ?? defaultQualifier);
+      const qualifier = qualifiers.get(environment) ?? defaultQualifier;
       const subject = environmentSubject(props.repository, environment);
       roles.set(environment, this.deployRole(environment, subject, qualifier, props.repository));
     }

@@ -1,7 +1,7 @@
 /**
  * Narrows every KMS permission of the app's roles to use through the AWS services that role works with:
  * a `kms:ViaService` condition naming, say, SQS and DynamoDB in this region, so stolen credentials of a
- * handler cannot call kms:Decrypt on the data key directly (only SQS, S3, DynamoDB, Kinesis or SNS acting for
+ * handler cannot call kms:Decrypt on the data key directly (only SQS, S3, DynamoDB, Kinesis, SNS or EMR Serverless acting for
  * the role can). aws-cdk-lib's grants (queue.grantSendMessages, bucket.grantPut, ...) add their KMS statements
  * without one, and offer no hook to add it; this aspect adds it to the finished identity policies instead,
  * taking the services from the other actions of the same policy.
@@ -14,7 +14,7 @@ import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 /** Action prefix -> the service that uses the key on the role's behalf. */
-const KEY_USING_SERVICES = ['dynamodb', 'kinesis', 's3', 'sns', 'sqs'] as const;
+const KEY_USING_SERVICES = ['dynamodb', 'emr-serverless', 'kinesis', 's3', 'sns', 'sqs'] as const;
 
 interface Statement {
   Action?: string | string[];

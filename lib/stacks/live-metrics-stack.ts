@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,7 +9,9 @@ import { logRetention, PipelineFunction } from '../constructs/pipeline-function'
 import { LIVE_METRICS_STREAM_FILTERS } from '../domain/live-metrics';
 import { liveMetricsEnvironment } from '../handler-environment';
 import type { DataStack } from './data-stack';
+import { apiCallerPolicy } from './access-policies';
 import { acknowledgeGrantActions } from './nag';
+import { removalPolicy } from '../constructs/removal';
 
 export interface LiveMetricsStackProps extends StackProps {
   readonly settings: PipelineSettings;
@@ -86,18 +88,26 @@ export class LiveMetricsStack extends Stack {
       value: this.restApi.url,
       description: 'Live metrics API (IAM auth, SigV4): GET metrics/{entity}/{id}?from=&to= and metrics/open',
     });
+    apiCallerPolicy(this, {
+      prefix: settings.prefix,
+      outputKey: STACK_OUTPUTS.metricsApiCallerPolicyArn,
+      invokeArns: [this.restApi.arnForExecuteApi('GET', '/metrics/*', this.restApi.deploymentStage.stageName)],
+    });
   }
 
   private metricsRestApi(settings: PipelineSettings): apigateway.RestApi {
     const accessLogs = new logs.LogGroup(this, 'MetricsApiAccessLogs', {
       retention: logRetention(settings.handlers.logRetentionDays),
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicy(settings.retainData),
     });
     const restApi = new apigateway.RestApi(this, 'MetricsApi', {
       restApiName: `${settings.prefix}-metrics`,
       description: 'Live metrics of completed and open trips (docs/contracts.md §6)',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // The account-wide API Gateway logging role is not this app's to own; access logs need no role.
+      // Access logging needs the account's API Gateway CloudWatch role (one per account and region, set in the
+      // account settings), which no app stack may own: a per-stack role would be taken over by the next stack that
+      // sets it, and removed with its stack. The opt-in tripstream-account stack owns it (bin/cdk-app.ts,
+      // -c accountSetup=true); preflight checks it is set before the first deploy (docs/deployment.md).
       cloudWatchRole: false,
       deployOptions: {
         stageName: 'v1',
@@ -127,8 +137,8 @@ export class LiveMetricsStack extends Stack {
     Validations.of(restApi).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
-        'Execution logging needs the account-wide API Gateway CloudWatch role, which this app does not own; ' +
-        'every request is in the access log and the handler logs every refusal.',
+        'Execution logs would copy request details of every call into CloudWatch; every request is in the access ' +
+        'log and the handler logs every refusal, which is what an operator needs.',
     });
     Validations.of(restApi).acknowledge({
       id: 'AwsSolutions-COG4',

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from '../config';
+import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME, STACK_OUTPUTS, type PipelineSettings, type StreamMappingSettings } from '../config';
 import { acknowledgeGrantActions } from './nag';
 import type { PipelineFunction } from '../constructs/pipeline-function';
 import type { AnalyticsStack } from './analytics-stack';
@@ -136,7 +136,13 @@ export class MonitoringStack extends Stack {
       targets: [new eventTargets.SnsTopic(this.alertTopic, { role: eventsPublisher })],
     });
 
-    const streamHandlers: readonly PipelineFunction[] = [pipeline.start, pipeline.end, pipeline.match, liveMetrics.consumer];
+    const streamConsumers: readonly (readonly [PipelineFunction, StreamMappingSettings])[] = [
+      [pipeline.start, settings.startMapping],
+      [pipeline.end, settings.endMapping],
+      [pipeline.match, settings.matchMapping],
+      [liveMetrics.consumer, settings.liveMetricsMapping],
+    ];
+    const streamHandlers = streamConsumers.map(([handler]) => handler);
     const handlers: readonly PipelineFunction[] = [...streamHandlers, pipeline.redrive, analytics.kpiTrigger, liveMetrics.api];
 
     // Every alarm notifies the topic, and a metric without data (a quiet night) is no incident.
@@ -165,11 +171,11 @@ export class MonitoringStack extends Stack {
       alarmDescription: 'Events reached the dead-letter queue: inspect their reason and redrive after a fix',
       metric: deadLetterDepth,
     });
-    for (const handler of streamHandlers) {
+    for (const [handler, mapping] of streamConsumers) {
       alarmOn(`${handler.node.id}IteratorAgeAlarm`, {
         alarmDescription: `${handler.function.functionName} is falling behind its stream`,
         metric: iteratorAge(handler),
-        threshold: settings.alarms.iteratorAgeMsThreshold,
+        threshold: iteratorAgeThresholdMs(mapping, settings),
         evaluationPeriods: 3,
       });
     }
@@ -184,10 +190,10 @@ export class MonitoringStack extends Stack {
       metric: kpiJobRuns('FailedJobs', period),
     });
     // The kpi-trigger publishes the number of late KPI dates on every scheduled run (zero included). A day
-    // without it means the check did not run at all (schedule or trigger broken), which is as bad: breaching.
+    // without it is not breaching: before the first scheduled run there is no check to miss, and a check that
+    // did not run has its own alarms (the schedule's dropped or failed invocations, the trigger's errors).
     new cloudwatch.Alarm(this, 'KpiFreshnessAlarm', {
-      alarmDescription:
-        'A date with staged trips still has no daily KPI row a schedule interval after its job, or the daily check did not run',
+      alarmDescription: 'A date with staged trips still has no daily KPI row a schedule interval after its job',
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: KPI_DATES_MISSING_METRIC,
@@ -198,8 +204,33 @@ export class MonitoringStack extends Stack {
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(notify);
+    alarmOn('KpiScheduleFailedAlarm', {
+      alarmDescription:
+        'The daily KPI schedule could not run the kpi-trigger (invocations failed or dropped after their retries): the freshness check and the job did not run',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(dropped, 0) + FILL(failed, 0)',
+        usingMetrics: {
+          dropped: analytics.kpiScheduleGroup.metricDropped({ period: Duration.days(1), statistic: 'Sum' }),
+          failed: analytics.kpiScheduleGroup.metricTargetErrors({ period: Duration.days(1), statistic: 'Sum' }),
+        },
+        period: Duration.days(1),
+      }),
+    });
+    // Trips left open: starts whose end never came within the grace period, seen when TTL removes them (DynamoDB
+    // removes expired items within a few days of their expiry, so the alarm may follow the grace period by as much).
+    alarmOn('OpenStartsExpiredAlarm', {
+      alarmDescription: `More than ${settings.alarms.expiredOpenStartsPerDay} trips a day stay open past their ${settings.table.openHalfGraceHours} h grace period (their end never came): check the end feed`,
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: OPEN_STARTS_EXPIRED_METRIC,
+        dimensionsMap: { service: SERVICE_NAME },
+        period: Duration.days(1),
+        statistic: 'Sum',
+      }),
+      threshold: settings.alarms.expiredOpenStartsPerDay,
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: settings.prefix,
@@ -276,7 +307,24 @@ export class MonitoringStack extends Stack {
     );
 
     this.businessDashboard = businessDashboard(this, settings);
+    new CfnOutput(this, STACK_OUTPUTS.alertTopicArn, {
+      key: STACK_OUTPUTS.alertTopicArn,
+      value: this.alertTopic.topicArn,
+      description: 'SNS topic of every alarm and KPI job end state (subscribe on-call here)',
+    });
   }
+}
+
+/** The match handler's count of trips left open (lambdas/common/observability.ts, Outcome). */
+const OPEN_STARTS_EXPIRED_METRIC = 'OpenStartsExpired';
+
+/**
+ * A stream consumer's IteratorAge alarm threshold: its mapping's batching window (a record may wait that long
+ * by design, e.g. staging's 300 s), plus one function timeout (the batch being processed), plus the lag the
+ * environment tolerates beyond both (alarms.iteratorAgeMsThreshold).
+ */
+export function iteratorAgeThresholdMs(mapping: StreamMappingSettings, settings: PipelineSettings): number {
+  return (mapping.maxBatchingWindowSeconds + settings.handlers.timeoutSeconds) * 1000 + settings.alarms.iteratorAgeMsThreshold;
 }
 
 /**

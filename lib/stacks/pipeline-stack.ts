@@ -104,6 +104,9 @@ export class PipelineStack extends Stack {
         batchSize: settings.redriveMapping.batchSize,
         maxBatchingWindow: Duration.seconds(settings.redriveMapping.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
+        // The pollers themselves slow down, so a retry flood waits in the queue instead of being throttled
+        // into the redrive policy's receive count (reserved concurrency would not slow them).
+        maxConcurrency: settings.redriveMapping.maximumConcurrency,
       }),
     );
     this.failedBatches.function.addEventSource(
@@ -111,6 +114,7 @@ export class PipelineStack extends Stack {
         batchSize: settings.failedBatchMapping.batchSize,
         maxBatchingWindow: Duration.seconds(settings.failedBatchMapping.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
+        maxConcurrency: settings.failedBatchMapping.maximumConcurrency,
       }),
     );
 

@@ -1,4 +1,4 @@
-import { Aspects, Tags, type Environment } from 'aws-cdk-lib';
+import { Aspects, DefaultStackSynthesizer, Tags, type Environment } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { SERVICE_NAME, stackNames, type PipelineSettings } from '../config';
 import { AnalyticsStack } from './analytics-stack';
@@ -21,7 +21,22 @@ export interface DeployTimeOptions {
   readonly alertEmail?: string;
 }
 
-/** The four stacks of one environment, wired together; `bin/cdk-app.ts` and the tests both build it. */
+/** What `cdk bootstrap --qualifier` accepts: at most 10 lower-case letters or digits. */
+const QUALIFIER_PATTERN = /^[a-z0-9]{1,10}$/;
+
+/**
+ * The synthesizer of one stack of the environment: its assets, deploy and lookup roles are those of the
+ * environment's own bootstrap qualifier, so a deploy role allowed only that qualifier's roles (bin/github-oidc.ts)
+ * can deploy this environment and no other.
+ */
+export function environmentSynthesizer(settings: PipelineSettings): DefaultStackSynthesizer {
+  if (!QUALIFIER_PATTERN.test(settings.bootstrapQualifier)) {
+    throw new Error(`bootstrapQualifier must be 1-10 lower-case letters or digits, got "${settings.bootstrapQualifier}"`);
+  }
+  return new DefaultStackSynthesizer({ qualifier: settings.bootstrapQualifier });
+}
+
+/** The five stacks of one environment, wired together; `bin/cdk-app.ts` and the tests both build it. */
 export function addTripstreamStacks(
   scope: Construct,
   settings: PipelineSettings,
@@ -32,26 +47,31 @@ export function addTripstreamStacks(
   const common = { settings, env };
   const data = new DataStack(scope, names.data, {
     ...common,
+    synthesizer: environmentSynthesizer(settings),
     description: 'Tripstream stateful resources: key, streams, trips table, buckets, queues',
     terminationProtection: settings.retainData,
   });
   const pipeline = new PipelineStack(scope, names.pipeline, {
     ...common,
+    synthesizer: environmentSynthesizer(settings),
     data,
     description: 'Tripstream trip handlers and their event source mappings',
   });
   const analytics = new AnalyticsStack(scope, names.analytics, {
     ...common,
+    synthesizer: environmentSynthesizer(settings),
     data,
     description: 'Tripstream daily KPI job (EMR Serverless), schedule, Glue catalog and Athena',
   });
   const liveMetrics = new LiveMetricsStack(scope, names.liveMetrics, {
     ...common,
+    synthesizer: environmentSynthesizer(settings),
     data,
     description: 'Tripstream live metrics: the trips stream consumer of 5-minute windows and its IAM-authorised API',
   });
   const monitoring = new MonitoringStack(scope, names.monitoring, {
     ...common,
+    synthesizer: environmentSynthesizer(settings),
     data,
     pipeline,
     analytics,

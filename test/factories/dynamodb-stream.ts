@@ -101,6 +101,11 @@ export function expiredOpenEnd(end: TripEndEvent = tripEndEvent(), sighting: Sig
   return { eventName: 'REMOVE', oldImage: openEndItem(end, sighting) };
 }
 
+/** The REMOVE of an open start's item (TTL, its grace period over without an end): OldImage only. */
+export function expiredOpenStart(start: TripStartEvent = tripStartEvent(), sighting: Sighting = START_SIGHTING): StreamRecordOptions {
+  return { eventName: 'REMOVE', oldImage: openStartItem(start, sighting) };
+}
+
 function image(item: Record<string, unknown>): Record<string, AttributeValue> {
   // The SDK and Lambda type images differently only for binary values, which trip items do not have.
   return marshall(item) as Record<string, AttributeValue>;

@@ -82,7 +82,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
     expect(logGroupIds).toHaveLength(1);
     template().hasResource('AWS::Logs::LogGroup', {
       Properties: { LogGroupName: logGroupName, RetentionInDays: settings.handlers.logRetentionDays },
-      DeletionPolicy: settings.retainData ? 'Retain' : 'Delete',
+      DeletionPolicy: settings.retainData ? 'RetainExceptOnCreate' : 'Delete',
     });
     expect(logStatements).toEqual([
       {
@@ -156,10 +156,33 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
     expect(statements.map((statement) => statement.Action).flat().sort()).toEqual([
       'emr-serverless:StartJobRun',
       'iam:PassRole',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:ListBucket',
     ]);
+  });
+
+  it('lets the kpi-trigger use the key the application encrypts its S3 logs with, only through EMR Serverless', () => {
+    // Prepare
+    const [application] = Object.values(resourcesOf(template(), 'AWS::EMRServerless::Application'));
+    const logKey = (application?.Properties.MonitoringConfiguration as { S3MonitoringConfiguration: { EncryptionKeyArn: unknown } })
+      .S3MonitoringConfiguration.EncryptionKeyArn;
+
+    // Act
+    const keyStatement = policyStatements(template(), 'KpiTriggerRoleDefaultPolicy').find((statement) =>
+      [statement.Action].flat().includes('kms:GenerateDataKey'),
+    );
+
+    // Assess
+    expect(logKey).toBeDefined();
+    expect(keyStatement?.Resource).toEqual(logKey);
+    expect([keyStatement?.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey']);
+    expect(keyStatement?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': expect.arrayContaining([{ 'Fn::Join': ['', ['emr-serverless.', { Ref: 'AWS::Region' }, '.amazonaws.com']] }]) },
+    });
   });
 
   it('invokes the kpi-trigger daily on the configured schedule, in UTC', () => {

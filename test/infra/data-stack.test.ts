@@ -212,8 +212,8 @@ describe('data stack per environment', () => {
 
     // Assess
     dev.hasResource(tableType, { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
-    prod.hasResource(tableType, { DeletionPolicy: 'Retain', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
-    prod.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    prod.hasResource(tableType, { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
+    prod.allResources('AWS::S3::Bucket', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     expect(synthesized.prod.stacks.data.terminationProtection).toBe(true);
     expect(synthesized.dev.stacks.data.terminationProtection).toBe(false);
   });

@@ -9,6 +9,8 @@ import {
   type GithubOidcStackProps,
 } from '../../lib/stacks/github-oidc-stack';
 
+import { environments } from '../../lib/config';
+
 const REPOSITORY = 'acme-rides/tripstream';
 const EXISTING_PROVIDER_ARN = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
 
@@ -133,7 +135,10 @@ describe('GithubOidcStack trust policies', () => {
 });
 
 describe('GithubOidcStack deploy role permissions', () => {
-  it.each(['Dev', 'Prod'] as const)('lets the %s role only assume (and tag sessions of) the four named CDK bootstrap roles', (role) => {
+  it.each([
+    ['Dev', environments.dev.bootstrapQualifier],
+    ['Prod', environments.prod.bootstrapQualifier],
+  ] as const)('lets the %s role only assume (and tag sessions of) the four bootstrap roles of its qualifier %s', (role, qualifier) => {
     // Prepare
     const template = synthOidcTemplate();
 
@@ -145,37 +150,41 @@ describe('GithubOidcStack deploy role permissions', () => {
     expect(statements[0]?.Effect).toBe('Allow');
     expect(statements[0]?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
     expect(statements[0]?.Resource.map(renderIntrinsic)).toEqual([
-      bootstrapRoleArn('deploy'),
-      bootstrapRoleArn('file-publishing'),
-      bootstrapRoleArn('image-publishing'),
-      bootstrapRoleArn('lookup'),
+      bootstrapRoleArn('deploy', qualifier),
+      bootstrapRoleArn('file-publishing', qualifier),
+      bootstrapRoleArn('image-publishing', qualifier),
+      bootstrapRoleArn('lookup', qualifier),
     ]);
   });
 
-  it('targets the bootstrap roles of a custom qualifier', () => {
+  it('targets the bootstrap roles of a custom qualifier for an environment the app does not define', () => {
     // Prepare
-    const template = synthOidcTemplate({ bootstrapQualifier: 'trip01' });
+    const template = Template.fromStack(buildOidcStack({ environments: ['staging'], bootstrapQualifier: 'trip01' }).stack);
 
     // Act
-    const resources = policyOf(template, 'Dev').Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).map(
+      (policy) => (policy as PolicyResource).Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic),
+    );
 
     // Assess
-    expect(resources).toContain(bootstrapRoleArn('deploy', 'trip01'));
+    expect(statements).toEqual([expect.arrayContaining([bootstrapRoleArn('deploy', 'trip01')])]);
   });
 
-  it('keeps the environments apart in one account: each role assumes only its own qualifier\'s bootstrap roles', () => {
+  it('keeps dev and prod apart in one account by default: each role assumes only the bootstrap roles its stacks are synthesized with', () => {
     // Prepare
-    const template = synthOidcTemplate({ environmentQualifiers: { dev: 'tsdev', prod: 'tsprod' } });
+    const template = synthOidcTemplate();
+    const { dev: devSettings, prod: prodSettings } = environments;
 
     // Act
     const dev = policyOf(template, 'Dev').Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic) ?? [];
     const prod = policyOf(template, 'Prod').Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic) ?? [];
 
     // Assess
-    expect(dev).toContain(bootstrapRoleArn('deploy', 'tsdev'));
-    expect(prod).toContain(bootstrapRoleArn('deploy', 'tsprod'));
-    expect(dev.join(' ')).not.toContain('tsprod');
-    expect(prod.join(' ')).not.toContain('tsdev');
+    expect(devSettings.bootstrapQualifier).not.toBe(prodSettings.bootstrapQualifier);
+    expect(dev).toContain(bootstrapRoleArn('deploy', devSettings.bootstrapQualifier));
+    expect(prod).toContain(bootstrapRoleArn('deploy', prodSettings.bootstrapQualifier));
+    expect(dev.join(' ')).not.toContain(`cdk-${prodSettings.bootstrapQualifier}-`);
+    expect(prod.join(' ')).not.toContain(`cdk-${devSettings.bootstrapQualifier}-`);
   });
 
   it('has no managed policy, no inline role policy, no administrator access and a one-hour session cap', () => {
@@ -255,7 +264,10 @@ describe('GithubOidcStack arguments', () => {
     [{ environments: ['prod*'] }, 'environment must be a GitHub environment name'],
     [{ existingProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com' }, 'existingProviderArn must be the ARN'],
     [{ bootstrapQualifier: 'much-too-long-qualifier' }, 'qualifier must be 1-10 characters'],
-    [{ environmentQualifiers: { prod: 'bad qualifier' } }, 'qualifier must be 1-10 characters'],
+    [{ environments: ['staging'], environmentQualifiers: { staging: 'bad qualifier' } }, 'qualifier must be 1-10 characters'],
+    [{ environmentQualifiers: { prod: 'tsother' } }, 'the prod stacks are synthesized with bootstrap qualifier "tsprod" (lib/config.ts), not "tsother"'],
+    [{ environmentQualifiers: { dev: environments.prod.bootstrapQualifier } }, 'the dev stacks are synthesized with bootstrap qualifier'],
+    [{ environments: ['staging', 'qa'] }, 'environments staging and qa share the bootstrap qualifier "hnb659fds"'],
     [{ environmentQualifiers: { staging: 'tsstage' } }, 'a bootstrap qualifier is given for "staging", which is not one of the environments (dev, prod)'],
     [{ environments: [] }, 'at least one GitHub environment must be allowed to deploy'],
   ] satisfies [Partial<GithubOidcStackProps>, string][])('rejects %p', (overrides, message) => {

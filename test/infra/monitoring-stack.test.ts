@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { environments, type EnvironmentName } from '../../lib/config';
-import { alertEmailFromContext } from '../../lib/stacks/monitoring-stack';
+import { environments, STACK_OUTPUTS, type EnvironmentName } from '../../lib/config';
+import { alertEmailFromContext, iteratorAgeThresholdMs } from '../../lib/stacks/monitoring-stack';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
@@ -11,6 +11,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
   const settings = environments[environment];
   const template = () => synthesized[environment].templates.monitoring;
   const alarms = () => Object.values(resourcesOf(template(), 'AWS::CloudWatch::Alarm')) as unknown as Alarm[];
+  const alarmsById = () => resourcesOf(template(), 'AWS::CloudWatch::Alarm') as unknown as Record<string, Alarm>;
 
   it('publishes alerts to an encrypted, SSL-only SNS topic', () => {
     // Prepare
@@ -100,7 +101,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     });
   });
 
-  it('alarms when a KPI date is late or the daily freshness check did not run at all', () => {
+  it('alarms when a KPI date is late, and is not in ALARM before the first scheduled run (no data is not breaching)', () => {
     // Prepare
     const freshness = () => alarms().filter((alarm) => alarm.Properties.MetricName === 'KpiDatesMissing');
 
@@ -114,11 +115,83 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
         Namespace: 'Tripstream',
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'notBreaching',
         Period: 86_400,
         AlarmActions: [{ Ref: expect.stringMatching(/^AlertTopic/) }],
       }),
     );
+  });
+
+  it('alarms when the daily schedule could not run the freshness check: invocations dropped or failed in its own schedule group', () => {
+    // Prepare
+    const scheduleGroup = Object.values(resourcesOf(synthesized[environment].templates.analytics, 'AWS::Scheduler::ScheduleGroup'));
+
+    // Act
+    const [, alarm] = Object.entries(alarmsById()).find(([id]) => id.startsWith('KpiScheduleFailedAlarm')) ?? [];
+    const metrics = JSON.stringify((alarm?.Properties as { Metrics?: unknown } | undefined)?.Metrics ?? null);
+
+    // Assess
+    expect(scheduleGroup).toHaveLength(1);
+    expect(metrics).toContain('"Namespace":"AWS/Scheduler"');
+    expect(metrics).toContain('InvocationDroppedCount');
+    expect(metrics).toContain('TargetErrorCount');
+    expect(metrics).toContain(`"Name":"ScheduleGroup"`);
+    expect(alarm?.Properties).toEqual(expect.objectContaining({ Threshold: 0, TreatMissingData: 'notBreaching' }));
+  });
+
+  it('alarms when more trips than the environment allows stay open past their grace period in a day', () => {
+    // Prepare
+    const expected = settings.alarms.expiredOpenStartsPerDay;
+
+    // Act
+    const found = alarms().filter((alarm) => alarm.Properties.MetricName === 'OpenStartsExpired');
+
+    // Assess
+    expect(found).toHaveLength(1);
+    expect(found[0]?.Properties).toEqual(
+      expect.objectContaining({
+        Namespace: 'Tripstream',
+        Dimensions: [{ Name: 'service', Value: 'tripstream' }],
+        Statistic: 'Sum',
+        Period: 86_400,
+        Threshold: expected,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+  });
+
+  it('sets each stream consumer\'s IteratorAge alarm above its own batching window and function timeout', () => {
+    // Prepare
+    const mappings = {
+      StartHandler: settings.startMapping,
+      EndHandler: settings.endMapping,
+      MatchHandler: settings.matchMapping,
+      LiveMetricsHandler: settings.liveMetricsMapping,
+    };
+
+    // Act
+    const thresholds = Object.fromEntries(
+      Object.keys(mappings).map((handler) => [
+        handler,
+        Object.entries(alarmsById()).find(([id]) => id.startsWith(`${handler}IteratorAgeAlarm`))?.[1].Properties.Threshold,
+      ]),
+    );
+
+    // Assess
+    for (const [handler, mapping] of Object.entries(mappings)) {
+      expect(thresholds[handler]).toBe(iteratorAgeThresholdMs(mapping, settings));
+      expect(thresholds[handler]).toBeGreaterThan((mapping.maxBatchingWindowSeconds + settings.handlers.timeoutSeconds) * 1000);
+    }
+    expect(thresholds.MatchHandler).toBeGreaterThan(settings.matchMapping.maxBatchingWindowSeconds * 1000);
+  });
+
+  it('outputs the alert topic ARN', () => {
+    // Act
+    const outputs = template().findOutputs(STACK_OUTPUTS.alertTopicArn);
+
+    // Assess
+    expect(Object.values(outputs)).toEqual([expect.objectContaining({ Value: { Ref: expect.stringMatching(/^AlertTopic/) } })]);
   });
 
   it('alarms on dead letters, iterator age, handler errors and a failed KPI job, all notifying the topic', () => {
@@ -133,7 +206,6 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     expect(byMetric('IteratorAge')).toHaveLength(4);
     expect(byMetric('Errors')).toHaveLength(7);
     expect(byMetric('FailedJobs')).toHaveLength(1);
-    for (const alarm of byMetric('IteratorAge')) expect(alarm.Properties.Threshold).toBe(settings.alarms.iteratorAgeMsThreshold);
     for (const alarm of all) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlertTopic/) }]);
     }

@@ -6,9 +6,16 @@ import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from '
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
 
+/** A value of the data stack, read from its outputs (weak cross-stack reference) by the output's name. */
+function dataStackOutput(outputName: RegExp) {
+  return {
+    'Fn::GetStackOutput': Match.objectLike({ StackName: Match.stringLikeRegexp('-data$'), OutputName: Match.stringLikeRegexp(outputName.source) }),
+  };
+}
+
 function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
   return {
-    EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp(source.source) },
+    EventSourceArn: dataStackOutput(source),
     StartingPosition: 'TRIM_HORIZON',
     BatchSize: mapping.batchSize,
     MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
@@ -18,7 +25,7 @@ function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
     ParallelizationFactor: mapping.parallelizationFactor,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     // Lambda's on-failure records are pointers: they go to the queue whose handler resolves them into full dead letters.
-    DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') } } },
+    DestinationConfig: { OnFailure: { Destination: dataStackOutput(/FailedBatchQueue/) } },
   };
 }
 
@@ -106,9 +113,11 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     expect(graceHours).toBeGreaterThanOrEqual(retentionHours);
   });
 
-  it('maps the table stream to the match handler, filtered to completions and expired open ends exactly as the handler expects', () => {
+  it('maps the table stream to the match handler, filtered to completions, expired open ends and expired open starts exactly as the handler expects', () => {
     // Prepare
-    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd].map((filter) => ({ Pattern: JSON.stringify(filter) }));
+    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd, TRIP_STREAM_FILTERS.expiredOpenStart].map((filter) => ({
+      Pattern: JSON.stringify(filter),
+    }));
 
     // Act
     const pipeline = template();
@@ -120,7 +129,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     });
   });
 
-  it('maps the retry queue to the redrive handler with partial batch failures', () => {
+  it('maps the retry queue to the redrive handler with partial batch failures and its pollers capped by MaximumConcurrency', () => {
     // Prepare
     const mapping = settings.redriveMapping;
 
@@ -129,14 +138,15 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
 
     // Assess
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('RetryQueuesQueue') },
+      EventSourceArn: dataStackOutput(/RetryQueuesQueue/),
       BatchSize: mapping.batchSize,
       MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency },
     });
   });
 
-  it('maps the failed-batch queue to the failed-batches handler with partial batch failures', () => {
+  it('maps the failed-batch queue to the failed-batches handler with partial batch failures and its pollers capped by MaximumConcurrency', () => {
     // Prepare
     const mapping = settings.failedBatchMapping;
 
@@ -145,9 +155,10 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
 
     // Assess
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('FailedBatchQueue') },
+      EventSourceArn: dataStackOutput(/FailedBatchQueue/),
       BatchSize: mapping.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency },
     });
   });
 
@@ -191,7 +202,7 @@ describe('pipeline permissions', () => {
     ['RedriveHandler', ['dynamodb:UpdateItem']],
   ])('lets %s make exactly its conditional writes on the trips table, with its key', (handler, expectedActions) => {
     // Prepare
-    const tableArn = { 'Fn::ImportValue': expect.stringMatching(/TripsTable.*Arn/) };
+    const tableArn = { 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(/TripsTable.*Arn/) }) };
 
     // Act
     const tableActions = actionsOf(handler).filter((action) => action.startsWith('dynamodb:'));

@@ -297,12 +297,46 @@ describe('deploy workflow', () => {
       }),
     );
     expect(credentials[0]?.with).not.toHaveProperty('aws-access-key-id');
-    expect(commands).toContain(
-      'npx cdk deploy --all -c "env=${DEPLOY_ENV}" -c "@aws-cdk/core:bootstrapQualifier=${CDK_QUALIFIER}" --require-approval never --progress events',
+    expect(commands).toContain('npx cdk deploy --all -c "env=${DEPLOY_ENV}" -c "alertEmail=${ALERT_EMAIL}" --require-approval never --progress events');
+  });
+
+  it('passes the alert e-mail from the ALERT_EMAIL variable on every deploy, refusing prod and warning dev without it', () => {
+    // Prepare
+    const { workflow } = readWorkflow('deploy.yml');
+
+    // Act
+    const deploy = onlyJob(workflow, 'deploy');
+    const check = deploy.steps.find((step) => step.name === 'Check the alert e-mail');
+    const checkIndex = deploy.steps.findIndex((step) => step === check);
+    const deployIndex = deploy.steps.findIndex((step) => step.run?.startsWith('npx cdk deploy'));
+
+    // Assess
+    expect(deploy.env).toEqual(expect.objectContaining({ ALERT_EMAIL: '${{ vars.ALERT_EMAIL }}' }));
+    expect(checkIndex).toBeGreaterThan(-1);
+    expect(checkIndex).toBeLessThan(deployIndex);
+    expect(check?.run).toContain('::error::ALERT_EMAIL is not set');
+    expect(check?.run).toContain('exit 1');
+    expect(check?.run).toContain('::warning::ALERT_EMAIL is not set');
+  });
+
+  it('names the bootstrap roles by the qualifier the environment\'s stacks are synthesized with', () => {
+    // Prepare
+    const { workflow } = readWorkflow('deploy.yml');
+
+    // Act
+    const steps = onlyJob(workflow, 'deploy').steps;
+    const qualifier = steps.find((step) => step.id === 'qualifier');
+    const printed = Object.fromEntries(
+      (['dev', 'prod'] as const).map((environment) => [
+        environment,
+        spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'bin', 'bootstrap-qualifier.ts'), environment], { encoding: 'utf8' }).stdout.trim(),
+      ]),
     );
-    expect(onlyJob(workflow, 'deploy').env).toEqual(
-      expect.objectContaining({ CDK_QUALIFIER: "${{ vars.CDK_BOOTSTRAP_QUALIFIER || 'hnb659fds' }}" }),
-    );
+
+    // Assess
+    expect(qualifier?.run).toBe('echo "name=$(npx tsx bin/bootstrap-qualifier.ts "${DEPLOY_ENV}")" >> "$GITHUB_OUTPUT"');
+    expect(printed).toEqual({ dev: environments.dev.bootstrapQualifier, prod: environments.prod.bootstrapQualifier });
+    expect(JSON.stringify(workflow)).not.toContain('CDK_BOOTSTRAP_QUALIFIER');
   });
 
   it('smoke-checks the deployment as the read-only CDK lookup role after the deploy', () => {
@@ -319,7 +353,7 @@ describe('deploy workflow', () => {
     expect(deployIndex).toBeGreaterThan(-1);
     expect(lookupIndex).toBeGreaterThan(deployIndex);
     expect(smokeIndex).toBeGreaterThan(lookupIndex);
-    expect(String(steps[lookupIndex]?.with?.['role-to-assume'])).toContain(":role/cdk-${{ vars.CDK_BOOTSTRAP_QUALIFIER || 'hnb659fds' }}-lookup-role-");
+    expect(String(steps[lookupIndex]?.with?.['role-to-assume'])).toContain(':role/cdk-${{ steps.qualifier.outputs.name }}-lookup-role-');
   });
 });
 

@@ -31,7 +31,7 @@ describe('matchesFilterPattern with the deployed trips-stream filters', () => {
     ['an evicted end replaced by a start (halves 1 -> 1)', streamRecord('MODIFY', { oldImage: openEndItem(lateEnd), newImage: openStartItem() }), undefined],
     ['a MODIFY of a completed trip (halves 2 -> 2)', streamRecord('MODIFY', { oldImage: completedItem(), newImage: completedItem() }), undefined],
     ['a MODIFY without an OldImage', streamRecord('MODIFY', { newImage: completedItem() }), undefined],
-    ['the REMOVE of an open start', streamRecord('REMOVE', { oldImage: openStartItem() }), undefined],
+    ['the REMOVE of an open start', streamRecord('REMOVE', { oldImage: openStartItem() }), 'expiredOpenStart'],
     ['the REMOVE of a completed trip', streamRecord('REMOVE', { oldImage: completedItem() }), undefined],
     ['a REMOVE without an OldImage', streamRecord('REMOVE', {}), undefined],
   ] as const)('%s passes: %s', (_case, record, expected) => {

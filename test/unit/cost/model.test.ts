@@ -152,7 +152,7 @@ describe('costReport', () => {
 
     // Assess
     expect(fixed.byService.kinesis).toBeCloseTo(2 * 1 * 730 * 0.015);
-    expect(fixed.lines.find((line) => line.item === 'alarms')?.dollarsPerMonth).toBeCloseTo(14 * 0.1);
+    expect(fixed.lines.find((line) => line.item === 'alarms')?.dollarsPerMonth).toBeCloseTo(16 * 0.1);
     expect(fixed.lines.find((line) => line.item === 'dashboards')?.dollarsPerMonth).toBeCloseTo(2 * 3);
     expect(fixed.byService.kms).toBeCloseTo(2);
   });

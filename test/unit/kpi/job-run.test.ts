@@ -87,6 +87,20 @@ describe('kpiJobRunInput', () => {
     expect(input.clientToken).toBe(kpiJobClientToken(['2024-05-24', '2024-05-25']));
   });
 
+  it('derives the token from the requested window, not from the dates that had staged trips', () => {
+    // Prepare
+    const window = ['2024-05-22', '2024-05-23', '2024-05-24', '2024-05-25'];
+
+    // Act
+    const fewerStaged = kpiJobRunInput(target, ['2024-05-24', '2024-05-25'], undefined, window);
+    const allStaged = kpiJobRunInput(target, window, undefined, window);
+
+    // Assess
+    expect(fewerStaged.clientToken).toBe(allStaged.clientToken);
+    expect(fewerStaged.clientToken).toBe(kpiJobClientToken(window));
+    expect(fewerStaged.jobDriver?.sparkSubmit?.entryPointArguments?.slice(-1)).toEqual(['2024-05-24,2024-05-25']);
+  });
+
   it("sends the driver and executor logs to the job's own CloudWatch log group as well as to S3", () => {
     // Prepare
     const dates = ['2024-05-24'];

@@ -263,6 +263,21 @@ describe('kpi-trigger', () => {
     expect(retried).toBe(original);
   });
 
+  it('gives a scheduled run retried after another date of its window was staged the token of the original run', async () => {
+    // Prepare
+    stageDates('2024-05-24', '2024-05-25');
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
+    stageDates('2024-05-23', '2024-05-24', '2024-05-25');
+
+    // Act
+    await handler(scheduledEvent('2024-05-26T01:00:00Z'), context);
+
+    // Assess
+    const [original, retried] = startedTokens();
+    expect(original).toBeDefined();
+    expect(retried).toBe(original);
+  });
+
   it.each([
     ['an impossible date', { date: '2024-02-30' }, 'date: must be a real calendar date'],
     ['a reversed range', { from: '2024-05-25', to: '2024-05-24' }, '2024-05-25 is after 2024-05-24'],

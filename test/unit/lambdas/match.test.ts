@@ -7,6 +7,7 @@ import {
   completion,
   END_SIGHTING,
   expiredOpenEnd,
+  expiredOpenStart,
   openEndItem,
   openStartItem,
   STREAM_RECORD_CREATED_AT,
@@ -140,7 +141,6 @@ describe('match handler', () => {
     ['the INSERT of an open end', { eventName: 'INSERT', newImage: openEndItem() }],
     ['a MODIFY that leaves the trip open (an evicted end replaced by a start)', { eventName: 'MODIFY', oldImage: openEndItem(), newImage: openStartItem() }],
     ['a MODIFY of a completed trip', { eventName: 'MODIFY', oldImage: completedItem(), newImage: completedItem() }],
-    ['the REMOVE of an open start', { eventName: 'REMOVE', oldImage: openStartItem() }],
     ['the REMOVE of a completed trip', { eventName: 'REMOVE', oldImage: completedItem() }],
   ])('does nothing with %s, as the stream filters would', async (_case, record) => {
     // Act
@@ -183,6 +183,20 @@ describe('match handler', () => {
     ]);
     expect(stagedFiles().map((file) => file.rows.length)).toEqual([1]);
     expect(outcomeTally()).toEqual({ 'DeadLettered:ORPHAN_END': 1, TripsStaged: 1, StagedFilesWritten: 1 });
+  });
+
+  it('counts an open start removed at the end of its grace period as OpenStartsExpired, and stages and dead-letters nothing for it', async () => {
+    // Prepare
+    const starts = [expiredOpenStart(tripStartEvent({ trip_id: 'trip-open-1' })), expiredOpenStart(tripStartEvent({ trip_id: 'trip-open-2' }))];
+
+    // Act
+    const response = await handler(streamEvent([onMay25('trip-1'), ...starts]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(stagedFiles().map((file) => file.rows.length)).toEqual([1]);
+    expect(outcomeTally()).toEqual({ OpenStartsExpired: 2, TripsStaged: 1, StagedFilesWritten: 1 });
   });
 
   it('dead-letters a removed open end it cannot rebuild the event of as INVALID_EVENT, with the item', async () => {
