@@ -41,7 +41,9 @@ async function readJson<T>(file: string): Promise<T> {
 }
 
 /** Every Node.js function of the assembly with a literal name, by function name. */
-export async function handlerBundlesOf(assemblyDir: string): Promise<Map<string, HandlerBundle>> {
+export async function handlerBundlesOf(assembly: string): Promise<Map<string, HandlerBundle>> {
+  // Absolute, so the bundle files are required as files (a relative `cdk.out/...` would name a package).
+  const assemblyDir = path.resolve(assembly);
   const manifest = await readJson<AssemblyManifest>(path.join(assemblyDir, 'manifest.json'));
   const artifacts = Object.values(manifest.artifacts ?? {});
   // The S3 object key an asset is uploaded as, to the directory it is uploaded from.
