@@ -15,8 +15,16 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
-    // Engines no one here wrote, from requirements-dev.txt: PySpark, moto (test/engines/python-tools.ts).
-    { ...common, displayName: 'engines', testMatch: ['<rootDir>/test/engines/**/*.test.ts'] },
+    // Runs the handler bundles `cdk synth` ships, synthesized once per run (test/e2e/global-setup.ts).
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/e2e/global-setup.ts',
+      globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
+    },
+    // Engines no one here wrote, from requirements-dev.txt: PySpark, moto (test/engines/python-tools.ts), which
+    // the global setup installs into .venv on first use.
+    { ...common, displayName: 'engines', testMatch: ['<rootDir>/test/engines/**/*.test.ts'], globalSetup: '<rootDir>/test/engines/setup-python-tools.ts' },
   ],
 };

@@ -12,6 +12,7 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/config';
+import { processWide } from '../../lib/process-wide';
 import type { DeadLetterReason, EventOrigin, HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
 
@@ -70,7 +71,8 @@ export interface OutcomeObserver {
   settled?(delivery: SettledDelivery): void;
 }
 
-const observers = new Set<OutcomeObserver>();
+// Per process, not per module copy: the handler bundles the local runtime may load carry their own copies.
+const observers = processWide('outcome-observers', () => new Set<OutcomeObserver>());
 
 /** Installs an in-process observer; returns the function that removes it. */
 export function observeOutcomes(observer: OutcomeObserver): () => void {

@@ -12,6 +12,7 @@
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Pluggable } from '@smithy/types';
+import { processWide } from '../process-wide';
 
 export type AwsService =
   | 'kinesis'
@@ -82,7 +83,8 @@ export function clientOptions(service: AwsService, env: NodeJS.ProcessEnv = proc
 }
 
 type Counts = Map<string, Map<string, number>>;
-const counts: Counts = new Map();
+// Per process, not per module copy: the handler bundles the local runtime may load carry their own copies.
+const counts = processWide<Counts>('aws-request-counts', () => new Map());
 
 function record(service: string, operation: string): void {
   const byOperation = counts.get(service) ?? new Map<string, number>();
@@ -125,7 +127,7 @@ export interface RequestAttempt {
  */
 export type RequestAttemptHook = (attempt: RequestAttempt) => void;
 
-const attemptHooks = new Map<ClientRole, Set<RequestAttemptHook>>();
+const attemptHooks = processWide('aws-request-attempt-hooks', () => new Map<ClientRole, Set<RequestAttemptHook>>());
 
 /** Applies `hook` to every request attempt of the role's clients, existing and future; returns its removal. */
 export function registerRequestAttemptHook(role: ClientRole, hook: RequestAttemptHook): () => void {

@@ -174,7 +174,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
     const resources = await phases.time('resources', () => createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 }));
-    const invoker = await phases.time('handlers', () => loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel));
+    const invoker = await phases.time('handlers', () => loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel, options.log));
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
     const { observeOutcomes } = await import('../../lambdas/common/observability.js');
     const duplicates = new Set<string>();

@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import { HANDLER_BUNDLES_VARIABLE } from '../../local/run/handler-bundles';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, NO_TROUBLE_RATES, writeSampleFiles, type GeneratedSample, type SampleOptionsInput } from '../../tools/sample-generator';
 
@@ -22,6 +23,15 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * The environment of a `tripstream local` started by a test: no AWS_* from the developer's shell (the run must
+ * start its own emulators), and the handler bundles the e2e global setup synthesized (test/e2e/global-setup.ts).
+ */
+export function localRunEnvironment(env: Record<string, string> = {}): Record<string, string> {
+  const bundles = process.env[HANDLER_BUNDLES_VARIABLE];
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(bundles === undefined ? {} : { [HANDLER_BUNDLES_VARIABLE]: bundles }), ...env };
+}
+
 export function runLocalCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
@@ -29,8 +39,7 @@ export function runLocalCli(args: string[], env: Record<string, string> = {}): P
       [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', ...args],
       {
         cwd: repositoryRoot,
-        // No AWS_* from the developer's shell: the run must start its own emulators.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        env: localRunEnvironment(env),
         maxBuffer: 64 * 1024 * 1024,
         timeout: LOCAL_RUN_TIMEOUT_MS,
       },

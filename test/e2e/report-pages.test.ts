@@ -14,7 +14,7 @@ import { codeLabel } from '../../lib/kpi/code-labels';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, sampleOptions } from './local-run-helpers';
+import { LOCAL_RUN_TIMEOUT_MS, localRunEnvironment, readKpiFiles, sampleOptions } from './local-run-helpers';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -71,7 +71,7 @@ describe('report.html and the live page', () => {
     outDir = join(workDir, 'out');
     run = spawn(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, '--serve', '0'], {
       cwd: repositoryRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      env: localRunEnvironment(),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     liveUrl = await new Promise<string>((resolve, reject) => {

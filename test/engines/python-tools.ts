@@ -2,8 +2,9 @@
  * The Python tools of requirements-dev.txt (PySpark, moto), as the engine tests find them: in the virtual
  * environment `.venv/` at the repository root, or the one TRIPSTREAM_VENV names.
  *
- * In CI (CI=true) a missing tool fails the tests that need it. On a developer's machine without it, those
- * tests are skipped and the command that installs the tools is printed instead, so `npm test` still passes.
+ * The engines project's global setup installs them on first use (setup-python-tools.ts). If it could not (no
+ * python3 or venv module), in CI (CI=true) a missing tool fails the tests that need it; on a developer's machine
+ * those tests are skipped with the reason, so `npm test` still passes.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,8 +12,8 @@ import path from 'node:path';
 
 export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..');
 
-/** The one-line set-up of the README: a virtual environment with the pinned tools. */
-export const PYTHON_TOOLS_SETUP = 'python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt';
+/** What sets up a virtual environment with the pinned tools (setup-python-tools.ts), as `npm test` does. */
+export const PYTHON_TOOLS_SETUP = 'npm run setup:python';
 
 export const VENV_DIR = path.resolve(REPOSITORY_ROOT, process.env.TRIPSTREAM_VENV ?? '.venv');
 
