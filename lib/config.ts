@@ -14,6 +14,11 @@ export interface StreamMappingSettings {
   readonly maxRecordAgeSeconds: number;
   readonly bisectBatchOnError: boolean;
   readonly parallelizationFactor: number;
+  /**
+   * Lambda's tumbling window (1-900 s): the mapping hands the function a per-shard state from invocation to
+   * invocation within each window, and closes it with a final invocation. Absent: plain batches.
+   */
+  readonly tumblingWindowSeconds?: number;
 }
 
 export interface QueueMappingSettings {
@@ -79,8 +84,6 @@ export interface PipelineSettings {
   /** The live metrics consumer of the trips table stream, the stream's second reader beside match. */
   readonly liveMetricsMapping: StreamMappingSettings;
   readonly liveMetrics: {
-    /** How long a transaction's marker is kept; longer than the table stream's 24 h retention, so no redelivery outlives it. */
-    readonly markerRetentionHours: number;
     readonly windowRetentionDays: number;
   };
   readonly redriveMapping: QueueMappingSettings;
@@ -246,14 +249,21 @@ const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 
 const stagingMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
 
 /**
- * The live metrics consumer: the other 20 s of the live budget. Its handler applies a batch as a few
- * sequential transactions (not record by record), so 1,000 records cost no burst of concurrent writes.
- * Its exactly-once markers (one per transaction, lib/domain/live-metrics.ts) need every redelivery to start
- * at a checkpoint the handler set: no bisection, which would restart a crashed batch mid-transaction (the
- * handler never throws for a record, so there is no poison record to isolate), and one batch per shard at a
- * time (parallelization factor 1).
+ * The live metrics consumer (docs/adr/0008-live-metrics-per-shard-partials.md): each shard's changes add up
+ * in a 30 s tumbling window's state and are written once per window, as that shard's partials. A completion
+ * shows in the API when its window closes: at most 30 s after it reached the stream, plus the final
+ * invocation's writes, inside the 60 s goal. Batches of a window are handed over every 10 s at most so the
+ * final invocation has little left to add. No bisection: a split batch would hand a half the state of the
+ * whole. One batch per shard at a time (parallelization factor 1): the state is the shard's, in order.
  */
-const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20, bisectBatchOnError: false, parallelizationFactor: 1 };
+const liveMetricsMapping: StreamMappingSettings = {
+  ...streamDefaults,
+  batchSize: 1000,
+  maxBatchingWindowSeconds: 10,
+  tumblingWindowSeconds: 30,
+  bisectBatchOnError: false,
+  parallelizationFactor: 1,
+};
 
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {
@@ -267,7 +277,7 @@ export const defaultSettings: PipelineSettings = {
   endMapping: tripEventMapping,
   matchMapping: stagingMapping,
   liveMetricsMapping,
-  liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
+  liveMetrics: { windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
@@ -338,9 +348,10 @@ export type LocalPipelineSettings = PipelineSettings & { readonly localTimeScale
 /** The same settings with every mapping's batching window multiplied by `timeScale`; nothing else changes. */
 export function scaleBatchingWindows(settings: PipelineSettings, timeScale: number): LocalPipelineSettings {
   if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError(`the local time scale must be in (0, 1], got ${timeScale}`);
-  const scaled = <M extends { readonly maxBatchingWindowSeconds: number }>(mapping: M): M => ({
+  const scaled = <M extends { readonly maxBatchingWindowSeconds: number; readonly tumblingWindowSeconds?: number }>(mapping: M): M => ({
     ...mapping,
     maxBatchingWindowSeconds: mapping.maxBatchingWindowSeconds * timeScale,
+    ...(mapping.tumblingWindowSeconds === undefined ? {} : { tumblingWindowSeconds: mapping.tumblingWindowSeconds * timeScale }),
   });
   return {
     ...settings,

@@ -64,7 +64,6 @@ export function liveMetricsEnvironment(settings: PipelineSettings, resources: { 
   return {
     ...powertoolsEnvironment(settings),
     METRICS_TABLE_NAME: resources.metricsTableName,
-    METRICS_MARKER_RETENTION_HOURS: String(settings.liveMetrics.markerRetentionHours),
     METRICS_WINDOW_RETENTION_DAYS: String(settings.liveMetrics.windowRetentionDays),
   };
 }
@@ -96,7 +95,6 @@ export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
 
 export const liveMetricsEnvSchema = z.object({
   METRICS_TABLE_NAME: nonEmpty,
-  METRICS_MARKER_RETENTION_HOURS: positiveInt,
   METRICS_WINDOW_RETENTION_DAYS: positiveInt,
 });
 export type LiveMetricsEnv = z.infer<typeof liveMetricsEnvSchema>;

@@ -14,7 +14,6 @@
 import type { PipelineSettings } from '../config';
 import { deployedFootprint, FIXED_RESOURCES, MODEL_ASSUMPTIONS, type DeployedFootprint, type MappingFootprint, type ModelAssumptions } from './footprint';
 import { PRICES_US_EAST_1, type PricedService, type PriceTable } from './prices';
-import { MAX_TRANSACTION_ITEMS } from '../domain/live-metrics';
 import type { RunMeasurements } from './run-measurements';
 
 export const STREAM_HANDLERS = ['start', 'end', 'match', 'live-metrics'] as const;
@@ -206,9 +205,10 @@ function trafficCost(
   const live = batches['live-metrics'];
   const completionsPerBatch = live.handled / assumptions.liveMetricsRecordsPerTrip;
   const windowItems = windowItemsPerBatch(completionsPerBatch, footprint.mappings['live-metrics'].windowSeconds, assumptions);
-  const transactionsPerBatch = Math.max(1, Math.ceil(windowItems / (MAX_TRANSACTION_ITEMS - 2)));
-  const itemsPerBatch = windowItems + transactionsPerBatch * 2;
-  add('dynamodb', 'live metrics transactions (2 WRU per item)', live.invocationsPerTrip * itemsPerBatch * 2, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  // Per-shard partials (docs/adr/0008-live-metrics-per-shard-partials.md): one conditional UpdateItem (1 WRU)
+  // per window touched and one for the open trips, once per tumbling window; counted per batch, an upper bound.
+  const itemsPerBatch = windowItems + 1;
+  add('dynamodb', 'live metrics partials (1 WRU per item)', live.invocationsPerTrip * itemsPerBatch, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
 
   // Lambda: requests and billed duration of every handler.

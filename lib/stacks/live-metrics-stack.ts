@@ -53,6 +53,7 @@ export class LiveMetricsStack extends Stack {
         maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
         bisectBatchOnError: mapping.bisectBatchOnError,
         parallelizationFactor: mapping.parallelizationFactor,
+        ...(mapping.tumblingWindowSeconds === undefined ? {} : { tumblingWindow: Duration.seconds(mapping.tumblingWindowSeconds) }),
         reportBatchItemFailures: true,
         // As the pipeline's mappings: the failed-batches handler resolves the pointer into full dead letters.
         onFailure: new sources.SqsDlq(data.failedBatchQueue),

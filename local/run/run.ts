@@ -38,7 +38,7 @@ import { createLocalResources, type LocalResources } from './resources';
 import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
 import { ALL_TIME, DeadLetterCounter, liveMetricsReader, MetricsSnapshot, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
-import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../event-source-mapping/stream-mapping';
+import { dynamoDbStreamShards, kinesisShards, splitShards, StreamMapping } from '../event-source-mapping/stream-mapping';
 
 /** summary.json (docs/contracts.md §5). */
 export interface RunSummary {
@@ -112,6 +112,11 @@ export interface LocalRunOptions {
   readonly liveMetrics?: boolean;
   /** Told the live page's address once it serves. */
   readonly onServing?: (url: string) => void;
+  /**
+   * The shards the trips table's stream is presented to its consumers in (default 1, as DynamoDB Local has
+   * it): each of its mappings runs one consumer per shard at once, as on AWS (`--shards`).
+   */
+  readonly tableStreamShards?: number;
 }
 
 export interface LocalRunResult {
@@ -195,6 +200,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     };
     const startMapping = kinesisMapping('start', resources.tripStartStream, options.settings.startMapping);
     const endMapping = kinesisMapping('end', resources.tripEndStream, options.settings.endMapping);
+    // Each mapping reads the stream itself (its own iterators), split by trip_id as DynamoDB partitions it.
+    const tableStreamShards = () =>
+      splitShards(dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region), options.tableStreamShards ?? 1, (record) => record.dynamodb?.Keys?.trip_id?.S ?? '');
     const matchMapping = new StreamMapping<DynamoDBRecord>({
       handler: 'match',
       kind: 'dynamodb',
@@ -206,7 +214,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       view: dynamoDbView,
       filter: (record) => Object.values(TRIP_STREAM_FILTERS).some((filter) => matchesFilterPattern(filter, record)),
       onFailure,
-      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      listShards: tableStreamShards(),
       rediscoverEveryMs: 1_000,
     });
     // The trips stream's second consumer (beside match), with its own filters, as deployed.
@@ -221,7 +229,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       view: dynamoDbView,
       filter: (record) => LIVE_METRICS_STREAM_FILTERS.some((pattern) => matchesFilterPattern(pattern, record)),
       onFailure,
-      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      listShards: tableStreamShards(),
       rediscoverEveryMs: 1_000,
     });
     const redriveMapping = new QueueMapping({
