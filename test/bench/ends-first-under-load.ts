@@ -24,17 +24,23 @@ const TRIPS = 2_000;
 interface RunOutcome {
   readonly exitCode: number;
   readonly summary: RunSummary | undefined;
+  /** The run's `error: ...` line, when it failed. */
+  readonly error: string | undefined;
 }
 
+/** A loaded 2-core machine runs a 2,000-trip run for minutes: the run's own drain timeout is raised to this. */
+const RUN_TIMEOUT_SECONDS = 3_600;
+
 function localRun(files: { start: string; end: string }, outDir: string): Promise<RunOutcome> {
-  const args = [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--order', 'ends-first', '--out', outDir];
+  const args = [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--order', 'ends-first', '--out', outDir, '--timeout', String(RUN_TIMEOUT_SECONDS)];
   if (SHARDS !== undefined) args.push('--shards', SHARDS);
   return new Promise((resolve) => {
-    execFile(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), args, { cwd: repositoryRoot, maxBuffer: 64 * 1024 * 1024 }, (error) => {
+    execFile(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), args, { cwd: repositoryRoot, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
       const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      const failure = stderr.split('\n').find((line) => line.startsWith('error:'));
       readFile(join(outDir, 'summary.json'), 'utf8').then(
-        (text) => resolve({ exitCode, summary: JSON.parse(text) as RunSummary }),
-        () => resolve({ exitCode, summary: undefined }),
+        (text) => resolve({ exitCode, summary: JSON.parse(text) as RunSummary, error: failure }),
+        () => resolve({ exitCode, summary: undefined, error: failure }),
       );
     });
   });
@@ -51,12 +57,13 @@ export const benchmark: Benchmark = {
     let exact = 0;
     try {
       for (let index = 1; index <= RUNS; index += 1) {
-        const { exitCode, summary } = await localRun(files, join(directory, `run-${index}`));
+        const { exitCode, summary, error } = await localRun(files, join(directory, `run-${index}`));
         const live = summary?.live_metrics;
         const agrees = exitCode === 0 && live?.agrees_with_kpis === true;
         if (agrees) exact += 1;
         outcomes.push(`${exitCode}:${live?.trips_counted ?? '-'}`);
-        console.log(`  run ${index}: exit ${exitCode}, live windows ${live?.trips_counted ?? '(no summary)'} trips, ${agrees ? 'exact' : (live?.disagreements.join('; ') ?? 'no live check')}`);
+        const verdict = agrees ? 'exact' : (error ?? live?.disagreements.join('; ') ?? 'no live check');
+        console.log(`  run ${index}: exit ${exitCode}, live windows ${live?.trips_counted ?? '(no summary)'} trips, ${summary === undefined ? '' : `${(summary.duration_ms / 1000).toFixed(0)} s, `}${verdict}`);
       }
     } finally {
       for (const burner of burners) burner.kill();
