@@ -27,8 +27,9 @@ describe('local settings', () => {
     expect(localTimeScale).toBe(0.5);
     for (const mapping of MAPPINGS) {
       expect(rest[mapping].maxBatchingWindowSeconds).toBe(environments.prod[mapping].maxBatchingWindowSeconds * 0.5);
-      const tumbling = environments.prod[mapping].tumblingWindowSeconds;
-      expect(rest[mapping].tumblingWindowSeconds).toBe(tumbling === undefined ? undefined : tumbling * 0.5);
+      const tumblingOf = (settings: object): number | undefined => (settings as { tumblingWindowSeconds?: number }).tumblingWindowSeconds;
+      const tumbling = tumblingOf(environments.prod[mapping]);
+      expect(tumblingOf(rest[mapping])).toBe(tumbling === undefined ? undefined : tumbling * 0.5);
       expect({ ...rest[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 }).toEqual({ ...environments.prod[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 });
     }
     const others = (settings: object) => Object.fromEntries(Object.entries(settings).filter(([key]) => !(MAPPINGS as readonly string[]).includes(key)));
