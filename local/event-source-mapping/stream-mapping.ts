@@ -83,6 +83,46 @@ export interface StreamMappingOptions<L> {
   readonly listShards: () => Promise<ShardReader<L>[]>;
   /** When set, shards are listed again this often (DynamoDB Streams opens new shards over time). */
   readonly rediscoverEveryMs?: number;
+  /** Readers of the stream's shards so far, where the stream limits them (DynamoDB Streams: two per shard). */
+  readonly readers?: ShardReaderLimit;
+}
+
+/**
+ * How many processes read each shard of a stream at once, where the service limits them: DynamoDB Streams
+ * throttles more than two per shard (Lambda developer guide, "Simultaneous readers of a shard"). A reader
+ * beyond the limit is refused, so a design with a third reader fails locally instead of being throttled on AWS.
+ */
+export class ShardReaderLimit {
+  private readonly readers = new Map<string, Set<string>>();
+
+  constructor(
+    readonly streamArn: string,
+    readonly maxReadersPerShard: number,
+  ) {}
+
+  /** Registers `reader` on a shard (a split shard's parts count as their shard); throws when that is one too many. */
+  acquire(shardId: string, reader: string): void {
+    const shard = physicalShardOf(shardId);
+    const readers = this.readers.get(shard) ?? new Set<string>();
+    if (!readers.has(reader) && readers.size >= this.maxReadersPerShard) {
+      throw new Error(
+        `${reader} would be reader ${readers.size + 1} of shard ${shard} of ${this.streamArn}; the stream allows ${this.maxReadersPerShard} ` +
+          `(already ${[...readers].join(', ')})`,
+      );
+    }
+    this.readers.set(shard, readers.add(reader));
+  }
+
+  /** The most readers any shard has now. */
+  get mostReaders(): number {
+    return Math.max(0, ...[...this.readers.values()].map((readers) => readers.size));
+  }
+}
+
+/** The shard a part of a split shard (`<shardId>#<part>`, splitShards) belongs to. */
+function physicalShardOf(shardId: string): string {
+  const separator = shardId.indexOf('#');
+  return separator < 0 ? shardId : shardId.slice(0, separator);
 }
 
 interface ShardState {
@@ -164,6 +204,7 @@ export class StreamMapping<L> {
     const startedAt = Date.now();
     for (const reader of await this.options.listShards()) {
       if (this.shards.has(reader.shardId)) continue;
+      this.options.readers?.acquire(reader.shardId, this.options.handler);
       const state: ShardState = { idle: false, finished: false, caughtUpReadStartedAt: 0 };
       this.shards.set(reader.shardId, state);
       this.loops.push(this.runShard(reader, state));

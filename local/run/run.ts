@@ -38,7 +38,7 @@ import { createLocalResources, type LocalResources } from './resources';
 import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
 import { ALL_TIME, DeadLetterCounter, liveMetricsReader, MetricsSnapshot, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
-import { dynamoDbStreamShards, kinesisShards, splitShards, StreamMapping } from '../event-source-mapping/stream-mapping';
+import { dynamoDbStreamShards, kinesisShards, ShardReaderLimit, splitShards, StreamMapping } from '../event-source-mapping/stream-mapping';
 
 /** summary.json (docs/contracts.md §5). */
 export interface RunSummary {
@@ -135,6 +135,9 @@ export interface LocalRunResult {
  */
 const DONE_CHECK_INTERVAL_MS = 25;
 
+/** DynamoDB Streams throttles more than two readers per shard: the run refuses a third (its mappings, a handler's read). */
+const TABLE_STREAM_READERS_PER_SHARD = 2;
+
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
   const startedAt = Date.now();
   const phases = new PhaseTimer();
@@ -145,6 +148,15 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   await mkdir(options.outDir, { recursive: true });
   await clearRunOutputs(options.outDir);
   const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
+  // A handler reading the trips table's stream (a read-back) would be a third reader of its shards beside the
+  // two mappings; the deployed roles have no such grant, and the run refuses it likewise.
+  let tableStreamReaders: ShardReaderLimit | undefined;
+  const removeStreamReadGuard = registerRequestAttemptHook('handler', (attempt) => {
+    if (attempt.service !== 'DynamoDBStreams' || tableStreamReaders === undefined) return;
+    if (tableStreamReaders.mostReaders >= TABLE_STREAM_READERS_PER_SHARD) {
+      throw new Error(`a handler's ${attempt.operation} would be a third reader of the trips table stream's shards (DynamoDB Streams allows ${TABLE_STREAM_READERS_PER_SHARD})`);
+    }
+  });
 
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];
@@ -201,6 +213,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const startMapping = kinesisMapping('start', resources.tripStartStream, options.settings.startMapping);
     const endMapping = kinesisMapping('end', resources.tripEndStream, options.settings.endMapping);
     // Each mapping reads the stream itself (its own iterators), split by trip_id as DynamoDB partitions it.
+    tableStreamReaders = new ShardReaderLimit(resources.tripsTable.streamArn, TABLE_STREAM_READERS_PER_SHARD);
+    const readers = tableStreamReaders;
     const tableStreamShards = () =>
       splitShards(dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region), options.tableStreamShards ?? 1, (record) => record.dynamodb?.Keys?.trip_id?.S ?? '');
     const matchMapping = new StreamMapping<DynamoDBRecord>({
@@ -216,6 +230,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       onFailure,
       listShards: tableStreamShards(),
       rediscoverEveryMs: 1_000,
+      readers,
     });
     // The trips stream's second consumer (beside match), with its own filters, as deployed.
     const liveMetricsMapping = new StreamMapping<DynamoDBRecord>({
@@ -231,6 +246,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       onFailure,
       listShards: tableStreamShards(),
       rediscoverEveryMs: 1_000,
+      readers,
     });
     const redriveMapping = new QueueMapping({
       handler: 'redrive',
@@ -465,6 +481,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     for (const cleanup of cleanups) cleanup();
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
     removeThrottling();
+    removeStreamReadGuard();
     for (const client of clients) client.destroy();
     await emulators?.stop();
     // Closed here only when the run failed; a finished run hands its server to the caller.
