@@ -12,7 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
 import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
-import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
+import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
 import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
@@ -35,7 +35,8 @@ import { runPacing, type RunPacing } from './pacing';
 import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
-import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
+import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY } from '../../lib/domain/live-metrics';
+import { TransactionConflicts } from './transaction-conflicts';
 import { ALL_TIME, DeadLetterCounter, liveMetricsReader, MetricsSnapshot, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
 import { dynamoDbStreamShards, kinesisShards, ShardReaderLimit, splitShards, StreamMapping } from '../event-source-mapping/stream-mapping';
@@ -151,6 +152,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   // A handler reading the trips table's stream (a read-back) would be a third reader of its shards beside the
   // two mappings; the deployed roles have no such grant, and the run refuses it likewise.
   let tableStreamReaders: ShardReaderLimit | undefined;
+  let transactionConflicts: TransactionConflicts | undefined;
+  const removeConflictModel = registerRequestAttemptHook('handler', (attempt) => transactionConflicts?.hook(attempt));
   const removeStreamReadGuard = registerRequestAttemptHook('handler', (attempt) => {
     if (attempt.service !== 'DynamoDBStreams' || tableStreamReaders === undefined) return;
     if (tableStreamReaders.mostReaders >= TABLE_STREAM_READERS_PER_SHARD) {
@@ -183,6 +186,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
     const resources = await phases.time('resources', () => createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 }));
+    transactionConflicts = new TransactionConflicts({ [resources.tripsTable.name]: [TRIP_KEY], [resources.metricsTable.name]: [METRICS_KEY.partition, METRICS_KEY.sort] });
     const invoker = await phases.time('handlers', () => loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel));
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
     const { observeOutcomes } = await import('../../lambdas/common/observability.js');
@@ -482,6 +486,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
     removeThrottling();
     removeStreamReadGuard();
+    removeConflictModel();
     for (const client of clients) client.destroy();
     await emulators?.stop();
     // Closed here only when the run failed; a finished run hands its server to the caller.
