@@ -9,11 +9,19 @@
 export interface StreamMappingSettings {
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
-  /** Retries of a failing batch before the on-failure destination gets it (bounded, never -1). */
+  /**
+   * Retries of a failing batch before the on-failure destination gets it. -1 (with maxRecordAgeSeconds -1)
+   * only on the trips table's stream: retried until the record leaves the stream (TABLE_STREAM_RETRIES).
+   */
   readonly retryAttempts: number;
   readonly maxRecordAgeSeconds: number;
   readonly bisectBatchOnError: boolean;
   readonly parallelizationFactor: number;
+  /**
+   * Lambda's tumbling window (1-900 s): the mapping hands the function a per-shard state from invocation to
+   * invocation within each window, and closes it with a final invocation. Absent: plain batches.
+   */
+  readonly tumblingWindowSeconds?: number;
 }
 
 export interface QueueMappingSettings {
@@ -103,8 +111,6 @@ export interface PipelineSettings {
   /** The live metrics consumer of the trips table stream, the stream's second reader beside match. */
   readonly liveMetricsMapping: StreamMappingSettings;
   readonly liveMetrics: {
-    /** How long a transaction's marker is kept; longer than the table stream's 24 h retention, so no redelivery outlives it. */
-    readonly markerRetentionHours: number;
     readonly windowRetentionDays: number;
   };
   readonly redriveMapping: QueueMappingSettings;
@@ -270,6 +276,17 @@ export const LIVE_LATENCY_BUDGET_SECONDS = 60;
 const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
 
 /**
+ * The trips table's stream allows two readers per shard (more are throttled): its two consumers, staging and
+ * live metrics. A given-up batch could only be resolved into full dead letters by reading the stream a third
+ * time, so these mappings do not give up: they retry a batch until its records leave the stream (24 h, and
+ * the iterator-age alarm pages long before). Neither handler can fail for a record (an unreadable image is
+ * dead-lettered by match and skipped by live metrics), only for an outage of what it writes to, so a retry
+ * blocks nothing a give-up would have saved; a pointer that still arrives names records past retention
+ * (docs/adr/0008-live-metrics-per-shard-partials.md).
+ */
+const TABLE_STREAM_RETRIES = { retryAttempts: -1, maxRecordAgeSeconds: -1 } as const;
+
+/**
  * Staging: the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
  * 300 s), so each staged file holds every completion of five minutes, and a replay's files thousands of
  * trips. Staging is read once a day, so the window costs no freshness. The batch size counts stream records
@@ -277,17 +294,25 @@ const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 
  * batch early at 6 MB of payload (about 2 KB per record with both images): either way a batch holds a few
  * thousand trips at most. The window stays far below maxRecordAgeSeconds, so waiting never expires a record.
  */
-const stagingMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
+const stagingMapping: StreamMappingSettings = { ...streamDefaults, ...TABLE_STREAM_RETRIES, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
 
 /**
- * The live metrics consumer: the other 20 s of the live budget. Its handler applies a batch as a few
- * sequential transactions (not record by record), so 1,000 records cost no burst of concurrent writes.
- * Its exactly-once markers (one per transaction, lib/domain/live-metrics.ts) need every redelivery to start
- * at a checkpoint the handler set: no bisection, which would restart a crashed batch mid-transaction (the
- * handler never throws for a record, so there is no poison record to isolate), and one batch per shard at a
- * time (parallelization factor 1).
+ * The live metrics consumer (docs/adr/0008-live-metrics-per-shard-partials.md): each shard's changes add up
+ * in a 20 s tumbling window's state and are written once per window, as that shard's partials. A completion
+ * shows in the API when its window closes: at most 20 s after it reached the table's stream, which an end
+ * reaches at most 20 s after Kinesis (its mapping's window), so 40 s plus the handlers' work, inside the 60 s
+ * goal. Batches of a window are handed over every 5 s at most so the final invocation has little left. No bisection: a split batch would hand a half the state of the
+ * whole. One batch per shard at a time (parallelization factor 1): the state is the shard's, in order.
  */
-const liveMetricsMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 1000, maxBatchingWindowSeconds: 20, bisectBatchOnError: false, parallelizationFactor: 1 };
+const liveMetricsMapping: StreamMappingSettings = {
+  ...streamDefaults,
+  ...TABLE_STREAM_RETRIES,
+  batchSize: 1000,
+  maxBatchingWindowSeconds: 5,
+  tumblingWindowSeconds: 20,
+  bisectBatchOnError: false,
+  parallelizationFactor: 1,
+};
 
 /** The settings every environment starts from; environments override what differs. */
 export const defaultSettings: PipelineSettings = {
@@ -303,7 +328,7 @@ export const defaultSettings: PipelineSettings = {
   endMapping: tripEventMapping,
   matchMapping: stagingMapping,
   liveMetricsMapping,
-  liveMetrics: { markerRetentionHours: 48, windowRetentionDays: 90 },
+  liveMetrics: { windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
@@ -395,9 +420,10 @@ export type LocalPipelineSettings = PipelineSettings & { readonly localTimeScale
 /** The same settings with every mapping's batching window multiplied by `timeScale`; nothing else changes. */
 export function scaleBatchingWindows(settings: PipelineSettings, timeScale: number): LocalPipelineSettings {
   if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError(`the local time scale must be in (0, 1], got ${timeScale}`);
-  const scaled = <M extends { readonly maxBatchingWindowSeconds: number }>(mapping: M): M => ({
+  const scaled = <M extends { readonly maxBatchingWindowSeconds: number; readonly tumblingWindowSeconds?: number }>(mapping: M): M => ({
     ...mapping,
     maxBatchingWindowSeconds: mapping.maxBatchingWindowSeconds * timeScale,
+    ...(mapping.tumblingWindowSeconds === undefined ? {} : { tumblingWindowSeconds: mapping.tumblingWindowSeconds * timeScale }),
   });
   return {
     ...settings,

@@ -65,7 +65,6 @@ export function liveMetricsEnvironment(settings: PipelineSettings, resources: { 
   return {
     ...powertoolsEnvironment(settings),
     METRICS_TABLE_NAME: resources.metricsTableName,
-    METRICS_MARKER_RETENTION_HOURS: String(settings.liveMetrics.markerRetentionHours),
     METRICS_WINDOW_RETENTION_DAYS: String(settings.liveMetrics.windowRetentionDays),
   };
 }
@@ -98,7 +97,6 @@ export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
 
 export const liveMetricsEnvSchema = z.object({
   METRICS_TABLE_NAME: nonEmpty,
-  METRICS_MARKER_RETENTION_HOURS: positiveInt,
   METRICS_WINDOW_RETENTION_DAYS: positiveInt,
 });
 export type LiveMetricsEnv = z.infer<typeof liveMetricsEnvSchema>;

@@ -14,6 +14,7 @@ import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaul
 import { checkRunInputs } from '../../local/run/input-checks';
 import { openRunFolder, RunFolderError, type RunFolder } from '../../local/run/run-folder';
 import { formatRunSummary } from '../../local/run/summary-text';
+import { withStreamShards } from '../../local/run/resources';
 import { runLocalPipeline } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
@@ -34,6 +35,7 @@ interface LocalArguments extends SampleArguments {
   liveMetrics: boolean;
   json?: boolean;
   rate?: number;
+  shards?: number;
 }
 
 function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
@@ -80,6 +82,7 @@ function program(): Command {
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
     .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber)
+    .option('--shards <n>', "shards per Kinesis stream and of the trips table's stream as its consumers see it: n consumers of each mapping at once (default: 2 per stream, 1 table stream shard)", positiveInteger)
     .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
     .option('--json', "print the run's summary (summary.json) on stdout instead of the KPI table and the summary text")
     .allowExcessArguments(false)
@@ -164,7 +167,8 @@ async function runLocal(command: Command): Promise<void> {
       ...(args.replay === undefined ? {} : { replay: args.replay }),
       outDir: folder.staging,
       order: args.order,
-      settings: localSettings,
+      settings: args.shards === undefined ? localSettings : withStreamShards(localSettings, args.shards),
+      ...(args.shards === undefined ? {} : { tableStreamShards: args.shards }),
       timeoutMs: args.timeout * 1000,
       handlerLogLevel: args.handlerLogLevel,
       log,

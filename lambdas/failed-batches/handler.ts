@@ -1,27 +1,26 @@
 /**
  * On-failure destination of the stream mappings -> the DLQ, with full payloads. When a mapping gives up on
  * records (retries spent, records too old), Lambda sends only a pointer: shard and sequence range. This
- * handler reads that range back from the stream while it is within retention and sends one dead letter per
- * record, with its full event, trip_id and origin, so nothing is named only by a pointer.
+ * handler reads a Kinesis range back while it is within retention and sends one dead letter per record,
+ * with its full event, trip_id and origin, so nothing is named only by a pointer.
+ *
+ * The trips table's stream is never read here: its shards allow two readers, its two consumers (match and
+ * live metrics), and a third is throttled. Its mappings retry until a record leaves the stream, so a pointer
+ * from one names records the stream no longer holds: it is dead-lettered as the pointer it is
+ * (docs/adr/0008-live-metrics-per-shard-partials.md).
  *
  * A range that can no longer be read (trimmed, stream gone) is dead-lettered as the pointer it is, with the
  * reason; any other failure is reported, and SQS redelivers the message (bounded by the queue's redrive
  * policy).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { tripEventSchema } from '../../lib/domain/events';
-import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import * as z from '../../lib/validation';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../common/adapters/queues';
 import { StreamRanges, type KinesisRangeRecord } from '../common/adapters/stream-ranges';
-import { createDynamoDbStreamsClient } from '../common/clients/dynamodb-streams';
 import { createKinesisClient } from '../common/clients/kinesis';
 import { createS3Client } from '../common/clients/s3';
 import { createSqsClient } from '../common/clients/sqs';
@@ -36,7 +35,7 @@ const deadLetters = new DeadLetters(
   new DeadLetterQueue(createSqsClient(), environment.DEAD_LETTER_QUEUE_URL),
   new DeadLetterPayloads(createS3Client(), environment.DATA_BUCKET_NAME),
 );
-const ranges = new StreamRanges(createKinesisClient(), createDynamoDbStreamsClient());
+const ranges = new StreamRanges(createKinesisClient());
 
 /** Errors that say the records are gone for good, so retrying cannot help. */
 const GONE = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException', 'ResourceNotFoundException']);
@@ -55,35 +54,8 @@ function kinesisLetter(range: DiscardedRange, record: KinesisRangeRecord): DeadL
   };
 }
 
-/**
- * Only the records the mapping handed to its function (the deployed filters pass them) that carry a trip: an
- * expired open start is only counted by the match handler, and there is no event to dead-letter for it.
- */
-const TRIP_CARRYING_FILTERS = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd];
-
-function deliveredByMapping(record: StreamRecord): boolean {
-  return TRIP_CARRYING_FILTERS.some((filter) => matchesFilterPattern(filter, record));
-}
-
-function streamLetter(range: DiscardedRange, record: StreamRecord): DeadLetter {
-  const image = (record.eventName === 'REMOVE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage) as Record<string, AttributeValue> | undefined;
-  const item = image === undefined ? null : unmarshall(image);
-  const key = record.dynamodb?.Keys?.[TRIP_KEY]?.S ?? null;
-  return {
-    reason: 'PROCESSING_FAILED',
-    trip_id: key,
-    event: { event_name: record.eventName ?? null, item },
-    detail: range.why,
-    attempts: 1,
-    first_seen_at: (record.dynamodb?.ApproximateCreationDateTime ?? new Date()).toISOString(),
-    source: range.source,
-    origin: { shard_id: range.shardId, sequence_number: record.dynamodb?.SequenceNumber ?? range.startSequenceNumber },
-  };
-}
-
 async function lettersFor(range: DiscardedRange): Promise<DeadLetter[]> {
-  if (range.stream === 'kinesis') return (await ranges.kinesisRecords(range)).map((record) => kinesisLetter(range, record));
-  return (await ranges.dynamoDbRecords(range)).filter(deliveredByMapping).map((record) => streamLetter(range, record));
+  return (await ranges.kinesisRecords(range)).map((record) => kinesisLetter(range, record));
 }
 
 function pointerLetter(pointer: unknown, detail: string, firstSeenAt: string): DeadLetter {
@@ -98,6 +70,11 @@ async function resolve(message: SQSRecord): Promise<void> {
     return;
   }
   const range = discardedRange(parsed.value);
+  if (range.stream === 'dynamodb') {
+    const detail = `${range.why}; the trips table's stream is not read back (two readers per shard: its consumers), and its mappings give up only on records past the stream's retention`;
+    await deadLetters.send(pointerLetter(JSON.parse(message.body) as unknown, detail, sentAt), logger);
+    return;
+  }
   let letters: DeadLetter[];
   try {
     letters = await lettersFor(range);

@@ -1,41 +1,47 @@
 /**
- * Trips table stream -> live metrics: 5-minute windows of completed trips (all, per vendor, per pickup
- * location) and the open-trips counter, in the metrics table. Each stream record is counted once, however
- * often it is delivered, through one conditional marker per transaction (lib/domain/live-metrics.ts).
+ * Trips table stream (a tumbling-window mapping) -> live metrics: 5-minute windows of completed trips (all,
+ * per vendor, per pickup location) and the open-trips count, as per-shard partials in the metrics table
+ * (docs/adr/0008-live-metrics-per-shard-partials.md).
  *
- * Transactions are applied in batch order, one after another. When one fails, its records and every later
- * one are reported failed, so the mapping's checkpoint lands on a transaction's first record; a redelivery
- * skips what a marker says was applied already.
+ * Within a tumbling window the handler only adds the batch to the window's state, which Lambda hands to the
+ * shard's next invocation: no writes. The window's final invocation adds the state to the shard's partial
+ * items, each conditioned on the state's mark, so a retried final invocation adds nothing twice. A failed
+ * write fails the invocation: Lambda retries it with the same state.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { assertShardOrder, changesAfter, firstTransaction, tripChangeOf, type TripChange } from '../../lib/domain/live-metrics';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { addToWindowState, readWindowState, shardPartials, tripChangeOf, type TripChange, type TumblingWindowState } from '../../lib/domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import { MetricsTable, type TransactionOutcome } from '../common/adapters/metrics-table';
+import * as z from '../../lib/validation';
+import { MetricsTable } from '../common/adapters/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);
-const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {
-  markerHours: environment.METRICS_MARKER_RETENTION_HOURS,
-  windowDays: environment.METRICS_WINDOW_RETENTION_DAYS,
+const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, { windowDays: environment.METRICS_WINDOW_RETENTION_DAYS });
+
+/** What a tumbling-window mapping adds to a DynamoDB Streams event (the Lambda developer guide's event). */
+const tumblingWindowSchema = z.object({
+  shardId: z.string().check(z.minLength(1)),
+  window: z.object({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) }),
+  state: z.optional(z.unknown()),
+  isFinalInvokeForWindow: z.boolean(),
+  isWindowTerminatedEarly: z.optional(z.boolean()),
 });
 
-/**
- * A transaction is not started with less time left than this: the batch's rest is reported failed instead, so
- * the checkpoint moves past what was applied rather than a timeout retrying the whole batch (which, without
- * bisection, counts against the batch's retry budget however much of it was done).
- */
-export const TIME_LEFT_FOR_A_TRANSACTION_MS = 5_000;
-
-/** The answer that moves the checkpoint to the first of `unapplied`: they are all delivered again. */
-function failedFrom(unapplied: readonly TripChange[]): DynamoDBBatchResponse {
-  return { batchItemFailures: unapplied.map((change) => ({ itemIdentifier: change.sequenceNumber })) };
+export interface DynamoDBTumblingWindowEvent extends z.infer<typeof tumblingWindowSchema> {
+  readonly Records: DynamoDBRecord[];
 }
 
-export const handler = instrumented('live-metrics', async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+/** Lambda's answer to a tumbling-window invocation: without `state` it counts as failed. */
+export interface TumblingWindowResponse {
+  readonly state: TumblingWindowState;
+  readonly batchItemFailures: [];
+}
+
+function changesOf(records: readonly DynamoDBRecord[]): TripChange[] {
   const changes: TripChange[] = [];
-  for (const record of event.Records) {
+  for (const record of records) {
     const result = tripChangeOf(record);
     if (!result.relevant) continue;
     if (result.change === undefined) {
@@ -47,46 +53,34 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBStream
     }
     changes.push(result.change);
   }
-  assertShardOrder(changes);
+  return changes;
+}
 
-  let pending: readonly TripChange[] = changes;
-  for (let transaction = firstTransaction(pending); transaction !== undefined; transaction = firstTransaction(pending)) {
-    if (context.getRemainingTimeInMillis() < TIME_LEFT_FOR_A_TRANSACTION_MS) {
-      logger.warn('Too little time left for another transaction; the records not yet applied are reported failed', { records: pending.length });
-      metrics.addMetric('LiveMetricBatchCutShort', MetricUnit.Count, 1);
-      return failedFrom(pending);
-    }
-    let outcome: TransactionOutcome;
-    try {
-      outcome = await table.apply(transaction);
-    } catch (error) {
-      logger.error('Applying live metric changes failed; they and the records after them are reported failed', { records: pending.length, error });
-      return failedFrom(pending);
-    }
-    if (!outcome.applied) {
-      const remaining = changesAfter(pending, outcome.appliedThrough);
-      const skipped = pending.length - remaining.length;
-      if (skipped === 0) {
-        // A marker of this very record always covers it; one that does not was not written by this handler.
-        logger.error('A marker refused a transaction without covering its first record; the rest of the batch is reported failed', {
-          first_event_id: transaction.firstEventId,
-          applied_through: outcome.appliedThrough,
-        });
-        return failedFrom(pending);
-      }
-      metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, skipped);
-      logger.info('Redelivered stream records skipped: a transaction counted them before', { first_event_id: transaction.firstEventId, applied_through: outcome.appliedThrough, records: skipped });
-      pending = remaining;
-      continue;
-    }
-    metrics.addMetric('LiveMetricChangesApplied', MetricUnit.Count, transaction.changes.length);
-    // The business dashboard's live view: completions and their fares, counted once like the windows.
-    const completions = transaction.changes.flatMap((change) => (change.kind === 'completed' ? [change.metrics] : []));
-    if (completions.length > 0) {
-      metrics.addMetric('LiveTripsCompleted', MetricUnit.Count, completions.length);
-      metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, completions.reduce((sum, trip) => sum + trip.fareMicros, 0) / 1_000_000);
-    }
-    pending = pending.slice(transaction.changes.length);
+export const handler = instrumented('live-metrics', async (event: DynamoDBTumblingWindowEvent): Promise<TumblingWindowResponse> => {
+  const parsed = tumblingWindowSchema.safeParse(event);
+  // Thrown, not skipped: without a tumbling window there is no state to count in, so nothing would be counted.
+  if (!parsed.success) throw new Error(`not a tumbling-window event (the live-metrics mapping needs a tumbling window): ${z.describeIssues(parsed.error)}`);
+  const { shardId, window, isFinalInvokeForWindow } = parsed.data;
+  const { state, counted, skipped } = addToWindowState(readWindowState(parsed.data.state), changesOf(event.Records));
+  if (skipped > 0) {
+    metrics.addMetric('LiveMetricDuplicatesSkipped', MetricUnit.Count, skipped);
+    logger.info('Redelivered stream records skipped: the window state counted them before', { shard_id: shardId, records: skipped });
   }
-  return { batchItemFailures: [] };
+  if (counted > 0) metrics.addMetric('LiveMetricChangesCounted', MetricUnit.Count, counted);
+  if (!isFinalInvokeForWindow) return { state: state ?? {}, batchItemFailures: [] };
+  if (parsed.data.isWindowTerminatedEarly === true) logger.warn('Tumbling window cut short (state near 1 MB); it continues with a fresh state', { shard_id: shardId, window_start: window.start });
+  if (state !== undefined) {
+    const partials = shardPartials(state, shardId, window.start);
+    const outcome = await table.addPartials(partials);
+    metrics.addMetric('LiveMetricPartialsWritten', MetricUnit.Count, outcome.added);
+    if (outcome.alreadyAdded > 0) logger.info('Partials of a retried final invocation were added before', { shard_id: shardId, mark: partials.mark, items: outcome.alreadyAdded });
+    // The business dashboard's live view: completions and their fares, counted once like the windows.
+    const all = partials.windows.filter((partial) => partial.entity === 'all');
+    const trips = all.reduce((sum, partial) => sum + partial.tripCount, 0);
+    if (trips > 0) {
+      metrics.addMetric('LiveTripsCompleted', MetricUnit.Count, trips);
+      metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, all.reduce((sum, partial) => sum + partial.fareMicros, 0) / 1_000_000);
+    }
+  }
+  return { state: {}, batchItemFailures: [] };
 });

@@ -10,10 +10,7 @@ import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);
-const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {
-  markerHours: environment.METRICS_MARKER_RETENTION_HOURS,
-  windowDays: environment.METRICS_WINDOW_RETENTION_DAYS,
-});
+const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, { windowDays: environment.METRICS_WINDOW_RETENTION_DAYS });
 
 function routeOf(event: APIGatewayProxyEvent): MetricsRoute {
   if (event.httpMethod !== 'GET') return { kind: 'unknown', path: `${event.httpMethod} ${event.path}` };

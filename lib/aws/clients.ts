@@ -117,15 +117,18 @@ export interface RequestAttempt {
   /** As in `awsRequestCounts`: `DynamoDB`, `SQS`, `S3`, ... */
   readonly service: string;
   readonly operation: string;
+  /** The command's input, as the client was given it. */
+  readonly input?: unknown;
 }
 
 /**
  * Extra middleware for the clients of one role, registered at run time: it sees every request attempt just
  * before it is sent (after the SDK's retry middleware and after counting), and an error it throws is counted
- * and retried like an error from the service. Nothing registers one on AWS; the local runtime registers
- * its fault injection here.
+ * and retried like an error from the service. A hook may return a function, called once the attempt has
+ * settled (what was in flight, e.g. for transaction conflicts). Nothing registers one on AWS; the local
+ * runtime registers its fault injection here.
  */
-export type RequestAttemptHook = (attempt: RequestAttempt) => void;
+export type RequestAttemptHook = (attempt: RequestAttempt) => void | (() => void);
 
 const attemptHooks = processWide('aws-request-attempt-hooks', () => new Map<ClientRole, Set<RequestAttemptHook>>());
 
@@ -153,10 +156,21 @@ function requestInstrumentation(role: ClientRole | undefined): Pluggable<object,
           const attempt: RequestAttempt = {
             service: (context.clientName ?? 'Unknown').replace(/Client$/, ''),
             operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
+            input: args.input,
           };
           record(attempt.service, attempt.operation);
-          if (role !== undefined) for (const hook of attemptHooks.get(role) ?? []) hook(attempt);
-          return next(args);
+          const settled: (() => void)[] = [];
+          try {
+            if (role !== undefined) {
+              for (const hook of attemptHooks.get(role) ?? []) {
+                const after = hook(attempt);
+                if (after !== undefined) settled.push(after);
+              }
+            }
+            return await next(args);
+          } finally {
+            for (const after of settled) after();
+          }
         },
         { step: 'finalizeRequest', priority: 'low', name: 'tripstreamRequestCounting', override: true },
       );

@@ -14,7 +14,6 @@
 import type { PipelineSettings } from '../config';
 import { deployedFootprint, FIXED_RESOURCES, MODEL_ASSUMPTIONS, type DeployedFootprint, type MappingFootprint, type ModelAssumptions } from './footprint';
 import { PRICES_US_EAST_1, type PricedService, type PriceTable } from './prices';
-import { MAX_TRANSACTION_ITEMS } from '../domain/live-metrics';
 import type { RunMeasurements } from './run-measurements';
 
 export const STREAM_HANDLERS = ['start', 'end', 'match', 'live-metrics'] as const;
@@ -156,21 +155,18 @@ export function windowItemsPerBatch(completions: number, windowSeconds: number, 
 /** What the live-metrics consumer writes per completed trip, from its batches (one formula for cost and capacity). */
 export interface LiveMetricsWrites {
   readonly writeUnitsPerTrip: number;
-  /** Transactions (each writes the open-trips counter and its marker) per live-metrics batch. */
-  readonly transactionsPerBatch: number;
   readonly itemsPerBatch: number;
 }
 
 /**
- * Live-metrics writes of a batch: one transactional item per window the batch's completions touch and, per
- * transaction, its exactly-once marker and the open-trips counter, at two write units each (docs/adr/0007).
+ * Live-metrics writes of a batch as per-shard partials (docs/adr/0008-live-metrics-per-shard-partials.md): one
+ * conditional UpdateItem (1 WRU) per window the batch's completions touch and one for the shard's open trips,
+ * once per tumbling window; counted per batch, an upper bound.
  */
 export function liveMetricsWrites(batch: Batch, windowSeconds: number, assumptions: ModelAssumptions): LiveMetricsWrites {
   const completionsPerBatch = batch.handled / assumptions.liveMetricsRecordsPerTrip;
-  const windowItems = windowItemsPerBatch(completionsPerBatch, windowSeconds, assumptions);
-  const transactionsPerBatch = Math.max(1, Math.ceil(windowItems / (MAX_TRANSACTION_ITEMS - 2)));
-  const itemsPerBatch = windowItems + transactionsPerBatch * 2;
-  return { writeUnitsPerTrip: batch.invocationsPerTrip * itemsPerBatch * 2, transactionsPerBatch, itemsPerBatch };
+  const itemsPerBatch = windowItemsPerBatch(completionsPerBatch, windowSeconds, assumptions) + 1;
+  return { writeUnitsPerTrip: batch.invocationsPerTrip * itemsPerBatch, itemsPerBatch };
 }
 
 function round(value: number, digits = 4): number {
@@ -224,7 +220,7 @@ function trafficCost(
   const tripWriteUnits = Math.ceil(assumptions.tripItemBytes / 1024);
   add('dynamodb', 'trips table writes (UpdateItem)', perTrip(count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   const liveWrites = liveMetricsWrites(batches['live-metrics'], footprint.mappings['live-metrics'].windowSeconds, assumptions);
-  add('dynamodb', 'live metrics transactions (2 WRU per item)', liveWrites.writeUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  add('dynamodb', 'live metrics partials (1 WRU per item)', liveWrites.writeUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
 
   // Lambda: requests and billed duration of every handler.

@@ -1,21 +1,22 @@
 /**
  * Live metrics (5-minute tumbling windows of completed trips, and the number of open trips) kept from the
- * trips table's stream. Pure: which stream records change a metric, by how much, and how a batch of changes
- * becomes conditional transactions that count every stream record once however often it is delivered.
+ * trips table's stream. Pure: which stream records change a metric, by how much, how one shard's changes
+ * add up in a Lambda tumbling window's state, and what that state writes when its window closes.
  *
- * Exactly once under at-least-once delivery, with one marker per transaction rather than one per record.
- * A transaction writes its increments together with a marker keyed by the eventID of its first record and
- * holding the sequence number of its last, conditioned on that marker not existing. A stream mapping
- * redelivers from its shard's checkpoint, which the handler only ever sets at the first record of a
- * transaction (it reports a failed transaction and everything after it; with bisection off, a function
- * error redelivers the whole batch). So a redelivery starts at the first record of a transaction applied
- * before, if any: its marker refuses the transaction, and the records up to the marker's sequence number
- * (comparable within a batch: one shard's, in order) are skipped before planning again. A marker written
- * per record cost two write units per record; this one costs two per transaction (docs/cost.md).
+ * Exactly once under at-least-once delivery, without transactions and without any item two shards write
+ * (docs/adr/0008-live-metrics-per-shard-partials.md). Each shard's consumer adds its changes up in the
+ * tumbling window's state, which Lambda hands from invocation to invocation of that shard's window. The state
+ * carries the sequence number of the last record it counted: a record at or below it is a redelivery of one
+ * already in the state and is skipped, so the state counts every record of its window once. At the window's
+ * final invocation the state is added to items only this shard writes (its partial of each 5-minute window,
+ * its open-trips partial), each conditioned on a mark that grows along the shard (the tumbling window's
+ * start and the state's first sequence number): a retried final invocation finds its mark applied and
+ * changes nothing. Readers sum a window's partials over the shards.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { HALVES_ATTRIBUTE } from './trip-item';
+import * as z from '../validation';
 
 export const WINDOW_MINUTES = 5;
 const WINDOW_MS = WINDOW_MINUTES * 60_000;
@@ -26,7 +27,8 @@ export type MetricEntity = (typeof METRIC_ENTITIES)[number];
 /** Attribute names of the metrics table. */
 export const METRICS_KEY = { partition: 'pk', sort: 'sk' } as const;
 export const METRICS_TTL_ATTRIBUTE = 'expires_at';
-export const OPEN_TRIPS_KEY = { pk: 'open_trips', sk: 'open_trips' } as const;
+/** The partition of the open-trips partials: one item per stream shard, summed by readers. */
+export const OPEN_TRIPS_PARTITION = 'open_trips';
 
 
 /**
@@ -97,25 +99,6 @@ const SEQUENCE_NUMBER = /^\d{1,40}$/;
 export function compareSequenceNumbers(a: string, b: string): number {
   const difference = BigInt(a) - BigInt(b);
   return difference === 0n ? 0 : difference < 0n ? -1 : 1;
-}
-
-/**
- * Checks that a batch's changes are in strictly increasing sequence order, as one shard delivers them: the
- * markers' skip-ahead is only sound in that order, so anything else is refused rather than counted.
- */
-export function assertShardOrder(changes: readonly TripChange[]): void {
-  for (let index = 1; index < changes.length; index += 1) {
-    const previous = changes[index - 1];
-    const current = changes[index];
-    if (previous !== undefined && current !== undefined && compareSequenceNumbers(previous.sequenceNumber, current.sequenceNumber) >= 0) {
-      throw new Error(`stream records out of shard order: ${current.eventId} (${current.sequenceNumber}) follows ${previous.eventId} (${previous.sequenceNumber})`);
-    }
-  }
-}
-
-/** The changes of a batch after `appliedThrough`: what a transaction's marker says was counted already. */
-export function changesAfter(changes: readonly TripChange[], appliedThrough: string): TripChange[] {
-  return changes.filter((change) => compareSequenceNumbers(change.sequenceNumber, appliedThrough) > 0);
 }
 
 /** Millionths of a decimal amount; exact for the bounded amounts the pipeline accepts (< 1,000,000). */
@@ -190,62 +173,104 @@ function windowsOf(metrics: CompletedTripMetrics): { entity: MetricEntity; id: s
   ];
 }
 
-export interface WindowIncrement {
+/** What one shard's changes add to one 5-minute window of one entity. */
+export interface WindowPartial {
   readonly entity: MetricEntity;
   readonly id: string;
   readonly windowStart: string;
-  tripCount: number;
-  fareMicros: number;
-  durationMs: number;
-}
-
-/** One transaction's worth of changes: its marker's identity, the merged window increments and the open-trip delta. */
-export interface MetricsTransaction {
-  readonly changes: readonly TripChange[];
-  /** The marker's key: the first change's eventID, the record a redelivery of this transaction starts at. */
-  readonly firstEventId: string;
-  /** What the marker records: every change of the batch up to this sequence number is in this transaction. */
-  readonly lastSequenceNumber: string;
-  readonly windows: readonly WindowIncrement[];
-  readonly openTripsDelta: number;
-}
-
-/** DynamoDB's limit on the items of one TransactWriteItems. */
-export const MAX_TRANSACTION_ITEMS = 100;
-
-function windowKey(entity: MetricEntity, id: string, windowStart: string): string {
-  return `${windowPartition(entity, id)}|${windowStart}`;
+  readonly tripCount: number;
+  readonly fareMicros: number;
+  readonly durationMs: number;
 }
 
 /**
- * The first transaction of a batch's changes: as many changes, in order, as fit in MAX_TRANSACTION_ITEMS
- * items (the marker, the merged windows, the open-trips counter). Increments of the same window are merged
- * (a transaction may touch an item only once), which also spares the hot `all` window one write per trip.
+ * The tumbling window's state (Lambda keeps it per shard, at most 1 MB): what the shard's records of this
+ * window add up to so far. `windows` maps `<entity>|<id>|<windowStart>` to [trips, fare micros, duration ms].
+ * Its size grows with the distinct windows touched, not with the records: a few hundred entries at live
+ * traffic, tens of KB.
  */
-export function firstTransaction(changes: readonly TripChange[], maxItems = MAX_TRANSACTION_ITEMS): MetricsTransaction | undefined {
-  const first = changes[0];
-  if (first === undefined) return undefined;
-  const taken: TripChange[] = [];
-  const windows = new Map<string, WindowIncrement>();
-  let openTripsDelta = 0;
-  for (const change of changes) {
-    const touched = change.kind === 'completed' ? windowsOf(change.metrics).map((window) => ({ ...window, key: windowKey(window.entity, window.id, change.metrics.windowStart) })) : [];
-    const newWindows = touched.filter(({ key }) => !windows.has(key)).length;
-    // The marker + windows + the open-trips counter (counted even when the deltas happen to cancel out).
-    if (taken.length > 0 && 1 + windows.size + newWindows + 1 > maxItems) break;
-    taken.push(change);
-    openTripsDelta += change.kind === 'opened' ? 1 : -1;
+const sequenceNumberSchema = z.string().check(z.regex(SEQUENCE_NUMBER));
+export const liveWindowStateSchema = z.object({
+  /** The first record counted in this state: with the tumbling window, it names the state's partials. */
+  first: sequenceNumberSchema,
+  /** The last record counted: records at or below it are redeliveries. */
+  through: sequenceNumberSchema,
+  openTrips: z.number().check(z.int()),
+  windows: z.record(z.string(), z.tuple([z.number().check(z.int()), z.number().check(z.int()), z.number().check(z.int())])),
+});
+export type LiveWindowState = z.infer<typeof liveWindowStateSchema>;
+
+/** Lambda's state of a window nothing has been counted in yet: an empty object. */
+export type TumblingWindowState = LiveWindowState | Record<string, never>;
+
+/** Reads the state Lambda handed over: empty at a window's first invocation, else what the last one returned. */
+export function readWindowState(state: unknown): LiveWindowState | undefined {
+  if (state === undefined || state === null || (typeof state === 'object' && Object.keys(state).length === 0)) return undefined;
+  return liveWindowStateSchema.parse(state);
+}
+
+function stateKey(entity: MetricEntity, id: string, windowStart: string): string {
+  return `${entity}|${id}|${windowStart}`;
+}
+
+/**
+ * Adds a batch's changes to the state. Changes are taken in sequence order; one at or below the state's
+ * `through` was counted when it was delivered before, and is skipped. Returns the new state (undefined while
+ * nothing has been counted) and how many changes were skipped.
+ */
+export function addToWindowState(state: LiveWindowState | undefined, changes: readonly TripChange[]): { state: LiveWindowState | undefined; counted: number; skipped: number } {
+  const ordered = [...changes].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+  let next: LiveWindowState | undefined = state === undefined ? undefined : { ...state, windows: { ...state.windows } };
+  let counted = 0;
+  for (const change of ordered) {
+    if (next !== undefined && compareSequenceNumbers(change.sequenceNumber, next.through) <= 0) continue;
+    next ??= { first: change.sequenceNumber, through: change.sequenceNumber, openTrips: 0, windows: {} };
+    next.through = change.sequenceNumber;
+    next.openTrips += change.kind === 'opened' ? 1 : -1;
+    counted += 1;
     if (change.kind !== 'completed') continue;
-    for (const { entity, id, key } of touched) {
-      const increment = windows.get(key) ?? { entity, id, windowStart: change.metrics.windowStart, tripCount: 0, fareMicros: 0, durationMs: 0 };
-      increment.tripCount += 1;
-      increment.fareMicros += change.metrics.fareMicros;
-      increment.durationMs += change.metrics.durationMs;
-      windows.set(key, increment);
+    for (const { entity, id } of windowsOf(change.metrics)) {
+      const key = stateKey(entity, id, change.metrics.windowStart);
+      const [trips, fare, duration] = next.windows[key] ?? [0, 0, 0];
+      next.windows[key] = [trips + 1, fare + change.metrics.fareMicros, duration + change.metrics.durationMs];
     }
   }
-  const last = taken[taken.length - 1] ?? first;
-  return { changes: taken, firstEventId: first.eventId, lastSequenceNumber: last.sequenceNumber, windows: [...windows.values()], openTripsDelta };
+  return { state: next, counted, skipped: changes.length - counted };
+}
+
+/** What a closed window's state adds to the shard's partials, and the mark that makes adding it idempotent. */
+export interface ShardPartials {
+  readonly shardId: string;
+  /**
+   * Grows along the shard: the tumbling window's start, then the state's first sequence number (a window
+   * cut short at 1 MB continues with a fresh state, so one tumbling window can close more than once).
+   * A partial item records the last mark added to it and accepts only a greater one.
+   */
+  readonly mark: string;
+  readonly windows: readonly WindowPartial[];
+  readonly openTripsDelta: number;
+}
+
+/** Sequence numbers padded to their longest form, so marks compare as text. */
+const SEQUENCE_DIGITS = 40;
+
+export function shardPartials(state: LiveWindowState, shardId: string, tumblingWindowStart: string): ShardPartials {
+  const windows = Object.entries(state.windows).map(([key, [tripCount, fareMicros, durationMs]]) => {
+    const [entity, id, windowStart] = key.split('|') as [MetricEntity, string, string];
+    return { entity, id, windowStart, tripCount, fareMicros, durationMs };
+  });
+  return { shardId, mark: `${tumblingWindowStart}#${state.first.padStart(SEQUENCE_DIGITS, '0')}`, windows, openTripsDelta: state.openTrips };
+}
+
+/** The sort key of a shard's partial of a 5-minute window: the window's start first, so a range query finds it. */
+export function windowPartialSortKey(windowStart: string, shardId: string): string {
+  return `${windowStart}#${shardId}`;
+}
+
+/** The 5-minute window a partial's sort key belongs to (a sort key without a shard is the window's start). */
+export function windowStartOfSortKey(sortKey: string): string {
+  const separator = sortKey.indexOf('#');
+  return separator < 0 ? sortKey : sortKey.slice(0, separator);
 }
 
 /** A window as the metrics API returns it (docs/contracts.md §6b). */

@@ -51,10 +51,12 @@ export class LiveMetricsStack extends Stack {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: mapping.batchSize,
         maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
-        retryAttempts: mapping.retryAttempts,
-        maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
+        // -1 is Lambda's default (until the record leaves the stream), which CDK expresses by leaving them out.
+        ...(mapping.retryAttempts < 0 ? {} : { retryAttempts: mapping.retryAttempts }),
+        ...(mapping.maxRecordAgeSeconds < 0 ? {} : { maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds) }),
         bisectBatchOnError: mapping.bisectBatchOnError,
         parallelizationFactor: mapping.parallelizationFactor,
+        ...(mapping.tumblingWindowSeconds === undefined ? {} : { tumblingWindow: Duration.seconds(mapping.tumblingWindowSeconds) }),
         reportBatchItemFailures: true,
         // As the pipeline's mappings: the failed-batches handler resolves the pointer into full dead letters.
         onFailure: new sources.SqsDlq(data.failedBatchQueue),

@@ -22,8 +22,9 @@ function streamMappingOptions(mapping: StreamMappingSettings, onFailure: lambda.
     startingPosition: lambda.StartingPosition.TRIM_HORIZON,
     batchSize: mapping.batchSize,
     maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
-    retryAttempts: mapping.retryAttempts,
-    maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
+    // -1 is Lambda's default (until the record leaves the stream), which CDK expresses by leaving them out.
+    ...(mapping.retryAttempts < 0 ? {} : { retryAttempts: mapping.retryAttempts }),
+    ...(mapping.maxRecordAgeSeconds < 0 ? {} : { maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds) }),
     bisectBatchOnError: mapping.bisectBatchOnError,
     parallelizationFactor: mapping.parallelizationFactor,
     reportBatchItemFailures: true,
@@ -130,10 +131,9 @@ export class PipelineStack extends Stack {
       tableKey.grant(recorder.function, ...TRIP_TABLE_KEY_ACTIONS);
       data.retryQueue.grantSendMessages(recorder.function);
     }
-    // Reading discarded ranges back: both Kinesis streams and the table's stream, nothing else.
+    // Reading discarded ranges back: both Kinesis streams, never the table's stream (two readers per shard: its consumers).
     data.tripStartStream.grantRead(this.failedBatches.function);
     data.tripEndStream.grantRead(this.failedBatches.function);
-    data.tripsTable.grantStreamRead(this.failedBatches.function);
     for (const handler of [this.start, this.end, this.match, this.redrive, this.failedBatches]) {
       data.deadLetterQueue.grantSendMessages(handler.function);
       // A letter too large for SQS keeps its payload here (ADR 0005).
@@ -151,7 +151,7 @@ export class PipelineStack extends Stack {
       dataBucket.arnForObjects(`${DATA_PREFIXES.completedTrips}*`),
       'The match handler writes one new file per batch under completed-trips/trip_date=<date>/; names are not known in advance.',
     );
-    for (const streamReader of [this.match, this.failedBatches]) {
+    for (const streamReader of [this.match]) {
       Validations.of(streamReader.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:

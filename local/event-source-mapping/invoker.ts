@@ -76,7 +76,8 @@ export class LocalInvoker {
     return this.running;
   }
 
-  async invoke<R>(name: string, records: readonly R[], view: RecordView<R>): Promise<InvocationResult> {
+  /** `eventFields` go into the event beside `Records` (a tumbling window's shardId, window, state, ...). */
+  async invoke<R>(name: string, records: readonly R[], view: RecordView<R>, eventFields: Readonly<Record<string, unknown>> = {}): Promise<InvocationResult> {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     this.running += 1;
     try {
@@ -84,7 +85,7 @@ export class LocalInvoker {
         name,
         records.map((record) => ({ key: view.faultKeyOf(record), identifier: view.identifierOf(record) })),
       );
-      return await invokeWithFaults(name, records, view, plan, (delivered) => this.call(name, delivered));
+      return await invokeWithFaults(name, records, view, plan, (delivered) => this.call(name, delivered, eventFields));
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
     } finally {
@@ -92,7 +93,7 @@ export class LocalInvoker {
     }
   }
 
-  private async call<R>(name: string, records: readonly R[]): Promise<unknown> {
+  private async call<R>(name: string, records: readonly R[], eventFields: Readonly<Record<string, unknown>>): Promise<unknown> {
     const fn = this.functions[name];
     if (fn === undefined) throw new Error(`no local function "${name}" (known: ${Object.keys(this.functions).join(', ')})`);
     const timeoutMs = fn.timeoutSeconds * 1000;
@@ -105,7 +106,7 @@ export class LocalInvoker {
       timer = setTimeout(() => reject(new Error(`Task timed out after ${fn.timeoutSeconds}.00 seconds`)), timeoutMs);
     });
     try {
-      return await Promise.race([fn.handler({ Records: records } as never, context), timedOut]);
+      return await Promise.race([fn.handler({ ...eventFields, Records: records } as never, context), timedOut]);
     } finally {
       clearTimeout(timer);
     }
@@ -126,7 +127,8 @@ export async function invokeWithFaults<R>(
 ): Promise<InvocationResult> {
   const handled = plan.crashAt === null ? records : records.slice(0, plan.crashAt);
   const delivered = handled.filter((_record, index) => !plan.failing.has(index));
-  const response = delivered.length > 0 ? await call(delivered) : undefined;
+  // An event without records is a tumbling window's final invocation: it is made all the same.
+  const response = delivered.length > 0 || records.length === 0 ? await call(delivered) : undefined;
   if (plan.crashAt !== null) {
     return { ok: false, error: new Error(`injected function error of the ${name} invocation at record ${plan.crashAt + 1} of ${records.length}`) };
   }

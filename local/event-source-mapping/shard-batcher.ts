@@ -42,6 +42,15 @@ export type BatchOutcome =
   | { readonly kind: 'partial'; readonly failedIdentifiers: readonly (string | null | undefined)[] }
   | { readonly kind: 'error' };
 
+/**
+ * Lambda's tumbling windows (when the mapping has one): a batch never spans two windows, and a window's last
+ * records are handed over as soon as the window has closed or a later window's records are behind them.
+ */
+export interface BatchWindowing<R> {
+  windowOf(record: R): number;
+  isClosed(windowStartMs: number): boolean;
+}
+
 export type DiscardCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
 export interface DiscardedBatch<R> {
@@ -101,12 +110,20 @@ export class ShardBatcher<R extends SequencedRecord> {
   }
 
   /** The next batch to invoke the function with, or null while the window is still gathering. */
-  nextBatch(nowMs: number): R[] | null {
+  nextBatch(nowMs: number, windowing?: BatchWindowing<R>): R[] | null {
     const head = this.buffer[0];
     if (head === undefined) return null;
-    const limit = this.currentLimit();
+    let limit = this.currentLimit();
+    let windowEnds = false;
+    if (windowing !== undefined) {
+      const headWindow = windowing.windowOf(head.record);
+      const inWindow = this.buffer.findIndex((entry) => windowing.windowOf(entry.record) !== headWindow);
+      windowEnds = inWindow >= 0 || windowing.isClosed(headWindow);
+      if (inWindow >= 0) limit = Math.min(limit, inWindow);
+    }
     const ready =
       this.retryPending ||
+      windowEnds ||
       this.buffer.length >= limit ||
       nowMs - head.bufferedAtMs >= this.settings.maxBatchingWindowSeconds * 1000;
     if (!ready) return null;

@@ -21,8 +21,8 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { StreamMappingSettings } from '../../lib/config';
 import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
-import type { LocalInvoker, RecordView } from './invoker';
-import { outcomeFromResponse, ShardBatcher, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
+import type { InvocationResult, LocalInvoker, RecordView } from './invoker';
+import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type BatchWindowing, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
 
 /**
  * How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick, and
@@ -36,6 +36,23 @@ const MAX_CONSECUTIVE_READ_ERRORS = 20;
 
 export interface StreamRecordEntry<L> extends SequencedRecord {
   readonly lambdaRecord: L;
+}
+
+/** A record as a tumbling-window mapping holds it: with the window it was read in. */
+interface WindowedEntry<L> extends StreamRecordEntry<L> {
+  readonly windowStartMs: number;
+}
+
+/** Lambda ends a tumbling window early once its state passes 1 MB. */
+const MAX_WINDOW_STATE_BYTES = 1024 * 1024;
+
+/** One shard's open tumbling window: its state, and the records it holds (discarded together if it cannot close). */
+interface OpenWindow<L> {
+  readonly startMs: number;
+  readonly endMs: number;
+  state: unknown;
+  readonly records: StreamRecordEntry<L>[];
+  finalFailures: number;
 }
 
 /** One shard as the poller sees it: reads return Lambda-shaped records in order. */
@@ -66,10 +83,51 @@ export interface StreamMappingOptions<L> {
   readonly listShards: () => Promise<ShardReader<L>[]>;
   /** When set, shards are listed again this often (DynamoDB Streams opens new shards over time). */
   readonly rediscoverEveryMs?: number;
+  /** Readers of the stream's shards so far, where the stream limits them (DynamoDB Streams: two per shard). */
+  readonly readers?: ShardReaderLimit;
+}
+
+/**
+ * How many processes read each shard of a stream at once, where the service limits them: DynamoDB Streams
+ * throttles more than two per shard (Lambda developer guide, "Simultaneous readers of a shard"). A reader
+ * beyond the limit is refused, so a design with a third reader fails locally instead of being throttled on AWS.
+ */
+export class ShardReaderLimit {
+  private readonly readers = new Map<string, Set<string>>();
+
+  constructor(
+    readonly streamArn: string,
+    readonly maxReadersPerShard: number,
+  ) {}
+
+  /** Registers `reader` on a shard (a split shard's parts count as their shard); throws when that is one too many. */
+  acquire(shardId: string, reader: string): void {
+    const shard = physicalShardOf(shardId);
+    const readers = this.readers.get(shard) ?? new Set<string>();
+    if (!readers.has(reader) && readers.size >= this.maxReadersPerShard) {
+      throw new Error(
+        `${reader} would be reader ${readers.size + 1} of shard ${shard} of ${this.streamArn}; the stream allows ${this.maxReadersPerShard} ` +
+          `(already ${[...readers].join(', ')})`,
+      );
+    }
+    this.readers.set(shard, readers.add(reader));
+  }
+
+  /** The most readers any shard has now. */
+  get mostReaders(): number {
+    return Math.max(0, ...[...this.readers.values()].map((readers) => readers.size));
+  }
+}
+
+/** The shard a part of a split shard (`<shardId>#<part>`, splitShards) belongs to. */
+function physicalShardOf(shardId: string): string {
+  const separator = shardId.indexOf('#');
+  return separator < 0 ? shardId : shardId.slice(0, separator);
 }
 
 interface ShardState {
   idle: boolean;
+  /** A tumbling window whose final invocation has not succeeded yet keeps the shard busy. */
   finished: boolean;
   /** When the last read that found the shard caught up began (ms since epoch); 0 before any. */
   caughtUpReadStartedAt: number;
@@ -146,6 +204,7 @@ export class StreamMapping<L> {
     const startedAt = Date.now();
     for (const reader of await this.options.listShards()) {
       if (this.shards.has(reader.shardId)) continue;
+      this.options.readers?.acquire(reader.shardId, this.options.handler);
       const state: ShardState = { idle: false, finished: false, caughtUpReadStartedAt: 0 };
       this.shards.set(reader.shardId, state);
       this.loops.push(this.runShard(reader, state));
@@ -154,7 +213,13 @@ export class StreamMapping<L> {
   }
 
   private async runShard(reader: ShardReader<L>, state: ShardState): Promise<void> {
-    const batcher = new ShardBatcher<StreamRecordEntry<L>>(this.options.settings);
+    const batcher = new ShardBatcher<WindowedEntry<L>>(this.options.settings);
+    const windowMs = this.options.settings.tumblingWindowSeconds === undefined ? undefined : this.options.settings.tumblingWindowSeconds * 1000;
+    // Locally a record's window is the one it was read in: DynamoDB Local stamps records to the second, too
+    // coarse for scaled windows, and reading follows insertion by one poll.
+    const windowing: BatchWindowing<WindowedEntry<L>> | undefined =
+      windowMs === undefined ? undefined : { windowOf: (entry) => entry.windowStartMs, isClosed: (startMs) => Date.now() >= startMs + windowMs };
+    let open: OpenWindow<L> | undefined;
     let endOfShard = false;
     let readErrors = 0;
     while (!this.stopping && this.failure === undefined) {
@@ -168,7 +233,9 @@ export class StreamMapping<L> {
           endOfShard = read.endOfShard;
           this.recordsRead += read.entries.length;
           const accepted = this.options.filter === undefined ? read.entries : read.entries.filter((entry) => this.options.filter?.(entry.lambdaRecord));
-          batcher.add(accepted, Date.now());
+          const readAt = Date.now();
+          const windowStartMs = windowMs === undefined ? 0 : Math.floor(readAt / windowMs) * windowMs;
+          batcher.add(accepted.map((entry) => ({ ...entry, windowStartMs })), readAt);
           caughtUp = read.caughtUp;
         } catch (error) {
           readErrors += 1;
@@ -181,27 +248,82 @@ export class StreamMapping<L> {
       const expired = batcher.takeExpired(Date.now());
       if (expired !== null) await this.discard(reader.shardId, expired, false);
 
-      const batch = batcher.nextBatch(Date.now());
+      const batch = batcher.nextBatch(Date.now(), windowing);
+      const windowed = batch?.[0]?.windowStartMs;
+      if (windowMs !== undefined && open !== undefined && (windowed === undefined ? Date.now() >= open.endMs : windowed !== open.startMs)) {
+        state.idle = false;
+        open = await this.closeWindow(reader.shardId, open, false);
+        continue;
+      }
       if (batch !== null) {
         state.idle = false;
+        if (windowMs !== undefined && windowed !== undefined) open ??= { startMs: windowed, endMs: windowed + windowMs, state: {}, records: [], finalFailures: 0 };
         const result = await this.options.invoker.invoke(
           this.options.handler,
           batch.map((entry) => entry.lambdaRecord),
           this.options.view,
+          open === undefined ? {} : this.windowFields(reader.shardId, open, false, false),
         );
-        const outcome = result.ok ? outcomeFromResponse(result.response) : { kind: 'error' as const };
+        const outcome = open === undefined ? (result.ok ? outcomeFromResponse(result.response) : { kind: 'error' as const }) : this.windowOutcome(result, open, batch);
         const discarded = batcher.complete(batch, outcome);
         if (discarded !== null) await this.discard(reader.shardId, discarded, !result.ok);
+        if (open !== undefined && JSON.stringify(open.state).length > MAX_WINDOW_STATE_BYTES) open = await this.closeWindow(reader.shardId, open, true);
         continue;
       }
-      state.idle = caughtUp && batcher.bufferedCount === 0;
+      state.idle = caughtUp && batcher.bufferedCount === 0 && open === undefined;
       if (state.idle && readStartedAt > 0) state.caughtUpReadStartedAt = readStartedAt;
-      if (endOfShard && batcher.bufferedCount === 0) {
+      if (endOfShard && batcher.bufferedCount === 0 && open === undefined) {
         state.finished = true;
         return;
       }
-      await sleep(Math.min(SHARD_POLL_INTERVAL_MS, batcher.msUntilReady(Date.now()) ?? SHARD_POLL_INTERVAL_MS));
+      const untilWindowEnds = open === undefined ? SHARD_POLL_INTERVAL_MS : Math.max(0, open.endMs - Date.now());
+      await sleep(Math.min(SHARD_POLL_INTERVAL_MS, untilWindowEnds, batcher.msUntilReady(Date.now()) ?? SHARD_POLL_INTERVAL_MS));
     }
+  }
+
+  /** The fields a tumbling-window invocation carries beside its records (Lambda developer guide). */
+  private windowFields(shardId: string, open: OpenWindow<L>, final: boolean, terminatedEarly: boolean): Record<string, unknown> {
+    return {
+      window: { start: new Date(open.startMs).toISOString(), end: new Date(open.endMs).toISOString() },
+      state: open.state,
+      shardId,
+      eventSourceARN: this.options.streamArn,
+      isFinalInvokeForWindow: final,
+      isWindowTerminatedEarly: terminatedEarly,
+    };
+  }
+
+  /**
+   * A tumbling-window invocation's answer: without a `state` object it failed (as on AWS). Otherwise the
+   * state is kept for the window's next invocation, with the records it answered for.
+   */
+  private windowOutcome(result: InvocationResult, open: OpenWindow<L>, batch: readonly WindowedEntry<L>[]): BatchOutcome {
+    if (!result.ok) return { kind: 'error' };
+    const response: unknown = result.response;
+    const returned = typeof response === 'object' && response !== null ? (response as { state?: unknown }).state : undefined;
+    if (typeof returned !== 'object' || returned === null) return { kind: 'error' };
+    const outcome = outcomeFromResponse(response);
+    const failedFrom = outcome.kind === 'partial' ? batch.findIndex((entry) => outcome.failedIdentifiers.includes(entry.sequenceNumber)) : -1;
+    open.state = returned;
+    open.records.push(...(failedFrom < 0 ? batch : batch.slice(0, failedFrom)));
+    return outcome;
+  }
+
+  /**
+   * The window's final invocation (no records; the state). Success closes the window, or, when it was cut
+   * short at 1 MB, goes on with a fresh state. A failure is retried; once it has failed retryAttempts + 1
+   * times the window's records go to the on-failure destination, as a batch that cannot succeed does.
+   */
+  private async closeWindow(shardId: string, open: OpenWindow<L>, terminatedEarly: boolean): Promise<OpenWindow<L> | undefined> {
+    const result = await this.options.invoker.invoke(this.options.handler, [], this.options.view, this.windowFields(shardId, open, true, terminatedEarly));
+    const response: unknown = result.ok ? result.response : undefined;
+    const answered = typeof response === 'object' && response !== null && typeof (response as { state?: unknown }).state === 'object';
+    if (answered) return terminatedEarly ? { ...open, state: {}, records: [], finalFailures: 0 } : undefined;
+    open.finalFailures += 1;
+    const retryAttempts = this.options.settings.retryAttempts;
+    if (retryAttempts < 0 || open.finalFailures <= retryAttempts) return open;
+    if (open.records.length > 0) await this.discard(shardId, { records: open.records, condition: 'RetryAttemptsExhausted', invokeCount: open.finalFailures }, true);
+    return undefined;
   }
 
   private async discard(shardId: string, discarded: DiscardedBatch<StreamRecordEntry<L>>, functionError: boolean): Promise<void> {
@@ -349,4 +471,57 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
       };
     });
   };
+}
+
+/**
+ * Presents each shard as `count` shards, records spread by `keyOf` (for a DynamoDB stream, the item's key, as
+ * DynamoDB spreads items over partitions and their stream shards): so `count` consumers of each mapping run
+ * at once, each seeing its keys' records in order. DynamoDB Local has one stream shard at a time; AWS has one
+ * per table partition. The shard's records are read once and handed to its parts; a part reads again only
+ * once it has handed over all it was given, after any read in flight, so "caught up" still means a read
+ * begun after the call found nothing new.
+ */
+export function splitShards<L>(listShards: () => Promise<ShardReader<L>[]>, count: number, keyOf: (record: L) => string): () => Promise<ShardReader<L>[]> {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`a shard is split into a positive whole number of parts, got ${count}`);
+  if (count === 1) return listShards;
+  const split = new Map<string, ShardReader<L>[]>();
+  return async () => {
+    const readers = await listShards();
+    return readers.flatMap((reader) => {
+      const known = split.get(reader.shardId);
+      if (known !== undefined) return known;
+      const queues: StreamRecordEntry<L>[][] = Array.from({ length: count }, () => []);
+      let reading: Promise<{ caughtUp: boolean; endOfShard: boolean }> = Promise.resolve({ caughtUp: false, endOfShard: false });
+      const readOnce = (): Promise<{ caughtUp: boolean; endOfShard: boolean }> => {
+        reading = reading.then(async (previous) => {
+          if (previous.endOfShard) return previous;
+          const page = await reader.read();
+          for (const entry of page.entries) queues[partOf(keyOf(entry.lambdaRecord), count)]?.push(entry);
+          return { caughtUp: page.caughtUp, endOfShard: page.endOfShard };
+        });
+        return reading;
+      };
+      const parts = queues.map((queue, part): ShardReader<L> => ({
+        // Shard ids as AWS spells them never hold '#': the part's id names its shard.
+        shardId: `${reader.shardId}#${part}`,
+        read: async () => {
+          const status = queue.length === 0 ? await readOnce() : { caughtUp: false, endOfShard: false };
+          const entries = queue.splice(0);
+          return { entries, caughtUp: entries.length === 0 && status.caughtUp, endOfShard: entries.length === 0 && status.endOfShard };
+        },
+      }));
+      split.set(reader.shardId, parts);
+      return parts;
+    });
+  };
+}
+
+/** A stable part for a key (FNV-1a), the same in every run. */
+function partOf(key: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index += 1) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % count;
 }

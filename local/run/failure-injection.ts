@@ -32,9 +32,9 @@ const FUNCTION_ERROR_SHARE = 0.5;
 const FAULTY_DELIVERIES_PER_RECORD = 2;
 
 /**
- * Handlers that apply a batch in order and, once a record fails, report it and every record after it
- * (live-metrics: its markers rest on it). Their faults are drawn per invocation, not per record: a failed
- * transaction or a crash ends the rest of the batch whatever record it happens at, so a per-record draw would
+ * Handlers whose invocations succeed or fail whole (live-metrics: a tumbling window's invocation without a
+ * state is a failed one, retried with the state it had). Their faults are drawn per invocation, not per
+ * record: a failure ends the rest of the batch whatever record it happens at, so a per-record draw would
  * fail nearly every delivery of a 1,000-record batch. An invocation fails (at a drawn record: from there on
  * reported, or a crash there) with probability `rate`, on the first two deliveries from a checkpoint, within
  * the retry budget as for the other handlers.

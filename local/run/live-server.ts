@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { metricsWindow, type MetricEntity, type MetricsWindow } from '../../lib/domain/live-metrics';
+import { metricsWindow, OPEN_TRIPS_PARTITION, windowStartOfSortKey, type MetricEntity, type MetricsWindow } from '../../lib/domain/live-metrics';
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
 import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../lib/live-metrics/metrics-api';
@@ -115,18 +115,27 @@ export class MetricsSnapshot implements MetricsReader {
 
   static async read(dynamodb: DynamoDBClient, tableName: string): Promise<MetricsSnapshot> {
     const documents = DynamoDBDocumentClient.from(dynamodb);
-    const byPartition = new Map<string, { sk: string; window: MetricsWindow }[]>();
+    // Each shard's partial of a window, summed into the window (lib/domain/live-metrics.ts).
+    const sums = new Map<string, Map<string, { trips: number; fare: number; duration: number }>>();
     let open = 0;
     for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         const pk = String(item.pk);
-        if (pk === 'open_trips') open = Number(item.open_trips);
+        if (pk === OPEN_TRIPS_PARTITION) open += Number(item.open_trips);
         if (!pk.startsWith('window#')) continue;
-        const sk = String(item.sk);
-        const windows = byPartition.get(pk) ?? [];
-        windows.push({ sk, window: metricsWindow(sk, Number(item.trip_count), Number(item.fare_micros), Number(item.duration_ms)) });
-        byPartition.set(pk, windows);
+        const windowStart = windowStartOfSortKey(String(item.sk));
+        const windows = sums.get(pk) ?? new Map<string, { trips: number; fare: number; duration: number }>();
+        const sum = windows.get(windowStart) ?? { trips: 0, fare: 0, duration: 0 };
+        sum.trips += Number(item.trip_count);
+        sum.fare += Number(item.fare_micros);
+        sum.duration += Number(item.duration_ms);
+        windows.set(windowStart, sum);
+        sums.set(pk, windows);
       }
+    }
+    const byPartition = new Map<string, { sk: string; window: MetricsWindow }[]>();
+    for (const [pk, windows] of sums) {
+      byPartition.set(pk, [...windows].map(([sk, sum]) => ({ sk, window: metricsWindow(sk, sum.trips, sum.fare, sum.duration) })));
     }
     for (const windows of byPartition.values()) windows.sort((a, b) => a.sk.localeCompare(b.sk));
     return new MetricsSnapshot(byPartition, open);
@@ -145,7 +154,7 @@ export class MetricsSnapshot implements MetricsReader {
 /** The live reader of a run: the metrics table on the emulator, through the handlers' own adapter. */
 export function liveMetricsReader(dynamodb: DynamoDBClient, tableName: string): MetricsReader {
   // Retention only matters for writes, which this reader never makes.
-  return new MetricsTable(DynamoDBDocumentClient.from(dynamodb), tableName, { markerHours: 1, windowDays: 1 });
+  return new MetricsTable(DynamoDBDocumentClient.from(dynamodb), tableName, { windowDays: 1 });
 }
 
 /**

@@ -59,6 +59,11 @@ export function localShardCount(stream: StreamDescription): number {
   return stream.capacityMode === 'PROVISIONED' ? stream.shardCount : LOCAL_ON_DEMAND_SHARDS;
 }
 
+/** The settings with `shards` provisioned shards per Kinesis stream (`npm run local -- --shards <n>`). */
+export function withStreamShards<S extends PipelineSettings>(settings: S, shards: number): S {
+  return { ...settings, kinesis: { ...settings.kinesis, capacityMode: 'PROVISIONED', shardCount: shards } };
+}
+
 /** CreateTable as the local runtime sends it; TTL is switched on after the table is active. */
 export function createTableInput(table: TableDescription): CreateTableCommandInput {
   const keys = [

@@ -12,7 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
 import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
-import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
+import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
 import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
@@ -36,13 +36,14 @@ import { runPacing, type RunPacing } from './pacing';
 import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
-import { LIVE_METRICS_STREAM_FILTERS } from '../../lib/domain/live-metrics';
+import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY } from '../../lib/domain/live-metrics';
+import { TransactionConflicts } from './transaction-conflicts';
 import { ALL_TIME, DeadLetterCounter, liveMetricsReader, MetricsSnapshot, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
 import { failed, succeeded, type RunOutcome } from '../../lib/run-outcome';
 import { describeDataQuality, type DataQuality } from './data-quality';
 import { assessRunDataQuality, runFailure } from './run-verdict';
-import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../event-source-mapping/stream-mapping';
+import { dynamoDbStreamShards, kinesisShards, ShardReaderLimit, splitShards, StreamMapping } from '../event-source-mapping/stream-mapping';
 
 /** summary.json (docs/contracts.md §5). */
 export interface RunSummary {
@@ -120,6 +121,11 @@ export interface LocalRunOptions {
   readonly liveMetrics?: boolean;
   /** Told the live page's address once it serves. */
   readonly onServing?: (url: string) => void;
+  /**
+   * The shards the trips table's stream is presented to its consumers in (default 1, as DynamoDB Local has
+   * it): each of its mappings runs one consumer per shard at once, as on AWS (`--shards`).
+   */
+  readonly tableStreamShards?: number;
 }
 
 export interface LocalRunResult {
@@ -138,6 +144,9 @@ export interface LocalRunResult {
  */
 const DONE_CHECK_INTERVAL_MS = 25;
 
+/** DynamoDB Streams throttles more than two readers per shard: the run refuses a third (its mappings, a handler's read). */
+const TABLE_STREAM_READERS_PER_SHARD = 2;
+
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunResult> {
   const startedAt = Date.now();
   const phases = new PhaseTimer();
@@ -148,6 +157,17 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   await mkdir(options.outDir, { recursive: true });
   await clearRunOutputs(options.outDir);
   const removeThrottling = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
+  // A handler reading the trips table's stream (a read-back) would be a third reader of its shards beside the
+  // two mappings; the deployed roles have no such grant, and the run refuses it likewise.
+  let tableStreamReaders: ShardReaderLimit | undefined;
+  let transactionConflicts: TransactionConflicts | undefined;
+  const removeConflictModel = registerRequestAttemptHook('handler', (attempt) => transactionConflicts?.hook(attempt));
+  const removeStreamReadGuard = registerRequestAttemptHook('handler', (attempt) => {
+    if (attempt.service !== 'DynamoDBStreams' || tableStreamReaders === undefined) return;
+    if (tableStreamReaders.mostReaders >= TABLE_STREAM_READERS_PER_SHARD) {
+      throw new Error(`a handler's ${attempt.operation} would be a third reader of the trips table stream's shards (DynamoDB Streams allows ${TABLE_STREAM_READERS_PER_SHARD})`);
+    }
+  });
 
   let emulators: Emulators | undefined;
   const mappings: { stop(): Promise<void> }[] = [];
@@ -174,6 +194,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     clients.push(kinesis, dynamodb, streams, sqs, s3, producerKinesis, ...Object.values(inspection));
 
     const resources = await phases.time('resources', () => createLocalResources(options.settings, { kinesis, dynamodb, sqs, s3 }));
+    transactionConflicts = new TransactionConflicts({ [resources.tripsTable.name]: [TRIP_KEY], [resources.metricsTable.name]: [METRICS_KEY.partition, METRICS_KEY.sort] });
     const invoker = await phases.time('handlers', () => loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel, options.log));
     // Which records the handlers found to be duplicates: the part of the ledger only they can tell.
     const { observeOutcomes } = await import('../../lambdas/common/observability.js');
@@ -203,6 +224,11 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     };
     const startMapping = kinesisMapping('start', resources.tripStartStream, options.settings.startMapping);
     const endMapping = kinesisMapping('end', resources.tripEndStream, options.settings.endMapping);
+    // Each mapping reads the stream itself (its own iterators), split by trip_id as DynamoDB partitions it.
+    tableStreamReaders = new ShardReaderLimit(resources.tripsTable.streamArn, TABLE_STREAM_READERS_PER_SHARD);
+    const readers = tableStreamReaders;
+    const tableStreamShards = () =>
+      splitShards(dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region), options.tableStreamShards ?? 1, (record) => record.dynamodb?.Keys?.trip_id?.S ?? '');
     const matchMapping = new StreamMapping<DynamoDBRecord>({
       handler: 'match',
       kind: 'dynamodb',
@@ -214,8 +240,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       view: dynamoDbView,
       filter: (record) => Object.values(TRIP_STREAM_FILTERS).some((filter) => matchesFilterPattern(filter, record)),
       onFailure,
-      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      listShards: tableStreamShards(),
       rediscoverEveryMs: 1_000,
+      readers,
     });
     // The trips stream's second consumer (beside match), with its own filters, as deployed.
     const liveMetricsMapping = new StreamMapping<DynamoDBRecord>({
@@ -229,8 +256,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       view: dynamoDbView,
       filter: (record) => LIVE_METRICS_STREAM_FILTERS.some((pattern) => matchesFilterPattern(pattern, record)),
       onFailure,
-      listShards: dynamoDbStreamShards(streams, resources.tripsTable.streamArn, region),
+      listShards: tableStreamShards(),
       rediscoverEveryMs: 1_000,
+      readers,
     });
     const redriveMapping = new QueueMapping({
       handler: 'redrive',
@@ -480,6 +508,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     for (const cleanup of cleanups) cleanup();
     for (const mapping of mappings) await mapping.stop().catch(() => undefined);
     removeThrottling();
+    removeStreamReadGuard();
+    removeConflictModel();
     for (const client of clients) client.destroy();
     await emulators?.stop();
     // Closed here only when the run failed; a finished run hands its server to the caller.

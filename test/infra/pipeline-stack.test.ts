@@ -19,8 +19,9 @@ function streamMapping(mapping: StreamMappingSettings, source: RegExp) {
     StartingPosition: 'TRIM_HORIZON',
     BatchSize: mapping.batchSize,
     MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
-    MaximumRetryAttempts: mapping.retryAttempts,
-    MaximumRecordAgeInSeconds: mapping.maxRecordAgeSeconds,
+    // -1 (until the record leaves the stream) is Lambda's default: the property is left out.
+    MaximumRetryAttempts: mapping.retryAttempts < 0 ? Match.absent() : mapping.retryAttempts,
+    MaximumRecordAgeInSeconds: mapping.maxRecordAgeSeconds < 0 ? Match.absent() : mapping.maxRecordAgeSeconds,
     BisectBatchOnFunctionError: mapping.bisectBatchOnError,
     ParallelizationFactor: mapping.parallelizationFactor,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -162,16 +163,18 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     });
   });
 
-  it('bounds every stream mapping: finite retries and record age', () => {
+  it('bounds every Kinesis mapping: finite retries and record age (the table stream\'s are held in table-stream-readers.test.ts)', () => {
     // Prepare
     const mappings = Object.values(resourcesOf(template(), 'AWS::Lambda::EventSourceMapping'));
 
     // Act
     const streamMappings = mappings.filter((mapping) => mapping.Properties.StartingPosition !== undefined);
+    const kinesisMappings = streamMappings.filter((mapping) => !/TripsTable/.test(JSON.stringify(mapping.Properties.EventSourceArn)));
 
     // Assess
     expect(streamMappings).toHaveLength(3);
-    for (const mapping of streamMappings) {
+    expect(kinesisMappings).toHaveLength(2);
+    for (const mapping of kinesisMappings) {
       expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
       expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
     }
@@ -236,7 +239,7 @@ describe('pipeline permissions', () => {
     expect(actions).not.toContain('s3:GetObject');
   });
 
-  it('lets the failed-batches handler read the streams back and dead-letter, and never touch table items or the retry queue', () => {
+  it('lets the failed-batches handler read the Kinesis streams back and dead-letter, and never read the table stream, touch table items or the retry queue', () => {
     // Prepare
     const statements = statementsOf('FailedBatchesHandler');
 
@@ -245,7 +248,8 @@ describe('pipeline permissions', () => {
     const sendTargets = JSON.stringify(statements.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource));
 
     // Assess
-    expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']));
+    expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
     expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|Get)Item$/.test(action))).toEqual([]);
     expect(sendTargets).toContain('RetryQueuesDeadLetterQueue');
     expect(sendTargets).not.toContain('RetryQueuesQueue');
@@ -265,15 +269,20 @@ describe('pipeline permissions', () => {
 });
 
 describe.each<EnvironmentName>(['dev', 'prod'])('live metrics mapping (%s)', (environment) => {
-  it('redelivers only from checkpoints the handler sets: no bisection, one batch per shard', () => {
+  it('hands each shard its tumbling window state in order: no bisection, one batch per shard, the configured window', () => {
     // Prepare
     const template = synthesized[environment].templates.liveMetrics;
 
     // Act
     const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'));
 
-    // Assess: the per-transaction markers (lib/domain/live-metrics.ts) rest on both
+    // Assess: the window state (lib/domain/live-metrics.ts) is one shard's, in order
     expect(mappings).toHaveLength(1);
-    expect(mappings[0]?.Properties).toMatchObject({ BisectBatchOnFunctionError: false, ParallelizationFactor: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mappings[0]?.Properties).toMatchObject({
+      BisectBatchOnFunctionError: false,
+      ParallelizationFactor: 1,
+      TumblingWindowInSeconds: environments[environment].liveMetricsMapping.tumblingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 });

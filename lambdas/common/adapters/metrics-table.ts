@@ -1,33 +1,38 @@
 /**
- * The live metrics table: window items per entity, one open-trips counter, and one marker per applied
- * transaction. Writes are conditional transactions (see lib/domain/live-metrics.ts); reads are key queries.
+ * The live metrics table: each shard's partials of the 5-minute windows per entity, and each shard's
+ * open-trips partial. Every item is written by one shard's consumer only, with a conditional UpdateItem
+ * (its mark, lib/domain/live-metrics.ts), never in a transaction; readers sum the partials.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../../lib/validation';
 import {
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
   metricsWindow,
-  OPEN_TRIPS_KEY,
+  OPEN_TRIPS_PARTITION,
+  windowPartialSortKey,
   windowPartition,
+  windowStartOfSortKey,
   type MetricEntity,
-  type MetricsTransaction,
   type MetricsWindow,
+  type ShardPartials,
 } from '../../../lib/domain/live-metrics';
 import type { MetricsReader } from '../../../lib/live-metrics/metrics-api';
 
 export interface MetricsRetention {
-  /** Markers must outlive every redelivery of their record: the stream's retention, with margin. */
-  readonly markerHours: number;
   readonly windowDays: number;
 }
 
-export type TransactionOutcome =
-  | { readonly applied: true }
-  /** The transaction's marker existed: a transaction starting at the same record counted the batch's changes up to this sequence number. */
-  | { readonly applied: false; readonly appliedThrough: string };
+/** How many partials of one closed window are written at once. */
+const WRITES_IN_FLIGHT = 16;
 
+export interface PartialsOutcome {
+  /** Items the partials were added to. */
+  readonly added: number;
+  /** Items that held this mark (or a later one) already: a retried final invocation. */
+  readonly alreadyAdded: number;
+}
 
 const windowItemSchema = z.object({
   [METRICS_KEY.sort]: z.string(),
@@ -36,11 +41,6 @@ const windowItemSchema = z.object({
   duration_ms: z.number().check(z.int()),
 });
 const openTripsItemSchema = z.object({ open_trips: z.number().check(z.int()) });
-const markerItemSchema = z.object({ last_sequence_number: z.string().check(z.regex(/^\d{1,40}$/)) });
-
-function markerKey(firstEventId: string) {
-  return { [METRICS_KEY.partition]: `applied#${firstEventId}`, [METRICS_KEY.sort]: 'applied' };
-}
 
 export class MetricsTable implements MetricsReader {
   constructor(
@@ -51,21 +51,66 @@ export class MetricsTable implements MetricsReader {
   ) {}
 
   /**
-   * Applies one planned transaction, or says how far a transaction from the same first record got when its
-   * marker exists already; any other refusal is thrown for the caller to report.
+   * Adds a closed window's partials to this shard's items, each conditioned on the mark: an item that holds
+   * the mark already is left alone, so a retried final invocation adds nothing twice. Items are independent
+   * (no transaction): a failure part way leaves the others added, and the retry adds only the rest.
    */
-  async apply(transaction: MetricsTransaction): Promise<TransactionOutcome> {
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: this.transactItems(transaction) }));
-      return { applied: true };
-    } catch (error) {
-      if (!markerExisted(error)) throw error;
+  async addPartials(partials: ShardPartials): Promise<PartialsOutcome> {
+    const nowSeconds = Math.floor(this.clock().getTime() / 1000);
+    const updates = [
+      ...partials.windows.map((window) => ({
+        Key: { [METRICS_KEY.partition]: windowPartition(window.entity, window.id), [METRICS_KEY.sort]: windowPartialSortKey(window.windowStart, partials.shardId) },
+        UpdateExpression: 'ADD trip_count :trips, fare_micros :fare, duration_ms :duration SET entity = :entity, entity_id = :id, shard_id = :shard, applied_through = :mark, #ttl = :ttl',
+        ExpressionAttributeValues: {
+          ':trips': window.tripCount,
+          ':fare': window.fareMicros,
+          ':duration': window.durationMs,
+          ':entity': window.entity,
+          ':id': window.id,
+          ':shard': partials.shardId,
+          ':mark': partials.mark,
+          // Kept windowDays from the window's start, and never less from now: a replayed day's windows start in
+          // the past, and an expiry already passed has TTL delete them as they are written (DynamoDB Local's
+          // sweeper took 1-10 of 1,944 trips out of ends-first runs; docs/adr/0008-live-metrics-per-shard-partials.md).
+          ':ttl': Math.max(Math.floor(Date.parse(window.windowStart) / 1000), nowSeconds) + this.retention.windowDays * 86_400,
+        },
+        ExpressionAttributeNames: { '#ttl': METRICS_TTL_ATTRIBUTE },
+      })),
+      // Open trips have no window to expire with: the shard's partial is kept.
+      ...(partials.openTripsDelta === 0
+        ? []
+        : [
+            {
+              Key: { [METRICS_KEY.partition]: OPEN_TRIPS_PARTITION, [METRICS_KEY.sort]: `shard#${partials.shardId}` },
+              UpdateExpression: 'ADD open_trips :delta SET shard_id = :shard, applied_through = :mark',
+              ExpressionAttributeValues: { ':delta': partials.openTripsDelta, ':shard': partials.shardId, ':mark': partials.mark },
+            },
+          ]),
+    ];
+    let added = 0;
+    let alreadyAdded = 0;
+    for (let index = 0; index < updates.length; index += WRITES_IN_FLIGHT) {
+      const results = await Promise.all(
+        updates.slice(index, index + WRITES_IN_FLIGHT).map(async (update) => {
+          try {
+            await this.client.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                ...update,
+                ConditionExpression: 'attribute_not_exists(applied_through) OR applied_through < :mark',
+              }),
+            );
+            return true;
+          } catch (error) {
+            if (error instanceof ConditionalCheckFailedException) return false;
+            throw error;
+          }
+        }),
+      );
+      added += results.filter(Boolean).length;
+      alreadyAdded += results.filter((result) => !result).length;
     }
-    const { Item: marker } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: markerKey(transaction.firstEventId), ConsistentRead: true }));
-    // Refused by the marker yet not readable: expired in between (markers outlive the stream's retention) or
-    // written by something else. Thrown, so the records are retried rather than guessed at.
-    if (marker === undefined) throw new Error(`marker of ${transaction.firstEventId} refused the transaction but cannot be read`);
-    return { applied: false, appliedThrough: markerItemSchema.parse(marker).last_sequence_number };
+    return { added, alreadyAdded };
   }
 
   async windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
@@ -76,76 +121,41 @@ export class MetricsTable implements MetricsReader {
         TableName: this.tableName,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
         ExpressionAttributeNames: { '#pk': METRICS_KEY.partition, '#sk': METRICS_KEY.sort },
-        ExpressionAttributeValues: { ':pk': windowPartition(entity, id), ':from': fromWindowStart, ':to': toInclusive },
+        // Every shard's partial of the last window too: their sort keys continue after the window's start.
+        ExpressionAttributeValues: { ':pk': windowPartition(entity, id), ':from': fromWindowStart, ':to': `${toInclusive}#\uffff` },
       },
     );
+    // Partials come sorted by window, so a window's partials are adjacent.
+    const sums = new Map<string, { trips: number; fare: number; duration: number }>();
     for await (const page of pages) {
       for (const raw of page.Items ?? []) {
         const item = windowItemSchema.parse(raw);
-        windows.push(metricsWindow(item[METRICS_KEY.sort], item.trip_count, item.fare_micros, item.duration_ms));
+        const windowStart = windowStartOfSortKey(item[METRICS_KEY.sort]);
+        const sum = sums.get(windowStart) ?? { trips: 0, fare: 0, duration: 0 };
+        sum.trips += item.trip_count;
+        sum.fare += item.fare_micros;
+        sum.duration += item.duration_ms;
+        sums.set(windowStart, sum);
       }
     }
+    for (const [windowStart, sum] of sums) windows.push(metricsWindow(windowStart, sum.trips, sum.fare, sum.duration));
     return windows;
   }
 
+  /** The shards' open-trips partials summed (one item per stream shard the consumer has read). */
   async openTrips(): Promise<number> {
-    const { Item: item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { [METRICS_KEY.partition]: OPEN_TRIPS_KEY.pk, [METRICS_KEY.sort]: OPEN_TRIPS_KEY.sk }, ConsistentRead: true }),
-    );
-    return item === undefined ? 0 : openTripsItemSchema.parse(item).open_trips;
-  }
-
-  private transactItems(transaction: MetricsTransaction) {
-    const nowSeconds = Math.floor(this.clock().getTime() / 1000);
-    const marker = {
-      Put: {
+    let openTrips = 0;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
         TableName: this.tableName,
-        Item: {
-          ...markerKey(transaction.firstEventId),
-          last_sequence_number: transaction.lastSequenceNumber,
-          changes: transaction.changes.length,
-          [METRICS_TTL_ATTRIBUTE]: nowSeconds + this.retention.markerHours * 3600,
-        },
-        ConditionExpression: 'attribute_not_exists(#pk)',
+        KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': METRICS_KEY.partition },
+        ExpressionAttributeValues: { ':pk': OPEN_TRIPS_PARTITION },
+        ConsistentRead: true,
       },
-    };
-    const windows = transaction.windows.map((window) => ({
-      Update: {
-        TableName: this.tableName,
-        Key: { [METRICS_KEY.partition]: windowPartition(window.entity, window.id), [METRICS_KEY.sort]: window.windowStart },
-        UpdateExpression: 'ADD trip_count :trips, fare_micros :fare, duration_ms :duration SET entity = :entity, entity_id = :id, #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': METRICS_TTL_ATTRIBUTE },
-        ExpressionAttributeValues: {
-          ':trips': window.tripCount,
-          ':fare': window.fareMicros,
-          ':duration': window.durationMs,
-          ':entity': window.entity,
-          ':id': window.id,
-          // From the window's own start, so every increment of a window sets the same expiry.
-          ':ttl': Math.floor(Date.parse(window.windowStart) / 1000) + this.retention.windowDays * 86_400,
-        },
-      },
-    }));
-    const openTrips =
-      transaction.openTripsDelta === 0
-        ? []
-        : [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { [METRICS_KEY.partition]: OPEN_TRIPS_KEY.pk, [METRICS_KEY.sort]: OPEN_TRIPS_KEY.sk },
-                UpdateExpression: 'ADD open_trips :delta',
-                ExpressionAttributeValues: { ':delta': transaction.openTripsDelta },
-              },
-            },
-          ];
-    // The marker first: CancellationReasons are positional, and markerExisted reads the first.
-    return [marker, ...windows, ...openTrips];
+    );
+    for await (const page of pages) for (const raw of page.Items ?? []) openTrips += openTripsItemSchema.parse(raw).open_trips;
+    return openTrips;
   }
-}
-
-/** Whether a cancelled transaction was refused by its marker's condition (the marker is its first item). */
-function markerExisted(error: unknown): boolean {
-  return error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 }

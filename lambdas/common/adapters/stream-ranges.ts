@@ -1,15 +1,10 @@
 /**
- * Reads a shard's records back by sequence range, from Kinesis or from DynamoDB Streams, while they are
- * within the stream's retention. Bounded: it stops past the range's end, at the end of the data, or after
+ * Reads a Kinesis shard's records back by sequence range, while they are within the stream's retention.
+ * Never the trips table's stream: it allows two readers per shard, its two consumers
+ * (docs/adr/0008-live-metrics-per-shard-partials.md). Bounded: it stops past the range's end, at the end of the data, or after
  * a fixed number of reads.
  */
 import { GetRecordsCommand as GetKinesisRecords, GetShardIteratorCommand as GetKinesisIterator, type KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  GetRecordsCommand as GetStreamRecords,
-  GetShardIteratorCommand as GetStreamIterator,
-  type DynamoDBStreamsClient,
-  type _Record as StreamRecord,
-} from '@aws-sdk/client-dynamodb-streams';
 
 /** A shard's records from one sequence number to another, both included. */
 export interface SequenceRange {
@@ -49,10 +44,7 @@ export interface KinesisRangeRecord {
 }
 
 export class StreamRanges {
-  constructor(
-    private readonly kinesis: KinesisClient,
-    private readonly streams: DynamoDBStreamsClient,
-  ) {}
+  constructor(private readonly kinesis: KinesisClient) {}
 
   async kinesisRecords(range: SequenceRange): Promise<KinesisRangeRecord[]> {
     const { ShardIterator: first } = await this.kinesis.send(
@@ -76,30 +68,6 @@ export class StreamRanges {
       }
       // An empty page means the end only once the range has begun: an open shard may answer empty pages first.
       if ((page.Records ?? []).length === 0 && found.length > 0 && page.MillisBehindLatest === 0) return found;
-      iterator = page.NextShardIterator;
-    }
-    return found;
-  }
-
-  async dynamoDbRecords(range: SequenceRange): Promise<StreamRecord[]> {
-    const { ShardIterator: first } = await this.streams.send(
-      new GetStreamIterator({
-        StreamArn: range.streamArn,
-        ShardId: range.shardId,
-        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-        SequenceNumber: range.startSequenceNumber,
-      }),
-    );
-    const found: StreamRecord[] = [];
-    let iterator = first;
-    for (let reads = 0; iterator !== undefined && reads < MAX_READS; reads += 1) {
-      const page = await this.streams.send(new GetStreamRecords({ ShardIterator: iterator }));
-      for (const record of page.Records ?? []) {
-        const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
-        if (sequenceNumber === '' || pastRange(range, sequenceNumber)) return found;
-        if (inRange(range, sequenceNumber)) found.push(record);
-      }
-      if ((page.Records ?? []).length === 0 && found.length > 0) return found;
       iterator = page.NextShardIterator;
     }
     return found;

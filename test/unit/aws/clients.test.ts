@@ -141,8 +141,8 @@ describe('registerRequestAttemptHook', () => {
 
     // Assess
     expect(seen).toEqual([
-      { service: 'SQS', operation: 'ListQueues' },
-      { service: 'SQS', operation: 'ListQueues' },
+      { service: 'SQS', operation: 'ListQueues', input: {} },
+      { service: 'SQS', operation: 'ListQueues', input: {} },
     ]);
   });
 });

@@ -18,7 +18,7 @@ describe('local settings', () => {
     expect(scaled.matchMapping.maxBatchingWindowSeconds).toBeLessThanOrEqual(3);
   });
 
-  it('change nothing but the windows', () => {
+  it('change nothing but the windows (batching and tumbling)', () => {
     // Act
     const scaled = scaleBatchingWindows(environments.prod, 0.5);
 
@@ -27,7 +27,10 @@ describe('local settings', () => {
     expect(localTimeScale).toBe(0.5);
     for (const mapping of MAPPINGS) {
       expect(rest[mapping].maxBatchingWindowSeconds).toBe(environments.prod[mapping].maxBatchingWindowSeconds * 0.5);
-      expect({ ...rest[mapping], maxBatchingWindowSeconds: 0 }).toEqual({ ...environments.prod[mapping], maxBatchingWindowSeconds: 0 });
+      const tumblingOf = (settings: object): number | undefined => (settings as { tumblingWindowSeconds?: number }).tumblingWindowSeconds;
+      const tumbling = tumblingOf(environments.prod[mapping]);
+      expect(tumblingOf(rest[mapping])).toBe(tumbling === undefined ? undefined : tumbling * 0.5);
+      expect({ ...rest[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 }).toEqual({ ...environments.prod[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 });
     }
     const others = (settings: object) => Object.fromEntries(Object.entries(settings).filter(([key]) => !(MAPPINGS as readonly string[]).includes(key)));
     expect(others(rest)).toEqual(others(environments.prod));

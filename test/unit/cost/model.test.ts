@@ -94,14 +94,14 @@ describe('costReport', () => {
     expect(line?.dollarsPerMillionTrips).toBeCloseTo(1.25);
   });
 
-  it('prices live-metrics transactions by the windows a batch touches, with one marker per transaction rather than per record', () => {
+  it('prices the live-metrics partials by the windows a batch touches, one write unit each and no transactions', () => {
     // Act: 500 trips (1,000 records) per live-metrics batch as measured; the same run with 50 per batch
     const full = dev();
     const sparse = dev({ run: run({ lambda_invocations: { start: 2, end: 2, match: 1, 'live-metrics': 20 } }) });
 
-    // Assess: a marker per record alone would be 2 records x 2 WRU = 4 WRU per trip
+    // Assess: a transactional write per record alone would be 2 records x 2 WRU = 4 WRU per trip
     const wruPerTrip = (report: ReturnType<typeof dev>) =>
-      (report.measured.lines.find((candidate) => candidate.item.startsWith('live metrics transactions'))?.quantityPerMillionTrips ?? 0) / 1_000_000;
+      (report.measured.lines.find((candidate) => candidate.item.startsWith('live metrics partials'))?.quantityPerMillionTrips ?? 0) / 1_000_000;
     expect(wruPerTrip(full)).toBeGreaterThan(0);
     expect(wruPerTrip(full)).toBeLessThan(1);
     expect(wruPerTrip(sparse)).toBeGreaterThan(wruPerTrip(full));

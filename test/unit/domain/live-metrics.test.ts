@@ -1,14 +1,15 @@
 import {
-  assertShardOrder,
-  changesAfter,
+  addToWindowState,
   compareSequenceNumbers,
-  firstTransaction,
   metricsWindow,
+  readWindowState,
+  shardPartials,
+  windowPartialSortKey,
+  windowStartOfSortKey,
   toMicros,
   tripChangeOf,
   windowStartOf,
   LIVE_METRICS_STREAM_FILTERS,
-  type MetricsTransaction,
   type TripChange,
 } from '../../../lib/domain/live-metrics';
 import { matchesFilterPattern } from '../../../lib/aws/filter-pattern';
@@ -97,7 +98,7 @@ describe('tripChangeOf', () => {
     expect(result).toEqual({ relevant: true, tripId: 't3', detail: 'completed trip image has no readable fare_amount' });
   });
 
-  it('refuses a record without a decimal sequence number, which no marker could place', () => {
+  it('refuses a record without a decimal sequence number, which no window state could place', () => {
     // Prepare
     const record = opened({ tripId: 't5' });
     if (record.dynamodb !== undefined) record.dynamodb.SequenceNumber = 'not-a-number';
@@ -131,97 +132,92 @@ describe('sequence numbers', () => {
     // Assess
     expect(ordered).toEqual(['900000000000000000001', '900000000000000000002', '10000000000000000000000']);
   });
-
-  it('keeps the changes after what a marker says was applied', () => {
-    // Prepare
-    const changes = ['101', '205', '1000'].map((sequenceNumber): TripChange => ({ kind: 'opened', eventId: `e${sequenceNumber}`, sequenceNumber, tripId: 't' }));
-
-    // Act
-    const remaining = changesAfter(changes, '205');
-
-    // Assess
-    expect(remaining.map((change) => change.sequenceNumber)).toEqual(['1000']);
-  });
-
-  it('refuses a batch whose records are not in increasing shard order', () => {
-    // Prepare
-    const changes = ['101', '101'].map((sequenceNumber, index): TripChange => ({ kind: 'opened', eventId: `e${index}`, sequenceNumber, tripId: 't' }));
-
-    // Act
-    const check = () => assertShardOrder(changes);
-
-    // Assess
-    expect(check).toThrow(/out of shard order: e1 \(101\) follows e0 \(101\)/);
-  });
 });
 
-/** A batch's transactions in the order the handler applies them when none is refused. */
-function transactionsOf(changes: readonly TripChange[], maxItems?: number): MetricsTransaction[] {
-  const plans: MetricsTransaction[] = [];
-  for (let rest = changes, plan = firstTransaction(rest, maxItems); plan !== undefined; plan = firstTransaction(rest, maxItems)) {
-    plans.push(plan);
-    rest = rest.slice(plan.changes.length);
-  }
-  return plans;
-}
-
-describe('firstTransaction', () => {
-  const completion = (index: number, vendorId: number, windowStart: string): TripChange => ({
+describe('the tumbling window state', () => {
+  const completion = (sequenceNumber: string, vendorId: number, windowStart: string, fareMicros = 1_000_000): TripChange => ({
     kind: 'completed',
-    eventId: `e${index}`,
-    sequenceNumber: String(1000 + index),
-    tripId: `t${index}`,
-    metrics: { windowStart, vendorId, pickupLocationId: 100 + index, fareMicros: 1_000_000, durationMs: 60_000 },
+    eventId: `e${sequenceNumber}`,
+    sequenceNumber,
+    tripId: `t${sequenceNumber}`,
+    metrics: { windowStart, vendorId, pickupLocationId: null, fareMicros, durationMs: 60_000 },
   });
+  const opening = (sequenceNumber: string): TripChange => ({ kind: 'opened', eventId: `e${sequenceNumber}`, sequenceNumber, tripId: `t${sequenceNumber}` });
 
-  it('merges increments of the same window and nets the open-trip delta', () => {
+  it('adds a batch up per window and entity and nets the open trips', () => {
     // Prepare
-    const changes: TripChange[] = [
-      { kind: 'opened', eventId: 'o1', sequenceNumber: '999', tripId: 'a' },
-      completion(1, 1, '2024-05-25T13:00:00.000Z'),
-      completion(2, 1, '2024-05-25T13:00:00.000Z'),
-    ];
+    const changes = [opening('101'), completion('102', 1, '2024-05-25T13:00:00.000Z'), completion('103', 2, '2024-05-25T13:00:00.000Z', 2_500_000)];
 
     // Act
-    const plans = transactionsOf(changes);
+    const { state, counted, skipped } = addToWindowState(undefined, changes);
 
     // Assess
-    expect(plans).toHaveLength(1);
-    expect(plans[0]?.openTripsDelta).toBe(-1);
-    const all = plans[0]?.windows.find((window) => window.entity === 'all');
-    const vendor = plans[0]?.windows.find((window) => window.entity === 'vendor');
-    expect(all).toMatchObject({ id: 'all', tripCount: 2, fareMicros: 2_000_000, durationMs: 120_000 });
-    expect(vendor).toMatchObject({ id: '1', tripCount: 2 });
-    expect(plans[0]?.windows).toHaveLength(4); // all, vendor 1, pickup locations 101 and 102
-    expect(plans[0]).toMatchObject({ firstEventId: 'o1', lastSequenceNumber: '1002' });
+    expect({ counted, skipped }).toEqual({ counted: 3, skipped: 0 });
+    expect(state).toEqual({
+      first: '101',
+      through: '103',
+      openTrips: -1,
+      windows: {
+        'all|all|2024-05-25T13:00:00.000Z': [2, 3_500_000, 120_000],
+        'vendor|1|2024-05-25T13:00:00.000Z': [1, 1_000_000, 60_000],
+        'vendor|2|2024-05-25T13:00:00.000Z': [1, 2_500_000, 60_000],
+      },
+    });
   });
 
-  it('splits a batch so no transaction exceeds the item limit, keeping every change once and in order', () => {
-    // Prepare: 60 completions in distinct windows: 3 window items each
-    const changes = Array.from({ length: 60 }, (_, index) => completion(index, index, new Date(Date.UTC(2024, 4, 25, 0, index * 5)).toISOString()));
+  it('counts a redelivered record once, whatever the batches look like the second time', () => {
+    // Prepare: the first delivery counted 101-102; the redelivery starts earlier and runs further
+    const first = addToWindowState(undefined, [opening('101'), completion('102', 1, '2024-05-25T13:00:00.000Z')]).state;
+    const redelivery = [opening('101'), completion('102', 1, '2024-05-25T13:00:00.000Z'), completion('1000', 1, '2024-05-25T13:05:00.000Z')];
 
     // Act
-    const plans = transactionsOf(changes, 100);
+    const { state, counted, skipped } = addToWindowState(readWindowState(JSON.parse(JSON.stringify(first)) as unknown), redelivery);
 
-    // Assess: the marker, the windows and the open-trips counter
-    for (const plan of plans) expect(1 + plan.windows.length + 1).toBeLessThanOrEqual(100);
-    expect(plans.flatMap((plan) => plan.changes)).toEqual(changes);
-    expect(plans.map((plan) => plan.changes.length)).toEqual([32, 28]);
-    expect(plans.map(({ firstEventId, lastSequenceNumber }) => ({ firstEventId, lastSequenceNumber }))).toEqual([
-      { firstEventId: 'e0', lastSequenceNumber: '1031' },
-      { firstEventId: 'e32', lastSequenceNumber: '1059' },
+    // Assess
+    expect({ counted, skipped }).toEqual({ counted: 1, skipped: 2 });
+    expect(state?.windows['all|all|2024-05-25T13:00:00.000Z']).toEqual([1, 1_000_000, 60_000]);
+    expect(state?.through).toBe('1000');
+  });
+
+  it('reads the empty state of a new window as nothing counted, and refuses a state it did not write', () => {
+    // Act
+    const empty = readWindowState({});
+    const foreign = () => readWindowState({ count: 3 });
+
+    // Assess
+    expect(empty).toBeUndefined();
+    expect(foreign).toThrow();
+  });
+
+  it('turns a closed state into partials under a mark that grows along the shard', () => {
+    // Prepare
+    const { state } = addToWindowState(undefined, [completion('900000000000000000001', 3, '2024-05-25T13:00:00.000Z')]);
+    if (state === undefined) throw new Error('nothing counted');
+    const later = addToWindowState(undefined, [opening('10000000000000000000000')]).state;
+    if (later === undefined) throw new Error('nothing counted');
+
+    // Act
+    const partials = shardPartials(state, 'shardId-1', '2026-12-04T11:00:00.000Z');
+    const sameWindowLater = shardPartials(later, 'shardId-1', '2026-12-04T11:00:00.000Z');
+    const nextWindow = shardPartials(state, 'shardId-1', '2026-12-04T11:00:30.000Z');
+
+    // Assess
+    expect(partials.windows).toEqual([
+      { entity: 'all', id: 'all', windowStart: '2024-05-25T13:00:00.000Z', tripCount: 1, fareMicros: 1_000_000, durationMs: 60_000 },
+      { entity: 'vendor', id: '3', windowStart: '2024-05-25T13:00:00.000Z', tripCount: 1, fareMicros: 1_000_000, durationMs: 60_000 },
     ]);
+    expect(partials.openTripsDelta).toBe(-1);
+    expect(partials.mark < sameWindowLater.mark).toBe(true);
+    expect(sameWindowLater.mark < nextWindow.mark).toBe(true);
   });
 
-  it('writes one marker however many records a transaction holds', () => {
-    // Prepare: 500 completions of one window, vendor and pickup location
-    const changes = Array.from({ length: 500 }, (_, index) => ({ ...completion(index, 1, '2024-05-25T13:00:00.000Z'), metrics: { windowStart: '2024-05-25T13:00:00.000Z', vendorId: 1, pickupLocationId: 7, fareMicros: 1, durationMs: 1 } }));
-
+  it('keys a partial by its window first, so a range of windows finds every shard\'s partial', () => {
     // Act
-    const plan = firstTransaction(changes);
+    const key = windowPartialSortKey('2024-05-25T13:00:00.000Z', 'shardId-00000001-abc');
 
     // Assess
-    expect(plan?.changes).toHaveLength(500);
-    expect(plan?.windows.map((window) => window.tripCount)).toEqual([500, 500, 500]);
+    expect(windowStartOfSortKey(key)).toBe('2024-05-25T13:00:00.000Z');
+    expect(windowStartOfSortKey('2024-05-25T13:00:00.000Z')).toBe('2024-05-25T13:00:00.000Z');
+    expect(key > '2024-05-25T13:00:00.000Z' && key < '2024-05-25T13:00:00.000Z#\uffff').toBe(true);
   });
 });

@@ -1,17 +1,8 @@
-import { DynamoDBStreamsClient, GetRecordsCommand as GetStreamRecordsCommand, GetShardIteratorCommand as GetStreamIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetRecordsCommand as GetKinesisRecordsCommand, GetShardIteratorCommand as GetKinesisIteratorCommand, KinesisClient, type _Record as KinesisSdkRecord } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  completedItem,
-  completion,
-  expiredOpenEnd,
-  openEndItem,
-  openStartItem,
-  sdkStreamRecord,
-  STREAM_RECORD_CREATED_AT,
-  streamSequenceNumber,
-} from '../../factories/dynamodb-stream';
+import { streamSequenceNumber } from '../../factories/dynamodb-stream';
 import { kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
 import { onFailureRecord, sqsEvent, sqsRecord } from '../../factories/sqs';
 import { deadLettersSent, lambdaContext, NOW, outcomeTally, useHandlerTestLifecycle, useTestEnvironment } from './harness';
@@ -175,59 +166,21 @@ describe('failed-batches handler', () => {
   });
 
   describe('a DynamoDB Streams on-failure record', () => {
-    it('dead-letters only the records the mapping delivered (completions and expired open ends), with their images', async () => {
-      // Prepare: positions 1-4 are the range; an INSERT and the REMOVE of an open start never reached the function.
-      const expiredEnd = expiredOpenEnd(tripEndEvent({ trip_id: 'trip-4' }));
-      streamsMock.on(GetStreamIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
-      streamsMock.on(GetStreamRecordsCommand, { ShardIterator: 'iterator-1' }).resolves({
-        Records: [
-          sdkStreamRecord({ ...completion(), sequenceNumber: streamSequenceNumber(1) }),
-          sdkStreamRecord({ eventName: 'INSERT', newImage: openStartItem(tripStartEvent({ trip_id: 'trip-2' })), sequenceNumber: streamSequenceNumber(2) }),
-          sdkStreamRecord({ eventName: 'REMOVE', oldImage: openStartItem(tripStartEvent({ trip_id: 'trip-3' })), sequenceNumber: streamSequenceNumber(3) }),
-          sdkStreamRecord({ ...expiredEnd, sequenceNumber: streamSequenceNumber(4) }),
-          sdkStreamRecord({ ...completion(tripEndEvent({ trip_id: 'trip-5' }), tripStartEvent({ trip_id: 'trip-5' })), sequenceNumber: streamSequenceNumber(5) }),
-        ],
-        NextShardIterator: 'iterator-2',
-      });
+    it('dead-letters the pointer as it is, without reading the trips table stream (two readers per shard: its consumers)', async () => {
+      // Prepare
+      const pointer = tableStreamPointer(1, 4);
 
       // Act
-      const response = await handler(sqsEvent([tableStreamPointer(1, 4)]), context);
+      const response = await handler({ Records: [sqsRecord(pointer, { sentAt: SENT_AT })] }, context);
 
       // Assess
       expect(response).toEqual({ batchItemFailures: [] });
-      expect(streamsMock).toHaveReceivedCommandWith(GetStreamIteratorCommand, {
-        StreamArn: TABLE_STREAM_ARN,
-        ShardId: SHARD,
-        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-        SequenceNumber: streamSequenceNumber(1),
-      });
-      const gaveUp = 'the tripstream-test-match mapping gave up on it (RetryAttemptsExhausted, 3 invocations)';
-      expect(deadLettersSent(sqsMock).map(({ body }) => body)).toEqual([
-        {
-          schema_version: 2,
-          reason: 'PROCESSING_FAILED',
-          trip_id: 'c66ce556bc',
-          event: { event_name: 'MODIFY', item: completedItem() },
-          detail: gaveUp,
-          attempts: 1,
-          first_seen_at: STREAM_RECORD_CREATED_AT.toISOString(),
-          dead_lettered_at: NOW.toISOString(),
-          source: 'match',
-          origin: { shard_id: SHARD, sequence_number: streamSequenceNumber(1) },
-        },
-        {
-          schema_version: 2,
-          reason: 'PROCESSING_FAILED',
-          trip_id: 'trip-4',
-          event: { event_name: 'REMOVE', item: openEndItem(tripEndEvent({ trip_id: 'trip-4' })) },
-          detail: gaveUp,
-          attempts: 1,
-          first_seen_at: STREAM_RECORD_CREATED_AT.toISOString(),
-          dead_lettered_at: NOW.toISOString(),
-          source: 'match',
-          origin: { shard_id: SHARD, sequence_number: streamSequenceNumber(4) },
-        },
+      expect(streamsMock.calls()).toHaveLength(0);
+      const letters = deadLettersSent(sqsMock).map(({ body }) => body);
+      expect(letters).toEqual([
+        expect.objectContaining({ reason: 'PROCESSING_FAILED', trip_id: null, event: pointer, source: 'failed-batches', first_seen_at: SENT_AT.toISOString() }),
       ]);
+      expect(letters[0]?.detail).toMatch(/not read back \(two readers per shard: its consumers\)/);
     });
   });
 

@@ -31,7 +31,7 @@ import type { QueueMappingSettings, StreamMappingSettings } from '../../../../li
 import type { InvocationResult, LocalInvoker, RecordView } from '../../../../local/event-source-mapping/invoker';
 import { QueueMapping } from '../../../../local/event-source-mapping/queue-mapping';
 import { dynamoDbView, kinesisView, sqsView } from '../../../../local/run/record-views';
-import { dynamoDbStreamShards, kinesisShards, StreamMapping } from '../../../../local/event-source-mapping/stream-mapping';
+import { dynamoDbStreamShards, kinesisShards, StreamMapping, type StreamMappingOptions } from '../../../../local/event-source-mapping/stream-mapping';
 import { completedTripItem, streamSequenceNumber } from '../../../factories/dynamodb-stream';
 import { kinesisSequenceNumber, tripStartEvent } from '../../../factories/kinesis';
 
@@ -53,6 +53,8 @@ export interface Invocation {
   readonly handler: string;
   readonly identifiers: readonly string[];
   readonly records: readonly unknown[];
+  /** What the event carried beside its records (a tumbling window's fields). */
+  readonly eventFields: Readonly<Record<string, unknown>>;
 }
 
 /** The function's answer to an invocation (its response), or a thrown error for a function error. */
@@ -69,8 +71,8 @@ export class FakeFunction implements Pick<LocalInvoker, 'invoke'> {
 
   constructor(private readonly respond: Respond = () => undefined) {}
 
-  async invoke<R>(handler: string, records: readonly R[], view: RecordView<R>): Promise<InvocationResult> {
-    const invocation: Invocation = { handler, identifiers: records.map((record) => view.identifierOf(record)), records: [...records] };
+  async invoke<R>(handler: string, records: readonly R[], view: RecordView<R>, eventFields: Readonly<Record<string, unknown>> = {}): Promise<InvocationResult> {
+    const invocation: Invocation = { handler, identifiers: records.map((record) => view.identifierOf(record)), records: [...records], eventFields: structuredClone(eventFields) };
     const index = this.invocations.push(invocation) - 1;
     this.running += 1;
     this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
@@ -223,6 +225,7 @@ export function tableStreamMapping(
   clients: { streams: DynamoDBStreamsClient; sqs: SQSClient },
   settings: StreamMappingSettings,
   filter: (record: DynamoDBRecord) => boolean,
+  more: Partial<Pick<StreamMappingOptions<DynamoDBRecord>, 'handler' | 'listShards' | 'readers'>> = {},
 ): StreamMapping<DynamoDBRecord> {
   return new StreamMapping<DynamoDBRecord>({
     handler: 'match',
@@ -236,6 +239,7 @@ export function tableStreamMapping(
     filter,
     onFailure: { sqs: clients.sqs, queueUrl: DEAD_LETTER_QUEUE_URL },
     listShards: dynamoDbStreamShards(clients.streams, TABLE_STREAM_ARN, REGION),
+    ...more,
   });
 }
 
