@@ -86,10 +86,27 @@ type Counts = Map<string, Map<string, number>>;
 // Per process, not per module copy: the handler bundles the local runtime may load carry their own copies.
 const counts = processWide<Counts>('aws-request-counts', () => new Map());
 
-function record(service: string, operation: string): void {
-  const byOperation = counts.get(service) ?? new Map<string, number>();
-  byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);
-  counts.set(service, byOperation);
+// DynamoDB attempts by table as well: the trips table's writes are the contract's "write attempts per trip", and the
+// live metrics table takes UpdateItems of its own.
+const tableCounts = processWide<Counts>('aws-request-counts-by-table', () => new Map());
+
+function record(service: string, operation: string, input: unknown): void {
+  for (const [map, key] of [[counts, service], [tableCounts, tableNameOf(service, input)]] as const) {
+    if (key === undefined) continue;
+    const byOperation = map.get(key) ?? new Map<string, number>();
+    byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);
+    map.set(key, byOperation);
+  }
+}
+
+function tableNameOf(service: string, input: unknown): string | undefined {
+  if (service !== 'DynamoDB' || typeof input !== 'object' || input === null || !('TableName' in input)) return undefined;
+  return typeof input.TableName === 'string' ? input.TableName : undefined;
+}
+
+/** DynamoDB request attempts that name one table, `{ "<table>": { "<Operation>": n } }`. */
+export function dynamoDbRequestCountsByTable(): Record<string, Record<string, number>> {
+  return Object.fromEntries([...tableCounts.entries()].map(([table, byOperation]) => [table, Object.fromEntries(byOperation)]));
 }
 
 /** `{ "<service>": { "<Operation>": n } }`, e.g. `{ "Kinesis": { "PutRecords": 12 } }`. */
@@ -103,6 +120,7 @@ export function awsRequestCounts(): Record<string, Record<string, number>> {
 
 export function resetAwsRequestCounts(): void {
   counts.clear();
+  tableCounts.clear();
 }
 
 interface MiddlewareContext {
@@ -158,7 +176,7 @@ function requestInstrumentation(role: ClientRole | undefined): Pluggable<object,
             operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
             input: args.input,
           };
-          record(attempt.service, attempt.operation);
+          record(attempt.service, attempt.operation, attempt.input);
           const settled: (() => void)[] = [];
           try {
             if (role !== undefined) {

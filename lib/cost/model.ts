@@ -218,7 +218,7 @@ function trafficCost(
   // transactions from their batches: the windows touched, and per transaction its marker and the
   // open-trips counter.
   const tripWriteUnits = Math.ceil(assumptions.tripItemBytes / 1024);
-  add('dynamodb', 'trips table writes (UpdateItem)', perTrip(count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  add('dynamodb', 'trips table writes (UpdateItem)', perTrip(run.trips_table_writes ?? count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   const liveWrites = liveMetricsWrites(batches['live-metrics'], footprint.mappings['live-metrics'].windowSeconds, assumptions);
   add('dynamodb', 'live metrics partials (1 WRU per item)', liveWrites.writeUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);

@@ -13,6 +13,8 @@ export const runMeasurementsSchema = z.object({
   sent: perKind,
   kpi_dates: z.array(z.string()),
   aws_requests: z.record(z.string(), counts),
+  /** Absent in summaries written before the live metrics took UpdateItems of their own. */
+  trips_table_writes: z.optional(count),
   lambda_invocations: counts,
   duration_ms: z.optional(z.number().check(z.nonnegative())),
 });

@@ -10,7 +10,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { awsRequestCounts, clientOptions, registerRequestAttemptHook, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
+import { awsRequestCounts, clientOptions, dynamoDbRequestCountsByTable, registerRequestAttemptHook, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
 import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
@@ -65,6 +65,8 @@ export interface RunSummary {
   ledger: Ledger;
   kpi_dates: string[];
   aws_requests: Record<string, Record<string, number>>;
+  /** Write attempts (UpdateItem, PutItem, DeleteItem) on the trips table alone: the contract's write attempts per trip. */
+  trips_table_writes: number;
   lambda_invocations: Record<string, number>;
   /** What --inject-faults (and targeted test failures) made fail. */
   faults_injected: InjectedFaultCounts;
@@ -468,6 +470,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       ledger,
       kpi_dates: kpis.dates,
       aws_requests: awsRequestCounts(),
+      trips_table_writes: tripsTableWrites(resources.tripsTable.name),
       lambda_invocations: invoker.invocationCounts(),
       faults_injected: injector.injected,
       order: options.order,
@@ -525,4 +528,9 @@ function nothingProduced(): ProduceSummary {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function tripsTableWrites(tableName: string): number {
+  const byOperation = dynamoDbRequestCountsByTable()[tableName] ?? {};
+  return (byOperation.UpdateItem ?? 0) + (byOperation.PutItem ?? 0) + (byOperation.DeleteItem ?? 0);
 }

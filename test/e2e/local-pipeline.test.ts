@@ -201,7 +201,7 @@ describe.each([['event-time'], ['file'], ['ends-first']])('npm run local on clea
 
     // Act
     const succeeded = run.summary.ledger.start.applied + run.summary.ledger.end.applied;
-    const attempts = run.summary.aws_requests.DynamoDB?.UpdateItem ?? 0;
+    const attempts = run.summary.trips_table_writes;
 
     // Assess
     expect(run.summary.trips_completed).toBe(completed);

@@ -218,10 +218,7 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
     beforeAll(async () => {
       // Act
       const withheld = files.withheld ?? { start: '', end: '' };
-      // Without the live-metrics consumer: on this sample's redrive (4 trips completed by redriven ends) its windows
-      // count 0 completions, on the base commit as here (reported with issue 25 item 1, the live path's owner);
-      // what this test holds is the redrive from inside --out, not the live windows.
-      redrive = await runLocalCli(['--start', withheld.start, '--end', withheld.end, '--redrive', join(out, 'dead-letters.jsonl'), '--out', out, '--no-live-metrics']);
+      redrive = await runLocalCli(['--start', withheld.start, '--end', withheld.end, '--redrive', join(out, 'dead-letters.jsonl'), '--out', out]);
       summary = await readSummary(out);
     });
 

@@ -492,7 +492,7 @@ describe('Kinesis shard quota', () => {
     const result = await checkKinesisLimits(preflightClients().kinesis, prod);
 
     // Assess
-    expect(result).toMatchObject({ status: 'pass', detail: '4 of 4 shards open; the app opens 0 (0 streams x 2)' });
+    expect(result).toMatchObject({ status: 'pass', detail: `4 of 4 shards open; the app opens 0 (0 streams x ${prod.kinesis.shardCount})` });
   });
 
   it('checks the on-demand stream count for an on-demand environment', async () => {
