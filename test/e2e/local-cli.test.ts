@@ -35,7 +35,7 @@ describe('npm run local arguments', () => {
     ['an unknown order', () => ['--start', csv, '--end', csv, '--order', 'random']],
     ['--start without --end', () => ['--start', csv]],
     ['a missing file', () => ['--start', csv, '--end', join(tmpdir(), 'no-such-trip_end.csv')]],
-    ['an unknown option', () => ['--shards', '4']],
+    ['an unknown option', () => ['--no-such-option', '4']],
   ])('rejects %s with a one-line error and a non-zero exit', async (_name, args) => {
     // Act
     const run = await runLocalCli(args());
