@@ -10,7 +10,8 @@ import type { HandlerName } from '../domain/envelopes';
 import { removalPolicy } from './removal';
 
 /** The newest Node.js runtime this aws-cdk-lib offers, pinned so an upgrade is a visible diff. */
-const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** The Lambda runtime of every handler; the tests and the local run use its Node.js major (test/unit/config/node-runtime.test.ts). */
+export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 const HANDLER_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
