@@ -194,13 +194,7 @@ export class MonitoringStack extends Stack {
     // did not run has its own alarms (the schedule's dropped or failed invocations, the trigger's errors).
     new cloudwatch.Alarm(this, 'KpiFreshnessAlarm', {
       alarmDescription: 'A date with staged trips still has no daily KPI row a schedule interval after its job',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: KPI_DATES_MISSING_METRIC,
-        dimensionsMap: { service: SERVICE_NAME },
-        period: Duration.days(1),
-        statistic: 'Maximum',
-      }),
+      metric: serviceMetric(KPI_DATES_MISSING_METRIC, { period: Duration.days(1), statistic: 'Maximum' }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -222,13 +216,7 @@ export class MonitoringStack extends Stack {
     // removes expired items within a few days of their expiry, so the alarm may follow the grace period by as much).
     alarmOn('OpenStartsExpiredAlarm', {
       alarmDescription: `More than ${settings.alarms.expiredOpenStartsPerDay} trips a day stay open past their ${settings.table.openHalfGraceHours} h grace period (their end never came): check the end feed`,
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: OPEN_STARTS_EXPIRED_METRIC,
-        dimensionsMap: { service: SERVICE_NAME },
-        period: Duration.days(1),
-        statistic: 'Sum',
-      }),
+      metric: serviceMetric(OPEN_STARTS_EXPIRED_METRIC, { period: Duration.days(1), statistic: 'Sum' }),
       threshold: settings.alarms.expiredOpenStartsPerDay,
     });
 
@@ -254,13 +242,7 @@ export class MonitoringStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Trips completed',
         left: [
-          new cloudwatch.Metric({
-            namespace: METRICS_NAMESPACE,
-            metricName: 'TripCompleted',
-            dimensionsMap: { service: SERVICE_NAME },
-            period,
-            statistic: 'Sum',
-          }),
+          serviceMetric('TripCompleted', { period, statistic: 'Sum' }),
         ],
         width: 8,
       }),
@@ -333,7 +315,7 @@ export function iteratorAgeThresholdMs(mapping: StreamMappingSettings, settings:
  */
 function businessDashboard(scope: Construct, settings: PipelineSettings): cloudwatch.Dashboard {
   const live = (metricName: string, label: string) =>
-    new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, period, statistic: 'Sum', label });
+    serviceMetric(metricName, { period, statistic: 'Sum', label });
   const dashboard = new cloudwatch.Dashboard(scope, 'BusinessDashboard', {
     dashboardName: `${settings.prefix}-business`,
     defaultInterval: Duration.days(1),
@@ -346,15 +328,7 @@ function businessDashboard(scope: Construct, settings: PipelineSettings): cloudw
     new cloudwatch.GraphWidget({
       title: 'Dead letters by reason',
       left: DEAD_LETTER_REASONS.map(
-        (reason) =>
-          new cloudwatch.Metric({
-            namespace: METRICS_NAMESPACE,
-            metricName: 'DeadLettered',
-            dimensionsMap: { service: SERVICE_NAME, reason },
-            period,
-            statistic: 'Sum',
-            label: reason,
-          }),
+        (reason) => serviceMetric('DeadLettered', { period, statistic: 'Sum', label: reason, dimensions: { reason } }),
       ),
       stacked: true,
       width: 12,
@@ -369,6 +343,12 @@ function businessDashboard(scope: Construct, settings: PipelineSettings): cloudw
 }
 
 /** Lambda's own view of how far behind the stream its mapping is: what the on-call person acts on. */
+/** One of the handlers' own EMF metrics (namespace and service dimension as lambdas/common/observability.ts publishes them). */
+function serviceMetric(metricName: string, props: { period: Duration; statistic: string; label?: string; dimensions?: Record<string, string> }): cloudwatch.Metric {
+  const { dimensions, ...rest } = props;
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME, ...dimensions }, ...rest });
+}
+
 function iteratorAge(handler: PipelineFunction): cloudwatch.IMetric {
   return handler.function.metric('IteratorAge', { period, statistic: 'Maximum' });
 }
