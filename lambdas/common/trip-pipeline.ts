@@ -1,13 +1,15 @@
 /**
  * Builds what the start, end and redrive handlers share from their validated environment. Called once per
  * handler module, at module scope, so clients are reused across invocations.
+ *
+ * No S3 client: a dead letter too large for SQS fails its record instead of storing its payload, and the
+ * record's source hands it on whole (lambdas/common/dead-letters.ts). The S3 client alone would be a third of
+ * each bundle (ADR 0006).
  */
 import type { TripHandlerEnv } from '../../lib/handler-environment';
-import { DeadLetterPayloads } from './adapters/dead-letter-payloads';
 import { DeadLetterQueue, RetryQueue } from './adapters/queues';
 import { TripsTable } from './adapters/trips-table';
 import { createDocumentClient } from './clients/dynamodb';
-import { createS3Client } from './clients/s3';
 import { createSqsClient } from './clients/sqs';
 import { DeadLetters } from './dead-letters';
 import { TripEventProcessor } from './trip-event-processor';
@@ -20,10 +22,7 @@ export interface TripPipeline {
 
 export function createTripPipeline(environment: TripHandlerEnv): TripPipeline {
   const sqs = createSqsClient();
-  const deadLetters = new DeadLetters(
-    new DeadLetterQueue(sqs, environment.DEAD_LETTER_QUEUE_URL),
-    new DeadLetterPayloads(createS3Client(), environment.DATA_BUCKET_NAME),
-  );
+  const deadLetters = new DeadLetters(new DeadLetterQueue(sqs, environment.DEAD_LETTER_QUEUE_URL), null);
   const trips = new TripRecorder(new TripsTable(createDocumentClient(), environment.TRIPS_TABLE_NAME), {
     openHalfGraceHours: environment.OPEN_HALF_GRACE_HOURS,
     completedTtlDays: environment.TRIP_TTL_DAYS,

@@ -9,13 +9,18 @@
  * from one names records the stream no longer holds: it is dead-lettered as the pointer it is
  * (docs/adr/0008-live-metrics-per-shard-partials.md).
  *
+ * A record that is not a valid event of its stream is dead-lettered as INVALID_EVENT, its payload kept whole
+ * (in S3 when the letter would not fit one SQS message): the trip handlers keep no payloads, so an invalid
+ * record too large for a dead-letter message is handed here by its mapping's retries (ADR 0005).
+ *
  * A range that can no longer be read (trimmed, stream gone) is dead-lettered as the pointer it is, with the
  * reason; any other failure is reported, and SQS redelivers the message (bounded by the queue's redrive
  * policy).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { tripEventSchema } from '../../lib/domain/events';
+import type { HandlerName } from '../../lib/domain/envelopes';
+import { tripEndEventSchema, tripEventSchema, tripStartEventSchema, type TripEvent } from '../../lib/domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import * as z from '../../lib/validation';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
@@ -40,10 +45,17 @@ const ranges = new StreamRanges(createKinesisClient());
 /** Errors that say the records are gone for good, so retrying cannot help. */
 const GONE = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException', 'ResourceNotFoundException']);
 
+/** What each stream's handler accepts: a record it would have refused is an INVALID_EVENT here too. */
+function eventSchemaOf(source: HandlerName): z.ZodMiniType<TripEvent> {
+  if (source === 'start') return tripStartEventSchema;
+  if (source === 'end') return tripEndEventSchema;
+  return tripEventSchema;
+}
+
 function kinesisLetter(range: DiscardedRange, record: KinesisRangeRecord): DeadLetter {
-  const decoded = decodeJsonBytes(record.data ?? new Uint8Array(), tripEventSchema);
+  const decoded = decodeJsonBytes(record.data ?? new Uint8Array(), eventSchemaOf(range.source));
   return {
-    reason: 'PROCESSING_FAILED',
+    reason: decoded.valid ? 'PROCESSING_FAILED' : 'INVALID_EVENT',
     trip_id: decoded.valid ? decoded.value.trip_id : decoded.tripId,
     event: decoded.valid ? decoded.value : decoded.payload,
     detail: decoded.valid ? range.why : `${range.why}; the payload is not a valid trip event: ${decoded.detail}`,

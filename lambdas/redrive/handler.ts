@@ -9,6 +9,11 @@
  *
  * A dead letter moved back by SQS's own "redrive to source" is accepted too, as a retry with a fresh budget
  * (lib/domain/redrive.ts).
+ *
+ * A body that is not a retry message is dead-lettered as INVALID_EVENT with the body as its payload. If that
+ * letter would not fit one SQS message (the body is bounded by the queue's message size, its JSON escaping is
+ * not), the message fails: this handler keeps no payloads, and after maxReceiveCount deliveries the retry
+ * queue's redrive policy moves the message itself, whole, to the DLQ (ADR 0005).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';

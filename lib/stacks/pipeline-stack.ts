@@ -136,9 +136,13 @@ export class PipelineStack extends Stack {
     data.tripEndStream.grantRead(this.failedBatches.function);
     for (const handler of [this.start, this.end, this.match, this.redrive, this.failedBatches]) {
       data.deadLetterQueue.grantSendMessages(handler.function);
-      // A letter too large for SQS keeps its payload here (ADR 0005).
+      acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+    }
+    // A letter too large for SQS keeps its payload here (ADR 0005). Start, end and redrive keep none: they fail
+    // such a record, and its mapping's on-failure destination or the retry queue's redrive policy hands it on whole.
+    for (const handler of [this.match, this.failedBatches]) {
       dataBucket.grantPut(handler.function, `${DATA_PREFIXES.deadLetterPayloads}*`);
-      acknowledgeGrantActions(handler.role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*', 's3:Abort*']);
+      acknowledgeGrantActions(handler.role, ['s3:Abort*']);
       acknowledgeWildcardResource(
         handler.role,
         dataBucket.arnForObjects(`${DATA_PREFIXES.deadLetterPayloads}*`),

@@ -239,6 +239,27 @@ describe('pipeline permissions', () => {
     expect(actions).not.toContain('s3:GetObject');
   });
 
+  it.each([
+    ['MatchHandler', true],
+    ['FailedBatchesHandler', true],
+    ['StartHandler', false],
+    ['EndHandler', false],
+    ['RedriveHandler', false],
+  ])('lets %s write dead-letter payloads only if it keeps them (%s): the trip handlers have no S3 action at all', (handler, keepsPayloads) => {
+    // Prepare
+    const statements = statementsOf(handler);
+
+    // Act
+    const payloadWrites = statements.filter(
+      (statement) => [statement.Action].flat().includes('s3:PutObject') && JSON.stringify(statement.Resource).includes('/dead-letter-payloads/*'),
+    );
+    const s3Actions = actionsOf(handler).filter((action) => action.startsWith('s3:'));
+
+    // Assess
+    expect(payloadWrites).toHaveLength(keepsPayloads ? 1 : 0);
+    if (!keepsPayloads) expect(s3Actions).toEqual([]);
+  });
+
   it('lets the failed-batches handler read the Kinesis streams back and dead-letter, and never read the table stream, touch table items or the retry queue', () => {
     // Prepare
     const statements = statementsOf('FailedBatchesHandler');
