@@ -7,7 +7,7 @@ import { tripStartEventSchema } from '../../../lib/domain/events';
 import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../lib/domain/envelopes';
 import { DeadLetterPayloads } from '../../../lambdas/common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../../../lambdas/common/adapters/queues';
-import { DeadLetters, type DeadLetter } from '../../../lambdas/common/dead-letters';
+import { DeadLetters, DeadLetterTooLargeError, type DeadLetter } from '../../../lambdas/common/dead-letters';
 import { decodeJsonBytes } from '../../../lambdas/common/decoding';
 
 const s3Mock = mockClient(S3Client);
@@ -107,6 +107,32 @@ describe('DeadLetters', () => {
     // Assess
     await expect(sending).rejects.toThrow('s3 down');
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('refuses a letter too large for SQS, sending nothing, where the handler keeps no payloads', async () => {
+    // Prepare
+    const withoutPayloads = new DeadLetters(new DeadLetterQueue(new SQSClient({}), 'https://sqs.example/dlq'), null);
+
+    // Act
+    const sending = withoutPayloads.send(invalidLetter({ junk: '\u0001'.repeat(300_000) }), silent);
+
+    // Assess
+    await expect(sending).rejects.toThrow(DeadLetterTooLargeError);
+    await expect(sending).rejects.toThrow(/^the INVALID_EVENT letter would be \d+ bytes, over the 258048 of one dead-letter message, and start keeps no payloads/);
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('sends a letter that fits whole where the handler keeps no payloads', async () => {
+    // Prepare
+    const withoutPayloads = new DeadLetters(new DeadLetterQueue(new SQSClient({}), 'https://sqs.example/dlq'), null);
+    const letter = invalidLetter({ trip_id: 'big-1', note: 'x'.repeat(1_000) });
+
+    // Act
+    await withoutPayloads.send(letter, silent);
+
+    // Assess
+    expect(sentBody()).toEqual(expect.objectContaining({ event: letter.event, trip_id: 'big-1' }));
   });
 });
 

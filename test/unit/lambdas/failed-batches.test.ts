@@ -1,5 +1,6 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetRecordsCommand as GetKinesisRecordsCommand, GetShardIteratorCommand as GetKinesisIteratorCommand, KinesisClient, type _Record as KinesisSdkRecord } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { streamSequenceNumber } from '../../factories/dynamodb-stream';
@@ -10,6 +11,7 @@ import { deadLettersSent, lambdaContext, NOW, outcomeTally, useHandlerTestLifecy
 const kinesisMock = mockClient(KinesisClient);
 const streamsMock = mockClient(DynamoDBStreamsClient);
 const sqsMock = mockClient(SQSClient);
+const s3Mock = mockClient(S3Client);
 
 type HandlerModule = typeof import('../../../lambdas/failed-batches/handler');
 let handler: HandlerModule['handler'];
@@ -19,8 +21,9 @@ beforeAll(() => {
   ({ handler } = jest.requireActual<HandlerModule>('../../../lambdas/failed-batches/handler'));
 });
 
-useHandlerTestLifecycle([kinesisMock, streamsMock, sqsMock], () => {
+useHandlerTestLifecycle([kinesisMock, streamsMock, sqsMock, s3Mock], () => {
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
+  s3Mock.on(PutObjectCommand).resolves({});
 });
 
 const context = lambdaContext('tripstream-test-failed-batches');
@@ -141,7 +144,7 @@ describe('failed-batches handler', () => {
       expect(deadLettersSent(sqsMock).map(({ body }) => body.trip_id)).toEqual(['c66ce556bc', 'trip-2']);
     });
 
-    it('dead-letters a record whose payload is not a valid trip event with the payload as it was', async () => {
+    it('dead-letters a record whose payload is not a valid trip event as INVALID_EVENT, with the payload as it was', async () => {
       // Prepare
       kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
       kinesisMock
@@ -156,12 +159,49 @@ describe('failed-batches handler', () => {
       const letters = deadLettersSent(sqsMock);
       expect(letters).toHaveLength(1);
       expect(letters[0]?.body).toMatchObject({
-        reason: 'PROCESSING_FAILED',
+        reason: 'INVALID_EVENT',
         trip_id: null,
         event: 'c66ce556bc,93,93',
         origin: { shard_id: SHARD, sequence_number: kinesisSequenceNumber(1) },
       });
       expect(letters[0]?.body.detail).toMatch(new RegExp(`^${escapeRegExp(START_MAPPING_GAVE_UP)}; the payload is not a valid trip event: not JSON: `));
+    });
+    it('dead-letters an end read back from the start stream as INVALID_EVENT, as the start handler would have', async () => {
+      // Prepare
+      const end = tripEndEvent();
+      kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+      kinesisMock.on(GetKinesisRecordsCommand).resolves({ Records: [kinesisSdkRecord(1, end, NOW)], MillisBehindLatest: 0 });
+
+      // Act
+      await handler(sqsEvent([kinesisPointer(1, 1)]), context);
+
+      // Assess
+      expect(deadLettersSent(sqsMock).map(({ body }) => [body.reason, body.trip_id, body.event])).toEqual([['INVALID_EVENT', end.trip_id, end]]);
+    });
+
+    it('dead-letters an invalid record too large for one SQS message whole: its payload in S3, the letter pointing at it', async () => {
+      // Prepare: the record a trip handler failed because its letter would not fit (200 KB that JSON escapes sixfold).
+      const hostile = '\u0001'.repeat(200_000);
+      kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
+      kinesisMock.on(GetKinesisRecordsCommand).resolves({ Records: [kinesisSdkRecord(1, hostile, NOW)], MillisBehindLatest: 0 });
+
+      // Act
+      const response = await handler(sqsEvent([kinesisPointer(1, 1)]), context);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      const stored = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+      expect(stored).toHaveLength(1);
+      expect(String(stored[0]?.Body)).toBe(JSON.stringify(hostile));
+      expect(stored[0]?.Key).toMatch(/^dead-letter-payloads\/start\/[0-9a-f]{64}\.json$/);
+      const [letter] = deadLettersSent(sqsMock);
+      expect(letter?.body).toMatchObject({
+        reason: 'INVALID_EVENT',
+        event: null,
+        event_location: { s3_uri: `s3://tripstream-test-data/${stored[0]?.Key ?? ''}`, bytes: JSON.stringify(hostile).length },
+        source: 'start',
+        origin: { shard_id: SHARD, sequence_number: kinesisSequenceNumber(1) },
+      });
     });
   });
 

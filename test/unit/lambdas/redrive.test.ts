@@ -304,4 +304,16 @@ describe('redrive handler', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-2' }, { itemIdentifier: 'message-3' }] });
     expect(outcomeTally()).toEqual({ TripCompleted: 2 });
   });
+
+  it('reports a message whose INVALID_EVENT letter would not fit one SQS message as failed, for the redrive policy to move it whole', async () => {
+    // Prepare: a 200 KB body of control characters, which JSON escapes to six times its size.
+    const body = '\u0001'.repeat(200_000);
+
+    // Act
+    const response = await handler(sqsEvent([retryMessage({ event: tripStartEvent() }), body]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-2' }] });
+    expect(deadLettersSent(sqsMock)).toEqual([]);
+  });
 });

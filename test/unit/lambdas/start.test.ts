@@ -432,6 +432,19 @@ describe('start handler', () => {
     expect(outcomeTally()).toEqual({ TripHalfOpened: 2 });
   });
 
+  it('reports a record whose INVALID_EVENT letter would not fit one SQS message as failed, for its mapping to hand on whole', async () => {
+    // Prepare: 200,000 control characters, a 200 KB record whose text JSON escapes to six times its size.
+    const hostile = '\u0001'.repeat(200_000);
+
+    // Act
+    const response = await handler(kinesisEvent([tripStartEvent({ trip_id: 'trip-1' }), hostile]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: kinesisSequenceNumber(2) }] });
+    expect(deadLettersSent(sqsMock)).toEqual([]);
+    expect(outcomeTally()).toEqual({ TripHalfOpened: 1 });
+  });
+
   it('reports every record when none could be settled, instead of throwing', async () => {
     // Prepare
     documentMock.on(UpdateCommand).rejects(throttled());
