@@ -172,43 +172,13 @@ export interface PipelineSettings {
   readonly retainData: boolean;
 }
 
-export const SERVICE_NAME = 'tripstream';
-export const METRICS_NAMESPACE = 'Tripstream';
-/** The kpi-trigger's freshness gauge: KPI dates late past their deadline, published on every scheduled run. */
-export const KPI_DATES_MISSING_METRIC = 'KpiDatesMissing';
-
-/** S3 layout of docs/contracts.md §3 and §4: prefixes inside the data bucket. */
-export const DATA_PREFIXES = {
-  completedTrips: 'completed-trips/',
-  dailyKpis: 'daily-kpis/',
-  dailyKpisByDimension: 'daily-kpis-by-dimension/',
-  sparkCode: 'spark/',
-  athenaResults: 'athena-results/',
-  emrLogs: 'emr-logs/',
-  /** Every record of both streams as it arrived: `raw/<stream>/<UTC date of arrival>/` (see RAW_ARCHIVE_STREAMS). */
-  raw: 'raw/',
-  /** Payloads of dead letters too large for an SQS message, each named by its SHA-256 (ADR 0005). */
-  deadLetterPayloads: 'dead-letter-payloads/',
-} as const;
+export { DATA_PREFIXES, KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME, SPARK_JOB_FILES } from './names';
 
 /**
  * The `<stream>` folder of each stream in the raw archive. Named by kind, not by physical stream name, so
  * an archive replays into any environment's streams.
  */
 export const RAW_ARCHIVE_STREAMS = { start: 'trip-start', end: 'trip-end' } as const;
-
-/**
- * Files of `spark/` as shipped under DATA_PREFIXES.sparkCode: the PySpark entry point, the trip schema module
- * it imports (generated from the trip record, passed with --py-files) and the shared KPI SQL.
- */
-export const SPARK_JOB_FILES = {
-  entryPoint: 'daily_kpis_job.py',
-  schemaModule: 'trip_schema.py',
-  /** The one scan and de-duplication of a day both KPI files read (the daily_trip_groups view). */
-  groupsSql: 'daily_trip_groups.sql',
-  sql: 'daily_kpis.sql',
-  dimensionSql: 'daily_kpis_by_dimension.sql',
-} as const;
 
 /** Glue tables of the analytics stack, as Athena queries name them. */
 export const GLUE_TABLES = {

@@ -4,7 +4,8 @@
  * one definition, so a name cannot be set by one side and read under another name by the other.
  */
 import * as z from './validation';
-import { METRICS_NAMESPACE, SERVICE_NAME, type PipelineSettings } from './config';
+import type { PipelineSettings } from './config';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './names';
 
 /** Where each piece lives: tokens in CDK, real names and URLs locally. */
 export interface HandlerResources {

@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DATA_PREFIXES } from '../../lib/config';
+import { DATA_PREFIXES } from '../../lib/names';
 
 /** Enough to keep a year of backfill quick without bursting S3 request rates. */
 const CONCURRENT_LISTINGS = 8;

@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
-import { DATA_PREFIXES } from '../../lib/config';
+import { DATA_PREFIXES } from '../../lib/names';
 import * as z from '../../lib/validation';
 import { describeIssues } from '../../lib/validation';
 import { storedEnd, type StoredEnd } from '../../lib/domain/trip-assembly';

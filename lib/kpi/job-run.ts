@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { StartJobRunCommandInput } from '@aws-sdk/client-emr-serverless';
-import { DATA_PREFIXES, SPARK_JOB_FILES, type KpiJobSizing } from '../config';
+import type { KpiJobSizing } from '../config';
+import { DATA_PREFIXES, SPARK_JOB_FILES } from '../names';
 
 export interface KpiJobTarget {
   readonly dataBucketName: string;
