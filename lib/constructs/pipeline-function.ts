@@ -56,9 +56,24 @@ export const BUNDLING_CONTEXT = { sourceMaps: 'tripstream:sourceMaps' } as const
 
 /**
  * Every handler bundle stays below this size (test/infra/bundling.test.ts): what a cold start loads, the
- * pinned AWS SDK included. Three SDK clients alone (DynamoDB, SQS, S3) are 399 KB minified (ADR 0006).
+ * pinned AWS SDK included (ADR 0006).
  */
-export const MAX_BUNDLE_BYTES = 512 * 1024;
+export const MAX_BUNDLE_BYTES = 400_000;
+
+/**
+ * The handlers whose SDK clients alone leave no room under MAX_BUNDLE_BYTES for Powertools, zod/mini and their
+ * own code: match writes S3 and SQS, failed-batches reads Kinesis and writes S3 and SQS, and the S3 client is
+ * the largest of all (ADR 0006 has the measurements). Each budget is its bundle's size rounded up to the next
+ * thousand bytes, so growth fails the test, and the test asks for a lower budget when a bundle shrinks.
+ */
+export const BUNDLE_BUDGET_EXCEPTIONS: Partial<Record<HandlerName, number>> = {
+  match: 434_000,
+  'failed-batches': 467_000,
+};
+
+export function bundleBudget(handler: HandlerName): number {
+  return BUNDLE_BUDGET_EXCEPTIONS[handler] ?? MAX_BUNDLE_BYTES;
+}
 
 function contextFlag(scope: Construct, key: string): boolean {
   const value: unknown = scope.node.tryGetContext(key);
