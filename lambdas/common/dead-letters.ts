@@ -45,6 +45,8 @@ export class DeadLetters {
     if (bytes <= MAX_DEAD_LETTER_BODY_BYTES) {
       await this.queue.send(message);
     } else if (this.payloads === null) {
+      // The batch utility reports the record failed without logging why.
+      log.warn('Dead letter too large for SQS, and this handler keeps no payloads: the record fails', { reason: letter.reason, bytes });
       throw new DeadLetterTooLargeError(
         `the ${letter.reason} letter would be ${bytes} bytes, over the ${MAX_DEAD_LETTER_BODY_BYTES} of one dead-letter message, ` +
           `and ${letter.source} keeps no payloads: the record fails, for its source to hand it on whole (ADR 0005)`,
