@@ -13,6 +13,7 @@ import type { DataQuality } from './data-quality';
 import type { DeadLetterTally } from './dead-letters';
 import { waitUntilDrained, type DrainWatch } from './drain';
 import { applyLocalAwsDefaults, startEmulators } from './emulators';
+import type { LocalInvoker } from '../event-source-mapping/invoker';
 import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
 import { startFeed } from './feed';
 import { loadPipelineFunctions } from './functions';
@@ -23,14 +24,14 @@ import { computeRunLedger, logLedger, observeDuplicates } from './ledger-step';
 import { checkRunLiveMetrics } from './live-check-step';
 import type { LiveMetricsCheck } from './live-metrics-check';
 import { DeadLetterCounter, liveMetricsReader, startLiveServer, type LiveServer } from './live-server';
-import { wireMappings } from './mappings';
+import { wireMappings, type RunMappings } from './mappings';
 import { expireOpenEnds } from './open-halves';
 import { redriveDeadLetterFile, type RedriveFileSummary } from './operator-inputs';
 import type { RunPacing } from './pacing';
 import { PhaseTimer } from './phase-timer';
 import { openTripsOf, reportRun } from './report-step';
-import { createLocalResources } from './resources';
-import { createRunClients } from './run-clients';
+import { createLocalResources, type LocalResources } from './resources';
+import { createRunClients, type RunClients } from './run-clients';
 import { runLengthOf } from './run-length';
 import { clearRunOutputs } from './run-outputs';
 
@@ -129,10 +130,10 @@ export interface LocalRunResult {
 
 /** What the run has started and wired, once the mappings run. */
 interface StartedPipeline {
-  readonly clients: ReturnType<typeof createRunClients>;
-  readonly resources: Awaited<ReturnType<typeof createLocalResources>>;
-  readonly invoker: Awaited<ReturnType<typeof loadPipelineFunctions>>;
-  readonly mappings: ReturnType<typeof wireMappings>;
+  readonly clients: RunClients;
+  readonly resources: LocalResources;
+  readonly invoker: LocalInvoker;
+  readonly mappings: RunMappings;
   readonly duplicates: ReadonlySet<string>;
 }
 
@@ -244,7 +245,7 @@ async function startPipeline(options: LocalRunOptions, phases: PhaseTimer, injec
   return { clients, resources, invoker, mappings, duplicates };
 }
 
-async function serveLivePage(options: LocalRunOptions, port: number, clients: StartedPipeline['clients'], resources: StartedPipeline['resources'], cleanUp: RunCleanUp): Promise<void> {
+async function serveLivePage(options: LocalRunOptions, port: number, clients: RunClients, resources: LocalResources, cleanUp: RunCleanUp): Promise<void> {
   const deadLetters = new DeadLetterCounter();
   const { observeOutcomes } = await import('../../lambdas/common/observability.js');
   cleanUp.observers.push(observeOutcomes(deadLetters.observer));
@@ -263,7 +264,7 @@ async function redriveLetters(deadLetterFile: string, pipeline: StartedPipeline,
  * The run's grace period is over once everything has drained: open ends expire as TTL expires them on AWS, and
  * the same stream path (REMOVE -> match handler) dead-letters them as ORPHAN_END.
  */
-async function expireOpenEndsAndSettle(watch: DrainWatch, clients: StartedPipeline['clients'], log: (line: string) => void): Promise<number> {
+async function expireOpenEndsAndSettle(watch: DrainWatch, clients: RunClients, log: (line: string) => void): Promise<number> {
   const expired = await expireOpenEnds(clients.inspection.dynamodb, watch.resources.tripsTable.name);
   if (expired > 0) {
     log(`drained; ${expired} open ends expired, settling them`);
