@@ -12,9 +12,6 @@ import type { DataStack } from './data-stack';
 import type { LiveMetricsStack } from './live-metrics-stack';
 import type { PipelineStack } from './pipeline-stack';
 
-export { EMR_JOB_FINAL_STATES } from '../constructs/alert-topic';
-export { iteratorAgeThresholdMs } from '../constructs/pipeline-alarms';
-
 export interface MonitoringStackProps extends StackProps {
   readonly settings: PipelineSettings;
   readonly data: DataStack;
