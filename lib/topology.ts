@@ -5,9 +5,9 @@
  * policies cannot differ between the two. test/infra/local-topology.test.ts compares the local resources
  * with the synthesized template.
  */
-import { resourceNames, type PipelineSettings } from './config';
-import { METRICS_KEY, METRICS_TTL_ATTRIBUTE } from './domain/live-metrics';
-import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from './domain/trip-item';
+import { resourceNames, type PipelineSettings, type QueueMappingSettings, type StreamMappingSettings } from './config';
+import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY, METRICS_TTL_ATTRIBUTE } from './domain/live-metrics';
+import { TRIP_KEY, TRIP_STREAM_FILTERS, TRIP_TTL_ATTRIBUTE } from './domain/trip-item';
 
 export interface StreamDescription {
   readonly name: string;
@@ -57,6 +57,58 @@ export function pipelineTopology(settings: PipelineSettings): PipelineTopology {
       retry: { name: names.retryQueue, retentionDays: settings.queues.retryRetentionDays, redrive },
       failedBatch: { name: names.failedBatchQueue, retentionDays: settings.queues.retryRetentionDays, redrive },
       deadLetter: { name: names.deadLetterQueue, retentionDays: settings.queues.deadLetterRetentionDays },
+    },
+  };
+}
+
+/** A Lambda event filter pattern (the EventBridge pattern language), deployed as is and evaluated locally. */
+export type EventFilterPattern = Readonly<Record<string, unknown>>;
+
+/**
+ * A mapping that reads a stream from its oldest record (TRIM_HORIZON), reports partial batch failures, and
+ * sends a pointer to each batch it gives up on to the failed-batch queue.
+ */
+export interface StreamMappingDescription {
+  readonly handler: 'start' | 'end' | 'match' | 'live-metrics';
+  readonly source: 'tripStartStream' | 'tripEndStream' | 'tripsTableStream';
+  readonly settings: StreamMappingSettings;
+  /** A record is delivered when it matches any of these; none: every record. */
+  readonly filters: readonly EventFilterPattern[];
+}
+
+/** A mapping that polls a queue and reports partial batch failures. */
+export interface QueueMappingDescription {
+  readonly handler: 'redrive' | 'failed-batches';
+  readonly queue: 'retry' | 'failedBatch';
+  readonly settings: QueueMappingSettings;
+}
+
+/**
+ * The event source mappings, described once: the pipeline and live-metrics stacks deploy them and the local
+ * run drives the handlers through them (local/run/mappings.ts), so their sources, settings and filters cannot
+ * differ between the two. test/infra/event-source-mappings.test.ts compares both with this description.
+ */
+export interface MappingTopology {
+  readonly streams: {
+    readonly start: StreamMappingDescription;
+    readonly end: StreamMappingDescription;
+    readonly match: StreamMappingDescription;
+    readonly liveMetrics: StreamMappingDescription;
+  };
+  readonly queues: { readonly redrive: QueueMappingDescription; readonly failedBatches: QueueMappingDescription };
+}
+
+export function mappingTopology(settings: PipelineSettings): MappingTopology {
+  return {
+    streams: {
+      start: { handler: 'start', source: 'tripStartStream', settings: settings.startMapping, filters: [] },
+      end: { handler: 'end', source: 'tripEndStream', settings: settings.endMapping, filters: [] },
+      match: { handler: 'match', source: 'tripsTableStream', settings: settings.matchMapping, filters: Object.values(TRIP_STREAM_FILTERS) },
+      liveMetrics: { handler: 'live-metrics', source: 'tripsTableStream', settings: settings.liveMetricsMapping, filters: LIVE_METRICS_STREAM_FILTERS },
+    },
+    queues: {
+      redrive: { handler: 'redrive', queue: 'retry', settings: settings.redriveMapping },
+      failedBatches: { handler: 'failed-batches', queue: 'failedBatch', settings: settings.failedBatchMapping },
     },
   };
 }

@@ -132,57 +132,66 @@ async function assertReadableHeader(kind: CsvKind, location: string, s3: S3Clien
   }
 }
 
-export async function produce(options: ProduceOptions): Promise<ProduceSummary> {
-  const startedAt = Date.now();
-  const dryRun = options.dryRun === true;
-  const zero = () => ({ start: 0, end: 0 });
-  const rows = zero();
-  const quarantined = zero();
-  const sent = zero();
-  const failed = zero();
-  let retriedEntries = 0;
-  let batches = 0;
-  let outOfOrder = 0;
-  let bytesRead = 0;
+/** What has happened so far in one run, and its throttled progress reports. */
+class ProduceTally {
+  readonly rows: PerFile = { start: 0, end: 0 };
+  readonly quarantined: PerFile = { start: 0, end: 0 };
+  readonly sent: PerFile = { start: 0, end: 0 };
+  readonly failed: PerFile = { start: 0, end: 0 };
+  retriedEntries = 0;
+  batches = 0;
+  outOfOrder = 0;
+  bytesRead = 0;
+  sender: KinesisBatchSender | undefined;
+  private lastProgressAt = 0;
 
+  constructor(
+    readonly startedAt: number,
+    private readonly totalBytes: number | undefined,
+    private readonly onProgress: ProduceOptions['onProgress'],
+  ) {}
+
+  snapshot(): ProgressSnapshot {
+    return {
+      rows: { ...this.rows },
+      quarantined: { ...this.quarantined },
+      sent: { ...this.sent },
+      failed: { ...this.failed },
+      retriedEntries: this.retriedEntries,
+      batches: this.batches,
+      batchesInFlight: this.sender?.batchesInFlight ?? 0,
+      bytesRead: this.bytesRead,
+      ...(this.totalBytes === undefined ? {} : { totalBytes: this.totalBytes }),
+      elapsedMs: Date.now() - this.startedAt,
+    };
+  }
+
+  report(force = false): void {
+    if (this.onProgress === undefined) return;
+    const now = Date.now();
+    if (!force && now - this.lastProgressAt < PRODUCER_DEFAULTS.progressIntervalMs) return;
+    this.lastProgressAt = now;
+    this.onProgress(this.snapshot());
+  }
+}
+
+/** Both inputs' sizes (their total, when known), after checking both headers and, unless dry, both streams. */
+async function checkInputs(options: ProduceOptions): Promise<number | undefined> {
   const sizes = await Promise.all([inspectInput(options.start, options.s3), inspectInput(options.end, options.s3)]);
   // In file and ends-first order the second file is opened late: check both headers before anything is sent.
   await Promise.all([assertReadableHeader('start', options.start, options.s3), assertReadableHeader('end', options.end, options.s3)]);
   const totalBytes = sizes.every((size) => size !== undefined) ? sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0) : undefined;
-  if (!dryRun) {
+  if (options.dryRun !== true) {
     if (options.startStream === '' || options.endStream === '') throw new Error('both stream names are needed unless dryRun is set');
     await Promise.all([assertStreamExists(options.kinesis, options.startStream), assertStreamExists(options.kinesis, options.endStream)]);
   }
+  return totalBytes;
+}
 
-  const quarantine = options.quarantine === undefined ? undefined : new QuarantineSink(options.quarantine, options.s3, new Date(startedAt));
-  const streamOf: Record<CsvKind, string> = { start: options.startStream, end: options.endStream };
-  const fileOf: Record<CsvKind, string> = { start: options.start, end: options.end };
-
-  let sender: KinesisBatchSender | undefined;
-  const snapshot = (): ProgressSnapshot => ({
-    rows: { ...rows },
-    quarantined: { ...quarantined },
-    sent: { ...sent },
-    failed: { ...failed },
-    retriedEntries,
-    batches,
-    batchesInFlight: sender?.batchesInFlight ?? 0,
-    bytesRead,
-    ...(totalBytes === undefined ? {} : { totalBytes }),
-    elapsedMs: Date.now() - startedAt,
-  });
-  let lastProgressAt = 0;
-  const reportProgress = (force = false): void => {
-    if (options.onProgress === undefined) return;
-    const now = Date.now();
-    if (!force && now - lastProgressAt < PRODUCER_DEFAULTS.progressIntervalMs) return;
-    lastProgressAt = now;
-    options.onProgress(snapshot());
-  };
-
+function createSender(options: ProduceOptions, tally: ProduceTally, quarantine: QuarantineSink | undefined): KinesisBatchSender {
   const recordUnsent = async (unsent: UnsentRecord[]): Promise<void> => {
     for (const { record, reason, attempts } of unsent) {
-      failed[record.kind] += 1;
+      tally.failed[record.kind] += 1;
       await quarantine?.unsent({
         file: record.file,
         line_number: record.lineNumber,
@@ -195,44 +204,46 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
       });
     }
   };
-
-  if (!dryRun) {
-    sender = new KinesisBatchSender(
-      {
-        kinesis: options.kinesis,
-        concurrency: options.concurrency ?? PRODUCER_DEFAULTS.concurrency,
-        maxAttempts: options.maxSendAttempts ?? PRODUCER_DEFAULTS.maxSendAttempts,
-        retryBaseDelayMs: options.retryBaseDelayMs ?? PRODUCER_DEFAULTS.retryBaseDelayMs,
-        retryMaxDelayMs: options.retryMaxDelayMs ?? PRODUCER_DEFAULTS.retryMaxDelayMs,
-        ...(options.ratePerSecond === undefined ? {} : { rateLimiter: new RateLimiter(options.ratePerSecond) }),
+  return new KinesisBatchSender(
+    {
+      kinesis: options.kinesis,
+      concurrency: options.concurrency ?? PRODUCER_DEFAULTS.concurrency,
+      maxAttempts: options.maxSendAttempts ?? PRODUCER_DEFAULTS.maxSendAttempts,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? PRODUCER_DEFAULTS.retryBaseDelayMs,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? PRODUCER_DEFAULTS.retryMaxDelayMs,
+      ...(options.ratePerSecond === undefined ? {} : { rateLimiter: new RateLimiter(options.ratePerSecond) }),
+    },
+    {
+      onSent: (kind, count) => {
+        tally.sent[kind] += count;
+        tally.report();
       },
-      {
-        onSent: (kind, count) => {
-          sent[kind] += count;
-          reportProgress();
-        },
-        onRetried: (count) => {
-          retriedEntries += count;
-        },
-        onBatch: () => {
-          batches += 1;
-        },
-        onUnsent: recordUnsent,
-        ...(options.onAcknowledged === undefined ? {} : { onAcknowledged: options.onAcknowledged }),
+      onRetried: (count) => {
+        tally.retriedEntries += count;
       },
-    );
-  }
+      onBatch: () => {
+        tally.batches += 1;
+      },
+      onUnsent: recordUnsent,
+      ...(options.onAcknowledged === undefined ? {} : { onAcknowledged: options.onAcknowledged }),
+    },
+  );
+}
 
+/** Every row of both files, in the chosen order: validated, then quarantined or handed to the sender. */
+async function sendRows(options: ProduceOptions, tally: ProduceTally, quarantine: QuarantineSink | undefined): Promise<void> {
+  const { sender } = tally;
+  const streamOf: Record<CsvKind, string> = { start: options.startStream, end: options.endStream };
+  const fileOf: Record<CsvKind, string> = { start: options.start, end: options.end };
   const source = (kind: CsvKind) =>
     async function* (): AsyncGenerator<SourcedRow> {
-      const counted = countingBytes((count) => (bytesRead += count));
+      const counted = countingBytes((count) => (tally.bytesRead += count));
       // pipeline, unlike pipe, passes a read error on to the CSV reader instead of leaving it waiting.
       pipeline(await openInput(fileOf[kind], options.s3), counted, () => undefined);
       for await (const row of readCsv(kind, counted)) yield { kind, file: fileOf[kind], ...row };
     };
-
   const reject = async (row: SourcedRow, reason: string): Promise<void> => {
-    quarantined[row.kind] += 1;
+    tally.quarantined[row.kind] += 1;
     await quarantine?.rejected({
       file: row.file,
       line_number: row.lineNumber,
@@ -241,45 +252,53 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
       reason,
     });
   };
-
-  try {
-    const ordered = orderRows(options.order, source('start'), source('end'), options.reorderWindow ?? PRODUCER_DEFAULTS.reorderWindow, {
-      onOutOfOrder: () => {
-        outOfOrder += 1;
-      },
-    });
-    const pacer = options.feedTripsPerSecond === undefined ? undefined : new FeedPacer(options.feedTripsPerSecond, options.feedClock);
-    let previousKind: CsvKind | undefined;
-    for await (const row of ordered) {
-      await pacer?.next(async () => sender?.sendPending());
-      // In file and ends-first order the first file must be wholly in Kinesis before the second one starts.
-      if (options.order !== 'event-time' && previousKind !== undefined && row.kind !== previousKind) await sender?.flush();
-      previousKind = row.kind;
-      rows[row.kind] += 1;
-      if (!row.outcome.ok) {
-        await reject(row, row.outcome.reason);
-      } else {
-        const event = row.outcome.event;
-        const record = { partitionKey: event.trip_id, data: Buffer.from(JSON.stringify(event), 'utf8') };
-        const size = recordSize(record);
-        if (size > KINESIS_LIMITS.bytesPerRecord) {
-          await reject(row, `record too large for Kinesis: ${size} bytes (limit ${KINESIS_LIMITS.bytesPerRecord})`);
-        } else if (sender !== undefined) {
-          await sender.add({ ...record, kind: row.kind, stream: streamOf[row.kind], file: row.file, lineNumber: row.lineNumber, raw: row.raw });
-        }
+  const ordered = orderRows(options.order, source('start'), source('end'), options.reorderWindow ?? PRODUCER_DEFAULTS.reorderWindow, {
+    onOutOfOrder: () => {
+      tally.outOfOrder += 1;
+    },
+  });
+  const pacer = options.feedTripsPerSecond === undefined ? undefined : new FeedPacer(options.feedTripsPerSecond, options.feedClock);
+  let previousKind: CsvKind | undefined;
+  for await (const row of ordered) {
+    await pacer?.next(async () => sender?.sendPending());
+    // In file and ends-first order the first file must be wholly in Kinesis before the second one starts.
+    if (options.order !== 'event-time' && previousKind !== undefined && row.kind !== previousKind) await sender?.flush();
+    previousKind = row.kind;
+    tally.rows[row.kind] += 1;
+    if (!row.outcome.ok) {
+      await reject(row, row.outcome.reason);
+    } else {
+      const event = row.outcome.event;
+      const record = { partitionKey: event.trip_id, data: Buffer.from(JSON.stringify(event), 'utf8') };
+      const size = recordSize(record);
+      if (size > KINESIS_LIMITS.bytesPerRecord) {
+        await reject(row, `record too large for Kinesis: ${size} bytes (limit ${KINESIS_LIMITS.bytesPerRecord})`);
+      } else if (sender !== undefined) {
+        await sender.add({ ...record, kind: row.kind, stream: streamOf[row.kind], file: row.file, lineNumber: row.lineNumber, raw: row.raw });
       }
-      reportProgress();
     }
-    await sender?.flush();
+    tally.report();
+  }
+  await sender?.flush();
+}
+
+export async function produce(options: ProduceOptions): Promise<ProduceSummary> {
+  const startedAt = Date.now();
+  const totalBytes = await checkInputs(options);
+  const quarantine = options.quarantine === undefined ? undefined : new QuarantineSink(options.quarantine, options.s3, new Date(startedAt));
+  const tally = new ProduceTally(startedAt, totalBytes, options.onProgress);
+  if (options.dryRun !== true) tally.sender = createSender(options, tally, quarantine);
+  try {
+    await sendRows(options, tally, quarantine);
   } catch (error) {
     // Rows read before the failure are valid and were accepted: send them, and let the batches in flight
     // finish (their unsent records written), before giving up.
-    await sender?.flush().catch(() => undefined);
+    await tally.sender?.flush().catch(() => undefined);
     await quarantine?.close().catch(() => undefined);
     throw error;
   }
   const quarantineFiles = (await quarantine?.close()) ?? {};
-  reportProgress(true);
-
+  tally.report(true);
+  const { rows, quarantined, sent, failed, retriedEntries, batches, outOfOrder } = tally;
   return { rows, quarantined, sent, failed, retriedEntries, batches, durationMs: Date.now() - startedAt, outOfOrder, quarantineFiles };
 }

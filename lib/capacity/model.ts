@@ -169,28 +169,9 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   const add = (component: string, kind: ComponentKind, load: number, unit: string, limit: AwsLimit | { value: number; name: string; source: LimitSource }) =>
     components.push({ component, kind, load: significant(load), limit: limit.value, unit, limitName: limit.name, source: limit.source, headroom: significant(limit.value / load) });
 
-  // Kinesis: each stream's shards take the producer's records; the handler's mapping and Firehose read them.
   const recordsPerTrip = { start: run.sent.start / trips, end: run.sent.end / trips };
-  const provisioned = settings.kinesis.capacityMode === 'PROVISIONED';
   const footprint = deployedFootprint(settings, costAssumptions);
-  const streamShards = footprint.mappings.start.lanes / settings.startMapping.parallelizationFactor;
-  const recordMb = costAssumptions.eventRecordBytes / MB;
-  const streamReaders = 2;
-  for (const [kind, mapping, handler] of [['start', settings.startMapping, 'start'], ['end', settings.endMapping, 'end']] as const) {
-    const recordsPerSecond = rate * recordsPerTrip[kind];
-    if (provisioned) {
-      add(`trip-${kind} stream: shard writes (records/s)`, 'rate', recordsPerSecond / streamShards, 'records/s', AWS_LIMITS.kinesisShardWriteRecords);
-      add(`trip-${kind} stream: shard writes (MB/s)`, 'rate', (recordsPerSecond * recordMb) / streamShards, 'MB/s', AWS_LIMITS.kinesisShardWriteMb);
-    } else {
-      add(`trip-${kind} stream: writes (records/s)`, 'rate', recordsPerSecond, 'records/s', AWS_LIMITS.kinesisOnDemandStreamWriteRecords);
-      add(`trip-${kind} stream: writes (MB/s)`, 'rate', recordsPerSecond * recordMb, 'MB/s', AWS_LIMITS.kinesisOnDemandStreamWriteMb);
-    }
-    add(`trip-${kind} stream: shard reads (MB/s, ${streamReaders} readers)`, 'rate', (streamReaders * recordsPerSecond * recordMb) / streamShards, 'MB/s', AWS_LIMITS.kinesisShardReadMb);
-    // Lambda's poller and Firehose each read a shard about once a second, however busy it is.
-    add(`trip-${kind} stream: GetRecords per shard (mapping and Firehose)`, 'count', streamReaders, 'calls/s', AWS_LIMITS.kinesisShardReadTransactions);
-    const lane = mappingLane(mapping, streamShards, recordsPerSecond, 1, costAssumptions.eventRecordBytes * 2, billedBatchSeconds(handler, costAssumptions), costAssumptions);
-    addMapping(add, `${kind} mapping`, lane, settings.handlers.timeoutSeconds);
-  }
+  addStreamComponents(add, settings, rate, recordsPerTrip, footprint, costAssumptions);
 
   // The trips table: the measured trip writes (conditional failures and retries included), one unit each.
   const tripWriteUnitsPerTrip =
@@ -278,10 +259,7 @@ export function capacityReport(input: CapacityInput): CapacityReport {
     source: OWN_LIMIT_SOURCES.emrServerlessMaximumCapacity,
   });
 
-  // A count over its limit is a wall already; otherwise the wall is the rate component that meets its limit first.
-  const overLimit = components.filter((component) => component.kind === 'count' && component.headroom < 1);
-  const candidates = overLimit.length > 0 ? overLimit : components.filter((component) => component.kind === 'rate');
-  const firstWall = candidates.reduce((lowest, component) => (component.headroom < lowest.headroom ? component : lowest));
+  const firstWall = firstWallOf(components);
   return {
     environment: input.environment,
     tripsPerSecond: rate,
@@ -297,6 +275,43 @@ export function capacityReport(input: CapacityInput): CapacityReport {
     },
     assumptions,
   };
+}
+
+/** Kinesis: each stream's shards take the producer's records; the handler's mapping and Firehose read them. */
+function addStreamComponents(
+  add: Parameters<typeof addMapping>[0],
+  settings: CapacityInput['settings'],
+  rate: number,
+  recordsPerTrip: { start: number; end: number },
+  footprint: ReturnType<typeof deployedFootprint>,
+  costAssumptions: ModelAssumptions,
+): void {
+  const provisioned = settings.kinesis.capacityMode === 'PROVISIONED';
+  const streamShards = footprint.mappings.start.lanes / settings.startMapping.parallelizationFactor;
+  const recordMb = costAssumptions.eventRecordBytes / MB;
+  const streamReaders = 2;
+  for (const [kind, mapping, handler] of [['start', settings.startMapping, 'start'], ['end', settings.endMapping, 'end']] as const) {
+    const recordsPerSecond = rate * recordsPerTrip[kind];
+    if (provisioned) {
+      add(`trip-${kind} stream: shard writes (records/s)`, 'rate', recordsPerSecond / streamShards, 'records/s', AWS_LIMITS.kinesisShardWriteRecords);
+      add(`trip-${kind} stream: shard writes (MB/s)`, 'rate', (recordsPerSecond * recordMb) / streamShards, 'MB/s', AWS_LIMITS.kinesisShardWriteMb);
+    } else {
+      add(`trip-${kind} stream: writes (records/s)`, 'rate', recordsPerSecond, 'records/s', AWS_LIMITS.kinesisOnDemandStreamWriteRecords);
+      add(`trip-${kind} stream: writes (MB/s)`, 'rate', recordsPerSecond * recordMb, 'MB/s', AWS_LIMITS.kinesisOnDemandStreamWriteMb);
+    }
+    add(`trip-${kind} stream: shard reads (MB/s, ${streamReaders} readers)`, 'rate', (streamReaders * recordsPerSecond * recordMb) / streamShards, 'MB/s', AWS_LIMITS.kinesisShardReadMb);
+    // Lambda's poller and Firehose each read a shard about once a second, however busy it is.
+    add(`trip-${kind} stream: GetRecords per shard (mapping and Firehose)`, 'count', streamReaders, 'calls/s', AWS_LIMITS.kinesisShardReadTransactions);
+    const lane = mappingLane(mapping, streamShards, recordsPerSecond, 1, costAssumptions.eventRecordBytes * 2, billedBatchSeconds(handler, costAssumptions), costAssumptions);
+    addMapping(add, `${kind} mapping`, lane, settings.handlers.timeoutSeconds);
+  }
+}
+
+/** A count over its limit is a wall already; otherwise the wall is the rate component that meets its limit first. */
+function firstWallOf(components: readonly CapacityComponent[]): CapacityComponent {
+  const overLimit = components.filter((component) => component.kind === 'count' && component.headroom < 1);
+  const candidates = overLimit.length > 0 ? overLimit : components.filter((component) => component.kind === 'rate');
+  return candidates.reduce((lowest, component) => (component.headroom < lowest.headroom ? component : lowest));
 }
 
 /** Whether a component keeps the headroom its kind requires (docs/capacity.md). */

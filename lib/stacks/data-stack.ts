@@ -28,6 +28,19 @@ export function dataBucketName(settings: PipelineSettings): string {
 
 const DATA_BUCKET_REFERENCE_ID = 'DataBucket';
 
+/** Settings the data stack cannot deploy sensibly, refused at synth. */
+function checkDataSettings(settings: PipelineSettings): void {
+  if (settings.table.openHalfGraceHours < settings.kinesis.retentionHours) {
+    throw new Error(
+      `table.openHalfGraceHours (${settings.table.openHalfGraceHours}) must be at least the streams' retention ` +
+        `(${settings.kinesis.retentionHours} h): a partner still on its stream must find its half`,
+    );
+  }
+  if (settings.retry.maxDelaySeconds > SQS_MAX_DELAY_SECONDS) {
+    throw new Error(`retry.maxDelaySeconds must be at most ${SQS_MAX_DELAY_SECONDS} (the SQS delay limit)`);
+  }
+}
+
 export interface DataStackProps extends StackProps {
   readonly settings: PipelineSettings;
 }
@@ -54,15 +67,7 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
     this.settings = settings;
-    if (settings.table.openHalfGraceHours < settings.kinesis.retentionHours) {
-      throw new Error(
-        `table.openHalfGraceHours (${settings.table.openHalfGraceHours}) must be at least the streams' retention ` +
-          `(${settings.kinesis.retentionHours} h): a partner still on its stream must find its half`,
-      );
-    }
-    if (settings.retry.maxDelaySeconds > SQS_MAX_DELAY_SECONDS) {
-      throw new Error(`retry.maxDelaySeconds must be at most ${SQS_MAX_DELAY_SECONDS} (the SQS delay limit)`);
-    }
+    checkDataSettings(settings);
 
     // One customer-managed key for the pipeline's data at rest: a single key policy to audit, CloudTrail
     // records of every use, and rotation under our control (AWS-managed keys cannot be shared with EMR).
@@ -99,17 +104,43 @@ export class DataStack extends Stack {
       retainData: settings.retainData,
     }).table;
 
+    this.accessLogBucket = this.createAccessLogBucket(settings);
+    this.dataBucket = this.createDataBucket(settings);
+    this.archiveRawStreams(settings);
+
+    const { retry, failedBatch, deadLetter } = topology.queues;
+    const queues = new EncryptedQueuePair(this, 'RetryQueues', {
+      queueName: retry.name,
+      deadLetterQueueName: deadLetter.name,
+      encryptionKey: this.dataKey,
+      consumerTimeout: Duration.seconds(settings.handlers.timeoutSeconds),
+      maxReceiveCount: retry.redrive.maxReceiveCount,
+      retentionPeriod: Duration.days(retry.retentionDays),
+      deadLetterRetentionPeriod: Duration.days(deadLetter.retentionDays),
+      retainData: settings.retainData,
+    });
+    this.retryQueue = queues.queue;
+    this.failedBatchQueue = queues.addQueue('FailedBatchQueue', failedBatch.name);
+    this.deadLetterQueue = queues.deadLetterQueue;
+
+    this.addOutputs();
+    this.addAccessPolicies(settings);
+  }
+
+  private createAccessLogBucket(settings: PipelineSettings): s3.Bucket {
     const accessLogs = new SecureBucket(this, 'AccessLogBucket', {
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(settings.storage.accessLogsExpirationDays) }],
       retainData: settings.retainData,
     });
-    this.accessLogBucket = accessLogs.bucket;
-    Validations.of(this.accessLogBucket).acknowledge({
+    Validations.of(accessLogs.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the server access log target of the data bucket; logging its own writes would loop.',
     });
+    return accessLogs.bucket;
+  }
 
-    this.dataBucket = new SecureBucket(this, 'DataBucket', {
+  private createDataBucket(settings: PipelineSettings): s3.Bucket {
+    return new SecureBucket(this, 'DataBucket', {
       bucketName: dataBucketName(settings),
       encryptionKey: this.dataKey,
       serverAccessLogsBucket: this.accessLogBucket,
@@ -139,7 +170,10 @@ export class DataStack extends Stack {
         },
       ],
     }).bucket;
+  }
 
+  /** Firehose archives of both streams' raw records under raw/. */
+  private archiveRawStreams(settings: PipelineSettings): void {
     for (const [id, stream, streamFolder] of [
       ['TripStartRawArchive', this.tripStartStream, RAW_ARCHIVE_STREAMS.start],
       ['TripEndRawArchive', this.tripEndStream, RAW_ARCHIVE_STREAMS.end],
@@ -155,22 +189,9 @@ export class DataStack extends Stack {
         retainData: settings.retainData,
       });
     }
+  }
 
-    const { retry, failedBatch, deadLetter } = topology.queues;
-    const queues = new EncryptedQueuePair(this, 'RetryQueues', {
-      queueName: retry.name,
-      deadLetterQueueName: deadLetter.name,
-      encryptionKey: this.dataKey,
-      consumerTimeout: Duration.seconds(settings.handlers.timeoutSeconds),
-      maxReceiveCount: retry.redrive.maxReceiveCount,
-      retentionPeriod: Duration.days(retry.retentionDays),
-      deadLetterRetentionPeriod: Duration.days(deadLetter.retentionDays),
-      retainData: settings.retainData,
-    });
-    this.retryQueue = queues.queue;
-    this.failedBatchQueue = queues.addQueue('FailedBatchQueue', failedBatch.name);
-    this.deadLetterQueue = queues.deadLetterQueue;
-
+  private addOutputs(): void {
     this.output(STACK_OUTPUTS.tripStartStreamName, this.tripStartStream.streamName, 'Kinesis stream of trip starts');
     this.output(STACK_OUTPUTS.tripEndStreamName, this.tripEndStream.streamName, 'Kinesis stream of trip ends');
     this.output(STACK_OUTPUTS.tripsTableName, this.tripsTable.tableName, 'DynamoDB table, one item per trip');
@@ -179,7 +200,10 @@ export class DataStack extends Stack {
     this.output(STACK_OUTPUTS.retryQueueUrl, this.retryQueue.queueUrl, 'SQS retry queue of failed events');
     this.output(STACK_OUTPUTS.deadLetterQueueUrl, this.deadLetterQueue.queueUrl, 'SQS dead-letter queue');
     this.output(STACK_OUTPUTS.dataKeyArn, this.dataKey.keyArn, 'KMS key of the data at rest (table, queues, data bucket)');
+  }
 
+  /** The managed policies the producer and the operators are given. */
+  private addAccessPolicies(settings: PipelineSettings): void {
     const streams = [this.tripStartStream, this.tripEndStream];
     producerPolicy(this, { prefix: settings.prefix, outputKey: STACK_OUTPUTS.producerPolicyArn, streams });
     operatorPolicy(this, {

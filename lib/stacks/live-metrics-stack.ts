@@ -1,12 +1,12 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { STACK_OUTPUTS, type PipelineSettings } from '../config';
 import { logRetention, PipelineFunction } from '../constructs/pipeline-function';
-import { LIVE_METRICS_STREAM_FILTERS } from '../domain/live-metrics';
+import { streamEventSourceOptions } from '../constructs/event-source-options';
+import { mappingTopology } from '../topology';
 import { liveMetricsEnvironment } from '../handler-environment';
 import type { DataStack } from './data-stack';
 import { apiCallerPolicy } from './access-policies';
@@ -45,24 +45,9 @@ export class LiveMetricsStack extends Stack {
       settings,
       environment,
     });
-    const mapping = settings.liveMetricsMapping;
-    this.consumer.function.addEventSource(
-      new sources.DynamoEventSource(data.tripsTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: mapping.batchSize,
-        maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
-        // -1 is Lambda's default (until the record leaves the stream), which CDK expresses by leaving them out.
-        ...(mapping.retryAttempts < 0 ? {} : { retryAttempts: mapping.retryAttempts }),
-        ...(mapping.maxRecordAgeSeconds < 0 ? {} : { maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds) }),
-        bisectBatchOnError: mapping.bisectBatchOnError,
-        parallelizationFactor: mapping.parallelizationFactor,
-        ...(mapping.tumblingWindowSeconds === undefined ? {} : { tumblingWindow: Duration.seconds(mapping.tumblingWindowSeconds) }),
-        reportBatchItemFailures: true,
-        // As the pipeline's mappings: the failed-batches handler resolves the pointer into full dead letters.
-        onFailure: new sources.SqsDlq(data.failedBatchQueue),
-        filters: LIVE_METRICS_STREAM_FILTERS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
-      }),
-    );
+    // As the pipeline's mappings: the failed-batches handler resolves the pointer into full dead letters.
+    const onFailure = new sources.SqsDlq(data.failedBatchQueue);
+    this.consumer.function.addEventSource(new sources.DynamoEventSource(data.tripsTable, streamEventSourceOptions(mappingTopology(settings).streams.liveMetrics, onFailure)));
     // TransactWriteItems is authorised per item action: markers are Puts, windows and the counter Updates;
     // a redelivery reads the marker that refused it (GetItem) to learn how far it got.
     data.metricsTable.grant(this.consumer.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');

@@ -1,11 +1,11 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES, type PipelineSettings, type StreamMappingSettings } from '../config';
+import { DATA_PREFIXES, type PipelineSettings } from '../config';
+import { queueEventSourceOptions, streamEventSourceOptions } from '../constructs/event-source-options';
 import { PipelineFunction } from '../constructs/pipeline-function';
-import { TRIP_STREAM_FILTERS } from '../domain/trip-item';
 import { handlerEnvironment } from '../handler-environment';
+import { mappingTopology } from '../topology';
 import type { DataStack } from './data-stack';
 import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
 
@@ -15,22 +15,6 @@ export interface PipelineStackProps extends StackProps {
 }
 
 const TRIP_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
-
-/** The event source options shared by the Kinesis and DynamoDB stream mappings, straight from settings. */
-function streamMappingOptions(mapping: StreamMappingSettings, onFailure: lambda.IEventSourceDlq) {
-  return {
-    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-    batchSize: mapping.batchSize,
-    maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
-    // -1 is Lambda's default (until the record leaves the stream), which CDK expresses by leaving them out.
-    ...(mapping.retryAttempts < 0 ? {} : { retryAttempts: mapping.retryAttempts }),
-    ...(mapping.maxRecordAgeSeconds < 0 ? {} : { maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds) }),
-    bisectBatchOnError: mapping.bisectBatchOnError,
-    parallelizationFactor: mapping.parallelizationFactor,
-    reportBatchItemFailures: true,
-    onFailure,
-  };
-}
 
 /**
  * The stateless trip handlers and the mappings that drive them. Replaceable at will: it holds no data,
@@ -88,36 +72,12 @@ export class PipelineStack extends Stack {
       environment,
     });
 
-    this.start.function.addEventSource(
-      new sources.KinesisEventSource(data.tripStartStream, streamMappingOptions(settings.startMapping, onFailure)),
-    );
-    this.end.function.addEventSource(
-      new sources.KinesisEventSource(data.tripEndStream, streamMappingOptions(settings.endMapping, onFailure)),
-    );
-    this.match.function.addEventSource(
-      new sources.DynamoEventSource(data.tripsTable, {
-        ...streamMappingOptions(settings.matchMapping, onFailure),
-        filters: Object.values(TRIP_STREAM_FILTERS).map((filter) => lambda.FilterCriteria.filter(filter)),
-      }),
-    );
-    this.redrive.function.addEventSource(
-      new sources.SqsEventSource(data.retryQueue, {
-        batchSize: settings.redriveMapping.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.redriveMapping.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-        // The pollers themselves slow down, so a retry flood waits in the queue instead of being throttled
-        // into the redrive policy's receive count (reserved concurrency would not slow them).
-        maxConcurrency: settings.redriveMapping.maximumConcurrency,
-      }),
-    );
-    this.failedBatches.function.addEventSource(
-      new sources.SqsEventSource(data.failedBatchQueue, {
-        batchSize: settings.failedBatchMapping.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.failedBatchMapping.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-        maxConcurrency: settings.failedBatchMapping.maximumConcurrency,
-      }),
-    );
+    const mappings = mappingTopology(settings);
+    this.start.function.addEventSource(new sources.KinesisEventSource(data.tripStartStream, streamEventSourceOptions(mappings.streams.start, onFailure)));
+    this.end.function.addEventSource(new sources.KinesisEventSource(data.tripEndStream, streamEventSourceOptions(mappings.streams.end, onFailure)));
+    this.match.function.addEventSource(new sources.DynamoEventSource(data.tripsTable, streamEventSourceOptions(mappings.streams.match, onFailure)));
+    this.redrive.function.addEventSource(new sources.SqsEventSource(data.retryQueue, queueEventSourceOptions(mappings.queues.redrive)));
+    this.failedBatches.function.addEventSource(new sources.SqsEventSource(data.failedBatchQueue, queueEventSourceOptions(mappings.queues.failedBatches)));
 
     // Start, end and redrive own the trip items, with exactly the conditional writes they make
     // (lambdas/common/adapters/trips-table.ts): every half is an UpdateItem. They never read, scan or

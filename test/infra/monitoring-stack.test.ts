@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { environments, STACK_OUTPUTS, type EnvironmentName } from '../../lib/config';
-import { alertEmailFromContext, iteratorAgeThresholdMs } from '../../lib/stacks/monitoring-stack';
+import { iteratorAgeThresholdMs } from '../../lib/constructs/pipeline-alarms';
+import { alertEmailFromContext } from '../../lib/stacks/monitoring-stack';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
