@@ -10,7 +10,7 @@
 import { decideRetry, type RetryPolicy } from '../../lib/domain/backoff';
 import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
-import type { RetryQueue } from './adapters/queues';
+import type { RetryQueue } from '../../lib/aws/trip-queues';
 import type { DeadLetters } from './dead-letters';
 import { countOutcome, reportSettled, type TripLogger } from './observability';
 import type { TripOutcome, TripRecorder } from './trip-recorder';

@@ -4,7 +4,7 @@
  */
 import type { TripHandlerEnv } from '../../lib/handler-environment';
 import { DeadLetterPayloads } from './adapters/dead-letter-payloads';
-import { DeadLetterQueue, RetryQueue } from './adapters/queues';
+import { DeadLetterQueue, RetryQueue } from '../../lib/aws/trip-queues';
 import { TripsTable } from './adapters/trips-table';
 import { createDocumentClient } from './clients/dynamodb';
 import { createS3Client } from './clients/s3';

@@ -19,7 +19,7 @@ import { tripEventSchema } from '../../lib/domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import * as z from '../../lib/validation';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../common/adapters/queues';
+import { DeadLetterQueue } from '../../lib/aws/trip-queues';
 import { StreamRanges, type KinesisRangeRecord } from '../common/adapters/stream-ranges';
 import { createKinesisClient } from '../common/clients/kinesis';
 import { createS3Client } from '../common/clients/s3';

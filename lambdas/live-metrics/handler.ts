@@ -13,7 +13,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { addToWindowState, readWindowState, shardPartials, tripChangeOf, type TripChange, type TumblingWindowState } from '../../lib/domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import * as z from '../../lib/validation';
-import { MetricsTable } from '../common/adapters/metrics-table';
+import { MetricsTable } from '../../lib/aws/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 

@@ -15,7 +15,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { TRIP_KEY, type CompletedTrip } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../common/adapters/queues';
+import { DeadLetterQueue } from '../../lib/aws/trip-queues';
 import { StagingBucket } from '../common/adapters/staging-bucket';
 import { createS3Client } from '../common/clients/s3';
 import { createSqsClient } from '../common/clients/sqs';

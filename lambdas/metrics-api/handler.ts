@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { answerMetricsRequest, type MetricsRoute } from '../../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../common/adapters/metrics-table';
+import { MetricsTable } from '../../lib/aws/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger } from '../common/observability';
 

@@ -13,7 +13,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { RetryQueue } from '../../lambdas/common/adapters/queues';
+import { RetryQueue } from '../aws/trip-queues';
 import type { DeadLetterReason, HandlerName } from '../domain/envelopes';
 import { withinWindow, type TimeWindow } from './time-window';
 import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage, type DeadLetterQueueMessage, type RedrivePlan } from '../domain/redrive';

@@ -20,7 +20,7 @@ import { kpiJobSparkDefaults } from '../kpi/job-run';
 import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from './catalog-columns';
 import type { DataStack } from './data-stack';
 import { analystPolicy } from './access-policies';
-import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
+import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from '../constructs/nag';
 import { removalPolicy } from '../constructs/removal';
 
 /** What the submitter of a job needs on the key of the application's S3 log configuration. */

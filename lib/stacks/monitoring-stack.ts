@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME, STACK_OUTPUTS, type PipelineSettings, type StreamMappingSettings } from '../config';
-import { acknowledgeGrantActions } from './nag';
+import { acknowledgeGrantActions } from '../constructs/nag';
 import type { PipelineFunction } from '../constructs/pipeline-function';
 import type { AnalyticsStack } from './analytics-stack';
 import type { DataStack } from './data-stack';

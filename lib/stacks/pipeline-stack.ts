@@ -7,7 +7,7 @@ import { PipelineFunction } from '../constructs/pipeline-function';
 import { TRIP_STREAM_FILTERS } from '../domain/trip-item';
 import { handlerEnvironment } from '../handler-environment';
 import type { DataStack } from './data-stack';
-import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
+import { acknowledgeGrantActions, acknowledgeWildcardResource } from '../constructs/nag';
 
 export interface PipelineStackProps extends StackProps {
   readonly settings: PipelineSettings;

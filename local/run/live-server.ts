@@ -16,7 +16,7 @@ import { metricsWindow, OPEN_TRIPS_PARTITION, windowStartOfSortKey, type MetricE
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
 import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../../lambdas/common/adapters/metrics-table';
+import { MetricsTable } from '../../lib/aws/metrics-table';
 import { renderLivePage, writeReport, type PageData } from './report-page';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { RetryQueue } from '../../lambdas/common/adapters/queues';
+import { RetryQueue } from '../../lib/aws/trip-queues';
 import type { CsvKind } from '../../lib/domain/csv';
 import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../lib/domain/redrive';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../producer/replay';

@@ -5,7 +5,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from '../../../lib/validation';
+import * as z from '../validation';
 import {
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
@@ -17,8 +17,8 @@ import {
   type MetricEntity,
   type MetricsWindow,
   type ShardPartials,
-} from '../../../lib/domain/live-metrics';
-import type { MetricsReader } from '../../../lib/live-metrics/metrics-api';
+} from '../domain/live-metrics';
+import type { MetricsReader } from '../live-metrics/metrics-api';
 
 export interface MetricsRetention {
   readonly windowDays: number;
