@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { environments, isEnvironmentName, stackNames, type EnvironmentName } from './config';
+import { errorText } from './error-text';
 
 export const EXIT_CODES = {
   /** The work is done (rejected input rows are quarantined, not an error). */
@@ -104,7 +105,7 @@ function throwInsteadOfExiting(command: Command): void {
  */
 export function awsSetupHint(error: unknown): string {
   const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const noRegion = /Region is missing/i.test(message);
   const noCredentials = name === 'CredentialsProviderError' || /Could not load credentials/i.test(message);
   if (!noRegion && !noCredentials) return '';
@@ -128,7 +129,7 @@ export async function runCommand(program: Command, argv: readonly string[] = pro
       process.exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
       return;
     }
-    console.error(`error: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}${awsSetupHint(error)}`);
+    console.error(`error: ${errorText(error).split('\n')[0] ?? ''}${awsSetupHint(error)}`);
     process.exitCode = error instanceof IncompleteWorkError ? EXIT_CODES.incomplete : EXIT_CODES.failed;
   }
 }

@@ -6,6 +6,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { CsvKind } from '../lib/domain/csv';
 import { delay, type RateLimiter } from './rate-limiter';
+import { errorText } from '../lib/error-text';
 
 /** Kinesis PutRecords limits: records per request, bytes per request and per record (partition key + data). */
 export const KINESIS_LIMITS = {
@@ -97,11 +98,6 @@ export function isRetryableRequestError(error: unknown): boolean {
   if (shape.name !== undefined && THROTTLING_ERRORS.has(shape.name)) return true;
   if (shape.$fault === 'server') return true;
   return shape.$metadata?.httpStatusCode === undefined;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 /** Full jitter: a uniform delay up to the capped exponential bound, so resends from many batches spread out. */
@@ -223,7 +219,7 @@ export class KinesisBatchSender {
       entries = response.Records ?? [];
     } catch (error) {
       const final = !isRetryableRequestError(error);
-      const reason = describeError(error);
+      const reason = errorText(error, { withName: true });
       return records.map((record) => ({ record, reason, final }));
     }
     const failed: { record: OutgoingRecord; reason: string; final: boolean }[] = [];

@@ -15,6 +15,7 @@ import { orderRows, type SendOrder, type SourcedRow } from './ordering';
 import { QuarantineSink } from './quarantine';
 import { RateLimiter } from './rate-limiter';
 import { FeedPacer, type Clock } from './feed-pacer';
+import { errorText } from '../lib/error-text';
 
 export type { SendOrder } from './ordering';
 
@@ -110,7 +111,7 @@ async function assertStreamExists(kinesis: KinesisClient, stream: string): Promi
   try {
     await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
   } catch (error) {
-    throw new Error(`cannot use Kinesis stream ${stream}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot use Kinesis stream ${stream}: ${errorText(error)}`, { cause: error });
   }
 }
 
@@ -126,7 +127,7 @@ async function assertReadableHeader(kind: CsvKind, location: string, s3: S3Clien
     await rows.next();
     await rows.return?.();
   } catch (error) {
-    throw new Error(`cannot use ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot use ${location}: ${errorText(error)}`, { cause: error });
   } finally {
     input.destroy();
   }

@@ -18,6 +18,7 @@ import { withStreamShards } from '../../local/run/resources';
 import { runLocalPipeline } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
+import { errorText } from '../../lib/error-text';
 
 const DEFAULT_OUT_DIR = '.local/run';
 
@@ -42,7 +43,7 @@ function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
   try {
     return parseFaultRate(value);
   } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    throw new InvalidArgumentError(errorText(error));
   }
 }
 
@@ -103,7 +104,7 @@ function faultsToInject(command: Command, args: LocalArguments): FaultInjection 
   try {
     return { ...NO_FAULTS, ...args.injectFaults, targeted: parseFailureInjection(process.env[FAILURE_INJECTION_VARIABLE]) };
   } catch (error) {
-    return command.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return command.error(`error: ${errorText(error)}`);
   }
 }
 
@@ -178,7 +179,7 @@ async function runLocal(command: Command): Promise<void> {
       ...(args.rate === undefined ? {} : { rateTripsPerSecond: args.rate }),
       ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
     }).catch(async (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       const partial = await folder.abandon(message);
       const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
       throw new Error(`local run failed: ${sentence} Its partial outputs are in ${partial}; ${folder.out} is as it was before this run.`, { cause: error });

@@ -11,6 +11,7 @@ import { readRunMeasurements } from '../cost/cost-command';
 import type { RunMeasurements } from '../cost/run-measurements';
 import { formatCapacityReport } from './format';
 import { capacityReport } from './model';
+import { errorText } from '../error-text';
 
 /** A local run's measurements kept with the model, so the command answers without a run of one's own. */
 export const REFERENCE_RUN = path.join(__dirname, 'reference-run.json');
@@ -40,7 +41,7 @@ export function buildCapacityProgram(dependencies: CapacityCommandDependencies =
       try {
         run = await readRunMeasurements(options.summary ?? REFERENCE_RUN);
       } catch (error) {
-        program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
+        program.error(`error: --summary: ${errorText(error)}`);
       }
       const report = capacityReport({ run, settings: environments[environment], environment, tripsPerSecond: options.tripsPerSecond });
       dependencies.writeOut(options.json === true ? jsonText(report) : formatCapacityReport(report));

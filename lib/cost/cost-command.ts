@@ -11,6 +11,7 @@ import { formatCostReport, formatTrafficCost } from './format';
 import { costReport } from './model';
 import { runMeasurementsOf, type RunMeasurements } from './run-measurements';
 import { costAtTraffic, TRAFFIC_LEVELS } from './traffic';
+import { errorText } from '../error-text';
 
 export interface CostCommandDependencies {
   readonly writeOut: (text: string) => void;
@@ -28,13 +29,13 @@ export async function readRunMeasurements(file: string): Promise<RunMeasurements
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot read ${file}: ${errorText(error)}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${file} is not JSON: ${errorText(error)}`, { cause: error });
   }
   return runMeasurementsOf(parsed);
 }
@@ -57,7 +58,7 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
         checkRunOutcome(options.summary, options.readFailedRun === true, (line) => process.stderr.write(`${line}\n`));
         run = await readRunMeasurements(options.summary);
       } catch (error) {
-        program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
+        program.error(`error: --summary: ${errorText(error)}`);
       }
       const input = { run, settings: environments[environment], environment };
       if (options.tripsPerMonth === undefined) {

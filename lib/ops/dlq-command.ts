@@ -5,6 +5,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { READ_QUEUE_DEFAULTS } from '../aws/queue-reader';
 import { stackOutputs } from '../aws/stack-outputs';
 import { chosenStack, environmentOption, IncompleteWorkError, jsonText, withVersionAndExitCodes } from '../cli';
 import { environments, STACK_OUTPUTS, stackNames } from '../config';
@@ -12,7 +13,6 @@ import { DEAD_LETTER_REASONS, HANDLER_NAMES, RETRY_REASONS, type DeadLetterReaso
 import {
   matchesFilter,
   readDeadLetterQueue,
-  READ_QUEUE_DEFAULTS,
   redriveLetters,
   releaseLetters,
   summarize,

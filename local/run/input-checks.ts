@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { CsvKind } from '../../lib/domain/csv';
 import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
+import { errorText } from '../../lib/error-text';
 
 export interface RunInputs {
   readonly start?: string;
@@ -36,7 +37,7 @@ export async function headerProblem(kind: CsvKind, file: string): Promise<string
     await rows.return?.();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   } finally {
     input.destroy();
   }

@@ -15,7 +15,7 @@ import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import { TRIP_KEY, TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
 import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
 import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
-import { classifyDeadLetter, readQueue, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
+import { readDeadLetterBodies, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
 import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
 import { expireOpenEnds, readTripItems } from './open-halves';
 import { redriveDeadLetterFile, replayRawArchive, type RedriveFileSummary } from './operator-inputs';
@@ -37,6 +37,7 @@ import { QueueMapping, queueDepth } from '../event-source-mapping/queue-mapping'
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import { createLocalResources, type LocalResources } from './resources';
 import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY } from '../../lib/domain/live-metrics';
+import { parseDeadLetterQueueMessage } from '../../lib/domain/redrive';
 import { TransactionConflicts } from './transaction-conflicts';
 import { ALL_TIME, DeadLetterCounter, liveMetricsReader, MetricsSnapshot, publishRunPages, startLiveServer, type LiveServer } from './live-server';
 import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
@@ -44,6 +45,7 @@ import { failed, succeeded, type RunOutcome } from '../../lib/run-outcome';
 import { describeDataQuality, type DataQuality } from './data-quality';
 import { assessRunDataQuality, runFailure } from './run-verdict';
 import { dynamoDbStreamShards, kinesisShards, ShardReaderLimit, splitShards, StreamMapping } from '../event-source-mapping/stream-mapping';
+import { errorText } from '../../lib/error-text';
 
 /** summary.json (docs/contracts.md §5). */
 export interface RunSummary {
@@ -360,7 +362,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       let activityThen = -1;
       for (;;) {
         if (options.signal?.aborted === true) throw new Error('interrupted');
-        if (produceError !== undefined) throw new Error(`the producer failed: ${describe(produceError)}`, { cause: produceError });
+        if (produceError !== undefined) throw new Error(`the producer failed: ${errorText(produceError)}`, { cause: produceError });
         const failed = [...streamMappings, ...queueMappings].find((mapping) => mapping.error !== undefined);
         if (failed?.error !== undefined) throw failed.error;
         if (Date.now() > deadline) {
@@ -432,17 +434,17 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const readbackStartedAt = Date.now();
     const [items, deadLetterBodies] = await Promise.all([
       readTripItems(inspection.dynamodb, resources.tripsTable.name),
-      readQueue(inspection.sqs, resources.deadLetterQueue.url),
+      readDeadLetterBodies(inspection.sqs, resources.deadLetterQueue.url),
     ]);
     const sent = acknowledgedRecords(acknowledged);
     await writeFile(path.join(options.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
-    const deadLettered = tallyDeadLetters(deadLetterBodies);
-    const classified = deadLetterBodies.map(classifyDeadLetter);
+    const classified = deadLetterBodies.map(parseDeadLetterQueueMessage);
+    const deadLettered = tallyDeadLetters(classified);
     const ledger = computeLedger({
       sent,
       items,
-      letters: classified.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.message] : [])),
-      movedByRedrivePolicy: classified.flatMap((letter) => (letter.kind === 'redrive-policy' ? [letter.message] : [])),
+      letters: classified.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.letter] : [])),
+      movedByRedrivePolicy: classified.flatMap((letter) => (letter.kind === 'retry-message' ? [letter.message] : [])),
       duplicates,
       onStream: sentRecords(readBack),
     });
@@ -524,10 +526,6 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 function nothingProduced(): ProduceSummary {
   const zero = () => ({ start: 0, end: 0 });
   return { rows: zero(), quarantined: zero(), sent: zero(), failed: zero(), retriedEntries: 0, batches: 0, durationMs: 0, outOfOrder: 0, quarantineFiles: {} };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function tripsTableWrites(tableName: string): number {

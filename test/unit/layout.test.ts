@@ -3,7 +3,8 @@
  * (the library, the producer, the tools, the entry points) imports lambdas/; the local runtime plays Lambda,
  * so it loads the handler modules themselves (lambdas/<name>/handler) and listens on the handlers' one
  * observation port (observeOutcomes, lambdas/common/observability.ts), and nothing else of lambdas/. The
- * trip rules and the KPI engines know no construct or stack, and constructs know no stack.
+ * trip rules and the KPI engines know no construct or stack, and constructs know no stack. And a thrown value
+ * becomes text in one place only (lib/error-text.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -78,5 +79,31 @@ describe('project layout', () => {
 
     // Assess
     expect(isUnder('lambdas')(target)).toBe(true);
+  });
+});
+
+describe('error text', () => {
+  // `error instanceof Error ? error.message : String(error)` and its variants (with the name, first line only).
+  const idiom = /instanceof Error\s*\?[^;]*?\.message/;
+
+  it('turns a thrown value into text only in lib/error-text.ts', () => {
+    // Prepare
+    const folders = ['lib', 'lambdas', 'local', 'producer', 'tools', 'bin', 'test'];
+
+    // Act
+    const sites = folders
+      .flatMap(sourceFiles)
+      .filter((file) => file !== 'lib/error-text.ts' && file !== 'test/unit/layout.test.ts')
+      .filter((file) => idiom.test(readFileSync(path.join(root, file), 'utf8')));
+
+    // Assess
+    expect(sites).toEqual([]);
+  });
+
+  it('recognizes the idiom it keeps out', () => {
+    // Assess
+    expect(idiom.test('detail: error instanceof Error ? error.message : String(error)')).toBe(true);
+    expect(idiom.test('error instanceof Error ? `${error.name}: ${error.message}` : String(error)')).toBe(true);
+    expect(idiom.test("error instanceof Error && error.name === 'ConditionalCheckFailedException'")).toBe(false);
   });
 });
