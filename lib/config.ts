@@ -269,9 +269,8 @@ export const LIVE_LATENCY_BUDGET_SECONDS = 60;
  * start/end: a window of 20 s gathers a live feed's records into one invocation per shard instead of one
  * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. A replay
  * fills 250-record batches: 8 start/end invocations per 1,000 trips. Larger batches buy little more: a
- * handler writes its records concurrently, and at 1,000 per batch a 2,000-trip local run on a loaded machine
- * took 538 s with 164 redrive invocations (failed writes retried), against 155-202 s and 10-50 at 250
- * (docs/cost.md).
+ * handler writes its records concurrently, and larger batches brought only more retried writes on a loaded
+ * machine (the runs are in docs/cost.md, the mappings' table).
  */
 const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
 
@@ -379,7 +378,7 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // Three provisioned shards per stream take 3,000 records/s (~1,035 at the design rate): cheaper than on-demand
     // at that rate (docs/cost.md); UpdateShardCount is the path beyond.
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 3, retentionHours: 168 },
-    // Nine lanes per stream (3 shards x 3 batches at a time), each taking ~115 of the ~245 records/s one lane handles.
+    // Nine lanes per stream (3 shards x 3 batches at a time), each at under half of what one lane handles (docs/capacity.md).
     startMapping: { ...tripEventMapping, parallelizationFactor: 3 },
     endMapping: { ...tripEventMapping, parallelizationFactor: 3 },
     // A scheduled run at 1,000 trips/s reads 345.6M trips (4 days, ~166 GB of JSON): ~29 minutes on 20 executors of
@@ -392,8 +391,8 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
     athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
-    // A storm of retries at the design rate (every record failing once) is ~1,200 messages/s, and a batch of 10
-    // takes ~70 ms: 20 concurrent redrive invocations keep up (docs/capacity.md).
+    // Enough concurrent redrive invocations to keep up with a storm of retries at the design rate, every record
+    // failing once (the figures are in docs/capacity.md).
     redriveMapping: { ...defaultSettings.redriveMapping, maximumConcurrency: 20 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {

@@ -71,7 +71,7 @@ export class MetricsTable implements MetricsReader {
           ':mark': partials.mark,
           // Kept windowDays from the window's start, and never less from now: a replayed day's windows start in
           // the past, and an expiry already passed has TTL delete them as they are written (DynamoDB Local's
-          // sweeper took 1-10 of 1,944 trips out of ends-first runs; docs/adr/0008-live-metrics-per-shard-partials.md).
+          // sweeper did, in ends-first runs: docs/adr/0008-live-metrics-per-shard-partials.md).
           ':ttl': Math.max(Math.floor(Date.parse(window.windowStart) / 1000), nowSeconds) + this.retention.windowDays * 86_400,
         },
         ExpressionAttributeNames: { '#ttl': METRICS_TTL_ATTRIBUTE },

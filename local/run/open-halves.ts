@@ -15,8 +15,8 @@ export interface TripItemSummary extends LedgerItem {
 
 /**
  * Segments of the read-back's parallel scan. DynamoDB Local takes longer for each page the further into the
- * table it starts, so one scan of a large table is slow out of proportion (20k trip items on a loaded 2-core
- * machine: 9-14 s in one segment, 2.0-2.5 s in 8, 1.6-1.8 s in 16, 1.5 s in 32); segments keep each scan short.
+ * table it starts, so one scan of a large table is slow out of proportion; segments keep each scan short
+ * (measured in docs/local-runtime.md, what made the run faster).
  */
 const SCAN_SEGMENTS = 16;
 
