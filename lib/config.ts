@@ -37,8 +37,8 @@ export interface QueueMappingSettings {
 }
 
 export interface RetrySettings {
-  /** How many times an event failing (throttling, errors) is tried again before the DLQ gets it as PROCESSING_FAILED. */
-  readonly processingMaxAttempts: number;
+  /** Retries of an event that failed (throttling, errors) before the DLQ gets it as PROCESSING_FAILED: 3 means four tries in all. */
+  readonly processingMaxRetries: number;
   /** First delay; each further attempt doubles it, capped at maxDelaySeconds (SQS allows at most 900). */
   readonly baseDelaySeconds: number;
   readonly maxDelaySeconds: number;
@@ -275,8 +275,8 @@ export const LIVE_LATENCY_BUDGET_SECONDS = 60;
 const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
 
 /**
- * The trips table's stream allows two readers per shard (more are throttled): its two consumers, staging and
- * live metrics. A given-up batch could only be resolved into full dead letters by reading the stream a third
+ * The trips table's stream allows two readers per shard (more are throttled): its two consumers, match and
+ * live-metrics. A given-up batch could only be resolved into full dead letters by reading the stream a third
  * time, so these mappings do not give up: they retry a batch until its records leave the stream (24 h, and
  * the iterator-age alarm pages long before). Neither handler can fail for a record (an unreadable image is
  * dead-lettered by match and skipped by live metrics), only for an outage of what it writes to, so a retry
@@ -286,14 +286,14 @@ const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 
 const TABLE_STREAM_RETRIES = { retryAttempts: -1, maxRecordAgeSeconds: -1 } as const;
 
 /**
- * Staging: the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
+ * match (it stages completed trips to S3): the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
  * 300 s), so each staged file holds every completion of five minutes, and a replay's files thousands of
  * trips. Staging is read once a day, so the window costs no freshness. The batch size counts stream records
  * before the mapping's filter drops the non-completions (about one record in three), and Lambda closes a
  * batch early at 6 MB of payload (about 2 KB per record with both images): either way a batch holds a few
  * thousand trips at most. The window stays far below maxRecordAgeSeconds, so waiting never expires a record.
  */
-const stagingMapping: StreamMappingSettings = { ...streamDefaults, ...TABLE_STREAM_RETRIES, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
+const matchStreamMapping: StreamMappingSettings = { ...streamDefaults, ...TABLE_STREAM_RETRIES, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
 
 /**
  * The live metrics consumer (docs/adr/0008-live-metrics-per-shard-partials.md): each shard's changes add up
@@ -325,12 +325,12 @@ export const defaultSettings: PipelineSettings = {
   kinesis: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
   startMapping: tripEventMapping,
   endMapping: tripEventMapping,
-  matchMapping: stagingMapping,
+  matchMapping: matchStreamMapping,
   liveMetricsMapping,
   liveMetrics: { windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
-  retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
+  retry: { processingMaxRetries: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
   handlers: {
     memorySizeMb: 512,
     timeoutSeconds: 30,

@@ -29,7 +29,7 @@ export function createTripPipeline(environment: TripHandlerEnv): TripPipeline {
     completedTtlDays: environment.TRIP_TTL_DAYS,
   });
   const tripEvents = new TripEventProcessor(trips, new RetryQueue(sqs, environment.RETRY_QUEUE_URL), deadLetters, {
-    maxRetries: environment.PROCESSING_MAX_ATTEMPTS,
+    maxRetries: environment.PROCESSING_MAX_RETRIES,
     baseDelaySeconds: environment.RETRY_BASE_DELAY_SECONDS,
     maxDelaySeconds: environment.RETRY_MAX_DELAY_SECONDS,
   });

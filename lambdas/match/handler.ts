@@ -1,4 +1,7 @@
 /**
+ * The match handler: it stages each completed trip to S3 (`completed-trips/`) and settles the halves TTL
+ * removed.
+ *
  * Trips table stream -> S3 staging, open ends that expired -> the DLQ as ORPHAN_END, and open starts that
  * expired (trips left open) -> the OpenStartsExpired count.
  *

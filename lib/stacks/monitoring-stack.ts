@@ -302,7 +302,7 @@ const OPEN_STARTS_EXPIRED_METRIC = 'OpenStartsExpired';
 
 /**
  * A stream consumer's IteratorAge alarm threshold: its mapping's batching window (a record may wait that long
- * by design, e.g. staging's 300 s), plus one function timeout (the batch being processed), plus the lag the
+ * by design, e.g. match's 300 s), plus one function timeout (the batch being processed), plus the lag the
  * environment tolerates beyond both (alarms.iteratorAgeMsThreshold).
  */
 export function iteratorAgeThresholdMs(mapping: StreamMappingSettings, settings: PipelineSettings): number {
