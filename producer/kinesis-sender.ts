@@ -4,7 +4,7 @@
  * full jitter. Whatever still fails after the attempt budget is handed back with its reason, never dropped.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import type { CsvKind } from '../lib/domain/csv';
+import type { TripHalf } from '../lib/domain/csv';
 import { delay, type RateLimiter } from './rate-limiter';
 import { errorText } from '../lib/error-text';
 
@@ -16,7 +16,7 @@ export const KINESIS_LIMITS = {
 } as const;
 
 export interface OutgoingRecord {
-  kind: CsvKind;
+  kind: TripHalf;
   stream: string;
   partitionKey: string;
   data: Uint8Array;
@@ -39,7 +39,7 @@ export interface UnsentRecord {
 
 /** A record Kinesis said it stored: where (shard and sequence number its PutRecords entry returned). */
 export interface AcknowledgedRecord {
-  readonly kind: CsvKind;
+  readonly kind: TripHalf;
   readonly stream: string;
   readonly partitionKey: string;
   readonly shardId: string;
@@ -47,7 +47,7 @@ export interface AcknowledgedRecord {
 }
 
 export interface SenderEvents {
-  onSent(kind: CsvKind, count: number): void;
+  onSent(kind: TripHalf, count: number): void;
   /** Every stored entry with the shard and sequence number Kinesis returned for it: what a ledger counts as sent. */
   onAcknowledged?(records: AcknowledgedRecord[]): void;
   onRetried(count: number): void;
@@ -223,7 +223,7 @@ export class KinesisBatchSender {
       return records.map((record) => ({ record, reason, final }));
     }
     const failed: { record: OutgoingRecord; reason: string; final: boolean }[] = [];
-    const sent: Record<CsvKind, number> = { start: 0, end: 0 };
+    const sent: Record<TripHalf, number> = { start: 0, end: 0 };
     const acknowledged: AcknowledgedRecord[] = [];
     records.forEach((record, index) => {
       const entry = entries[index];

@@ -6,7 +6,7 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CsvKind } from '../lib/domain/csv';
+import type { TripHalf } from '../lib/domain/csv';
 import { readEndCsv, readStartCsv, type CsvRow } from '../lib/domain/csv-reader';
 import type { TripEvent } from '../lib/domain/events';
 import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type SenderEvents, type UnsentRecord } from './kinesis-sender';
@@ -115,12 +115,12 @@ async function assertStreamExists(kinesis: KinesisClient, stream: string): Promi
   }
 }
 
-function readCsv(kind: CsvKind, input: Readable): AsyncIterable<CsvRow<TripEvent>> {
+function readCsv(kind: TripHalf, input: Readable): AsyncIterable<CsvRow<TripEvent>> {
   return kind === 'start' ? readStartCsv(input) : readEndCsv(input);
 }
 
 /** Reads the header and first row only, so a file the reader cannot use (CsvHeaderError) fails the run early. */
-async function assertReadableHeader(kind: CsvKind, location: string, s3: S3Client | undefined): Promise<void> {
+async function assertReadableHeader(kind: TripHalf, location: string, s3: S3Client | undefined): Promise<void> {
   const input = await openInput(location, s3);
   try {
     const rows = readCsv(kind, input)[Symbol.asyncIterator]();
@@ -156,8 +156,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
   }
 
   const quarantine = options.quarantine === undefined ? undefined : new QuarantineSink(options.quarantine, options.s3, new Date(startedAt));
-  const streamOf: Record<CsvKind, string> = { start: options.startStream, end: options.endStream };
-  const fileOf: Record<CsvKind, string> = { start: options.start, end: options.end };
+  const streamOf: Record<TripHalf, string> = { start: options.startStream, end: options.endStream };
+  const fileOf: Record<TripHalf, string> = { start: options.start, end: options.end };
 
   let sender: KinesisBatchSender | undefined;
   const snapshot = (): ProgressSnapshot => ({
@@ -224,7 +224,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
     );
   }
 
-  const source = (kind: CsvKind) =>
+  const source = (kind: TripHalf) =>
     async function* (): AsyncGenerator<SourcedRow> {
       const counted = countingBytes((count) => (bytesRead += count));
       // pipeline, unlike pipe, passes a read error on to the CSV reader instead of leaving it waiting.
@@ -250,7 +250,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceSummary> 
       },
     });
     const pacer = options.feedTripsPerSecond === undefined ? undefined : new FeedPacer(options.feedTripsPerSecond, options.feedClock);
-    let previousKind: CsvKind | undefined;
+    let previousKind: TripHalf | undefined;
     for await (const row of ordered) {
       await pacer?.next(async () => sender?.sendPending());
       // In file and ends-first order the first file must be wholly in Kinesis before the second one starts.

@@ -23,8 +23,8 @@ import {
   type TripStartEvent,
 } from './events';
 import { eventFingerprint } from './fingerprint';
-import { END_FIELDS, halfAttribute, TRIP_KEY, type TripHalf } from './trip-item';
-import { END_EVENT_FIELDS, START_EVENT_FIELDS, type TripField } from './trip-record';
+import { END_FIELDS, halfAttribute, TRIP_KEY } from './trip-item';
+import { END_EVENT_FIELDS, START_EVENT_FIELDS, type TripField, type TripHalf } from './trip-record';
 
 const SECONDS_PER_HOUR = 3_600;
 const SECONDS_PER_DAY = 86_400;

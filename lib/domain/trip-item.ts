@@ -6,13 +6,11 @@
  * is open, 2 once it is complete. The stream filters below select exactly the transitions that matter.
  */
 import * as z from '../validation';
-import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape } from './trip-record';
+import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape, type TripHalf } from './trip-record';
 
 export const TRIP_KEY = 'trip_id';
 export const TRIP_TTL_ATTRIBUTE = 'expires_at';
 export const HALVES_ATTRIBUTE = 'halves';
-
-export type TripHalf = 'start' | 'end';
 
 /** Bookkeeping attributes of a half, named `<half>_<attribute>`: fingerprint, first-seen time, origin. */
 export function halfAttribute(half: TripHalf, attribute: 'fingerprint' | 'first_seen_at' | 'origin'): string {
