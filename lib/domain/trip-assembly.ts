@@ -120,8 +120,8 @@ const storedTripSchema = z.object({
   trip_id: z.string(),
   pickup_datetime: z.optional(z.string()),
   dropoff_datetime: z.optional(z.string()),
-  start_fingerprint: z.optional(z.string()),
-  end_fingerprint: z.optional(z.string()),
+  [halfAttribute('start', 'fingerprint')]: z.optional(z.string()),
+  [halfAttribute('end', 'fingerprint')]: z.optional(z.string()),
 });
 type StoredTrip = z.infer<typeof storedTripSchema>;
 
@@ -148,7 +148,7 @@ export type Refusal =
 export function explainRefusal(write: HalfWrite, existing: Record<string, unknown> | undefined): Refusal {
   if (existing === undefined) throw unexplained(write, 'no item was returned');
   const stored = readStoredTrip(existing);
-  const recorded = write.half === 'start' ? stored.start_fingerprint : stored.end_fingerprint;
+  const recorded = stored[halfAttribute(write.half, 'fingerprint')];
   if (recorded === write.fingerprint) return { kind: 'duplicate' };
   if (recorded !== undefined) {
     return {
@@ -189,10 +189,12 @@ export interface StoredEnd {
   readonly sighting: Sighting;
 }
 
+const END_MARKS = { fingerprint: halfAttribute('end', 'fingerprint'), firstSeenAt: halfAttribute('end', 'first_seen_at'), origin: halfAttribute('end', 'origin') } as const;
+
 const storedEndBookkeeping = z.object({
-  end_fingerprint: z.string(),
-  end_first_seen_at: z.string(),
-  end_origin: z.nullable(eventOriginSchema),
+  [END_MARKS.fingerprint]: z.string(),
+  [END_MARKS.firstSeenAt]: z.string(),
+  [END_MARKS.origin]: z.nullable(eventOriginSchema),
 });
 
 /** The end half of an item, as the event that was recorded; throws when the item holds no valid end. */
@@ -207,7 +209,7 @@ export function storedEnd(item: Record<string, unknown>): StoredEnd {
   }
   return {
     event: event.data,
-    fingerprint: marks.data.end_fingerprint,
-    sighting: { firstSeenAt: marks.data.end_first_seen_at, origin: marks.data.end_origin },
+    fingerprint: marks.data[END_MARKS.fingerprint],
+    sighting: { firstSeenAt: marks.data[END_MARKS.firstSeenAt], origin: marks.data[END_MARKS.origin] },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { DeleteItemCommand, paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { HALVES_ATTRIBUTE, TRIP_KEY } from '../../lib/domain/trip-item';
+import { halfAttribute, HALVES_ATTRIBUTE, TRIP_KEY } from '../../lib/domain/trip-item';
 import type { LedgerItem } from './ledger';
 
 export interface TripItemSummary extends LedgerItem {
@@ -34,8 +34,13 @@ async function readSegment(dynamodb: DynamoDBClient, tableName: string, segment:
       ConsistentRead: true,
       Segment: segment,
       TotalSegments: SCAN_SEGMENTS,
-      ProjectionExpression: '#trip_id, #halves, start_origin, end_origin',
-      ExpressionAttributeNames: { '#trip_id': TRIP_KEY, '#halves': HALVES_ATTRIBUTE },
+      ProjectionExpression: '#trip_id, #halves, #start_origin, #end_origin',
+      ExpressionAttributeNames: {
+        '#trip_id': TRIP_KEY,
+        '#halves': HALVES_ATTRIBUTE,
+        '#start_origin': halfAttribute('start', 'origin'),
+        '#end_origin': halfAttribute('end', 'origin'),
+      },
     },
   );
   for await (const page of pages) {
@@ -60,8 +65,8 @@ export async function expireOpenEnds(dynamodb: DynamoDBClient, tableName: string
           TableName: tableName,
           Key: { [TRIP_KEY]: { S: item.trip_id } },
           // Only while it is still one open end, as TTL would see it.
-          ConditionExpression: '#halves = :one AND attribute_not_exists(start_fingerprint)',
-          ExpressionAttributeNames: { '#halves': HALVES_ATTRIBUTE },
+          ConditionExpression: '#halves = :one AND attribute_not_exists(#start_fingerprint)',
+          ExpressionAttributeNames: { '#halves': HALVES_ATTRIBUTE, '#start_fingerprint': halfAttribute('start', 'fingerprint') },
           ExpressionAttributeValues: { ':one': { N: '1' } },
         }),
       );
