@@ -70,13 +70,31 @@ export function chosenStack(command: Command, choice: StackChoice, role: 'data' 
   return stackNames(environments[env])[role];
 }
 
-/** commander argument parser: a whole number of at least 1. */
-export function positiveInteger(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new InvalidArgumentError('expected a whole number of at least 1.');
-  }
-  return Number(text);
+export interface NumberArgument {
+  /** A count: no fraction. */
+  readonly whole?: boolean;
+  /** What the number counts, for the message (`trips per second`). */
+  readonly of?: string;
 }
+
+/**
+ * The one commander parser of numeric arguments: a positive number, written in digits (`_` may group them:
+ * 1_000_000), and whole when it counts something.
+ */
+export function positiveNumber(argument: NumberArgument = {}): (text: string) => number {
+  const whole = argument.whole === true;
+  const expected = `expected a positive ${whole ? 'whole number' : 'number'}${argument.of === undefined ? '' : ` of ${argument.of}`}.`;
+  const digits = whole ? /^\d+(_\d+)*$/ : /^\d+(_\d+)*(\.\d+)?$/;
+  return (text: string): number => {
+    const trimmed = text.trim();
+    const parsed = Number(trimmed.replaceAll('_', ''));
+    if (!digits.test(trimmed) || parsed <= 0 || (whole ? !Number.isSafeInteger(parsed) : !Number.isFinite(parsed))) throw new InvalidArgumentError(expected);
+    return parsed;
+  };
+}
+
+/** A count of at least 1 (`--trips`, `--timeout`, `--concurrency`). */
+export const positiveInteger = positiveNumber({ whole: true });
 
 /** `--version` (package.json's) and the exit-code table at the end of `--help`: on the program and every subcommand. */
 export function withVersionAndExitCodes(command: Command): Command {

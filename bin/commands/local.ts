@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_CODES, jsonText, positiveInteger, withVersionAndExitCodes } from '../../lib/cli';
+import { EXIT_CODES, jsonText, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../../lib/cli';
 import { localSettings } from '../../lib/config';
 import { watchWrapper } from '../../lib/wrapper-watch';
 import { formatKpiTable } from '../../lib/kpi/format';
@@ -47,12 +47,6 @@ function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
   }
 }
 
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number');
-  return parsed;
-}
-
 function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
@@ -82,7 +76,7 @@ function program(): Command {
     .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
-    .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber)
+    .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber())
     .option('--shards <n>', "shards per Kinesis stream and of the trips table's stream as its consumers see it: n consumers of each mapping at once (default: 2 per stream, 1 table stream shard)", positiveInteger)
     .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
     .option('--json', "print the run's summary (summary.json) on stdout instead of the KPI table and the summary text")

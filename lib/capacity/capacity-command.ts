@@ -4,8 +4,8 @@
  * that cannot be read, or is not a run's, is a wrong argument (exit 2, lib/cli.ts).
  */
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { jsonText, withVersionAndExitCodes } from '../cli';
+import { Command, Option } from 'commander';
+import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
 import { environments, isEnvironmentName } from '../config';
 import { readRunMeasurements } from '../cost/cost-command';
 import type { RunMeasurements } from '../cost/run-measurements';
@@ -20,16 +20,10 @@ export interface CapacityCommandDependencies {
   readonly writeOut: (text: string) => void;
 }
 
-function positiveRate(value: string): number {
-  const parsed = Number(value.replaceAll('_', ''));
-  if (!/^\d[\d_]*(\.\d+)?$/.test(value) || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number of trips per second');
-  return parsed;
-}
-
 export function buildCapacityProgram(dependencies: CapacityCommandDependencies = { writeOut: (text) => process.stdout.write(text) }): Command {
   const program: Command = new Command('capacity')
     .description("Load, AWS limit and headroom of every component at a sustained feed, for a deployed environment (docs/capacity.md).")
-    .requiredOption('--trips-per-second <n>', 'the sustained feed to model', positiveRate)
+    .requiredOption('--trips-per-second <n>', 'the sustained feed to model', positiveNumber({ of: 'trips per second' }))
     .addOption(new Option('--env <env>', 'the deployed environment whose settings are modelled').choices(Object.keys(environments)).default('prod'))
     .option('--summary <file>', "a local run's summary.json for the requests per trip (default: the reference run kept with the model)")
     .option('--json', 'print the report as JSON')

@@ -4,8 +4,8 @@
  */
 import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../run-outcome';
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { jsonText, withVersionAndExitCodes } from '../cli';
+import { Command, Option } from 'commander';
+import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
 import { environments, isEnvironmentName } from '../config';
 import { formatCostReport, formatTrafficCost } from './format';
 import { costReport } from './model';
@@ -15,12 +15,6 @@ import { errorText } from '../error-text';
 
 export interface CostCommandDependencies {
   readonly writeOut: (text: string) => void;
-}
-
-function positiveCount(value: string): number {
-  const parsed = Number(value.replaceAll('_', ''));
-  if (!/^\d[\d_]*$/.test(value) || !Number.isSafeInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number of trips');
-  return parsed;
 }
 
 /** A run's measurements from its summary.json, or an error saying why the file is not one. */
@@ -44,7 +38,7 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
   const program: Command = new Command('cost')
     .description('Price a local run per 1M completed trips and per month, for a deployed environment (docs/cost.md).')
     .requiredOption('--summary <file>', "a local run's summary.json (npm run local -- --out <dir>)")
-    .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveCount)
+    .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveNumber({ whole: true, of: 'trips' }))
     .addOption(new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'))
     .option('--json', 'print the report as JSON')
     .option(READ_FAILED_RUN_FLAG, "price a failed run's summary anyway (with a warning); refused without it")
