@@ -10,7 +10,7 @@ import { localSettings } from '../../lib/config';
 import { watchWrapper } from '../../lib/wrapper-watch';
 import { formatKpiTable } from '../../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
-import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from '../../local/run/failure-injection';
+import { TARGETED_FAULTS_VARIABLE, NO_FAULTS, parseTargetedFaults, parseFaultRate, type FaultInjection } from '../../local/run/fault-injection';
 import { checkRunInputs } from '../../local/run/input-checks';
 import { openRunFolder, RunFolderError, type RunFolder } from '../../local/run/run-folder';
 import { formatRunSummary } from '../../local/run/summary-text';
@@ -93,10 +93,10 @@ async function validateInputs(command: Command, args: LocalArguments): Promise<v
   if (problems.length > 0) command.error(`error: ${problems.join('; ')}`);
 }
 
-/** --inject-faults together with the targeted failures of TRIPSTREAM_LOCAL_FAIL (used by tests). */
+/** --inject-faults together with the targeted faults of TRIPSTREAM_LOCAL_FAULTS (used by tests). */
 function faultsToInject(command: Command, args: LocalArguments): FaultInjection {
   try {
-    return { ...NO_FAULTS, ...args.injectFaults, targeted: parseFailureInjection(process.env[FAILURE_INJECTION_VARIABLE]) };
+    return { ...NO_FAULTS, ...args.injectFaults, targeted: parseTargetedFaults(process.env[TARGETED_FAULTS_VARIABLE]) };
   } catch (error) {
     return command.error(`error: ${errorText(error)}`);
   }

@@ -26,7 +26,7 @@ import { readWholeStream } from './stream-readback';
 import type { ReplaySummary } from '../../producer/replay';
 import { applyLocalAwsDefaults, startEmulators, type Emulators } from './emulators';
 import { runLengthOf } from './run-length';
-import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
+import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './fault-injection';
 import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
 import { functionName, loadPipelineFunctions } from './functions';
 import { runKpiStep } from './kpi-step';
