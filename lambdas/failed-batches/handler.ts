@@ -1,4 +1,6 @@
 /**
+ * The failed-batches handler turns the batches a stream mapping gave up on into dead letters with full events.
+ *
  * On-failure destination of the stream mappings -> the DLQ, with full payloads. When a mapping gives up on
  * records (retries spent, records too old), Lambda sends only a pointer: shard and sequence range. This
  * handler reads a Kinesis range back while it is within retention and sends one dead letter per record,

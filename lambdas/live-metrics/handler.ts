@@ -1,4 +1,6 @@
 /**
+ * The live-metrics handler counts completed and open trips for the live metrics API.
+ *
  * Trips table stream (a tumbling-window mapping) -> live metrics: 5-minute windows of completed trips (all,
  * per vendor, per pickup location) and the open-trips count, as per-shard partials in the metrics table
  * (docs/adr/0008-live-metrics-per-shard-partials.md).

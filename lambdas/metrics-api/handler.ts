@@ -1,4 +1,6 @@
 /**
+ * The metrics-api handler answers the live metrics API's requests.
+ *
  * API Gateway (REST, IAM-authorised) -> the metrics API of docs/contracts.md §6b. Thin: the route comes from the
  * resource and path parameters API Gateway matched, and lib/live-metrics/metrics-api.ts does the rest.
  */

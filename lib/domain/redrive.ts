@@ -1,4 +1,6 @@
 /**
+ * What an operator's redrive sends back to the retry queue, and what a body on the DLQ is.
+ *
  * An operator's redrive: a dead letter (or a retry message the queue's redrive policy moved to the DLQ)
  * becomes a retry message again, with a fresh budget, so the redrive handler applies its event as if it
  * had just failed on the stream. The event, its first-seen time and where it came from are kept; the

@@ -1,5 +1,7 @@
 /**
- * Trip assembly, the rules of one trip item, whatever order its halves arrive in:
+ * How a trip's start and end become one item, whatever order they arrive in.
+ *
+ * Trip assembly, the rules of one trip item:
  *
  * - Each half is recorded when it arrives, by one conditional update that sets only that half's
  *   attributes. Its condition: this half is not recorded yet, and the partner (if present) is compatible
