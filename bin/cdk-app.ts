@@ -10,6 +10,7 @@ import { environments, isEnvironmentName } from '../lib/config';
 import { ACCOUNT_STACK_NAME, AccountStack, accountSetupRequested } from '../lib/stacks/account-stack';
 import { alertEmailFromContext } from '../lib/stacks/monitoring-stack';
 import { addTripstreamStacks, environmentSynthesizer } from '../lib/stacks/tripstream-app';
+import { errorText } from '../lib/error-text';
 
 const app = new App();
 const requested: unknown = app.node.tryGetContext('env') ?? 'dev';
@@ -27,7 +28,7 @@ try {
   alertEmail = alertEmailFromContext((key) => app.node.tryGetContext(key));
   accountSetup = accountSetupRequested((key) => app.node.tryGetContext(key));
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorText(error));
   process.exit(1);
 }
 const settings = environments[requested];

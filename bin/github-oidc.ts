@@ -9,6 +9,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GithubOidcStack, githubOidcPropsFromContext } from '../lib/stacks/github-oidc-stack';
+import { errorText } from '../lib/error-text';
 
 const GITHUB_OIDC_STACK_NAME = 'tripstream-github-oidc';
 
@@ -19,7 +20,7 @@ try {
     description: 'tripstream: GitHub Actions OIDC provider and one least-privilege deploy role per environment',
   });
 } catch (error) {
-  console.error(`github-oidc: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`github-oidc: ${errorText(error)}`);
   process.exit(1);
 }
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

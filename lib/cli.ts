@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { environments, isEnvironmentName, stackNames, type EnvironmentName } from './config';
+import { errorText } from './error-text';
 
 export const EXIT_CODES = {
   /** The work is done (rejected input rows are quarantined, not an error). */
@@ -69,13 +70,31 @@ export function chosenStack(command: Command, choice: StackChoice, role: 'data' 
   return stackNames(environments[env])[role];
 }
 
-/** commander argument parser: a whole number of at least 1. */
-export function positiveInteger(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new InvalidArgumentError('expected a whole number of at least 1.');
-  }
-  return Number(text);
+export interface NumberArgument {
+  /** A count: no fraction. */
+  readonly whole?: boolean;
+  /** What the number counts, for the message (`trips per second`). */
+  readonly of?: string;
 }
+
+/**
+ * The one commander parser of numeric arguments: a positive number, written in digits (`_` may group them:
+ * 1_000_000), and whole when it counts something.
+ */
+export function positiveNumber(argument: NumberArgument = {}): (text: string) => number {
+  const whole = argument.whole === true;
+  const expected = `expected a positive ${whole ? 'whole number' : 'number'}${argument.of === undefined ? '' : ` of ${argument.of}`}.`;
+  const digits = whole ? /^\d+(_\d+)*$/ : /^\d+(_\d+)*(\.\d+)?$/;
+  return (text: string): number => {
+    const trimmed = text.trim();
+    const parsed = Number(trimmed.replaceAll('_', ''));
+    if (!digits.test(trimmed) || parsed <= 0 || (whole ? !Number.isSafeInteger(parsed) : !Number.isFinite(parsed))) throw new InvalidArgumentError(expected);
+    return parsed;
+  };
+}
+
+/** A count of at least 1 (`--trips`, `--timeout`, `--concurrency`). */
+export const positiveInteger = positiveNumber({ whole: true });
 
 /** `--version` (package.json's) and the exit-code table at the end of `--help`: on the program and every subcommand. */
 export function withVersionAndExitCodes(command: Command): Command {
@@ -104,7 +123,7 @@ function throwInsteadOfExiting(command: Command): void {
  */
 export function awsSetupHint(error: unknown): string {
   const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const noRegion = /Region is missing/i.test(message);
   const noCredentials = name === 'CredentialsProviderError' || /Could not load credentials/i.test(message);
   if (!noRegion && !noCredentials) return '';
@@ -128,7 +147,7 @@ export async function runCommand(program: Command, argv: readonly string[] = pro
       process.exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
       return;
     }
-    console.error(`error: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}${awsSetupHint(error)}`);
+    console.error(`error: ${errorText(error).split('\n')[0] ?? ''}${awsSetupHint(error)}`);
     process.exitCode = error instanceof IncompleteWorkError ? EXIT_CODES.incomplete : EXIT_CODES.failed;
   }
 }

@@ -37,8 +37,8 @@ export interface QueueMappingSettings {
 }
 
 export interface RetrySettings {
-  /** How many times an event failing (throttling, errors) is tried again before the DLQ gets it as PROCESSING_FAILED. */
-  readonly processingMaxAttempts: number;
+  /** Retries of an event that failed (throttling, errors) before the DLQ gets it as PROCESSING_FAILED: 3 means four tries in all. */
+  readonly processingMaxRetries: number;
   /** First delay; each further attempt doubles it, capped at maxDelaySeconds (SQS allows at most 900). */
   readonly baseDelaySeconds: number;
   readonly maxDelaySeconds: number;
@@ -239,15 +239,14 @@ export const LIVE_LATENCY_BUDGET_SECONDS = 60;
  * start/end: a window of 20 s gathers a live feed's records into one invocation per shard instead of one
  * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. A replay
  * fills 250-record batches: 8 start/end invocations per 1,000 trips. Larger batches buy little more: a
- * handler writes its records concurrently, and at 1,000 per batch a 2,000-trip local run on a loaded machine
- * took 538 s with 164 redrive invocations (failed writes retried), against 155-202 s and 10-50 at 250
- * (docs/cost.md).
+ * handler writes its records concurrently, and larger batches brought only more retried writes on a loaded
+ * machine (the runs are in docs/cost.md, the mappings' table).
  */
 const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
 
 /**
- * The trips table's stream allows two readers per shard (more are throttled): its two consumers, staging and
- * live metrics. A given-up batch could only be resolved into full dead letters by reading the stream a third
+ * The trips table's stream allows two readers per shard (more are throttled): its two consumers, match and
+ * live-metrics. A given-up batch could only be resolved into full dead letters by reading the stream a third
  * time, so these mappings do not give up: they retry a batch until its records leave the stream (24 h, and
  * the iterator-age alarm pages long before). Neither handler can fail for a record (an unreadable image is
  * dead-lettered by match and skipped by live metrics), only for an outage of what it writes to, so a retry
@@ -257,14 +256,14 @@ const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 
 const TABLE_STREAM_RETRIES = { retryAttempts: -1, maxRecordAgeSeconds: -1 } as const;
 
 /**
- * Staging: the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
+ * match (it stages completed trips to S3): the largest batch and the longest window DynamoDB Streams mappings allow (10,000 records,
  * 300 s), so each staged file holds every completion of five minutes, and a replay's files thousands of
  * trips. Staging is read once a day, so the window costs no freshness. The batch size counts stream records
  * before the mapping's filter drops the non-completions (about one record in three), and Lambda closes a
  * batch early at 6 MB of payload (about 2 KB per record with both images): either way a batch holds a few
  * thousand trips at most. The window stays far below maxRecordAgeSeconds, so waiting never expires a record.
  */
-const stagingMapping: StreamMappingSettings = { ...streamDefaults, ...TABLE_STREAM_RETRIES, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
+const matchStreamMapping: StreamMappingSettings = { ...streamDefaults, ...TABLE_STREAM_RETRIES, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
 
 /**
  * The live metrics consumer (docs/adr/0008-live-metrics-per-shard-partials.md): each shard's changes add up
@@ -296,12 +295,12 @@ export const defaultSettings: PipelineSettings = {
   kinesis: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
   startMapping: tripEventMapping,
   endMapping: tripEventMapping,
-  matchMapping: stagingMapping,
+  matchMapping: matchStreamMapping,
   liveMetricsMapping,
   liveMetrics: { windowRetentionDays: 90 },
   redriveMapping: { batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
   failedBatchMapping: { batchSize: 1, maxBatchingWindowSeconds: 0, maximumConcurrency: 2 },
-  retry: { processingMaxAttempts: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
+  retry: { processingMaxRetries: 3, baseDelaySeconds: 30, maxDelaySeconds: 900 },
   handlers: {
     memorySizeMb: 512,
     timeoutSeconds: 30,
@@ -349,7 +348,7 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // Three provisioned shards per stream take 3,000 records/s (~1,035 at the design rate): cheaper than on-demand
     // at that rate (docs/cost.md); UpdateShardCount is the path beyond.
     kinesis: { capacityMode: 'PROVISIONED', shardCount: 3, retentionHours: 168 },
-    // Nine lanes per stream (3 shards x 3 batches at a time), each taking ~115 of the ~245 records/s one lane handles.
+    // Nine lanes per stream (3 shards x 3 batches at a time), each at under half of what one lane handles (docs/capacity.md).
     startMapping: { ...tripEventMapping, parallelizationFactor: 3 },
     endMapping: { ...tripEventMapping, parallelizationFactor: 3 },
     // A scheduled run at 1,000 trips/s reads 345.6M trips (4 days, ~166 GB of JSON): ~29 minutes on 20 executors of
@@ -362,8 +361,8 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
     athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
-    // A storm of retries at the design rate (every record failing once) is ~1,200 messages/s, and a batch of 10
-    // takes ~70 ms: 20 concurrent redrive invocations keep up (docs/capacity.md).
+    // Enough concurrent redrive invocations to keep up with a storm of retries at the design rate, every record
+    // failing once (the figures are in docs/capacity.md).
     redriveMapping: { ...defaultSettings.redriveMapping, maximumConcurrency: 20 },
     table: { ttlDays: 400, openHalfGraceHours: 168, deletionProtection: true },
     storage: {

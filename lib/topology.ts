@@ -34,7 +34,8 @@ export interface QueueDescription {
 
 /** A queue a function consumes; it gives up a message into the dead-letter queue after maxReceiveCount receives. */
 export interface WorkQueueDescription extends QueueDescription {
-  readonly redrive: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
+  /** SQS's redrive policy of the queue (its `RedrivePolicy`), not the redrive handler nor an operator's redrive. */
+  readonly redrivePolicy: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
 export interface PipelineTopology {
@@ -46,7 +47,7 @@ export interface PipelineTopology {
 export function pipelineTopology(settings: PipelineSettings): PipelineTopology {
   const names = resourceNames(settings);
   const stream = (name: string): StreamDescription => ({ name, ...settings.kinesis });
-  const redrive = { deadLetterQueue: names.deadLetterQueue, maxReceiveCount: settings.queues.maxReceiveCount };
+  const redrivePolicy = { deadLetterQueue: names.deadLetterQueue, maxReceiveCount: settings.queues.maxReceiveCount };
   return {
     streams: { tripStart: stream(names.tripStartStream), tripEnd: stream(names.tripEndStream) },
     tables: {
@@ -54,8 +55,8 @@ export function pipelineTopology(settings: PipelineSettings): PipelineTopology {
       metrics: { name: names.metricsTable, partitionKey: METRICS_KEY.partition, sortKey: METRICS_KEY.sort, ttlAttribute: METRICS_TTL_ATTRIBUTE },
     },
     queues: {
-      retry: { name: names.retryQueue, retentionDays: settings.queues.retryRetentionDays, redrive },
-      failedBatch: { name: names.failedBatchQueue, retentionDays: settings.queues.retryRetentionDays, redrive },
+      retry: { name: names.retryQueue, retentionDays: settings.queues.retryRetentionDays, redrivePolicy },
+      failedBatch: { name: names.failedBatchQueue, retentionDays: settings.queues.retryRetentionDays, redrivePolicy },
       deadLetter: { name: names.deadLetterQueue, retentionDays: settings.queues.deadLetterRetentionDays },
     },
   };

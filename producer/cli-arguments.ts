@@ -2,8 +2,8 @@
  * The command line of `tripstream produce`, parsed and checked before anything touches AWS.
  * Wrong arguments make commander print one `error: ...` line and throw a CommanderError.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { chosenStack, environmentOption, withVersionAndExitCodes } from '../lib/cli';
+import { Command, CommanderError, Option } from 'commander';
+import { chosenStack, environmentOption, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../lib/cli';
 import { SEND_ORDERS, type SendOrder } from './ordering';
 import { PRODUCER_DEFAULTS } from './produce';
 import { DEFAULT_DATA_STACK } from './stack-streams';
@@ -24,18 +24,6 @@ export interface ProduceArguments {
   concurrency: number;
   maxSendAttempts: number;
   reorderWindow: number;
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number.');
-  return parsed;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = positiveNumber(value);
-  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('expected a positive whole number.');
-  return parsed;
 }
 
 interface RawOptions {
@@ -76,7 +64,7 @@ export function buildProgram(sinks?: OutputSinks): Command {
         .choices(SEND_ORDERS)
         .default('event-time'),
     )
-    .option('--rate <records-per-second>', 'cap on records sent per second, resends included (default: as fast as Kinesis accepts)', positiveNumber)
+    .option('--rate <records-per-second>', 'cap on records sent per second, resends included (default: as fast as Kinesis accepts)', positiveNumber())
     .option('--dry-run', 'validate, quarantine and report without sending (needs no stream names and no AWS access for local files)')
     .option('--summary-json <file>', 'also write the final summary as JSON to this file')
     .option('--json', 'print the final summary as JSON on stdout instead of the table')

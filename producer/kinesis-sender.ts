@@ -4,8 +4,9 @@
  * full jitter. Whatever still fails after the attempt budget is handed back with its reason, never dropped.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import type { CsvKind } from '../lib/domain/csv';
+import type { TripHalf } from '../lib/domain/csv';
 import { delay, type RateLimiter } from './rate-limiter';
+import { errorText } from '../lib/error-text';
 
 /** Kinesis PutRecords limits: records per request, bytes per request and per record (partition key + data). */
 export const KINESIS_LIMITS = {
@@ -15,7 +16,7 @@ export const KINESIS_LIMITS = {
 } as const;
 
 export interface OutgoingRecord {
-  kind: CsvKind;
+  kind: TripHalf;
   stream: string;
   partitionKey: string;
   data: Uint8Array;
@@ -38,7 +39,7 @@ export interface UnsentRecord {
 
 /** A record Kinesis said it stored: where (shard and sequence number its PutRecords entry returned). */
 export interface AcknowledgedRecord {
-  readonly kind: CsvKind;
+  readonly kind: TripHalf;
   readonly stream: string;
   readonly partitionKey: string;
   readonly shardId: string;
@@ -46,7 +47,7 @@ export interface AcknowledgedRecord {
 }
 
 export interface SenderEvents {
-  onSent(kind: CsvKind, count: number): void;
+  onSent(kind: TripHalf, count: number): void;
   /** Every stored entry with the shard and sequence number Kinesis returned for it: what a ledger counts as sent. */
   onAcknowledged?(records: AcknowledgedRecord[]): void;
   onRetried(count: number): void;
@@ -97,11 +98,6 @@ export function isRetryableRequestError(error: unknown): boolean {
   if (shape.name !== undefined && THROTTLING_ERRORS.has(shape.name)) return true;
   if (shape.$fault === 'server') return true;
   return shape.$metadata?.httpStatusCode === undefined;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 /** Full jitter: a uniform delay up to the capped exponential bound, so resends from many batches spread out. */
@@ -223,11 +219,11 @@ export class KinesisBatchSender {
       entries = response.Records ?? [];
     } catch (error) {
       const final = !isRetryableRequestError(error);
-      const reason = describeError(error);
+      const reason = errorText(error, { withName: true });
       return records.map((record) => ({ record, reason, final }));
     }
     const failed: { record: OutgoingRecord; reason: string; final: boolean }[] = [];
-    const sent: Record<CsvKind, number> = { start: 0, end: 0 };
+    const sent: Record<TripHalf, number> = { start: 0, end: 0 };
     const acknowledged: AcknowledgedRecord[] = [];
     records.forEach((record, index) => {
       const entry = entries[index];

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { errorText } from '../lib/error-text';
 
 export interface S3Location {
   bucket: string;
@@ -40,7 +41,7 @@ export async function inspectInput(location: string, s3: S3Client | undefined): 
     const head = await requireS3(s3, location).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.ContentLength;
   } catch (error) {
-    throw new Error(`cannot read ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot read ${location}: ${errorText(error)}`, { cause: error });
   }
 }
 

@@ -6,7 +6,7 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CsvKind } from '../lib/domain/csv';
+import type { TripHalf } from '../lib/domain/csv';
 import { readEndCsv, readStartCsv, type CsvRow } from '../lib/domain/csv-reader';
 import type { TripEvent } from '../lib/domain/events';
 import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type SenderEvents, type UnsentRecord } from './kinesis-sender';
@@ -15,6 +15,7 @@ import { orderRows, type SendOrder, type SourcedRow } from './ordering';
 import { QuarantineSink } from './quarantine';
 import { RateLimiter } from './rate-limiter';
 import { FeedPacer, type Clock } from './feed-pacer';
+import { errorText } from '../lib/error-text';
 
 export type { SendOrder } from './ordering';
 
@@ -110,23 +111,23 @@ async function assertStreamExists(kinesis: KinesisClient, stream: string): Promi
   try {
     await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
   } catch (error) {
-    throw new Error(`cannot use Kinesis stream ${stream}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot use Kinesis stream ${stream}: ${errorText(error)}`, { cause: error });
   }
 }
 
-function readCsv(kind: CsvKind, input: Readable): AsyncIterable<CsvRow<TripEvent>> {
+function readCsv(kind: TripHalf, input: Readable): AsyncIterable<CsvRow<TripEvent>> {
   return kind === 'start' ? readStartCsv(input) : readEndCsv(input);
 }
 
 /** Reads the header and first row only, so a file the reader cannot use (CsvHeaderError) fails the run early. */
-async function assertReadableHeader(kind: CsvKind, location: string, s3: S3Client | undefined): Promise<void> {
+async function assertReadableHeader(kind: TripHalf, location: string, s3: S3Client | undefined): Promise<void> {
   const input = await openInput(location, s3);
   try {
     const rows = readCsv(kind, input)[Symbol.asyncIterator]();
     await rows.next();
     await rows.return?.();
   } catch (error) {
-    throw new Error(`cannot use ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot use ${location}: ${errorText(error)}`, { cause: error });
   } finally {
     input.destroy();
   }
@@ -233,9 +234,9 @@ function createSender(options: ProduceOptions, tally: ProduceTally, quarantine: 
 /** Every row of both files, in the chosen order: validated, then quarantined or handed to the sender. */
 async function sendRows(options: ProduceOptions, tally: ProduceTally, quarantine: QuarantineSink | undefined): Promise<void> {
   const { sender } = tally;
-  const streamOf: Record<CsvKind, string> = { start: options.startStream, end: options.endStream };
-  const fileOf: Record<CsvKind, string> = { start: options.start, end: options.end };
-  const source = (kind: CsvKind) =>
+  const streamOf: Record<TripHalf, string> = { start: options.startStream, end: options.endStream };
+  const fileOf: Record<TripHalf, string> = { start: options.start, end: options.end };
+  const source = (kind: TripHalf) =>
     async function* (): AsyncGenerator<SourcedRow> {
       const counted = countingBytes((count) => (tally.bytesRead += count));
       // pipeline, unlike pipe, passes a read error on to the CSV reader instead of leaving it waiting.
@@ -258,7 +259,7 @@ async function sendRows(options: ProduceOptions, tally: ProduceTally, quarantine
     },
   });
   const pacer = options.feedTripsPerSecond === undefined ? undefined : new FeedPacer(options.feedTripsPerSecond, options.feedClock);
-  let previousKind: CsvKind | undefined;
+  let previousKind: TripHalf | undefined;
   for await (const row of ordered) {
     await pacer?.next(async () => sender?.sendPending());
     // In file and ends-first order the first file must be wholly in Kinesis before the second one starts.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import type { CsvKind } from '../lib/domain/csv';
+import type { TripHalf } from '../lib/domain/csv';
 import { eventTime, tripEventSchema } from '../lib/domain/events';
 import { decodeRawObject, streamKindOfKey } from '../lib/ops/raw-archive';
 import { withinWindow, type TimeWindow } from '../lib/ops/time-window';
@@ -29,7 +29,7 @@ export interface ReplaySelection {
 export interface ReplayOptions {
   /** `s3://bucket/prefix` or a local folder. */
   readonly from: string;
-  readonly streams: Record<CsvKind, string>;
+  readonly streams: Record<TripHalf, string>;
   readonly selection: ReplaySelection;
   readonly kinesis: KinesisClient;
   /** Needed when `from` or `unsent` is on S3. */

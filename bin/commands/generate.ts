@@ -7,6 +7,7 @@ import { jsonText, withVersionAndExitCodes } from '../../lib/cli';
 import { addDays, isCalendarDate } from '../../lib/kpi/dates';
 import { DEFAULT_SAMPLE_OPTIONS, generateSample, WITHHELD_DIR, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
+import { errorText } from '../../lib/error-text';
 
 interface GenerateArguments extends SampleArguments {
   out: string;
@@ -59,7 +60,7 @@ export function generateCommand(): Command {
     try {
       sample = generateSample({ trips: args.trips, seed: args.seed, days: daysBetween(args.from, to), startDate: args.from, withholdStarts: args.withholdStarts });
     } catch (error) {
-      return command.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      return command.error(`error: ${errorText(error)}`);
     }
     const paths = await writeSampleFiles(sample, args.out);
     const { expected } = sample;

@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_CODES, jsonText, positiveInteger, withVersionAndExitCodes } from '../../lib/cli';
+import { EXIT_CODES, jsonText, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../../lib/cli';
 import { localSettings } from '../../lib/config';
 import { watchWrapper } from '../../lib/wrapper-watch';
 import { formatKpiTable } from '../../lib/kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
-import { FAILURE_INJECTION_VARIABLE, NO_FAULTS, parseFailureInjection, parseFaultRate, type FaultInjection } from '../../local/run/failure-injection';
+import { TARGETED_FAULTS_VARIABLE, NO_FAULTS, parseTargetedFaults, parseFaultRate, type FaultInjection } from '../../local/run/fault-injection';
 import { checkRunInputs } from '../../local/run/input-checks';
 import { openRunFolder, RunFolderError, type RunFolder } from '../../local/run/run-folder';
 import { formatRunSummary } from '../../local/run/summary-text';
@@ -18,6 +18,7 @@ import { withStreamShards } from '../../local/run/resources';
 import { runLocalPipeline } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
+import { errorText } from '../../lib/error-text';
 
 const DEFAULT_OUT_DIR = '.local/run';
 
@@ -42,14 +43,8 @@ function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
   try {
     return parseFaultRate(value);
   } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    throw new InvalidArgumentError(errorText(error));
   }
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number');
-  return parsed;
 }
 
 function port(value: string): number {
@@ -81,7 +76,7 @@ function program(): Command {
     .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
     .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
     .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
-    .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber)
+    .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber())
     .option('--shards <n>', "shards per Kinesis stream and of the trips table's stream as its consumers see it: n consumers of each mapping at once (default: 2 per stream, 1 table stream shard)", positiveInteger)
     .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
     .option('--json', "print the run's summary (summary.json) on stdout instead of the KPI table and the summary text")
@@ -98,12 +93,12 @@ async function validateInputs(command: Command, args: LocalArguments): Promise<v
   if (problems.length > 0) command.error(`error: ${problems.join('; ')}`);
 }
 
-/** --inject-faults together with the targeted failures of TRIPSTREAM_LOCAL_FAIL (used by tests). */
+/** --inject-faults together with the targeted faults of TRIPSTREAM_LOCAL_FAULTS (used by tests). */
 function faultsToInject(command: Command, args: LocalArguments): FaultInjection {
   try {
-    return { ...NO_FAULTS, ...args.injectFaults, targeted: parseFailureInjection(process.env[FAILURE_INJECTION_VARIABLE]) };
+    return { ...NO_FAULTS, ...args.injectFaults, targeted: parseTargetedFaults(process.env[TARGETED_FAULTS_VARIABLE]) };
   } catch (error) {
-    return command.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return command.error(`error: ${errorText(error)}`);
   }
 }
 
@@ -178,7 +173,7 @@ async function runLocal(command: Command): Promise<void> {
       ...(args.rate === undefined ? {} : { rateTripsPerSecond: args.rate }),
       ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
     }).catch(async (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       const partial = await folder.abandon(message);
       const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
       throw new Error(`local run failed: ${sentence} Its partial outputs are in ${partial}; ${folder.out} is as it was before this run.`, { cause: error });

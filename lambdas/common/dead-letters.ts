@@ -16,7 +16,7 @@ import {
   type DeadLetterMessage,
 } from '../../lib/domain/envelopes';
 import type { DeadLetterPayloads } from './adapters/dead-letter-payloads';
-import type { DeadLetterQueue } from './adapters/queues';
+import type { DeadLetterQueue } from '../../lib/aws/trip-queues';
 import { countDeadLetter, type TripLogger } from './observability';
 
 export type DeadLetter = Omit<DeadLetterMessage, 'schema_version' | 'dead_lettered_at' | 'event_location'>;

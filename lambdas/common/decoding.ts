@@ -2,6 +2,7 @@
 import type * as z from '../../lib/validation';
 import { describeIssues } from '../../lib/validation';
 import { decodeUtf8 } from '../../lib/domain/utf8';
+import { errorText } from '../../lib/error-text';
 
 export type Decoded<T> =
   | { readonly valid: true; readonly value: T }
@@ -31,7 +32,7 @@ export function decodeJson<S extends z.ZodMiniType>(text: string, schema: S): De
   try {
     payload = JSON.parse(text);
   } catch (error) {
-    return { valid: false, payload: text, tripId: null, detail: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { valid: false, payload: text, tripId: null, detail: `not JSON: ${errorText(error)}` };
   }
   const parsed = schema.safeParse(payload);
   if (!parsed.success) return { valid: false, payload, tripId: tripIdIn(payload), detail: describeIssues(parsed.error) };

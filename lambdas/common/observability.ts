@@ -32,7 +32,7 @@ export interface TripLogger {
  * rather than appendKeys, because records of a batch are handled concurrently and must not share keys.
  * The child is made on the first line logged: most records log nothing (only duplicates, retries and
  * dead letters do), and making a Powertools child (its options, environment and console) for every record
- * was about 4% of the local run's CPU in a 2,000-trip profile.
+ * cost a noticeable share of the local run's CPU (docs/local-runtime.md, what made the run faster).
  */
 export function loggerForTrip(tripId: string | null): TripLogger {
   let child: Logger | undefined;

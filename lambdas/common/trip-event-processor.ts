@@ -10,10 +10,11 @@
 import { decideRetry, type RetryPolicy } from '../../lib/domain/backoff';
 import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../lib/domain/envelopes';
 import type { TripEvent } from '../../lib/domain/events';
-import type { RetryQueue } from './adapters/queues';
+import type { RetryQueue } from '../../lib/aws/trip-queues';
 import type { DeadLetters } from './dead-letters';
 import { countOutcome, reportSettled, type TripLogger } from './observability';
 import type { TripOutcome, TripRecorder } from './trip-recorder';
+import { errorText } from '../../lib/error-text';
 
 /** A valid event and where it stands. */
 export interface TripDelivery {
@@ -66,7 +67,7 @@ export class TripEventProcessor {
       );
     } catch (error) {
       log.warn('Applying the trip event failed', { error, attempt: delivery.attempt });
-      await this.retryOrGiveUp(delivery, describeError(error), log);
+      await this.retryOrGiveUp(delivery, errorText(error, { withName: true }), log);
       return;
     }
     if (outcome.kind === 'rejected') {
@@ -123,8 +124,4 @@ export class TripEventProcessor {
       log,
     );
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

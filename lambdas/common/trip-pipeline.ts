@@ -7,7 +7,7 @@
  * each bundle (ADR 0006).
  */
 import type { TripHandlerEnv } from '../../lib/handler-environment';
-import { DeadLetterQueue, RetryQueue } from './adapters/queues';
+import { DeadLetterQueue, RetryQueue } from '../../lib/aws/trip-queues';
 import { TripsTable } from './adapters/trips-table';
 import { createDocumentClient } from './clients/dynamodb';
 import { createSqsClient } from './clients/sqs';
@@ -28,7 +28,7 @@ export function createTripPipeline(environment: TripHandlerEnv): TripPipeline {
     completedTtlDays: environment.TRIP_TTL_DAYS,
   });
   const tripEvents = new TripEventProcessor(trips, new RetryQueue(sqs, environment.RETRY_QUEUE_URL), deadLetters, {
-    maxRetries: environment.PROCESSING_MAX_ATTEMPTS,
+    maxRetries: environment.PROCESSING_MAX_RETRIES,
     baseDelaySeconds: environment.RETRY_BASE_DELAY_SECONDS,
     maxDelaySeconds: environment.RETRY_MAX_DELAY_SECONDS,
   });

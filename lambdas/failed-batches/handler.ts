@@ -1,4 +1,6 @@
 /**
+ * The failed-batches handler turns the batches a stream mapping gave up on into dead letters with full events.
+ *
  * On-failure destination of the stream mappings -> the DLQ, with full payloads. When a mapping gives up on
  * records (retries spent, records too old), Lambda sends only a pointer: shard and sequence range. This
  * handler reads a Kinesis range back while it is within retention and sends one dead letter per record,
@@ -24,7 +26,7 @@ import { tripEndEventSchema, tripEventSchema, tripStartEventSchema, type TripEve
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import * as z from '../../lib/validation';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../common/adapters/queues';
+import { DeadLetterQueue } from '../../lib/aws/trip-queues';
 import { StreamRanges, type KinesisRangeRecord } from '../common/adapters/stream-ranges';
 import { createKinesisClient } from '../common/clients/kinesis';
 import { createS3Client } from '../common/clients/s3';

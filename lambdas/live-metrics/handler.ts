@@ -1,4 +1,6 @@
 /**
+ * The live-metrics handler counts completed and open trips for the live metrics API.
+ *
  * Trips table stream (a tumbling-window mapping) -> live metrics: 5-minute windows of completed trips (all,
  * per vendor, per pickup location) and the open-trips count, as per-shard partials in the metrics table
  * (docs/adr/0008-live-metrics-per-shard-partials.md).
@@ -13,7 +15,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { addToWindowState, readWindowState, shardPartials, tripChangeOf, type TripChange, type TumblingWindowState } from '../../lib/domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import * as z from '../../lib/validation';
-import { MetricsTable } from '../common/adapters/metrics-table';
+import { MetricsTable } from '../../lib/aws/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 

@@ -1,4 +1,7 @@
 /**
+ * The match handler: it stages each completed trip to S3 (`completed-trips/`) and settles the halves TTL
+ * removed.
+ *
  * Trips table stream -> S3 staging, open ends that expired -> the DLQ as ORPHAN_END, and open starts that
  * expired (trips left open) -> the OpenStartsExpired count.
  *
@@ -15,7 +18,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { TRIP_KEY, type CompletedTrip } from '../../lib/domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../common/adapters/queues';
+import { DeadLetterQueue } from '../../lib/aws/trip-queues';
 import { StagingBucket } from '../common/adapters/staging-bucket';
 import { createS3Client } from '../common/clients/s3';
 import { createSqsClient } from '../common/clients/sqs';

@@ -14,6 +14,7 @@ import { describeIssues } from '../../lib/validation';
 import { storedEnd, type StoredEnd } from '../../lib/domain/trip-assembly';
 import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../lib/domain/trip-item';
 import { tripIdIn } from '../common/decoding';
+import { errorText } from '../../lib/error-text';
 
 // Lambda's image type differs from the SDK's only for binary values (base64 text rather than bytes), and
 // trip items hold none.
@@ -51,7 +52,7 @@ function readImage(image: Image): { item: Record<string, unknown> } | { error: s
   try {
     return { item: unmarshall(image) };
   } catch (error) {
-    return { error: `the image cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+    return { error: `the image cannot be read: ${errorText(error)}` };
   }
 }
 
@@ -76,7 +77,7 @@ export function expiredEndFromImage(image: Image): ExpiredEndResult {
   try {
     return { valid: true, end: storedEnd(read.item) };
   } catch (error) {
-    return { valid: false, image: read.item, tripId: tripIdIn(read.item), detail: error instanceof Error ? error.message : String(error) };
+    return { valid: false, image: read.item, tripId: tripIdIn(read.item), detail: errorText(error) };
   }
 }
 

@@ -1,4 +1,6 @@
 /**
+ * The redrive handler applies again the trip events whose first try failed, from the retry queue.
+ *
  * Retry queue -> trips table. Each message holds an event whose processing failed (throttling, an error).
  * It is applied again; if it still fails, a new message with one more attempt and a longer delay is sent,
  * until the budget is spent and the DLQ gets it as PROCESSING_FAILED.

@@ -4,13 +4,14 @@
  * that cannot be read, or is not a run's, is a wrong argument (exit 2, lib/cli.ts).
  */
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { jsonText, withVersionAndExitCodes } from '../cli';
+import { Command, Option } from 'commander';
+import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
 import { environments, isEnvironmentName } from '../config';
 import { readRunMeasurements } from '../cost/cost-command';
 import type { RunMeasurements } from '../cost/run-measurements';
 import { formatCapacityReport } from './format';
 import { capacityReport } from './model';
+import { errorText } from '../error-text';
 
 /** A local run's measurements kept with the model, so the command answers without a run of one's own. */
 export const REFERENCE_RUN = path.join(__dirname, 'reference-run.json');
@@ -19,16 +20,10 @@ export interface CapacityCommandDependencies {
   readonly writeOut: (text: string) => void;
 }
 
-function positiveRate(value: string): number {
-  const parsed = Number(value.replaceAll('_', ''));
-  if (!/^\d[\d_]*(\.\d+)?$/.test(value) || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number of trips per second');
-  return parsed;
-}
-
 export function buildCapacityProgram(dependencies: CapacityCommandDependencies = { writeOut: (text) => process.stdout.write(text) }): Command {
   const program: Command = new Command('capacity')
     .description("Load, AWS limit and headroom of every component at a sustained feed, for a deployed environment (docs/capacity.md).")
-    .requiredOption('--trips-per-second <n>', 'the sustained feed to model', positiveRate)
+    .requiredOption('--trips-per-second <n>', 'the sustained feed to model', positiveNumber({ of: 'trips per second' }))
     .addOption(new Option('--env <env>', 'the deployed environment whose settings are modelled').choices(Object.keys(environments)).default('prod'))
     .option('--summary <file>', "a local run's summary.json for the requests per trip (default: the reference run kept with the model)")
     .option('--json', 'print the report as JSON')
@@ -40,7 +35,7 @@ export function buildCapacityProgram(dependencies: CapacityCommandDependencies =
       try {
         run = await readRunMeasurements(options.summary ?? REFERENCE_RUN);
       } catch (error) {
-        program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
+        program.error(`error: --summary: ${errorText(error)}`);
       }
       const report = capacityReport({ run, settings: environments[environment], environment, tripsPerSecond: options.tripsPerSecond });
       dependencies.writeOut(options.json === true ? jsonText(report) : formatCapacityReport(report));

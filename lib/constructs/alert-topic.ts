@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { PipelineSettings } from '../config';
-import { acknowledgeGrantActions } from '../stacks/nag';
+import { acknowledgeGrantActions } from './nag';
 
 /**
  * What EMR Serverless reports on EventBridge when a job run ends. A run that reaches its execution timeout

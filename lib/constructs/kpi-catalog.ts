@@ -9,7 +9,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { DATA_PREFIXES, GLUE_TABLES, type PipelineSettings } from '../config';
-import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from '../stacks/catalog-columns';
+import { COMPLETED_TRIP_COLUMNS, DAILY_KPI_COLUMNS, DIMENSION_KPI_COLUMNS } from './catalog-columns';
 import { ProjectedJsonTable } from './projected-json-table';
 import { removalPolicy } from './removal';
 

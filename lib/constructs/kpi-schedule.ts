@@ -9,7 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { PipelineSettings } from '../config';
-import { acknowledgeWildcardResource } from '../stacks/nag';
+import { acknowledgeWildcardResource } from './nag';
 
 export function addDailyKpiSchedule(scope: Stack, props: { readonly settings: PipelineSettings; readonly trigger: lambda.IFunction }): scheduler.ScheduleGroup {
   const { settings, trigger } = props;

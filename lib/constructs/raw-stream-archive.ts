@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeGrantActions, acknowledgeWildcardResource } from '../stacks/nag';
+import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
 import { logRetention } from './pipeline-function';
 import { removalPolicy } from './removal';
 

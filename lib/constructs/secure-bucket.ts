@@ -43,7 +43,7 @@ export class SecureBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
       encryptionKey: props.encryptionKey,
-      // One data key per bucket instead of one KMS call per object: the stager writes many small files.
+      // One data key per bucket instead of one KMS call per object: the match handler stages many small files.
       bucketKeyEnabled: props.encryptionKey !== undefined,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsPrefix,

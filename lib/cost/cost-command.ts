@@ -4,22 +4,17 @@
  */
 import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../run-outcome';
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { jsonText, withVersionAndExitCodes } from '../cli';
+import { Command, Option } from 'commander';
+import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
 import { environments, isEnvironmentName } from '../config';
 import { formatCostReport, formatTrafficCost } from './format';
 import { costReport } from './model';
 import { runMeasurementsOf, type RunMeasurements } from './run-measurements';
 import { costAtTraffic, TRAFFIC_LEVELS } from './traffic';
+import { errorText } from '../error-text';
 
 export interface CostCommandDependencies {
   readonly writeOut: (text: string) => void;
-}
-
-function positiveCount(value: string): number {
-  const parsed = Number(value.replaceAll('_', ''));
-  if (!/^\d[\d_]*$/.test(value) || !Number.isSafeInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number of trips');
-  return parsed;
 }
 
 /** A run's measurements from its summary.json, or an error saying why the file is not one. */
@@ -28,13 +23,13 @@ export async function readRunMeasurements(file: string): Promise<RunMeasurements
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot read ${file}: ${errorText(error)}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${file} is not JSON: ${errorText(error)}`, { cause: error });
   }
   return runMeasurementsOf(parsed);
 }
@@ -43,7 +38,7 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
   const program: Command = new Command('cost')
     .description('Price a local run per 1M completed trips and per month, for a deployed environment (docs/cost.md).')
     .requiredOption('--summary <file>', "a local run's summary.json (npm run local -- --out <dir>)")
-    .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveCount)
+    .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveNumber({ whole: true, of: 'trips' }))
     .addOption(new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'))
     .option('--json', 'print the report as JSON')
     .option(READ_FAILED_RUN_FLAG, "price a failed run's summary anyway (with a warning); refused without it")
@@ -57,7 +52,7 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
         checkRunOutcome(options.summary, options.readFailedRun === true, (line) => process.stderr.write(`${line}\n`));
         run = await readRunMeasurements(options.summary);
       } catch (error) {
-        program.error(`error: --summary: ${error instanceof Error ? error.message : String(error)}`);
+        program.error(`error: --summary: ${errorText(error)}`);
       }
       const input = { run, settings: environments[environment], environment };
       if (options.tripsPerMonth === undefined) {

@@ -19,7 +19,7 @@
  */
 import { pipeline, type Readable } from 'node:stream';
 import { parse, type CsvError, type Info, type Parser } from 'csv-parse';
-import { CSV_COLUMNS, REQUIRED_COLUMNS, parseEndRow, parseStartRow, type CsvKind, type RowOutcome } from './csv';
+import { CSV_COLUMNS, REQUIRED_COLUMNS, parseEndRow, parseStartRow, type TripHalf, type RowOutcome } from './csv';
 import { CsvRowGuard, type GuardedRow } from './csv-row-guard';
 import type { TripEndEvent, TripStartEvent } from './events';
 import { decodeUtf8 } from './utf8';
@@ -80,14 +80,14 @@ export const MAX_ROW_BYTES = 1_048_576;
 /** How much of a row over MAX_ROW_BYTES is kept in the quarantine, enough to recognise it. */
 export const OVERSIZE_ROW_HEAD_BYTES = 1_024;
 
-const KNOWN_COLUMNS: Record<CsvKind, ReadonlySet<string>> = {
+const KNOWN_COLUMNS: Record<TripHalf, ReadonlySet<string>> = {
   start: new Set(CSV_COLUMNS.start),
   end: new Set(CSV_COLUMNS.end),
 };
 
 async function* readTripCsv<E>(
   input: Readable,
-  kind: CsvKind,
+  kind: TripHalf,
   parseRow: (record: Record<string, string>) => RowOutcome<E>,
 ): AsyncGenerator<CsvRow<E>> {
   const skipped: SkippedRecord[] = [];
@@ -270,7 +270,7 @@ function isAscii(text: string): boolean {
   return /^[\x00-\x7f]*$/.test(text);
 }
 
-function headerColumns(header: string[], kind: CsvKind): Map<string, number> {
+function headerColumns(header: string[], kind: TripHalf): Map<string, number> {
   const columns = new Map<string, number>();
   header.forEach((name, index) => {
     const column = name.trim().toLowerCase();

@@ -22,15 +22,15 @@ import {
   START_EVENT_FIELDS,
   TRIP_FIELDS,
   TRIP_KEY_FIELD,
-  type CsvKind,
+  type TripHalf,
   type FieldKind,
   type TripField,
 } from './trip-record';
 
-export { CSV_COLUMNS, type CsvKind, type EndColumn, type StartColumn } from './trip-record';
+export { CSV_COLUMNS, type TripHalf, type EndColumn, type StartColumn } from './trip-record';
 
 /** The columns that may not be blank: the key, then the half's fields that are never null. */
-export const REQUIRED_COLUMNS: Record<CsvKind, readonly string[]> = {
+export const REQUIRED_COLUMNS: Record<TripHalf, readonly string[]> = {
   start: [TRIP_KEY_FIELD, ...START_EVENT_FIELDS.filter(isRequiredField)],
   end: [TRIP_KEY_FIELD, ...END_EVENT_FIELDS.filter(isRequiredField)],
 };

@@ -1,11 +1,14 @@
 /**
+ * What an operator's redrive sends back to the retry queue, and what a body on the DLQ is.
+ *
  * An operator's redrive: a dead letter (or a retry message the queue's redrive policy moved to the DLQ)
  * becomes a retry message again, with a fresh budget, so the redrive handler applies its event as if it
  * had just failed on the stream. The event, its first-seen time and where it came from are kept; the
  * reason it was given up goes into `last_error`, so it is still there on the next failure.
  *
  * The same conversion serves `npm run dlq -- redrive`, `npm run local -- --redrive` and the redrive
- * handler receiving a letter that SQS's own "redrive to source" moved back onto the retry queue.
+ * handler receiving a letter that SQS's own "redrive to source" moved back onto the retry queue; and the one
+ * classifier of DLQ bodies, `parseDeadLetterQueueMessage`, serves them and a local run's summary.
  */
 import * as z from '../validation';
 import {
@@ -16,6 +19,7 @@ import {
   type RetryMessage,
 } from './envelopes';
 import { describeIssues, tripEventSchema, type TripEvent } from './events';
+import { errorText } from '../error-text';
 
 /** Attempts a redriven event counts as having had: its first delivery, so every retry of the budget is left. */
 export const REDRIVE_FRESH_ATTEMPTS = 1;
@@ -25,22 +29,28 @@ export type DeadLetterQueueMessage =
   | { readonly kind: 'dead-letter'; readonly letter: DeadLetterMessage }
   /** A retry message SQS moved after maxReceiveCount receives (the retry queue's redrive policy). */
   | { readonly kind: 'retry-message'; readonly message: RetryMessage }
-  /** Anything else: a stream mapping's on-failure pointer, or a body no schema of ours describes. */
+  /** A stream mapping's on-failure record: a pointer to a shard range it discarded, not an event. */
+  | { readonly kind: 'on-failure'; readonly record: Record<string, unknown>; readonly detail: string }
+  /** Anything else: a body no schema of ours describes. */
   | { readonly kind: 'other'; readonly payload: unknown; readonly detail: string };
 
 export type RedrivePlan =
   | { readonly replayable: true; readonly tripId: string; readonly message: RetryMessage }
   | { readonly replayable: false; readonly tripId: string | null; readonly detail: string };
 
+/** What a body on the DLQ is: the one classifier of DLQ bodies. */
 export function parseDeadLetterQueueMessage(body: string): DeadLetterQueueMessage {
   let payload: unknown;
   try {
     payload = JSON.parse(body);
   } catch (error) {
-    return { kind: 'other', payload: body, detail: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { kind: 'other', payload: body, detail: `not JSON: ${errorText(error)}` };
   }
   const letter = deadLetterMessageSchema.safeParse(payload);
   if (letter.success) return { kind: 'dead-letter', letter: letter.data };
+  if (isOnFailureRecord(payload)) {
+    return { kind: 'on-failure', record: payload, detail: "a stream mapping's on-failure record: a pointer to a discarded batch, not an event" };
+  }
   const retry = retryMessageSchema.safeParse(payload);
   if (retry.success) return { kind: 'retry-message', message: retry.data };
   const detail = looksLikeDeadLetter(payload) ? `not a dead letter: ${describeIssues(letter.error)}` : 'neither a dead letter nor a retry message';
@@ -90,6 +100,7 @@ export function redriveDeadLetterQueueMessage(message: DeadLetterQueueMessage): 
         tripId: message.message.event.trip_id,
         message: { ...message.message, attempts: REDRIVE_FRESH_ATTEMPTS },
       };
+    case 'on-failure':
     case 'other':
       return { replayable: false, tripId: null, detail: message.detail };
   }
@@ -98,6 +109,11 @@ export function redriveDeadLetterQueueMessage(message: DeadLetterQueueMessage): 
 /** The issues of an inner parse, reported as the outer schema's own (same paths and messages). */
 function forwardIssues(error: z.core.$ZodError, payload: unknown, issues: z.core.$ZodRawIssue[]): void {
   for (const issue of error.issues) issues.push({ code: 'custom', message: issue.message, path: issue.path, input: payload });
+}
+
+/** The invocation record a Kinesis or DynamoDB Streams mapping sends to its on-failure destination. */
+function isOnFailureRecord(payload: unknown): payload is Record<string, unknown> {
+  return typeof payload === 'object' && payload !== null && ('KinesisBatchInfo' in payload || 'DDBStreamBatchInfo' in payload);
 }
 
 function looksLikeDeadLetter(payload: unknown): boolean {

@@ -1,5 +1,7 @@
 /**
- * Trip assembly, the rules of one trip item, whatever order its halves arrive in:
+ * How a trip's start and end become one item, whatever order they arrive in.
+ *
+ * Trip assembly, the rules of one trip item:
  *
  * - Each half is recorded when it arrives, by one conditional update that sets only that half's
  *   attributes. Its condition: this half is not recorded yet, and the partner (if present) is compatible
@@ -23,8 +25,8 @@ import {
   type TripStartEvent,
 } from './events';
 import { eventFingerprint } from './fingerprint';
-import { END_FIELDS, halfAttribute, TRIP_KEY, type TripHalf } from './trip-item';
-import { END_EVENT_FIELDS, START_EVENT_FIELDS, type TripField } from './trip-record';
+import { END_FIELDS, halfAttribute, TRIP_KEY } from './trip-item';
+import { END_EVENT_FIELDS, START_EVENT_FIELDS, type TripField, type TripHalf } from './trip-record';
 
 const SECONDS_PER_HOUR = 3_600;
 const SECONDS_PER_DAY = 86_400;
@@ -120,8 +122,8 @@ const storedTripSchema = z.object({
   trip_id: z.string(),
   pickup_datetime: z.optional(z.string()),
   dropoff_datetime: z.optional(z.string()),
-  start_fingerprint: z.optional(z.string()),
-  end_fingerprint: z.optional(z.string()),
+  [halfAttribute('start', 'fingerprint')]: z.optional(z.string()),
+  [halfAttribute('end', 'fingerprint')]: z.optional(z.string()),
 });
 type StoredTrip = z.infer<typeof storedTripSchema>;
 
@@ -148,7 +150,7 @@ export type Refusal =
 export function explainRefusal(write: HalfWrite, existing: Record<string, unknown> | undefined): Refusal {
   if (existing === undefined) throw unexplained(write, 'no item was returned');
   const stored = readStoredTrip(existing);
-  const recorded = write.half === 'start' ? stored.start_fingerprint : stored.end_fingerprint;
+  const recorded = stored[halfAttribute(write.half, 'fingerprint')];
   if (recorded === write.fingerprint) return { kind: 'duplicate' };
   if (recorded !== undefined) {
     return {
@@ -189,10 +191,12 @@ export interface StoredEnd {
   readonly sighting: Sighting;
 }
 
+const END_MARKS = { fingerprint: halfAttribute('end', 'fingerprint'), firstSeenAt: halfAttribute('end', 'first_seen_at'), origin: halfAttribute('end', 'origin') } as const;
+
 const storedEndBookkeeping = z.object({
-  end_fingerprint: z.string(),
-  end_first_seen_at: z.string(),
-  end_origin: z.nullable(eventOriginSchema),
+  [END_MARKS.fingerprint]: z.string(),
+  [END_MARKS.firstSeenAt]: z.string(),
+  [END_MARKS.origin]: z.nullable(eventOriginSchema),
 });
 
 /** The end half of an item, as the event that was recorded; throws when the item holds no valid end. */
@@ -207,7 +211,7 @@ export function storedEnd(item: Record<string, unknown>): StoredEnd {
   }
   return {
     event: event.data,
-    fingerprint: marks.data.end_fingerprint,
-    sighting: { firstSeenAt: marks.data.end_first_seen_at, origin: marks.data.end_origin },
+    fingerprint: marks.data[END_MARKS.fingerprint],
+    sighting: { firstSeenAt: marks.data[END_MARKS.firstSeenAt], origin: marks.data[END_MARKS.origin] },
   };
 }

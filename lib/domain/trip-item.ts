@@ -6,16 +6,19 @@
  * is open, 2 once it is complete. The stream filters below select exactly the transitions that matter.
  */
 import * as z from '../validation';
-import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape } from './trip-record';
+import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape, type TripHalf } from './trip-record';
 
 export const TRIP_KEY = 'trip_id';
 export const TRIP_TTL_ATTRIBUTE = 'expires_at';
 export const HALVES_ATTRIBUTE = 'halves';
 
-export type TripHalf = 'start' | 'end';
+export type HalfBookkeeping = 'fingerprint' | 'first_seen_at' | 'origin';
 
-/** Bookkeeping attributes of a half, named `<half>_<attribute>`: fingerprint, first-seen time, origin. */
-export function halfAttribute(half: TripHalf, attribute: 'fingerprint' | 'first_seen_at' | 'origin'): string {
+/**
+ * Bookkeeping attributes of a half, named `<half>_<attribute>`: fingerprint, first-seen time, origin. The one
+ * spelling of these names; the result's type is the literal name, so it can key a schema or a filter.
+ */
+export function halfAttribute<H extends TripHalf, A extends HalfBookkeeping>(half: H, attribute: A): `${H}_${A}` {
   return `${half}_${attribute}`;
 }
 
@@ -39,11 +42,11 @@ export const TRIP_STREAM_FILTERS = {
   },
   expiredOpenEnd: {
     eventName: ['REMOVE'],
-    dynamodb: { OldImage: { [HALVES_ATTRIBUTE]: { N: ['1'] }, end_fingerprint: { S: [{ exists: true }] } } },
+    dynamodb: { OldImage: { [HALVES_ATTRIBUTE]: { N: ['1'] }, [halfAttribute('end', 'fingerprint')]: { S: [{ exists: true }] } } },
   },
   expiredOpenStart: {
     eventName: ['REMOVE'],
-    dynamodb: { OldImage: { [HALVES_ATTRIBUTE]: { N: ['1'] }, start_fingerprint: { S: [{ exists: true }] } } },
+    dynamodb: { OldImage: { [HALVES_ATTRIBUTE]: { N: ['1'] }, [halfAttribute('start', 'fingerprint')]: { S: [{ exists: true }] } } },
   },
 } as const;
 

@@ -4,7 +4,7 @@
  *
  * - the wire events (events.ts) and the CSV columns they are read from (csv.ts);
  * - the halves' item attributes (trip-item.ts, trip-assembly.ts);
- * - the staged row of a completed trip (trip-item.ts) and its Glue columns (lib/stacks/catalog-columns.ts);
+ * - the staged row of a completed trip (trip-item.ts) and its Glue columns (lib/constructs/catalog-columns.ts);
  * - the KPI engines' read schemas: DuckDB's view (lib/kpi/duckdb-engine.ts) from here directly, Spark's
  *   from spark/trip_schema.py, generated from here by `npm run generate:schemas` (a test fails when stale).
  *
@@ -160,14 +160,15 @@ export const COMPLETED_TRIPS_VIEW_COLUMNS: readonly { readonly column: string; r
 
 // --- CSV columns ---------------------------------------------------------------------------------------
 
-export type CsvKind = 'start' | 'end';
-type CsvFieldsOf<K extends CsvKind> = {
+/** Which half of a trip: its start or its end (one CSV file, one stream, one event type each). */
+export type TripHalf = 'start' | 'end';
+type CsvFieldsOf<K extends TripHalf> = {
   [F in TripField]: Definition<F> extends { readonly csv: { readonly [P in K]: number } } ? F : never;
 }[TripField];
 export type StartColumn = CsvFieldsOf<'start'>;
 export type EndColumn = CsvFieldsOf<'end'>;
 
-function csvColumnsOf<K extends CsvKind>(kind: K): CsvFieldsOf<K>[] {
+function csvColumnsOf<K extends TripHalf>(kind: K): CsvFieldsOf<K>[] {
   const positioned = STAGED_TRIP_FIELDS.flatMap((field) => {
     const position = (TRIP_FIELDS[field] as TripFieldDefinition).csv?.[kind];
     return position === undefined ? [] : [{ field: field as CsvFieldsOf<K>, position }];

@@ -3,7 +3,6 @@
  * TypeScript row type, the column order, the validating schema, DuckDB's read schema and the Glue columns
  * are all derived from it. The values themselves are computed by the shared SQL (spark/*.sql).
  */
-import type { GlueColumn } from '../constructs/projected-json-table';
 
 /** `date`: the row's trip_date; `count`: trips; `amount`: money or minutes rounded to 2 decimals. */
 export type KpiColumnKind = 'date' | 'count' | 'amount' | 'dimension' | 'dimension_value';
@@ -47,8 +46,8 @@ export function duckDbKpiColumns(definition: KpiRowDefinition): string {
     .join(', ');
 }
 
-/** The Glue columns of a KPI table; the partition key is a partition, not a column. */
-export function glueKpiColumns(definition: KpiRowDefinition, partitionKey: string): GlueColumn[] {
+/** The Glue columns (name and Glue type) of a KPI table; the partition key is a partition, not a column. */
+export function glueKpiColumns(definition: KpiRowDefinition, partitionKey: string): { readonly name: string; readonly type: string }[] {
   return Object.entries(definition)
     .filter(([field]) => field !== partitionKey)
     .map(([name, kind]) => ({ name, type: ENGINE_TYPES[kind].glue }));

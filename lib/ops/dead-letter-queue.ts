@@ -2,29 +2,22 @@
  * The operator's view of the dead-letter queue (`npm run dlq`): read every message once, describe it,
  * select by reason, trip, source and first-seen time, and redrive the selection through the retry queue.
  *
- * Reading a whole SQS queue: each receive hides its messages for the visibility timeout, so repeated
- * receives walk the queue; messages are de-duplicated by MessageId (a message seen again after its
- * timeout keeps only the newest receipt handle) and the walk stops after a few empty receives. What the
- * command did not delete is made visible again at the end, so a `list` leaves the queue as it found it.
+ * The queue is read whole by lib/aws/queue-reader.ts; what the command did not delete is made visible again
+ * at the end, so a `list` leaves the queue as it found it.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
-  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { RetryQueue } from '../../lambdas/common/adapters/queues';
+import { READ_QUEUE_DEFAULTS, readWholeQueue, SQS_BATCH_LIMIT, type ReadQueueOptions, type ReceivedMessage } from '../aws/queue-reader';
+import { RetryQueue } from '../aws/trip-queues';
 import type { DeadLetterReason, HandlerName } from '../domain/envelopes';
 import { withinWindow, type TimeWindow } from './time-window';
 import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage, type DeadLetterQueueMessage, type RedrivePlan } from '../domain/redrive';
+import { errorText } from '../error-text';
 
-export interface QueuedLetter {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly body: string;
-  /** When SQS accepted the message (its SentTimestamp), as an ISO instant. */
-  readonly sentAt: string | null;
-  readonly receiveCount: number;
+export interface QueuedLetter extends ReceivedMessage {
   readonly message: DeadLetterQueueMessage;
 }
 
@@ -43,49 +36,9 @@ export interface LetterSummary {
   readonly detail: string;
 }
 
-export interface ReadQueueOptions {
-  /** How long received messages stay hidden: longer than the whole command takes. */
-  readonly visibilityTimeoutSeconds: number;
-  /** Consecutive empty receives that end the walk. */
-  readonly emptyReceivesToStop: number;
-  /** Long-poll wait of each receive (1 s and more ask every SQS server, not a sample). */
-  readonly waitTimeSeconds: number;
-}
-
-export const READ_QUEUE_DEFAULTS: ReadQueueOptions = { visibilityTimeoutSeconds: 300, emptyReceivesToStop: 2, waitTimeSeconds: 1 };
-
-const SQS_BATCH_LIMIT = 10;
-
 export async function readDeadLetterQueue(sqs: SQSClient, queueUrl: string, options: ReadQueueOptions = READ_QUEUE_DEFAULTS): Promise<QueuedLetter[]> {
-  const letters = new Map<string, QueuedLetter>();
-  let emptyReceives = 0;
-  while (emptyReceives < options.emptyReceivesToStop) {
-    const { Messages: messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: SQS_BATCH_LIMIT,
-        VisibilityTimeout: options.visibilityTimeoutSeconds,
-        WaitTimeSeconds: options.waitTimeSeconds,
-        MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
-      }),
-    );
-    const fresh = messages.filter((message) => message.MessageId !== undefined && !letters.has(message.MessageId));
-    emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
-    for (const message of messages) {
-      if (message.MessageId === undefined || message.ReceiptHandle === undefined) continue;
-      const body = message.Body ?? '';
-      const sentAt = Number(message.Attributes?.SentTimestamp);
-      letters.set(message.MessageId, {
-        messageId: message.MessageId,
-        receiptHandle: message.ReceiptHandle,
-        body,
-        sentAt: Number.isFinite(sentAt) ? new Date(sentAt).toISOString() : null,
-        receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
-        message: letters.get(message.MessageId)?.message ?? parseDeadLetterQueueMessage(body),
-      });
-    }
-  }
-  return [...letters.values()];
+  const received = await readWholeQueue(sqs, queueUrl, options);
+  return received.map((message) => ({ ...message, message: parseDeadLetterQueueMessage(message.body) }));
 }
 
 /** Makes messages visible again right away (the command is done with them). */
@@ -133,6 +86,7 @@ export function summarize(letter: QueuedLetter): LetterSummary {
         detail: `moved by the retry queue's redrive policy${retry.last_error === null ? '' : `: ${retry.last_error}`}`,
       };
     }
+    case 'on-failure':
     case 'other':
       return { ...base, reason: null, trip_id: null, source: null, attempts: null, first_seen_at: null, dead_lettered_at: letter.sentAt, detail: letter.message.detail };
   }
@@ -189,7 +143,7 @@ export async function redriveLetters(targets: RedriveTargets, letters: readonly 
     try {
       await retryQueue.park(plan.message, 0);
     } catch (error) {
-      outcomes.push({ messageId: letter.messageId, tripId: plan.tripId, status: 'failed', detail: `not sent to the retry queue: ${describe(error)}` });
+      outcomes.push({ messageId: letter.messageId, tripId: plan.tripId, status: 'failed', detail: `not sent to the retry queue: ${errorText(error, { withName: true })}` });
       continue;
     }
     try {
@@ -199,15 +153,11 @@ export async function redriveLetters(targets: RedriveTargets, letters: readonly 
         messageId: letter.messageId,
         tripId: plan.tripId,
         status: 'failed',
-        detail: `redriven, but not deleted from the DLQ (a second redrive of it is a duplicate): ${describe(error)}`,
+        detail: `redriven, but not deleted from the DLQ (a second redrive of it is a duplicate): ${errorText(error, { withName: true })}`,
       });
       continue;
     }
     outcomes.push({ messageId: letter.messageId, tripId: plan.tripId, status: 'redriven' });
   }
   return outcomes;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -4,15 +4,15 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { READ_QUEUE_DEFAULTS } from '../aws/queue-reader';
 import { stackOutputs } from '../aws/stack-outputs';
-import { chosenStack, environmentOption, IncompleteWorkError, jsonText, withVersionAndExitCodes } from '../cli';
+import { chosenStack, environmentOption, IncompleteWorkError, jsonText, positiveInteger, withVersionAndExitCodes } from '../cli';
 import { environments, STACK_OUTPUTS, stackNames } from '../config';
 import { DEAD_LETTER_REASONS, HANDLER_NAMES, RETRY_REASONS, type DeadLetterReason, type HandlerName } from '../domain/envelopes';
 import {
   matchesFilter,
   readDeadLetterQueue,
-  READ_QUEUE_DEFAULTS,
   redriveLetters,
   releaseLetters,
   summarize,
@@ -49,12 +49,6 @@ interface RedriveOptions extends CommonOptions {
   retryQueueUrl?: string;
   dryRun?: boolean;
   json?: boolean;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive whole number.');
-  return parsed;
 }
 
 /** The selection and queue options every subcommand takes. */

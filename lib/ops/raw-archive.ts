@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS } from '../config';
-import type { CsvKind } from '../domain/csv';
+import type { TripHalf } from '../domain/csv';
 
-export type RawStreamFolder = (typeof RAW_ARCHIVE_STREAMS)[CsvKind];
+export type RawStreamFolder = (typeof RAW_ARCHIVE_STREAMS)[TripHalf];
 
 /** A Firehose-style object name: `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random>` plus the GZIP extension. */
 export function rawArchiveKey(folder: RawStreamFolder, firstArrival: Date, deliveryStreamName: string, random: string = randomUUID()): string {
@@ -36,7 +36,7 @@ export function decodeRawObject(body: Uint8Array): string[] {
  * Which stream an archived object came from, by its `raw/<folder>/` segments; undefined for a key outside
  * that layout, Firehose's error output (`raw/errors/...`, records it could not deliver) included.
  */
-export function streamKindOfKey(key: string): CsvKind | undefined {
+export function streamKindOfKey(key: string): TripHalf | undefined {
   const segments = key.split(/[\\/]/);
   const root = DATA_PREFIXES.raw.replace(/\/$/, '');
   for (const kind of ['start', 'end'] as const) {

@@ -5,7 +5,7 @@
  */
 import { GetAccountCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { couldNotCheck, errorName, errorText, type CheckResult, type PreflightTarget } from './check';
+import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
 
 export const API_GATEWAY_ROLE_CHECK = { id: 'api-gateway-cloudwatch-role', title: 'API Gateway CloudWatch role' } as const;
 const { id: ID, title: TITLE } = API_GATEWAY_ROLE_CHECK;
@@ -76,6 +76,6 @@ export async function checkApiGatewayRole(apiGateway: APIGatewayClient, iam: IAM
       return { id: ID, title: TITLE, status: 'fail', detail: `${roleArn} is set, but the role does not exist`, fix: fixFor(target) };
     }
     // The account setting is what the deploy needs; the role behind it is checked when IAM lets us read it.
-    return { id: ID, title: TITLE, status: 'pass', detail: `${roleArn} is set (the role itself could not be read: ${errorText(error)})`, fix: '' };
+    return { id: ID, title: TITLE, status: 'pass', detail: `${roleArn} is set (the role itself could not be read: ${errorLine(error)})`, fix: '' };
   }
 }

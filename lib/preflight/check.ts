@@ -3,6 +3,8 @@
  * fail or the app would misbehave); `could-not-check` means the answer is unknown (access denied, endpoint
  * unreachable), never a pass.
  */
+import { errorText } from '../error-text';
+
 export type CheckStatus = 'pass' | 'fail' | 'could-not-check';
 
 export interface CheckResult {
@@ -28,8 +30,8 @@ export function errorName(error: unknown): string {
 }
 
 /** One line: the service's error name and the first line of its message. */
-export function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+export function errorLine(error: unknown): string {
+  const message = errorText(error);
   const firstLine = message.split('\n')[0] ?? message;
   const name = errorName(error);
   return firstLine.startsWith(name) || name === 'Error' ? firstLine : `${name}: ${firstLine}`;
@@ -47,7 +49,7 @@ export function couldNotCheck(id: string, title: string, call: string, error: un
     id,
     title,
     status: 'could-not-check',
-    detail: `${call} failed: ${errorText(error)}`,
+    detail: `${call} failed: ${errorLine(error)}`,
     fix: isAccessDenied(error)
       ? `Run preflight with a principal allowed ${call} (AWS ReadOnlyAccess covers every call preflight makes).`
       : `Check the endpoint and network, then run preflight again.`,

@@ -3,7 +3,7 @@
  * region. Without it nothing else can be checked (exit 3).
  */
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { errorName, errorText, type CheckResult, type PreflightTarget } from './check';
+import { errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
 
 export const IDENTITY_CHECK = { id: 'credentials', title: 'credentials and region' } as const;
 const { id: ID, title: TITLE } = IDENTITY_CHECK;
@@ -37,7 +37,7 @@ export async function checkIdentity(sts: STSClient): Promise<IdentityOutcome> {
   try {
     region = await sts.config.region();
   } catch (error) {
-    return { result: { id: ID, title: TITLE, status: 'fail', detail: `no region is set (${errorText(error)})`, fix: REGION_FIX } };
+    return { result: { id: ID, title: TITLE, status: 'fail', detail: `no region is set (${errorLine(error)})`, fix: REGION_FIX } };
   }
   if (region.trim() === '') return { result: { id: ID, title: TITLE, status: 'fail', detail: 'no region is set', fix: REGION_FIX } };
   try {
@@ -50,14 +50,14 @@ export async function checkIdentity(sts: STSClient): Promise<IdentityOutcome> {
     };
   } catch (error) {
     if (CREDENTIAL_ERRORS.has(errorName(error))) {
-      return { result: { id: ID, title: TITLE, status: 'fail', detail: `no usable credentials: ${errorText(error)}`, fix: CREDENTIALS_FIX } };
+      return { result: { id: ID, title: TITLE, status: 'fail', detail: `no usable credentials: ${errorLine(error)}`, fix: CREDENTIALS_FIX } };
     }
     return {
       result: {
         id: ID,
         title: TITLE,
         status: 'could-not-check',
-        detail: `sts:GetCallerIdentity in ${region} failed: ${errorText(error)}`,
+        detail: `sts:GetCallerIdentity in ${region} failed: ${errorLine(error)}`,
         fix: `Check the network and the STS endpoint of ${region} (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL when set), then run preflight again.`,
       },
     };

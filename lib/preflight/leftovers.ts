@@ -11,7 +11,7 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { stackNames, type PipelineSettings } from '../config';
-import { couldNotCheck, errorName, errorText, type CheckResult, type PreflightTarget } from './check';
+import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
 import type { PreflightClients } from './clients';
 import { deleteCommand, fixedNameResources, type FixedNameResource, type StackRole } from './fixed-names';
 
@@ -35,7 +35,7 @@ export type StackState = { readonly role: StackRole; readonly name: string; read
 export type StackStates = { readonly known: true; readonly stacks: readonly StackState[] } | { readonly known: false; readonly error: unknown };
 
 function isMissingStack(error: unknown): boolean {
-  return errorName(error) === 'ValidationError' && /does not exist/.test(errorText(error));
+  return errorName(error) === 'ValidationError' && /does not exist/.test(errorLine(error));
 }
 
 export async function describeStackStates(cloudFormation: CloudFormationClient, settings: PipelineSettings): Promise<StackStates> {
@@ -184,7 +184,7 @@ export async function checkLeftoverResources(clients: PreflightClients, settings
       status: 'fail',
       detail:
         `${leftovers.map(({ stack, resource, found }) => `${resource.kind} ${resource.name} exists${found.ownedElsewhere === true ? ' in another account' : ''} (${stack} would fail: already exists)`).join('; ')}` +
-        (unknown.length > 0 ? `; not checked: ${unknown.map(({ resource, error }) => `${resource.name} (${errorText(error)})`).join(', ')}` : ''),
+        (unknown.length > 0 ? `; not checked: ${unknown.map(({ resource, error }) => `${resource.name} (${errorLine(error)})`).join(', ')}` : ''),
       fix:
         'Export what you still need, then delete: ' +
         leftovers
@@ -201,7 +201,7 @@ export async function checkLeftoverResources(clients: PreflightClients, settings
       id,
       title,
       status: 'could-not-check',
-      detail: `${checked}; not checked: ${unknown.map(({ resource, error }) => `${resource.name} (${errorText(error)})`).join(', ')}`,
+      detail: `${checked}; not checked: ${unknown.map(({ resource, error }) => `${resource.name} (${errorLine(error)})`).join(', ')}`,
       fix: `Run preflight with a principal allowed ${[...new Set(unknown.map(({ resource }) => PROBE_ACTIONS[resource.kind]))].join(', ')} (AWS ReadOnlyAccess covers them).`,
     };
   }

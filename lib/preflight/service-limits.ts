@@ -6,7 +6,7 @@ import { ListApplicationsCommand, type EMRServerlessClient } from '@aws-sdk/clie
 import { DescribeLimitsCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { resourceNames, type PipelineSettings } from '../config';
 import { tripStreamShards } from './app-needs';
-import { couldNotCheck, errorName, errorText, type CheckResult, type PreflightTarget } from './check';
+import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
 
 export const KINESIS_LIMITS_CHECK = { id: 'kinesis-limits', title: 'Kinesis shard quota' } as const;
 const { id: KINESIS_ID, title: KINESIS_TITLE } = KINESIS_LIMITS_CHECK;
@@ -77,7 +77,7 @@ export async function checkEmrServerless(emr: EMRServerlessClient, target: Prefl
         id: EMR_ID,
         title: EMR_TITLE,
         status: 'fail',
-        detail: `EMR Serverless has no endpoint in ${target.region} (${errorText(error)}): the analytics stack cannot be created there`,
+        detail: `EMR Serverless has no endpoint in ${target.region} (${errorLine(error)}): the analytics stack cannot be created there`,
         fix: 'Deploy to a region that offers EMR Serverless (AWS Regional Services list).',
       };
     }

@@ -13,7 +13,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from './nag';
+import { acknowledgeWildcardResource } from '../constructs/nag';
 
 function viaServices(...services: readonly string[]): Record<string, Record<string, string[]>> {
   return { StringEquals: { 'kms:ViaService': services.map((service) => `${service}.${Aws.REGION}.amazonaws.com`) } };

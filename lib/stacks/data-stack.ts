@@ -114,7 +114,7 @@ export class DataStack extends Stack {
       deadLetterQueueName: deadLetter.name,
       encryptionKey: this.dataKey,
       consumerTimeout: Duration.seconds(settings.handlers.timeoutSeconds),
-      maxReceiveCount: retry.redrive.maxReceiveCount,
+      maxReceiveCount: retry.redrivePolicy.maxReceiveCount,
       retentionPeriod: Duration.days(retry.retentionDays),
       deadLetterRetentionPeriod: Duration.days(deadLetter.retentionDays),
       retainData: settings.retainData,

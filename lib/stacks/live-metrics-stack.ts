@@ -10,7 +10,7 @@ import { mappingTopology } from '../topology';
 import { liveMetricsEnvironment } from '../handler-environment';
 import type { DataStack } from './data-stack';
 import { apiCallerPolicy } from './access-policies';
-import { acknowledgeGrantActions } from './nag';
+import { acknowledgeGrantActions } from '../constructs/nag';
 import { removalPolicy } from '../constructs/removal';
 
 export interface LiveMetricsStackProps extends StackProps {

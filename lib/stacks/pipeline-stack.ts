@@ -7,7 +7,7 @@ import { PipelineFunction } from '../constructs/pipeline-function';
 import { handlerEnvironment } from '../handler-environment';
 import { mappingTopology } from '../topology';
 import type { DataStack } from './data-stack';
-import { acknowledgeGrantActions, acknowledgeWildcardResource } from './nag';
+import { acknowledgeGrantActions, acknowledgeWildcardResource } from '../constructs/nag';
 
 export interface PipelineStackProps extends StackProps {
   readonly settings: PipelineSettings;

@@ -23,6 +23,7 @@ import type { StreamMappingSettings } from '../../lib/config';
 import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
 import type { InvocationResult, LocalInvoker, RecordView } from './invoker';
 import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type BatchWindowing, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
+import { errorText } from '../../lib/error-text';
 
 /**
  * How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick, and
@@ -356,7 +357,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 function asError(error: unknown, context: string): Error {
-  return new Error(`${context}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new Error(`${context}: ${errorText(error)}`, { cause: error });
 }
 
 /** Every shard of a Kinesis stream, each read from TRIM_HORIZON. */

@@ -4,7 +4,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CsvKind } from '../../lib/domain/csv';
+import type { TripHalf } from '../../lib/domain/csv';
 import { archiveStreams, type ArchiveSummary } from './raw-archive';
 import { readWholeStream, type ReadBackRecord } from './stream-readback';
 
@@ -12,13 +12,13 @@ export interface ArchiveStepInputs {
   /** Uncounted clients: on AWS this work is Firehose's, not the pipeline's. */
   readonly kinesis: KinesisClient;
   readonly s3: S3Client;
-  readonly streamNames: Readonly<Record<CsvKind, string>>;
+  readonly streamNames: Readonly<Record<TripHalf, string>>;
   readonly bucket: string;
   readonly outDir: string;
   readonly deliveryStreamPrefix: string;
 }
 
-export async function archiveRun(inputs: ArchiveStepInputs): Promise<{ archive: ArchiveSummary; readBack: Record<CsvKind, ReadBackRecord[]> }> {
+export async function archiveRun(inputs: ArchiveStepInputs): Promise<{ archive: ArchiveSummary; readBack: Record<TripHalf, ReadBackRecord[]> }> {
   const [start, end] = await Promise.all([readWholeStream(inputs.kinesis, inputs.streamNames.start), readWholeStream(inputs.kinesis, inputs.streamNames.end)]);
   const readBack = { start, end };
   const archive = await archiveStreams({ records: readBack, s3: inputs.s3, bucket: inputs.bucket, outDir: inputs.outDir, deliveryStreamPrefix: inputs.deliveryStreamPrefix });

@@ -5,10 +5,12 @@
  * - the stream mappings' on-failure invocation records (KinesisBatchInfo / DDBStreamBatchInfo): pointers
  *   to a discarded shard range, with no trip_id, counted apart;
  * - retry-queue messages moved by the queue's redrive policy (maxReceiveCount), counted apart.
- * Messages are received, not deleted: the queue keeps them for an operator, as on AWS.
+ * Messages are received, not deleted: the queue keeps them for an operator, as on AWS. Bodies are classified
+ * by the operator tools' own classifier (lib/domain/redrive.ts).
  */
-import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterMessageSchema, retryMessageSchema, type DeadLetterMessage, type RetryMessage } from '../../lib/domain/envelopes';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { readWholeQueue } from '../../lib/aws/queue-reader';
+import type { DeadLetterQueueMessage } from '../../lib/domain/redrive';
 
 export interface DeadLetterTally {
   /** Sum of by_reason. */
@@ -25,40 +27,16 @@ export interface DeadLetterTally {
   unrecognized: number;
 }
 
-export type ClassifiedDeadLetter =
-  | { readonly kind: 'dead-letter'; readonly message: DeadLetterMessage }
-  | { readonly kind: 'on-failure'; readonly record: Record<string, unknown> }
-  | { readonly kind: 'redrive-policy'; readonly tripId: string; readonly message: RetryMessage }
-  | { readonly kind: 'unrecognized'; readonly body: string };
-
-export function classifyDeadLetter(body: string): ClassifiedDeadLetter {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { kind: 'unrecognized', body };
-  }
-  const deadLetter = deadLetterMessageSchema.safeParse(parsed);
-  if (deadLetter.success) return { kind: 'dead-letter', message: deadLetter.data };
-  if (typeof parsed === 'object' && parsed !== null && ('KinesisBatchInfo' in parsed || 'DDBStreamBatchInfo' in parsed)) {
-    return { kind: 'on-failure', record: parsed as Record<string, unknown> };
-  }
-  const retry = retryMessageSchema.safeParse(parsed);
-  if (retry.success) return { kind: 'redrive-policy', tripId: retry.data.event.trip_id, message: retry.data };
-  return { kind: 'unrecognized', body };
-}
-
-export function tallyDeadLetters(bodies: readonly string[]): DeadLetterTally {
+export function tallyDeadLetters(messages: readonly DeadLetterQueueMessage[]): DeadLetterTally {
   const tripsByReason = new Map<string, Set<string>>();
   const withoutTrip = new Map<string, number>();
-  const tally: DeadLetterTally = { total: 0, by_reason: {}, messages: bodies.length, on_failure_batches: 0, moved_by_redrive_policy: 0, unrecognized: 0 };
-  for (const body of bodies) {
-    const classified = classifyDeadLetter(body);
-    if (classified.kind === 'on-failure') tally.on_failure_batches += 1;
-    else if (classified.kind === 'redrive-policy') tally.moved_by_redrive_policy += 1;
-    else if (classified.kind === 'unrecognized') tally.unrecognized += 1;
+  const tally: DeadLetterTally = { total: 0, by_reason: {}, messages: messages.length, on_failure_batches: 0, moved_by_redrive_policy: 0, unrecognized: 0 };
+  for (const message of messages) {
+    if (message.kind === 'on-failure') tally.on_failure_batches += 1;
+    else if (message.kind === 'retry-message') tally.moved_by_redrive_policy += 1;
+    else if (message.kind === 'other') tally.unrecognized += 1;
     else {
-      const { reason, trip_id: tripId } = classified.message;
+      const { reason, trip_id: tripId } = message.letter;
       if (tripId === null) withoutTrip.set(reason, (withoutTrip.get(reason) ?? 0) + 1);
       else tripsByReason.set(reason, (tripsByReason.get(reason) ?? new Set<string>()).add(tripId));
     }
@@ -73,24 +51,10 @@ export function tallyDeadLetters(bodies: readonly string[]): DeadLetterTally {
 }
 
 /**
- * Every message on the queue, each received once: a long visibility timeout keeps received messages
- * hidden until the read is over, and nothing is deleted.
+ * The body of every message on the DLQ, each received once: a long visibility timeout keeps received
+ * messages hidden until the run is over, and nothing is deleted.
  */
-export async function readQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
-  const seen = new Set<string>();
-  let emptyReceives = 0;
-  while (emptyReceives < 2) {
-    const { Messages: messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 900, WaitTimeSeconds: 0 }),
-    );
-    emptyReceives = messages.length === 0 ? emptyReceives + 1 : 0;
-    for (const message of messages) {
-      const id = message.MessageId ?? '';
-      if (seen.has(id)) continue;
-      seen.add(id);
-      bodies.push(message.Body ?? '');
-    }
-  }
-  return bodies;
+export async function readDeadLetterBodies(sqs: SQSClient, queueUrl: string): Promise<string[]> {
+  const messages = await readWholeQueue(sqs, queueUrl, { visibilityTimeoutSeconds: 900, emptyReceivesToStop: 2, waitTimeSeconds: 0 });
+  return messages.map((message) => message.body);
 }

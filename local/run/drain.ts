@@ -11,6 +11,7 @@ import type { Feed } from './feed';
 import type { RunMappings } from './mappings';
 import type { PhaseTimer } from './phase-timer';
 import type { LocalResources } from './resources';
+import { errorText } from '../../lib/error-text';
 
 /** How often the done detector looks. */
 const DONE_CHECK_INTERVAL_MS = 25;
@@ -32,7 +33,7 @@ export interface DrainWatch {
 function failure(watch: DrainWatch, phase: string): Error | undefined {
   const { mappings, feed } = watch;
   if (watch.signal?.aborted === true) return new Error('interrupted');
-  if (feed.error !== undefined) return new Error(`the producer failed: ${describe(feed.error)}`, { cause: feed.error });
+  if (feed.error !== undefined) return new Error(`the producer failed: ${errorText(feed.error)}`, { cause: feed.error });
   const failed = [...mappings.streams, ...mappings.queues].find((mapping) => mapping.error !== undefined);
   if (failed?.error !== undefined) return failed.error;
   if (Date.now() > watch.deadline) {
@@ -86,6 +87,3 @@ export async function waitUntilDrained(watch: DrainWatch, phase: string): Promis
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LambdaHandler } from '../event-source-mapping/invoker';
+import { errorText } from '../../lib/error-text';
 
 /** `tripstream local` runs the handlers from this cloud assembly when the variable names one (docs/local-runtime.md). */
 export const HANDLER_BUNDLES_VARIABLE = 'TRIPSTREAM_HANDLER_BUNDLES';
@@ -36,7 +37,7 @@ async function readJson<T>(file: string): Promise<T> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch (error) {
-    throw new Error(`cannot read the cloud assembly's ${file}: ${error instanceof Error ? error.message : String(error)} (run cdk synth first)`, { cause: error });
+    throw new Error(`cannot read the cloud assembly's ${file}: ${errorText(error)} (run cdk synth first)`, { cause: error });
   }
 }
 

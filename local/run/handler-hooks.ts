@@ -6,7 +6,7 @@ import { registerRequestAttemptHook } from '../../lib/aws/clients';
 import { METRICS_KEY } from '../../lib/domain/live-metrics';
 import { TRIP_KEY } from '../../lib/domain/trip-item';
 import type { ShardReaderLimit } from '../event-source-mapping/stream-mapping';
-import type { FaultInjector } from './failure-injection';
+import type { FaultInjector } from './fault-injection';
 import { TABLE_STREAM_READERS_PER_SHARD } from './mappings';
 import type { LocalResources } from './resources';
 import { TransactionConflicts } from './transaction-conflicts';

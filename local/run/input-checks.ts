@@ -5,8 +5,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { CsvKind } from '../../lib/domain/csv';
+import type { TripHalf } from '../../lib/domain/csv';
 import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
+import { errorText } from '../../lib/error-text';
 
 export interface RunInputs {
   readonly start?: string;
@@ -28,7 +29,7 @@ async function notReadable(option: string, location: string, kind: Kind, mayBeEm
 }
 
 /** Why `file` does not read as a `kind` CSV (its header), or undefined. */
-export async function headerProblem(kind: CsvKind, file: string): Promise<string | undefined> {
+export async function headerProblem(kind: TripHalf, file: string): Promise<string | undefined> {
   const input = createReadStream(file);
   try {
     const rows = (kind === 'start' ? readStartCsv(input) : readEndCsv(input))[Symbol.asyncIterator]();
@@ -36,7 +37,7 @@ export async function headerProblem(kind: CsvKind, file: string): Promise<string
     await rows.return?.();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   } finally {
     input.destroy();
   }
@@ -45,14 +46,14 @@ export async function headerProblem(kind: CsvKind, file: string): Promise<string
 /** Every problem with the inputs, one line each; empty when the run may start. */
 export async function checkRunInputs(inputs: RunInputs): Promise<string[]> {
   const problems: string[] = [];
-  const csvs = ([['start', inputs.start], ['end', inputs.end]] as const).filter((entry): entry is readonly [CsvKind, string] => entry[1] !== undefined);
-  const readable: [CsvKind, string][] = [];
+  const csvs = ([['start', inputs.start], ['end', inputs.end]] as const).filter((entry): entry is readonly [TripHalf, string] => entry[1] !== undefined);
+  const readable: [TripHalf, string][] = [];
   for (const [kind, file] of csvs) {
     const problem = await notReadable(`--${kind}`, file, 'file');
     if (problem === undefined) readable.push([kind, file]);
     else problems.push(problem);
   }
-  const headerProblems = new Map<CsvKind, string>();
+  const headerProblems = new Map<TripHalf, string>();
   for (const [kind, file] of readable) {
     const problem = await headerProblem(kind, file);
     if (problem !== undefined) headerProblems.set(kind, problem);
@@ -60,7 +61,7 @@ export async function checkRunInputs(inputs: RunInputs): Promise<string[]> {
   for (const [kind, file] of readable) {
     const problem = headerProblems.get(kind);
     if (problem === undefined) continue;
-    const other: CsvKind = kind === 'start' ? 'end' : 'start';
+    const other: TripHalf = kind === 'start' ? 'end' : 'start';
     const swapped = (await headerProblem(other, file)) === undefined;
     problems.push(`--${kind} ${file}: ${problem}${swapped ? ` (it has a trip_${other} header: --start and --end swapped?)` : ''}`);
   }

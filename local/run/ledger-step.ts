@@ -7,9 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { CsvKind } from '../../lib/domain/csv';
+import type { TripHalf } from '../../lib/domain/csv';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import { classifyDeadLetter, readQueue, tallyDeadLetters, type ClassifiedDeadLetter, type DeadLetterTally } from './dead-letters';
+import { parseDeadLetterQueueMessage, type DeadLetterQueueMessage } from '../../lib/domain/redrive';
+import { readDeadLetterBodies, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
 import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
 import { readTripItems, type TripItemSummary } from './open-halves';
 import type { LocalResources } from './resources';
@@ -35,31 +36,31 @@ export interface LedgerInputsOfRun {
   readonly acknowledged: readonly AcknowledgedRecord[];
   readonly duplicates: ReadonlySet<string>;
   /** Both streams as read back for the archive: the same records. */
-  readonly readBack: Readonly<Record<CsvKind, readonly ReadBackRecord[]>>;
+  readonly readBack: Readonly<Record<TripHalf, readonly ReadBackRecord[]>>;
 }
 
 export interface RunLedger {
   readonly ledger: Ledger;
   readonly items: TripItemSummary[];
   readonly deadLettered: DeadLetterTally;
-  readonly letters: ClassifiedDeadLetter[];
+  readonly letters: DeadLetterQueueMessage[];
 }
 
 /** Reads the results back, writes `<out>/dead-letters.jsonl`, and balances the ledger. */
 export async function computeRunLedger(inputs: LedgerInputsOfRun): Promise<RunLedger> {
   const [items, deadLetterBodies] = await Promise.all([
     readTripItems(inputs.inspection.dynamodb, inputs.resources.tripsTable.name),
-    readQueue(inputs.inspection.sqs, inputs.resources.deadLetterQueue.url),
+    readDeadLetterBodies(inputs.inspection.sqs, inputs.resources.deadLetterQueue.url),
   ]);
   const sent = acknowledgedRecords(inputs.acknowledged);
   await writeFile(path.join(inputs.outDir, 'dead-letters.jsonl'), deadLetterBodies.map((body) => `${body}\n`).join(''));
-  const deadLettered = tallyDeadLetters(deadLetterBodies);
-  const letters = deadLetterBodies.map(classifyDeadLetter);
+  const letters = deadLetterBodies.map(parseDeadLetterQueueMessage);
+  const deadLettered = tallyDeadLetters(letters);
   const ledger = computeLedger({
     sent,
     items,
-    letters: letters.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.message] : [])),
-    movedByRedrivePolicy: letters.flatMap((letter) => (letter.kind === 'redrive-policy' ? [letter.message] : [])),
+    letters: letters.flatMap((letter) => (letter.kind === 'dead-letter' ? [letter.letter] : [])),
+    movedByRedrivePolicy: letters.flatMap((letter) => (letter.kind === 'retry-message' ? [letter.message] : [])),
     duplicates: inputs.duplicates,
     onStream: sentRecords(inputs.readBack),
   });

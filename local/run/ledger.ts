@@ -11,7 +11,7 @@
  * A record in none of these is unaccounted for, and the run fails naming it.
  */
 import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../../lib/domain/envelopes';
-import type { TripHalf } from '../../lib/domain/trip-item';
+import type { TripHalf } from '../../lib/domain/trip-record';
 
 export interface SentRecord {
   readonly kind: TripHalf;

@@ -16,8 +16,9 @@ import { metricsWindow, OPEN_TRIPS_PARTITION, windowStartOfSortKey, type MetricE
 import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
 import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../../lambdas/common/adapters/metrics-table';
+import { MetricsTable } from '../../lib/aws/metrics-table';
 import { renderLivePage, writeReport, type PageData } from './report-page';
+import { errorText } from '../../lib/error-text';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */
 export const ALL_TIME = ['1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'] as const;
@@ -84,7 +85,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
       send(answered.statusCode, 'application/json', JSON.stringify(answered.body));
     };
     answer().catch((error: unknown) => {
-      send(500, 'application/json', JSON.stringify({ message: error instanceof Error ? error.message : String(error) }));
+      send(500, 'application/json', JSON.stringify({ message: errorText(error) }));
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@
  */
 import { DeleteItemCommand, paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { HALVES_ATTRIBUTE, TRIP_KEY } from '../../lib/domain/trip-item';
+import { halfAttribute, HALVES_ATTRIBUTE, TRIP_KEY } from '../../lib/domain/trip-item';
 import type { LedgerItem } from './ledger';
 
 export interface TripItemSummary extends LedgerItem {
@@ -15,8 +15,8 @@ export interface TripItemSummary extends LedgerItem {
 
 /**
  * Segments of the read-back's parallel scan. DynamoDB Local takes longer for each page the further into the
- * table it starts, so one scan of a large table is slow out of proportion (20k trip items on a loaded 2-core
- * machine: 9-14 s in one segment, 2.0-2.5 s in 8, 1.6-1.8 s in 16, 1.5 s in 32); segments keep each scan short.
+ * table it starts, so one scan of a large table is slow out of proportion; segments keep each scan short
+ * (measured in docs/local-runtime.md, what made the run faster).
  */
 const SCAN_SEGMENTS = 16;
 
@@ -34,8 +34,13 @@ async function readSegment(dynamodb: DynamoDBClient, tableName: string, segment:
       ConsistentRead: true,
       Segment: segment,
       TotalSegments: SCAN_SEGMENTS,
-      ProjectionExpression: '#trip_id, #halves, start_origin, end_origin',
-      ExpressionAttributeNames: { '#trip_id': TRIP_KEY, '#halves': HALVES_ATTRIBUTE },
+      ProjectionExpression: '#trip_id, #halves, #start_origin, #end_origin',
+      ExpressionAttributeNames: {
+        '#trip_id': TRIP_KEY,
+        '#halves': HALVES_ATTRIBUTE,
+        '#start_origin': halfAttribute('start', 'origin'),
+        '#end_origin': halfAttribute('end', 'origin'),
+      },
     },
   );
   for await (const page of pages) {
@@ -60,8 +65,8 @@ export async function expireOpenEnds(dynamodb: DynamoDBClient, tableName: string
           TableName: tableName,
           Key: { [TRIP_KEY]: { S: item.trip_id } },
           // Only while it is still one open end, as TTL would see it.
-          ConditionExpression: '#halves = :one AND attribute_not_exists(start_fingerprint)',
-          ExpressionAttributeNames: { '#halves': HALVES_ATTRIBUTE },
+          ConditionExpression: '#halves = :one AND attribute_not_exists(#start_fingerprint)',
+          ExpressionAttributeNames: { '#halves': HALVES_ATTRIBUTE, '#start_fingerprint': halfAttribute('start', 'fingerprint') },
           ExpressionAttributeValues: { ':one': { N: '1' } },
         }),
       );

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { RetryQueue } from '../../lambdas/common/adapters/queues';
-import type { CsvKind } from '../../lib/domain/csv';
+import { RetryQueue } from '../../lib/aws/trip-queues';
+import type { TripHalf } from '../../lib/domain/csv';
 import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../lib/domain/redrive';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../producer/replay';
 
@@ -41,7 +41,7 @@ export async function redriveDeadLetterFile(sqs: SQSClient, retryQueueUrl: strin
 
 export function replayRawArchive(
   kinesis: KinesisClient,
-  streams: Record<CsvKind, string>,
+  streams: Record<TripHalf, string>,
   from: string,
   unsent: string,
   onAcknowledged: ReplayOptions['onAcknowledged'],

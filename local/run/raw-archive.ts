@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RAW_ARCHIVE_STREAMS } from '../../lib/config';
-import type { CsvKind } from '../../lib/domain/csv';
+import type { TripHalf } from '../../lib/domain/csv';
 import { encodeRawObject, rawArchiveKey } from '../../lib/ops/raw-archive';
 import type { ReadBackRecord } from './stream-readback';
 
@@ -19,7 +19,7 @@ const OBJECT_BYTES = 64 * 1024 * 1024;
 
 export interface ArchiveTargets {
   /** Each stream's records, read back once the run has drained. */
-  readonly records: Readonly<Record<CsvKind, readonly ReadBackRecord[]>>;
+  readonly records: Readonly<Record<TripHalf, readonly ReadBackRecord[]>>;
   readonly s3: S3Client;
   readonly bucket: string;
   readonly outDir: string;
@@ -28,7 +28,7 @@ export interface ArchiveTargets {
 }
 
 export interface ArchiveSummary {
-  readonly records: Record<CsvKind, number>;
+  readonly records: Record<TripHalf, number>;
   readonly objects: string[];
 }
 
@@ -37,7 +37,7 @@ function arrivalOf(record: ReadBackRecord): Date {
 }
 
 /** Records of one stream as archive objects: grouped by UTC arrival date, in arrival order, split at the buffering size. */
-export function archiveObjects(kind: CsvKind, records: readonly ReadBackRecord[], deliveryStreamName: string): { key: string; body: Buffer }[] {
+export function archiveObjects(kind: TripHalf, records: readonly ReadBackRecord[], deliveryStreamName: string): { key: string; body: Buffer }[] {
   const byDate = new Map<string, ReadBackRecord[]>();
   const ordered = [...records].sort((a, b) => arrivalOf(a).getTime() - arrivalOf(b).getTime());
   for (const record of ordered) {
@@ -69,7 +69,7 @@ export function archiveObjects(kind: CsvKind, records: readonly ReadBackRecord[]
 }
 
 export async function archiveStreams(targets: ArchiveTargets): Promise<ArchiveSummary> {
-  const records: Record<CsvKind, number> = { start: 0, end: 0 };
+  const records: Record<TripHalf, number> = { start: 0, end: 0 };
   const written: string[] = [];
   for (const kind of ['start', 'end'] as const) {
     const streamRecords = targets.records[kind];

@@ -1,6 +1,6 @@
 /**
  * How the run reads one record of each event source: the batch item identifier Lambda expects in
- * batchItemFailures, and the trip it belongs to, the key the run injects faults by (failure-injection.ts).
+ * batchItemFailures, and the trip it belongs to, the key the run injects faults by (fault-injection.ts).
  */
 import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { TRIP_KEY } from '../../lib/domain/trip-item';

@@ -10,7 +10,7 @@ import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import type { ProduceSummary, SendOrder } from '../../producer/produce';
 import type { ReplaySummary } from '../../producer/replay';
 import { describeDataQuality } from './data-quality';
-import type { InjectedFaultCounts } from './failure-injection';
+import type { InjectedFaultCounts } from './fault-injection';
 import type { KpiStepResult } from './kpi-step';
 import type { RunLedger } from './ledger-step';
 import type { LiveMetricsCheck } from './live-metrics-check';

@@ -86,12 +86,12 @@ export function queueAttributes(
   deadLetterArn?: string,
 ): Record<string, string> {
   const retention = { MessageRetentionPeriod: String(queue.retentionDays * 86_400) };
-  if (!('redrive' in queue)) return retention;
-  if (deadLetterArn === undefined) throw new Error(`${queue.name} gives up into ${queue.redrive.deadLetterQueue}: its ARN is needed`);
+  if (!('redrivePolicy' in queue)) return retention;
+  if (deadLetterArn === undefined) throw new Error(`${queue.name} gives up into ${queue.redrivePolicy.deadLetterQueue}: its ARN is needed`);
   return {
     VisibilityTimeout: String(localVisibilityTimeoutSeconds(settings)),
     ...retention,
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: queue.redrive.maxReceiveCount }),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: queue.redrivePolicy.maxReceiveCount }),
   };
 }
 
@@ -167,7 +167,7 @@ async function createQueues(sqs: SQSClient, queues: ReturnType<typeof pipelineTo
   const deadLetterUrl = required(dlq.QueueUrl, `CreateQueue ${deadLetter.name} returned no QueueUrl`);
   const deadLetterArn = await queueArn(sqs, deadLetterUrl);
   const workQueue = async (queue: WorkQueueDescription) => {
-    if (queue.redrive.deadLetterQueue !== deadLetter.name) throw new Error(`${queue.name} gives up into ${queue.redrive.deadLetterQueue}, not ${deadLetter.name}`);
+    if (queue.redrivePolicy.deadLetterQueue !== deadLetter.name) throw new Error(`${queue.name} gives up into ${queue.redrivePolicy.deadLetterQueue}, not ${deadLetter.name}`);
     const created = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: queueAttributes(queue, settings, deadLetterArn) }));
     const url = required(created.QueueUrl, `CreateQueue ${queue.name} returned no QueueUrl`);
     return { url, arn: await queueArn(sqs, url) };

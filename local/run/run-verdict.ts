@@ -3,8 +3,8 @@
  * metrics that disagree with the KPIs), and what its data tells a person beside the KPIs (data-quality.ts).
  */
 import path from 'node:path';
+import type { DeadLetterQueueMessage } from '../../lib/domain/redrive';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import type { ClassifiedDeadLetter } from './dead-letters';
 import { assessDataQuality, readCompletedTrips, type DataQuality } from './data-quality';
 import type { Ledger, NamedRecord } from './ledger';
 import type { LiveMetricsCheck } from './live-metrics-check';
@@ -38,7 +38,7 @@ export function runFailure(ledger: Ledger, liveCheck: LiveMetricsCheck | undefin
 export async function assessRunDataQuality(inputs: {
   readonly acknowledged: readonly AcknowledgedRecord[];
   readonly items: readonly TripItemSummary[];
-  readonly letters: readonly ClassifiedDeadLetter[];
+  readonly letters: readonly DeadLetterQueueMessage[];
   readonly outDir: string;
 }): Promise<DataQuality> {
   const idsOf = (kind: AcknowledgedRecord['kind']): string[] => inputs.acknowledged.filter((record) => record.kind === kind).map((record) => record.partitionKey);
@@ -46,7 +46,7 @@ export async function assessRunDataQuality(inputs: {
     sentIds: { start: idsOf('start'), end: idsOf('end') },
     openStartIds: inputs.items.filter((item) => item.halves === 1 && item.start_origin !== undefined).map((item) => item.trip_id),
     orphanEndIds: inputs.letters.flatMap((letter) =>
-      letter.kind === 'dead-letter' && letter.message.reason === 'ORPHAN_END' && letter.message.trip_id !== null ? [letter.message.trip_id] : [],
+      letter.kind === 'dead-letter' && letter.letter.reason === 'ORPHAN_END' && letter.letter.trip_id !== null ? [letter.letter.trip_id] : [],
     ),
     completedTrips: await readCompletedTrips(path.join(inputs.outDir, 'completed-trips')),
   });

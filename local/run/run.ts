@@ -14,7 +14,7 @@ import type { DeadLetterTally } from './dead-letters';
 import { waitUntilDrained, type DrainWatch } from './drain';
 import { applyLocalAwsDefaults, startEmulators } from './emulators';
 import type { LocalInvoker } from '../event-source-mapping/invoker';
-import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './failure-injection';
+import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './fault-injection';
 import { startFeed } from './feed';
 import { loadPipelineFunctions } from './functions';
 import { installHandlerHooks } from './handler-hooks';

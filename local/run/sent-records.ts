@@ -3,7 +3,7 @@
  * shard and sequence number Kinesis returned; and what the streams' read-back (stream-readback.ts) holds.
  */
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import type { CsvKind } from '../../lib/domain/csv';
+import type { TripHalf } from '../../lib/domain/csv';
 import type { SentRecord } from './ledger';
 import type { ReadBackRecord } from './stream-readback';
 
@@ -17,7 +17,7 @@ function tripIdOf(data: Uint8Array): string | null {
   }
 }
 
-export function sentRecords(streams: Readonly<Record<CsvKind, readonly ReadBackRecord[]>>): SentRecord[] {
+export function sentRecords(streams: Readonly<Record<TripHalf, readonly ReadBackRecord[]>>): SentRecord[] {
   return (['start', 'end'] as const).flatMap((kind) =>
     streams[kind].map((record) => ({ kind, tripId: tripIdOf(record.data), shardId: record.shardId, sequenceNumber: record.sequenceNumber })),
   );

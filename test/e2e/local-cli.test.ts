@@ -59,12 +59,12 @@ describe('npm run local arguments', () => {
     expect(errorLines(run.stderr)[0]).toContain('--inject-faults');
   });
 
-  it('rejects a malformed TRIPSTREAM_LOCAL_FAIL as a usage error (exit 2)', async () => {
+  it('rejects a malformed TRIPSTREAM_LOCAL_FAULTS as a usage error (exit 2)', async () => {
     // Act
-    const run = await runLocalCli(['--start', csv, '--end', csv], { TRIPSTREAM_LOCAL_FAIL: 'start:trip-1' });
+    const run = await runLocalCli(['--start', csv, '--end', csv], { TRIPSTREAM_LOCAL_FAULTS: 'start:trip-1' });
 
     // Assess
     expect(run.code).toBe(2);
-    expect(errorLines(run.stderr)).toEqual([expect.stringContaining('TRIPSTREAM_LOCAL_FAIL')]);
+    expect(errorLines(run.stderr)).toEqual([expect.stringContaining('TRIPSTREAM_LOCAL_FAULTS')]);
   });
 });

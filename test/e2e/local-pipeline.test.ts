@@ -310,7 +310,7 @@ describe('npm run local with targeted handler failures', () => {
       `live-metrics:${liveCrash}:2:throw`,
       `live-metrics:${liveFailure}:2`,
     ].join(',');
-    run = await runSample(options, [], { TRIPSTREAM_LOCAL_FAIL: failures });
+    run = await runSample(options, [], { TRIPSTREAM_LOCAL_FAULTS: failures });
   });
 
   it('retries failed records within the budget and loses nothing', () => {

@@ -4,7 +4,7 @@
  * malformed value in any column; a row given as a plain string is written as is.
  */
 import { Readable } from 'node:stream';
-import { CSV_COLUMNS, type CsvKind, type EndColumn, type StartColumn } from '../../lib/domain/csv';
+import { CSV_COLUMNS, type TripHalf, type EndColumn, type StartColumn } from '../../lib/domain/csv';
 
 export type StartRowFields = Record<StartColumn, string>;
 export type EndRowFields = Record<EndColumn, string>;
@@ -65,7 +65,7 @@ export function endCsv(rows: ReadonlyArray<RowInput<EndRowFields>>, options: Csv
 }
 
 export function csvText(
-  kind: CsvKind,
+  kind: TripHalf,
   rows: ReadonlyArray<Readonly<Record<string, string | undefined>> | string>,
   options: CsvTextOptions = {},
 ): string {

@@ -58,7 +58,7 @@ describe('batching windows of live traffic', () => {
     expect(worstCase).toBeLessThanOrEqual((LIVE_LATENCY_BUDGET_SECONDS * 2) / 3);
   });
 
-  it.each(ENVIRONMENTS)("give %s's staging the largest batch and window a DynamoDB Streams mapping allows", (name) => {
+  it.each(ENVIRONMENTS)("give %s's match mapping the largest batch and window a DynamoDB Streams mapping allows", (name) => {
     // Act
     const { matchMapping } = environments[name];
 

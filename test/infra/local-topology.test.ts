@@ -92,7 +92,7 @@ describe.each<[string, PipelineSettings]>([
     // Act
     const local = Object.values(topology.queues).map((queue) => ({
       queue,
-      attributes: queueAttributes(queue, settings, 'redrive' in queue ? localDeadLetterArn : undefined),
+      attributes: queueAttributes(queue, settings, 'redrivePolicy' in queue ? localDeadLetterArn : undefined),
     }));
 
     // Assess
@@ -101,13 +101,13 @@ describe.each<[string, PipelineSettings]>([
       const properties = deployed.get(queue.name)?.Properties ?? {};
       expect(Number(attributes.MessageRetentionPeriod)).toBe(properties.MessageRetentionPeriod);
       const deployedRedrive = properties.RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number } | undefined;
-      if (!('redrive' in queue)) {
+      if (!('redrivePolicy' in queue)) {
         expect(attributes.RedrivePolicy).toBeUndefined();
         expect(deployedRedrive).toBeUndefined();
         continue;
       }
       expect(JSON.parse(attributes.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: localDeadLetterArn, maxReceiveCount: deployedRedrive?.maxReceiveCount });
-      expect(queueNameOf(deployedRedrive?.deadLetterTargetArn['Fn::GetAtt'][0] ?? '')).toBe(queue.redrive.deadLetterQueue);
+      expect(queueNameOf(deployedRedrive?.deadLetterTargetArn['Fn::GetAtt'][0] ?? '')).toBe(queue.redrivePolicy.deadLetterQueue);
     }
   });
 });

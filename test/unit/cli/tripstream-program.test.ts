@@ -129,7 +129,7 @@ describe('tripstream', () => {
   it.each([
     ['an unknown subcommand', ['frobnicate'], "error: unknown command 'frobnicate'"],
     ['produce without --end', ['produce', '--start', 'trip_start.csv'], "error: required option '--end <file|s3-url>' not specified"],
-    ['local with zero trips', ['local', '--trips', '0'], "error: option '--trips <n>' argument '0' is invalid. expected a whole number of at least 1."],
+    ['local with zero trips', ['local', '--trips', '0'], "error: option '--trips <n>' argument '0' is invalid. expected a positive whole number."],
     ['generate with a range that ends before it starts', ['generate', '--out', 'x', '--from', '2024-05-27', '--to', '2024-05-25'], 'error: --to 2024-05-25 is before --from 2024-05-27'],
     ['kpis with an unknown environment', ['kpis', '--from', '2024-05-24', '--env', 'staging'], "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod."],
     ['kpis with the old --date flag', ['kpis', '--from', '2024-05-24', '--date', '2024-05-24'], "error: unknown option '--date'"],

@@ -58,9 +58,9 @@ describe('decideRetry', () => {
   });
 
   it('with the default budget, a failing event is tried 4 times over 3.5 minutes before the DLQ gets it', () => {
-    // Prepare: the handlers' policy from the default settings (processingMaxAttempts 3, 30 s doubling, capped at 900 s).
-    const { processingMaxAttempts, baseDelaySeconds, maxDelaySeconds } = defaultSettings.retry;
-    const processing = { maxRetries: processingMaxAttempts, baseDelaySeconds, maxDelaySeconds };
+    // Prepare: the handlers' policy from the default settings (processingMaxRetries 3, 30 s doubling, capped at 900 s).
+    const { processingMaxRetries, baseDelaySeconds, maxDelaySeconds } = defaultSettings.retry;
+    const processing = { maxRetries: processingMaxRetries, baseDelaySeconds, maxDelaySeconds };
 
     // Act
     const decisions = [1, 2, 3, 4].map((attempts) => decideRetry(attempts, processing));

@@ -89,7 +89,8 @@ describe('parseDeadLetterQueueMessage and redriveDeadLetterQueueMessage', () => 
   });
 
   it.each([
-    ['an on-failure pointer', JSON.stringify({ KinesisBatchInfo: { shardId: 'shardId-000000000000', batchSize: 3 } }), 'neither a dead letter nor a retry message'],
+    ['an on-failure pointer', JSON.stringify({ KinesisBatchInfo: { shardId: 'shardId-000000000000', batchSize: 3 } }), "a stream mapping's on-failure record"],
+    ['an unknown body', JSON.stringify({ hello: 'world' }), 'neither a dead letter nor a retry message'],
     ['a body that is not JSON', 'hello', 'not JSON: '],
     ['a broken dead letter', JSON.stringify({ ...deadLetter(), reason: 'LOST' }), 'not a dead letter: reason: '],
   ])('does not redrive %s', (_what, body, detail) => {

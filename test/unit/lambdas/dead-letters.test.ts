@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { tripStartEventSchema } from '../../../lib/domain/events';
 import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../lib/domain/envelopes';
 import { DeadLetterPayloads } from '../../../lambdas/common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../../../lambdas/common/adapters/queues';
+import { DeadLetterQueue } from '../../../lib/aws/trip-queues';
 import { DeadLetters, DeadLetterTooLargeError, type DeadLetter } from '../../../lambdas/common/dead-letters';
 import { decodeJsonBytes } from '../../../lambdas/common/decoding';
 

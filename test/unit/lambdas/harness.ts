@@ -18,7 +18,7 @@ export const TEST_ENVIRONMENT = {
   RETRY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/tripstream-test-retry',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/tripstream-test-dlq',
   DATA_BUCKET_NAME: 'tripstream-test-data',
-  PROCESSING_MAX_ATTEMPTS: '2',
+  PROCESSING_MAX_RETRIES: '2',
   RETRY_BASE_DELAY_SECONDS: '30',
   RETRY_MAX_DELAY_SECONDS: '100',
   TRIP_TTL_DAYS: String(ITEM_LIFETIME.completedTtlDays),

@@ -1,10 +1,10 @@
 import { orderRows, type RowSource, type SendOrder, type SourcedRow } from '../../../producer/ordering';
 import { collect } from '../../factories/csv';
-import type { CsvKind } from '../../../lib/domain/csv';
+import type { TripHalf } from '../../../lib/domain/csv';
 import type { TripEndEvent, TripStartEvent } from '../../../lib/domain/events';
 
 /** A valid row whose event happened at `minute` past 10:00 on 2024-05-25. */
-function validRow(kind: CsvKind, tripId: string, minute: number, lineNumber: number): SourcedRow {
+function validRow(kind: TripHalf, tripId: string, minute: number, lineNumber: number): SourcedRow {
   const at = new Date(Date.UTC(2024, 4, 25, 10, minute)).toISOString();
   const event: TripStartEvent | TripEndEvent =
     kind === 'start'
@@ -13,12 +13,12 @@ function validRow(kind: CsvKind, tripId: string, minute: number, lineNumber: num
   return { kind, file: `trip_${kind}.csv`, lineNumber, raw: `${tripId}@${minute}`, outcome: { ok: true, event } };
 }
 
-function rejectedRow(kind: CsvKind, lineNumber: number): SourcedRow {
+function rejectedRow(kind: TripHalf, lineNumber: number): SourcedRow {
   return { kind, file: `trip_${kind}.csv`, lineNumber, raw: 'garbage', outcome: { ok: false, reason: 'bad row' } };
 }
 
 /** Rows given as [trip id, minute] pairs (or 'x' for a rejected row), numbered from line 2. */
-function source(kind: CsvKind, rows: ReadonlyArray<readonly [string, number] | 'x'>): RowSource {
+function source(kind: TripHalf, rows: ReadonlyArray<readonly [string, number] | 'x'>): RowSource {
   return async function* () {
     for (const [index, row] of rows.entries()) yield row === 'x' ? rejectedRow(kind, index + 2) : validRow(kind, row[0], row[1], index + 2);
   };
@@ -89,8 +89,8 @@ describe('orderRows', () => {
 
   it('opens the second file only when the first is done (file order)', async () => {
     // Prepare
-    const opened: CsvKind[] = [];
-    const tracked = (kind: CsvKind, inner: RowSource): RowSource =>
+    const opened: TripHalf[] = [];
+    const tracked = (kind: TripHalf, inner: RowSource): RowSource =>
       async function* () {
         opened.push(kind);
         yield* inner();

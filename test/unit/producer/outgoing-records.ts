@@ -1,5 +1,5 @@
 /** Factories for the sender's input: records as produce() hands them over. */
-import type { CsvKind } from '../../../lib/domain/csv';
+import type { TripHalf } from '../../../lib/domain/csv';
 import type { OutgoingRecord, SenderEvents, UnsentRecord } from '../../../producer/kinesis-sender';
 
 export function outgoingRecord(overrides: Partial<OutgoingRecord> & { sequence?: number; dataBytes?: number } = {}): OutgoingRecord {
@@ -7,7 +7,7 @@ export function outgoingRecord(overrides: Partial<OutgoingRecord> & { sequence?:
   const tripId = `trip-${sequence}`;
   const data = dataBytes === undefined ? Buffer.from(JSON.stringify({ trip_id: tripId })) : Buffer.alloc(dataBytes, 'x');
   return {
-    kind: 'start' as CsvKind,
+    kind: 'start' as TripHalf,
     stream: 'trip-start',
     partitionKey: tripId,
     data,

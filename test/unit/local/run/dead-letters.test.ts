@@ -1,5 +1,6 @@
 import type { DeadLetterMessage, RetryMessage } from '../../../../lib/domain/envelopes';
-import { classifyDeadLetter, tallyDeadLetters } from '../../../../local/run/dead-letters';
+import { parseDeadLetterQueueMessage } from '../../../../lib/domain/redrive';
+import { tallyDeadLetters } from '../../../../local/run/dead-letters';
 
 const endEvent = (tripId: string) => ({
   schema_version: 1 as const,
@@ -65,7 +66,7 @@ describe('tallyDeadLetters', () => {
     ];
 
     // Act
-    const tally = tallyDeadLetters(bodies);
+    const tally = tallyDeadLetters(bodies.map(parseDeadLetterQueueMessage));
 
     // Assess
     expect(tally).toEqual({
@@ -80,14 +81,14 @@ describe('tallyDeadLetters', () => {
 
   it('classifies a DynamoDB stream pointer as an on-failure record', () => {
     // Act
-    const classified = classifyDeadLetter(JSON.stringify({ DDBStreamBatchInfo: { shardId: 'x' } }));
+    const classified = parseDeadLetterQueueMessage(JSON.stringify({ DDBStreamBatchInfo: { shardId: 'x' } }));
 
     // Assess
     expect(classified.kind).toBe('on-failure');
   });
 });
 
-describe('classifyDeadLetter', () => {
+describe('parseDeadLetterQueueMessage, as a local run reads the DLQ', () => {
   it('does not take a version 1 letter (before origins) for a dead letter', () => {
     // Prepare
     const letter = JSON.parse(deadLetter('ORPHAN_END', 'a')) as Record<string, unknown>;
@@ -95,9 +96,9 @@ describe('classifyDeadLetter', () => {
     const versionOne = JSON.stringify({ ...letter, schema_version: 1 });
 
     // Act
-    const classified = classifyDeadLetter(versionOne);
+    const classified = parseDeadLetterQueueMessage(versionOne);
 
     // Assess
-    expect(classified.kind).toBe('unrecognized');
+    expect(classified.kind).toBe('other');
   });
 });

@@ -41,7 +41,7 @@ describe('redriveDeadLetterFile', () => {
       redriven: 2,
       left: [
         { line: 3, trip_id: null, detail: expect.stringContaining('carries no valid trip event') },
-        { line: 4, trip_id: null, detail: 'neither a dead letter nor a retry message' },
+        { line: 4, trip_id: null, detail: "a stream mapping's on-failure record: a pointer to a discarded batch, not an event" },
       ],
     });
     const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { HttpResponse } from '@smithy/core/transport';
 import { registerRequestAttemptHook, withRequestCounting } from '../../../../lib/aws/clients';
 import { addToWindowState, shardPartials, type TripChange } from '../../../../lib/domain/live-metrics';
-import { MetricsTable } from '../../../../lambdas/common/adapters/metrics-table';
+import { MetricsTable } from '../../../../lib/aws/metrics-table';
 import { TransactionConflicts } from '../../../../local/run/transaction-conflicts';
 
 const METRICS_TABLE = 'tripstream-test-metrics';

@@ -8,10 +8,10 @@ import {
   FaultInjector,
   InjectedThrottlingError,
   NO_FAULTS,
-  parseFailureInjection,
+  parseTargetedFaults,
   parseFaultRate,
   type FaultInjection,
-} from '../../../../local/run/failure-injection';
+} from '../../../../local/run/fault-injection';
 import { invokeWithFaults, type DeliveredRecord, type InvocationFaultPlan } from '../../../../local/event-source-mapping/invoker';
 
 const deliveredRecords = (count: number, prefix = 'trip'): DeliveredRecord[] =>
@@ -56,10 +56,10 @@ describe('parseFaultRate', () => {
   });
 });
 
-describe('parseFailureInjection', () => {
+describe('parseTargetedFaults', () => {
   it('reads handler, trip, times and mode, record mode by default', () => {
     // Act
-    const rules = parseFailureInjection('start:trip-1:2, redrive:trip-9:1:throw');
+    const rules = parseTargetedFaults('start:trip-1:2, redrive:trip-9:1:throw');
 
     // Assess
     expect(rules).toEqual([
@@ -70,7 +70,7 @@ describe('parseFailureInjection', () => {
 
   it('reads nothing from an unset or blank variable', () => {
     // Act
-    const rules = [parseFailureInjection(undefined), parseFailureInjection('  ')];
+    const rules = [parseTargetedFaults(undefined), parseTargetedFaults('  ')];
 
     // Assess
     expect(rules).toEqual([[], []]);
@@ -78,17 +78,17 @@ describe('parseFailureInjection', () => {
 
   it.each(['nobody:trip-1:1', 'start:trip-1:0', 'start::1', 'start:trip-1:1:explode', 'start:trip-1'])('rejects "%s"', (text) => {
     // Act
-    const parse = () => parseFailureInjection(text);
+    const parse = () => parseTargetedFaults(text);
 
     // Assess
-    expect(parse).toThrow(/TRIPSTREAM_LOCAL_FAIL/);
+    expect(parse).toThrow(/TRIPSTREAM_LOCAL_FAULTS/);
   });
 });
 
-describe('FaultInjector, targeted failures', () => {
+describe('FaultInjector, targeted faults', () => {
   it('fails a trip the given number of deliveries, only for its handler and mode', () => {
     // Prepare
-    const injector = new FaultInjector({ ...NO_FAULTS, targeted: parseFailureInjection('end:trip-1:2,start:trip-2:1:throw') });
+    const injector = new FaultInjector({ ...NO_FAULTS, targeted: parseTargetedFaults('end:trip-1:2,start:trip-2:1:throw') });
     const batch = [
       { key: 'trip-0', identifier: 'a' },
       { key: 'trip-1', identifier: 'b' },
@@ -110,7 +110,7 @@ describe('FaultInjector, targeted failures', () => {
 describe('FaultInjector, in-order handlers', () => {
   it('fails a live-metrics record together with every record after it, as that handler reports failures', () => {
     // Prepare
-    const injector = new FaultInjector({ ...NO_FAULTS, targeted: parseFailureInjection('live-metrics:trip-1:1,start:trip-1:1') });
+    const injector = new FaultInjector({ ...NO_FAULTS, targeted: parseTargetedFaults('live-metrics:trip-1:1,start:trip-1:1') });
     const batch = ['trip-0', 'trip-1', 'trip-2', 'trip-3'].map((key, index) => ({ key, identifier: String(index) }));
 
     // Act
@@ -123,7 +123,7 @@ describe('FaultInjector, in-order handlers', () => {
   });
 });
 
-describe('FaultInjector, random failures of in-order handlers', () => {
+describe('FaultInjector, random faults of in-order handlers', () => {
   it('fails about the given share of invocations, whatever their size, each from a drawn record on', () => {
     // Prepare
     const injector = new FaultInjector(randomFaults(0.1));

@@ -5,7 +5,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from '../../../lib/validation';
+import * as z from '../validation';
 import {
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
@@ -17,8 +17,8 @@ import {
   type MetricEntity,
   type MetricsWindow,
   type ShardPartials,
-} from '../../../lib/domain/live-metrics';
-import type { MetricsReader } from '../../../lib/live-metrics/metrics-api';
+} from '../domain/live-metrics';
+import type { MetricsReader } from '../live-metrics/metrics-api';
 
 export interface MetricsRetention {
   readonly windowDays: number;
@@ -71,7 +71,7 @@ export class MetricsTable implements MetricsReader {
           ':mark': partials.mark,
           // Kept windowDays from the window's start, and never less from now: a replayed day's windows start in
           // the past, and an expiry already passed has TTL delete them as they are written (DynamoDB Local's
-          // sweeper took 1-10 of 1,944 trips out of ends-first runs; docs/adr/0008-live-metrics-per-shard-partials.md).
+          // sweeper did, in ends-first runs: docs/adr/0008-live-metrics-per-shard-partials.md).
           ':ttl': Math.max(Math.floor(Date.parse(window.windowStart) / 1000), nowSeconds) + this.retention.windowDays * 86_400,
         },
         ExpressionAttributeNames: { '#ttl': METRICS_TTL_ATTRIBUTE },

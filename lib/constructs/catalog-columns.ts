@@ -1,5 +1,5 @@
-import type { GlueColumn } from '../constructs/projected-json-table';
-import { PARTITION_KEY } from '../constructs/projected-json-table';
+import type { GlueColumn } from './projected-json-table';
+import { PARTITION_KEY } from './projected-json-table';
 import { glueType, STAGED_TRIP_FIELDS } from '../domain/trip-record';
 import { DAILY_KPI_ROW } from '../kpi/daily-kpi';
 import { DIMENSION_KPI_ROW } from '../kpi/dimension-kpi';

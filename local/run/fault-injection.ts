@@ -10,7 +10,7 @@
  *   service returns, so the SDK's own retries apply as on AWS. Decisions are drawn from a counter-based
  *   PRNG keyed by seed, handler, record and delivery number (or service, operation and call number), so a
  *   seed gives the same decision for the same delivery whatever the interleaving of the shards.
- * - targeted failures (TRIPSTREAM_LOCAL_FAIL, used by tests): a comma-separated list of
+ * - targeted faults (TRIPSTREAM_LOCAL_FAULTS, used by tests): a comma-separated list of
  *   `<handler>:<trip_id>:<times>[:record|throw]`. `record` (default): that trip's record is reported as a
  *   failed batch item (it is not passed to the handler), the next `<times>` times it is delivered;
  *   `throw`: the invocation containing that trip fails when the function reaches it, the next `<times>` times.
@@ -19,14 +19,14 @@ import { HANDLER_NAMES, type HandlerName } from '../../lib/domain/envelopes';
 import type { RequestAttempt } from '../../lib/aws/clients';
 import type { DeliveredRecord, InvocationFaultPlan, InvocationFaults } from '../event-source-mapping/invoker';
 
-export const FAILURE_INJECTION_VARIABLE = 'TRIPSTREAM_LOCAL_FAIL';
+export const TARGETED_FAULTS_VARIABLE = 'TRIPSTREAM_LOCAL_FAULTS';
 export const DEFAULT_FAULT_SEED = 1;
 /** Of the records drawn to fail, the share that fails the whole invocation rather than being reported. */
 const FUNCTION_ERROR_SHARE = 0.5;
 /**
  * Injected faults are transient, as throttling and crashes are: a record can be drawn to fail on its first
  * deliveries only, fewer than any retry budget of the pipeline allows. A fault that outlasts every budget is
- * a poison record, which targeted injection (TRIPSTREAM_LOCAL_FAIL) covers; random faults must leave the
+ * a poison record, which targeted injection (TRIPSTREAM_LOCAL_FAULTS) covers; random faults must leave the
  * KPIs exact.
  */
 const FAULTY_DELIVERIES_PER_RECORD = 2;
@@ -41,13 +41,13 @@ const FAULTY_DELIVERIES_PER_RECORD = 2;
  */
 const IN_ORDER_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(['live-metrics']);
 
-export type InjectedFailureMode = 'record' | 'throw';
+export type InjectedFaultMode = 'record' | 'throw';
 
-export interface InjectedFailure {
+export interface TargetedFault {
   readonly handler: HandlerName;
   readonly tripId: string;
   readonly times: number;
-  readonly mode: InjectedFailureMode;
+  readonly mode: InjectedFaultMode;
 }
 
 /** What `runLocalPipeline` is told to inject. */
@@ -55,7 +55,7 @@ export interface FaultInjection {
   /** Share of record deliveries that fail and of the handlers' request attempts that are throttled, in [0, 1). */
   readonly rate: number;
   readonly seed: number;
-  readonly targeted: readonly InjectedFailure[];
+  readonly targeted: readonly TargetedFault[];
 }
 
 export const NO_FAULTS: FaultInjection = { rate: 0, seed: DEFAULT_FAULT_SEED, targeted: [] };
@@ -83,7 +83,7 @@ export function parseFaultRate(text: string): Pick<FaultInjection, 'rate' | 'see
   return { rate, seed };
 }
 
-export function parseFailureInjection(text: string | undefined): InjectedFailure[] {
+export function parseTargetedFaults(text: string | undefined): TargetedFault[] {
   if (text === undefined || text.trim() === '') return [];
   return text.split(',').map((entry) => {
     const parts = entry.trim().split(':');
@@ -100,7 +100,7 @@ export function parseFailureInjection(text: string | undefined): InjectedFailure
       (mode !== 'record' && mode !== 'throw')
     ) {
       throw new Error(
-        `${FAILURE_INJECTION_VARIABLE}: "${entry}" is not <handler>:<trip_id>:<times>[:record|throw] (handler one of ${HANDLER_NAMES.join(', ')})`,
+        `${TARGETED_FAULTS_VARIABLE}: "${entry}" is not <handler>:<trip_id>:<times>[:record|throw] (handler one of ${HANDLER_NAMES.join(', ')})`,
       );
     }
     return { handler: handler as HandlerName, tripId, times: count, mode };
@@ -229,7 +229,7 @@ export class FaultInjector implements InvocationFaults {
   }
 
   /** Indexes of the records a targeted rule of this mode fires on (each rule once per invocation). */
-  private fireTargeted(handler: string, records: readonly DeliveredRecord[], mode: InjectedFailureMode): Set<number> {
+  private fireTargeted(handler: string, records: readonly DeliveredRecord[], mode: InjectedFaultMode): Set<number> {
     const fired = new Set<number>();
     for (const rule of this.settings.targeted) {
       if (rule.handler !== handler || rule.mode !== mode) continue;
@@ -243,7 +243,7 @@ export class FaultInjector implements InvocationFaults {
   }
 }
 
-function ruleKey(rule: InjectedFailure): string {
+function ruleKey(rule: TargetedFault): string {
   return `${rule.handler}:${rule.tripId}:${rule.mode}`;
 }
 

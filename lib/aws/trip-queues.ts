@@ -4,7 +4,7 @@
  * event; their schemas are in lib/domain/envelopes.ts.
  */
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetterMessage, RetryMessage } from '../../../lib/domain/envelopes';
+import type { DeadLetterMessage, RetryMessage } from '../domain/envelopes';
 
 export class RetryQueue {
   constructor(
