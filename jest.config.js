@@ -23,7 +23,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
     },
-    // Engines no one here wrote, from requirements-dev.txt: PySpark, moto (test/engines/python-tools.ts), which
+    // Engines no one here wrote, from requirements-dev.txt: PySpark, moto (test/support/python-tools.ts), which
     // the global setup installs into .venv on first use.
     { ...common, displayName: 'engines', testMatch: ['<rootDir>/test/engines/**/*.test.ts'], globalSetup: '<rootDir>/test/engines/setup-python-tools.ts' },
   ],

@@ -10,7 +10,7 @@ import { environments, isEnvironmentName } from '../lib/config';
 import { ACCOUNT_STACK_NAME, AccountStack, accountSetupRequested } from '../lib/stacks/account-stack';
 import { alertEmailFromContext } from '../lib/stacks/monitoring-stack';
 import { addTripstreamStacks, environmentSynthesizer } from '../lib/stacks/tripstream-app';
-import { errorText } from '../lib/error-text';
+import { errorText } from '../domain/error-text';
 
 const app = new App();
 const requested: unknown = app.node.tryGetContext('env') ?? 'dev';

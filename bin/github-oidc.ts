@@ -9,7 +9,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GithubOidcStack, githubOidcPropsFromContext } from '../lib/stacks/github-oidc-stack';
-import { errorText } from '../lib/error-text';
+import { errorText } from '../domain/error-text';
 
 const GITHUB_OIDC_STACK_NAME = 'tripstream-github-oidc';
 

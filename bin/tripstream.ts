@@ -1,6 +1,6 @@
 /** `tripstream <subcommand> [options]` (`npx tripstream`, or `npm run <subcommand> --`): see `--help` and docs/cli.md. */
-import { runCommand } from '../lib/cli';
-import { userDirectory } from '../lib/user-directory';
+import { runCommand } from './cli';
+import { userDirectory } from './user-directory';
 import { tripstreamProgram } from './commands/program';
 
 // Relative paths resolve against the folder the command was typed in, under `npm run` as under `npx`.

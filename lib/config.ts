@@ -54,7 +54,7 @@ export interface KpiSettings {
   readonly maxCapacity: { readonly cpu: string; readonly memory: string; readonly disk: string };
   readonly idleTimeoutMinutes: number;
   /**
-   * The job's workers, sized by the capacity model (lib/capacity, docs/capacity.md) for a scheduled run at the
+   * The job's workers, sized by the capacity model (planning/capacity, docs/capacity.md) for a scheduled run at the
    * environment's design rate with 2x margin: the application's spark-defaults (EMR Serverless runtime
    * configuration) and the job run's timeout.
    */

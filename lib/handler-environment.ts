@@ -3,7 +3,7 @@
  * them with `handlerEnvironment`, and the handlers validate them at start-up with `readHandlerEnvironment`:
  * one definition, so a name cannot be set by one side and read under another name by the other.
  */
-import * as z from './validation';
+import * as z from '../domain/validation';
 import type { PipelineSettings } from './config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './names';
 

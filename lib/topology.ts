@@ -6,8 +6,8 @@
  * with the synthesized template.
  */
 import { resourceNames, type PipelineSettings, type QueueMappingSettings, type StreamMappingSettings } from './config';
-import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY, METRICS_TTL_ATTRIBUTE } from './domain/live-metrics';
-import { TRIP_KEY, TRIP_STREAM_FILTERS, TRIP_TTL_ATTRIBUTE } from './domain/trip-item';
+import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../domain/live-metrics';
+import { TRIP_KEY, TRIP_STREAM_FILTERS, TRIP_TTL_ATTRIBUTE } from '../domain/trip-item';
 
 export interface StreamDescription {
   readonly name: string;

@@ -4,9 +4,9 @@
  * full jitter. Whatever still fails after the attempt budget is handed back with its reason, never dropped.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import type { TripHalf } from '../lib/domain/csv';
+import type { TripHalf } from '../domain/csv';
 import { delay, type RateLimiter } from './rate-limiter';
-import { errorText } from '../lib/error-text';
+import { errorText } from '../domain/error-text';
 
 /** Kinesis PutRecords limits: records per request, bytes per request and per record (partition key + data). */
 export const KINESIS_LIMITS = {

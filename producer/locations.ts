@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { errorText } from '../lib/error-text';
+import { errorText } from '../domain/error-text';
 
 export interface S3Location {
   bucket: string;

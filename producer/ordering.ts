@@ -8,8 +8,8 @@
  * row further out of place is still sent exactly once, as soon as it is read, and counted as out of order.
  * Rejected rows have no usable time: they pass straight through (they are quarantined, never sent).
  */
-import type { TripHalf, RowOutcome } from '../lib/domain/csv';
-import { eventTime, type TripEvent } from '../lib/domain/events';
+import type { TripHalf, RowOutcome } from '../domain/csv';
+import { eventTime, type TripEvent } from '../domain/events';
 
 export const SEND_ORDERS = ['event-time', 'file', 'ends-first'] as const;
 export type SendOrder = (typeof SEND_ORDERS)[number];

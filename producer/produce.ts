@@ -6,16 +6,16 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { TripHalf } from '../lib/domain/csv';
-import { readEndCsv, readStartCsv, type CsvRow } from '../lib/domain/csv-reader';
-import type { TripEvent } from '../lib/domain/events';
+import type { TripHalf } from '../domain/csv';
+import { readEndCsv, readStartCsv, type CsvRow } from '../domain/csv-reader';
+import type { TripEvent } from '../domain/events';
 import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type SenderEvents, type UnsentRecord } from './kinesis-sender';
 import { inspectInput, openInput } from './locations';
 import { orderRows, type SendOrder, type SourcedRow } from './ordering';
 import { QuarantineSink } from './quarantine';
 import { RateLimiter } from './rate-limiter';
 import { FeedPacer, type Clock } from './feed-pacer';
-import { errorText } from '../lib/error-text';
+import { errorText } from '../domain/error-text';
 
 export type { SendOrder } from './ordering';
 

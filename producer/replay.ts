@@ -1,5 +1,5 @@
 /**
- * Replay: re-sends archived records (the raw archive, lib/ops/raw-archive.ts) into the trip streams through
+ * Replay: re-sends archived records (the raw archive, ops/raw-archive.ts) into the trip streams through
  * the producer's sender, with its batching, resends and accounting. Each record goes back to the stream it
  * was archived from, byte for byte; the handlers' idempotence makes a record already applied a duplicate.
  *
@@ -11,10 +11,10 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import type { TripHalf } from '../lib/domain/csv';
-import { eventTime, tripEventSchema } from '../lib/domain/events';
-import { decodeRawObject, streamKindOfKey } from '../lib/ops/raw-archive';
-import { withinWindow, type TimeWindow } from '../lib/ops/time-window';
+import type { TripHalf } from '../domain/csv';
+import { eventTime, tripEventSchema } from '../domain/events';
+import { decodeRawObject, streamKindOfKey } from '../ops/raw-archive';
+import { withinWindow, type TimeWindow } from '../ops/time-window';
 import { KinesisBatchSender, type SenderEvents, type UnsentRecord } from './kinesis-sender';
 import { isS3Url, openInput, parseS3Url } from './locations';
 import { PRODUCER_DEFAULTS, type PerFile } from './produce';

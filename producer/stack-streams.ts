@@ -1,6 +1,6 @@
 /** Stream names from the deployed data stack's outputs (`--stack`). */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { stackOutputs } from '../lib/aws/stack-outputs';
+import { stackOutputs } from '../aws/stack-outputs';
 import { environments, STACK_OUTPUTS, stackNames } from '../lib/config';
 
 export const DEFAULT_DATA_STACK = stackNames(environments.dev).data;

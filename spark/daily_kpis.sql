@@ -1,5 +1,5 @@
 -- Daily KPIs of completed trips (docs/contracts.md §4): the one definition, run by Spark 3.5 on EMR Serverless
--- (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts). See docs/adr/0004-shared-kpi-sql.md.
+-- (spark/daily_kpis_job.py) and by DuckDB locally (kpi/duckdb-engine.ts). See docs/adr/0004-shared-kpi-sql.md.
 --
 -- Input: the view daily_trip_groups, the result of daily_trip_groups.sql (which reads and de-duplicates the staged
 --   trips once for both KPI sets): per trip_date and combination of dimension values, trip_count and the exact

@@ -1,5 +1,5 @@
 -- Per-dimension daily KPIs of completed trips (docs/contracts.md §4b): the one definition, run by Spark 3.5 on EMR
--- Serverless (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts), next to
+-- Serverless (spark/daily_kpis_job.py) and by DuckDB locally (kpi/duckdb-engine.ts), next to
 -- daily_kpis.sql and under the same rules (docs/adr/0004-shared-kpi-sql.md).
 --
 -- Input: the view daily_trip_groups of daily_kpis.sql (daily_trip_groups.sql: the same unique trips, read once),

@@ -14,7 +14,7 @@ output is left as it is.
         --dates 2024-05-24,2024-05-25 [--from D --to D]
 
 The staged fields it reads come from ``trip_schema.py``, generated from the trip record
-(lib/domain/trip-record.ts) and shipped next to this file (``--py-files``).
+(domain/trip-record.ts) and shipped next to this file (``--py-files``).
 
 PySpark is imported inside ``main`` only, so the argument and date helpers can be tested without Spark.
 """
@@ -197,7 +197,7 @@ def _write_by_date(rows, present, output):
     return written
 
 
-# Settings the job needs whoever submits it; lib/kpi/job-run.ts passes the same ones to EMR Serverless.
+# Settings the job needs whoever submits it; kpi/job-run.ts passes the same ones to EMR Serverless.
 # ANSI mode makes an overflowing decimal cast or sum an error, as it is in DuckDB, instead of a silent NULL.
 SESSION_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",

@@ -1,6 +1,6 @@
 -- The one scan and the one de-duplication both KPI sets read (docs/contracts.md §4 and §4b): the unique completed
 -- trips of each day, summed per combination of dimension values. Run by Spark 3.5 on EMR Serverless
--- (spark/daily_kpis_job.py) and by DuckDB locally (lib/kpi/duckdb-engine.ts); each engine keeps the result as the
+-- (spark/daily_kpis_job.py) and by DuckDB locally (kpi/duckdb-engine.ts); each engine keeps the result as the
 -- view daily_trip_groups, from which daily_kpis.sql and daily_kpis_by_dimension.sql compute their rows. A day is
 -- read and shuffled by trip_id once, and the two KPI sets re-aggregate a few thousand groups instead of the trips.
 --

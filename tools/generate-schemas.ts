@@ -1,10 +1,10 @@
 /**
- * Writes the files generated from the trip record (lib/kpi/completed-trips-view.ts), or with `--check`
+ * Writes the files generated from the trip record (kpi/completed-trips-view.ts), or with `--check`
  * only says which are stale and exits 1. `npm run generate:schemas [-- --check]`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { generatedSchemaFiles } from '../lib/kpi/completed-trips-view';
+import { generatedSchemaFiles } from '../kpi/completed-trips-view';
 
 const repositoryRoot = path.resolve(__dirname, '..');
 const check = process.argv.includes('--check');

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
-import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../lib/kpi/daily-kpi';
+import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../kpi/daily-kpi';
 
 type Row = Record<string, string>;
 

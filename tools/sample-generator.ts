@@ -10,9 +10,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CSV_COLUMNS, type EndColumn, type StartColumn } from '../lib/domain/csv';
-import { parseTimestamp } from '../lib/domain/timestamps';
-import type { DailyKpiRow } from '../lib/kpi/daily-kpi';
+import { CSV_COLUMNS, type EndColumn, type StartColumn } from '../domain/csv';
+import { parseTimestamp } from '../domain/timestamps';
+import type { DailyKpiRow } from '../kpi/daily-kpi';
 
 export interface SampleRates {
   /** Completing trips whose start row appears twice, byte for byte. */

@@ -3,11 +3,11 @@
  * Writes DIR/trip_start.csv, DIR/trip_end.csv and DIR/expected.json (the ground truth of the sample).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { jsonText, withVersionAndExitCodes } from '../../lib/cli';
-import { addDays, isCalendarDate } from '../../lib/kpi/dates';
+import { jsonText, withVersionAndExitCodes } from '../cli';
+import { addDays, isCalendarDate } from '../../kpi/dates';
 import { DEFAULT_SAMPLE_OPTIONS, generateSample, WITHHELD_DIR, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 interface GenerateArguments extends SampleArguments {
   out: string;

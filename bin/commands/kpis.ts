@@ -8,15 +8,15 @@ import path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command } from 'commander';
-import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
-import { environmentOption, jsonText, withVersionAndExitCodes } from '../../lib/cli';
-import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../lib/run-outcome';
+import { clientOptions, withRequestCounting } from '../../aws/clients';
+import { environmentOption, jsonText, withVersionAndExitCodes } from '../cli';
+import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../local/run/run-outcome';
 import { DATA_PREFIXES } from '../../lib/config';
-import { athenaKpiSource, queryDailyKpisWithAthena, queryDimensionKpisWithAthena } from '../../lib/kpi/athena-kpis';
-import { KPI_DIMENSIONS } from '../../lib/kpi/dimension-kpi';
-import { readDailyKpis, readDimensionKpis } from '../../lib/kpi/duckdb-engine';
-import { formatDimensionKpiTable, formatKpiTable } from '../../lib/kpi/format';
-import { DEFAULT_KPI_STACK, resolveKpiQuery, type KpiQuery, type KpiQueryArguments } from '../../lib/kpi/kpi-query';
+import { athenaKpiSource, queryDailyKpisWithAthena, queryDimensionKpisWithAthena } from '../../kpi/athena-kpis';
+import { KPI_DIMENSIONS } from '../../kpi/dimension-kpi';
+import { readDailyKpis, readDimensionKpis } from '../../kpi/duckdb-engine';
+import { formatDimensionKpiTable, formatKpiTable } from '../../kpi/format';
+import { DEFAULT_KPI_STACK, resolveKpiQuery, type KpiQuery, type KpiQueryArguments } from '../../kpi/kpi-query';
 
 interface KpiRows {
   readonly count: number;

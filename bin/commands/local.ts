@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_CODES, jsonText, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../../lib/cli';
+import { EXIT_CODES, jsonText, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../cli';
 import { localSettings } from '../../lib/config';
-import { watchWrapper } from '../../lib/wrapper-watch';
-import { formatKpiTable } from '../../lib/kpi/format';
+import { watchWrapper } from '../wrapper-watch';
+import { formatKpiTable } from '../../kpi/format';
 import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
 import { TARGETED_FAULTS_VARIABLE, NO_FAULTS, parseTargetedFaults, parseFaultRate, type FaultInjection } from '../../local/run/fault-injection';
 import { checkRunInputs } from '../../local/run/input-checks';
@@ -18,7 +18,7 @@ import { withStreamShards } from '../../local/run/resources';
 import { runLocalPipeline } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { withSampleOptions, type SampleArguments } from './sample-options';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 const DEFAULT_OUT_DIR = '.local/run';
 
@@ -111,7 +111,7 @@ async function writeGeneratedSample(args: LocalArguments, outDir: string): Promi
 /** SIGHUP too: a closed terminal or a wrapper's `kill -HUP` stops the run (and its Java child) like Ctrl-C. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Ctrl-C, `kill`, a hang-up, or the `npm run`/`npx` process that started this one going away (lib/wrapper-watch.ts). */
+/** Ctrl-C, `kill`, a hang-up, or the `npm run`/`npx` process that started this one going away (bin/wrapper-watch.ts). */
 function onStopSignal(listener: () => void): () => void {
   let stopped = false;
   const once = (): void => {

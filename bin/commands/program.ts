@@ -1,9 +1,9 @@
 /**
  * The `tripstream` program: one command line over the project's tools, each a subcommand that parses and
- * validates its arguments and calls the library (producer/, local/, lib/kpi, lib/ops). docs/cli.md.
+ * validates its arguments and calls the library (producer/, local/, kpi, ops). docs/cli.md.
  */
 import { Command } from 'commander';
-import { withVersionAndExitCodes } from '../../lib/cli';
+import { withVersionAndExitCodes } from '../cli';
 import { capacityCommand } from './capacity';
 import { costCommand } from './cost';
 import { dlqCommand } from './dlq';

@@ -3,7 +3,7 @@
  * and `tripstream generate` (the generator's DEFAULT_SAMPLE_OPTIONS): the same options give the same files.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { positiveInteger } from '../../lib/cli';
+import { positiveInteger } from '../cli';
 import { DEFAULT_SAMPLE_OPTIONS } from '../../tools/sample-generator';
 
 export interface SampleArguments {

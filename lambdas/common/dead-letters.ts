@@ -14,9 +14,9 @@ import {
   MAX_DEAD_LETTER_BODY_BYTES,
   MAX_DEAD_LETTER_DETAIL_LENGTH,
   type DeadLetterMessage,
-} from '../../lib/domain/envelopes';
+} from '../../domain/envelopes';
 import type { DeadLetterPayloads } from './adapters/dead-letter-payloads';
-import type { DeadLetterQueue } from '../../lib/aws/trip-queues';
+import type { DeadLetterQueue } from '../../aws/trip-queues';
 import { countDeadLetter, type TripLogger } from './observability';
 
 export type DeadLetter = Omit<DeadLetterMessage, 'schema_version' | 'dead_lettered_at' | 'event_location'>;

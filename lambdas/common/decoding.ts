@@ -1,8 +1,8 @@
 /** Turning record payloads (Kinesis data, SQS bodies) into validated values, or into a precise refusal. */
-import type * as z from '../../lib/validation';
-import { describeIssues } from '../../lib/validation';
-import { decodeUtf8 } from '../../lib/domain/utf8';
-import { errorText } from '../../lib/error-text';
+import type * as z from '../../domain/validation';
+import { describeIssues } from '../../domain/validation';
+import { decodeUtf8 } from '../../domain/utf8';
+import { errorText } from '../../domain/error-text';
 
 export type Decoded<T> =
   | { readonly valid: true; readonly value: T }

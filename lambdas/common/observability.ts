@@ -12,9 +12,9 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/names';
-import { processWide } from '../../lib/process-wide';
-import type { DeadLetterReason, EventOrigin, HandlerName } from '../../lib/domain/envelopes';
-import type { TripEvent } from '../../lib/domain/events';
+import { processWide } from '../../aws/process-wide';
+import type { DeadLetterReason, EventOrigin, HandlerName } from '../../domain/envelopes';
+import type { TripEvent } from '../../domain/events';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });

@@ -7,14 +7,14 @@
  * Start, end and redrive handlers share it; they differ only in how they decode records and in which
  * attempt a delivery is.
  */
-import { decideRetry, type RetryPolicy } from '../../lib/domain/backoff';
-import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../lib/domain/envelopes';
-import type { TripEvent } from '../../lib/domain/events';
-import type { RetryQueue } from '../../lib/aws/trip-queues';
+import { decideRetry, type RetryPolicy } from '../../domain/backoff';
+import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../domain/envelopes';
+import type { TripEvent } from '../../domain/events';
+import type { RetryQueue } from '../../aws/trip-queues';
 import type { DeadLetters } from './dead-letters';
 import { countOutcome, reportSettled, type TripLogger } from './observability';
 import type { TripOutcome, TripRecorder } from './trip-recorder';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 /** A valid event and where it stands. */
 export interface TripDelivery {

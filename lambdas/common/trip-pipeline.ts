@@ -7,7 +7,7 @@
  * each bundle (ADR 0006).
  */
 import type { TripHandlerEnv } from '../../lib/handler-environment';
-import { DeadLetterQueue, RetryQueue } from '../../lib/aws/trip-queues';
+import { DeadLetterQueue, RetryQueue } from '../../aws/trip-queues';
 import { TripsTable } from './adapters/trips-table';
 import { createDocumentClient } from './clients/dynamodb';
 import { createSqsClient } from './clients/sqs';

@@ -6,8 +6,8 @@
  * exactly two successful writes. The one exception is an end that drops off before a start arriving after
  * it: the end is dead-lettered first (its full event comes from the item), then the start replaces it.
  */
-import type { TripEvent } from '../../lib/domain/events';
-import { explainRefusal, halfWrite, type ItemLifetime, type RejectionReason, type Sighting, type StoredEnd } from '../../lib/domain/trip-assembly';
+import type { TripEvent } from '../../domain/events';
+import { explainRefusal, halfWrite, type ItemLifetime, type RejectionReason, type Sighting, type StoredEnd } from '../../domain/trip-assembly';
 import type { TripsTable } from './adapters/trips-table';
 
 export type TripOutcome =

@@ -9,10 +9,10 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type * as z from '../../lib/validation';
-import type { EventOrigin, HandlerName } from '../../lib/domain/envelopes';
-import type { TripEvent } from '../../lib/domain/events';
-import { eventFingerprint } from '../../lib/domain/fingerprint';
+import type * as z from '../../domain/validation';
+import type { EventOrigin, HandlerName } from '../../domain/envelopes';
+import type { TripEvent } from '../../domain/events';
+import { eventFingerprint } from '../../domain/fingerprint';
 import { inBatchOrder } from './batch-response';
 import { decodeJsonBytes, isoFromEpochMillis, type Decoded } from './decoding';
 import { loggerForTrip } from './observability';

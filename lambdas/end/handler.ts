@@ -8,7 +8,7 @@
  * error) goes to the retry queue.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { tripEndEventSchema } from '../../lib/domain/events';
+import { tripEndEventSchema } from '../../domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { instrumented } from '../common/observability';
 import { createTripPipeline } from '../common/trip-pipeline';

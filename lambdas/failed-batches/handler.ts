@@ -21,12 +21,12 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { HandlerName } from '../../lib/domain/envelopes';
-import { tripEndEventSchema, tripEventSchema, tripStartEventSchema, type TripEvent } from '../../lib/domain/events';
+import type { HandlerName } from '../../domain/envelopes';
+import { tripEndEventSchema, tripEventSchema, tripStartEventSchema, type TripEvent } from '../../domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
-import * as z from '../../lib/validation';
+import * as z from '../../domain/validation';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../../lib/aws/trip-queues';
+import { DeadLetterQueue } from '../../aws/trip-queues';
 import { StreamRanges, type KinesisRangeRecord } from '../common/adapters/stream-ranges';
 import { createKinesisClient } from '../common/clients/kinesis';
 import { createS3Client } from '../common/clients/s3';

@@ -1,5 +1,5 @@
 /**
- * kpi-trigger: starts the daily KPI job on EMR Serverless for the dates asked for (see lib/kpi/kpi-request.ts),
+ * kpi-trigger: starts the daily KPI job on EMR Serverless for the dates asked for (see kpi/kpi-request.ts),
  * leaving out dates with nothing staged. Starting nothing is a valid outcome.
  *
  * A scheduled run is also the KPI freshness check: every date of its window except the newest was already
@@ -9,10 +9,10 @@
  */
 import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
 import { S3Client } from '@aws-sdk/client-s3';
-import { clientOptions, withRequestCounting } from '../../lib/aws/clients';
+import { clientOptions, withRequestCounting } from '../../aws/clients';
 import { kpiTriggerEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import { kpiJobRunInput } from '../../lib/kpi/job-run';
-import { InvalidKpiRequestError, resolveKpiRequest, type KpiRequest } from '../../lib/kpi/kpi-request';
+import { kpiJobRunInput } from '../../kpi/job-run';
+import { InvalidKpiRequestError, resolveKpiRequest, type KpiRequest } from '../../kpi/kpi-request';
 import { countOutcome, instrumented, logger, reportKpiDatesMissing } from '../common/observability';
 import { datesWithKpis, datesWithStagedTrips } from './staged-input';
 

@@ -12,10 +12,10 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { addToWindowState, readWindowState, shardPartials, tripChangeOf, type TripChange, type TumblingWindowState } from '../../lib/domain/live-metrics';
+import { addToWindowState, readWindowState, shardPartials, tripChangeOf, type TripChange, type TumblingWindowState } from '../../domain/live-metrics';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import * as z from '../../lib/validation';
-import { MetricsTable } from '../../lib/aws/metrics-table';
+import * as z from '../../domain/validation';
+import { MetricsTable } from '../../aws/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 

@@ -15,10 +15,10 @@
  * directly instead of through the Powertools record-by-record processor.
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { TRIP_KEY, type CompletedTrip } from '../../lib/domain/trip-item';
+import { TRIP_KEY, type CompletedTrip } from '../../domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../../lib/aws/trip-queues';
+import { DeadLetterQueue } from '../../aws/trip-queues';
 import { StagingBucket } from '../common/adapters/staging-bucket';
 import { createS3Client } from '../common/clients/s3';
 import { createSqsClient } from '../common/clients/sqs';

@@ -7,14 +7,14 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
+import { matchesFilterPattern } from '../../aws/filter-pattern';
 import { DATA_PREFIXES } from '../../lib/names';
-import * as z from '../../lib/validation';
-import { describeIssues } from '../../lib/validation';
-import { storedEnd, type StoredEnd } from '../../lib/domain/trip-assembly';
-import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../lib/domain/trip-item';
+import * as z from '../../domain/validation';
+import { describeIssues } from '../../domain/validation';
+import { storedEnd, type StoredEnd } from '../../domain/trip-assembly';
+import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../domain/trip-item';
 import { tripIdIn } from '../common/decoding';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 // Lambda's image type differs from the SDK's only for binary values (base64 text rather than bytes), and
 // trip items hold none.

@@ -2,12 +2,12 @@
  * The metrics-api handler answers the live metrics API's requests.
  *
  * API Gateway (REST, IAM-authorised) -> the metrics API of docs/contracts.md §6b. Thin: the route comes from the
- * resource and path parameters API Gateway matched, and lib/live-metrics/metrics-api.ts does the rest.
+ * resource and path parameters API Gateway matched, and domain/metrics-api.ts does the rest.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import { answerMetricsRequest, type MetricsRoute } from '../../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../../lib/aws/metrics-table';
+import { answerMetricsRequest, type MetricsRoute } from '../../domain/metrics-api';
+import { MetricsTable } from '../../aws/metrics-table';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger } from '../common/observability';
 

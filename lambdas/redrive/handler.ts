@@ -10,7 +10,7 @@
  * is reported failed only when its event could not be put anywhere, and SQS then redelivers it.
  *
  * A dead letter moved back by SQS's own "redrive to source" is accepted too, as a retry with a fresh budget
- * (lib/domain/redrive.ts).
+ * (domain/redrive.ts).
  *
  * A body that is not a retry message is dead-lettered as INVALID_EVENT with the body as its payload. If that
  * letter would not fit one SQS message (the body is bounded by the queue's message size, its JSON escaping is
@@ -19,7 +19,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { redriveDeliverySchema } from '../../lib/domain/redrive';
+import { redriveDeliverySchema } from '../../domain/redrive';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { inBatchOrder } from '../common/batch-response';
 import { decodeJson, isoFromEpochMillis } from '../common/decoding';

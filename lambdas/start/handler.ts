@@ -7,7 +7,7 @@
  * INVALID_EVENT. A write that fails (throttling, an error) goes to the retry queue.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { tripStartEventSchema } from '../../lib/domain/events';
+import { tripStartEventSchema } from '../../domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { instrumented } from '../common/observability';
 import { createTripPipeline } from '../common/trip-pipeline';

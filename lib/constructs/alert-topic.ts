@@ -15,7 +15,7 @@ import { acknowledgeGrantActions } from './nag';
 
 /**
  * What EMR Serverless reports on EventBridge when a job run ends. A run that reaches its execution timeout
- * (lib/kpi/job-run.ts) is cancelled by the service and ends CANCELLED, so that state is an end too.
+ * (kpi/job-run.ts) is cancelled by the service and ends CANCELLED, so that state is an end too.
  */
 export const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED', 'CANCELLED'] as const;
 

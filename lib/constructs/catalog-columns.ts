@@ -1,9 +1,9 @@
 import type { GlueColumn } from './projected-json-table';
 import { PARTITION_KEY } from './projected-json-table';
-import { glueType, STAGED_TRIP_FIELDS } from '../domain/trip-record';
-import { DAILY_KPI_ROW } from '../kpi/daily-kpi';
-import { DIMENSION_KPI_ROW } from '../kpi/dimension-kpi';
-import { glueKpiColumns } from '../kpi/kpi-row';
+import { glueType, STAGED_TRIP_FIELDS } from '../../domain/trip-record';
+import { DAILY_KPI_ROW } from '../../kpi/daily-kpi';
+import { DIMENSION_KPI_ROW } from '../../kpi/dimension-kpi';
+import { glueKpiColumns } from '../../kpi/kpi-row';
 
 /** The daily KPI row of docs/contracts.md §4 (trip_date is the partition key, not a column). */
 export const DAILY_KPI_COLUMNS: readonly GlueColumn[] = glueKpiColumns(DAILY_KPI_ROW, PARTITION_KEY);

@@ -14,7 +14,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { DATA_PREFIXES, SPARK_JOB_FILES, resourceNames, type PipelineSettings } from '../config';
-import { kpiJobSparkDefaults } from '../kpi/job-run';
+import { kpiJobSparkDefaults } from '../../kpi/job-run';
 import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
 import { logRetention } from './pipeline-function';
 import { removalPolicy } from './removal';

@@ -13,7 +13,7 @@ export interface MetricsTableProps {
 }
 
 /**
- * The live metrics table (lib/domain/live-metrics.ts): windows under `window#<entity>#<id>` sorted by window
+ * The live metrics table (domain/live-metrics.ts): windows under `window#<entity>#<id>` sorted by window
  * start, the open-trips counter, and the per-transaction markers that expire once no redelivery can come.
  */
 export class MetricsTable extends Construct {

@@ -9,7 +9,7 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { PipelineSettings } from '../config';
-import { DEAD_LETTER_REASONS } from '../domain/envelopes';
+import { DEAD_LETTER_REASONS } from '../../domain/envelopes';
 import type { PipelineFunction } from './pipeline-function';
 import { iteratorAge, kpiJobRuns, period, serviceMetric } from './pipeline-metrics';
 

@@ -23,7 +23,7 @@ import type { StreamMappingSettings } from '../../lib/config';
 import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
 import type { InvocationResult, LocalInvoker, RecordView } from './invoker';
 import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type BatchWindowing, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 /**
  * How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick, and

@@ -4,7 +4,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { TripHalf } from '../../lib/domain/csv';
+import type { TripHalf } from '../../domain/csv';
 import { archiveStreams, type ArchiveSummary } from './raw-archive';
 import { readWholeStream, type ReadBackRecord } from './stream-readback';
 

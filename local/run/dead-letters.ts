@@ -6,11 +6,11 @@
  *   to a discarded shard range, with no trip_id, counted apart;
  * - retry-queue messages moved by the queue's redrive policy (maxReceiveCount), counted apart.
  * Messages are received, not deleted: the queue keeps them for an operator, as on AWS. Bodies are classified
- * by the operator tools' own classifier (lib/domain/redrive.ts).
+ * by the operator tools' own classifier (domain/redrive.ts).
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { readWholeQueue } from '../../lib/aws/queue-reader';
-import type { DeadLetterQueueMessage } from '../../lib/domain/redrive';
+import { readWholeQueue } from '../../aws/queue-reader';
+import type { DeadLetterQueueMessage } from '../../domain/redrive';
 
 export interface DeadLetterTally {
   /** Sum of by_reason. */

@@ -11,7 +11,7 @@ import type { Feed } from './feed';
 import type { RunMappings } from './mappings';
 import type { PhaseTimer } from './phase-timer';
 import type { LocalResources } from './resources';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 /** How often the done detector looks. */
 const DONE_CHECK_INTERVAL_MS = 25;

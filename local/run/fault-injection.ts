@@ -15,8 +15,8 @@
  *   failed batch item (it is not passed to the handler), the next `<times>` times it is delivered;
  *   `throw`: the invocation containing that trip fails when the function reaches it, the next `<times>` times.
  */
-import { HANDLER_NAMES, type HandlerName } from '../../lib/domain/envelopes';
-import type { RequestAttempt } from '../../lib/aws/clients';
+import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
+import type { RequestAttempt } from '../../aws/clients';
 import type { DeliveredRecord, InvocationFaultPlan, InvocationFaults } from '../event-source-mapping/invoker';
 
 export const TARGETED_FAULTS_VARIABLE = 'TRIPSTREAM_LOCAL_FAULTS';

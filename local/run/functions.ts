@@ -6,7 +6,7 @@
  */
 import { handlerEnvironment, liveMetricsEnvironment } from '../../lib/handler-environment';
 import type { PipelineSettings } from '../../lib/config';
-import type { HandlerName } from '../../lib/domain/envelopes';
+import type { HandlerName } from '../../domain/envelopes';
 import { LocalInvoker, type InvocationFaults, type LambdaHandler, type LocalFunction } from '../event-source-mapping/invoker';
 import type { LocalResources } from './resources';
 import { HANDLER_BUNDLES_VARIABLE, handlerBundlesOf, loadBundledHandler } from './handler-bundles';

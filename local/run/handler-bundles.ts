@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LambdaHandler } from '../event-source-mapping/invoker';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 /** `tripstream local` runs the handlers from this cloud assembly when the variable names one (docs/local-runtime.md). */
 export const HANDLER_BUNDLES_VARIABLE = 'TRIPSTREAM_HANDLER_BUNDLES';

@@ -2,9 +2,9 @@
  * What the run puts between the handlers and the emulators, on every handler AWS call: injected throttling,
  * DynamoDB's transaction conflicts, and the trips table stream's limit of two readers per shard.
  */
-import { registerRequestAttemptHook } from '../../lib/aws/clients';
-import { METRICS_KEY } from '../../lib/domain/live-metrics';
-import { TRIP_KEY } from '../../lib/domain/trip-item';
+import { registerRequestAttemptHook } from '../../aws/clients';
+import { METRICS_KEY } from '../../domain/live-metrics';
+import { TRIP_KEY } from '../../domain/trip-item';
 import type { ShardReaderLimit } from '../event-source-mapping/stream-mapping';
 import type { FaultInjector } from './fault-injection';
 import { TABLE_STREAM_READERS_PER_SHARD } from './mappings';

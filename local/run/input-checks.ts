@@ -5,9 +5,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { TripHalf } from '../../lib/domain/csv';
-import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
-import { errorText } from '../../lib/error-text';
+import type { TripHalf } from '../../domain/csv';
+import { readEndCsv, readStartCsv } from '../../domain/csv-reader';
+import { errorText } from '../../domain/error-text';
 
 export interface RunInputs {
   readonly start?: string;

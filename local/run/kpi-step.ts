@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DATA_PREFIXES } from '../../lib/config';
-import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
-import { computeKpis, KPI_OUTPUT_FILE, type DailyKpiRow } from '../../lib/kpi/duckdb-engine';
+import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
+import { computeKpis, KPI_OUTPUT_FILE, type DailyKpiRow } from '../../kpi/duckdb-engine';
 
 const STAGED_KEY = /^completed-trips\/trip_date=(\d{4}-\d{2}-\d{2})\/([^/]+\.jsonl)$/;
 

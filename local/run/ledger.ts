@@ -10,8 +10,8 @@
  * - the handlers' settlements: which records were found to be duplicates.
  * A record in none of these is unaccounted for, and the run fails naming it.
  */
-import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../../lib/domain/envelopes';
-import type { TripHalf } from '../../lib/domain/trip-record';
+import type { DeadLetterMessage, EventOrigin, RetryMessage } from '../../domain/envelopes';
+import type { TripHalf } from '../../domain/trip-record';
 
 export interface SentRecord {
   readonly kind: TripHalf;

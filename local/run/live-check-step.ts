@@ -3,7 +3,7 @@
  * the daily KPIs and the open trips the ledger counted.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
+import type { DailyKpiRow } from '../../kpi/duckdb-engine';
 import { checkLiveMetrics, type LiveMetricsCheck } from './live-metrics-check';
 import { ALL_TIME, MetricsSnapshot } from './live-server';
 

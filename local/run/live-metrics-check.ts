@@ -6,7 +6,7 @@
  * the data (the live-metrics consumer from the table stream, the KPIs from the staged files), so agreement
  * after a run with redeliveries is what "counted once however often delivered" means in practice.
  */
-import type { MetricsWindow } from '../../lib/domain/live-metrics';
+import type { MetricsWindow } from '../../domain/live-metrics';
 
 /** summary.json `live_metrics`. */
 export interface LiveMetricsCheck {

@@ -6,19 +6,19 @@
  * The emulators stop when the run ends, so on drain the metrics table is read into memory once and the server
  * goes on answering from that copy until it is interrupted.
  */
-import type { RunOutcome } from '../../lib/run-outcome';
+import type { RunOutcome } from './run-outcome';
 import type { DataQuality } from './data-quality';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { metricsWindow, OPEN_TRIPS_PARTITION, windowStartOfSortKey, type MetricEntity, type MetricsWindow } from '../../lib/domain/live-metrics';
-import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
-import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../lib/live-metrics/metrics-api';
-import { MetricsTable } from '../../lib/aws/metrics-table';
+import { metricsWindow, OPEN_TRIPS_PARTITION, windowStartOfSortKey, type MetricEntity, type MetricsWindow } from '../../domain/live-metrics';
+import type { DailyKpiRow } from '../../kpi/daily-kpi';
+import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
+import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../domain/metrics-api';
+import { MetricsTable } from '../../aws/metrics-table';
 import { renderLivePage, writeReport, type PageData } from './report-page';
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */
 export const ALL_TIME = ['1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'] as const;
@@ -116,7 +116,7 @@ export class MetricsSnapshot implements MetricsReader {
 
   static async read(dynamodb: DynamoDBClient, tableName: string): Promise<MetricsSnapshot> {
     const documents = DynamoDBDocumentClient.from(dynamodb);
-    // Each shard's partial of a window, summed into the window (lib/domain/live-metrics.ts).
+    // Each shard's partial of a window, summed into the window (domain/live-metrics.ts).
     const sums = new Map<string, Map<string, { trips: number; fare: number; duration: number }>>();
     let open = 0;
     for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true })) {

@@ -7,7 +7,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import type { PipelineSettings } from '../../lib/config';
-import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
+import { matchesFilterPattern } from '../../aws/filter-pattern';
 import { mappingTopology, type EventFilterPattern, type QueueMappingDescription, type StreamMappingDescription } from '../../lib/topology';
 import type { LocalInvoker } from '../event-source-mapping/invoker';
 import { QueueMapping, type QueueMappingOptions } from '../event-source-mapping/queue-mapping';

@@ -6,7 +6,7 @@
  */
 import { DeleteItemCommand, paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { halfAttribute, HALVES_ATTRIBUTE, TRIP_KEY } from '../../lib/domain/trip-item';
+import { halfAttribute, HALVES_ATTRIBUTE, TRIP_KEY } from '../../domain/trip-item';
 import type { LedgerItem } from './ledger';
 
 export interface TripItemSummary extends LedgerItem {

@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { RetryQueue } from '../../lib/aws/trip-queues';
-import type { TripHalf } from '../../lib/domain/csv';
-import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../lib/domain/redrive';
+import { RetryQueue } from '../../aws/trip-queues';
+import type { TripHalf } from '../../domain/csv';
+import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../domain/redrive';
 import { replay, type ReplayOptions, type ReplaySummary } from '../../producer/replay';
 
 export interface RedriveFileSummary {

@@ -2,7 +2,7 @@
  * The local stand-in for the two Firehose delivery streams: once the run has drained, both Kinesis streams
  * are read back from TRIM_HORIZON (local/stream-readback.ts, one read shared with the ledger), every record
  * is grouped by stream and UTC date of arrival, and written as the deployed archive writes it
- * (lib/ops/raw-archive.ts) to the local data bucket and to `<out>/raw/`.
+ * (ops/raw-archive.ts) to the local data bucket and to `<out>/raw/`.
  *
  * Its clients are not request-counted: on AWS this work is Firehose's, not the pipeline's.
  */
@@ -10,8 +10,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RAW_ARCHIVE_STREAMS } from '../../lib/config';
-import type { TripHalf } from '../../lib/domain/csv';
-import { encodeRawObject, rawArchiveKey } from '../../lib/ops/raw-archive';
+import type { TripHalf } from '../../domain/csv';
+import { encodeRawObject, rawArchiveKey } from '../../ops/raw-archive';
 import type { ReadBackRecord } from './stream-readback';
 
 /** Firehose's buffering size in the deployed archive: an object holds at most this much data. */

@@ -3,7 +3,7 @@
  * batchItemFailures, and the trip it belongs to, the key the run injects faults by (fault-injection.ts).
  */
 import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import { TRIP_KEY } from '../../lib/domain/trip-item';
+import { TRIP_KEY } from '../../domain/trip-item';
 import type { RecordView } from '../event-source-mapping/invoker';
 
 function tripIdOfJson(text: string, pick: (parsed: Record<string, unknown>) => unknown): string | null {

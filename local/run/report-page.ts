@@ -7,15 +7,15 @@
  * Every chart's numbers are also in the DOM (a table under each chart, and `data-*` attributes), so what a
  * chart shows can be checked without reading pixels.
  */
-import { CODE_LABELS, type LabelledCode } from '../../lib/kpi/code-labels';
-import type { RunOutcome } from '../../lib/run-outcome';
+import { CODE_LABELS, type LabelledCode } from '../../kpi/code-labels';
+import type { RunOutcome } from './run-outcome';
 import type { DataQuality } from './data-quality';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MetricsWindow } from '../../lib/domain/live-metrics';
-import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
+import type { MetricsWindow } from '../../domain/live-metrics';
+import type { DailyKpiRow } from '../../kpi/daily-kpi';
+import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
 
 /** What both pages show. */
 export interface PageData {

@@ -4,8 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { awsRequestCounts, dynamoDbRequestCountsByTable } from '../../lib/aws/clients';
-import { failed, succeeded } from '../../lib/run-outcome';
+import { awsRequestCounts, dynamoDbRequestCountsByTable } from '../../aws/clients';
+import { failed, succeeded } from './run-outcome';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import type { ProduceSummary, SendOrder } from '../../producer/produce';
 import type { ReplaySummary } from '../../producer/replay';

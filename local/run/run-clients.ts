@@ -7,7 +7,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, withoutSdkLogging, withRequestCounting } from '../../lib/aws/clients';
+import { clientOptions, withoutSdkLogging, withRequestCounting } from '../../aws/clients';
 
 export interface RunClients {
   readonly kinesis: KinesisClient;

@@ -3,7 +3,7 @@
  * metrics that disagree with the KPIs), and what its data tells a person beside the KPIs (data-quality.ts).
  */
 import path from 'node:path';
-import type { DeadLetterQueueMessage } from '../../lib/domain/redrive';
+import type { DeadLetterQueueMessage } from '../../domain/redrive';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import { assessDataQuality, readCompletedTrips, type DataQuality } from './data-quality';
 import type { Ledger, NamedRecord } from './ledger';

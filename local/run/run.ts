@@ -4,8 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
-import type { DailyKpiRow } from '../../lib/kpi/duckdb-engine';
-import type { RunOutcome } from '../../lib/run-outcome';
+import type { DailyKpiRow } from '../../kpi/duckdb-engine';
+import type { RunOutcome } from './run-outcome';
 import type { SendOrder } from '../../producer/produce';
 import { archiveRun } from './archive-step';
 import { RunCleanUp } from './clean-up';
@@ -76,7 +76,7 @@ export interface RunSummary {
   redriven?: RedriveFileSummary;
   /** With --replay: the archived records re-sent into the streams. */
   replayed?: { records: number; sent: { start: number; end: number }; unsent: { start: number; end: number } };
-  /** Whether the run succeeded; a failed run's summary says why (lib/run-outcome.ts). */
+  /** Whether the run succeeded; a failed run's summary says why (local/run/run-outcome.ts). */
   outcome?: RunOutcome;
   /** Mangled IDs and amounts far outside their day: told, not taken out of the KPIs (data-quality.ts). */
   data_quality?: DataQuality;

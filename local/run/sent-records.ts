@@ -3,7 +3,7 @@
  * shard and sequence number Kinesis returned; and what the streams' read-back (stream-readback.ts) holds.
  */
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import type { TripHalf } from '../../lib/domain/csv';
+import type { TripHalf } from '../../domain/csv';
 import type { SentRecord } from './ledger';
 import type { ReadBackRecord } from './stream-readback';
 

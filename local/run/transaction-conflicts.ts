@@ -9,7 +9,7 @@
  * (docs/adr/0008-live-metrics-per-shard-partials.md).
  */
 import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import type { RequestAttempt } from '../../lib/aws/clients';
+import type { RequestAttempt } from '../../aws/clients';
 
 /** Key attribute names per table, to tell which item a request touches. */
 export type KeySchemas = Readonly<Record<string, readonly string[]>>;

@@ -1,6 +1,6 @@
 /**
  * The figures of issue #16 against their goals, from `npm run local` runs of generated samples priced by
- * the cost model (lib/cost, dev's settings):
+ * the cost model (planning/cost, dev's settings):
  * - an unpaced run (the producer as fast as it goes: batches fill as a replay's do): the replay figure;
  * - a paced run (`--rate`) standing for a deployed feed: the local windows are the
  *   deployed ones x LOCAL_TIME_SCALE, so a local rate r batches like a deployed rate r x LOCAL_TIME_SCALE
@@ -16,8 +16,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { environments, LOCAL_TIME_SCALE } from '../../lib/config';
-import { costReport, type CostReport } from '../../lib/cost/model';
-import { runMeasurementsOf, type RunMeasurements } from '../../lib/cost/run-measurements';
+import { costReport, type CostReport } from '../../planning/cost/model';
+import { runMeasurementsOf, type RunMeasurements } from '../../planning/cost/run-measurements';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 

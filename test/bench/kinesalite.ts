@@ -15,7 +15,7 @@ import {
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import kinesalite from 'kinesalite';
-import { clientOptions } from '../../lib/aws/clients';
+import { clientOptions } from '../../aws/clients';
 
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' };
 export const EMULATOR_REGION = 'us-east-1';

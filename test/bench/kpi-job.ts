@@ -11,9 +11,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { completedTripSchema, type CompletedTrip } from '../../lib/domain/trip-item';
+import { completedTripSchema, type CompletedTrip } from '../../domain/trip-item';
 import { stagedFileKey } from '../../lambdas/match/staging';
-import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, sparkSubmit, SPARK_JOB_MODULES, tail } from '../engines/spark-job';
+import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, sparkSubmit, SPARK_JOB_MODULES, tail } from '../support/spark-job';
 import type { Benchmark } from './benchmark';
 
 const TRIPS = Number((process.env.BENCH_KPI_JOB_TRIPS ?? '200000').replaceAll('_', ''));
@@ -22,7 +22,7 @@ const DAY = '2024-05-24';
 const TRIPS_PER_FILE = 3_000;
 /** At-least-once staging: one trip in this many is staged a second time, in a later file. */
 const RESTAGED_ONE_IN = 1_000;
-/** Spark's local mode in test/engines/spark-job.ts: local[2]. */
+/** Spark's local mode in test/support/spark-job.ts: local[2]. */
 const SPARK_CORES = 2;
 /** Hours for a few million trips on two shared cores; the runner's own limit is what stops a stuck run. */
 const RUN_TIMEOUT_MS = 4 * 3600_000;

@@ -6,7 +6,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { runCommand } from '../../lib/cli';
+import { runCommand } from '../../bin/cli';
 import { isBenchmark, type Benchmark, type BenchmarkResult } from './benchmark';
 
 async function discoverBenchmarks(): Promise<Benchmark[]> {

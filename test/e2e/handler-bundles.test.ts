@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { environments } from '../../lib/config';
-import { HANDLER_NAMES } from '../../lib/domain/envelopes';
+import { HANDLER_NAMES } from '../../domain/envelopes';
 import { HANDLER_BUNDLES_VARIABLE, handlerBundlesOf, type HandlerBundle } from '../../local/run/handler-bundles';
-import { cleanSampleOptions, expectBalancedLedger, LOCAL_RUN_TIMEOUT_MS, runSample, type SampleRun } from './local-run-helpers';
+import { cleanSampleOptions, expectBalancedLedger, LOCAL_RUN_TIMEOUT_MS, runSample, type SampleRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

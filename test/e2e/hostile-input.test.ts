@@ -7,11 +7,11 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, NO_TROUBLE_RATES, type GeneratedSample } from '../../tools/sample-generator';
 import { RUN_MANIFEST } from '../../local/run/run-folder';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from './local-run-helpers';
+import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

@@ -2,7 +2,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLocalCli } from './local-run-helpers';
+import { runLocalCli } from '../support/local-run';
 
 jest.setTimeout(60_000);
 

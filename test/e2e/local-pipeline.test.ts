@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import { LOCAL_TIME_SCALE } from '../../lib/config';
 import { runPacing } from '../../local/run/pacing';
 import { generateSample } from '../../tools/sample-generator';
@@ -19,7 +19,7 @@ import {
   sampleOptions,
   writePathRequests,
   type SampleRun,
-} from './local-run-helpers';
+} from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

@@ -15,8 +15,8 @@ import type { RunSummary } from '../../local/run/run';
 import { RUN_LOCK } from '../../local/run/run-folder';
 import { generateSample, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
 import { startKinesalite, type RunningKinesis } from '../bench/kinesalite';
-import { startForgetfulKinesis, type ForgetfulKinesis } from './forgetful-kinesis';
-import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, sampleOptions, type CliRun } from './local-run-helpers';
+import { startForgetfulKinesis, type ForgetfulKinesis } from '../support/forgetful-kinesis';
+import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, sampleOptions, type CliRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

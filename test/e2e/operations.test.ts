@@ -11,12 +11,12 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
-import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
-import { decodeRawObject } from '../../lib/ops/raw-archive';
+import { readEndCsv, readStartCsv } from '../../domain/csv-reader';
+import type { DailyKpiRow } from '../../kpi/daily-kpi';
+import { decodeRawObject } from '../../ops/raw-archive';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, sampleOptions } from './local-run-helpers';
+import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS * 3);
 

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { clientOptions } from '../../lib/aws/clients';
-import { encodeRawObject } from '../../lib/ops/raw-archive';
+import { clientOptions } from '../../aws/clients';
+import { encodeRawObject } from '../../ops/raw-archive';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
-import { tripEndEvent, tripStartEvent } from '../factories/kinesis';
-import { deadLetter } from '../factories/sqs';
+import { tripEndEvent, tripStartEvent } from '../support/kinesis';
+import { deadLetter } from '../support/sqs';
 
 jest.setTimeout(60_000);
 

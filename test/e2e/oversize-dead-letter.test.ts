@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { encodeRawObject, rawArchiveKey } from '../../lib/ops/raw-archive';
+import { encodeRawObject, rawArchiveKey } from '../../ops/raw-archive';
 import type { RunSummary } from '../../local/run/run';
-import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from './local-run-helpers';
+import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
+import { endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 
 const repositoryRoot = join(__dirname, '..', '..');

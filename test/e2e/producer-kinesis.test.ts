@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { produce, type ProduceSummary } from '../../producer/produce';
-import { readEndCsv, readStartCsv } from '../../lib/domain/csv-reader';
+import { readEndCsv, readStartCsv } from '../../domain/csv-reader';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import { collect, csvStream, endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
+import { collect, csvStream, endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
 import { createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 
 const THROTTLE_EVERY_NTH_ENTRY = 4;

@@ -11,7 +11,7 @@ import { localSettings, resourceNames } from '../../lib/config';
 import type { RunSummary } from '../../local/run/run';
 import { SAMPLE_FILE_NAMES, type GeneratedSample } from '../../tools/sample-generator';
 import { emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, runSample, sampleOptions, type SampleRun } from './local-run-helpers';
+import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, runSample, sampleOptions, type SampleRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { codeLabel } from '../../lib/kpi/code-labels';
-import type { DimensionKpiRow } from '../../lib/kpi/dimension-kpi';
+import { codeLabel } from '../../kpi/code-labels';
+import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
 import type { RunSummary } from '../../local/run/run';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import { LOCAL_RUN_TIMEOUT_MS, localRunEnvironment, readKpiFiles, sampleOptions } from './local-run-helpers';
+import { LOCAL_RUN_TIMEOUT_MS, localRunEnvironment, readKpiFiles, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunSummary } from '../../local/run/run';
 import type { GeneratedSample } from '../../tools/sample-generator';
-import { endCsv, endRowFields, startCsv, startRowFields } from '../factories/csv';
-import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from './local-run-helpers';
+import { endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
+import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 

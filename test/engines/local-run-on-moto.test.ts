@@ -10,12 +10,12 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { DailyKpiRow } from '../../lib/kpi/daily-kpi';
+import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { SampleGroundTruth } from '../../tools/sample-generator';
 import type { RunSummary } from '../../local/run/run';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../e2e/local-run-helpers';
-import { startMoto, stopMoto, type MotoServer } from './moto-server';
-import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess } from './python-tools';
+import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../support/local-run';
+import { startMoto, stopMoto, type MotoServer } from '../support/moto-server';
+import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess } from '../support/python-tools';
 
 jest.setTimeout(3 * LOCAL_RUN_TIMEOUT_MS);
 

@@ -5,9 +5,9 @@
  * as could-not-check, never as a crash.
  */
 import path from 'node:path';
-import type { PreflightReport } from '../../lib/preflight/preflight';
-import { startMoto, stopMoto, type MotoServer } from './moto-server';
-import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess, type ProcessResult } from './python-tools';
+import type { PreflightReport } from '../../ops/preflight/preflight';
+import { startMoto, stopMoto, type MotoServer } from '../support/moto-server';
+import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess, type ProcessResult } from '../support/python-tools';
 
 jest.setTimeout(180_000);
 

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPOSITORY_ROOT, VENV_DIR, venvExecutable } from './python-tools';
+import { REPOSITORY_ROOT, VENV_DIR, venvExecutable } from '../support/python-tools';
 
 const REQUIREMENTS = path.join(REPOSITORY_ROOT, 'requirements-dev.txt');
 const STAMP = path.join(VENV_DIR, '.requirements-dev.sha256');

@@ -1,18 +1,18 @@
 /**
  * One SQL, two engines, measured: spark/daily_kpis_job.py on the pinned PySpark (the Spark of the deployed
  * EMR release, ANSI mode on, the deployed submit parameters) against the local DuckDB engine
- * (lib/kpi/duckdb-engine.ts), on the staged trips of a real local run and on hand-made edge cases. Every row
+ * (kpi/duckdb-engine.ts), on the staged trips of a real local run and on hand-made edge cases. Every row
  * each engine writes must be the same JSON object, field by field. docs/adr/0004 records the cases.
  */
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EMR_RELEASE_SPARK_VERSIONS, environments } from '../../lib/config';
-import { completedTripSchema, type CompletedTrip } from '../../lib/domain/trip-item';
-import { computeDailyKpis, computeDimensionKpis } from '../../lib/kpi/duckdb-engine';
-import { runSample, sampleOptions, type SampleRun } from '../e2e/local-run-helpers';
-import { checkPythonTool, describeWithPythonTool } from './python-tools';
-import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, SPARK_RUN_TIMEOUT_MS, tail } from './spark-job';
+import { completedTripSchema, type CompletedTrip } from '../../domain/trip-item';
+import { computeDailyKpis, computeDimensionKpis } from '../../kpi/duckdb-engine';
+import { runSample, sampleOptions, type SampleRun } from '../support/local-run';
+import { checkPythonTool, describeWithPythonTool } from '../support/python-tools';
+import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, SPARK_RUN_TIMEOUT_MS, tail } from '../support/spark-job';
 
 jest.setTimeout(4 * SPARK_RUN_TIMEOUT_MS);
 

@@ -1,8 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { DATA_PREFIXES, STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
-import { completedTripSchema } from '../../lib/domain/trip-item';
+import { completedTripSchema } from '../../domain/trip-item';
 import { kpiTriggerEnvironment } from '../../lib/handler-environment';
-import { resolveKpiRequest } from '../../lib/kpi/kpi-request';
+import { resolveKpiRequest } from '../../kpi/kpi-request';
 import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll, type PolicyStatement } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SPARK_JOB_FILES } from '../../lib/config';
 import { BUNDLE_BUDGET_EXCEPTIONS, BUNDLING_CONTEXT, bundleBudget, MAX_BUNDLE_BYTES } from '../../lib/constructs/pipeline-function';
-import { HANDLER_NAMES, type HandlerName } from '../../lib/domain/envelopes';
+import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
 import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
 
 // The one suite that really bundles: esbuild on this machine, no Docker, as `cdk synth` does.

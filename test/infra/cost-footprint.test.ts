@@ -1,5 +1,5 @@
 import { environments, LIVE_LATENCY_BUDGET_SECONDS, localSettings, LOCAL_TIME_SCALE, type EnvironmentName } from '../../lib/config';
-import { FIXED_RESOURCES } from '../../lib/cost/footprint';
+import { FIXED_RESOURCES } from '../../planning/cost/footprint';
 import { synthesizeEnvironmentsBeforeAll } from './synth';
 
 const ENVIRONMENTS = Object.keys(environments) as EnvironmentName[];

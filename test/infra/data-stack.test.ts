@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
-import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../lib/domain/trip-item';
+import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../domain/trip-item';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();

@@ -2,6 +2,7 @@
  * The counts and lists the docs state, checked against the code so they cannot drift silently: how many stacks
  * the app synthesizes, the handler folders, the ADRs, and README's folder table.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EnvironmentName } from '../../lib/config';
@@ -11,6 +12,36 @@ const root = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
 const folders = (folder: string): string[] =>
   readdirSync(path.join(root, folder)).filter((name) => !name.startsWith('.') && name !== 'node_modules' && statSync(path.join(root, folder, name)).isDirectory());
+
+/** Top-level folders the repository tracks (not cdk.out, quarantine/ or other output a run leaves behind). */
+const trackedTopLevelFolders = (): string[] => [
+  ...new Set(
+    execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((file) => file.includes('/') && !file.startsWith('.'))
+      .map((file) => file.split('/')[0] ?? ''),
+  ),
+];
+
+/** The rooms docs/architecture.md lists under "Where the code lives": the first cell of each table row. */
+function architectureRooms(): string[] {
+  const section = read('docs/architecture.md').split('## Where the code lives')[1]?.split('\n## ')[0] ?? '';
+  return [...section.matchAll(/^\| `([^`]+\/)` \|/gm)].map((match) => match[1] ?? '');
+}
+
+/** Folders with rooms of their own inside them: their tracked subfolders are rooms too. */
+const ROOMS_WITH_ROOMS = ['bin', 'lib', 'local'];
+
+function trackedRooms(): string[] {
+  const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter((file) => file.includes('/') && !file.startsWith('.'));
+  const rooms = new Set<string>();
+  for (const file of files) {
+    const [top, second] = file.split('/');
+    rooms.add(`${top}/`);
+    if (ROOMS_WITH_ROOMS.includes(top ?? '') && file.split('/').length > 2) rooms.add(`${top}/${second}/`);
+  }
+  return [...rooms];
+}
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 const docs = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
@@ -112,8 +143,17 @@ describe('the docs against the source tree', () => {
     const absent = described.filter((entry) => !existsSync(path.join(root, entry)));
 
     // Assess
-    expect([...topLevel].sort()).toEqual(folders('.').sort());
+    expect([...topLevel].sort()).toEqual(trackedTopLevelFolders().sort());
     expect(missingLib).toEqual([]);
     expect(absent).toEqual([]);
+  });
+
+  it('list every room in docs/architecture.md, one line each, and only rooms that exist', () => {
+    // Act
+    const listed = architectureRooms();
+
+    // Assess
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed].sort()).toEqual(trackedRooms().sort());
   });
 });

@@ -9,13 +9,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { matchesFilterPattern } from '../../lib/aws/filter-pattern';
+import { matchesFilterPattern } from '../../aws/filter-pattern';
 import { environments, type PipelineSettings } from '../../lib/config';
 import { mappingTopology, type StreamMappingDescription } from '../../lib/topology';
 import { ShardReaderLimit } from '../../local/event-source-mapping/stream-mapping';
 import { kinesisMappingOptions, queueMappingOptions, tableStreamMappingOptions, type MappingContext } from '../../local/run/mappings';
 import type { LocalResources } from '../../local/run/resources';
-import { completedTripItem, completion, expiredOpenEnd, expiredOpenStart, openStartItem, streamRecord } from '../factories/dynamodb-stream';
+import { completedTripItem, completion, expiredOpenEnd, expiredOpenStart, openStartItem, streamRecord } from '../support/dynamodb-stream';
 import { resourcesOf, synthesizeSettings, type SynthesizedApp } from './synth';
 
 type Properties = Record<string, unknown>;

@@ -1,9 +1,9 @@
 /**
- * The daily job's workers and timeout as the capacity model sized them (lib/capacity, docs/capacity.md) are what
+ * The daily job's workers and timeout as the capacity model sized them (planning/capacity, docs/capacity.md) are what
  * each environment deploys: the EMR Serverless application's spark-defaults, and the trigger's job-run timeout.
  */
 import { environments, type EnvironmentName } from '../../lib/config';
-import { kpiJobSparkDefaults } from '../../lib/kpi/job-run';
+import { kpiJobSparkDefaults } from '../../kpi/job-run';
 import { synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { environments, type EnvironmentName, type StreamMappingSettings } from '../../lib/config';
-import { TRIP_STREAM_FILTERS } from '../../lib/domain/trip-item';
+import { TRIP_STREAM_FILTERS } from '../../domain/trip-item';
 import { handlerEnvironment } from '../../lib/handler-environment';
 import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
@@ -297,7 +297,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('live metrics mapping (%s)', (en
     // Act
     const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'));
 
-    // Assess: the window state (lib/domain/live-metrics.ts) is one shard's, in order
+    // Assess: the window state (domain/live-metrics.ts) is one shard's, in order
     expect(mappings).toHaveLength(1);
     expect(mappings[0]?.Properties).toMatchObject({
       BisectBatchOnFunctionError: false,

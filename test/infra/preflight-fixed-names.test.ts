@@ -1,11 +1,11 @@
 /**
- * Preflight's list of the app's fixed physical names (lib/preflight/fixed-names.ts) against the synthesized
+ * Preflight's list of the app's fixed physical names (ops/preflight/fixed-names.ts) against the synthesized
  * templates: every resource a stack retains under a fixed name is on the list of that stack (a leftover of it
  * would make the next create fail with "already exists"), and every name on the list is one the stack gives.
  */
 import type { EnvironmentName } from '../../lib/config';
-import type { PreflightTarget } from '../../lib/preflight/check';
-import { fixedNameResources, type FixedNameKind, type StackRole } from '../../lib/preflight/fixed-names';
+import type { PreflightTarget } from '../../ops/preflight/check';
+import { fixedNameResources, type FixedNameKind, type StackRole } from '../../ops/preflight/fixed-names';
 import { synthesizeEnvironmentsBeforeAll } from './synth';
 
 const target: PreflightTarget = { account: '123456789012', region: 'eu-west-1' };

@@ -1,4 +1,4 @@
-import { errorText } from '../../lib/error-text';
+import { errorText } from '../../domain/error-text';
 
 describe('errorText', () => {
   it('gives an Error\'s message, and its name first when asked', () => {

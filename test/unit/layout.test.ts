@@ -4,10 +4,11 @@
  * so it loads the handler modules themselves (lambdas/<name>/handler) and listens on the handlers' one
  * observation port (observeOutcomes, lambdas/common/observability.ts), and nothing else of lambdas/. The
  * trip rules and the KPI engines know no construct or stack, and constructs know no stack. And a thrown value
- * becomes text in one place only (lib/error-text.ts).
+ * becomes text in one place only (domain/error-text.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { BELOW_HANDLERS, PRODUCT_FOLDERS } from '../support/source-folders';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -38,7 +39,7 @@ function importsUnder(folder: string): Import[] {
 const isUnder = (folder: string) => (target: string) => target === folder || target.startsWith(`${folder}/`);
 
 describe('project layout', () => {
-  it.each(['lib', 'producer', 'tools', 'bin'])('keeps %s/ below the handlers: no import from lambdas/', (folder) => {
+  it.each([...BELOW_HANDLERS])('keeps %s/ below the handlers: no import from lambdas/', (folder) => {
     // Act
     const imports = importsUnder(folder);
 
@@ -60,8 +61,11 @@ describe('project layout', () => {
   });
 
   it.each([
-    ['lib/domain', ['lib/constructs', 'lib/stacks']],
-    ['lib/kpi', ['lib/constructs', 'lib/stacks']],
+    ['domain', ['lib/constructs', 'lib/stacks']],
+    ['kpi', ['lib/constructs', 'lib/stacks']],
+    ['planning', ['lib/constructs', 'lib/stacks']],
+    ['ops', ['lib/constructs', 'lib/stacks']],
+    ['aws', ['lib/constructs', 'lib/stacks']],
     ['lib/constructs', ['lib/stacks']],
   ])('keeps %s/ free of %j', (folder, forbidden) => {
     // Act
@@ -74,8 +78,8 @@ describe('project layout', () => {
 
   it('fails on an import from lambdas/ (the rule can fail)', () => {
     // Prepare: the matcher the rules above use, on a line of the kind this test exists to catch.
-    const line = "import { RetryQueue } from '../../lambdas/common/adapters/queues';";
-    const target = path.relative(root, path.resolve(root, 'lib/ops', /'([^']+)'/.exec(line)?.[1] ?? ''));
+    const line = "import { RetryQueue } from '../lambdas/common/adapters/queues';";
+    const target = path.relative(root, path.resolve(root, 'ops', /'([^']+)'/.exec(line)?.[1] ?? ''));
 
     // Assess
     expect(isUnder('lambdas')(target)).toBe(true);
@@ -86,14 +90,14 @@ describe('error text', () => {
   // `error instanceof Error ? error.message : String(error)` and its variants (with the name, first line only).
   const idiom = /instanceof Error\s*\?[^;]*?\.message/;
 
-  it('turns a thrown value into text only in lib/error-text.ts', () => {
+  it('turns a thrown value into text only in domain/error-text.ts', () => {
     // Prepare
-    const folders = ['lib', 'lambdas', 'local', 'producer', 'tools', 'bin', 'test'];
+    const folders = [...PRODUCT_FOLDERS, 'test'];
 
     // Act
     const sites = folders
       .flatMap(sourceFiles)
-      .filter((file) => file !== 'lib/error-text.ts' && file !== 'test/unit/layout.test.ts')
+      .filter((file) => file !== 'domain/error-text.ts' && file !== 'test/unit/layout.test.ts')
       .filter((file) => idiom.test(readFileSync(path.join(root, file), 'utf8')));
 
     // Assess

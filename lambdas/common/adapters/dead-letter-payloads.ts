@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DATA_PREFIXES } from '../../../lib/names';
-import type { DeadLetterPayloadLocation, HandlerName } from '../../../lib/domain/envelopes';
+import type { DeadLetterPayloadLocation, HandlerName } from '../../../domain/envelopes';
 
 export class DeadLetterPayloads {
   constructor(

@@ -7,8 +7,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { HalfWrite } from '../../../lib/domain/trip-assembly';
-import { END_FIELDS, HALVES_ATTRIBUTE, halfAttribute, TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../../lib/domain/trip-item';
+import type { HalfWrite } from '../../../domain/trip-assembly';
+import { END_FIELDS, HALVES_ATTRIBUTE, halfAttribute, TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../../domain/trip-item';
 
 export type HalfWriteResult =
   | { readonly applied: true; readonly completed: boolean }

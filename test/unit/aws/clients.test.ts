@@ -9,7 +9,7 @@ import {
   resetAwsRequestCounts,
   withRequestCounting,
   type RequestAttempt,
-} from '../../../lib/aws/clients';
+} from '../../../aws/clients';
 
 /** An HTTP handler that answers every request with `statusCodes` in turn, so no network is involved. */
 function cannedHandler(statusCodes: number[]) {

@@ -1,8 +1,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { TRIP_STREAM_FILTERS } from '../../../lib/domain/trip-item';
-import { FilterPatternError, matchesFilterPattern } from '../../../lib/aws/filter-pattern';
-import { completedItem, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
-import { tripEndEvent } from '../../factories/kinesis';
+import { TRIP_STREAM_FILTERS } from '../../../domain/trip-item';
+import { FilterPatternError, matchesFilterPattern } from '../../../aws/filter-pattern';
+import { completedItem, openEndItem, openStartItem } from '../../support/dynamodb-stream';
+import { tripEndEvent } from '../../support/kinesis';
 
 type Item = Record<string, unknown>;
 

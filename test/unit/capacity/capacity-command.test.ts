@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildCapacityProgram } from '../../../lib/capacity/capacity-command';
-import { EXIT_CODES } from '../../../lib/cli';
-import { runMeasurements } from '../../factories/run-measurements';
-import { runBuiltCommand } from '../../factories/command-run';
+import { buildCapacityProgram } from '../../../bin/commands/capacity';
+import { EXIT_CODES } from '../../../bin/cli';
+import { runMeasurements } from '../../support/run-measurements';
+import { runBuiltCommand } from '../../support/command-run';
 
 const capacity = (args: string[]) => runBuiltCommand(buildCapacityProgram, args);
 

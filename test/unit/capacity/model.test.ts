@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { REFERENCE_RUN } from '../../../lib/capacity/capacity-command';
-import { CAPACITY_ASSUMPTIONS } from '../../../lib/capacity/assumptions';
-import { AWS_LIMITS } from '../../../lib/capacity/limits';
-import { liveMetricsLoad } from '../../../lib/capacity/live-metrics-load';
-import { capacityReport, keepsHeadroom, kpiJobFootprint, kpiJobLoad, REQUIRED_HEADROOM, type CapacityComponent } from '../../../lib/capacity/model';
+import { REFERENCE_RUN } from '../../../bin/commands/capacity';
+import { CAPACITY_ASSUMPTIONS } from '../../../planning/capacity/assumptions';
+import { AWS_LIMITS } from '../../../planning/capacity/limits';
+import { liveMetricsLoad } from '../../../planning/capacity/live-metrics-load';
+import { capacityReport, keepsHeadroom, kpiJobFootprint, kpiJobLoad, REQUIRED_HEADROOM, type CapacityComponent } from '../../../planning/capacity/model';
 import { environments, type PipelineSettings } from '../../../lib/config';
-import { MODEL_ASSUMPTIONS } from '../../../lib/cost/footprint';
-import { runMeasurementsOf } from '../../../lib/cost/run-measurements';
-import { runMeasurements } from '../../factories/run-measurements';
+import { MODEL_ASSUMPTIONS } from '../../../planning/cost/footprint';
+import { runMeasurementsOf } from '../../../planning/cost/run-measurements';
+import { runMeasurements } from '../../support/run-measurements';
 
 const referenceRun = runMeasurementsOf(JSON.parse(readFileSync(REFERENCE_RUN, 'utf8')));
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { positiveInteger, positiveNumber } from '../../../lib/cli';
+import { positiveInteger, positiveNumber } from '../../../bin/cli';
 
 describe('positiveNumber', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awsSetupHint } from '../../../lib/cli';
-import { checkRunOutcome, failureOf } from '../../../lib/run-outcome';
-import { userDirectory } from '../../../lib/user-directory';
+import { awsSetupHint } from '../../../bin/cli';
+import { checkRunOutcome, failureOf } from '../../../local/run/run-outcome';
+import { userDirectory } from '../../../bin/user-directory';
 
 describe('where relative paths resolve', () => {
   it.each([

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { tripstreamProgram } from '../../../bin/commands/program';
-import { EXIT_CODE_HELP, EXIT_CODES, runCommand } from '../../../lib/cli';
+import { EXIT_CODE_HELP, EXIT_CODES, runCommand } from '../../../bin/cli';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EXIT_CODES } from '../../../lib/cli';
-import { buildCostProgram } from '../../../lib/cost/cost-command';
-import { runBuiltCommand } from '../../factories/command-run';
+import { EXIT_CODES } from '../../../bin/cli';
+import { buildCostProgram } from '../../../bin/commands/cost';
+import { runBuiltCommand } from '../../support/command-run';
 
 const summary = {
   trips_completed: 100,

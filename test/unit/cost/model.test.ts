@@ -1,9 +1,9 @@
 import { environments, type PipelineSettings } from '../../../lib/config';
-import { MODEL_ASSUMPTIONS } from '../../../lib/cost/footprint';
-import { formatCostReport } from '../../../lib/cost/format';
-import { costReport, liveBatch } from '../../../lib/cost/model';
-import { PRICES_US_EAST_1 } from '../../../lib/cost/prices';
-import { runMeasurementsOf, type RunMeasurements } from '../../../lib/cost/run-measurements';
+import { MODEL_ASSUMPTIONS } from '../../../planning/cost/footprint';
+import { formatCostReport } from '../../../planning/cost/format';
+import { costReport, liveBatch } from '../../../planning/cost/model';
+import { PRICES_US_EAST_1 } from '../../../planning/cost/prices';
+import { runMeasurementsOf, type RunMeasurements } from '../../../planning/cost/run-measurements';
 
 /** A run of 1,000 completed trips with round request counts, so every expected dollar is a product by hand. */
 function run(overrides: Partial<RunMeasurements> = {}): RunMeasurements {

@@ -1,5 +1,5 @@
 import { defaultSettings } from '../../../lib/config';
-import { decideRetry, retryDelaySeconds } from '../../../lib/domain/backoff';
+import { decideRetry, retryDelaySeconds } from '../../../domain/backoff';
 
 describe('retryDelaySeconds', () => {
   const policy = { baseDelaySeconds: 30, maxDelaySeconds: 900 };

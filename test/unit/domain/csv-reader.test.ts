@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { CsvHeaderError, readEndCsv, readStartCsv } from '../../../lib/domain/csv-reader';
-import { tripEndEventSchema, tripStartEventSchema } from '../../../lib/domain/events';
+import { CsvHeaderError, readEndCsv, readStartCsv } from '../../../domain/csv-reader';
+import { tripEndEventSchema, tripStartEventSchema } from '../../../domain/events';
 import {
   collect,
   csvStream,
@@ -9,7 +9,7 @@ import {
   endRowWithBlankCodes,
   startCsv,
   startRowFields,
-} from '../../factories/csv';
+} from '../../support/csv';
 
 describe('readStartCsv', () => {
   it('reads rows in the exact real layout into valid start events', async () => {

@@ -1,6 +1,6 @@
-import { parseEndRow, parseStartRow } from '../../../lib/domain/csv';
-import { tripEndEventSchema, tripStartEventSchema } from '../../../lib/domain/events';
-import { endRowFields, endRowWithBlankCodes, startRowFields } from '../../factories/csv';
+import { parseEndRow, parseStartRow } from '../../../domain/csv';
+import { tripEndEventSchema, tripStartEventSchema } from '../../../domain/events';
+import { endRowFields, endRowWithBlankCodes, startRowFields } from '../../support/csv';
 
 describe('parseStartRow', () => {
   it('builds a valid start event from a row in the real layout', () => {

@@ -1,5 +1,5 @@
-import { tripEndEventSchema, tripStartEventSchema } from '../../../lib/domain/events';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { tripEndEventSchema, tripStartEventSchema } from '../../../domain/events';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const validStart = tripStartEvent({ estimated_fare_amount: 34.18 });
 

@@ -1,5 +1,5 @@
-import { canonicalJson, eventFingerprint } from '../../../lib/domain/fingerprint';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { canonicalJson, eventFingerprint } from '../../../domain/fingerprint';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 describe('eventFingerprint', () => {
   it('is the same for the same content, whatever the key order', () => {

@@ -11,9 +11,9 @@ import {
   windowStartOf,
   LIVE_METRICS_STREAM_FILTERS,
   type TripChange,
-} from '../../../lib/domain/live-metrics';
-import { matchesFilterPattern } from '../../../lib/aws/filter-pattern';
-import { completed, completedRemoved, completedTouched, opened, openRemoved } from '../../factories/trip-changes';
+} from '../../../domain/live-metrics';
+import { matchesFilterPattern } from '../../../aws/filter-pattern';
+import { completed, completedRemoved, completedTouched, opened, openRemoved } from '../../support/trip-changes';
 
 describe('windowStartOf', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { parseAmount, parseDecimal, parseFare, parseIntegerCode } from '../../../lib/domain/numbers';
+import { parseAmount, parseDecimal, parseFare, parseIntegerCode } from '../../../domain/numbers';
 
 describe('parseDecimal', () => {
   it.each([

@@ -3,9 +3,9 @@ import {
   redriveDeadLetter,
   redriveDeadLetterQueueMessage,
   redriveDeliverySchema,
-} from '../../../lib/domain/redrive';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLetter, RETRY_ORIGIN, retryMessage } from '../../factories/sqs';
+} from '../../../domain/redrive';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
+import { deadLetter, RETRY_ORIGIN, retryMessage } from '../../support/sqs';
 
 describe('redriveDeadLetter', () => {
   it('turns a letter into a retry message with a fresh budget, keeping the event, first-seen time and why it was given up', () => {

@@ -1,7 +1,7 @@
-import { eventFingerprint } from '../../../lib/domain/fingerprint';
-import { endHalf, explainRefusal, halfWrite, startHalf, storedEnd, tripDate, type Sighting } from '../../../lib/domain/trip-assembly';
-import { completedItem, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { eventFingerprint } from '../../../domain/fingerprint';
+import { endHalf, explainRefusal, halfWrite, startHalf, storedEnd, tripDate, type Sighting } from '../../../domain/trip-assembly';
+import { completedItem, openEndItem, openStartItem } from '../../support/dynamodb-stream';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const LIFETIME = { openHalfGraceHours: 24, completedTtlDays: 90 };
 const SIGHTING: Sighting = {

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { dailyKpiRow } from '../../factories/daily-kpi';
-import { athenaKpiSource, queryDailyKpisWithAthena, type PollSettings } from '../../../lib/kpi/athena-kpis';
-import { DAILY_KPI_FIELDS } from '../../../lib/kpi/daily-kpi';
+import { dailyKpiRow } from '../../support/daily-kpi';
+import { athenaKpiSource, queryDailyKpisWithAthena, type PollSettings } from '../../../kpi/athena-kpis';
+import { DAILY_KPI_FIELDS } from '../../../kpi/daily-kpi';
 
 const athenaMock = mockClient(AthenaClient);
 const cloudFormationMock = mockClient(CloudFormationClient);

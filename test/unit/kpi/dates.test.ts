@@ -1,4 +1,4 @@
-import { addDays, dateRange, isCalendarDate, MAX_KPI_RANGE_DAYS, scheduledKpiDates, utcDateOf } from '../../../lib/kpi/dates';
+import { addDays, dateRange, isCalendarDate, MAX_KPI_RANGE_DAYS, scheduledKpiDates, utcDateOf } from '../../../kpi/dates';
 
 describe('isCalendarDate', () => {
   it.each(['2024-05-25', '2024-02-29', '2000-02-29', '1999-12-31'])('accepts %s', (value) => {

@@ -1,10 +1,10 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CompletedTrip } from '../../../lib/domain/trip-item';
-import { stagedTrip as stagedTripFactory, stageFile } from '../../factories/staged-trips';
-import { computeDailyKpis, computeDimensionKpis, readDimensionKpis } from '../../../lib/kpi/duckdb-engine';
-import type { DimensionKpiRow } from '../../../lib/kpi/dimension-kpi';
+import type { CompletedTrip } from '../../../domain/trip-item';
+import { stagedTrip as stagedTripFactory, stageFile } from '../../support/staged-trips';
+import { computeDailyKpis, computeDimensionKpis, readDimensionKpis } from '../../../kpi/duckdb-engine';
+import type { DimensionKpiRow } from '../../../kpi/dimension-kpi';
 
 /** This file's trips default to vendor 1 at pickup location 74. */
 function stagedTrip(overrides: Parameters<typeof stagedTripFactory>[0]): CompletedTrip {

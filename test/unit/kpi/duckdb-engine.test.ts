@@ -1,8 +1,8 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stagedTrip, stageFile } from '../../factories/staged-trips';
-import { computeDailyKpis, readDailyKpis, type DailyKpiRow } from '../../../lib/kpi/duckdb-engine';
+import { stagedTrip, stageFile } from '../../support/staged-trips';
+import { computeDailyKpis, readDailyKpis, type DailyKpiRow } from '../../../kpi/duckdb-engine';
 
 // 2024-05-24: three distinct trips, two of them staged twice.
 const morningTrip = stagedTrip({

@@ -1,5 +1,5 @@
-import { formatKpiTable } from '../../../lib/kpi/format';
-import { dailyKpiRow as kpiRow } from '../../factories/daily-kpi';
+import { formatKpiTable } from '../../../kpi/format';
+import { dailyKpiRow as kpiRow } from '../../support/daily-kpi';
 
 describe('formatKpiTable', () => {
   it('prints a header, a rule and one aligned line per date with two decimals', () => {

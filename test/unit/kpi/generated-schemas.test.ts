@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { duckDbCompletedTripsView, generatedSchemaFiles, sparkStagedTripSchema } from '../../../lib/kpi/completed-trips-view';
-import { KPI_INPUT_FIELDS } from '../../../lib/domain/trip-record';
+import { duckDbCompletedTripsView, generatedSchemaFiles, sparkStagedTripSchema } from '../../../kpi/completed-trips-view';
+import { KPI_INPUT_FIELDS } from '../../../domain/trip-record';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 

@@ -1,4 +1,4 @@
-import { kpiJobClientToken, kpiJobName, kpiJobRunInput } from '../../../lib/kpi/job-run';
+import { kpiJobClientToken, kpiJobName, kpiJobRunInput } from '../../../kpi/job-run';
 
 const target = {
   dataBucketName: 'bucket',

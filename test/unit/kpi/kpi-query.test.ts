@@ -1,4 +1,4 @@
-import { DEFAULT_KPI_STACK, resolveKpiQuery } from '../../../lib/kpi/kpi-query';
+import { DEFAULT_KPI_STACK, resolveKpiQuery } from '../../../kpi/kpi-query';
 
 describe('resolveKpiQuery (tripstream kpis options)', () => {
   it('queries the default dev analytics stack for one date', () => {

@@ -1,4 +1,4 @@
-import { InvalidKpiRequestError, resolveKpiRequest } from '../../../lib/kpi/kpi-request';
+import { InvalidKpiRequestError, resolveKpiRequest } from '../../../kpi/kpi-request';
 
 const clock = { now: new Date('2024-05-26T01:00:00Z'), lookbackDays: 2 };
 

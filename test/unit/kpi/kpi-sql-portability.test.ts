@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DIMENSION_KPI_SQL_PATH, KPI_SQL_PATH, TRIP_GROUPS_SQL_PATH } from '../../../lib/kpi/duckdb-engine';
+import { DIMENSION_KPI_SQL_PATH, KPI_SQL_PATH, TRIP_GROUPS_SQL_PATH } from '../../../kpi/duckdb-engine';
 
 /**
  * The shared KPI SQL files (spark/daily_trip_groups.sql, daily_kpis.sql, daily_kpis_by_dimension.sql) must mean the same on

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stagedTrip, stageFile } from '../../factories/staged-trips';
-import { computeDailyKpis, computeDimensionKpis } from '../../../lib/kpi/duckdb-engine';
+import { stagedTrip, stageFile } from '../../support/staged-trips';
+import { computeDailyKpis, computeDimensionKpis } from '../../../kpi/duckdb-engine';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SPARK_SUBMIT_PARAMETERS } from '../../../lib/kpi/job-run';
-import { checkSystemPython, describeWithPythonTool } from '../../engines/python-tools';
+import { SPARK_SUBMIT_PARAMETERS } from '../../../kpi/job-run';
+import { checkSystemPython, describeWithPythonTool } from '../../support/python-tools';
 
 /** The job's pure helpers, with Python's unittest; the job itself runs on Spark in test/engines/spark-parity.test.ts. */
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');

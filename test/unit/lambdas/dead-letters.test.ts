@@ -3,10 +3,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
-import { tripStartEventSchema } from '../../../lib/domain/events';
-import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../lib/domain/envelopes';
+import { tripStartEventSchema } from '../../../domain/events';
+import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../domain/envelopes';
 import { DeadLetterPayloads } from '../../../lambdas/common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../../../lib/aws/trip-queues';
+import { DeadLetterQueue } from '../../../aws/trip-queues';
 import { DeadLetters, DeadLetterTooLargeError, type DeadLetter } from '../../../lambdas/common/dead-letters';
 import { decodeJsonBytes } from '../../../lambdas/common/decoding';
 

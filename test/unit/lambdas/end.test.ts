@@ -1,9 +1,9 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { eventFingerprint } from '../../../lib/domain/fingerprint';
-import { completedItem, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
-import { DEFAULT_ARRIVAL, kinesisEvent, kinesisOrigin, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { eventFingerprint } from '../../../domain/fingerprint';
+import { completedItem, openEndItem, openStartItem } from '../../support/dynamodb-stream';
+import { DEFAULT_ARRIVAL, kinesisEvent, kinesisOrigin, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
 import {
   conditionalCheckFailed,
   deadLettersSent,
@@ -16,7 +16,7 @@ import {
   TEST_ENVIRONMENT,
   useHandlerTestLifecycle,
   useTestEnvironment,
-} from './harness';
+} from '../../support/handler-harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);

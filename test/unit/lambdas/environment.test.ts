@@ -1,4 +1,4 @@
-import { TEST_ENVIRONMENT } from './harness';
+import { TEST_ENVIRONMENT } from '../../support/handler-harness';
 
 describe.each(['start', 'end', 'match', 'redrive'])('%s handler environment', (name) => {
   const saved = { ...process.env };

@@ -3,10 +3,10 @@ import { GetRecordsCommand as GetKinesisRecordsCommand, GetShardIteratorCommand 
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { streamSequenceNumber } from '../../factories/dynamodb-stream';
-import { kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { onFailureRecord, sqsEvent, sqsRecord } from '../../factories/sqs';
-import { deadLettersSent, lambdaContext, NOW, outcomeTally, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+import { streamSequenceNumber } from '../../support/dynamodb-stream';
+import { kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
+import { onFailureRecord, sqsEvent, sqsRecord } from '../../support/sqs';
+import { deadLettersSent, lambdaContext, NOW, outcomeTally, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
 
 const kinesisMock = mockClient(KinesisClient);
 const streamsMock = mockClient(DynamoDBStreamsClient);

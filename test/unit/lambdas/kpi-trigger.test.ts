@@ -1,7 +1,7 @@
 import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lambdaContext, outcomeTally, useHandlerTestLifecycle } from './harness';
+import { lambdaContext, outcomeTally, useHandlerTestLifecycle } from '../../support/handler-harness';
 
 const environment = {
   DATA_BUCKET_NAME: 'tripstream-test-data',

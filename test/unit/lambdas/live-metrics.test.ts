@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completed, completedTouched, opened, openRemoved, type TripFields } from '../../factories/trip-changes';
-import { lambdaContext, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+import { completed, completedTouched, opened, openRemoved, type TripFields } from '../../support/trip-changes';
+import { lambdaContext, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 

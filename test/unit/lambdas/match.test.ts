@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completedTripSchema } from '../../../lib/domain/trip-item';
+import { completedTripSchema } from '../../../domain/trip-item';
 import {
   completedItem,
   completion,
@@ -14,9 +14,9 @@ import {
   streamEvent,
   streamSequenceNumber,
   type StreamRecordOptions,
-} from '../../factories/dynamodb-stream';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLettersSent, lambdaContext, NOW, outcomeTally, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from './harness';
+} from '../../support/dynamodb-stream';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
+import { deadLettersSent, lambdaContext, NOW, outcomeTally, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
 
 const s3Mock = mockClient(S3Client);
 const sqsMock = mockClient(SQSClient);

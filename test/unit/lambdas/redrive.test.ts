@@ -1,9 +1,9 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../factories/dynamodb-stream';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLetter, RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../factories/sqs';
+import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../support/dynamodb-stream';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
+import { deadLetter, RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../support/sqs';
 import {
   conditionalCheckFailed,
   deadLettersSent,
@@ -15,7 +15,7 @@ import {
   settledDeliveries,
   useHandlerTestLifecycle,
   useTestEnvironment,
-} from './harness';
+} from '../../support/handler-harness';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);

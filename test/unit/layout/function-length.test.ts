@@ -6,9 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { PRODUCT_FOLDERS } from '../../support/source-folders';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const sourceFolders = ['bin', 'lib', 'lambdas', 'local', 'producer', 'tools', 'spark'];
+const sourceFolders = [...PRODUCT_FOLDERS, 'spark'];
 const maximumLines = 120;
 
 interface LongFunction { where: string; lines: number }

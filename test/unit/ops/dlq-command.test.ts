@@ -8,10 +8,10 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EXIT_CODES, runCommand } from '../../../lib/cli';
-import { buildDlqProgram } from '../../../lib/ops/dlq-command';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
-import { deadLetter, retryMessage } from '../../factories/sqs';
+import { EXIT_CODES, runCommand } from '../../../bin/cli';
+import { buildDlqProgram } from '../../../bin/commands/dlq';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
+import { deadLetter, retryMessage } from '../../support/sqs';
 
 const sqsMock = mockClient(SQSClient);
 const cloudFormationMock = mockClient(CloudFormationClient);

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import { decodeRawObject, encodeRawObject, rawArchiveKey, streamKindOfKey } from '../../../lib/ops/raw-archive';
+import { decodeRawObject, encodeRawObject, rawArchiveKey, streamKindOfKey } from '../../../ops/raw-archive';
 import { archiveObjects } from '../../../local/run/raw-archive';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const data = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
 

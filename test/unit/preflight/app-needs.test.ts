@@ -1,5 +1,5 @@
 import { environments, type PipelineSettings } from '../../../lib/config';
-import { concurrencyNeeded, NEW_TABLE_STREAM_SHARDS_ESTIMATE, ON_DEMAND_STREAM_INITIAL_SHARDS } from '../../../lib/preflight/app-needs';
+import { concurrencyNeeded, NEW_TABLE_STREAM_SHARDS_ESTIMATE, ON_DEMAND_STREAM_INITIAL_SHARDS } from '../../../ops/preflight/app-needs';
 
 const dev = environments.dev;
 

@@ -12,14 +12,14 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { environments, resourceNames, stackNames, type PipelineSettings } from '../../../lib/config';
-import { ACCOUNT_SETUP_COMMAND, checkApiGatewayRole } from '../../../lib/preflight/api-gateway-role';
-import { concurrencyNeeded } from '../../../lib/preflight/app-needs';
-import { checkBootstrap, requiredBootstrapVersion } from '../../../lib/preflight/bootstrap';
-import type { PreflightTarget } from '../../../lib/preflight/check';
-import { checkIdentity } from '../../../lib/preflight/identity';
-import { checkLambdaConcurrency } from '../../../lib/preflight/lambda-concurrency';
-import { checkLeftoverResources, checkStackStates, describeStackStates } from '../../../lib/preflight/leftovers';
-import { checkEmrServerless, checkKinesisLimits } from '../../../lib/preflight/service-limits';
+import { ACCOUNT_SETUP_COMMAND, checkApiGatewayRole } from '../../../ops/preflight/api-gateway-role';
+import { concurrencyNeeded } from '../../../ops/preflight/app-needs';
+import { checkBootstrap, requiredBootstrapVersion } from '../../../ops/preflight/bootstrap';
+import type { PreflightTarget } from '../../../ops/preflight/check';
+import { checkIdentity } from '../../../ops/preflight/identity';
+import { checkLambdaConcurrency } from '../../../ops/preflight/lambda-concurrency';
+import { checkLeftoverResources, checkStackStates, describeStackStates } from '../../../ops/preflight/leftovers';
+import { checkEmrServerless, checkKinesisLimits } from '../../../ops/preflight/service-limits';
 import {
   accessDenied,
   ACCOUNT,
@@ -31,7 +31,7 @@ import {
   serviceError,
   trustPolicy,
   unresolvedHost,
-} from '../../factories/preflight';
+} from '../../support/preflight';
 
 const mocks = preflightMocks();
 const target: PreflightTarget = { account: ACCOUNT, region: REGION };

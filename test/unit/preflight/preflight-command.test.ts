@@ -2,12 +2,12 @@ import { GetAccountCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { EXIT_CODES, runCommand } from '../../../lib/cli';
-import type { CheckResult } from '../../../lib/preflight/check';
-import { READ_ONLY_COMMANDS } from '../../../lib/preflight/clients';
-import { buildPreflightProgram } from '../../../lib/preflight/preflight-command';
-import { preflightExitCode } from '../../../lib/preflight/preflight';
-import { accessDenied, ACCOUNT, preflightClients, preflightMocks, readyAccount, REGION, serviceError } from '../../factories/preflight';
+import { EXIT_CODES, runCommand } from '../../../bin/cli';
+import type { CheckResult } from '../../../ops/preflight/check';
+import { READ_ONLY_COMMANDS } from '../../../ops/preflight/clients';
+import { buildPreflightProgram } from '../../../bin/commands/preflight';
+import { preflightExitCode } from '../../../ops/preflight/preflight';
+import { accessDenied, ACCOUNT, preflightClients, preflightMocks, readyAccount, REGION, serviceError } from '../../support/preflight';
 
 const mocks = preflightMocks();
 

@@ -1,6 +1,6 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { NotReadOnlyError, READ_ONLY_COMMANDS, readOnly } from '../../../lib/preflight/clients';
+import { NotReadOnlyError, READ_ONLY_COMMANDS, readOnly } from '../../../ops/preflight/clients';
 
 describe("preflight's read-only clients", () => {
   it('list only reads', () => {

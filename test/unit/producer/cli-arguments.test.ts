@@ -1,7 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EXIT_CODES } from '../../../lib/cli';
-import { CommanderError, parseProduceArguments } from '../../../producer/cli-arguments';
+import { EXIT_CODES } from '../../../bin/cli';
+import { CommanderError, parseProduceArguments } from '../../../bin/commands/produce';
 import { DEFAULT_DATA_STACK, streamNamesFromStack } from '../../../producer/stack-streams';
 import { STACK_OUTPUTS } from '../../../lib/config';
 

@@ -1,7 +1,7 @@
 import { orderRows, type RowSource, type SendOrder, type SourcedRow } from '../../../producer/ordering';
-import { collect } from '../../factories/csv';
-import type { TripHalf } from '../../../lib/domain/csv';
-import type { TripEndEvent, TripStartEvent } from '../../../lib/domain/events';
+import { collect } from '../../support/csv';
+import type { TripHalf } from '../../../domain/csv';
+import type { TripEndEvent, TripStartEvent } from '../../../domain/events';
 
 /** A valid row whose event happened at `minute` past 10:00 on 2024-05-25. */
 function validRow(kind: TripHalf, tripId: string, minute: number, lineNumber: number): SourcedRow {

@@ -1,5 +1,5 @@
 /** Factories for the sender's input: records as produce() hands them over. */
-import type { TripHalf } from '../../../lib/domain/csv';
+import type { TripHalf } from '../../../domain/csv';
 import type { OutgoingRecord, SenderEvents, UnsentRecord } from '../../../producer/kinesis-sender';
 
 export function outgoingRecord(overrides: Partial<OutgoingRecord> & { sequence?: number; dataBytes?: number } = {}): OutgoingRecord {

@@ -13,7 +13,7 @@ import {
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { produce, type ProduceOptions } from '../../../producer/produce';
-import { endCsv, endRowFields, startCsv, startRowFields } from '../../factories/csv';
+import { endCsv, endRowFields, startCsv, startRowFields } from '../../support/csv';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const kinesis = new KinesisClient({ region: 'eu-west-1', credentials });

@@ -5,9 +5,9 @@ import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from '@
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
-import { encodeRawObject } from '../../../lib/ops/raw-archive';
+import { encodeRawObject } from '../../../ops/raw-archive';
 import { replay } from '../../../producer/replay';
-import { tripEndEvent, tripStartEvent } from '../../factories/kinesis';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const kinesisMock = mockClient(KinesisClient);
 const s3Mock = mockClient(S3Client);

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { readEndCsv, readStartCsv, type CsvRow } from '../../../lib/domain/csv-reader';
-import { tripEndEventSchema, tripStartEventSchema, type TripEndEvent, type TripStartEvent } from '../../../lib/domain/events';
+import { readEndCsv, readStartCsv, type CsvRow } from '../../../domain/csv-reader';
+import { tripEndEventSchema, tripStartEventSchema, type TripEndEvent, type TripStartEvent } from '../../../domain/events';
 import { generateSample, NO_TROUBLE_RATES, resolveOptions, type SampleGroundTruth } from '../../../tools/sample-generator';
-import { collect } from '../../factories/csv';
+import { collect } from '../../support/csv';
 
 async function readBack(csv: { startCsv: string; endCsv: string }): Promise<{
   starts: Array<CsvRow<TripStartEvent>>;

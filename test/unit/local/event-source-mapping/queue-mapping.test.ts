@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FakeFunction, queueMessage, REGION, RETRY_QUEUE, retryQueueMapping, runUntilInvoked } from './mapping-harness';
+import { FakeFunction, queueMessage, REGION, RETRY_QUEUE, retryQueueMapping, runUntilInvoked } from '../../../support/mapping-harness';
 
 const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({ region: REGION });

@@ -2,10 +2,10 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCo
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TRIP_STREAM_FILTERS } from '../../../../lib/domain/trip-item';
-import { matchesFilterPattern } from '../../../../lib/aws/filter-pattern';
-import { streamSequenceNumber } from '../../../factories/dynamodb-stream';
-import { sentMessages } from '../../lambdas/harness';
+import { TRIP_STREAM_FILTERS } from '../../../../domain/trip-item';
+import { matchesFilterPattern } from '../../../../aws/filter-pattern';
+import { streamSequenceNumber } from '../../../support/dynamodb-stream';
+import { sentMessages } from '../../../support/handler-harness';
 import {
   DEAD_LETTER_QUEUE_URL,
   FakeFunction,
@@ -25,7 +25,7 @@ import {
   tableStreamRecord,
   waitUntil,
   type Respond,
-} from './mapping-harness';
+} from '../../../support/mapping-harness';
 
 const kinesisMock = mockClient(KinesisClient);
 const streamsMock = mockClient(DynamoDBStreamsClient);

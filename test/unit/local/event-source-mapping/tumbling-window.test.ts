@@ -3,8 +3,8 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dynamoDbStreamShards, ShardReaderLimit, splitShards } from '../../../../local/event-source-mapping/stream-mapping';
-import { streamSequenceNumber } from '../../../factories/dynamodb-stream';
-import { sentMessages } from '../../lambdas/harness';
+import { streamSequenceNumber } from '../../../support/dynamodb-stream';
+import { sentMessages } from '../../../support/handler-harness';
 import {
   DEAD_LETTER_QUEUE_URL,
   FakeFunction,
@@ -16,7 +16,7 @@ import {
   tableStreamMapping,
   tableStreamRecord,
   type Invocation,
-} from './mapping-harness';
+} from '../../../support/mapping-harness';
 
 const streamsMock = mockClient(DynamoDBStreamsClient);
 const sqsMock = mockClient(SQSClient);

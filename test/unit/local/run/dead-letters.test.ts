@@ -1,5 +1,5 @@
-import type { DeadLetterMessage, RetryMessage } from '../../../../lib/domain/envelopes';
-import { parseDeadLetterQueueMessage } from '../../../../lib/domain/redrive';
+import type { DeadLetterMessage, RetryMessage } from '../../../../domain/envelopes';
+import { parseDeadLetterQueueMessage } from '../../../../domain/redrive';
 import { tallyDeadLetters } from '../../../../local/run/dead-letters';
 
 const endEvent = (tripId: string) => ({

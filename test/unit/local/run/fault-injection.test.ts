@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { HttpResponse } from '@smithy/core/transport';
-import { awsRequestCounts, registerRequestAttemptHook, resetAwsRequestCounts, withRequestCounting } from '../../../../lib/aws/clients';
+import { awsRequestCounts, registerRequestAttemptHook, resetAwsRequestCounts, withRequestCounting } from '../../../../aws/clients';
 import {
   DEFAULT_FAULT_SEED,
   FaultInjector,

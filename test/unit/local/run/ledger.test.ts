@@ -1,7 +1,7 @@
-import type { DeadLetterMessage } from '../../../../lib/domain/envelopes';
+import type { DeadLetterMessage } from '../../../../domain/envelopes';
 import { computeLedger, describeLedger, MOVED_BY_REDRIVE_POLICY, type LedgerInputs, type SentRecord } from '../../../../local/run/ledger';
-import { kinesisOrigin, tripEndEvent, tripStartEvent } from '../../../factories/kinesis';
-import { retryMessage } from '../../../factories/sqs';
+import { kinesisOrigin, tripEndEvent, tripStartEvent } from '../../../support/kinesis';
+import { retryMessage } from '../../../support/sqs';
 
 function sent(kind: SentRecord['kind'], position: number, tripId = `trip-${position}`): SentRecord {
   const origin = kinesisOrigin(position);

@@ -1,4 +1,4 @@
-import { metricsWindow, toMicros } from '../../../../lib/domain/live-metrics';
+import { metricsWindow, toMicros } from '../../../../domain/live-metrics';
 import { checkLiveMetrics } from '../../../../local/run/live-metrics-check';
 
 const window = (start: string, trips: number, fare: number) => metricsWindow(start, trips, toMicros(fare), trips * 60_000);

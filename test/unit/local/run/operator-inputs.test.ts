@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { redriveDeadLetterFile } from '../../../../local/run/operator-inputs';
-import { tripEndEvent } from '../../../factories/kinesis';
-import { deadLetter, onFailureRecord, retryMessage } from '../../../factories/sqs';
+import { tripEndEvent } from '../../../support/kinesis';
+import { deadLetter, onFailureRecord, retryMessage } from '../../../support/sqs';
 
 const sqsMock = mockClient(SQSClient);
 const RETRY_URL = 'http://127.0.0.1:4566/000000000000/tripstream-local-retry';

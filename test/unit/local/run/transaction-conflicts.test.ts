@@ -2,9 +2,9 @@ import { Readable } from 'node:stream';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { HttpResponse } from '@smithy/core/transport';
-import { registerRequestAttemptHook, withRequestCounting } from '../../../../lib/aws/clients';
-import { addToWindowState, shardPartials, type TripChange } from '../../../../lib/domain/live-metrics';
-import { MetricsTable } from '../../../../lib/aws/metrics-table';
+import { registerRequestAttemptHook, withRequestCounting } from '../../../../aws/clients';
+import { addToWindowState, shardPartials, type TripChange } from '../../../../domain/live-metrics';
+import { MetricsTable } from '../../../../aws/metrics-table';
 import { TransactionConflicts } from '../../../../local/run/transaction-conflicts';
 
 const METRICS_TABLE = 'tripstream-test-metrics';

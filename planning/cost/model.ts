@@ -1,0 +1,375 @@
+/**
+ * The cost model: what a deployed environment costs per 1M completed trips and per month, per service, from
+ * a local run's measured requests (summary.json), the environment's settings and the price table.
+ *
+ * Two traffic cases, priced alike:
+ * - `measured`: the run's own batching, request for request (per completed trip). A run sent as fast as the
+ *   producer goes fills its batches the way a replay does.
+ * - `live`: a feed of `tripsPerMonth` trips arriving evenly. What does not depend on batching is taken from
+ *   the run (writes per trip, retries, dead letters); what does (invocations, staged files, live-metrics
+ *   transactions) is derived from each mapping's window, batch size and lanes at that rate.
+ * Fixed costs (shard-hours, stream-hours, alarms, dashboards, keys, idle queue polling, the daily KPI job)
+ * are apart: they are paid per month whatever the traffic.
+ */
+import type { PipelineSettings } from '../../lib/config';
+import { deployedFootprint, FIXED_RESOURCES, MODEL_ASSUMPTIONS, type DeployedFootprint, type MappingFootprint, type ModelAssumptions } from './footprint';
+import { PRICES_US_EAST_1, type PricedService, type PriceTable } from './prices';
+import type { RunMeasurements } from './run-measurements';
+
+export const STREAM_HANDLERS = ['start', 'end', 'match', 'live-metrics'] as const;
+export type StreamHandler = (typeof STREAM_HANDLERS)[number];
+const QUEUE_HANDLERS = ['redrive', 'failed-batches'] as const;
+type Handler = StreamHandler | (typeof QUEUE_HANDLERS)[number];
+
+export type TrafficCase = 'measured' | 'live';
+
+export interface CostInput {
+  readonly run: RunMeasurements;
+  readonly settings: PipelineSettings;
+  /** The environment's name as reports show it. */
+  readonly environment: string;
+  readonly tripsPerMonth: number;
+  readonly prices?: PriceTable;
+  readonly assumptions?: ModelAssumptions;
+}
+
+/** One priced quantity of a traffic case, per 1M completed trips. */
+export interface VariableLine {
+  readonly service: PricedService;
+  readonly item: string;
+  readonly quantityPerMillionTrips: number;
+  readonly unit: string;
+  readonly dollarsPerMillionTrips: number;
+}
+
+export interface FixedLine {
+  readonly service: PricedService;
+  readonly item: string;
+  readonly quantityPerMonth: number;
+  readonly unit: string;
+  readonly dollarsPerMonth: number;
+}
+
+export interface BatchingFigures {
+  /** Invocations of each handler per 1,000 completed trips. */
+  readonly invocationsPerThousandTrips: Readonly<Record<Handler, number>>;
+  readonly totalInvocationsPerThousandTrips: number;
+  /** Records each stream handler gets per invocation. */
+  readonly recordsPerInvocation: Readonly<Record<StreamHandler, number>>;
+  readonly stagedPutsPerThousandTrips: number;
+}
+
+export interface TrafficCost {
+  readonly case: TrafficCase;
+  readonly dollarsPerMillionTrips: number;
+  readonly byService: Readonly<Partial<Record<PricedService, number>>>;
+  readonly lines: readonly VariableLine[];
+  readonly batching: BatchingFigures;
+}
+
+export interface CostReport {
+  readonly environment: string;
+  readonly tripsPerMonth: number;
+  /** The deployed rate `live` models: tripsPerMonth spread evenly over the month. */
+  readonly tripsPerSecond: number;
+  readonly prices: { readonly region: string; readonly compiledOn: string; readonly sources: Readonly<Record<PricedService, string>> };
+  readonly run: { readonly tripsCompleted: number };
+  readonly footprint: DeployedFootprint;
+  readonly measured: TrafficCost;
+  readonly live: TrafficCost;
+  readonly fixed: { readonly dollarsPerMonth: number; readonly byService: Readonly<Partial<Record<PricedService, number>>>; readonly lines: readonly FixedLine[] };
+  /** A month of the live case: its variable cost at tripsPerMonth, the fixed costs, and both. */
+  readonly perMonth: { readonly variable: number; readonly fixed: number; readonly total: number };
+  /** Operations of the run the model does not price, and why (set-up, Lambda's own polling, unknown). */
+  readonly unpricedOperations: readonly { readonly operation: string; readonly count: number; readonly reason: string }[];
+  readonly assumptions: ModelAssumptions;
+}
+
+const MILLION = 1_000_000;
+const SECONDS_PER_MONTH_OF = (prices: PriceTable) => prices.hoursPerMonth * 3600;
+const GB = 1024 ** 3;
+
+/**
+ * How the model treats each operation the local run counts. `setup`: the local run creating its resources
+ * (CloudFormation does it once on AWS). `poller`: requests Lambda's event source mappings make themselves:
+ * Kinesis reads are in the shard-hour (provisioned) or priced per GB (on-demand), DynamoDB Streams reads by
+ * Lambda are free, and SQS polling is priced per message (receive + delete) and as the idle polling fixed cost.
+ * `kpi-job`: the daily job's own reads and writes (in its fixed cost).
+ */
+const OPERATION_ROLES: Readonly<Record<string, Readonly<Record<string, 'setup' | 'poller' | 'kpi-job' | 'priced'>>>> = {
+  DynamoDB: { CreateTable: 'setup', DescribeTable: 'setup', UpdateTimeToLive: 'setup', UpdateItem: 'priced', TransactWriteItems: 'priced', PutItem: 'priced', GetItem: 'priced', DeleteItem: 'priced', Query: 'priced' },
+  DynamoDBStreams: { DescribeStream: 'poller', GetRecords: 'poller', GetShardIterator: 'poller', ListStreams: 'poller' },
+  Kinesis: { CreateStream: 'setup', DescribeStreamSummary: 'setup', ListShards: 'poller', GetRecords: 'poller', GetShardIterator: 'poller', PutRecords: 'priced', PutRecord: 'priced' },
+  S3: { CreateBucket: 'setup', HeadBucket: 'setup', PutBucketVersioning: 'setup', PutObject: 'priced', GetObject: 'kpi-job', ListObjectsV2: 'kpi-job' },
+  SQS: { CreateQueue: 'setup', GetQueueUrl: 'setup', SetQueueAttributes: 'setup', GetQueueAttributes: 'poller', ReceiveMessage: 'poller', DeleteMessage: 'poller', DeleteMessageBatch: 'poller', ChangeMessageVisibility: 'poller', SendMessage: 'priced', SendMessageBatch: 'priced' },
+};
+
+const ROLE_REASONS = {
+  setup: 'creates the local resources (CloudFormation does it once on AWS)',
+  poller: "Lambda's event source mapping polling (in the shard-hour, free, or priced per message and as idle polling)",
+  'kpi-job': "the daily KPI job's own requests (in its fixed cost)",
+} as const;
+
+function count(run: RunMeasurements, service: string, operation: string): number {
+  return run.aws_requests[service]?.[operation] ?? 0;
+}
+
+export interface Batch {
+  /** Stream records the window gathers per batch (what batchSize counts, before the filter). */
+  readonly gathered: number;
+  /** Records the function gets per invocation (after the filter). */
+  readonly handled: number;
+  readonly invocationsPerTrip: number;
+}
+
+/**
+ * A mapping's batches for a feed of `tripsPerSecond`: a lane's window opens at its first record and closes
+ * `windowSeconds` later, or earlier when batchSize records (counted before the filter) or the 6 MB payload
+ * (of the records that pass it) are reached. A batch in which the filter passes nothing invokes nothing.
+ */
+export function liveBatch(
+  mapping: MappingFootprint,
+  tripsPerSecond: number,
+  gatheredPerTrip: number,
+  handledPerTrip: number,
+  handledRecordBytes: number,
+  assumptions: ModelAssumptions,
+): Batch {
+  // A run that sent nothing on this mapping's stream (a redrive alone) gives it nothing to batch.
+  if (gatheredPerTrip <= 0 || handledPerTrip <= 0) return { gathered: 0, handled: 0, invocationsPerTrip: 0 };
+  const passShare = handledPerTrip / gatheredPerTrip;
+  const payloadCap = assumptions.invocationPayloadBytes / handledRecordBytes / passShare;
+  const perLaneRate = (tripsPerSecond * gatheredPerTrip) / mapping.lanes;
+  const gathered = Math.min(1 + perLaneRate * mapping.windowSeconds, mapping.batchSize, payloadCap);
+  const invokes = passShare >= 1 ? 1 : 1 - (1 - passShare) ** gathered;
+  return { gathered, handled: (gathered * passShare) / invokes, invocationsPerTrip: (gatheredPerTrip / gathered) * invokes };
+}
+
+/** Distinct live-metrics windows a batch's completions touch: the `all` window(s), vendors', pickup locations'. */
+export function windowItemsPerBatch(completions: number, windowSeconds: number, assumptions: ModelAssumptions): number {
+  const distinct = (kinds: number) => kinds * (1 - (1 - 1 / kinds) ** completions);
+  const allWindows = 1 + windowSeconds / 300;
+  return Math.min(allWindows, completions) + distinct(assumptions.vendors) + distinct(assumptions.pickupLocations);
+}
+
+/** What the live-metrics consumer writes per completed trip, from its batches (one formula for cost and capacity). */
+export interface LiveMetricsWrites {
+  readonly writeUnitsPerTrip: number;
+  readonly itemsPerBatch: number;
+}
+
+/**
+ * Live-metrics writes of a batch as per-shard partials (docs/adr/0008-live-metrics-per-shard-partials.md): one
+ * conditional UpdateItem (1 WRU) per window the batch's completions touch and one for the shard's open trips,
+ * once per tumbling window; counted per batch, an upper bound.
+ */
+export function liveMetricsWrites(batch: Batch, windowSeconds: number, assumptions: ModelAssumptions): LiveMetricsWrites {
+  const completionsPerBatch = batch.handled / assumptions.liveMetricsRecordsPerTrip;
+  const itemsPerBatch = windowItemsPerBatch(completionsPerBatch, windowSeconds, assumptions) + 1;
+  return { writeUnitsPerTrip: batch.invocationsPerTrip * itemsPerBatch, itemsPerBatch };
+}
+
+function round(value: number, digits = 4): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+interface TrafficQuantities {
+  readonly batches: Readonly<Record<StreamHandler, Batch>>;
+  readonly queueInvocationsPerTrip: Readonly<Record<(typeof QUEUE_HANDLERS)[number], number>>;
+  readonly stagedPutsPerTrip: number;
+}
+
+function trafficCost(
+  trafficCase: TrafficCase,
+  quantities: TrafficQuantities,
+  input: Required<Pick<CostInput, 'prices' | 'assumptions'>> & { run: RunMeasurements; footprint: DeployedFootprint },
+): TrafficCost {
+  const { run, prices, assumptions, footprint } = input;
+  const trips = run.trips_completed;
+  const perTrip = (value: number) => value / trips;
+  const lines: VariableLine[] = [];
+  const add = (service: PricedService, item: string, quantityPerTrip: number, unit: string, pricePerUnit: number) => {
+    if (quantityPerTrip <= 0) return;
+    lines.push({
+      service,
+      item,
+      quantityPerMillionTrips: round(quantityPerTrip * MILLION, 1),
+      unit,
+      dollarsPerMillionTrips: quantityPerTrip * MILLION * pricePerUnit,
+    });
+  };
+  const { batches } = quantities;
+
+  // Kinesis: every record the producer sent (duplicates and quarantine-free rows), both streams.
+  const recordsSent = perTrip(run.sent.start + run.sent.end);
+  if (footprint.kinesis.capacityMode === 'PROVISIONED') {
+    const unitsPerRecord = Math.ceil(assumptions.eventRecordBytes / (25 * 1024));
+    add('kinesis', 'PUT payload units (25 KB)', recordsSent * unitsPerRecord, 'units', prices.kinesis.provisionedPutPayloadUnitsPerMillion / MILLION);
+  } else {
+    const ingestGb = (recordsSent * Math.ceil(assumptions.eventRecordBytes / 1024) * 1024) / GB;
+    add('kinesis', 'data in (1 KB per record)', ingestGb, 'GB', prices.kinesis.onDemandIngestPerGb);
+    // Two readers of each stream: its handler's mapping and the raw archive's Firehose.
+    add('kinesis', 'data out (2 readers)', (2 * recordsSent * assumptions.eventRecordBytes) / GB, 'GB', prices.kinesis.onDemandRetrievalPerGb);
+  }
+  add('firehose', `raw archive ingestion (${prices.firehose.recordRoundingKb} KB per record)`, (recordsSent * prices.firehose.recordRoundingKb * 1024) / GB, 'GB', prices.firehose.ingestPerGb);
+
+  // DynamoDB: trip writes as measured (conditional failures consume their unit too); live-metrics
+  // transactions from their batches: the windows touched, and per transaction its marker and the
+  // open-trips counter.
+  const tripWriteUnits = Math.ceil(assumptions.tripItemBytes / 1024);
+  add('dynamodb', 'trips table writes (UpdateItem)', perTrip(run.trips_table_writes ?? count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  const liveWrites = liveMetricsWrites(batches['live-metrics'], footprint.mappings['live-metrics'].windowSeconds, assumptions);
+  add('dynamodb', 'live metrics partials (1 WRU per item)', liveWrites.writeUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
+
+  // Lambda: requests and billed duration of every handler.
+  const invocations: Record<Handler, number> = {
+    start: batches.start.invocationsPerTrip,
+    end: batches.end.invocationsPerTrip,
+    match: batches.match.invocationsPerTrip,
+    'live-metrics': batches['live-metrics'].invocationsPerTrip,
+    ...quantities.queueInvocationsPerTrip,
+  };
+  const totalInvocations = Object.values(invocations).reduce((sum, value) => sum + value, 0);
+  add('lambda', 'requests', totalInvocations, 'invocations', prices.lambda.requestsPerMillion / MILLION);
+  let gbSeconds = 0;
+  for (const handler of [...STREAM_HANDLERS, ...QUEUE_HANDLERS]) {
+    const billed = assumptions.billedMs[handler];
+    const recordsPerTrip = handler in batches ? batches[handler as StreamHandler].handled * invocations[handler] : invocations[handler];
+    gbSeconds += ((invocations[handler] * billed.perInvocation + recordsPerTrip * billed.perRecord) / 1000) * (footprint.memoryMb / 1024);
+  }
+  add('lambda', `duration (arm64, ${footprint.memoryMb} MB)`, gbSeconds, 'GB-s', prices.lambda.arm64PerGbSecond);
+  add('cloudwatch', 'logs ingested', (totalInvocations * assumptions.logBytesPerInvocation) / GB, 'GB', prices.cloudwatch.logsIngestPerGb);
+
+  // SQS: each message sent is also received and deleted by a mapping's poller.
+  const messagesSent = perTrip(count(run, 'SQS', 'SendMessage') + count(run, 'SQS', 'SendMessageBatch'));
+  add('sqs', 'messages (send, receive, delete)', messagesSent * 3, 'requests', prices.sqs.requestsPerMillion / MILLION);
+
+  add('s3', 'staged files (PutObject)', quantities.stagedPutsPerTrip, 'PUTs', prices.s3.putPerThousand / 1000);
+  add('s3', 'storage, first month', assumptions.s3BytesPerTripMonth / GB, 'GB-month', prices.s3.standardStoragePerGbMonth);
+
+  const byService: Partial<Record<PricedService, number>> = {};
+  for (const line of lines) byService[line.service] = (byService[line.service] ?? 0) + line.dollarsPerMillionTrips;
+  const perThousand = (value: number) => round(value * 1000, 2);
+  return {
+    case: trafficCase,
+    dollarsPerMillionTrips: lines.reduce((sum, line) => sum + line.dollarsPerMillionTrips, 0),
+    byService,
+    lines,
+    batching: {
+      invocationsPerThousandTrips: Object.fromEntries(Object.entries(invocations).map(([handler, value]) => [handler, perThousand(value)])) as Record<Handler, number>,
+      totalInvocationsPerThousandTrips: perThousand(totalInvocations),
+      recordsPerInvocation: Object.fromEntries(STREAM_HANDLERS.map((handler) => [handler, round(batches[handler].handled, 1)])) as Record<StreamHandler, number>,
+      stagedPutsPerThousandTrips: perThousand(quantities.stagedPutsPerTrip),
+    },
+  };
+}
+
+function fixedCosts(footprint: DeployedFootprint, prices: PriceTable, assumptions: ModelAssumptions): CostReport['fixed'] {
+  const lines: FixedLine[] = [];
+  const add = (service: PricedService, item: string, quantityPerMonth: number, unit: string, pricePerUnit: number) =>
+    lines.push({ service, item, quantityPerMonth: round(quantityPerMonth, 2), unit, dollarsPerMonth: quantityPerMonth * pricePerUnit });
+  const hours = prices.hoursPerMonth;
+  const { kinesis } = footprint;
+  if (kinesis.capacityMode === 'PROVISIONED') {
+    const shardHours = FIXED_RESOURCES.streams * kinesis.shardCount * hours;
+    add('kinesis', `shard-hours (${FIXED_RESOURCES.streams} streams x ${kinesis.shardCount} shards)`, shardHours, 'shard-hours', prices.kinesis.provisionedShardHour);
+    if (kinesis.retentionHours > 24) add('kinesis', `extended retention (${kinesis.retentionHours} h)`, shardHours, 'shard-hours', prices.kinesis.provisionedExtendedRetentionShardHour);
+  } else {
+    add('kinesis', `on-demand stream-hours (${FIXED_RESOURCES.streams} streams)`, FIXED_RESOURCES.streams * hours, 'stream-hours', prices.kinesis.onDemandStreamHour);
+  }
+  add('cloudwatch', 'alarms', FIXED_RESOURCES.alarms, 'alarm-months', prices.cloudwatch.standardAlarmMonth);
+  add('cloudwatch', 'dashboards', FIXED_RESOURCES.dashboards, 'dashboard-months', prices.cloudwatch.dashboardMonth);
+  add('cloudwatch', 'custom metrics (Powertools)', assumptions.customMetrics, 'metric-months', prices.cloudwatch.customMetricMonth);
+  add('kms', 'customer managed keys', FIXED_RESOURCES.customerManagedKeys, 'key-months', prices.kms.customerManagedKeyMonth);
+  add('sqs', `idle polling of ${FIXED_RESOURCES.lambdaPolledQueues} Lambda-polled queues`, FIXED_RESOURCES.lambdaPolledQueues * assumptions.idleQueuePollsPerMonth, 'requests', prices.sqs.requestsPerMillion / MILLION);
+  const job = assumptions.kpiJob;
+  const workerHours = (job.runsPerMonth * job.workers * job.minutes) / 60;
+  add('emrServerless', `daily KPI job vCPU (${job.workers} workers x ${job.minutes} min x ${job.runsPerMonth})`, workerHours * job.vcpuPerWorker, 'vCPU-hours', prices.emrServerless.arm64VcpuHour);
+  add('emrServerless', 'daily KPI job memory', workerHours * job.gbPerWorker, 'GB-hours', prices.emrServerless.arm64GbHour);
+  const byService: Partial<Record<PricedService, number>> = {};
+  for (const line of lines) byService[line.service] = (byService[line.service] ?? 0) + line.dollarsPerMonth;
+  return { dollarsPerMonth: lines.reduce((sum, line) => sum + line.dollarsPerMonth, 0), byService, lines };
+}
+
+function unpricedOperations(run: RunMeasurements): CostReport['unpricedOperations'] {
+  const unpriced: { operation: string; count: number; reason: string }[] = [];
+  for (const [service, operations] of Object.entries(run.aws_requests)) {
+    for (const [operation, n] of Object.entries(operations)) {
+      const role = OPERATION_ROLES[service]?.[operation];
+      if (role === 'priced') continue;
+      unpriced.push({ operation: `${service}.${operation}`, count: n, reason: role === undefined ? 'not in the model: unknown operation, priced at nothing' : ROLE_REASONS[role] });
+    }
+  }
+  return unpriced;
+}
+
+/** The cost report of an environment, from a run's measurements (pure: no I/O). */
+export function costReport(input: CostInput): CostReport {
+  const prices = input.prices ?? PRICES_US_EAST_1;
+  const assumptions = input.assumptions ?? MODEL_ASSUMPTIONS;
+  const { run } = input;
+  if (!(run.trips_completed > 0)) throw new Error('the run completed no trips: nothing to divide its costs by');
+  if (!(input.tripsPerMonth > 0)) throw new Error(`trips per month must be positive, got ${input.tripsPerMonth}`);
+  const footprint = deployedFootprint(input.settings, assumptions);
+  const trips = run.trips_completed;
+  const invocationsOf = (handler: Handler) => run.lambda_invocations[handler] ?? 0;
+  const perTrip = { start: run.sent.start / trips, end: run.sent.end / trips };
+  // The KPI job writes a daily and a per-dimension file per date; the rest of the run's PUTs are staging's.
+  const kpiPuts = 2 * run.kpi_dates.length;
+  const measuredStagedPuts = Math.max(0, count(run, 'S3', 'PutObject') - kpiPuts) / trips;
+
+  const measuredBatch = (handler: StreamHandler, handledPerTrip: number, gatheredPerTrip: number): Batch => {
+    const invocationsPerTrip = invocationsOf(handler) / trips;
+    const handled = invocationsPerTrip === 0 ? 0 : handledPerTrip / invocationsPerTrip;
+    return { handled, gathered: (handled * gatheredPerTrip) / handledPerTrip, invocationsPerTrip };
+  };
+  const queueInvocationsPerTrip = { redrive: invocationsOf('redrive') / trips, 'failed-batches': invocationsOf('failed-batches') / trips };
+  const a = assumptions;
+  const measured: TrafficQuantities = {
+    batches: {
+      start: measuredBatch('start', perTrip.start, perTrip.start),
+      end: measuredBatch('end', perTrip.end, perTrip.end),
+      match: measuredBatch('match', a.matchRecordsPerTrip, a.streamRecordsPerTrip),
+      'live-metrics': measuredBatch('live-metrics', a.liveMetricsRecordsPerTrip, a.streamRecordsPerTrip),
+    },
+    queueInvocationsPerTrip,
+    stagedPutsPerTrip: measuredStagedPuts,
+  };
+
+  const tripsPerSecond = input.tripsPerMonth / SECONDS_PER_MONTH_OF(prices);
+  const m = footprint.mappings;
+  const liveBatches = {
+    start: liveBatch(m.start, tripsPerSecond, perTrip.start, perTrip.start, a.eventRecordBytes * 2, a),
+    end: liveBatch(m.end, tripsPerSecond, perTrip.end, perTrip.end, a.eventRecordBytes * 2, a),
+    match: liveBatch(m.match, tripsPerSecond, a.streamRecordsPerTrip, a.matchRecordsPerTrip, a.streamRecordEventBytes, a),
+    'live-metrics': liveBatch(m['live-metrics'], tripsPerSecond, a.streamRecordsPerTrip, a.liveMetricsRecordsPerTrip, a.streamRecordEventBytes, a),
+  };
+  // A staged batch writes one file per trip_date in it; a window crossing midnight writes two.
+  const datesPerBatch = 1 + m.match.windowSeconds / 86_400;
+  const liveQuantities: TrafficQuantities = {
+    batches: liveBatches,
+    queueInvocationsPerTrip,
+    stagedPutsPerTrip: liveBatches.match.invocationsPerTrip * datesPerBatch,
+  };
+
+  const context = { run, prices, assumptions, footprint };
+  const liveCost = trafficCost('live', liveQuantities, context);
+  const fixed = fixedCosts(footprint, prices, assumptions);
+  const variable = (liveCost.dollarsPerMillionTrips * input.tripsPerMonth) / MILLION;
+  return {
+    environment: input.environment,
+    tripsPerMonth: input.tripsPerMonth,
+    tripsPerSecond: round(tripsPerSecond, 6),
+    prices: { region: prices.region, compiledOn: prices.compiledOn, sources: prices.sources },
+    run: { tripsCompleted: trips },
+    footprint,
+    measured: trafficCost('measured', measured, context),
+    live: liveCost,
+    fixed,
+    perMonth: { variable, fixed: fixed.dollarsPerMonth, total: variable + fixed.dollarsPerMonth },
+    unpricedOperations: unpricedOperations(run),
+    assumptions,
+  };
+}
