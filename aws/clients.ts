@@ -197,7 +197,7 @@ function requestInstrumentation(role: ClientRole | undefined): Pluggable<object,
 }
 
 /** Usage: `client.middlewareStack.use(requestCounting)` or `withRequestCounting(new XClient(...))`. */
-export const requestCounting: Pluggable<object, object> = requestInstrumentation(undefined);
+const requestCounting: Pluggable<object, object> = requestInstrumentation(undefined);
 
 // `use(plugin: never)` accepts every client's stack: their `use` parameters are typed per service, which a
 // plugin for `object` inputs cannot name (method parameters are checked contravariantly under strict).

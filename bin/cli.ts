@@ -33,7 +33,7 @@ export const EXIT_CODE_HELP = [
 let version: string | undefined;
 
 /** The version of the project's package.json (the nearest one above this file, run from source or from dist/): what `--version` prints. */
-export function packageVersion(): string {
+function packageVersion(): string {
   for (let dir = __dirname; version === undefined; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
     if (existsSync(file)) {

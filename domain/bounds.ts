@@ -9,7 +9,7 @@
  */
 
 /** Fares, tips and distances: `|value| < MAX_ABSOLUTE_AMOUNT`. */
-export const MAX_ABSOLUTE_AMOUNT = 1_000_000;
+const MAX_ABSOLUTE_AMOUNT = 1_000_000;
 
 /** Integer codes (vendor, locations, payment type, ...): a signed 32-bit integer. */
 export const MAX_ABSOLUTE_CODE = 2_147_483_647;
@@ -17,10 +17,10 @@ export const MAX_ABSOLUTE_CODE = 2_147_483_647;
 export const MAX_TRIP_ID_LENGTH = 128;
 
 /** The accepted instants: `[EARLIEST_INSTANT, END_OF_INSTANTS)`. */
-export const EARLIEST_INSTANT = '1970-01-01T00:00:00.000Z';
-export const END_OF_INSTANTS = '2100-01-01T00:00:00.000Z';
-export const EARLIEST_INSTANT_MS = Date.parse(EARLIEST_INSTANT);
-export const END_OF_INSTANTS_MS = Date.parse(END_OF_INSTANTS);
+const EARLIEST_INSTANT = '1970-01-01T00:00:00.000Z';
+const END_OF_INSTANTS = '2100-01-01T00:00:00.000Z';
+const EARLIEST_INSTANT_MS = Date.parse(EARLIEST_INSTANT);
+const END_OF_INSTANTS_MS = Date.parse(END_OF_INSTANTS);
 
 export const INSTANT_RANGE_PROBLEM = 'is outside the accepted range 1970-01-01T00:00Z (included) to 2100-01-01T00:00Z (excluded)';
 export const AMOUNT_RANGE_PROBLEM = `is out of range (amounts must be below ${MAX_ABSOLUTE_AMOUNT.toLocaleString('en-US')} in absolute value)`;

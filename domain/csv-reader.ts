@@ -39,7 +39,7 @@ export class CsvHeaderError extends Error {
 }
 
 /** The file stops being readable CSV at `lineNumber`; rows before it were yielded, none after it. */
-export class CsvSyntaxError extends Error {
+class CsvSyntaxError extends Error {
   override name = 'CsvSyntaxError';
 
   constructor(
@@ -76,9 +76,9 @@ interface SkippedRecord {
  * The largest row read (docs/contracts.md §1: a row over 1 MiB is rejected). Trip rows are ~100 bytes; the bound keeps
  * one runaway row (a quote never closed, a file that is not CSV) from being buffered whole.
  */
-export const MAX_ROW_BYTES = 1_048_576;
+const MAX_ROW_BYTES = 1_048_576;
 /** How much of a row over MAX_ROW_BYTES is kept in the quarantine, enough to recognise it. */
-export const OVERSIZE_ROW_HEAD_BYTES = 1_024;
+const OVERSIZE_ROW_HEAD_BYTES = 1_024;
 
 const KNOWN_COLUMNS: Record<TripHalf, ReadonlySet<string>> = {
   start: new Set(CSV_COLUMNS.start),

@@ -19,7 +19,6 @@ export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
  * arrived is recorded as open in the trips table and never waits here.
  */
 export const RETRY_REASONS = ['PROCESSING_FAILED'] as const;
-export type RetryReason = (typeof RETRY_REASONS)[number];
 
 export const HANDLER_NAMES = ['start', 'end', 'match', 'redrive', 'failed-batches', 'kpi-trigger', 'live-metrics', 'metrics-api'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
@@ -51,7 +50,7 @@ export const retryMessageSchema = z.strictObject({
 export type RetryMessage = z.infer<typeof retryMessageSchema>;
 
 /** Where the payload of a letter too large for one SQS message is kept, whole (ADR 0005). */
-export const deadLetterPayloadLocationSchema = z.strictObject({
+const deadLetterPayloadLocationSchema = z.strictObject({
   s3_uri: z.string().check(z.startsWith('s3://')),
   bytes: z.number().check(z.int(), z.nonnegative()),
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
@@ -63,7 +62,7 @@ export type DeadLetterPayloadLocation = z.infer<typeof deadLetterPayloadLocation
  * exceed MAX_DEAD_LETTER_BODY_BYTES carries its payload by location instead; valid events never do, because every
  * field of an event is bounded (domain/bounds.ts).
  */
-export const SQS_MAX_MESSAGE_BYTES = 262_144;
+const SQS_MAX_MESSAGE_BYTES = 262_144;
 /** Leaves room for the message attributes (reason, trip_id of at most 128 characters). */
 export const MAX_DEAD_LETTER_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - 4_096;
 /** A letter's detail is cut to this many characters: it explains, the payload is what is kept whole. */

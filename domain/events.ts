@@ -30,7 +30,6 @@ export const tripEventSchema = z.discriminatedUnion('event_type', [tripStartEven
 export type TripStartEvent = z.infer<typeof tripStartEventSchema>;
 export type TripEndEvent = z.infer<typeof tripEndEventSchema>;
 export type TripEvent = z.infer<typeof tripEventSchema>;
-export type TripEventType = TripEvent['event_type'];
 
 /** When the event happened in the world: what `--order event-time` sorts by. */
 export function eventTime(event: TripEvent): string {

@@ -18,7 +18,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { HALVES_ATTRIBUTE } from './trip-item';
 import * as z from './validation';
 
-export const WINDOW_MINUTES = 5;
+const WINDOW_MINUTES = 5;
 const WINDOW_MS = WINDOW_MINUTES * 60_000;
 
 export const METRIC_ENTITIES = ['all', 'vendor', 'pickup_location'] as const;
@@ -43,7 +43,7 @@ export const LIVE_METRICS_STREAM_FILTERS = [
 ] as const;
 
 /** What a completed trip adds to its windows. Amounts are integers so sums are exact. */
-export interface CompletedTripMetrics {
+interface CompletedTripMetrics {
   readonly windowStart: string;
   readonly vendorId: number | null;
   readonly pickupLocationId: number | null;
@@ -174,7 +174,7 @@ function windowsOf(metrics: CompletedTripMetrics): { entity: MetricEntity; id: s
 }
 
 /** What one shard's changes add to one 5-minute window of one entity. */
-export interface WindowPartial {
+interface WindowPartial {
   readonly entity: MetricEntity;
   readonly id: string;
   readonly windowStart: string;
@@ -190,7 +190,7 @@ export interface WindowPartial {
  * traffic, tens of KB.
  */
 const sequenceNumberSchema = z.string().check(z.regex(SEQUENCE_NUMBER));
-export const liveWindowStateSchema = z.object({
+const liveWindowStateSchema = z.object({
   /** The first record counted in this state: with the tumbling window, it names the state's partials. */
   first: sequenceNumberSchema,
   /** The last record counted: records at or below it are redeliveries. */

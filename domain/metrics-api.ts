@@ -9,7 +9,7 @@ import * as z from './validation';
 import { METRIC_ENTITIES, windowStartOf, type MetricEntity, type MetricsWindow } from './live-metrics';
 
 /** The longest range one request may cover: 31 days are 8,928 windows, well inside a response. */
-export const MAX_METRICS_RANGE_DAYS = 31;
+const MAX_METRICS_RANGE_DAYS = 31;
 
 export interface MetricsReader {
   windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]>;

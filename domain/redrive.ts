@@ -22,7 +22,7 @@ import { describeIssues, tripEventSchema, type TripEvent } from './events';
 import { errorText } from './error-text';
 
 /** Attempts a redriven event counts as having had: its first delivery, so every retry of the budget is left. */
-export const REDRIVE_FRESH_ATTEMPTS = 1;
+const REDRIVE_FRESH_ATTEMPTS = 1;
 
 /** What a message on the DLQ is, as far as a redrive is concerned. */
 export type DeadLetterQueueMessage =

@@ -6,7 +6,7 @@
  * is open, 2 once it is complete. The stream filters below select exactly the transitions that matter.
  */
 import * as z from './validation';
-import { DERIVED_START_FIELDS, END_EVENT_FIELDS, START_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape, type TripHalf } from './trip-record';
+import { END_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape, type TripHalf } from './trip-record';
 
 export const TRIP_KEY = 'trip_id';
 export const TRIP_TTL_ATTRIBUTE = 'expires_at';
@@ -23,7 +23,6 @@ export function halfAttribute<H extends TripHalf, A extends HalfBookkeeping>(hal
 }
 
 /** The fields each half contributes to the item, apart from its bookkeeping (the trip record's halves). */
-export const START_FIELDS = [...START_EVENT_FIELDS, ...DERIVED_START_FIELDS] as const;
 export const END_FIELDS = END_EVENT_FIELDS;
 
 /**

@@ -17,7 +17,7 @@ import * as z from './validation';
  * Who brings a field: `key` both events; `start`/`end` that half's event; `derived` the start's write
  * (computed from its event, not on the wire); `staging` the match handler when it stages the trip.
  */
-export type FieldOrigin = 'key' | 'start' | 'end' | 'derived' | 'staging';
+type FieldOrigin = 'key' | 'start' | 'end' | 'derived' | 'staging';
 
 /**
  * What a field holds. `instant`: canonical UTC ISO text; `date`: YYYY-MM-DD; `code`: an integer code;
@@ -72,8 +72,6 @@ function fieldsWhere(keep: (definition: TripFieldDefinition) => boolean): TripFi
 /** The fields each event carries besides `trip_id`, in event order. */
 export const START_EVENT_FIELDS = fieldsWhere((field) => field.origin === 'start') as StartEventField[];
 export const END_EVENT_FIELDS = fieldsWhere((field) => field.origin === 'end') as EndEventField[];
-/** The fields the start's write derives from its event. */
-export const DERIVED_START_FIELDS = fieldsWhere((field) => field.origin === 'derived') as FieldsOf<'derived'>[];
 /** Every field of the staged row, in staged order. */
 export const STAGED_TRIP_FIELDS = Object.keys(TRIP_FIELDS) as TripField[];
 

@@ -18,7 +18,7 @@ export function decodeUtf8(bytes: Uint8Array): Utf8Outcome {
 }
 
 /** Length of the well-formed sequence starting at `index`, or 0 when the byte there does not start one. */
-export function sequenceLength(bytes: Uint8Array, index: number): number {
+function sequenceLength(bytes: Uint8Array, index: number): number {
   const lead = bytes[index] ?? 0xff;
   if (lead < 0x80) return 1;
   const continuation = (offset: number, low = 0x80, high = 0xbf): boolean => {

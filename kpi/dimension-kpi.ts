@@ -5,7 +5,7 @@
 import * as z from '../domain/validation';
 import { kpiNumber } from './daily-kpi';
 import { calendarDateSchema } from './dates';
-import { kpiFields, kpiFieldsOfKind, kpiRowShape, type KpiRowDefinition, type KpiRowOf } from './kpi-row';
+import { kpiFields, kpiRowShape, type KpiRowDefinition, type KpiRowOf } from './kpi-row';
 
 export const KPI_DIMENSIONS = ['vendor_id', 'pickup_location_id', 'payment_type', 'pickup_hour'] as const;
 export type KpiDimension = (typeof KPI_DIMENSIONS)[number];
@@ -35,8 +35,6 @@ export type DimensionKpiRow = KpiRowOf<typeof DIMENSION_KPI_ROW, KpiDimension>;
 
 export const DIMENSION_KPI_FIELDS = kpiFields(DIMENSION_KPI_ROW);
 
-/** The money and minute fields, all rounded to two decimals by the SQL. */
-export const DIMENSION_KPI_AMOUNT_FIELDS = kpiFieldsOfKind(DIMENSION_KPI_ROW, 'amount');
 
 const dimensionKpiRowSchema = z
   .object(

@@ -18,7 +18,7 @@ export interface KpiQueryArguments {
   by?: string;
 }
 
-export type KpiSource = { kind: 'local'; outputDir: string } | { kind: 'athena'; stackName: string };
+type KpiSource = { kind: 'local'; outputDir: string } | { kind: 'athena'; stackName: string };
 
 export interface KpiQuery {
   from: string;

@@ -13,7 +13,7 @@
 import * as z from '../domain/validation';
 import { calendarDateSchema, dateRange, MAX_KPI_RANGE_DAYS, scheduledKpiDates } from './dates';
 
-export type KpiRequestKind = 'scheduled' | 'date' | 'range';
+type KpiRequestKind = 'scheduled' | 'date' | 'range';
 
 export interface KpiRequest {
   readonly kind: KpiRequestKind;

@@ -5,7 +5,7 @@
  */
 
 /** `date`: the row's trip_date; `count`: trips; `amount`: money or minutes rounded to 2 decimals. */
-export type KpiColumnKind = 'date' | 'count' | 'amount' | 'dimension' | 'dimension_value';
+type KpiColumnKind = 'date' | 'count' | 'amount' | 'dimension' | 'dimension_value';
 export type KpiRowDefinition = Readonly<Record<string, KpiColumnKind>>;
 
 interface KindTypes {
@@ -32,11 +32,6 @@ const ENGINE_TYPES: Record<KpiColumnKind, { readonly glue: string; readonly duck
 /** The columns in order: of the SQL's output, of the written JSON lines and of printed tables. */
 export function kpiFields<D extends KpiRowDefinition>(definition: D): (keyof D & string)[] {
   return Object.keys(definition);
-}
-
-/** The columns of one kind, in order. */
-export function kpiFieldsOfKind<D extends KpiRowDefinition>(definition: D, kind: KpiColumnKind): (keyof D & string)[] {
-  return kpiFields(definition).filter((field) => definition[field] === kind);
 }
 
 /** DuckDB's `columns = {...}` of a KPI output file. */

@@ -36,7 +36,7 @@ export interface QueueMappingSettings {
   readonly maximumConcurrency: number;
 }
 
-export interface RetrySettings {
+interface RetrySettings {
   /** Retries of an event that failed (throttling, errors) before the DLQ gets it as PROCESSING_FAILED: 3 means four tries in all. */
   readonly processingMaxRetries: number;
   /** First delay; each further attempt doubles it, capped at maxDelaySeconds (SQS allows at most 900). */
@@ -44,7 +44,7 @@ export interface RetrySettings {
   readonly maxDelaySeconds: number;
 }
 
-export interface KpiSettings {
+interface KpiSettings {
   /** EventBridge Scheduler cron expression, evaluated in UTC. */
   readonly scheduleExpression: string;
   /** Each scheduled run recomputes this many days back from yesterday, so late-staged trips are counted. */
@@ -83,7 +83,7 @@ export const EMR_RELEASE_SPARK_VERSIONS = {
   'emr-7.5.0': '3.5.2',
 } as const;
 
-export type EmrReleaseLabel = keyof typeof EMR_RELEASE_SPARK_VERSIONS;
+type EmrReleaseLabel = keyof typeof EMR_RELEASE_SPARK_VERSIONS;
 
 export interface PipelineSettings {
   /** Prefix of every physical name, so two environments can share an account. */

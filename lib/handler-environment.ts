@@ -94,13 +94,11 @@ export const kpiTriggerEnvSchema = z.object({
   KPI_LOOKBACK_DAYS: z.coerce.number().check(z.int(), z.nonnegative()),
   KPI_JOB_TIMEOUT_MINUTES: positiveInt,
 });
-export type KpiTriggerEnv = z.infer<typeof kpiTriggerEnvSchema>;
 
 export const liveMetricsEnvSchema = z.object({
   METRICS_TABLE_NAME: nonEmpty,
   METRICS_WINDOW_RETENTION_DAYS: positiveInt,
 });
-export type LiveMetricsEnv = z.infer<typeof liveMetricsEnvSchema>;
 
 /**
  * Reads and validates the environment once, at module load. A misconfigured function fails its cold start

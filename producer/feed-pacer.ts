@@ -9,12 +9,12 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-export const ROWS_PER_TRIP = 2;
+const ROWS_PER_TRIP = 2;
 
 export class FeedPacer {
   private firstAt: number | undefined;

@@ -61,7 +61,7 @@ export interface PerFile {
 }
 
 /** What has happened so far: reported while running and in the summary. */
-export interface ProduceCounts {
+interface ProduceCounts {
   rows: PerFile;
   quarantined: PerFile;
   sent: PerFile;

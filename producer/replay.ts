@@ -20,7 +20,7 @@ import { isS3Url, openInput, parseS3Url } from './locations';
 import { PRODUCER_DEFAULTS, type PerFile } from './produce';
 import { QuarantineSink } from './quarantine';
 
-export interface ReplaySelection {
+interface ReplaySelection {
   readonly tripIds?: readonly string[];
   /** On the event's own time: pickup for a start, dropoff for an end. */
   readonly eventTime?: TimeWindow;
@@ -90,14 +90,14 @@ async function* s3Objects(s3: S3Client, location: string): AsyncGenerator<Archiv
   }
 }
 
-export function archivedObjects(location: string, s3: S3Client | undefined): AsyncGenerator<ArchivedObject> {
+function archivedObjects(location: string, s3: S3Client | undefined): AsyncGenerator<ArchivedObject> {
   if (!isS3Url(location)) return localObjects(location);
   if (s3 === undefined) throw new Error(`an S3 client is needed to read ${location}`);
   return s3Objects(s3, location);
 }
 
 /** Whether an archived record is selected. A record that is not a valid event matches no trip or time filter. */
-export function selects(line: string, selection: ReplaySelection): boolean {
+function selects(line: string, selection: ReplaySelection): boolean {
   if (selection.tripIds === undefined && selection.eventTime === undefined) return true;
   let parsed: unknown;
   try {

@@ -24,7 +24,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions, withRequestCounting } from '../../aws/clients';
 
-export const DEFAULT_DLQ_STACK = stackNames(environments.dev).data;
+const DEFAULT_DLQ_STACK = stackNames(environments.dev).data;
 
 export interface DlqCommandDependencies {
   readonly sqs: () => SQSClient;
@@ -89,7 +89,7 @@ function filterOf(command: Command, options: CommonOptions): LetterFilter {
 
 const TABLE_COLUMNS = ['message_id', 'reason', 'trip_id', 'source', 'attempts', 'first_seen_at', 'dead_lettered_at', 'redrivable'] as const;
 
-export function formatLetterTable(summaries: readonly LetterSummary[]): string {
+function formatLetterTable(summaries: readonly LetterSummary[]): string {
   const cells = summaries.map((summary) => TABLE_COLUMNS.map((column) => String(summary[column] ?? '-')));
   const widths = TABLE_COLUMNS.map((column, index) => Math.max(column.length, ...cells.map((line) => line[index]?.length ?? 0)));
   const render = (values: readonly string[]) => values.map((value, index) => value.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
@@ -223,7 +223,7 @@ function parsedBody(body: string): unknown {
   }
 }
 
-export function formatRedriveReport(outcomes: readonly RedriveOutcome[], dryRun: boolean): string {
+function formatRedriveReport(outcomes: readonly RedriveOutcome[], dryRun: boolean): string {
   const count = (status: RedriveOutcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
   const lines = [
     dryRun

@@ -18,7 +18,7 @@ import { produce, type ProduceSummary } from '../../producer/produce';
 import { formatSummary, lineProgress, terminalProgress } from '../../producer/progress';
 import { streamNamesFromStack } from '../../producer/stack-streams';
 
-export type StreamTarget = { kind: 'streams'; startStream: string; endStream: string } | { kind: 'stack'; stackName: string } | { kind: 'none' };
+type StreamTarget = { kind: 'streams'; startStream: string; endStream: string } | { kind: 'stack'; stackName: string } | { kind: 'none' };
 
 export interface ProduceArguments {
   start: string;
@@ -59,7 +59,7 @@ export interface OutputSinks {
   writeErr: (text: string) => void;
 }
 
-export function buildProgram(sinks?: OutputSinks): Command {
+function buildProgram(sinks?: OutputSinks): Command {
   const program = new Command('produce')
     .description('Stream trip_start.csv and trip_end.csv into the trip Kinesis streams: every row validated, rejected rows quarantined, valid rows sent exactly once.')
     .requiredOption('--start <file|s3-url>', 'trip start CSV: a local path or s3://bucket/key (streamed, never downloaded whole)')
@@ -107,7 +107,7 @@ export function parseProduceArguments(argv: string[], sinks?: OutputSinks): Prod
 }
 
 /** The arguments of a parsed `buildProgram()`; an invalid combination of options is a usage error (CommanderError). */
-export function produceArgumentsOf(program: Command): ProduceArguments {
+function produceArgumentsOf(program: Command): ProduceArguments {
   const raw = program.opts<RawOptions>();
 
   const hasStreamNames = raw.startStream !== undefined || raw.endStream !== undefined;

@@ -14,7 +14,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { clientOptions, withRequestCounting } from '../../aws/clients';
 
-export interface ReplayCommandDependencies {
+interface ReplayCommandDependencies {
   readonly kinesis: () => KinesisClient;
   readonly s3: () => S3Client;
   readonly cloudFormation: () => CloudFormationClient;
@@ -36,7 +36,7 @@ interface ReplayArguments {
   json?: boolean;
 }
 
-export function formatReplaySummary(summary: ReplaySummary, dryRun: boolean): string {
+function formatReplaySummary(summary: ReplaySummary, dryRun: boolean): string {
   const lines = [
     `archive:  ${summary.objects} objects, ${summary.records} records`,
     `selected: start ${summary.selected.start}, end ${summary.selected.end}`,
@@ -47,7 +47,7 @@ export function formatReplaySummary(summary: ReplaySummary, dryRun: boolean): st
   return lines.join('\n');
 }
 
-export function buildReplayProgram(dependencies: ReplayCommandDependencies): Command {
+function buildReplayProgram(dependencies: ReplayCommandDependencies): Command {
   const program = new Command('replay')
     .description('Re-send archived records (the raw archive) into the trip streams; records already applied count as duplicates.')
     .requiredOption('--archive <s3-url|dir>', 'the archive prefix: s3://<data bucket>/raw/[trip-start|trip-end/[YYYY-MM-DD/]], or a local run\'s <out>/raw/')

@@ -17,7 +17,7 @@ import { acknowledgeGrantActions } from './nag';
  * What EMR Serverless reports on EventBridge when a job run ends. A run that reaches its execution timeout
  * (kpi/job-run.ts) is cancelled by the service and ends CANCELLED, so that state is an end too.
  */
-export const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED', 'CANCELLED'] as const;
+const EMR_JOB_FINAL_STATES = ['SUCCESS', 'FAILED', 'CANCELLED'] as const;
 
 /** The alert topic; alertEmail, when given, is subscribed to it. */
 export function addAlertTopic(scope: Stack, settings: PipelineSettings, alertEmail: string | undefined): sns.Topic {

@@ -17,7 +17,7 @@ import { removalPolicy } from './removal';
 const FIRST_PARTITION_DATE = '2020-01-01';
 
 /** Glue database names allow lowercase letters, digits and underscores only. */
-export function glueDatabaseName(settings: PipelineSettings): string {
+function glueDatabaseName(settings: PipelineSettings): string {
   return settings.prefix.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 }
 

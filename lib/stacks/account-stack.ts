@@ -18,7 +18,7 @@ import { removalPolicy } from '../constructs/removal';
 
 export const ACCOUNT_STACK_NAME = 'tripstream-account';
 /** `-c accountSetup=true`: synthesize the account stack too. */
-export const ACCOUNT_SETUP_CONTEXT = 'accountSetup';
+const ACCOUNT_SETUP_CONTEXT = 'accountSetup';
 /** AWS's managed policy for exactly this role (API Gateway's developer guide). */
 const PUSH_TO_CLOUDWATCH_POLICY = 'service-role/AmazonAPIGatewayPushToCloudWatchLogs';
 

@@ -15,7 +15,7 @@ import type { DataStack } from './data-stack';
 import { analystPolicy } from './access-policies';
 
 /** What the submitter of a job needs on the key of the application's S3 log configuration. */
-export const EMR_LOG_KEY_ACTIONS = ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'] as const;
+const EMR_LOG_KEY_ACTIONS = ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'] as const;
 
 export interface AnalyticsStackProps extends StackProps {
   readonly settings: PipelineSettings;

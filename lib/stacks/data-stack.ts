@@ -22,7 +22,7 @@ const SQS_MAX_DELAY_SECONDS = 900;
  * (`arn:...:s3:::tripstream-dev-data-<account>-<region>/completed-trips/*`) instead of importing an export,
  * which keeps every policy readable and every cdk-nag acknowledgement exact.
  */
-export function dataBucketName(settings: PipelineSettings): string {
+function dataBucketName(settings: PipelineSettings): string {
   return `${settings.prefix}-data-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 

@@ -22,7 +22,7 @@ const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
 /** The bootstrap roles the CDK CLI assumes to deploy; the CloudFormation execution role is not among them on purpose. */
 const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const;
 /** Output of each environment's role ARN: `DeployRoleArn<Env>`, e.g. `DeployRoleArnProd`. */
-export const DEPLOY_ROLE_ARN_OUTPUT = 'DeployRoleArn';
+const DEPLOY_ROLE_ARN_OUTPUT = 'DeployRoleArn';
 
 export function deployRoleOutputKey(environment: string): string {
   return `${DEPLOY_ROLE_ARN_OUTPUT}${logicalSuffix(environment)}`;

@@ -49,7 +49,7 @@ export interface InvocationFaults {
   plan(functionKey: string, records: readonly DeliveredRecord[]): InvocationFaultPlan;
 }
 
-export const NO_INVOCATION_FAULTS: InvocationFaults = { plan: () => ({ failing: new Set(), crashAt: null }) };
+const NO_INVOCATION_FAULTS: InvocationFaults = { plan: () => ({ failing: new Set(), crashAt: null }) };
 
 export class LocalInvoker {
   private readonly counts = new Map<string, number>();

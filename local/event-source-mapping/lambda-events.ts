@@ -18,11 +18,11 @@ import type { DiscardCondition } from './shard-batcher';
 
 const LOCAL_ACCOUNT_ID = '000000000000';
 
-export function functionArn(region: string, functionName: string): string {
+function functionArn(region: string, functionName: string): string {
   return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
 }
 
-export function executionRoleArn(functionName: string): string {
+function executionRoleArn(functionName: string): string {
   return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${functionName}-role`;
 }
 

@@ -11,8 +11,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export const OUTLIER_FIELDS = ['fare_amount', 'tip_amount', 'trip_distance'] as const;
-export type OutlierField = (typeof OUTLIER_FIELDS)[number];
+const OUTLIER_FIELDS = ['fare_amount', 'tip_amount', 'trip_distance'] as const;
+type OutlierField = (typeof OUTLIER_FIELDS)[number];
 
 /** What the data-quality check reads of a completed (staged) trip. */
 export type CompletedTripAmounts = { readonly trip_id: string; readonly trip_date: string } & Partial<Record<OutlierField, number | null>>;
@@ -50,7 +50,7 @@ export interface DataQuality {
   readonly rule: string;
 }
 
-export const OUTLIER_RULE = 'per pickup date and field: above max(median + 50 x MAD, 10 x p99), p90 for a day of under 100 values';
+const OUTLIER_RULE = 'per pickup date and field: above max(median + 50 x MAD, 10 x p99), p90 for a day of under 100 values';
 
 const SCIENTIFIC = /^[+-]?(\d+)(?:\.(\d+))?[eE][+-]\d+$/;
 /** An ID a spreadsheet reads as a number: digits, maybe with an exponent (`01228427e4`). */

@@ -251,7 +251,7 @@ function ruleKey(rule: TargetedFault): string {
  * A uniform draw in [0, 1) that depends only on its inputs: FNV-1a over the text, then the murmur3
  * finalizer to spread the bits. Counter-based, so no draw depends on the order others were made in.
  */
-export function unitInterval(seed: number, ...parts: readonly (string | number)[]): number {
+function unitInterval(seed: number, ...parts: readonly (string | number)[]): number {
   const text = `${seed}\u0000${parts.join('\u0000')}`;
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index += 1) {

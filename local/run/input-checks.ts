@@ -29,7 +29,7 @@ async function notReadable(option: string, location: string, kind: Kind, mayBeEm
 }
 
 /** Why `file` does not read as a `kind` CSV (its header), or undefined. */
-export async function headerProblem(kind: TripHalf, file: string): Promise<string | undefined> {
+async function headerProblem(kind: TripHalf, file: string): Promise<string | undefined> {
   const input = createReadStream(file);
   try {
     const rows = (kind === 'start' ? readStartCsv(input) : readEndCsv(input))[Symbol.asyncIterator]();

@@ -27,7 +27,7 @@ export interface LedgerItem {
   readonly end_origin?: EventOrigin | null;
 }
 
-export interface KindLedger {
+interface KindLedger {
   sent: number;
   applied: number;
   open: number;

@@ -35,7 +35,7 @@ export interface PageData {
   readonly data_quality?: DataQuality;
 }
 
-export const REPORT_FILE = 'report.html';
+const REPORT_FILE = 'report.html';
 
 let chartLibrary: string | undefined;
 
@@ -335,7 +335,7 @@ ${boot}</script>
 }
 
 /** The report of a finished run, with its data inline. */
-export function renderReport(data: PageData): string {
+function renderReport(data: PageData): string {
   return page(
     'tripstream local run report',
     `render(JSON.parse(document.getElementById('report-data').textContent));`,

@@ -11,7 +11,7 @@ import type { LiveMetricsCheck } from './live-metrics-check';
 import type { TripItemSummary } from './open-halves';
 
 /** A run in which some record sent is in no category: it names the records (summary.json has the whole ledger). */
-export class UnbalancedLedgerError extends Error {
+class UnbalancedLedgerError extends Error {
   constructor(
     readonly ledger: Ledger,
     summaryPath: string,

@@ -31,7 +31,7 @@ interface PolicyStatement {
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** Whether a role's trust policy (as IAM returns it, URL-encoded JSON) lets API Gateway assume it. */
-export function trustsApiGateway(encodedDocument: string): boolean {
+function trustsApiGateway(encodedDocument: string): boolean {
   let document: { Statement?: PolicyStatement | PolicyStatement[] };
   try {
     document = JSON.parse(decodeURIComponent(encodedDocument)) as typeof document;

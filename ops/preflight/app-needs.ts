@@ -19,7 +19,7 @@ export const NEW_TABLE_STREAM_SHARDS_ESTIMATE = 4;
  */
 export const ON_DEMAND_STREAM_INITIAL_SHARDS = 4;
 
-export interface ConcurrencyPart {
+interface ConcurrencyPart {
   /** The function, as its name ends: `<prefix>-<function>`. */
   readonly function: string;
   readonly concurrency: number;

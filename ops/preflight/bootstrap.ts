@@ -16,17 +16,17 @@ export function bootstrapCheck(qualifier: string): { readonly id: string; readon
 }
 
 /** The SSM parameter `cdk bootstrap` writes its template version to, as the synthesizer names it. */
-export function bootstrapVersionParameter(qualifier: string): string {
+function bootstrapVersionParameter(qualifier: string): string {
   return DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace('${Qualifier}', qualifier);
 }
 
 /** `CDKToolkit` for CDK's default qualifier; a stack of its own per other qualifier, so bootstraps sit side by side. */
-export function toolkitStackName(qualifier: string): string {
+function toolkitStackName(qualifier: string): string {
   return qualifier === DefaultStackSynthesizer.DEFAULT_QUALIFIER ? 'CDKToolkit' : `CDKToolkit-${qualifier}`;
 }
 
 /** The `cdk bootstrap` command that creates or upgrades the environment's bootstrap in this account and region. */
-export function bootstrapCommand(qualifier: string, target: PreflightTarget): string {
+function bootstrapCommand(qualifier: string, target: PreflightTarget): string {
   const toolkit = qualifier === DefaultStackSynthesizer.DEFAULT_QUALIFIER ? '' : ` --toolkit-stack-name ${toolkitStackName(qualifier)}`;
   return `npx cdk bootstrap aws://${target.account}/${target.region} --qualifier ${qualifier}${toolkit}`;
 }

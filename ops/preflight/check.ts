@@ -39,7 +39,7 @@ export function errorLine(error: unknown): string {
 
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'AuthorizationErrorException']);
 
-export function isAccessDenied(error: unknown): boolean {
+function isAccessDenied(error: unknown): boolean {
   return ACCESS_DENIED.has(errorName(error));
 }
 

@@ -64,7 +64,7 @@ interface CommandContext {
 }
 
 /** Refuses, before anything is sent, a command that is not in READ_ONLY_COMMANDS. */
-export const readOnlyGuard: Pluggable<object, object> = {
+const readOnlyGuard: Pluggable<object, object> = {
   applyToStack: (stack) => {
     stack.add(
       (next, context: CommandContext) => async (args) => {

@@ -11,7 +11,7 @@ export const LAMBDA_CONCURRENCY_CHECK = { id: 'lambda-concurrency', title: 'Lamb
 const { id: ID, title: TITLE } = LAMBDA_CONCURRENCY_CHECK;
 
 /** Lambda keeps this much of an account's concurrency unreserved: a function may reserve only what lies above it. */
-export const LAMBDA_MINIMUM_UNRESERVED = 100;
+const LAMBDA_MINIMUM_UNRESERVED = 100;
 
 /** Service Quotas' code of "Concurrent executions" (AWS Lambda). */
 const CONCURRENCY_QUOTA_CODE = 'L-B99A9384';

@@ -30,7 +30,7 @@ const BLOCKING_STATES: Readonly<Record<string, (stack: string) => string>> = {
 /** Whether a stack's own resources, retained or not, are gone with it (so their names may be taken by leftovers). */
 const LEAVES_RESOURCES_BEHIND = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'DELETE_FAILED']);
 
-export type StackState = { readonly role: StackRole; readonly name: string; readonly status?: string };
+type StackState = { readonly role: StackRole; readonly name: string; readonly status?: string };
 
 export type StackStates = { readonly known: true; readonly stacks: readonly StackState[] } | { readonly known: false; readonly error: unknown };
 

@@ -24,7 +24,7 @@ describe('local runtime layout', () => {
   it('keeps the mapping simulator free of trip knowledge', () => {
     // Prepare: besides itself, only the mapping settings as AWS names them (StreamMappingSettings, QueueMappingSettings)
     // and the project's error-to-text helper.
-    const allowed = (target: string) => target.startsWith('local/event-source-mapping/') || target === 'lib/config' || target === 'lib/error-text';
+    const allowed = (target: string) => target.startsWith('local/event-source-mapping/') || target === 'lib/config' || target === 'domain/error-text';
 
     // Act
     const imports = importsOf('local/event-source-mapping');
