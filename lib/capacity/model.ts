@@ -8,7 +8,7 @@
  */
 import type { EnvironmentName, PipelineSettings, StreamMappingSettings } from '../config';
 import { deployedFootprint, MODEL_ASSUMPTIONS, type MappingFootprint, type ModelAssumptions } from '../cost/footprint';
-import { liveBatch } from '../cost/model';
+import { flushSecondsOf, liveBatch, tripsStreamShards as tripsStreamShardsAt, tripsTableWriteUnitsPerTrip } from '../cost/model';
 import type { RunMeasurements } from '../cost/run-measurements';
 import { CAPACITY_ASSUMPTIONS, type CapacityAssumptions } from './assumptions';
 import { AWS_LIMITS, OWN_LIMIT_SOURCES, type AwsLimit, type LimitSource } from './limits';
@@ -193,14 +193,12 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   }
 
   // The trips table: the measured trip writes (conditional failures and retries included), one unit each.
-  const tripWriteUnitsPerTrip =
-    ((requests(run, 'DynamoDB', 'UpdateItem') + requests(run, 'DynamoDB', 'PutItem') + requests(run, 'DynamoDB', 'DeleteItem')) / trips) *
-    Math.ceil(costAssumptions.tripItemBytes / 1024);
+  const tripWriteUnitsPerTrip = tripsTableWriteUnitsPerTrip(run, costAssumptions);
   const tripWriteUnits = rate * tripWriteUnitsPerTrip;
   add('trips table: writes (WRU/s)', 'rate', tripWriteUnits, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);
   // A trip's item takes its writes (start, end, retries) within its trip: all of them within one second at worst.
   add('trips table: hottest item (WRU/s)', 'rate', tripWriteUnitsPerTrip, 'WRU/s', AWS_LIMITS.dynamodbPartitionWriteUnits);
-  const tripsStreamShards = Math.max(costAssumptions.tableStreamShards, Math.ceil(tripWriteUnits / AWS_LIMITS.dynamodbPartitionWriteUnits.value));
+  const tripsStreamShards = tripsStreamShardsAt(rate, tripWriteUnitsPerTrip, costAssumptions);
   add('trips table stream: readers per shard (staging, live metrics)', 'count', 2, 'readers', AWS_LIMITS.dynamodbStreamReadersPerShard);
   // A trips-stream mapping's lanes: its filter passes `recordsPerTrip` of the stream's records of a trip.
   const tripsStreamLane = (mapping: StreamMappingSettings, recordsPerTrip: number, batchSeconds: (records: number) => number) =>
@@ -212,7 +210,7 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   const matchBatch = liveBatch(matchMapping, rate, costAssumptions.streamRecordsPerTrip, costAssumptions.matchRecordsPerTrip, costAssumptions.streamRecordEventBytes, costAssumptions);
   add('staged trips: S3 PUTs per day prefix', 'rate', rate * matchBatch.invocationsPerTrip, 'PUT/s', AWS_LIMITS.s3PutsPerPrefix);
 
-  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStreamShards, flushSeconds: settings.liveMetricsMapping.maxBatchingWindowSeconds, costAssumptions });
+  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStreamShards, flushSeconds: flushSecondsOf(settings.liveMetricsMapping), costAssumptions });
   const liveLane = tripsStreamLane(settings.liveMetricsMapping, costAssumptions.liveMetricsRecordsPerTrip, live.batchSeconds);
   addMapping(add, 'live-metrics mapping', liveLane, settings.handlers.timeoutSeconds);
   add('metrics table: writes (WRU/s)', 'rate', live.writeUnitsPerSecond, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);

@@ -16,6 +16,8 @@ export const runMeasurementsSchema = z.object({
   /** Absent in summaries written before the live metrics took UpdateItems of their own. */
   trips_table_writes: z.optional(count),
   lambda_invocations: counts,
+  /** Dead-letter messages sent (SQS SendMessage counts them with the retry queue's). */
+  dead_lettered: z.optional(z.object({ messages: count })),
   duration_ms: z.optional(z.number().check(z.nonnegative())),
 });
 
