@@ -22,7 +22,12 @@ export interface KpiJobTarget {
  * too wide for the shared SQL's decimals fails the run, as it fails DuckDB, instead of becoming NULL. The
  * workers' sizes are the application's (kpiJobSparkDefaults), not the run's.
  */
-export const SPARK_SUBMIT_PARAMETERS = ['--conf spark.sql.session.timeZone=UTC', '--conf spark.sql.ansi.enabled=true'].join(' ');
+export const SPARK_SUBMIT_PARAMETERS = [
+  '--conf spark.sql.session.timeZone=UTC',
+  '--conf spark.sql.ansi.enabled=true',
+  // No partial window-group limit before the de-duplication's shuffle: an extra sort of every row (docs/capacity.md).
+  '--conf spark.sql.optimizer.windowGroupLimitThreshold=-1',
+].join(' ');
 
 /**
  * The EMR Serverless application's spark-defaults (its runtime configuration): the workers the capacity model

@@ -199,9 +199,14 @@ def _write_by_date(rows, present, output):
 
 # Settings the job needs whoever submits it; kpi/job-run.ts passes the same ones to EMR Serverless.
 # ANSI mode makes an overflowing decimal cast or sum an error, as it is in DuckDB, instead of a silent NULL.
+# The de-duplication's ROW_NUMBER() ... = 1 would otherwise get a partial group limit before its shuffle (Spark
+# 3.5's WindowGroupLimit), which sorts every staged row once more to drop copies that a day barely has: nearly
+# every trip_id is staged once, so the limit drops almost nothing and the extra sort roughly doubled the step
+# (docs/capacity.md). -1 turns that rule off; the result is the same.
 SESSION_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "true",
+    "spark.sql.optimizer.windowGroupLimitThreshold": "-1",
 }
 
 

@@ -8,7 +8,7 @@
  * consumer's batching there; re-measured after the merge, the figures are the merged design's.
  */
 import type { ModelAssumptions } from '../cost/footprint';
-import { windowItemsPerBatch } from '../cost/model';
+import { liveMetricsWrites } from '../cost/model';
 
 export interface LiveMetricsLoadInput {
   readonly tripsPerSecond: number;
@@ -37,12 +37,9 @@ const FLUSH_MS = 50;
 
 export function liveMetricsLoad(input: LiveMetricsLoadInput): LiveMetricsLoad {
   const { tripsPerSecond, streamShards, flushSeconds, costAssumptions } = input;
-  const completionsPerShardFlush = (tripsPerSecond / streamShards) * flushSeconds;
-  // The windows a shard's completions of one flush touch (all, vendors, pickup locations), and its open-trips count.
-  const itemsPerFlush = windowItemsPerBatch(completionsPerShardFlush, flushSeconds, costAssumptions) + 1;
   const perInvocationMs = costAssumptions.billedMs['live-metrics'].perInvocation;
   return {
-    writeUnitsPerSecond: (streamShards * itemsPerFlush) / flushSeconds,
+    writeUnitsPerSecond: liveMetricsWrites(tripsPerSecond, streamShards, flushSeconds, costAssumptions).writeUnitsPerSecond,
     hottestItemWriteUnitsPerSecond: 1 / flushSeconds,
     writersPerItem: 1,
     batchSeconds: (records) => (perInvocationMs + FLUSH_MS + records * FOLD_MS_PER_RECORD) / 1000,

@@ -8,7 +8,7 @@
  */
 import type { EnvironmentName, PipelineSettings, StreamMappingSettings } from '../../lib/config';
 import { deployedFootprint, MODEL_ASSUMPTIONS, type MappingFootprint, type ModelAssumptions } from '../cost/footprint';
-import { liveBatch } from '../cost/model';
+import { flushSecondsOf, liveBatch, tripsStreamShards as tripsStreamShardsAt, tripsTableWriteUnitsPerTrip } from '../cost/model';
 import type { RunMeasurements } from '../cost/run-measurements';
 import { CAPACITY_ASSUMPTIONS, type CapacityAssumptions } from './assumptions';
 import { AWS_LIMITS, OWN_LIMIT_SOURCES, type AwsLimit, type LimitSource } from './limits';
@@ -17,7 +17,7 @@ import { liveMetricsLoad } from './live-metrics-load';
 /** The headroom every `rate` component keeps at the environment's design rate. */
 export const REQUIRED_HEADROOM = 2;
 
-export type ComponentKind = 'rate' | 'count';
+type ComponentKind = 'rate' | 'count';
 
 export interface CapacityComponent {
   readonly component: string;
@@ -86,7 +86,7 @@ function requests(run: RunMeasurements, service: string, operation: string): num
 }
 
 /** The largest whole number of vCPUs, GB or GB of disk in an EMR Serverless capacity string ("8 vCPU", "32 GB"). */
-export function capacityQuantity(value: string): number {
+function capacityQuantity(value: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(vCPU|GB)\s*$/i.exec(value);
   if (match === null) throw new RangeError(`not an EMR Serverless capacity: ${value}`);
   return Number(match[1]);
@@ -96,7 +96,7 @@ export function capacityQuantity(value: string): number {
  * A worker's memory for Spark's: Spark adds 10% for the JVM's own use (at least 384 MB) and EMR Serverless gives
  * a worker whole GB (a 14 GB executor takes a 16 GB worker).
  */
-export function workerMemoryGb(sparkMemoryGb: number): number {
+function workerMemoryGb(sparkMemoryGb: number): number {
   return Math.ceil(sparkMemoryGb + Math.max(0.384, sparkMemoryGb * 0.1));
 }
 
@@ -174,14 +174,12 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   addStreamComponents(add, settings, rate, recordsPerTrip, footprint, costAssumptions);
 
   // The trips table: the measured trip writes (conditional failures and retries included), one unit each.
-  const tripWriteUnitsPerTrip =
-    ((requests(run, 'DynamoDB', 'UpdateItem') + requests(run, 'DynamoDB', 'PutItem') + requests(run, 'DynamoDB', 'DeleteItem')) / trips) *
-    Math.ceil(costAssumptions.tripItemBytes / 1024);
+  const tripWriteUnitsPerTrip = tripsTableWriteUnitsPerTrip(run, costAssumptions);
   const tripWriteUnits = rate * tripWriteUnitsPerTrip;
   add('trips table: writes (WRU/s)', 'rate', tripWriteUnits, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);
   // A trip's item takes its writes (start, end, retries) within its trip: all of them within one second at worst.
   add('trips table: hottest item (WRU/s)', 'rate', tripWriteUnitsPerTrip, 'WRU/s', AWS_LIMITS.dynamodbPartitionWriteUnits);
-  const tripsStreamShards = Math.max(costAssumptions.tableStreamShards, Math.ceil(tripWriteUnits / AWS_LIMITS.dynamodbPartitionWriteUnits.value));
+  const tripsStreamShards = tripsStreamShardsAt(rate, tripWriteUnitsPerTrip, costAssumptions);
   add('trips table stream: readers per shard (staging, live metrics)', 'count', 2, 'readers', AWS_LIMITS.dynamodbStreamReadersPerShard);
   // A trips-stream mapping's lanes: its filter passes `recordsPerTrip` of the stream's records of a trip.
   const tripsStreamLane = (mapping: StreamMappingSettings, recordsPerTrip: number, batchSeconds: (records: number) => number) =>
@@ -193,7 +191,7 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   const matchBatch = liveBatch(matchMapping, rate, costAssumptions.streamRecordsPerTrip, costAssumptions.matchRecordsPerTrip, costAssumptions.streamRecordEventBytes, costAssumptions);
   add('staged trips: S3 PUTs per day prefix', 'rate', rate * matchBatch.invocationsPerTrip, 'PUT/s', AWS_LIMITS.s3PutsPerPrefix);
 
-  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStreamShards, flushSeconds: settings.liveMetricsMapping.maxBatchingWindowSeconds, costAssumptions });
+  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStreamShards, flushSeconds: flushSecondsOf(settings.liveMetricsMapping), costAssumptions });
   const liveLane = tripsStreamLane(settings.liveMetricsMapping, costAssumptions.liveMetricsRecordsPerTrip, live.batchSeconds);
   addMapping(add, 'live-metrics mapping', liveLane, settings.handlers.timeoutSeconds);
   add('metrics table: writes (WRU/s)', 'rate', live.writeUnitsPerSecond, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);

@@ -11,17 +11,18 @@
  * Fixed costs (shard-hours, stream-hours, alarms, dashboards, keys, idle queue polling, the daily KPI job)
  * are apart: they are paid per month whatever the traffic.
  */
-import type { PipelineSettings } from '../../lib/config';
+import { AWS_LIMITS } from '../capacity/limits';
+import type { PipelineSettings, StreamMappingSettings } from '../../lib/config';
 import { deployedFootprint, FIXED_RESOURCES, MODEL_ASSUMPTIONS, type DeployedFootprint, type MappingFootprint, type ModelAssumptions } from './footprint';
 import { PRICES_US_EAST_1, type PricedService, type PriceTable } from './prices';
 import type { RunMeasurements } from './run-measurements';
 
-export const STREAM_HANDLERS = ['start', 'end', 'match', 'live-metrics'] as const;
-export type StreamHandler = (typeof STREAM_HANDLERS)[number];
+const STREAM_HANDLERS = ['start', 'end', 'match', 'live-metrics'] as const;
+type StreamHandler = (typeof STREAM_HANDLERS)[number];
 const QUEUE_HANDLERS = ['redrive', 'failed-batches'] as const;
 type Handler = StreamHandler | (typeof QUEUE_HANDLERS)[number];
 
-export type TrafficCase = 'measured' | 'live';
+type TrafficCase = 'measured' | 'live';
 
 export interface CostInput {
   readonly run: RunMeasurements;
@@ -34,7 +35,7 @@ export interface CostInput {
 }
 
 /** One priced quantity of a traffic case, per 1M completed trips. */
-export interface VariableLine {
+interface VariableLine {
   readonly service: PricedService;
   readonly item: string;
   readonly quantityPerMillionTrips: number;
@@ -42,7 +43,7 @@ export interface VariableLine {
   readonly dollarsPerMillionTrips: number;
 }
 
-export interface FixedLine {
+interface FixedLine {
   readonly service: PricedService;
   readonly item: string;
   readonly quantityPerMonth: number;
@@ -50,7 +51,7 @@ export interface FixedLine {
   readonly dollarsPerMonth: number;
 }
 
-export interface BatchingFigures {
+interface BatchingFigures {
   /** Invocations of each handler per 1,000 completed trips. */
   readonly invocationsPerThousandTrips: Readonly<Record<Handler, number>>;
   readonly totalInvocationsPerThousandTrips: number;
@@ -146,27 +147,64 @@ export function liveBatch(
 }
 
 /** Distinct live-metrics windows a batch's completions touch: the `all` window(s), vendors', pickup locations'. */
-export function windowItemsPerBatch(completions: number, windowSeconds: number, assumptions: ModelAssumptions): number {
+function windowItemsPerBatch(completions: number, windowSeconds: number, assumptions: ModelAssumptions): number {
   const distinct = (kinds: number) => kinds * (1 - (1 - 1 / kinds) ** completions);
   const allWindows = 1 + windowSeconds / 300;
   return Math.min(allWindows, completions) + distinct(assumptions.vendors) + distinct(assumptions.pickupLocations);
 }
 
-/** What the live-metrics consumer writes per completed trip, from its batches (one formula for cost and capacity). */
-export interface LiveMetricsWrites {
-  readonly writeUnitsPerTrip: number;
-  readonly itemsPerBatch: number;
+/** The trips table's write units per completed trip as the run measured them (conditional failures and retries included). */
+export function tripsTableWriteUnitsPerTrip(run: RunMeasurements, assumptions: ModelAssumptions): number {
+  const writes = run.trips_table_writes ?? count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem');
+  return (writes / run.trips_completed) * Math.ceil(assumptions.tripItemBytes / 1024);
 }
 
 /**
- * Live-metrics writes of a batch as per-shard partials (docs/adr/0008-live-metrics-per-shard-partials.md): one
- * conditional UpdateItem (1 WRU) per window the batch's completions touch and one for the shard's open trips,
- * once per tumbling window; counted per batch, an upper bound.
+ * The trips table's write units per completed trip the design makes for the run's events: one conditional
+ * UpdateItem per event sent (applied, a duplicate or refused, a refusal consumes its unit too) and one per retry
+ * the run parked on the retry queue, or what the run measured if that is less. Attempts beyond it are requests
+ * the SDK sent again and batches redelivered because the emulator answered slowly: a loaded machine's, which
+ * AWS's DynamoDB within its capacity (the capacity model's headroom) does not repeat (docs/cost.md).
  */
-export function liveMetricsWrites(batch: Batch, windowSeconds: number, assumptions: ModelAssumptions): LiveMetricsWrites {
-  const completionsPerBatch = batch.handled / assumptions.liveMetricsRecordsPerTrip;
-  const itemsPerBatch = windowItemsPerBatch(completionsPerBatch, windowSeconds, assumptions) + 1;
-  return { writeUnitsPerTrip: batch.invocationsPerTrip * itemsPerBatch, itemsPerBatch };
+export function designTripsTableWriteUnitsPerTrip(run: RunMeasurements, assumptions: ModelAssumptions): number {
+  const retriesParked = Math.max(0, count(run, 'SQS', 'SendMessage') - (run.dead_lettered?.messages ?? 0));
+  const designWrites = (run.sent.start + run.sent.end + retriesParked) / run.trips_completed;
+  return Math.min(tripsTableWriteUnitsPerTrip(run, assumptions), designWrites * Math.ceil(assumptions.tripItemBytes / 1024));
+}
+
+/**
+ * Shards of the trips table's stream at a rate: one per table partition, and a partition takes 1,000 write
+ * units/s, so at least the assumed count and as many as the trip writes need.
+ */
+export function tripsStreamShards(tripsPerSecond: number, writeUnitsPerTrip: number, assumptions: ModelAssumptions): number {
+  return Math.max(assumptions.tableStreamShards, Math.ceil((tripsPerSecond * writeUnitsPerTrip) / AWS_LIMITS.dynamodbPartitionWriteUnits.value));
+}
+
+/** How often a live-metrics consumer writes: at the end of each tumbling window, or of each batch without one. */
+export function flushSecondsOf(mapping: StreamMappingSettings): number {
+  return mapping.tumblingWindowSeconds ?? mapping.maxBatchingWindowSeconds;
+}
+
+/** What the live-metrics consumers write at a rate (one formula for cost and capacity). */
+export interface LiveMetricsWrites {
+  /** Write units per second on the metrics table, every shard together. */
+  readonly writeUnitsPerSecond: number;
+  readonly writeUnitsPerTrip: number;
+  /** Items a shard's consumer writes per flush: the windows its completions touched and its open trips. */
+  readonly itemsPerFlush: number;
+}
+
+/**
+ * Live-metrics writes as per-shard partials (docs/adr/0008-live-metrics-per-shard-partials.md): each trips-stream
+ * shard's consumer writes, once per flush (its tumbling window), one conditional UpdateItem (1 WRU) per window
+ * its completions touched and one for its open trips. The items a flush touches grow slower than its
+ * completions (265 pickup locations at most), so the writes per trip fall as the trips per window rise.
+ */
+export function liveMetricsWrites(tripsPerSecond: number, streamShards: number, flushSeconds: number, assumptions: ModelAssumptions): LiveMetricsWrites {
+  const completionsPerShardFlush = (tripsPerSecond / streamShards) * flushSeconds;
+  const itemsPerFlush = windowItemsPerBatch(completionsPerShardFlush, flushSeconds, assumptions) + 1;
+  const writeUnitsPerSecond = (streamShards * itemsPerFlush) / flushSeconds;
+  return { writeUnitsPerSecond, writeUnitsPerTrip: tripsPerSecond > 0 ? writeUnitsPerSecond / tripsPerSecond : 0, itemsPerFlush };
 }
 
 function round(value: number, digits = 4): number {
@@ -178,6 +216,9 @@ interface TrafficQuantities {
   readonly batches: Readonly<Record<StreamHandler, Batch>>;
   readonly queueInvocationsPerTrip: Readonly<Record<(typeof QUEUE_HANDLERS)[number], number>>;
   readonly stagedPutsPerTrip: number;
+  /** Write units of the live-metrics partials per completed trip. */
+  readonly liveMetricsWriteUnitsPerTrip: number;
+  readonly tripsTableWriteUnitsPerTrip: number;
 }
 
 function trafficCost(
@@ -214,13 +255,10 @@ function trafficCost(
   }
   add('firehose', `raw archive ingestion (${prices.firehose.recordRoundingKb} KB per record)`, (recordsSent * prices.firehose.recordRoundingKb * 1024) / GB, 'GB', prices.firehose.ingestPerGb);
 
-  // DynamoDB: trip writes as measured (conditional failures consume their unit too); live-metrics
-  // transactions from their batches: the windows touched, and per transaction its marker and the
-  // open-trips counter.
-  const tripWriteUnits = Math.ceil(assumptions.tripItemBytes / 1024);
-  add('dynamodb', 'trips table writes (UpdateItem)', perTrip(run.trips_table_writes ?? count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem')) * tripWriteUnits, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
-  const liveWrites = liveMetricsWrites(batches['live-metrics'], footprint.mappings['live-metrics'].windowSeconds, assumptions);
-  add('dynamodb', 'live metrics partials (1 WRU per item)', liveWrites.writeUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  // DynamoDB: trip writes (measured; live: what the design makes for the run's events) and the live-metrics
+  // partials, as the traffic case has them.
+  add('dynamodb', 'trips table writes (UpdateItem)', quantities.tripsTableWriteUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
+  add('dynamodb', 'live metrics partials (1 WRU per item)', quantities.liveMetricsWriteUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
   add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
 
   // Lambda: requests and billed duration of every handler.
@@ -319,6 +357,21 @@ export function costReport(input: CostInput): CostReport {
   // The KPI job writes a daily and a per-dimension file per date; the rest of the run's PUTs are staging's.
   const kpiPuts = 2 * run.kpi_dates.length;
   const measuredStagedPuts = Math.max(0, count(run, 'S3', 'PutObject') - kpiPuts) / trips;
+  const tripsPerSecond = input.tripsPerMonth / SECONDS_PER_MONTH_OF(prices);
+  // The trips table's stream gets a shard per partition its writes need, each shard with its own batches.
+  const shards = tripsStreamShards(tripsPerSecond, designTripsTableWriteUnitsPerTrip(run, assumptions), assumptions);
+  const tableStreamLanes = (mapping: MappingFootprint, settings: StreamMappingSettings): MappingFootprint => ({ ...mapping, lanes: shards * settings.parallelizationFactor });
+  const m = {
+    ...footprint.mappings,
+    match: tableStreamLanes(footprint.mappings.match, input.settings.matchMapping),
+    'live-metrics': tableStreamLanes(footprint.mappings['live-metrics'], input.settings.liveMetricsMapping),
+  };
+  const liveMetricsWriteUnitsPerTrip = liveMetricsWrites(tripsPerSecond, shards, flushSecondsOf(input.settings.liveMetricsMapping), assumptions).writeUnitsPerTrip;
+  // The metrics table's writes are the run's DynamoDB writes beyond the trips table's (a summary that counts the
+  // trips table's apart); an older summary gets the model's at the live rate.
+  const dynamodbWrites = count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem');
+  const measuredLiveMetricsWrites =
+    run.trips_table_writes === undefined ? undefined : Math.max(0, dynamodbWrites - run.trips_table_writes) / trips;
 
   const measuredBatch = (handler: StreamHandler, handledPerTrip: number, gatheredPerTrip: number): Batch => {
     const invocationsPerTrip = invocationsOf(handler) / trips;
@@ -336,10 +389,10 @@ export function costReport(input: CostInput): CostReport {
     },
     queueInvocationsPerTrip,
     stagedPutsPerTrip: measuredStagedPuts,
+    liveMetricsWriteUnitsPerTrip: measuredLiveMetricsWrites ?? liveMetricsWriteUnitsPerTrip,
+    tripsTableWriteUnitsPerTrip: tripsTableWriteUnitsPerTrip(run, assumptions),
   };
 
-  const tripsPerSecond = input.tripsPerMonth / SECONDS_PER_MONTH_OF(prices);
-  const m = footprint.mappings;
   const liveBatches = {
     start: liveBatch(m.start, tripsPerSecond, perTrip.start, perTrip.start, a.eventRecordBytes * 2, a),
     end: liveBatch(m.end, tripsPerSecond, perTrip.end, perTrip.end, a.eventRecordBytes * 2, a),
@@ -352,6 +405,8 @@ export function costReport(input: CostInput): CostReport {
     batches: liveBatches,
     queueInvocationsPerTrip,
     stagedPutsPerTrip: liveBatches.match.invocationsPerTrip * datesPerBatch,
+    liveMetricsWriteUnitsPerTrip,
+    tripsTableWriteUnitsPerTrip: designTripsTableWriteUnitsPerTrip(run, assumptions),
   };
 
   const context = { run, prices, assumptions, footprint };

@@ -8,7 +8,7 @@ const count = z.int().check(z.nonnegative());
 const counts = z.record(z.string(), count);
 const perKind = z.object({ start: count, end: count });
 
-export const runMeasurementsSchema = z.object({
+const runMeasurementsSchema = z.object({
   trips_completed: count,
   sent: perKind,
   kpi_dates: z.array(z.string()),
@@ -16,6 +16,8 @@ export const runMeasurementsSchema = z.object({
   /** Absent in summaries written before the live metrics took UpdateItems of their own. */
   trips_table_writes: z.optional(count),
   lambda_invocations: counts,
+  /** Dead-letter messages sent (SQS SendMessage counts them with the retry queue's). */
+  dead_lettered: z.optional(z.object({ messages: count })),
   duration_ms: z.optional(z.number().check(z.nonnegative())),
 });
 

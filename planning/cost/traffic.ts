@@ -9,9 +9,9 @@ import { costReport, type CostInput, type CostReport } from './model';
 export const TRAFFIC_LEVELS = [1_000_000, 20_000_000, 1_000_000_000] as const;
 
 /** Goals for the live variable cost, $ per 1M completed trips, by trips per month. */
-export const TRAFFIC_GOALS: Readonly<Record<number, number>> = { 20_000_000: 2.0, 1_000_000_000: 1.7 };
+const TRAFFIC_GOALS: Readonly<Record<number, number>> = { 20_000_000: 2.0, 1_000_000_000: 1.7 };
 
-export interface TrafficRow {
+interface TrafficRow {
   readonly tripsPerMonth: number;
   readonly tripsPerSecond: number;
   /** The live variable cost, $ per 1M completed trips. */

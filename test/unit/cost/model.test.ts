@@ -1,7 +1,7 @@
 import { environments, type PipelineSettings } from '../../../lib/config';
 import { MODEL_ASSUMPTIONS } from '../../../planning/cost/footprint';
 import { formatCostReport } from '../../../planning/cost/format';
-import { costReport, liveBatch } from '../../../planning/cost/model';
+import { costReport, designTripsTableWriteUnitsPerTrip, liveBatch, liveMetricsWrites, tripsStreamShards } from '../../../planning/cost/model';
 import { PRICES_US_EAST_1 } from '../../../planning/cost/prices';
 import { runMeasurementsOf, type RunMeasurements } from '../../../planning/cost/run-measurements';
 
@@ -94,18 +94,54 @@ describe('costReport', () => {
     expect(line?.dollarsPerMillionTrips).toBeCloseTo(1.25);
   });
 
-  it('prices the live-metrics partials by the windows a batch touches, one write unit each and no transactions', () => {
-    // Act: 500 trips (1,000 records) per live-metrics batch as measured; the same run with 50 per batch
-    const full = dev();
-    const sparse = dev({ run: run({ lambda_invocations: { start: 2, end: 2, match: 1, 'live-metrics': 20 } }) });
+  it("prices the run's metrics-table writes as measured: its DynamoDB writes beyond the trips table's", () => {
+    // Act: 2,000 trips-table writes of 2,300 UpdateItems
+    const report = dev({ run: run({ trips_table_writes: 2000, aws_requests: { DynamoDB: { UpdateItem: 2300 } } }) });
 
-    // Assess: a transactional write per record alone would be 2 records x 2 WRU = 4 WRU per trip
-    const wruPerTrip = (report: ReturnType<typeof dev>) =>
-      (report.measured.lines.find((candidate) => candidate.item.startsWith('live metrics partials'))?.quantityPerMillionTrips ?? 0) / 1_000_000;
-    expect(wruPerTrip(full)).toBeGreaterThan(0);
-    expect(wruPerTrip(full)).toBeLessThan(1);
-    expect(wruPerTrip(sparse)).toBeGreaterThan(wruPerTrip(full));
-    expect(wruPerTrip(sparse)).toBeLessThan(4);
+    // Assess
+    const line = report.measured.lines.find((candidate) => candidate.item.startsWith('live metrics partials'));
+    expect(line?.quantityPerMillionTrips).toBe(300_000);
+  });
+
+  it('models the live-metrics partials per shard and tumbling window, so the writes per trip fall as the trips per window rise', () => {
+    // Act
+    const wruPerTrip = (tripsPerMonth: number) =>
+      (dev({ tripsPerMonth }).live.lines.find((candidate) => candidate.item.startsWith('live metrics partials'))?.quantityPerMillionTrips ?? 0) / 1_000_000;
+
+    // Assess: at 1B trips a month (~380 trips/s) a 20 s window of one shard holds ~7,600 completions touching
+    // every item: 1 all window (1.07 with a 5-minute boundary), 2 vendors, 265 locations, the open trips
+    const flushSeconds = environments.dev.liveMetricsMapping.tumblingWindowSeconds ?? 0;
+    const tripsPerSecond = 1_000_000_000 / (730 * 3600);
+    expect(flushSeconds).toBe(20);
+    expect(wruPerTrip(1_000_000_000)).toBeCloseTo((1 + flushSeconds / 300 + 2 + 265 + 1) / (tripsPerSecond * flushSeconds), 3);
+    expect(wruPerTrip(20_000_000)).toBeGreaterThan(wruPerTrip(1_000_000_000));
+    expect(wruPerTrip(1_000_000)).toBeGreaterThan(wruPerTrip(20_000_000));
+  });
+
+  it("gives the trips table's stream a shard per 1,000 write units/s of trip writes, each shard flushing its own partials", () => {
+    // Act
+    const shardsAt = (tripsPerSecond: number) => tripsStreamShards(tripsPerSecond, 2, MODEL_ASSUMPTIONS);
+    const writes = (streamShards: number) => liveMetricsWrites(1_000, streamShards, 20, MODEL_ASSUMPTIONS);
+
+    // Assess: 1,000 trips/s x 2 WRU = 2,000 WRU/s, two partitions; each shard writes every item it touched
+    expect(shardsAt(10)).toBe(1);
+    expect(shardsAt(1_000)).toBe(2);
+    expect(writes(2).writeUnitsPerSecond).toBeCloseTo(2 * writes(1).writeUnitsPerSecond, 6);
+    expect(writes(2).writeUnitsPerTrip).toBeCloseTo(writes(2).writeUnitsPerSecond / 1_000, 9);
+  });
+
+  it('prices live trip writes as the design makes them for the run: one per event sent and per parked retry, not a slow emulator\'s re-sent attempts', () => {
+    // Prepare: 1,000 trips, 2,000 events, 10 SQS messages of which 4 dead letters: 6 retries; 5,000 attempts measured
+    const slow = run({ trips_table_writes: 5000, aws_requests: { DynamoDB: { UpdateItem: 5000 }, SQS: { SendMessage: 10 } }, dead_lettered: { messages: 4 } });
+
+    // Act
+    const report = dev({ run: slow });
+    const tripWrites = (traffic: ReturnType<typeof dev>['live']) => traffic.lines.find((candidate) => candidate.item.startsWith('trips table writes'))?.quantityPerMillionTrips;
+
+    // Assess: live (2,000 + 6) / 1,000 trips; measured as measured; a run with fewer attempts keeps its own
+    expect(tripWrites(report.live)).toBe(2_006_000);
+    expect(tripWrites(report.measured)).toBe(5_000_000);
+    expect(designTripsTableWriteUnitsPerTrip(run({ trips_table_writes: 1900 }), MODEL_ASSUMPTIONS)).toBe(1.9);
   });
 
   it("takes staging's PUTs as the run's PutObject less the KPI job's two files per date", () => {
