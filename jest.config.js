@@ -25,6 +25,11 @@ module.exports = {
     },
     // Engines no one here wrote, from requirements-dev.txt: PySpark, moto (test/support/python-tools.ts), which
     // the global setup installs into .venv on first use.
-    { ...common, displayName: 'engines', testMatch: ['<rootDir>/test/engines/**/*.test.ts'], globalSetup: '<rootDir>/test/engines/setup-python-tools.ts' },
+    {
+      ...common,
+      displayName: 'engines',
+      testMatch: ['<rootDir>/test/engines/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/engines/setup-python-tools.ts',
+    },
   ],
 };

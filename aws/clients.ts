@@ -91,7 +91,10 @@ const counts = processWide<Counts>('aws-request-counts', () => new Map());
 const tableCounts = processWide<Counts>('aws-request-counts-by-table', () => new Map());
 
 function record(service: string, operation: string, input: unknown): void {
-  for (const [map, key] of [[counts, service], [tableCounts, tableNameOf(service, input)]] as const) {
+  for (const [map, key] of [
+    [counts, service],
+    [tableCounts, tableNameOf(service, input)],
+  ] as const) {
     if (key === undefined) continue;
     const byOperation = map.get(key) ?? new Map<string, number>();
     byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);

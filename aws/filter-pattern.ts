@@ -60,9 +60,23 @@ function matchValue(matcher: unknown, value: unknown): boolean {
   }
   switch (operator) {
     case 'prefix':
-      return typeof value === 'string' && matchAffix(operand, (text) => value.startsWith(text), (text) => value.toLowerCase().startsWith(text.toLowerCase()));
+      return (
+        typeof value === 'string' &&
+        matchAffix(
+          operand,
+          (text) => value.startsWith(text),
+          (text) => value.toLowerCase().startsWith(text.toLowerCase()),
+        )
+      );
     case 'suffix':
-      return typeof value === 'string' && matchAffix(operand, (text) => value.endsWith(text), (text) => value.toLowerCase().endsWith(text.toLowerCase()));
+      return (
+        typeof value === 'string' &&
+        matchAffix(
+          operand,
+          (text) => value.endsWith(text),
+          (text) => value.toLowerCase().endsWith(text.toLowerCase()),
+        )
+      );
     case 'equals-ignore-case':
       if (typeof operand !== 'string') throw new FilterPatternError('equals-ignore-case takes a string');
       return typeof value === 'string' && value.toLowerCase() === operand.toLowerCase();

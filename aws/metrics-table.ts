@@ -4,21 +4,21 @@
  * (its mark, domain/live-metrics.ts), never in a transaction; readers sum the partials.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from '../domain/validation';
+import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
+  type MetricEntity,
+  type MetricsWindow,
   metricsWindow,
   OPEN_TRIPS_PARTITION,
+  type ShardPartials,
   windowPartialSortKey,
   windowPartition,
   windowStartOfSortKey,
-  type MetricEntity,
-  type MetricsWindow,
-  type ShardPartials,
 } from '../domain/live-metrics';
 import type { MetricsReader } from '../domain/metrics-api';
+import * as z from '../domain/validation';
 
 export interface MetricsRetention {
   readonly windowDays: number;
@@ -59,8 +59,12 @@ export class MetricsTable implements MetricsReader {
     const nowSeconds = Math.floor(this.clock().getTime() / 1000);
     const updates = [
       ...partials.windows.map((window) => ({
-        Key: { [METRICS_KEY.partition]: windowPartition(window.entity, window.id), [METRICS_KEY.sort]: windowPartialSortKey(window.windowStart, partials.shardId) },
-        UpdateExpression: 'ADD trip_count :trips, fare_micros :fare, duration_ms :duration SET entity = :entity, entity_id = :id, shard_id = :shard, applied_through = :mark, #ttl = :ttl',
+        Key: {
+          [METRICS_KEY.partition]: windowPartition(window.entity, window.id),
+          [METRICS_KEY.sort]: windowPartialSortKey(window.windowStart, partials.shardId),
+        },
+        UpdateExpression:
+          'ADD trip_count :trips, fare_micros :fare, duration_ms :duration SET entity = :entity, entity_id = :id, shard_id = :shard, applied_through = :mark, #ttl = :ttl',
         ExpressionAttributeValues: {
           ':trips': window.tripCount,
           ':fare': window.fareMicros,

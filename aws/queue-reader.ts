@@ -32,7 +32,11 @@ export const READ_QUEUE_DEFAULTS: ReadQueueOptions = { visibilityTimeoutSeconds:
 export const SQS_BATCH_LIMIT = 10;
 
 /** Every message on the queue, each once, in the order first received. */
-export async function readWholeQueue(sqs: SQSClient, queueUrl: string, options: ReadQueueOptions = READ_QUEUE_DEFAULTS): Promise<ReceivedMessage[]> {
+export async function readWholeQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: ReadQueueOptions = READ_QUEUE_DEFAULTS,
+): Promise<ReceivedMessage[]> {
   const received = new Map<string, ReceivedMessage>();
   let emptyReceives = 0;
   while (emptyReceives < options.emptyReceivesToStop) {

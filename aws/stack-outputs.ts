@@ -1,5 +1,5 @@
 /** Values a CLI finds in a deployed stack's outputs (`--stack`), so nobody copies queue URLs or stream names by hand. */
-import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
 /** The outputs `keys` of `stackName`; a missing stack or output is an error naming it (and `expected`, the stack it should be). */
 export async function stackOutputs<Key extends string>(

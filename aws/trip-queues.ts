@@ -3,7 +3,7 @@
  * delay) and the dead-letter queue (events given up, with the reason). Both messages carry the full
  * event; their schemas are in domain/envelopes.ts.
  */
-import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetterMessage, RetryMessage } from '../domain/envelopes';
 
 export class RetryQueue {

@@ -4,13 +4,13 @@
  * CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION; without them the stacks are environment-agnostic.
  * cdk-nag's AwsSolutions pack runs as a validation plugin: any unacknowledged finding fails the synth.
  */
-import { App, Validations, type Environment } from 'aws-cdk-lib';
+import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { errorText } from '../domain/error-text';
 import { environments, isEnvironmentName } from '../lib/config';
 import { ACCOUNT_STACK_NAME, AccountStack, accountSetupRequested } from '../lib/stacks/account-stack';
 import { alertEmailFromContext } from '../lib/stacks/monitoring-stack';
 import { addTripstreamStacks, environmentSynthesizer } from '../lib/stacks/tripstream-app';
-import { errorText } from '../domain/error-text';
 
 const app = new App();
 const requested: unknown = app.node.tryGetContext('env') ?? 'dev';

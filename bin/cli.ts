@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
-import { environments, isEnvironmentName, stackNames, type EnvironmentName } from '../lib/config';
+import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { errorText } from '../domain/error-text';
+import { type EnvironmentName, environments, isEnvironmentName, stackNames } from '../lib/config';
 
 export const EXIT_CODES = {
   /** The work is done (rejected input rows are quarantined, not an error). */
@@ -88,7 +88,8 @@ export function positiveNumber(argument: NumberArgument = {}): (text: string) =>
   return (text: string): number => {
     const trimmed = text.trim();
     const parsed = Number(trimmed.replaceAll('_', ''));
-    if (!digits.test(trimmed) || parsed <= 0 || (whole ? !Number.isSafeInteger(parsed) : !Number.isFinite(parsed))) throw new InvalidArgumentError(expected);
+    if (!digits.test(trimmed) || parsed <= 0 || (whole ? !Number.isSafeInteger(parsed) : !Number.isFinite(parsed)))
+      throw new InvalidArgumentError(expected);
     return parsed;
   };
 }

@@ -8,8 +8,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { GithubOidcStack, githubOidcPropsFromContext } from '../lib/stacks/github-oidc-stack';
 import { errorText } from '../domain/error-text';
+import { GithubOidcStack, githubOidcPropsFromContext } from '../lib/stacks/github-oidc-stack';
 
 const GITHUB_OIDC_STACK_NAME = 'tripstream-github-oidc';
 

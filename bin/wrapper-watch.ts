@@ -28,7 +28,11 @@ function processInfo(pid: number): ProcessInfo | undefined {
 /** The pids from this process's parent up to the nearest npm or npx process, inclusive; empty when there is none. */
 function wrapperChain(pid = process.pid): number[] {
   const chain: number[] = [];
-  for (let current = processInfo(pid)?.ppid; current !== undefined && current > 1 && chain.length < 8; current = processInfo(current)?.ppid) {
+  for (
+    let current = processInfo(pid)?.ppid;
+    current !== undefined && current > 1 && chain.length < 8;
+    current = processInfo(current)?.ppid
+  ) {
     const info = processInfo(current);
     if (info === undefined) return [];
     chain.push(current);

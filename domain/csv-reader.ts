@@ -18,8 +18,8 @@
  *   line where that quote opened (see csv-row-guard.ts).
  */
 import { pipeline, type Readable } from 'node:stream';
-import { parse, type CsvError, type Info, type Parser } from 'csv-parse';
-import { CSV_COLUMNS, REQUIRED_COLUMNS, parseEndRow, parseStartRow, type TripHalf, type RowOutcome } from './csv';
+import { type CsvError, type Info, type Parser, parse } from 'csv-parse';
+import { CSV_COLUMNS, parseEndRow, parseStartRow, REQUIRED_COLUMNS, type RowOutcome, type TripHalf } from './csv';
 import { CsvRowGuard, type GuardedRow } from './csv-row-guard';
 import type { TripEndEvent, TripStartEvent } from './events';
 import { decodeUtf8 } from './utf8';
@@ -230,9 +230,7 @@ function guardedReason(row: GuardedRow): string {
   );
 }
 
-type DecodedRow =
-  | { ok: true; raw: string; fields: string[] }
-  | { ok: false; raw: string; rawBase64: string; reason: string };
+type DecodedRow = { ok: true; raw: string; fields: string[] } | { ok: false; raw: string; rawBase64: string; reason: string };
 
 /** csv-parse's latin1 text (one character per byte) -> the row's UTF-8 text and fields, or the bytes that are not UTF-8. */
 function decodeRow(latin1Raw: string, latin1Fields: string[], headerNames: readonly string[]): DecodedRow {
@@ -241,7 +239,8 @@ function decodeRow(latin1Raw: string, latin1Fields: string[], headerNames: reado
   const bytes = Buffer.from(latin1Raw, 'latin1');
   const decoded = decodeUtf8(bytes);
   // Fields are cut at ASCII delimiters and quotes, never inside a UTF-8 sequence: a valid row has valid fields.
-  if (decoded.ok) return { ok: true, raw: decoded.text, fields: latin1Fields.map((field) => Buffer.from(field, 'latin1').toString('utf8')) };
+  if (decoded.ok)
+    return { ok: true, raw: decoded.text, fields: latin1Fields.map((field) => Buffer.from(field, 'latin1').toString('utf8')) };
   const problems = latin1Fields.flatMap((field, index) => {
     const checked = decodeUtf8(Buffer.from(field, 'latin1'));
     const column = headerNames[index] ?? `field ${index + 1}`;

@@ -4,30 +4,31 @@
  * fix the source without guessing. The built event is checked against the wire schema before it is
  * returned: whatever this module accepts, the handlers accept too.
  */
-import type * as z from './validation';
+
+import { MAX_TRIP_ID_LENGTH } from './bounds';
 import {
-  EVENT_SCHEMA_VERSION,
   describeIssues,
-  tripEndEventSchema,
-  tripStartEventSchema,
+  EVENT_SCHEMA_VERSION,
   type TripEndEvent,
   type TripStartEvent,
+  tripEndEventSchema,
+  tripStartEventSchema,
 } from './events';
-import { MAX_TRIP_ID_LENGTH } from './bounds';
-import { parseAmount, parseFare, parseIntegerCode, type NumberOutcome } from './numbers';
+import { type NumberOutcome, parseAmount, parseFare, parseIntegerCode } from './numbers';
 import { parseTimestamp } from './timestamps';
 import {
   END_EVENT_FIELDS,
+  type FieldKind,
   isRequiredField,
   START_EVENT_FIELDS,
   TRIP_FIELDS,
   TRIP_KEY_FIELD,
-  type TripHalf,
-  type FieldKind,
   type TripField,
+  type TripHalf,
 } from './trip-record';
+import type * as z from './validation';
 
-export { CSV_COLUMNS, type TripHalf, type EndColumn, type StartColumn } from './trip-record';
+export { CSV_COLUMNS, type EndColumn, type StartColumn, type TripHalf } from './trip-record';
 
 /** The columns that may not be blank: the key, then the half's fields that are never null. */
 export const REQUIRED_COLUMNS: Record<TripHalf, readonly string[]> = {
@@ -128,9 +129,7 @@ class RowFields {
   outcome<S extends z.ZodMiniType>(schema: S, candidate: Record<string, unknown>): RowOutcome<z.infer<S>> {
     if (this.problems.length > 0) return { ok: false, reason: this.problems.join('; ') };
     const checked = schema.safeParse(candidate);
-    return checked.success
-      ? { ok: true, event: checked.data }
-      : { ok: false, reason: describeIssues(checked.error) };
+    return checked.success ? { ok: true, event: checked.data } : { ok: false, reason: describeIssues(checked.error) };
   }
 
   /** Trimmed text of a column, or undefined when blank (a problem only when the column is required). */
@@ -146,7 +145,5 @@ class RowFields {
 }
 
 function quote(value: string): string {
-  return JSON.stringify(
-    value.length > MAX_QUOTED_VALUE_LENGTH ? `${value.slice(0, MAX_QUOTED_VALUE_LENGTH)}…` : value,
-  );
+  return JSON.stringify(value.length > MAX_QUOTED_VALUE_LENGTH ? `${value.slice(0, MAX_QUOTED_VALUE_LENGTH)}…` : value);
 }

@@ -2,8 +2,9 @@
  * Messages on the SQS retry queue and the dead-letter queue. Both carry the full event, never a pointer,
  * so an operator can redrive a dead letter after a fix without the original stream record.
  */
-import * as z from './validation';
+
 import { tripEventSchema } from './events';
+import * as z from './validation';
 
 export const DEAD_LETTER_REASONS = [
   'INVALID_EVENT',
@@ -38,15 +39,15 @@ export const eventOriginSchema = z.strictObject({
 export type EventOrigin = z.infer<typeof eventOriginSchema>;
 
 export const retryMessageSchema = z.strictObject({
-    schema_version: z.literal(RETRY_MESSAGE_SCHEMA_VERSION),
-    event: tripEventSchema,
-    reason: z.enum(RETRY_REASONS),
-    /** Attempts made so far, the first delivery included. */
-    attempts: z.number().check(z.int(), z.positive()),
-    first_seen_at: z.string(),
-    last_error: z.nullable(z.string()),
-    origin: z.nullable(eventOriginSchema),
-  });
+  schema_version: z.literal(RETRY_MESSAGE_SCHEMA_VERSION),
+  event: tripEventSchema,
+  reason: z.enum(RETRY_REASONS),
+  /** Attempts made so far, the first delivery included. */
+  attempts: z.number().check(z.int(), z.positive()),
+  first_seen_at: z.string(),
+  last_error: z.nullable(z.string()),
+  origin: z.nullable(eventOriginSchema),
+});
 export type RetryMessage = z.infer<typeof retryMessageSchema>;
 
 /** Where the payload of a letter too large for one SQS message is kept, whole (ADR 0005). */
@@ -69,22 +70,22 @@ export const MAX_DEAD_LETTER_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - 4_096;
 export const MAX_DEAD_LETTER_DETAIL_LENGTH = 2_000;
 
 export const deadLetterMessageSchema = z.strictObject({
-    schema_version: z.literal(DEAD_LETTER_SCHEMA_VERSION),
-    reason: z.enum(DEAD_LETTER_REASONS),
-    /** Null only when the payload was too broken to carry one. */
-    trip_id: z.nullable(z.string()),
-    /**
-     * The validated event, or for INVALID_EVENT whatever arrived (parsed JSON if it parsed, else the text; bytes
-     * that are not UTF-8 as `{ record_data_base64 }`). Null when the payload is kept at `event_location`.
-     */
-    event: z.unknown(),
-    event_location: z.optional(deadLetterPayloadLocationSchema),
-    detail: z.string(),
-    attempts: z.number().check(z.int(), z.nonnegative()),
-    first_seen_at: z.string(),
-    dead_lettered_at: z.string(),
-    source: z.enum(HANDLER_NAMES),
-    /** The stream record the event came from, when known. */
-    origin: z.nullable(eventOriginSchema),
-  });
+  schema_version: z.literal(DEAD_LETTER_SCHEMA_VERSION),
+  reason: z.enum(DEAD_LETTER_REASONS),
+  /** Null only when the payload was too broken to carry one. */
+  trip_id: z.nullable(z.string()),
+  /**
+   * The validated event, or for INVALID_EVENT whatever arrived (parsed JSON if it parsed, else the text; bytes
+   * that are not UTF-8 as `{ record_data_base64 }`). Null when the payload is kept at `event_location`.
+   */
+  event: z.unknown(),
+  event_location: z.optional(deadLetterPayloadLocationSchema),
+  detail: z.string(),
+  attempts: z.number().check(z.int(), z.nonnegative()),
+  first_seen_at: z.string(),
+  dead_lettered_at: z.string(),
+  source: z.enum(HANDLER_NAMES),
+  /** The stream record the event came from, when known. */
+  origin: z.nullable(eventOriginSchema),
+});
 export type DeadLetterMessage = z.infer<typeof deadLetterMessageSchema>;

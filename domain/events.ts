@@ -3,8 +3,9 @@
  * The producer builds them from CSV rows; every handler validates them again, because anyone with
  * PutRecord permission can bypass the producer. Their fields are the trip record's (trip-record.ts).
  */
-import * as z from './validation';
+
 import { END_EVENT_FIELDS, START_EVENT_FIELDS, TRIP_KEY_FIELD, tripFieldShape } from './trip-record';
+import * as z from './validation';
 
 export { describeIssues } from './validation';
 

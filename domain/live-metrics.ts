@@ -30,7 +30,6 @@ export const METRICS_TTL_ATTRIBUTE = 'expires_at';
 /** The partition of the open-trips partials: one item per stream shard, summed by readers. */
 export const OPEN_TRIPS_PARTITION = 'open_trips';
 
-
 /**
  * Lambda FilterCriteria patterns of the live metrics mapping: an item inserted open, an open item completed,
  * an open item removed (TTL, or the local run's simulated TTL). The CDK stack deploys these objects and the
@@ -154,7 +153,13 @@ export function tripChangeOf(record: DynamoDBRecord): TripChangeResult {
       eventId,
       sequenceNumber,
       tripId,
-      metrics: { windowStart: windowStartOf(dropoff), vendorId, pickupLocationId, fareMicros: toMicros(fare), durationMs: dropoff - pickup },
+      metrics: {
+        windowStart: windowStartOf(dropoff),
+        vendorId,
+        pickupLocationId,
+        fareMicros: toMicros(fare),
+        durationMs: dropoff - pickup,
+      },
     },
   };
 }
@@ -218,7 +223,10 @@ function stateKey(entity: MetricEntity, id: string, windowStart: string): string
  * `through` was counted when it was delivered before, and is skipped. Returns the new state (undefined while
  * nothing has been counted) and how many changes were skipped.
  */
-export function addToWindowState(state: LiveWindowState | undefined, changes: readonly TripChange[]): { state: LiveWindowState | undefined; counted: number; skipped: number } {
+export function addToWindowState(
+  state: LiveWindowState | undefined,
+  changes: readonly TripChange[],
+): { state: LiveWindowState | undefined; counted: number; skipped: number } {
   const ordered = [...changes].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
   let next: LiveWindowState | undefined = state === undefined ? undefined : { ...state, windows: { ...state.windows } };
   let counted = 0;
@@ -259,7 +267,12 @@ export function shardPartials(state: LiveWindowState, shardId: string, tumblingW
     const [entity, id, windowStart] = key.split('|') as [MetricEntity, string, string];
     return { entity, id, windowStart, tripCount, fareMicros, durationMs };
   });
-  return { shardId, mark: `${tumblingWindowStart}#${state.first.padStart(SEQUENCE_DIGITS, '0')}`, windows, openTripsDelta: state.openTrips };
+  return {
+    shardId,
+    mark: `${tumblingWindowStart}#${state.first.padStart(SEQUENCE_DIGITS, '0')}`,
+    windows,
+    openTripsDelta: state.openTrips,
+  };
 }
 
 /** The sort key of a shard's partial of a 5-minute window: the window's start first, so a range query finds it. */

@@ -5,8 +5,9 @@
  *   GET /metrics/{entity}/{id}?from=<ISO instant>&to=<ISO instant>   entity: all (id all), vendor, pickup_location
  *   GET /metrics/open
  */
+
+import { METRIC_ENTITIES, type MetricEntity, type MetricsWindow, windowStartOf } from './live-metrics';
 import * as z from './validation';
-import { METRIC_ENTITIES, windowStartOf, type MetricEntity, type MetricsWindow } from './live-metrics';
 
 /** The longest range one request may cover: 31 days are 8,928 windows, well inside a response. */
 const MAX_METRICS_RANGE_DAYS = 31;
@@ -74,7 +75,10 @@ export async function answerMetricsRequest(
   }
   const entity = entitySchema.safeParse(route.entity);
   if (!entity.success) return badRequest(describe(entity.error));
-  const id = entity.data === 'all' ? z.literal('all', { message: 'the id of entity all is all' }).safeParse(route.id) : codeSchema.safeParse(route.id);
+  const id =
+    entity.data === 'all'
+      ? z.literal('all', { message: 'the id of entity all is all' }).safeParse(route.id)
+      : codeSchema.safeParse(route.id);
   if (!id.success) return badRequest(describe(id.error));
   const range = rangeSchema.safeParse(Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)));
   if (!range.success) return badRequest(describe(range.error));

@@ -3,7 +3,7 @@
  * '' as 0, and accepts hex, 'Infinity' and surrounding whitespace), so the text's shape is checked first.
  */
 
-import { AMOUNT_RANGE_PROBLEM, CODE_RANGE_PROBLEM, MAX_ABSOLUTE_CODE, isAmountInRange } from './bounds';
+import { AMOUNT_RANGE_PROBLEM, CODE_RANGE_PROBLEM, isAmountInRange, MAX_ABSOLUTE_CODE } from './bounds';
 
 export type NumberOutcome = { ok: true; value: number } | { ok: false; problem: string };
 

@@ -10,16 +10,17 @@
  * handler receiving a letter that SQS's own "redrive to source" moved back onto the retry queue; and the one
  * classifier of DLQ bodies, `parseDeadLetterQueueMessage`, serves them and a local run's summary.
  */
-import * as z from './validation';
+
 import {
+  type DeadLetterMessage,
   deadLetterMessageSchema,
   RETRY_MESSAGE_SCHEMA_VERSION,
-  retryMessageSchema,
-  type DeadLetterMessage,
   type RetryMessage,
+  retryMessageSchema,
 } from './envelopes';
-import { describeIssues, tripEventSchema, type TripEvent } from './events';
 import { errorText } from './error-text';
+import { describeIssues, type TripEvent, tripEventSchema } from './events';
+import * as z from './validation';
 
 /** Attempts a redriven event counts as having had: its first delivery, so every retry of the budget is left. */
 const REDRIVE_FRESH_ATTEMPTS = 1;
@@ -49,11 +50,17 @@ export function parseDeadLetterQueueMessage(body: string): DeadLetterQueueMessag
   const letter = deadLetterMessageSchema.safeParse(payload);
   if (letter.success) return { kind: 'dead-letter', letter: letter.data };
   if (isOnFailureRecord(payload)) {
-    return { kind: 'on-failure', record: payload, detail: "a stream mapping's on-failure record: a pointer to a discarded batch, not an event" };
+    return {
+      kind: 'on-failure',
+      record: payload,
+      detail: "a stream mapping's on-failure record: a pointer to a discarded batch, not an event",
+    };
   }
   const retry = retryMessageSchema.safeParse(payload);
   if (retry.success) return { kind: 'retry-message', message: retry.data };
-  const detail = looksLikeDeadLetter(payload) ? `not a dead letter: ${describeIssues(letter.error)}` : 'neither a dead letter nor a retry message';
+  const detail = looksLikeDeadLetter(payload)
+    ? `not a dead letter: ${describeIssues(letter.error)}`
+    : 'neither a dead letter nor a retry message';
   return { kind: 'other', payload, detail };
 }
 

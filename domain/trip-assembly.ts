@@ -14,19 +14,13 @@
  * Pure: the trips-table adapter turns a HalfWrite into an UpdateItem, the recorder in lambdas/common wires
  * the outcomes to the queues.
  */
-import * as z from './validation';
-import { eventOriginSchema, type EventOrigin } from './envelopes';
-import {
-  describeIssues,
-  EVENT_SCHEMA_VERSION,
-  tripEndEventSchema,
-  type TripEndEvent,
-  type TripEvent,
-  type TripStartEvent,
-} from './events';
+
+import { type EventOrigin, eventOriginSchema } from './envelopes';
+import { describeIssues, EVENT_SCHEMA_VERSION, type TripEndEvent, type TripEvent, type TripStartEvent, tripEndEventSchema } from './events';
 import { eventFingerprint } from './fingerprint';
 import { END_FIELDS, halfAttribute, TRIP_KEY } from './trip-item';
 import { END_EVENT_FIELDS, START_EVENT_FIELDS, type TripField, type TripHalf } from './trip-record';
+import * as z from './validation';
 
 const SECONDS_PER_HOUR = 3_600;
 const SECONDS_PER_DAY = 86_400;
@@ -191,7 +185,11 @@ export interface StoredEnd {
   readonly sighting: Sighting;
 }
 
-const END_MARKS = { fingerprint: halfAttribute('end', 'fingerprint'), firstSeenAt: halfAttribute('end', 'first_seen_at'), origin: halfAttribute('end', 'origin') } as const;
+const END_MARKS = {
+  fingerprint: halfAttribute('end', 'fingerprint'),
+  firstSeenAt: halfAttribute('end', 'first_seen_at'),
+  origin: halfAttribute('end', 'origin'),
+} as const;
 
 const storedEndBookkeeping = z.object({
   [END_MARKS.fingerprint]: z.string(),
@@ -202,12 +200,19 @@ const storedEndBookkeeping = z.object({
 /** The end half of an item, as the event that was recorded; throws when the item holds no valid end. */
 export function storedEnd(item: Record<string, unknown>): StoredEnd {
   const fields = Object.fromEntries(END_FIELDS.map((field) => [field, item[field]]));
-  const event = tripEndEventSchema.safeParse({ schema_version: EVENT_SCHEMA_VERSION, event_type: 'trip_end', trip_id: item[TRIP_KEY], ...fields });
+  const event = tripEndEventSchema.safeParse({
+    schema_version: EVENT_SCHEMA_VERSION,
+    event_type: 'trip_end',
+    trip_id: item[TRIP_KEY],
+    ...fields,
+  });
   const marks = storedEndBookkeeping.safeParse(item);
   if (!event.success || !marks.success) {
     const issues = event.success ? '' : describeIssues(event.error);
     const markIssues = marks.success ? '' : describeIssues(marks.error);
-    throw new Error(`Trip item ${JSON.stringify(item[TRIP_KEY] ?? null)} holds no readable end: ${[issues, markIssues].filter(Boolean).join('; ')}`);
+    throw new Error(
+      `Trip item ${JSON.stringify(item[TRIP_KEY] ?? null)} holds no readable end: ${[issues, markIssues].filter(Boolean).join('; ')}`,
+    );
   }
   return {
     event: event.data,

@@ -5,8 +5,9 @@
  * end's, each written by its own conditional update. `halves` counts the halves present: 1 while the trip
  * is open, 2 once it is complete. The stream filters below select exactly the transitions that matter.
  */
+
+import { END_EVENT_FIELDS, STAGED_TRIP_FIELDS, type TripHalf, tripFieldShape } from './trip-record';
 import * as z from './validation';
-import { END_EVENT_FIELDS, STAGED_TRIP_FIELDS, tripFieldShape, type TripHalf } from './trip-record';
 
 export const TRIP_KEY = 'trip_id';
 export const TRIP_TTL_ATTRIBUTE = 'expires_at';

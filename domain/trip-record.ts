@@ -10,7 +10,15 @@
  *
  * The order of the table is the order of the staged JSON object, and within a half the order of its event.
  */
-import { MAX_ABSOLUTE_CODE, MAX_TRIP_ID_LENGTH, AMOUNT_RANGE_PROBLEM, CODE_RANGE_PROBLEM, INSTANT_RANGE_PROBLEM, isAmountInRange, isInstantInRange } from './bounds';
+import {
+  AMOUNT_RANGE_PROBLEM,
+  CODE_RANGE_PROBLEM,
+  INSTANT_RANGE_PROBLEM,
+  isAmountInRange,
+  isInstantInRange,
+  MAX_ABSOLUTE_CODE,
+  MAX_TRIP_ID_LENGTH,
+} from './bounds';
 import * as z from './validation';
 
 /**

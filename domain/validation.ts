@@ -8,8 +8,9 @@
  * DLQ reasons, quarantine reasons and start-up errors must. Every module imports zod from here, never from
  * zod directly, so no schema can run without it.
  */
-import { config, type core } from 'zod/mini';
+
 import { en } from 'zod/locales';
+import { config, type core } from 'zod/mini';
 
 config(en());
 
@@ -17,7 +18,5 @@ export * from 'zod/mini';
 
 /** Turns a validation failure into one line an operator can act on (it goes into DLQ messages and quarantine). */
 export function describeIssues(error: core.$ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(event)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(event)'}: ${issue.message}`).join('; ');
 }

@@ -3,19 +3,19 @@
  * analytics stack's outputs, run one parameterised query, wait with backoff for a bounded time, page the results.
  */
 import {
+  type AthenaClient,
+  type Row as AthenaRow,
   GetQueryExecutionCommand,
   paginateGetQueryResults,
   QueryExecutionState,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
-  type AthenaClient,
-  type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
-import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GLUE_TABLES, STACK_OUTPUTS } from '../lib/config';
-import { DAILY_KPI_FIELDS, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
+import { DAILY_KPI_FIELDS, type DailyKpiRow, toDailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
-import { DIMENSION_KPI_FIELDS, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
+import { DIMENSION_KPI_FIELDS, type DimensionKpiRow, type KpiDimension, toDimensionKpiRow } from './dimension-kpi';
 
 /** The Glue table over daily-kpis/ (partition projection on trip_date). */
 

@@ -6,7 +6,15 @@
 export const CODE_LABELS = {
   vendor_id: { '1': 'Creative Mobile Technologies', '2': 'VeriFone (Curb Mobility)' },
   payment_type: { '1': 'Credit card', '2': 'Cash', '3': 'No charge', '4': 'Dispute', '5': 'Unknown', '6': 'Voided trip' },
-  rate_code: { '1': 'Standard rate', '2': 'JFK', '3': 'Newark', '4': 'Nassau or Westchester', '5': 'Negotiated fare', '6': 'Group ride', '99': 'Unknown' },
+  rate_code: {
+    '1': 'Standard rate',
+    '2': 'JFK',
+    '3': 'Newark',
+    '4': 'Nassau or Westchester',
+    '5': 'Negotiated fare',
+    '6': 'Group ride',
+    '99': 'Unknown',
+  },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type LabelledCode = keyof typeof CODE_LABELS;

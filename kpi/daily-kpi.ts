@@ -4,7 +4,7 @@
  */
 import * as z from '../domain/validation';
 import { calendarDateSchema } from './dates';
-import { kpiFields, kpiRowShape, type KpiRowDefinition, type KpiRowOf } from './kpi-row';
+import { type KpiRowDefinition, type KpiRowOf, kpiFields, kpiRowShape } from './kpi-row';
 
 /** The daily KPI row's columns, in the order of the SQL's output, of the written JSON lines and of printed tables. */
 export const DAILY_KPI_ROW = {
@@ -28,7 +28,10 @@ export const DAILY_KPI_FIELDS = kpiFields(DAILY_KPI_ROW);
  * Text is accepted only as a plain decimal number, so an empty cell cannot turn into 0.
  */
 export const kpiNumber = z.pipe(
-  z.pipe(z.union([z.number(), z.bigint(), z.string().check(z.regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/))]), z.transform((value) => Number(value))),
+  z.pipe(
+    z.union([z.number(), z.bigint(), z.string().check(z.regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/))]),
+    z.transform((value) => Number(value)),
+  ),
   z.number(),
 );
 
@@ -45,7 +48,9 @@ export function toDailyKpiRow(raw: unknown): DailyKpiRow {
   const parsed = dailyKpiRowSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Malformed daily KPI row (${problems}): ${JSON.stringify(raw, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}`);
+    throw new Error(
+      `Malformed daily KPI row (${problems}): ${JSON.stringify(raw, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}`,
+    );
   }
   return parsed.data;
 }

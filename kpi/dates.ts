@@ -19,7 +19,9 @@ export function isCalendarDate(value: string): boolean {
   return parsed.getUTCFullYear() === year && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day;
 }
 
-export const calendarDateSchema = z.string().check(z.refine(isCalendarDate, { message: 'must be a real calendar date in YYYY-MM-DD form' }));
+export const calendarDateSchema = z
+  .string()
+  .check(z.refine(isCalendarDate, { message: 'must be a real calendar date in YYYY-MM-DD form' }));
 
 function toEpochMs(date: string): number {
   if (!isCalendarDate(date)) throw new RangeError(`Not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);

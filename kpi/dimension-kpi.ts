@@ -5,7 +5,7 @@
 import * as z from '../domain/validation';
 import { kpiNumber } from './daily-kpi';
 import { calendarDateSchema } from './dates';
-import { kpiFields, kpiRowShape, type KpiRowDefinition, type KpiRowOf } from './kpi-row';
+import { type KpiRowDefinition, type KpiRowOf, kpiFields, kpiRowShape } from './kpi-row';
 
 export const KPI_DIMENSIONS = ['vendor_id', 'pickup_location_id', 'payment_type', 'pickup_hour'] as const;
 export type KpiDimension = (typeof KPI_DIMENSIONS)[number];
@@ -35,7 +35,6 @@ export type DimensionKpiRow = KpiRowOf<typeof DIMENSION_KPI_ROW, KpiDimension>;
 
 export const DIMENSION_KPI_FIELDS = kpiFields(DIMENSION_KPI_ROW);
 
-
 const dimensionKpiRowSchema = z
   .object(
     kpiRowShape(DIMENSION_KPI_ROW, {
@@ -47,10 +46,13 @@ const dimensionKpiRowSchema = z
     }),
   )
   .check(
-    z.refine((row) => row.dimension !== 'pickup_hour' || (row.dimension_value !== null && /^(?:[01]\d|2[0-3])$/.test(row.dimension_value)), {
-      message: 'pickup_hour must be two digits from 00 to 23',
-      path: ['dimension_value'],
-    }),
+    z.refine(
+      (row) => row.dimension !== 'pickup_hour' || (row.dimension_value !== null && /^(?:[01]\d|2[0-3])$/.test(row.dimension_value)),
+      {
+        message: 'pickup_hour must be two digits from 00 to 23',
+        path: ['dimension_value'],
+      },
+    ),
   ) satisfies z.ZodMiniType<DimensionKpiRow, unknown>;
 
 /** Validates and normalises one row from any engine; the message names the offending field. */
@@ -58,7 +60,9 @@ export function toDimensionKpiRow(raw: unknown): DimensionKpiRow {
   const parsed = dimensionKpiRowSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Malformed per-dimension KPI row (${problems}): ${JSON.stringify(raw, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}`);
+    throw new Error(
+      `Malformed per-dimension KPI row (${problems}): ${JSON.stringify(raw, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}`,
+    );
   }
   return parsed.data;
 }

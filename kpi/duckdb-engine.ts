@@ -7,12 +7,12 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckDbCompletedTripsView } from './completed-trips-view';
-import { DAILY_KPI_FIELDS, DAILY_KPI_ROW, toDailyKpiRow, type DailyKpiRow } from './daily-kpi';
+import { DAILY_KPI_FIELDS, DAILY_KPI_ROW, type DailyKpiRow, toDailyKpiRow } from './daily-kpi';
 import { isCalendarDate } from './dates';
+import { DIMENSION_KPI_FIELDS, DIMENSION_KPI_ROW, type DimensionKpiRow, type KpiDimension, toDimensionKpiRow } from './dimension-kpi';
 import { duckDbKpiColumns } from './kpi-row';
-import { DIMENSION_KPI_FIELDS, DIMENSION_KPI_ROW, toDimensionKpiRow, type DimensionKpiRow, type KpiDimension } from './dimension-kpi';
 
 export type { DailyKpiRow } from './daily-kpi';
 
@@ -87,7 +87,10 @@ export async function computeDimensionKpis(options: ComputeDailyKpisOptions): Pr
  * The rows of each KPI file in `sqlPaths`, run on one reading of the requested dates' staged trips, for the dates
  * that have staged trips only (an empty list per file when none has).
  */
-async function queryTripGroups(options: Pick<ComputeDailyKpisOptions, 'stagedTripsDir' | 'dates'>, sqlPaths: readonly string[]): Promise<unknown[][]> {
+async function queryTripGroups(
+  options: Pick<ComputeDailyKpisOptions, 'stagedTripsDir' | 'dates'>,
+  sqlPaths: readonly string[],
+): Promise<unknown[][]> {
   const requested = options.dates === undefined ? undefined : new Set(validatedDates(options.dates));
   const partitions = (await listPartitions(options.stagedTripsDir, '.jsonl')).filter(
     (partition) => requested === undefined || requested.has(partition.date),
@@ -112,7 +115,11 @@ async function queryTripGroups(options: Pick<ComputeDailyKpisOptions, 'stagedTri
 }
 
 /** Replaces the folder of each date in `rows` under `outputDir` with that date's rows; returns the rows. */
-async function writeByDate<Row extends { trip_date: string }>(outputDir: string, rows: Row[], fields: readonly (keyof Row & string)[]): Promise<Row[]> {
+async function writeByDate<Row extends { trip_date: string }>(
+  outputDir: string,
+  rows: Row[],
+  fields: readonly (keyof Row & string)[],
+): Promise<Row[]> {
   const byDate = new Map<string, Row[]>();
   for (const row of rows) byDate.set(row.trip_date, [...(byDate.get(row.trip_date) ?? []), row]);
   for (const [date, dateRows] of byDate) {

@@ -32,13 +32,18 @@ export function resolveKpiQuery(args: KpiQueryArguments): KpiQuery {
   const from = args.from;
   if (from === undefined) throw new Error('--from is required');
   const to = args.to ?? from;
-  for (const [option, value] of [['--from', from], ['--to', to]] as const) {
+  for (const [option, value] of [
+    ['--from', from],
+    ['--to', to],
+  ] as const) {
     if (!isCalendarDate(value)) throw new Error(`${option} must be a real calendar date in YYYY-MM-DD form, got ${JSON.stringify(value)}`);
   }
   if (to < from) throw new Error(`--to ${to} is before --from ${from}`);
-  if (args.local !== undefined && (args.stack !== undefined || args.env !== undefined)) throw new Error('--local excludes --stack and --env');
+  if (args.local !== undefined && (args.stack !== undefined || args.env !== undefined))
+    throw new Error('--local excludes --stack and --env');
   if (args.stack !== undefined && args.env !== undefined) throw new Error('give either --env or --stack, not both');
-  if (args.env !== undefined && !isEnvironmentName(args.env)) throw new Error(`--env must be one of ${Object.keys(environments).join(', ')}, got ${JSON.stringify(args.env)}`);
+  if (args.env !== undefined && !isEnvironmentName(args.env))
+    throw new Error(`--env must be one of ${Object.keys(environments).join(', ')}, got ${JSON.stringify(args.env)}`);
   if (args.by !== undefined && !isKpiDimension(args.by)) {
     throw new Error(`--by must be one of ${KPI_DIMENSIONS.join(', ')}, got ${JSON.stringify(args.by)}`);
   }
@@ -47,7 +52,9 @@ export function resolveKpiQuery(args: KpiQueryArguments): KpiQuery {
     if (args.local.trim() === '') throw new Error('--local needs a folder');
     return { from, to, source: { kind: 'local', outputDir: args.local }, ...by };
   }
-  const stackName = args.stack ?? (args.env !== undefined && isEnvironmentName(args.env) ? stackNames(environments[args.env]).analytics : DEFAULT_KPI_STACK);
+  const stackName =
+    args.stack ??
+    (args.env !== undefined && isEnvironmentName(args.env) ? stackNames(environments[args.env]).analytics : DEFAULT_KPI_STACK);
   if (stackName.trim() === '') throw new Error('--stack needs a stack name');
   return { from, to, source: { kind: 'athena', stackName }, ...by };
 }

@@ -41,7 +41,8 @@ function describeIssues(error: z.core.$ZodError): string {
 
 function parseOrThrow<S extends z.ZodMiniType>(schema: S, event: unknown): z.infer<S> {
   const parsed = schema.safeParse(event);
-  if (!parsed.success) throw new InvalidKpiRequestError(`Invalid KPI trigger event (${describeIssues(parsed.error)}): ${JSON.stringify(event)}`);
+  if (!parsed.success)
+    throw new InvalidKpiRequestError(`Invalid KPI trigger event (${describeIssues(parsed.error)}): ${JSON.stringify(event)}`);
   return parsed.data;
 }
 

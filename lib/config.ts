@@ -237,10 +237,9 @@ export const LIVE_LATENCY_BUDGET_SECONDS = 60;
 
 /**
  * start/end: a window of 20 s gathers a live feed's records into one invocation per shard instead of one
- * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. A replay
- * fills 250-record batches: 8 start/end invocations per 1,000 trips. Larger batches buy little more: a
- * handler writes its records concurrently, and larger batches brought only more retried writes on a loaded
- * machine (the runs are in docs/cost.md, the mappings' table).
+ * per record, and leaves 20 s of the live budget to the live-metrics window and 20 s to spare. Larger
+ * batches than 250 buy little more: a handler writes its records concurrently (the runs that showed it are
+ * in docs/cost.md, the mappings' table).
  */
 const tripEventMapping: StreamMappingSettings = { ...streamDefaults, batchSize: 250, maxBatchingWindowSeconds: 20 };
 
@@ -263,7 +262,12 @@ const TABLE_STREAM_RETRIES = { retryAttempts: -1, maxRecordAgeSeconds: -1 } as c
  * batch early at 6 MB of payload (about 2 KB per record with both images): either way a batch holds a few
  * thousand trips at most. The window stays far below maxRecordAgeSeconds, so waiting never expires a record.
  */
-const matchStreamMapping: StreamMappingSettings = { ...streamDefaults, ...TABLE_STREAM_RETRIES, batchSize: 10_000, maxBatchingWindowSeconds: 300 };
+const matchStreamMapping: StreamMappingSettings = {
+  ...streamDefaults,
+  ...TABLE_STREAM_RETRIES,
+  batchSize: 10_000,
+  maxBatchingWindowSeconds: 300,
+};
 
 /**
  * The live metrics consumer (docs/adr/0008-live-metrics-per-shard-partials.md): each shard's changes add up
@@ -313,11 +317,19 @@ export const defaultSettings: PipelineSettings = {
     scheduleExpression: 'cron(0 1 * * ? *)',
     lookbackDays: 3,
     emrReleaseLabel: 'emr-7.5.0',
-    // A scheduled run at dev's design rate reads 34.6M trips (4 days): ~13 minutes on 5 executors of 4 vCPU at the
-    // measured throughput, so a 30-minute timeout keeps 2x (docs/capacity.md). The maximum is that run's workers.
+    // Sized for a scheduled run at dev's design rate with 2x on the timeout; the maximum is that run's workers
+    // (the figures: docs/capacity.md, `tripstream capacity`).
     maxCapacity: { cpu: '22 vCPU', memory: '88 GB', disk: '270 GB' },
     idleTimeoutMinutes: 15,
-    job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 50, maxExecutors: 5, timeoutMinutes: 30 },
+    job: {
+      driverCores: 2,
+      driverMemoryGb: 7,
+      executorCores: 4,
+      executorMemoryGb: 14,
+      executorDiskGb: 50,
+      maxExecutors: 5,
+      timeoutMinutes: 30,
+    },
   },
   // Twice a day of staged JSON at the design rate (~4.2 GB at 100 trips/s), the saved day's query (docs/capacity.md).
   athena: { bytesScannedCutoffPerQuery: 10_000_000_000 },
@@ -351,14 +363,21 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // Nine lanes per stream (3 shards x 3 batches at a time), each at under half of what one lane handles (docs/capacity.md).
     startMapping: { ...tripEventMapping, parallelizationFactor: 3 },
     endMapping: { ...tripEventMapping, parallelizationFactor: 3 },
-    // A scheduled run at 1,000 trips/s reads 345.6M trips (4 days, ~166 GB of JSON): ~29 minutes on 20 executors of
-    // 4 vCPU at the measured throughput, so a 60-minute timeout keeps 2x (docs/capacity.md).
+    // Sized for a scheduled run at 1,000 trips/s with 2x on the timeout (the figures: docs/capacity.md, `tripstream capacity`).
     kpi: {
       ...defaultSettings.kpi,
       maxCapacity: { cpu: '82 vCPU', memory: '328 GB', disk: '2020 GB' },
-      job: { driverCores: 2, driverMemoryGb: 7, executorCores: 4, executorMemoryGb: 14, executorDiskGb: 100, maxExecutors: 20, timeoutMinutes: 60 },
+      job: {
+        driverCores: 2,
+        driverMemoryGb: 7,
+        executorCores: 4,
+        executorMemoryGb: 14,
+        executorDiskGb: 100,
+        maxExecutors: 20,
+        timeoutMinutes: 60,
+      },
     },
-    // A day of staged JSON at 1,000 trips/s is ~41.5 GB: the saved day's query keeps 2x (docs/capacity.md).
+    // A day's saved query at 1,000 trips/s keeps 2x under the cutoff (the figures: docs/capacity.md).
     athena: { bytesScannedCutoffPerQuery: 100_000_000_000 },
     handlers: { ...defaultSettings.handlers, logRetentionDays: 365 },
     // Enough concurrent redrive invocations to keep up with a storm of retries at the design rate, every record

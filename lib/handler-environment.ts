@@ -62,7 +62,10 @@ export function kpiTriggerEnvironment(
 }
 
 /** The live metrics consumer and the metrics API: the metrics table, and how long its items are kept. */
-export function liveMetricsEnvironment(settings: PipelineSettings, resources: { readonly metricsTableName: string }): Record<string, string> {
+export function liveMetricsEnvironment(
+  settings: PipelineSettings,
+  resources: { readonly metricsTableName: string },
+): Record<string, string> {
   return {
     ...powertoolsEnvironment(settings),
     METRICS_TABLE_NAME: resources.metricsTableName,

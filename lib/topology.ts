@@ -5,9 +5,10 @@
  * policies cannot differ between the two. test/infra/local-topology.test.ts compares the local resources
  * with the synthesized template.
  */
-import { resourceNames, type PipelineSettings, type QueueMappingSettings, type StreamMappingSettings } from './config';
+
 import { LIVE_METRICS_STREAM_FILTERS, METRICS_KEY, METRICS_TTL_ATTRIBUTE } from '../domain/live-metrics';
 import { TRIP_KEY, TRIP_STREAM_FILTERS, TRIP_TTL_ATTRIBUTE } from '../domain/trip-item';
+import { type PipelineSettings, type QueueMappingSettings, resourceNames, type StreamMappingSettings } from './config';
 
 export interface StreamDescription {
   readonly name: string;
@@ -41,7 +42,11 @@ export interface WorkQueueDescription extends QueueDescription {
 export interface PipelineTopology {
   readonly streams: { readonly tripStart: StreamDescription; readonly tripEnd: StreamDescription };
   readonly tables: { readonly trips: TableDescription; readonly metrics: TableDescription };
-  readonly queues: { readonly retry: WorkQueueDescription; readonly failedBatch: WorkQueueDescription; readonly deadLetter: QueueDescription };
+  readonly queues: {
+    readonly retry: WorkQueueDescription;
+    readonly failedBatch: WorkQueueDescription;
+    readonly deadLetter: QueueDescription;
+  };
 }
 
 export function pipelineTopology(settings: PipelineSettings): PipelineTopology {
@@ -52,7 +57,12 @@ export function pipelineTopology(settings: PipelineSettings): PipelineTopology {
     streams: { tripStart: stream(names.tripStartStream), tripEnd: stream(names.tripEndStream) },
     tables: {
       trips: { name: names.tripsTable, partitionKey: TRIP_KEY, ttlAttribute: TRIP_TTL_ATTRIBUTE, streamViewType: 'NEW_AND_OLD_IMAGES' },
-      metrics: { name: names.metricsTable, partitionKey: METRICS_KEY.partition, sortKey: METRICS_KEY.sort, ttlAttribute: METRICS_TTL_ATTRIBUTE },
+      metrics: {
+        name: names.metricsTable,
+        partitionKey: METRICS_KEY.partition,
+        sortKey: METRICS_KEY.sort,
+        ttlAttribute: METRICS_TTL_ATTRIBUTE,
+      },
     },
     queues: {
       retry: { name: names.retryQueue, retentionDays: settings.queues.retryRetentionDays, redrivePolicy },
@@ -105,7 +115,12 @@ export function mappingTopology(settings: PipelineSettings): MappingTopology {
       start: { handler: 'start', source: 'tripStartStream', settings: settings.startMapping, filters: [] },
       end: { handler: 'end', source: 'tripEndStream', settings: settings.endMapping, filters: [] },
       match: { handler: 'match', source: 'tripsTableStream', settings: settings.matchMapping, filters: Object.values(TRIP_STREAM_FILTERS) },
-      liveMetrics: { handler: 'live-metrics', source: 'tripsTableStream', settings: settings.liveMetricsMapping, filters: LIVE_METRICS_STREAM_FILTERS },
+      liveMetrics: {
+        handler: 'live-metrics',
+        source: 'tripsTableStream',
+        settings: settings.liveMetricsMapping,
+        filters: LIVE_METRICS_STREAM_FILTERS,
+      },
     },
     queues: {
       redrive: { handler: 'redrive', queue: 'retry', settings: settings.redriveMapping },

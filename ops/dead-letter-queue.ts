@@ -5,17 +5,18 @@
  * The queue is read whole by aws/queue-reader.ts; what the command did not delete is made visible again
  * at the end, so a `list` leaves the queue as it found it.
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { READ_QUEUE_DEFAULTS, readWholeQueue, SQS_BATCH_LIMIT, type ReadQueueOptions, type ReceivedMessage } from '../aws/queue-reader';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { READ_QUEUE_DEFAULTS, type ReadQueueOptions, type ReceivedMessage, readWholeQueue, SQS_BATCH_LIMIT } from '../aws/queue-reader';
 import { RetryQueue } from '../aws/trip-queues';
 import type { DeadLetterReason, HandlerName } from '../domain/envelopes';
-import { withinWindow, type TimeWindow } from './time-window';
-import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage, type DeadLetterQueueMessage, type RedrivePlan } from '../domain/redrive';
 import { errorText } from '../domain/error-text';
+import {
+  type DeadLetterQueueMessage,
+  parseDeadLetterQueueMessage,
+  type RedrivePlan,
+  redriveDeadLetterQueueMessage,
+} from '../domain/redrive';
+import { type TimeWindow, withinWindow } from './time-window';
 
 export interface QueuedLetter extends ReceivedMessage {
   readonly message: DeadLetterQueueMessage;
@@ -36,7 +37,11 @@ export interface LetterSummary {
   readonly detail: string;
 }
 
-export async function readDeadLetterQueue(sqs: SQSClient, queueUrl: string, options: ReadQueueOptions = READ_QUEUE_DEFAULTS): Promise<QueuedLetter[]> {
+export async function readDeadLetterQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: ReadQueueOptions = READ_QUEUE_DEFAULTS,
+): Promise<QueuedLetter[]> {
   const received = await readWholeQueue(sqs, queueUrl, options);
   return received.map((message) => ({ ...message, message: parseDeadLetterQueueMessage(message.body) }));
 }
@@ -52,7 +57,8 @@ export async function releaseLetters(sqs: SQSClient, queueUrl: string, letters: 
       }),
     );
     // A message that stays hidden is not lost: it reappears when its visibility timeout ends.
-    if ((response.Failed ?? []).length > 0) throw new Error(`${response.Failed?.length} letters stay hidden until their visibility timeout ends`);
+    if ((response.Failed ?? []).length > 0)
+      throw new Error(`${response.Failed?.length} letters stay hidden until their visibility timeout ends`);
   }
 }
 
@@ -88,7 +94,16 @@ export function summarize(letter: QueuedLetter): LetterSummary {
     }
     case 'on-failure':
     case 'other':
-      return { ...base, reason: null, trip_id: null, source: null, attempts: null, first_seen_at: null, dead_lettered_at: letter.sentAt, detail: letter.message.detail };
+      return {
+        ...base,
+        reason: null,
+        trip_id: null,
+        source: null,
+        attempts: null,
+        first_seen_at: null,
+        dead_lettered_at: letter.sentAt,
+        detail: letter.message.detail,
+      };
   }
 }
 
@@ -102,7 +117,8 @@ export interface LetterFilter {
 
 /** Whether a letter is selected; a message without the filtered field (an on-failure pointer) never matches that filter. */
 export function matchesFilter(summary: LetterSummary, filter: LetterFilter): boolean {
-  const within = <T>(value: T | null, allowed: readonly T[] | undefined): boolean => allowed === undefined || (value !== null && allowed.includes(value));
+  const within = <T>(value: T | null, allowed: readonly T[] | undefined): boolean =>
+    allowed === undefined || (value !== null && allowed.includes(value));
   if (!within(summary.reason as DeadLetterReason | null, filter.reasons)) return false;
   if (!within(summary.trip_id, filter.tripIds)) return false;
   if (!within(summary.source, filter.sources)) return false;
@@ -127,7 +143,11 @@ export interface RedriveTargets {
  * Sends each redrivable letter's event to the retry queue as a retry with a fresh budget, and deletes the
  * letter only once the send succeeded. A letter that carries no replayable event is left in place.
  */
-export async function redriveLetters(targets: RedriveTargets, letters: readonly QueuedLetter[], dryRun: boolean): Promise<RedriveOutcome[]> {
+export async function redriveLetters(
+  targets: RedriveTargets,
+  letters: readonly QueuedLetter[],
+  dryRun: boolean,
+): Promise<RedriveOutcome[]> {
   const retryQueue = new RetryQueue(targets.sqs, targets.retryQueueUrl);
   const outcomes: RedriveOutcome[] = [];
   for (const letter of letters) {
@@ -143,7 +163,12 @@ export async function redriveLetters(targets: RedriveTargets, letters: readonly 
     try {
       await retryQueue.park(plan.message, 0);
     } catch (error) {
-      outcomes.push({ messageId: letter.messageId, tripId: plan.tripId, status: 'failed', detail: `not sent to the retry queue: ${errorText(error, { withName: true })}` });
+      outcomes.push({
+        messageId: letter.messageId,
+        tripId: plan.tripId,
+        status: 'failed',
+        detail: `not sent to the retry queue: ${errorText(error, { withName: true })}`,
+      });
       continue;
     }
     try {

@@ -5,13 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS } from '../lib/config';
 import type { TripHalf } from '../domain/csv';
+import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS } from '../lib/config';
 
 export type RawStreamFolder = (typeof RAW_ARCHIVE_STREAMS)[TripHalf];
 
 /** A Firehose-style object name: `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random>` plus the GZIP extension. */
-export function rawArchiveKey(folder: RawStreamFolder, firstArrival: Date, deliveryStreamName: string, random: string = randomUUID()): string {
+export function rawArchiveKey(
+  folder: RawStreamFolder,
+  firstArrival: Date,
+  deliveryStreamName: string,
+  random: string = randomUUID(),
+): string {
   const iso = firstArrival.toISOString();
   const stamp = `${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
   return `${DATA_PREFIXES.raw}${folder}/${iso.slice(0, 10)}/${deliveryStreamName}-1-${stamp}-${random}.gz`;

@@ -3,10 +3,10 @@
  * flight, and a resend of exactly the entries a response marks as failed, with capped exponential backoff and
  * full jitter. Whatever still fails after the attempt budget is handed back with its reason, never dropped.
  */
-import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { TripHalf } from '../domain/csv';
-import { delay, type RateLimiter } from './rate-limiter';
 import { errorText } from '../domain/error-text';
+import { delay, type RateLimiter } from './rate-limiter';
 
 /** Kinesis PutRecords limits: records per request, bytes per request and per record (partition key + data). */
 export const KINESIS_LIMITS = {
@@ -233,7 +233,13 @@ export class KinesisBatchSender {
         failed.push({ record, reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}`, final: false });
       } else {
         sent[record.kind] += 1;
-        acknowledged.push({ kind: record.kind, stream, partitionKey: record.partitionKey, shardId: entry.ShardId ?? '', sequenceNumber: entry.SequenceNumber ?? '' });
+        acknowledged.push({
+          kind: record.kind,
+          stream,
+          partitionKey: record.partitionKey,
+          shardId: entry.ShardId ?? '',
+          sequenceNumber: entry.SequenceNumber ?? '',
+        });
       }
     });
     if (acknowledged.length > 0) this.events.onAcknowledged?.(acknowledged);

@@ -8,7 +8,7 @@
  * row further out of place is still sent exactly once, as soon as it is read, and counted as out of order.
  * Rejected rows have no usable time: they pass straight through (they are quarantined, never sent).
  */
-import type { TripHalf, RowOutcome } from '../domain/csv';
+import type { RowOutcome, TripHalf } from '../domain/csv';
 import { eventTime, type TripEvent } from '../domain/events';
 
 export const SEND_ORDERS = ['event-time', 'file', 'ends-first'] as const;
@@ -83,7 +83,11 @@ export interface OrderingObserver {
   onOutOfOrder(row: SourcedRow): void;
 }
 
-async function* reorderWithinWindow(rows: AsyncIterable<SourcedRow>, window: number, observer: OrderingObserver): AsyncGenerator<SourcedRow | Keyed> {
+async function* reorderWithinWindow(
+  rows: AsyncIterable<SourcedRow>,
+  window: number,
+  observer: OrderingObserver,
+): AsyncGenerator<SourcedRow | Keyed> {
   const heap = new MinHeap();
   let sequence = 0;
   let lastReleased: string | undefined;
@@ -107,7 +111,10 @@ function isKeyed(item: SourcedRow | Keyed): item is Keyed {
   return 'time' in item;
 }
 
-async function* mergeByEventTime(starts: AsyncIterable<SourcedRow | Keyed>, ends: AsyncIterable<SourcedRow | Keyed>): AsyncGenerator<SourcedRow> {
+async function* mergeByEventTime(
+  starts: AsyncIterable<SourcedRow | Keyed>,
+  ends: AsyncIterable<SourcedRow | Keyed>,
+): AsyncGenerator<SourcedRow> {
   const startIterator = starts[Symbol.asyncIterator]();
   const endIterator = ends[Symbol.asyncIterator]();
   let nextStart = await startIterator.next();
@@ -146,7 +153,13 @@ async function* inSequence(...sources: RowSource[]): AsyncGenerator<SourcedRow> 
  * - `file`: the start file in its own order, then the end file in its own order.
  * - `ends-first`: the end file, then the start file (every end reaches Kinesis before any start).
  */
-export function orderRows(order: SendOrder, starts: RowSource, ends: RowSource, window: number, observer: OrderingObserver): AsyncIterable<SourcedRow> {
+export function orderRows(
+  order: SendOrder,
+  starts: RowSource,
+  ends: RowSource,
+  window: number,
+  observer: OrderingObserver,
+): AsyncIterable<SourcedRow> {
   switch (order) {
     case 'event-time':
       if (!(window >= 1)) throw new RangeError('the reorder window must hold at least one row');

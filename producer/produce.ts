@@ -3,19 +3,19 @@
  * quarantines what is rejected, and sends the rest to the two Kinesis streams in the chosen order.
  * Memory stays bounded whatever the file size: the reorder window, plus `concurrency` batches of at most 5 MiB.
  */
-import { Transform, pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TripHalf } from '../domain/csv';
-import { readEndCsv, readStartCsv, type CsvRow } from '../domain/csv-reader';
+import { type CsvRow, readEndCsv, readStartCsv } from '../domain/csv-reader';
+import { errorText } from '../domain/error-text';
 import type { TripEvent } from '../domain/events';
+import { type Clock, FeedPacer } from './feed-pacer';
 import { KINESIS_LIMITS, KinesisBatchSender, recordSize, type SenderEvents, type UnsentRecord } from './kinesis-sender';
 import { inspectInput, openInput } from './locations';
 import { orderRows, type SendOrder, type SourcedRow } from './ordering';
 import { QuarantineSink } from './quarantine';
 import { RateLimiter } from './rate-limiter';
-import { FeedPacer, type Clock } from './feed-pacer';
-import { errorText } from '../domain/error-text';
 
 export type { SendOrder } from './ordering';
 
@@ -275,7 +275,14 @@ async function sendRows(options: ProduceOptions, tally: ProduceTally, quarantine
       if (size > KINESIS_LIMITS.bytesPerRecord) {
         await reject(row, `record too large for Kinesis: ${size} bytes (limit ${KINESIS_LIMITS.bytesPerRecord})`);
       } else if (sender !== undefined) {
-        await sender.add({ ...record, kind: row.kind, stream: streamOf[row.kind], file: row.file, lineNumber: row.lineNumber, raw: row.raw });
+        await sender.add({
+          ...record,
+          kind: row.kind,
+          stream: streamOf[row.kind],
+          file: row.file,
+          lineNumber: row.lineNumber,
+          raw: row.raw,
+        });
       }
     }
     tally.report();

@@ -31,7 +31,8 @@ function barPayload(snapshot: ProgressSnapshot) {
 export function terminalProgress(stream: NodeJS.WriteStream): ProgressReporter {
   const bar = new SingleBar({
     stream,
-    format: '{bar} {percentage}% | {rows} rows, {rowsPerSecond} rows/s | sent {sent} | quarantined {quarantined} | retried {retried} | failed {failed}',
+    format:
+      '{bar} {percentage}% | {rows} rows, {rowsPerSecond} rows/s | sent {sent} | quarantined {quarantined} | retried {retried} | failed {failed}',
     hideCursor: true,
     clearOnComplete: false,
   });
@@ -74,7 +75,10 @@ export function formatSummary(summary: ProduceSummary, dryRun: boolean): string 
     ['rows read', summary.rows],
     ['quarantined', summary.quarantined],
     dryRun
-      ? ['valid (dry run, not sent)', { start: summary.rows.start - summary.quarantined.start, end: summary.rows.end - summary.quarantined.end }]
+      ? [
+          'valid (dry run, not sent)',
+          { start: summary.rows.start - summary.quarantined.start, end: summary.rows.end - summary.quarantined.end },
+        ]
       : ['sent', summary.sent],
     ['failed to send', summary.failed],
   ];

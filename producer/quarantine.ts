@@ -2,11 +2,12 @@
  * Where rejected rows and unsent records go: one JSON line each, in a local directory or under an S3 prefix.
  * Files are created on the first line only, and are named per run so two runs never overwrite each other.
  */
+
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
-import { once } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isS3Url, parseS3Url } from './locations';

@@ -14,10 +14,10 @@ import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { TripHalf } from '../domain/csv';
 import { eventTime, tripEventSchema } from '../domain/events';
 import { decodeRawObject, streamKindOfKey } from '../ops/raw-archive';
-import { withinWindow, type TimeWindow } from '../ops/time-window';
+import { type TimeWindow, withinWindow } from '../ops/time-window';
 import { KinesisBatchSender, type SenderEvents, type UnsentRecord } from './kinesis-sender';
 import { isS3Url, openInput, parseS3Url } from './locations';
-import { PRODUCER_DEFAULTS, type PerFile } from './produce';
+import { type PerFile, PRODUCER_DEFAULTS } from './produce';
 import { QuarantineSink } from './quarantine';
 
 interface ReplaySelection {

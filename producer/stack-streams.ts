@@ -5,7 +5,15 @@ import { environments, STACK_OUTPUTS, stackNames } from '../lib/config';
 
 export const DEFAULT_DATA_STACK = stackNames(environments.dev).data;
 
-export async function streamNamesFromStack(cloudFormation: CloudFormationClient, stackName: string): Promise<{ startStream: string; endStream: string }> {
-  const outputs = await stackOutputs(cloudFormation, stackName, [STACK_OUTPUTS.tripStartStreamName, STACK_OUTPUTS.tripEndStreamName], 'the data stack');
+export async function streamNamesFromStack(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<{ startStream: string; endStream: string }> {
+  const outputs = await stackOutputs(
+    cloudFormation,
+    stackName,
+    [STACK_OUTPUTS.tripStartStreamName, STACK_OUTPUTS.tripEndStreamName],
+    'the data stack',
+  );
   return { startStream: outputs[STACK_OUTPUTS.tripStartStreamName], endStream: outputs[STACK_OUTPUTS.tripEndStreamName] };
 }

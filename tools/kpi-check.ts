@@ -6,10 +6,10 @@
  * shared KPI SQL. A trip counts when its first valid start and first valid end (in file order) are both
  * there and the dropoff is not before the pickup. Exits 0 when every date matches to the cent.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
 import { DAILY_KPI_FIELDS, type DailyKpiRow } from '../kpi/daily-kpi';
 
 type Row = Record<string, string>;
@@ -33,7 +33,15 @@ function parseTimestamp(text: string): number | null {
   let offsetMinutes = 0;
   if (iso !== null) {
     const [, year, month, day, hour, minute, second, millis, zone] = iso;
-    parts = [Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second ?? 0), Number((millis ?? '0').padEnd(3, '0'))];
+    parts = [
+      Number(year),
+      Number(month),
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second ?? 0),
+      Number((millis ?? '0').padEnd(3, '0')),
+    ];
     if (zone !== undefined && zone !== 'Z') {
       const sign = zone.startsWith('-') ? -1 : 1;
       offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
@@ -48,7 +56,12 @@ function parseTimestamp(text: string): number | null {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   const check = new Date(utc);
   const real =
-    check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === month - 1 &&
+    check.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60;
   return real ? utc - offsetMinutes * 60_000 : null;
 }
 
@@ -157,10 +170,10 @@ function readRunKpis(kpiDir: string): DailyKpiRow[] {
 function main(): number {
   const command = new Command()
     .name('tsx tools/kpi-check.ts')
-    .description('Compares a run\'s daily KPIs with an independent computation from the CSVs, to the cent.')
+    .description("Compares a run's daily KPIs with an independent computation from the CSVs, to the cent.")
     .requiredOption('--start <csv>', 'trip_start.csv')
     .requiredOption('--end <csv>', 'trip_end.csv')
-    .requiredOption('--kpis <dir>', 'the run\'s daily-kpis directory (<out>/daily-kpis)')
+    .requiredOption('--kpis <dir>', "the run's daily-kpis directory (<out>/daily-kpis)")
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
     .parse();
   const options = command.opts<{ start: string; end: string; kpis: string }>();
@@ -178,7 +191,9 @@ function main(): number {
       }
     }
   }
-  console.log(`${dates.length} dates, ${expected.reduce((sum, row) => sum + row.trip_count, 0)} completed trips: ${mismatches === 0 ? 'all KPIs equal to the cent' : `${mismatches} differences`}`);
+  console.log(
+    `${dates.length} dates, ${expected.reduce((sum, row) => sum + row.trip_count, 0)} completed trips: ${mismatches === 0 ? 'all KPIs equal to the cent' : `${mismatches} differences`}`,
+  );
   return mismatches === 0 ? 0 : 1;
 }
 

@@ -184,7 +184,12 @@ export function generateSample(input: SampleOptionsInput = {}): GeneratedSample 
   const trips = planTrips(options, random);
   const laidOut = layOut(trips, random, (trip) => startRows(trip, random));
   const end = layOut(trips, random, (trip) => endRows(trip, random));
-  const withheldIds = new Set(trips.filter((trip) => trip.role === 'complete').slice(0, options.withholdStarts).map((trip) => trip.id));
+  const withheldIds = new Set(
+    trips
+      .filter((trip) => trip.role === 'complete')
+      .slice(0, options.withholdStarts)
+      .map((trip) => trip.id),
+  );
   if (withheldIds.size < options.withholdStarts) {
     throw new RangeError(`cannot withhold ${options.withholdStarts} starts: the sample has ${withheldIds.size} trips that complete`);
   }
@@ -213,7 +218,10 @@ export async function writeSampleFiles(
   await writeFile(paths.end, sample.endCsv);
   await writeFile(paths.expected, `${JSON.stringify(sample.expected, null, 2)}\n`);
   if (sample.withheldStartCsv === undefined) return paths;
-  const withheld = { start: path.join(dir, WITHHELD_DIR, SAMPLE_FILE_NAMES.start), end: path.join(dir, WITHHELD_DIR, SAMPLE_FILE_NAMES.end) };
+  const withheld = {
+    start: path.join(dir, WITHHELD_DIR, SAMPLE_FILE_NAMES.start),
+    end: path.join(dir, WITHHELD_DIR, SAMPLE_FILE_NAMES.end),
+  };
   await mkdir(path.dirname(withheld.start), { recursive: true });
   await writeFile(withheld.start, sample.withheldStartCsv);
   await writeFile(withheld.end, csvText(CSV_COLUMNS.end, []));
@@ -306,17 +314,13 @@ function planTrip(id: string, role: Role, firstDayMs: number, options: SampleOpt
     durationMinutes = Math.round(4 + random.next() ** 2 * 70);
   }
   const pickupMs = dayMs + pickupMinute * MINUTE_MS;
-  const dropoffMs =
-    role === 'dropoffBeforePickup'
-      ? pickupMs - random.int(1, 30) * MINUTE_MS
-      : pickupMs + durationMinutes * MINUTE_MS;
+  const dropoffMs = role === 'dropoffBeforePickup' ? pickupMs - random.int(1, 30) * MINUTE_MS : pickupMs + durationMinutes * MINUTE_MS;
   const estimatedDropoffMs = pickupMs + Math.max(1, durationMinutes + random.int(-4, 3)) * MINUTE_MS;
 
   const fare = 10 + random.next() * 90;
   const location = random.int(1, 265);
   const blankCodes = random.chance(options.rates.blankCodes);
-  const code = (weights: readonly number[], first: number): string =>
-    blankCodes ? '' : `${random.weightedIndex(weights) + first}.0`;
+  const code = (weights: readonly number[], first: number): string => (blankCodes ? '' : `${random.weightedIndex(weights) + first}.0`);
   const trip: Trip = {
     id,
     role,
@@ -428,11 +432,7 @@ function endRows(trip: Trip, random: SeededRandom): TripRows {
   }
 }
 
-function malformedStart(
-  trip: Trip,
-  random: SeededRandom,
-  row: (fields: Record<StartColumn, string>, valid?: boolean) => Row,
-): Row {
+function malformedStart(trip: Trip, random: SeededRandom, row: (fields: Record<StartColumn, string>, valid?: boolean) => Row): Row {
   const fields = { ...trip.startFields };
   const pickup = new Date(trip.pickupMs);
   const time = `${pad(pickup.getUTCHours())}:${pad(pickup.getUTCMinutes())}`;
@@ -462,11 +462,7 @@ function malformedStart(
   return row(fields, false);
 }
 
-function malformedEnd(
-  trip: Trip,
-  random: SeededRandom,
-  row: (fields: Record<EndColumn, string>, valid?: boolean) => Row,
-): Row {
+function malformedEnd(trip: Trip, random: SeededRandom, row: (fields: Record<EndColumn, string>, valid?: boolean) => Row): Row {
   const fields = { ...trip.endFields };
   const dropoff = new Date(trip.dropoffMs);
   const time = `${pad(dropoff.getUTCHours())}:${pad(dropoff.getUTCMinutes())}:00`;

@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
+import { errorText } from '../../domain/error-text';
 import { environments, isEnvironmentName } from '../../lib/config';
-import { readRunMeasurements } from './cost';
-import type { RunMeasurements } from '../../planning/cost/run-measurements';
 import { formatCapacityReport } from '../../planning/capacity/format';
 import { capacityReport } from '../../planning/capacity/model';
-import { errorText } from '../../domain/error-text';
+import type { RunMeasurements } from '../../planning/cost/run-measurements';
+import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
+import { readRunMeasurements } from './cost';
 
 /** A local run's measurements kept with the model, so the command answers without a run of one's own. */
 export const REFERENCE_RUN = path.join(__dirname, '..', '..', 'planning', 'capacity', 'reference-run.json');
@@ -20,11 +20,15 @@ export interface CapacityCommandDependencies {
   readonly writeOut: (text: string) => void;
 }
 
-export function buildCapacityProgram(dependencies: CapacityCommandDependencies = { writeOut: (text) => process.stdout.write(text) }): Command {
+export function buildCapacityProgram(
+  dependencies: CapacityCommandDependencies = { writeOut: (text) => process.stdout.write(text) },
+): Command {
   const program: Command = new Command('capacity')
-    .description("Load, AWS limit and headroom of every component at a sustained feed, for a deployed environment (docs/capacity.md).")
+    .description('Load, AWS limit and headroom of every component at a sustained feed, for a deployed environment (docs/capacity.md).')
     .requiredOption('--trips-per-second <n>', 'the sustained feed to model', positiveNumber({ of: 'trips per second' }))
-    .addOption(new Option('--env <env>', 'the deployed environment whose settings are modelled').choices(Object.keys(environments)).default('prod'))
+    .addOption(
+      new Option('--env <env>', 'the deployed environment whose settings are modelled').choices(Object.keys(environments)).default('prod'),
+    )
     .option('--summary <file>', "a local run's summary.json for the requests per trip (default: the reference run kept with the model)")
     .option('--json', 'print the report as JSON')
     .showSuggestionAfterError(false)

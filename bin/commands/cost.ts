@@ -2,16 +2,17 @@
  * The `cost` command: `--summary <out>/summary.json [--trips-per-month N] [--env dev|prod] [--json]`.
  * A summary that cannot be read, or is not a run's, is a wrong argument (exit 2, bin/cli.ts) like any other.
  */
-import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../local/run/run-outcome';
+
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
+import { errorText } from '../../domain/error-text';
 import { environments, isEnvironmentName } from '../../lib/config';
+import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../local/run/run-outcome';
 import { formatCostReport, formatTrafficCost } from '../../planning/cost/format';
 import { costReport } from '../../planning/cost/model';
-import { runMeasurementsOf, type RunMeasurements } from '../../planning/cost/run-measurements';
+import { type RunMeasurements, runMeasurementsOf } from '../../planning/cost/run-measurements';
 import { costAtTraffic, TRAFFIC_LEVELS } from '../../planning/cost/traffic';
-import { errorText } from '../../domain/error-text';
+import { jsonText, positiveNumber, withVersionAndExitCodes } from '../cli';
 
 export interface CostCommandDependencies {
   readonly writeOut: (text: string) => void;
@@ -38,8 +39,14 @@ export function buildCostProgram(dependencies: CostCommandDependencies = { write
   const program: Command = new Command('cost')
     .description('Price a local run per 1M completed trips and per month, for a deployed environment (docs/cost.md).')
     .requiredOption('--summary <file>', "a local run's summary.json (npm run local -- --out <dir>)")
-    .option('--trips-per-month <n>', `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`, positiveNumber({ whole: true, of: 'trips' }))
-    .addOption(new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'))
+    .option(
+      '--trips-per-month <n>',
+      `the live feed the live case models (default: each of ${TRAFFIC_LEVELS.map((level) => level.toLocaleString('en-US')).join(', ')})`,
+      positiveNumber({ whole: true, of: 'trips' }),
+    )
+    .addOption(
+      new Option('--env <env>', 'the deployed environment whose settings are priced').choices(Object.keys(environments)).default('dev'),
+    )
     .option('--json', 'print the report as JSON')
     .option(READ_FAILED_RUN_FLAG, "price a failed run's summary anyway (with a warning); refused without it")
     .showSuggestionAfterError(false)

@@ -2,27 +2,28 @@
  * `tripstream dlq list|show|redrive [filters]`: the command line over ops/dead-letter-queue.ts.
  * Built with its clients and output passed in, so the unit tests drive the real program against mocks.
  */
+
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Command, Option } from 'commander';
+import { clientOptions, withRequestCounting } from '../../aws/clients';
 import { READ_QUEUE_DEFAULTS } from '../../aws/queue-reader';
 import { stackOutputs } from '../../aws/stack-outputs';
-import { chosenStack, environmentOption, IncompleteWorkError, jsonText, positiveInteger, withVersionAndExitCodes } from '../cli';
+import { DEAD_LETTER_REASONS, type DeadLetterReason, HANDLER_NAMES, type HandlerName, RETRY_REASONS } from '../../domain/envelopes';
 import { environments, STACK_OUTPUTS, stackNames } from '../../lib/config';
-import { DEAD_LETTER_REASONS, HANDLER_NAMES, RETRY_REASONS, type DeadLetterReason, type HandlerName } from '../../domain/envelopes';
 import {
+  type LetterFilter,
+  type LetterSummary,
   matchesFilter,
+  type QueuedLetter,
+  type RedriveOutcome,
   readDeadLetterQueue,
   redriveLetters,
   releaseLetters,
   summarize,
-  type LetterFilter,
-  type LetterSummary,
-  type QueuedLetter,
-  type RedriveOutcome,
 } from '../../ops/dead-letter-queue';
 import { assertOrdered, parseFromBound, parseToBound, type TimeWindow } from '../../ops/time-window';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, withRequestCounting } from '../../aws/clients';
+import { chosenStack, environmentOption, IncompleteWorkError, jsonText, positiveInteger, withVersionAndExitCodes } from '../cli';
 
 const DEFAULT_DLQ_STACK = stackNames(environments.dev).data;
 
@@ -58,19 +59,29 @@ function withSelection(command: Command): Command {
     .option('--queue-url <url>', `the dead-letter queue (default: the ${STACK_OUTPUTS.deadLetterQueueUrl} output of the data stack)`)
     .addOption(environmentOption())
     .option('--stack <name>', `the deployed data stack whose outputs name the queues (default: the --env one, ${DEFAULT_DLQ_STACK})`)
-    .addOption(new Option('--reason <reasons...>', 'only letters with one of these reasons').choices([...new Set([...DEAD_LETTER_REASONS, ...RETRY_REASONS])]))
+    .addOption(
+      new Option('--reason <reasons...>', 'only letters with one of these reasons').choices([
+        ...new Set([...DEAD_LETTER_REASONS, ...RETRY_REASONS]),
+      ]),
+    )
     .option('--trip-id <ids...>', 'only letters of these trips')
     .addOption(new Option('--source <handlers...>', 'only letters written by these handlers').choices(HANDLER_NAMES))
     .option('--message-id <ids...>', 'only these SQS messages')
     .option('--from <date|instant>', 'only events the pipeline first saw at or after this UTC date or instant', parseFromBound)
     .option('--to <date|instant>', 'only events first seen up to this UTC date (included) or before this instant', parseToBound)
-    .option('--visibility-timeout <seconds>', 'how long read letters stay hidden from other readers while the command runs', positiveInteger, READ_QUEUE_DEFAULTS.visibilityTimeoutSeconds)
+    .option(
+      '--visibility-timeout <seconds>',
+      'how long read letters stay hidden from other readers while the command runs',
+      positiveInteger,
+      READ_QUEUE_DEFAULTS.visibilityTimeoutSeconds,
+    )
     .allowExcessArguments(false)
     .showSuggestionAfterError(false);
 }
 
 function filterOf(command: Command, options: CommonOptions): LetterFilter {
-  const firstSeen: TimeWindow | undefined = options.from === undefined && options.to === undefined ? undefined : { from: options.from, before: options.to };
+  const firstSeen: TimeWindow | undefined =
+    options.from === undefined && options.to === undefined ? undefined : { from: options.from, before: options.to };
   if (firstSeen !== undefined) {
     try {
       assertOrdered(firstSeen);
@@ -92,14 +103,43 @@ const TABLE_COLUMNS = ['message_id', 'reason', 'trip_id', 'source', 'attempts', 
 function formatLetterTable(summaries: readonly LetterSummary[]): string {
   const cells = summaries.map((summary) => TABLE_COLUMNS.map((column) => String(summary[column] ?? '-')));
   const widths = TABLE_COLUMNS.map((column, index) => Math.max(column.length, ...cells.map((line) => line[index]?.length ?? 0)));
-  const render = (values: readonly string[]) => values.map((value, index) => value.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+  const render = (values: readonly string[]) =>
+    values
+      .map((value, index) => value.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [render(TABLE_COLUMNS), render(widths.map((width) => '-'.repeat(width))), ...cells.map(render)].join('\n');
 }
 
 function countsByReason(summaries: readonly LetterSummary[]): string {
   const counts = new Map<string, number>();
   for (const summary of summaries) counts.set(summary.reason ?? 'unrecognized', (counts.get(summary.reason ?? 'unrecognized') ?? 0) + 1);
-  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reason, count]) => `${reason} ${count}`).join(', ');
+  return [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+}
+
+/** The queues' URLs: the flags', or else the data stack's outputs. */
+async function queueUrls(
+  dependencies: DlqCommandDependencies,
+  command: Command,
+  options: CommonOptions & { retryQueueUrl?: string },
+  needRetryQueue: boolean,
+): Promise<{ deadLetterQueueUrl: string; retryQueueUrl?: string }> {
+  const stack = chosenStack(command, options, 'data');
+  const missing = options.queueUrl === undefined || (needRetryQueue && options.retryQueueUrl === undefined);
+  if (!missing)
+    return {
+      deadLetterQueueUrl: options.queueUrl ?? '',
+      ...(options.retryQueueUrl === undefined ? {} : { retryQueueUrl: options.retryQueueUrl }),
+    };
+  const keys = needRetryQueue ? [STACK_OUTPUTS.deadLetterQueueUrl, STACK_OUTPUTS.retryQueueUrl] : [STACK_OUTPUTS.deadLetterQueueUrl];
+  const outputs = await stackOutputs(dependencies.cloudFormation(), stack, keys, 'the data stack');
+  return {
+    deadLetterQueueUrl: options.queueUrl ?? outputs[STACK_OUTPUTS.deadLetterQueueUrl] ?? '',
+    ...(needRetryQueue ? { retryQueueUrl: options.retryQueueUrl ?? outputs[STACK_OUTPUTS.retryQueueUrl] ?? '' } : {}),
+  };
 }
 
 export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
@@ -107,35 +147,27 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
   let sqs: SQSClient | undefined;
   const sqsClient = (): SQSClient => (sqs ??= dependencies.sqs());
 
-  async function queueUrls(
-    command: Command,
-    options: CommonOptions & { retryQueueUrl?: string },
-    needRetryQueue: boolean,
-  ): Promise<{ deadLetterQueueUrl: string; retryQueueUrl?: string }> {
-    const stack = chosenStack(command, options, 'data');
-    const missing = options.queueUrl === undefined || (needRetryQueue && options.retryQueueUrl === undefined);
-    if (!missing) return { deadLetterQueueUrl: options.queueUrl ?? '', ...(options.retryQueueUrl === undefined ? {} : { retryQueueUrl: options.retryQueueUrl }) };
-    const keys = needRetryQueue ? [STACK_OUTPUTS.deadLetterQueueUrl, STACK_OUTPUTS.retryQueueUrl] : [STACK_OUTPUTS.deadLetterQueueUrl];
-    const outputs = await stackOutputs(dependencies.cloudFormation(), stack, keys, 'the data stack');
-    return {
-      deadLetterQueueUrl: options.queueUrl ?? outputs[STACK_OUTPUTS.deadLetterQueueUrl] ?? '',
-      ...(needRetryQueue ? { retryQueueUrl: options.retryQueueUrl ?? outputs[STACK_OUTPUTS.retryQueueUrl] ?? '' } : {}),
-    };
-  }
-
   /** Reads the queue, selects, hands the selection to `work`, and makes visible again whatever `work` did not delete. */
   async function withSelectedLetters(
     command: Command,
     options: CommonOptions & { retryQueueUrl?: string },
     needRetryQueue: boolean,
-    work: (selected: { letter: QueuedLetter; summary: LetterSummary }[], urls: { deadLetterQueueUrl: string; retryQueueUrl?: string }) => Promise<ReadonlySet<string>>,
+    work: (
+      selected: { letter: QueuedLetter; summary: LetterSummary }[],
+      urls: { deadLetterQueueUrl: string; retryQueueUrl?: string },
+    ) => Promise<ReadonlySet<string>>,
   ): Promise<void> {
     const filter = filterOf(command, options);
-    const urls = await queueUrls(command, options, needRetryQueue);
-    const letters = await readDeadLetterQueue(sqsClient(), urls.deadLetterQueueUrl, { ...READ_QUEUE_DEFAULTS, visibilityTimeoutSeconds: options.visibilityTimeout });
+    const urls = await queueUrls(dependencies, command, options, needRetryQueue);
+    const letters = await readDeadLetterQueue(sqsClient(), urls.deadLetterQueueUrl, {
+      ...READ_QUEUE_DEFAULTS,
+      visibilityTimeoutSeconds: options.visibilityTimeout,
+    });
     let deleted: ReadonlySet<string> = new Set();
     try {
-      const selected = letters.map((letter) => ({ letter, summary: summarize(letter) })).filter(({ summary }) => matchesFilter(summary, filter));
+      const selected = letters
+        .map((letter) => ({ letter, summary: summarize(letter) }))
+        .filter(({ summary }) => matchesFilter(summary, filter));
       deleted = await work(selected, urls);
     } finally {
       await releaseLetters(
@@ -163,18 +195,27 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
     .configureOutput({ writeOut, writeErr });
   withVersionAndExitCodes(program);
 
-  const list = withSelection(program.command('list').description('one line per selected letter (or JSON with --json)')).option('--json', 'print the letters as a JSON array');
+  const list = withSelection(program.command('list').description('one line per selected letter (or JSON with --json)')).option(
+    '--json',
+    'print the letters as a JSON array',
+  );
   list.action(async (options: CommonOptions & { json?: boolean }) => {
     await withSelectedLetters(list, options, false, async (selected) => {
       const summaries = selected.map(({ summary }) => summary);
       if (options.json === true) writeOut(jsonText(summaries));
-      else writeOut(`${formatLetterTable(summaries)}\n${summaries.length} letters${summaries.length === 0 ? '' : ` (${countsByReason(summaries)})`}\n`);
+      else
+        writeOut(
+          `${formatLetterTable(summaries)}\n${summaries.length} letters${summaries.length === 0 ? '' : ` (${countsByReason(summaries)})`}\n`,
+        );
       return new Set();
     });
   });
 
   // --json is accepted for the same flags everywhere; the whole letters are JSON either way.
-  const show = withSelection(program.command('show').description('the whole selected letters, as a JSON array')).option('--json', 'print the letters as a JSON array (what show always prints)');
+  const show = withSelection(program.command('show').description('the whole selected letters, as a JSON array')).option(
+    '--json',
+    'print the letters as a JSON array (what show always prints)',
+  );
   show.action(async (options: CommonOptions) => {
     await withSelectedLetters(show, options, false, async (selected) => {
       const whole = selected.map(({ letter }) => ({
@@ -189,7 +230,9 @@ export function buildDlqProgram(dependencies: DlqCommandDependencies): Command {
     });
   });
 
-  const redrive = withSelection(program.command('redrive').description('re-send the selected letters\' events through the retry queue, each with a fresh retry budget'))
+  const redrive = withSelection(
+    program.command('redrive').description("re-send the selected letters' events through the retry queue, each with a fresh retry budget"),
+  )
     .option('--retry-queue-url <url>', `where redriven events go (default: the ${STACK_OUTPUTS.retryQueueUrl} output of --stack)`)
     .option('--dry-run', 'report what would be redriven, and change nothing')
     .option('--json', 'print the outcome of every letter as a JSON array');
@@ -232,7 +275,10 @@ function formatRedriveReport(outcomes: readonly RedriveOutcome[], dryRun: boolea
   ];
   const left = outcomes.filter((outcome) => outcome.status === 'left');
   if (left.length > 0) lines.push(`left on the DLQ (no replayable event): ${left.length}`);
-  for (const outcome of left) lines.push(`  ${outcome.messageId}${outcome.tripId === null ? '' : ` trip ${outcome.tripId}`}: ${outcome.status === 'left' ? outcome.detail : ''}`);
+  for (const outcome of left)
+    lines.push(
+      `  ${outcome.messageId}${outcome.tripId === null ? '' : ` trip ${outcome.tripId}`}: ${outcome.status === 'left' ? outcome.detail : ''}`,
+    );
   if (count('failed') > 0) lines.push(`failed (left on the DLQ): ${count('failed')}`);
   return lines.join('\n');
 }

@@ -3,11 +3,11 @@
  * Writes DIR/trip_start.csv, DIR/trip_end.csv and DIR/expected.json (the ground truth of the sample).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { jsonText, withVersionAndExitCodes } from '../cli';
-import { addDays, isCalendarDate } from '../../kpi/dates';
-import { DEFAULT_SAMPLE_OPTIONS, generateSample, WITHHELD_DIR, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
-import { withSampleOptions, type SampleArguments } from './sample-options';
 import { errorText } from '../../domain/error-text';
+import { addDays, isCalendarDate } from '../../kpi/dates';
+import { DEFAULT_SAMPLE_OPTIONS, type GeneratedSample, generateSample, WITHHELD_DIR, writeSampleFiles } from '../../tools/sample-generator';
+import { jsonText, withVersionAndExitCodes } from '../cli';
+import { type SampleArguments, withSampleOptions } from './sample-options';
 
 interface GenerateArguments extends SampleArguments {
   out: string;
@@ -18,7 +18,8 @@ interface GenerateArguments extends SampleArguments {
 }
 
 function wholeNumber(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('expected a whole number (0 or more).');
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text)))
+    throw new InvalidArgumentError('expected a whole number (0 or more).');
   return Number(text);
 }
 
@@ -39,9 +40,16 @@ export function generateCommand(): Command {
       'malformed rows, orphans, dropoffs before pickups, several days), plus expected.json: what the pipeline ' +
       'must make of it. The same options always give the same files.',
   );
-  withSampleOptions(command.requiredOption('--out <dir>', 'directory to write the three files into (created if missing)'), 'distinct trip_ids in the sample')
+  withSampleOptions(
+    command.requiredOption('--out <dir>', 'directory to write the three files into (created if missing)'),
+    'distinct trip_ids in the sample',
+  )
     .option('--from <YYYY-MM-DD>', 'first pickup date', calendarDate, DEFAULT_SAMPLE_OPTIONS.startDate)
-    .option('--to <YYYY-MM-DD>', `last pickup date, included (default: ${DEFAULT_SAMPLE_OPTIONS.days - 1} days after --from, ${defaultTo} for the default --from)`, calendarDate)
+    .option(
+      '--to <YYYY-MM-DD>',
+      `last pickup date, included (default: ${DEFAULT_SAMPLE_OPTIONS.days - 1} days after --from, ${defaultTo} for the default --from)`,
+      calendarDate,
+    )
     .option(
       '--withhold-starts <n>',
       `leave the starts of n completing trips out of trip_start.csv and write them to ${WITHHELD_DIR}/trip_start.csv (with a header-only ${WITHHELD_DIR}/trip_end.csv): their ends become ORPHAN_END dead letters, which a later run with --redrive completes`,
@@ -58,7 +66,13 @@ export function generateCommand(): Command {
     if (to < args.from) command.error(`error: --to ${to} is before --from ${args.from}`);
     let sample: GeneratedSample;
     try {
-      sample = generateSample({ trips: args.trips, seed: args.seed, days: daysBetween(args.from, to), startDate: args.from, withholdStarts: args.withholdStarts });
+      sample = generateSample({
+        trips: args.trips,
+        seed: args.seed,
+        days: daysBetween(args.from, to),
+        startDate: args.from,
+        withholdStarts: args.withholdStarts,
+      });
     } catch (error) {
       return command.error(`error: ${errorText(error)}`);
     }
@@ -83,7 +97,9 @@ export function generateCommand(): Command {
         `${paths.end} (${expected.rows.end} rows, ${expected.quarantined.end} malformed) and ${paths.expected}: ` +
         `${expected.completedTripIds.length} trips complete over ${expected.kpiDates.length} pickup dates, ` +
         `${expected.deadLettered.total} dead-lettered` +
-        (paths.withheld === undefined ? '' : `; ${args.withholdStarts} starts withheld in ${paths.withheld.start} (with ${paths.withheld.end})`),
+        (paths.withheld === undefined
+          ? ''
+          : `; ${args.withholdStarts} starts withheld in ${paths.withheld.start} (with ${paths.withheld.end})`),
     );
   });
   return command;

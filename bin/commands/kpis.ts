@@ -9,14 +9,14 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command } from 'commander';
 import { clientOptions, withRequestCounting } from '../../aws/clients';
-import { environmentOption, jsonText, withVersionAndExitCodes } from '../cli';
-import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../local/run/run-outcome';
-import { DATA_PREFIXES } from '../../lib/config';
 import { athenaKpiSource, queryDailyKpisWithAthena, queryDimensionKpisWithAthena } from '../../kpi/athena-kpis';
 import { KPI_DIMENSIONS } from '../../kpi/dimension-kpi';
 import { readDailyKpis, readDimensionKpis } from '../../kpi/duckdb-engine';
 import { formatDimensionKpiTable, formatKpiTable } from '../../kpi/format';
-import { DEFAULT_KPI_STACK, resolveKpiQuery, type KpiQuery, type KpiQueryArguments } from '../../kpi/kpi-query';
+import { DEFAULT_KPI_STACK, type KpiQuery, type KpiQueryArguments, resolveKpiQuery } from '../../kpi/kpi-query';
+import { DATA_PREFIXES } from '../../lib/config';
+import { checkRunOutcome, READ_FAILED_RUN_FLAG } from '../../local/run/run-outcome';
+import { environmentOption, jsonText, withVersionAndExitCodes } from '../cli';
 
 interface KpiRows {
   readonly count: number;

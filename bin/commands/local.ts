@@ -5,20 +5,26 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_CODES, jsonText, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../cli';
-import { localSettings } from '../../lib/config';
-import { watchWrapper } from '../wrapper-watch';
+import { errorText } from '../../domain/error-text';
 import { formatKpiTable } from '../../kpi/format';
-import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
-import { TARGETED_FAULTS_VARIABLE, NO_FAULTS, parseTargetedFaults, parseFaultRate, type FaultInjection } from '../../local/run/fault-injection';
+import { localSettings } from '../../lib/config';
+import {
+  type FaultInjection,
+  NO_FAULTS,
+  parseFaultRate,
+  parseTargetedFaults,
+  TARGETED_FAULTS_VARIABLE,
+} from '../../local/run/fault-injection';
 import { checkRunInputs } from '../../local/run/input-checks';
-import { openRunFolder, RunFolderError, type RunFolder } from '../../local/run/run-folder';
-import { formatRunSummary } from '../../local/run/summary-text';
 import { withStreamShards } from '../../local/run/resources';
 import { runLocalPipeline } from '../../local/run/run';
+import { openRunFolder, type RunFolder, RunFolderError } from '../../local/run/run-folder';
+import { formatRunSummary } from '../../local/run/summary-text';
+import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import { withSampleOptions, type SampleArguments } from './sample-options';
-import { errorText } from '../../domain/error-text';
+import { EXIT_CODES, jsonText, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../cli';
+import { watchWrapper } from '../wrapper-watch';
+import { type SampleArguments, withSampleOptions } from './sample-options';
 
 const DEFAULT_OUT_DIR = '.local/run';
 
@@ -49,7 +55,8 @@ function faultRate(value: string): Pick<FaultInjection, 'rate' | 'seed'> {
 
 function port(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535)
+    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
   return parsed;
 }
 
@@ -74,10 +81,25 @@ function program(): Command {
       faultRate,
     )
     .option('--redrive <dead-letters.jsonl>', "an earlier run's dead letters, redriven into this run through the retry queue")
-    .option('--replay <raw-dir>', "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)")
-    .option('--serve <port>', 'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted', port)
-    .option('--rate <trips/s>', 'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)', positiveNumber())
-    .option('--shards <n>', "shards per Kinesis stream and of the trips table's stream as its consumers see it: n consumers of each mapping at once (default: 2 per stream, 1 table stream shard)", positiveInteger)
+    .option(
+      '--replay <raw-dir>',
+      "an earlier run's raw archive (<out>/raw/), replayed into this run's streams after the CSVs (alone without --start/--end)",
+    )
+    .option(
+      '--serve <port>',
+      'serve the live page and the metrics API on 127.0.0.1:<port> during the run and after it, until interrupted',
+      port,
+    )
+    .option(
+      '--rate <trips/s>',
+      'pace the producer as a live feed of this many trips per second (local time; summary.json pacing names the deployed rate it stands for)',
+      positiveNumber(),
+    )
+    .option(
+      '--shards <n>',
+      "shards per Kinesis stream and of the trips table's stream as its consumers see it: n consumers of each mapping at once (default: 2 per stream, 1 table stream shard)",
+      positiveInteger,
+    )
     .option('--no-live-metrics', 'do not run the live-metrics consumer (for an emulator that cannot run its transactions, e.g. moto)')
     .option('--json', "print the run's summary (summary.json) on stdout instead of the KPI table and the summary text")
     .allowExcessArguments(false)
@@ -171,21 +193,28 @@ async function runLocal(command: Command): Promise<void> {
       faults,
       liveMetrics: args.liveMetrics,
       ...(args.rate === undefined ? {} : { rateTripsPerSecond: args.rate }),
-      ...(args.serve === undefined ? {} : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
+      ...(args.serve === undefined
+        ? {}
+        : { servePort: args.serve, onServing: (url: string) => log(`live page and metrics API on ${url}`) }),
     }).catch(async (error: unknown) => {
       const message = errorText(error);
       const partial = await folder.abandon(message);
       const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
-      throw new Error(`local run failed: ${sentence} Its partial outputs are in ${partial}; ${folder.out} is as it was before this run.`, { cause: error });
+      throw new Error(`local run failed: ${sentence} Its partial outputs are in ${partial}; ${folder.out} is as it was before this run.`, {
+        cause: error,
+      });
     });
     await folder.commit([args.start, args.end, args.redrive].filter((input): input is string => input !== undefined));
     served = result.live;
     if (args.json === true) process.stdout.write(jsonText(result.summary));
     else {
       const kpiTable = result.kpis.length === 0 ? '(no completed trips: no KPIs)' : formatKpiTable(result.kpis);
-      process.stdout.write(`\nDaily KPIs\n${kpiTable}\n\nSummary (${path.join(folder.out, 'summary.json')})\n${formatRunSummary(result.summary, folder.out)}\n`);
+      process.stdout.write(
+        `\nDaily KPIs\n${kpiTable}\n\nSummary (${path.join(folder.out, 'summary.json')})\n${formatRunSummary(result.summary, folder.out)}\n`,
+      );
     }
-    const replayedUnsent = result.summary.replayed === undefined ? 0 : result.summary.replayed.unsent.start + result.summary.replayed.unsent.end;
+    const replayedUnsent =
+      result.summary.replayed === undefined ? 0 : result.summary.replayed.unsent.start + result.summary.replayed.unsent.end;
     const unsent = result.summary.unsent.start + result.summary.unsent.end + replayedUnsent;
     if (unsent > 0) {
       // Said now, not after a --serve session: the run's outcome is known once it has drained.

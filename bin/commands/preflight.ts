@@ -2,11 +2,7 @@
  * `tripstream preflight --env dev|prod [--json]`, built with its clients passed in so the unit tests drive
  * the real program against mocks. The report goes to stdout whatever the outcome; the exit code says it.
  */
-import { Command, Option } from 'commander';
-import { EXIT_CODES, jsonText, withVersionAndExitCodes } from '../cli';
-import { environments, isEnvironmentName } from '../../lib/config';
-import { formatPreflightReport } from '../../ops/preflight/format';
-import { runPreflight } from '../../ops/preflight/preflight';
+
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -20,8 +16,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
+import { Command, Option } from 'commander';
 import { clientOptions, withRequestCounting } from '../../aws/clients';
-import { readOnly, type PreflightClients } from '../../ops/preflight/clients';
+import { environments, isEnvironmentName } from '../../lib/config';
+import { type PreflightClients, readOnly } from '../../ops/preflight/clients';
+import { formatPreflightReport } from '../../ops/preflight/format';
+import { runPreflight } from '../../ops/preflight/preflight';
+import { EXIT_CODES, jsonText, withVersionAndExitCodes } from '../cli';
 
 export interface PreflightCommandDependencies {
   readonly clients: () => PreflightClients;
@@ -53,7 +54,8 @@ export function buildPreflightProgram(dependencies: PreflightCommandDependencies
 }
 
 function preflightClients(): PreflightClients {
-  const guarded = <C extends { middlewareStack: { use(plugin: never): void; remove(toRemove: string): boolean } }>(client: C): C => readOnly(withRequestCounting(client));
+  const guarded = <C extends { middlewareStack: { use(plugin: never): void; remove(toRemove: string): boolean } }>(client: C): C =>
+    readOnly(withRequestCounting(client));
   return {
     sts: guarded(new STSClient({ ...clientOptions('sts') })),
     ssm: guarded(new SSMClient({ ...clientOptions('ssm') })),

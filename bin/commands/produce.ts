@@ -2,21 +2,27 @@
  * The command line of `tripstream produce`, parsed and checked before anything touches AWS.
  * Wrong arguments make commander print one `error: ...` line and throw a CommanderError.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { chosenStack, environmentOption, positiveInteger, positiveNumber, withVersionAndExitCodes } from '../cli';
-import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
-import { PRODUCER_DEFAULTS } from '../../producer/produce';
-import { DEFAULT_DATA_STACK } from '../../producer/stack-streams';
+
 import { writeFile } from 'node:fs/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { Command, CommanderError, Option } from 'commander';
 import { clientOptions, withRequestCounting } from '../../aws/clients';
-import { IncompleteWorkError, jsonText } from '../cli';
 import { isS3Url } from '../../producer/locations';
-import { produce, type ProduceSummary } from '../../producer/produce';
+import { SEND_ORDERS, type SendOrder } from '../../producer/ordering';
+import { PRODUCER_DEFAULTS, type ProduceSummary, produce } from '../../producer/produce';
 import { formatSummary, lineProgress, terminalProgress } from '../../producer/progress';
-import { streamNamesFromStack } from '../../producer/stack-streams';
+import { DEFAULT_DATA_STACK, streamNamesFromStack } from '../../producer/stack-streams';
+import {
+  chosenStack,
+  environmentOption,
+  IncompleteWorkError,
+  jsonText,
+  positiveInteger,
+  positiveNumber,
+  withVersionAndExitCodes,
+} from '../cli';
 
 type StreamTarget = { kind: 'streams'; startStream: string; endStream: string } | { kind: 'stack'; stackName: string } | { kind: 'none' };
 
@@ -61,26 +67,48 @@ export interface OutputSinks {
 
 function buildProgram(sinks?: OutputSinks): Command {
   const program = new Command('produce')
-    .description('Stream trip_start.csv and trip_end.csv into the trip Kinesis streams: every row validated, rejected rows quarantined, valid rows sent exactly once.')
+    .description(
+      'Stream trip_start.csv and trip_end.csv into the trip Kinesis streams: every row validated, rejected rows quarantined, valid rows sent exactly once.',
+    )
     .requiredOption('--start <file|s3-url>', 'trip start CSV: a local path or s3://bucket/key (streamed, never downloaded whole)')
     .requiredOption('--end <file|s3-url>', 'trip end CSV: a local path or s3://bucket/key')
     .option('--start-stream <name>', 'Kinesis stream for trip starts (give it with --end-stream, instead of --stack)')
     .option('--end-stream <name>', 'Kinesis stream for trip ends (give it with --start-stream, instead of --stack)')
-    .option('--stack <name>', `deployed data stack whose outputs name the streams (default when no stream names are given: the --env one, ${DEFAULT_DATA_STACK})`)
+    .option(
+      '--stack <name>',
+      `deployed data stack whose outputs name the streams (default when no stream names are given: the --env one, ${DEFAULT_DATA_STACK})`,
+    )
     .addOption(environmentOption())
     .option('--quarantine <dir|s3-url>', 'where rejected rows and unsent records are written, one JSON line each', 'quarantine')
     .addOption(
-      new Option('--order <order>', 'event-time: starts and ends interleaved by event time; file: start file then end file, each in file order; ends-first: every end before any start')
+      new Option(
+        '--order <order>',
+        'event-time: starts and ends interleaved by event time; file: start file then end file, each in file order; ends-first: every end before any start',
+      )
         .choices(SEND_ORDERS)
         .default('event-time'),
     )
-    .option('--rate <records-per-second>', 'cap on records sent per second, resends included (default: as fast as Kinesis accepts)', positiveNumber())
+    .option(
+      '--rate <records-per-second>',
+      'cap on records sent per second, resends included (default: as fast as Kinesis accepts)',
+      positiveNumber(),
+    )
     .option('--dry-run', 'validate, quarantine and report without sending (needs no stream names and no AWS access for local files)')
     .option('--summary-json <file>', 'also write the final summary as JSON to this file')
     .option('--json', 'print the final summary as JSON on stdout instead of the table')
     .option('--concurrency <batches>', 'PutRecords batches in flight at once', positiveInteger, PRODUCER_DEFAULTS.concurrency)
-    .option('--max-attempts <attempts>', 'PutRecords attempts per record (first included) before it is written as unsent', positiveInteger, PRODUCER_DEFAULTS.maxSendAttempts)
-    .option('--reorder-window <rows>', 'valid rows per file held back to restore event-time order (event-time order only)', positiveInteger, PRODUCER_DEFAULTS.reorderWindow)
+    .option(
+      '--max-attempts <attempts>',
+      'PutRecords attempts per record (first included) before it is written as unsent',
+      positiveInteger,
+      PRODUCER_DEFAULTS.maxSendAttempts,
+    )
+    .option(
+      '--reorder-window <rows>',
+      'valid rows per file held back to restore event-time order (event-time order only)',
+      positiveInteger,
+      PRODUCER_DEFAULTS.reorderWindow,
+    )
     .addHelpText(
       'after',
       [
@@ -111,11 +139,14 @@ function produceArgumentsOf(program: Command): ProduceArguments {
   const raw = program.opts<RawOptions>();
 
   const hasStreamNames = raw.startStream !== undefined || raw.endStream !== undefined;
-  if (hasStreamNames && (raw.stack !== undefined || raw.env !== undefined)) program.error('error: give either --stack/--env or --start-stream/--end-stream, not both');
-  if (hasStreamNames && (raw.startStream === undefined || raw.endStream === undefined)) program.error('error: --start-stream and --end-stream go together');
+  if (hasStreamNames && (raw.stack !== undefined || raw.env !== undefined))
+    program.error('error: give either --stack/--env or --start-stream/--end-stream, not both');
+  if (hasStreamNames && (raw.startStream === undefined || raw.endStream === undefined))
+    program.error('error: --start-stream and --end-stream go together');
 
   let target: StreamTarget;
-  if (raw.startStream !== undefined && raw.endStream !== undefined) target = { kind: 'streams', startStream: raw.startStream, endStream: raw.endStream };
+  if (raw.startStream !== undefined && raw.endStream !== undefined)
+    target = { kind: 'streams', startStream: raw.startStream, endStream: raw.endStream };
   else if (raw.dryRun === true && raw.stack === undefined && raw.env === undefined) target = { kind: 'none' };
   else target = { kind: 'stack', stackName: chosenStack(program, raw, 'data') };
 
@@ -192,6 +223,9 @@ export function produceCommand(): Command {
     process.stdout.write(args.json ? jsonText(summary) : `${formatSummary(summary, args.dryRun)}\n`);
     if (args.summaryJson !== undefined) await writeFile(args.summaryJson, jsonText(summary));
     const unsent = summary.failed.start + summary.failed.end;
-    if (unsent > 0) throw new IncompleteWorkError(`${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}`);
+    if (unsent > 0)
+      throw new IncompleteWorkError(
+        `${unsent} records could not be sent; they are in ${summary.quarantineFiles.unsent ?? args.quarantine}`,
+      );
   });
 }

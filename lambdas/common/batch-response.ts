@@ -6,5 +6,8 @@ export interface PartialBatchResponse {
 export function inBatchOrder<R extends PartialBatchResponse>(response: R, identifiers: readonly string[]): R {
   const position = new Map(identifiers.map((identifier, index) => [identifier, index]));
   const rank = (identifier: string): number => position.get(identifier) ?? identifiers.length;
-  return { ...response, batchItemFailures: [...response.batchItemFailures].sort((a, b) => rank(a.itemIdentifier) - rank(b.itemIdentifier)) };
+  return {
+    ...response,
+    batchItemFailures: [...response.batchItemFailures].sort((a, b) => rank(a.itemIdentifier) - rank(b.itemIdentifier)),
+  };
 }

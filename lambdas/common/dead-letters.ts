@@ -9,14 +9,15 @@
  * hands it on whole: a stream mapping's bounded retries and on-failure destination bring it to the failed-batches
  * handler, which keeps payloads; the retry queue's redrive policy moves the message to the DLQ (ADR 0005).
  */
+
+import type { DeadLetterQueue } from '../../aws/trip-queues';
 import {
   DEAD_LETTER_SCHEMA_VERSION,
+  type DeadLetterMessage,
   MAX_DEAD_LETTER_BODY_BYTES,
   MAX_DEAD_LETTER_DETAIL_LENGTH,
-  type DeadLetterMessage,
 } from '../../domain/envelopes';
 import type { DeadLetterPayloads } from './adapters/dead-letter-payloads';
-import type { DeadLetterQueue } from '../../aws/trip-queues';
 import { countDeadLetter, type TripLogger } from './observability';
 
 export type DeadLetter = Omit<DeadLetterMessage, 'schema_version' | 'dead_lettered_at' | 'event_location'>;

@@ -1,8 +1,9 @@
 /** Turning record payloads (Kinesis data, SQS bodies) into validated values, or into a precise refusal. */
+
+import { errorText } from '../../domain/error-text';
+import { decodeUtf8 } from '../../domain/utf8';
 import type * as z from '../../domain/validation';
 import { describeIssues } from '../../domain/validation';
-import { decodeUtf8 } from '../../domain/utf8';
-import { errorText } from '../../domain/error-text';
 
 export type Decoded<T> =
   | { readonly valid: true; readonly value: T }

@@ -11,10 +11,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/names';
 import { processWide } from '../../aws/process-wide';
 import type { DeadLetterReason, EventOrigin, HandlerName } from '../../domain/envelopes';
 import type { TripEvent } from '../../domain/events';
+import { KPI_DATES_MISSING_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/names';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });

@@ -7,14 +7,15 @@
  * Start, end and redrive handlers share it; they differ only in how they decode records and in which
  * attempt a delivery is.
  */
-import { decideRetry, type RetryPolicy } from '../../domain/backoff';
-import { RETRY_MESSAGE_SCHEMA_VERSION, type DeadLetterReason, type EventOrigin, type HandlerName } from '../../domain/envelopes';
-import type { TripEvent } from '../../domain/events';
+
 import type { RetryQueue } from '../../aws/trip-queues';
+import { decideRetry, type RetryPolicy } from '../../domain/backoff';
+import { type DeadLetterReason, type EventOrigin, type HandlerName, RETRY_MESSAGE_SCHEMA_VERSION } from '../../domain/envelopes';
+import { errorText } from '../../domain/error-text';
+import type { TripEvent } from '../../domain/events';
 import type { DeadLetters } from './dead-letters';
 import { countOutcome, reportSettled, type TripLogger } from './observability';
 import type { TripOutcome, TripRecorder } from './trip-recorder';
-import { errorText } from '../../domain/error-text';
 
 /** A valid event and where it stands. */
 export interface TripDelivery {

@@ -6,8 +6,9 @@
  * record's source hands it on whole (lambdas/common/dead-letters.ts). The S3 client alone would be a third of
  * each bundle (ADR 0006).
  */
-import type { TripHandlerEnv } from '../../lib/handler-environment';
+
 import { DeadLetterQueue, RetryQueue } from '../../aws/trip-queues';
+import type { TripHandlerEnv } from '../../lib/handler-environment';
 import { TripsTable } from './adapters/trips-table';
 import { createDocumentClient } from './clients/dynamodb';
 import { createSqsClient } from './clients/sqs';

@@ -7,7 +7,14 @@
  * it: the end is dead-lettered first (its full event comes from the item), then the start replaces it.
  */
 import type { TripEvent } from '../../domain/events';
-import { explainRefusal, halfWrite, type ItemLifetime, type RejectionReason, type Sighting, type StoredEnd } from '../../domain/trip-assembly';
+import {
+  explainRefusal,
+  halfWrite,
+  type ItemLifetime,
+  type RejectionReason,
+  type Sighting,
+  type StoredEnd,
+} from '../../domain/trip-assembly';
 import type { TripsTable } from './adapters/trips-table';
 
 export type TripOutcome =

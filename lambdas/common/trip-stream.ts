@@ -9,15 +9,15 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type * as z from '../../domain/validation';
 import type { EventOrigin, HandlerName } from '../../domain/envelopes';
 import type { TripEvent } from '../../domain/events';
 import { eventFingerprint } from '../../domain/fingerprint';
+import type * as z from '../../domain/validation';
 import { inBatchOrder } from './batch-response';
-import { decodeJsonBytes, isoFromEpochMillis, type Decoded } from './decoding';
+import { type Decoded, decodeJsonBytes, isoFromEpochMillis } from './decoding';
 import { loggerForTrip } from './observability';
-import type { TripPipeline } from './trip-pipeline';
 import { TripOrder } from './trip-order';
+import type { TripPipeline } from './trip-pipeline';
 
 export interface TripStreamOptions {
   /** What this stream may carry; anything else is an INVALID_EVENT. */
@@ -36,9 +36,7 @@ export async function processTripStream(
     decoded.set(record.kinesis.sequenceNumber, decodeJsonBytes(Buffer.from(record.kinesis.data, 'base64'), options.schema));
   }
   const copies = copiesInBatch(decoded);
-  const order = new TripOrder(
-    [...decoded].map(([id, result]) => ({ id, tripId: result.valid ? result.value.trip_id : result.tripId })),
-  );
+  const order = new TripOrder([...decoded].map(([id, result]) => ({ id, tripId: result.valid ? result.value.trip_id : result.tripId })));
   const settle = (record: KinesisStreamRecord): Promise<void> => {
     const sequenceNumber = record.kinesis.sequenceNumber;
     const result = decoded.get(sequenceNumber);

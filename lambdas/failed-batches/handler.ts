@@ -21,21 +21,21 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { HandlerName } from '../../domain/envelopes';
-import { tripEndEventSchema, tripEventSchema, tripStartEventSchema, type TripEvent } from '../../domain/events';
-import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
-import * as z from '../../domain/validation';
-import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../../aws/trip-queues';
-import { StreamRanges, type KinesisRangeRecord } from '../common/adapters/stream-ranges';
+import type { HandlerName } from '../../domain/envelopes';
+import { type TripEvent, tripEndEventSchema, tripEventSchema, tripStartEventSchema } from '../../domain/events';
+import * as z from '../../domain/validation';
+import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
+import { type KinesisRangeRecord, StreamRanges } from '../common/adapters/stream-ranges';
+import { inBatchOrder } from '../common/batch-response';
 import { createKinesisClient } from '../common/clients/kinesis';
 import { createS3Client } from '../common/clients/s3';
 import { createSqsClient } from '../common/clients/sqs';
-import { inBatchOrder } from '../common/batch-response';
-import { DeadLetters, type DeadLetter } from '../common/dead-letters';
+import { type DeadLetter, DeadLetters } from '../common/dead-letters';
 import { decodeJson, decodeJsonBytes, isoFromEpochMillis } from '../common/decoding';
 import { instrumented, logger, loggerForTrip } from '../common/observability';
-import { discardedRange, invocationRecordSchema, type DiscardedRange } from './invocation-record';
+import { type DiscardedRange, discardedRange, invocationRecordSchema } from './invocation-record';
 
 const environment = readEnvironment(z.pick(tripHandlerEnvSchema, { DEAD_LETTER_QUEUE_URL: true, DATA_BUCKET_NAME: true }));
 const deadLetters = new DeadLetters(
@@ -73,7 +73,16 @@ async function lettersFor(range: DiscardedRange): Promise<DeadLetter[]> {
 }
 
 function pointerLetter(pointer: unknown, detail: string, firstSeenAt: string): DeadLetter {
-  return { reason: 'PROCESSING_FAILED', trip_id: null, event: pointer, detail, attempts: 1, first_seen_at: firstSeenAt, source: 'failed-batches', origin: null };
+  return {
+    reason: 'PROCESSING_FAILED',
+    trip_id: null,
+    event: pointer,
+    detail,
+    attempts: 1,
+    first_seen_at: firstSeenAt,
+    source: 'failed-batches',
+    origin: null,
+  };
 }
 
 async function resolve(message: SQSRecord): Promise<void> {
@@ -97,7 +106,10 @@ async function resolve(message: SQSRecord): Promise<void> {
     letters = [];
   }
   if (letters.length === 0) {
-    await deadLetters.send(pointerLetter(JSON.parse(message.body) as unknown, `${range.why}; its records could not be read back from the stream`, sentAt), logger);
+    await deadLetters.send(
+      pointerLetter(JSON.parse(message.body) as unknown, `${range.why}; its records could not be read back from the stream`, sentAt),
+      logger,
+    );
     return;
   }
   for (const letter of letters) await deadLetters.send(letter, loggerForTrip(letter.trip_id));
@@ -108,5 +120,8 @@ export const handler = instrumented('failed-batches', async (event: SQSEvent, co
   // One processor per invocation: the local runtime may run several invocations of this module at once.
   const processor = new BatchProcessor(EventType.SQS);
   const response = await processPartialResponse(event, resolve, processor, { context, throwOnFullBatchFailure: false });
-  return inBatchOrder(response, event.Records.map((record) => record.messageId));
+  return inBatchOrder(
+    response,
+    event.Records.map((record) => record.messageId),
+  );
 });

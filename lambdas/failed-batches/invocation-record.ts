@@ -3,8 +3,9 @@
  * (retries spent, records too old): a pointer to a shard's sequence range, not the records. Parsed here so
  * the range can be read back and every record in it dead-lettered with its full payload.
  */
-import * as z from '../../domain/validation';
+
 import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
+import * as z from '../../domain/validation';
 import type { SequenceRange } from '../common/adapters/stream-ranges';
 
 const batchInfoSchema = z.object({

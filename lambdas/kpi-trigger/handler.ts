@@ -10,9 +10,9 @@
 import { EMRServerlessClient, StartJobRunCommand } from '@aws-sdk/client-emr-serverless';
 import { S3Client } from '@aws-sdk/client-s3';
 import { clientOptions, withRequestCounting } from '../../aws/clients';
-import { kpiTriggerEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { kpiJobRunInput } from '../../kpi/job-run';
-import { InvalidKpiRequestError, resolveKpiRequest, type KpiRequest } from '../../kpi/kpi-request';
+import { InvalidKpiRequestError, type KpiRequest, resolveKpiRequest } from '../../kpi/kpi-request';
+import { kpiTriggerEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { countOutcome, instrumented, logger, reportKpiDatesMissing } from '../common/observability';
 import { datesWithKpis, datesWithStagedTrips } from './staged-input';
 

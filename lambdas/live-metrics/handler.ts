@@ -12,15 +12,24 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { addToWindowState, readWindowState, shardPartials, tripChangeOf, type TripChange, type TumblingWindowState } from '../../domain/live-metrics';
-import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import * as z from '../../domain/validation';
 import { MetricsTable } from '../../aws/metrics-table';
+import {
+  addToWindowState,
+  readWindowState,
+  shardPartials,
+  type TripChange,
+  type TumblingWindowState,
+  tripChangeOf,
+} from '../../domain/live-metrics';
+import * as z from '../../domain/validation';
+import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger, metrics } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);
-const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, { windowDays: environment.METRICS_WINDOW_RETENTION_DAYS });
+const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {
+  windowDays: environment.METRICS_WINDOW_RETENTION_DAYS,
+});
 
 /** What a tumbling-window mapping adds to a DynamoDB Streams event (the Lambda developer guide's event). */
 const tumblingWindowSchema = z.object({
@@ -49,7 +58,11 @@ function changesOf(records: readonly DynamoDBRecord[]): TripChange[] {
     if (result.change === undefined) {
       // Only a completion image can be unreadable in practice, and the match handler dead-letters that very
       // record (INVALID_EVENT, full image): counted and logged here, not dead-lettered a second time.
-      logger.error('Stream record changes a live metric but cannot be read; skipped', { trip_id: result.tripId, detail: result.detail, event_id: record.eventID });
+      logger.error('Stream record changes a live metric but cannot be read; skipped', {
+        trip_id: result.tripId,
+        detail: result.detail,
+        event_id: record.eventID,
+      });
       metrics.addMetric('LiveMetricRecordUnreadable', MetricUnit.Count, 1);
       continue;
     }
@@ -61,7 +74,8 @@ function changesOf(records: readonly DynamoDBRecord[]): TripChange[] {
 export const handler = instrumented('live-metrics', async (event: DynamoDBTumblingWindowEvent): Promise<TumblingWindowResponse> => {
   const parsed = tumblingWindowSchema.safeParse(event);
   // Thrown, not skipped: without a tumbling window there is no state to count in, so nothing would be counted.
-  if (!parsed.success) throw new Error(`not a tumbling-window event (the live-metrics mapping needs a tumbling window): ${z.describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`not a tumbling-window event (the live-metrics mapping needs a tumbling window): ${z.describeIssues(parsed.error)}`);
   const { shardId, window, isFinalInvokeForWindow } = parsed.data;
   const { state, counted, skipped } = addToWindowState(readWindowState(parsed.data.state), changesOf(event.Records));
   if (skipped > 0) {
@@ -70,12 +84,21 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBTumbli
   }
   if (counted > 0) metrics.addMetric('LiveMetricChangesCounted', MetricUnit.Count, counted);
   if (!isFinalInvokeForWindow) return { state: state ?? {}, batchItemFailures: [] };
-  if (parsed.data.isWindowTerminatedEarly === true) logger.warn('Tumbling window cut short (state near 1 MB); it continues with a fresh state', { shard_id: shardId, window_start: window.start });
+  if (parsed.data.isWindowTerminatedEarly === true)
+    logger.warn('Tumbling window cut short (state near 1 MB); it continues with a fresh state', {
+      shard_id: shardId,
+      window_start: window.start,
+    });
   if (state !== undefined) {
     const partials = shardPartials(state, shardId, window.start);
     const outcome = await table.addPartials(partials);
     metrics.addMetric('LiveMetricPartialsWritten', MetricUnit.Count, outcome.added);
-    if (outcome.alreadyAdded > 0) logger.info('Partials of a retried final invocation were added before', { shard_id: shardId, mark: partials.mark, items: outcome.alreadyAdded });
+    if (outcome.alreadyAdded > 0)
+      logger.info('Partials of a retried final invocation were added before', {
+        shard_id: shardId,
+        mark: partials.mark,
+        items: outcome.alreadyAdded,
+      });
     // The business dashboard's live view: completions and their fares, counted once like the windows.
     const all = partials.windows.filter((partial) => partial.entity === 'all');
     const trips = all.reduce((sum, partial) => sum + partial.tripCount, 0);

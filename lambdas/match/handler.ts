@@ -15,14 +15,14 @@
  * directly instead of through the Powertools record-by-record processor.
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { TRIP_KEY, type CompletedTrip } from '../../domain/trip-item';
+import { DeadLetterQueue } from '../../aws/trip-queues';
+import { type CompletedTrip, TRIP_KEY } from '../../domain/trip-item';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { DeadLetterPayloads } from '../common/adapters/dead-letter-payloads';
-import { DeadLetterQueue } from '../../aws/trip-queues';
 import { StagingBucket } from '../common/adapters/staging-bucket';
 import { createS3Client } from '../common/clients/s3';
 import { createSqsClient } from '../common/clients/sqs';
-import { DeadLetters, type DeadLetter } from '../common/dead-letters';
+import { type DeadLetter, DeadLetters } from '../common/dead-letters';
 import { isoFromEpochMillis } from '../common/decoding';
 import { countOutcome, instrumented, logger, loggerForTrip } from '../common/observability';
 import {
@@ -57,7 +57,12 @@ async function stageDate(tripDate: string, group: DateGroup): Promise<boolean> {
   try {
     await bucket.putJsonLines(key, group.trips);
   } catch (error) {
-    logger.error('Staging a trip_date failed; its records are reported failed', { trip_date: tripDate, key, trips: group.trips.length, error });
+    logger.error('Staging a trip_date failed; its records are reported failed', {
+      trip_date: tripDate,
+      key,
+      trips: group.trips.length,
+      error,
+    });
     return false;
   }
   countOutcome('TripsStaged', group.trips.length);

@@ -3,18 +3,19 @@
  * end that expired), the staged record of a completed trip, the dead letter of an expired end, and the S3
  * key of a batch's file for one trip_date.
  */
+
+import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { createHash } from 'node:crypto';
 import { matchesFilterPattern } from '../../aws/filter-pattern';
-import { DATA_PREFIXES } from '../../lib/names';
+import { errorText } from '../../domain/error-text';
+import { type StoredEnd, storedEnd } from '../../domain/trip-assembly';
+import { type CompletedTrip, completedTripSchema, TRIP_STREAM_FILTERS } from '../../domain/trip-item';
 import * as z from '../../domain/validation';
 import { describeIssues } from '../../domain/validation';
-import { storedEnd, type StoredEnd } from '../../domain/trip-assembly';
-import { completedTripSchema, TRIP_STREAM_FILTERS, type CompletedTrip } from '../../domain/trip-item';
+import { DATA_PREFIXES } from '../../lib/names';
 import { tripIdIn } from '../common/decoding';
-import { errorText } from '../../domain/error-text';
 
 // Lambda's image type differs from the SDK's only for binary values (base64 text rather than bytes), and
 // trip items hold none.
@@ -86,6 +87,9 @@ export function expiredEndFromImage(image: Image): ExpiredEndResult {
  * staged in it: a batch delivered again writes the same keys and overwrites instead of duplicating.
  */
 export function stagedFileKey(tripDate: string, sequenceNumbers: readonly string[]): string {
-  const digest = createHash('sha256').update([...sequenceNumbers].sort().join('\n')).digest('hex').slice(0, 32);
+  const digest = createHash('sha256')
+    .update([...sequenceNumbers].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 32);
   return `${DATA_PREFIXES.completedTrips}trip_date=${tripDate}/${digest}.jsonl`;
 }

@@ -5,14 +5,16 @@
  * resource and path parameters API Gateway matched, and domain/metrics-api.ts does the rest.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
-import { answerMetricsRequest, type MetricsRoute } from '../../domain/metrics-api';
 import { MetricsTable } from '../../aws/metrics-table';
+import { answerMetricsRequest, type MetricsRoute } from '../../domain/metrics-api';
+import { liveMetricsEnvSchema, readEnvironment } from '../../lib/handler-environment';
 import { createDocumentClient } from '../common/clients/dynamodb';
 import { instrumented, logger } from '../common/observability';
 
 const environment = readEnvironment(liveMetricsEnvSchema);
-const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, { windowDays: environment.METRICS_WINDOW_RETENTION_DAYS });
+const table = new MetricsTable(createDocumentClient(), environment.METRICS_TABLE_NAME, {
+  windowDays: environment.METRICS_WINDOW_RETENTION_DAYS,
+});
 
 function routeOf(event: APIGatewayProxyEvent): MetricsRoute {
   if (event.httpMethod !== 'GET') return { kind: 'unknown', path: `${event.httpMethod} ${event.path}` };
@@ -25,7 +27,8 @@ function routeOf(event: APIGatewayProxyEvent): MetricsRoute {
 
 export const handler = instrumented('metrics-api', async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const response = await answerMetricsRequest(routeOf(event), event.queryStringParameters ?? {}, table);
-  if (response.statusCode >= 400) logger.info('Metrics request refused', { status: response.statusCode, path: event.path, body: response.body });
+  if (response.statusCode >= 400)
+    logger.info('Metrics request refused', { status: response.statusCode, path: event.path, body: response.body });
   return {
     statusCode: response.statusCode,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

@@ -65,5 +65,8 @@ export const handler = instrumented('redrive', async (event: SQSEvent, context: 
   // several invocations of this module at once.
   const processor = new BatchProcessor(EventType.SQS);
   const response = await processPartialResponse(event, redrive, processor, { context, throwOnFullBatchFailure: false });
-  return inBatchOrder(response, event.Records.map((record) => record.messageId));
+  return inBatchOrder(
+    response,
+    event.Records.map((record) => record.messageId),
+  );
 });

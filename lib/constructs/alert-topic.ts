@@ -67,7 +67,10 @@ export function addAlertTopic(scope: Stack, settings: PipelineSettings, alertEma
 }
 
 /** Forwards the end state of every run of the KPI application to the topic. */
-export function forwardKpiJobStates(scope: Stack, props: { readonly settings: PipelineSettings; readonly topic: sns.Topic; readonly applicationId: string }): void {
+export function forwardKpiJobStates(
+  scope: Stack,
+  props: { readonly settings: PipelineSettings; readonly topic: sns.Topic; readonly applicationId: string },
+): void {
   const { settings, topic, applicationId } = props;
   // EventBridge publishes as this role rather than through a topic policy for events.amazonaws.com, which
   // would admit rules of any account; the role trusts only this rule (named, so the ARN is known up front).

@@ -27,7 +27,10 @@ export interface KpiCatalog {
   readonly workGroup: athena.CfnWorkGroup;
 }
 
-export function addKpiCatalog(scope: Stack, props: { readonly settings: PipelineSettings; readonly bucket: s3.IBucket; readonly dataKey: kms.IKey }): KpiCatalog {
+export function addKpiCatalog(
+  scope: Stack,
+  props: { readonly settings: PipelineSettings; readonly bucket: s3.IBucket; readonly dataKey: kms.IKey },
+): KpiCatalog {
   const { settings, bucket } = props;
   const bucketUri = `s3://${bucket.bucketName}/`;
   const databaseName = glueDatabaseName(settings);

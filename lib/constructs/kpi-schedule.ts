@@ -3,7 +3,7 @@
  * Scheduler's metrics of the group are the KPI schedule's alone) invoking the kpi-trigger function.
  * Built in the stack's own scope (not a nested construct), so the resources keep their logical IDs.
  */
-import { Duration, RemovalPolicy, TimeZone, type Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Stack, TimeZone } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -11,7 +11,10 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { PipelineSettings } from '../config';
 import { acknowledgeWildcardResource } from './nag';
 
-export function addDailyKpiSchedule(scope: Stack, props: { readonly settings: PipelineSettings; readonly trigger: lambda.IFunction }): scheduler.ScheduleGroup {
+export function addDailyKpiSchedule(
+  scope: Stack,
+  props: { readonly settings: PipelineSettings; readonly trigger: lambda.IFunction },
+): scheduler.ScheduleGroup {
   const { settings, trigger } = props;
   const scheduleRole = new iam.Role(scope, 'DailyKpiScheduleRole', {
     description: 'Lets EventBridge Scheduler invoke the kpi-trigger function',

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RemovalPolicy, Validations, type Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, type Stack, Validations } from 'aws-cdk-lib';
 import * as emr from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,8 +13,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { DATA_PREFIXES, SPARK_JOB_FILES, resourceNames, type PipelineSettings } from '../config';
 import { kpiJobSparkDefaults } from '../../kpi/job-run';
+import { DATA_PREFIXES, type PipelineSettings, resourceNames, SPARK_JOB_FILES } from '../config';
 import { acknowledgeGrantActions, acknowledgeWildcardResource, type GrantWildcardAction } from './nag';
 import { logRetention } from './pipeline-function';
 import { removalPolicy } from './removal';
@@ -134,9 +134,7 @@ function kpiJobLogs(scope: Stack, settings: PipelineSettings, jobRole: iam.Role)
   // logs:CreateLogGroup: the group exists before any job runs.
   logGroup.grant(jobRole, 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams');
   const allLogGroups = scope.formatArn({ service: 'logs', resource: '*' });
-  jobRole.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [allLogGroups] }),
-  );
+  jobRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [allLogGroups] }));
   acknowledgeWildcardResource(
     jobRole,
     allLogGroups,
@@ -151,7 +149,13 @@ function kpiJobLogs(scope: Stack, settings: PipelineSettings, jobRole: iam.Role)
  * to the code prefix the trigger points the job at. The asset is zipped locally, so synth stays offline.
  */
 function shipSparkCode(scope: Stack, settings: PipelineSettings, bucket: s3.IBucket): s3deploy.BucketDeployment {
-  const jobFiles = [SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule, SPARK_JOB_FILES.groupsSql, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql];
+  const jobFiles = [
+    SPARK_JOB_FILES.entryPoint,
+    SPARK_JOB_FILES.schemaModule,
+    SPARK_JOB_FILES.groupsSql,
+    SPARK_JOB_FILES.sql,
+    SPARK_JOB_FILES.dimensionSql,
+  ];
   const missing = jobFiles.filter((file) => !fs.existsSync(path.join(SPARK_SOURCE_DIR, file)));
   if (missing.length > 0) {
     throw new Error(`Spark job files missing from ${SPARK_SOURCE_DIR}: ${missing.join(', ')}`);
@@ -191,12 +195,11 @@ function shipSparkCode(scope: Stack, settings: PipelineSettings, bucket: s3.IBuc
   Validations.of(provider).acknowledge({
     id: 'AwsSolutions-L1',
     reason:
-      'The BucketDeployment provider is aws-cdk-lib\'s own Python function with the runtime the library pins; ' +
+      "The BucketDeployment provider is aws-cdk-lib's own Python function with the runtime the library pins; " +
       'it runs only during deployments and handles no pipeline data.',
   });
   return deployment;
 }
-
 
 /**
  * The bucket as BucketDeployment sees it: the same bucket, except that the read-write grant it makes on its

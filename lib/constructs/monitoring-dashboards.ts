@@ -8,8 +8,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { PipelineSettings } from '../config';
 import { DEAD_LETTER_REASONS } from '../../domain/envelopes';
+import type { PipelineSettings } from '../config';
 import type { PipelineFunction } from './pipeline-function';
 import { iteratorAge, kpiJobRuns, period, serviceMetric } from './pipeline-metrics';
 
@@ -47,9 +47,7 @@ export function operationsDashboard(scope: Construct, props: OperationsDashboard
     }),
     new cloudwatch.GraphWidget({
       title: 'Trips completed',
-      left: [
-        serviceMetric('TripCompleted', { period, statistic: 'Sum' }),
-      ],
+      left: [serviceMetric('TripCompleted', { period, statistic: 'Sum' })],
       width: 8,
     }),
   );
@@ -101,21 +99,24 @@ export function operationsDashboard(scope: Construct, props: OperationsDashboard
  * metrics consumer, counted once like its windows), dead letters by reason, and the daily KPI runs.
  */
 export function businessDashboard(scope: Construct, settings: PipelineSettings): cloudwatch.Dashboard {
-  const live = (metricName: string, label: string) =>
-    serviceMetric(metricName, { period, statistic: 'Sum', label });
+  const live = (metricName: string, label: string) => serviceMetric(metricName, { period, statistic: 'Sum', label });
   const dashboard = new cloudwatch.Dashboard(scope, 'BusinessDashboard', {
     dashboardName: `${settings.prefix}-business`,
     defaultInterval: Duration.days(1),
   });
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({ title: 'Trips completed per 5 minutes', left: [live('LiveTripsCompleted', 'trips')], width: 12 }),
-    new cloudwatch.GraphWidget({ title: 'Fares of completed trips per 5 minutes', left: [live('LiveCompletedFare', 'total fare')], width: 12 }),
+    new cloudwatch.GraphWidget({
+      title: 'Fares of completed trips per 5 minutes',
+      left: [live('LiveCompletedFare', 'total fare')],
+      width: 12,
+    }),
   );
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Dead letters by reason',
-      left: DEAD_LETTER_REASONS.map(
-        (reason) => serviceMetric('DeadLettered', { period, statistic: 'Sum', label: reason, dimensions: { reason } }),
+      left: DEAD_LETTER_REASONS.map((reason) =>
+        serviceMetric('DeadLettered', { period, statistic: 'Sum', label: reason, dimensions: { reason } }),
       ),
       stacked: true,
       width: 12,
@@ -128,4 +129,3 @@ export function businessDashboard(scope: Construct, settings: PipelineSettings):
   );
   return dashboard;
 }
-

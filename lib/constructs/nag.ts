@@ -15,10 +15,8 @@ const GRANT_ACTION_REASONS = {
   'kms:GenerateDataKey*':
     'Emitted by the KMS grants of encrypted SQS/S3/DynamoDB: covers GenerateDataKey and ' +
     'GenerateDataKeyWithoutPlaintext on the one pipeline key, both used for envelope encryption.',
-  'kms:ReEncrypt*':
-    'Emitted by the KMS grants of encrypted SQS/S3/DynamoDB: ReEncryptFrom/ReEncryptTo on the one pipeline key only.',
-  's3:GetObject*':
-    'Emitted by Bucket.grantRead: GetObject and its version/attribute variants, on the named prefix only.',
+  'kms:ReEncrypt*': 'Emitted by the KMS grants of encrypted SQS/S3/DynamoDB: ReEncryptFrom/ReEncryptTo on the one pipeline key only.',
+  's3:GetObject*': 'Emitted by Bucket.grantRead: GetObject and its version/attribute variants, on the named prefix only.',
   's3:GetBucket*': 'Emitted by Bucket.grantRead: bucket location/metadata lookups the S3 clients make, on one bucket.',
   's3:List*': 'Emitted by Bucket.grantRead: listing one bucket (Spark lists a prefix before reading it).',
   's3:DeleteObject*': 'Emitted by Bucket.grantDelete/grantReadWrite: overwriting a rerun date, on the named prefix only.',

@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { PipelineSettings } from '../config';
 import type { HandlerName } from '../../domain/envelopes';
+import type { PipelineSettings } from '../config';
 import { removalPolicy } from './removal';
 
 /** The newest Node.js runtime this aws-cdk-lib offers, pinned so an upgrade is a visible diff. */

@@ -11,9 +11,17 @@ import type { PipelineFunction } from './pipeline-function';
 export const period = Duration.minutes(5);
 
 /** One of the handlers' own EMF metrics (namespace and service dimension as lambdas/common/observability.ts publishes them). */
-export function serviceMetric(metricName: string, props: { period: Duration; statistic: string; label?: string; dimensions?: Record<string, string> }): cloudwatch.Metric {
+export function serviceMetric(
+  metricName: string,
+  props: { period: Duration; statistic: string; label?: string; dimensions?: Record<string, string> },
+): cloudwatch.Metric {
   const { dimensions, ...rest } = props;
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME, ...dimensions }, ...rest });
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME, ...dimensions },
+    ...rest,
+  });
 }
 
 /** Lambda's own view of how far behind the stream its mapping is: what the on-call person acts on. */

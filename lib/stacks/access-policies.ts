@@ -67,35 +67,45 @@ export function operatorPolicy(
   },
 ): iam.ManagedPolicy {
   const objects = props.readPrefixes.map((prefix) => props.bucket.arnForObjects(`${prefix}*`));
-  const managed = policy(scope, 'OperatorPolicy', `${props.prefix}-operator`, 'Inspect and redrive the tripstream dead letters, replay the raw archive', [
-    new iam.PolicyStatement({
-      sid: 'InspectAndRemoveDeadLetters',
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-      resources: [props.deadLetterQueue.queueArn],
-    }),
-    new iam.PolicyStatement({ sid: 'RedriveThroughTheRetryQueue', actions: ['sqs:SendMessage'], resources: [props.retryQueue.queueArn] }),
-    new iam.PolicyStatement({
-      sid: 'ReplayIntoTheStreams',
-      actions: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
-      resources: props.streams.map((stream) => stream.streamArn),
-    }),
-    new iam.PolicyStatement({ sid: 'ReadArchiveAndLetterPayloads', actions: ['s3:GetObject'], resources: objects }),
-    new iam.PolicyStatement({
-      sid: 'ListArchiveAndLetterPayloads',
-      actions: ['s3:ListBucket'],
-      resources: [props.bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': props.readPrefixes.flatMap((prefix) => [prefix, `${prefix}*`]) } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'DataKeyThroughSqsAndS3',
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [props.key.keyArn],
-      conditions: viaServices('sqs', 's3'),
-    }),
-    describeStack(Stack.of(scope)),
-  ]);
+  const managed = policy(
+    scope,
+    'OperatorPolicy',
+    `${props.prefix}-operator`,
+    'Inspect and redrive the tripstream dead letters, replay the raw archive',
+    [
+      new iam.PolicyStatement({
+        sid: 'InspectAndRemoveDeadLetters',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [props.deadLetterQueue.queueArn],
+      }),
+      new iam.PolicyStatement({ sid: 'RedriveThroughTheRetryQueue', actions: ['sqs:SendMessage'], resources: [props.retryQueue.queueArn] }),
+      new iam.PolicyStatement({
+        sid: 'ReplayIntoTheStreams',
+        actions: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
+        resources: props.streams.map((stream) => stream.streamArn),
+      }),
+      new iam.PolicyStatement({ sid: 'ReadArchiveAndLetterPayloads', actions: ['s3:GetObject'], resources: objects }),
+      new iam.PolicyStatement({
+        sid: 'ListArchiveAndLetterPayloads',
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': props.readPrefixes.flatMap((prefix) => [prefix, `${prefix}*`]) } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'DataKeyThroughSqsAndS3',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+        conditions: viaServices('sqs', 's3'),
+      }),
+      describeStack(Stack.of(scope)),
+    ],
+  );
   for (const resource of objects) {
-    acknowledgeWildcardResource(managed, resource, 'Replay reads archived objects by date folder and dlq show reads letter payloads by hash: names are not known in advance.');
+    acknowledgeWildcardResource(
+      managed,
+      resource,
+      'Replay reads archived objects by date folder and dlq show reads letter payloads by hash: names are not known in advance.',
+    );
   }
   output(scope, props.outputKey, managed, 'Managed policy of operators: dead-letter inspection and redrive, raw archive replay');
   return managed;
@@ -139,7 +149,9 @@ export function analystPolicy(
       resources: [
         stack.formatArn({ service: 'glue', resource: 'catalog' }),
         stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.databaseName }),
-        ...props.tableNames.map((table) => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/${table}` })),
+        ...props.tableNames.map((table) =>
+          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/${table}` }),
+        ),
       ],
     }),
     new iam.PolicyStatement({ sid: 'ReadKpis', actions: ['s3:GetObject'], resources: readObjects }),
@@ -162,7 +174,11 @@ export function analystPolicy(
     describeStack(stack),
   ]);
   for (const resource of readObjects) {
-    acknowledgeWildcardResource(managed, resource, 'Athena reads every KPI file of the dates a query asks for; names are dates and Spark file names.');
+    acknowledgeWildcardResource(
+      managed,
+      resource,
+      'Athena reads every KPI file of the dates a query asks for; names are dates and Spark file names.',
+    );
   }
   acknowledgeWildcardResource(managed, results, 'Athena names each query result object after its query execution id.');
   output(scope, props.outputKey, managed, 'Managed policy of analysts: Athena queries of the KPIs in the app workgroup');
@@ -178,7 +194,11 @@ export function apiCallerPolicy(
     new iam.PolicyStatement({ sid: 'InvokeMetricsApi', actions: ['execute-api:Invoke'], resources: [...props.invokeArns] }),
   ]);
   for (const resource of props.invokeArns) {
-    acknowledgeWildcardResource(managed, resource, 'The path parameters of GET metrics/{entity}/{id} are the wildcard; method and stage are fixed.');
+    acknowledgeWildcardResource(
+      managed,
+      resource,
+      'The path parameters of GET metrics/{entity}/{id} are the wildcard; method and stage are fixed.',
+    );
   }
   output(scope, props.outputKey, managed, 'Managed policy of callers of the live metrics API (execute-api:Invoke)');
   return managed;

@@ -10,7 +10,7 @@
  *
  *   npx cdk deploy -c accountSetup=true tripstream-account
  */
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';

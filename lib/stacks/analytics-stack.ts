@@ -5,14 +5,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES, GLUE_TABLES, STACK_OUTPUTS, type PipelineSettings } from '../config';
+import { DATA_PREFIXES, GLUE_TABLES, type PipelineSettings, STACK_OUTPUTS } from '../config';
 import { addKpiCatalog } from '../constructs/kpi-catalog';
 import { addDailyKpiSchedule } from '../constructs/kpi-schedule';
 import { addKpiSparkJob } from '../constructs/kpi-spark-job';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { kpiTriggerEnvironment } from '../handler-environment';
-import type { DataStack } from './data-stack';
 import { analystPolicy } from './access-policies';
+import type { DataStack } from './data-stack';
 
 /** What the submitter of a job needs on the key of the application's S3 log configuration. */
 const EMR_LOG_KEY_ACTIONS = ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'] as const;
@@ -88,7 +88,12 @@ export class AnalyticsStack extends Stack {
         resources: [bucket.bucketArn],
         conditions: {
           StringLike: {
-            's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`, DATA_PREFIXES.dailyKpis, `${DATA_PREFIXES.dailyKpis}*`],
+            's3:prefix': [
+              DATA_PREFIXES.completedTrips,
+              `${DATA_PREFIXES.completedTrips}*`,
+              DATA_PREFIXES.dailyKpis,
+              `${DATA_PREFIXES.dailyKpis}*`,
+            ],
           },
         },
       }),

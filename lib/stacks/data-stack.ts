@@ -1,17 +1,17 @@
-import { Aws, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS, STACK_OUTPUTS, type PipelineSettings } from '../config';
+import { DATA_PREFIXES, type PipelineSettings, RAW_ARCHIVE_STREAMS, STACK_OUTPUTS } from '../config';
 import { EncryptedQueuePair } from '../constructs/encrypted-queue-pair';
 import { MetricsTable } from '../constructs/metrics-table';
 import { RawStreamArchive } from '../constructs/raw-stream-archive';
+import { removalPolicy } from '../constructs/removal';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { TripEventStream } from '../constructs/trip-event-stream';
 import { TripsTable } from '../constructs/trips-table';
 import { pipelineTopology } from '../topology';
 import { operatorPolicy, producerPolicy } from './access-policies';
-import { removalPolicy } from '../constructs/removal';
 
 /** SQS caps a message's DelaySeconds at 15 minutes; the redrive backoff is built on it. */
 const SQS_MAX_DELAY_SECONDS = 900;

@@ -11,7 +11,7 @@
  *   not share bootstrap roles either (docs/deployment.md).
  */
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Effect, OidcProviderNative, PolicyStatement, Role, WebIdentityPrincipal, type IOidcProvider } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IOidcProvider, OidcProviderNative, PolicyStatement, Role, WebIdentityPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { environments as appEnvironments, isEnvironmentName } from '../config';
 
@@ -62,18 +62,14 @@ const QUALIFIER_PATTERN = /^[A-Za-z0-9_-]{1,10}$/;
 function validateRepository(repository: string): string {
   const name = repository.split('/')[1];
   if (!REPOSITORY_PATTERN.test(repository) || name === '.' || name === '..') {
-    throw new Error(
-      `repository must be exactly "owner/name" (letters, digits, '-', '_', '.'; no wildcards), got "${repository}"`,
-    );
+    throw new Error(`repository must be exactly "owner/name" (letters, digits, '-', '_', '.'; no wildcards), got "${repository}"`);
   }
   return repository;
 }
 
 function validateEnvironment(environment: string): string {
   if (!ENVIRONMENT_PATTERN.test(environment)) {
-    throw new Error(
-      `environment must be a GitHub environment name (letters, digits, '-', '_', '.'; no wildcards), got "${environment}"`,
-    );
+    throw new Error(`environment must be a GitHub environment name (letters, digits, '-', '_', '.'; no wildcards), got "${environment}"`);
   }
   return environment;
 }
@@ -129,7 +125,9 @@ export class GithubOidcStack extends Stack {
     if (environments.length === 0) throw new Error('at least one GitHub environment must be allowed to deploy');
     for (const environment of Object.keys(props.environmentQualifiers ?? {})) {
       if (!environments.includes(environment)) {
-        throw new Error(`a bootstrap qualifier is given for "${environment}", which is not one of the environments (${environments.join(', ')})`);
+        throw new Error(
+          `a bootstrap qualifier is given for "${environment}", which is not one of the environments (${environments.join(', ')})`,
+        );
       }
     }
     const defaultQualifier = validateQualifier(props.bootstrapQualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER);

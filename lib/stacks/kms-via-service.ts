@@ -9,7 +9,7 @@
  * A policy with KMS actions but none of these services is left as it is (and fails the infra test that
  * asserts every KMS statement is conditioned), rather than guessed at.
  */
-import { Aws, Stack, type IAspect } from 'aws-cdk-lib';
+import { Aws, type IAspect, Stack } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 

@@ -1,17 +1,17 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { STACK_OUTPUTS, type PipelineSettings } from '../config';
-import { logRetention, PipelineFunction } from '../constructs/pipeline-function';
+import { type PipelineSettings, STACK_OUTPUTS } from '../config';
 import { streamEventSourceOptions } from '../constructs/event-source-options';
-import { mappingTopology } from '../topology';
-import { liveMetricsEnvironment } from '../handler-environment';
-import type { DataStack } from './data-stack';
-import { apiCallerPolicy } from './access-policies';
 import { acknowledgeGrantActions } from '../constructs/nag';
+import { logRetention, PipelineFunction } from '../constructs/pipeline-function';
 import { removalPolicy } from '../constructs/removal';
+import { liveMetricsEnvironment } from '../handler-environment';
+import { mappingTopology } from '../topology';
+import { apiCallerPolicy } from './access-policies';
+import type { DataStack } from './data-stack';
 
 export interface LiveMetricsStackProps extends StackProps {
   readonly settings: PipelineSettings;
@@ -47,7 +47,9 @@ export class LiveMetricsStack extends Stack {
     });
     // As the pipeline's mappings: the failed-batches handler resolves the pointer into full dead letters.
     const onFailure = new sources.SqsDlq(data.failedBatchQueue);
-    this.consumer.function.addEventSource(new sources.DynamoEventSource(data.tripsTable, streamEventSourceOptions(mappingTopology(settings).streams.liveMetrics, onFailure)));
+    this.consumer.function.addEventSource(
+      new sources.DynamoEventSource(data.tripsTable, streamEventSourceOptions(mappingTopology(settings).streams.liveMetrics, onFailure)),
+    );
     // TransactWriteItems is authorised per item action: markers are Puts, windows and the counter Updates;
     // a redelivery reads the marker that refused it (GetItem) to learn how far it got.
     data.metricsTable.grant(this.consumer.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');
@@ -119,7 +121,8 @@ export class LiveMetricsStack extends Stack {
 
     Validations.of(restApi).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'Every method requires SigV4 (AWS_IAM) from principals of this account and the stage is throttled; no anonymous traffic reaches it.',
+      reason:
+        'Every method requires SigV4 (AWS_IAM) from principals of this account and the stage is throttled; no anonymous traffic reaches it.',
     });
     Validations.of(restApi).acknowledge({
       id: 'AwsSolutions-APIG6',

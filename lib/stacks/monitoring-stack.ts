@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { STACK_OUTPUTS, type PipelineSettings, type StreamMappingSettings } from '../config';
+import { type PipelineSettings, STACK_OUTPUTS, type StreamMappingSettings } from '../config';
 import { addAlertTopic, forwardKpiJobStates } from '../constructs/alert-topic';
 import { businessDashboard, operationsDashboard } from '../constructs/monitoring-dashboards';
 import { addPipelineAlarms } from '../constructs/pipeline-alarms';
@@ -88,4 +88,3 @@ export class MonitoringStack extends Stack {
     });
   }
 }
-

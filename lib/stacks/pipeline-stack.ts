@@ -1,13 +1,13 @@
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { DATA_PREFIXES, type PipelineSettings } from '../config';
 import { queueEventSourceOptions, streamEventSourceOptions } from '../constructs/event-source-options';
+import { acknowledgeGrantActions, acknowledgeWildcardResource } from '../constructs/nag';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { handlerEnvironment } from '../handler-environment';
 import { mappingTopology } from '../topology';
 import type { DataStack } from './data-stack';
-import { acknowledgeGrantActions, acknowledgeWildcardResource } from '../constructs/nag';
 
 export interface PipelineStackProps extends StackProps {
   readonly settings: PipelineSettings;
@@ -73,11 +73,19 @@ export class PipelineStack extends Stack {
     });
 
     const mappings = mappingTopology(settings);
-    this.start.function.addEventSource(new sources.KinesisEventSource(data.tripStartStream, streamEventSourceOptions(mappings.streams.start, onFailure)));
-    this.end.function.addEventSource(new sources.KinesisEventSource(data.tripEndStream, streamEventSourceOptions(mappings.streams.end, onFailure)));
-    this.match.function.addEventSource(new sources.DynamoEventSource(data.tripsTable, streamEventSourceOptions(mappings.streams.match, onFailure)));
+    this.start.function.addEventSource(
+      new sources.KinesisEventSource(data.tripStartStream, streamEventSourceOptions(mappings.streams.start, onFailure)),
+    );
+    this.end.function.addEventSource(
+      new sources.KinesisEventSource(data.tripEndStream, streamEventSourceOptions(mappings.streams.end, onFailure)),
+    );
+    this.match.function.addEventSource(
+      new sources.DynamoEventSource(data.tripsTable, streamEventSourceOptions(mappings.streams.match, onFailure)),
+    );
     this.redrive.function.addEventSource(new sources.SqsEventSource(data.retryQueue, queueEventSourceOptions(mappings.queues.redrive)));
-    this.failedBatches.function.addEventSource(new sources.SqsEventSource(data.failedBatchQueue, queueEventSourceOptions(mappings.queues.failedBatches)));
+    this.failedBatches.function.addEventSource(
+      new sources.SqsEventSource(data.failedBatchQueue, queueEventSourceOptions(mappings.queues.failedBatches)),
+    );
 
     // Start, end and redrive own the trip items, with exactly the conditional writes they make
     // (lambdas/common/adapters/trips-table.ts): every half is an UpdateItem. They never read, scan or

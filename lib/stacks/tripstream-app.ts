@@ -1,10 +1,10 @@
-import { Aspects, DefaultStackSynthesizer, Tags, type Environment } from 'aws-cdk-lib';
+import { Aspects, DefaultStackSynthesizer, type Environment, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { SERVICE_NAME, stackNames, type PipelineSettings } from '../config';
+import { type PipelineSettings, SERVICE_NAME, stackNames } from '../config';
 import { AnalyticsStack } from './analytics-stack';
 import { DataStack } from './data-stack';
-import { LiveMetricsStack } from './live-metrics-stack';
 import { KmsViaServiceAspect } from './kms-via-service';
+import { LiveMetricsStack } from './live-metrics-stack';
 import { MonitoringStack } from './monitoring-stack';
 import { PipelineStack } from './pipeline-stack';
 

@@ -16,9 +16,7 @@ export interface LocalFunction {
   readonly memorySizeMb: number;
 }
 
-export type InvocationResult =
-  | { readonly ok: true; readonly response: unknown }
-  | { readonly ok: false; readonly error: Error };
+export type InvocationResult = { readonly ok: true; readonly response: unknown } | { readonly ok: false; readonly error: Error };
 
 /**
  * How the invoker reads one record of an event: its batch item identifier, and the key faults are
@@ -77,7 +75,12 @@ export class LocalInvoker {
   }
 
   /** `eventFields` go into the event beside `Records` (a tumbling window's shardId, window, state, ...). */
-  async invoke<R>(name: string, records: readonly R[], view: RecordView<R>, eventFields: Readonly<Record<string, unknown>> = {}): Promise<InvocationResult> {
+  async invoke<R>(
+    name: string,
+    records: readonly R[],
+    view: RecordView<R>,
+    eventFields: Readonly<Record<string, unknown>> = {},
+  ): Promise<InvocationResult> {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     this.running += 1;
     try {
@@ -130,9 +133,14 @@ export async function invokeWithFaults<R>(
   // An event without records is a tumbling window's final invocation: it is made all the same.
   const response = delivered.length > 0 || records.length === 0 ? await call(delivered) : undefined;
   if (plan.crashAt !== null) {
-    return { ok: false, error: new Error(`injected function error of the ${name} invocation at record ${plan.crashAt + 1} of ${records.length}`) };
+    return {
+      ok: false,
+      error: new Error(`injected function error of the ${name} invocation at record ${plan.crashAt + 1} of ${records.length}`),
+    };
   }
-  const injectedFailures = records.filter((_record, index) => plan.failing.has(index)).map((record) => ({ itemIdentifier: view.identifierOf(record) }));
+  const injectedFailures = records
+    .filter((_record, index) => plan.failing.has(index))
+    .map((record) => ({ itemIdentifier: view.identifierOf(record) }));
   if (injectedFailures.length === 0) return { ok: true, response };
   return { ok: true, response: { batchItemFailures: [...injectedFailures, ...existingFailures(response)] } };
 }

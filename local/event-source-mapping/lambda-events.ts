@@ -3,17 +3,10 @@
  * AWS hands them to a function. Pure: the pollers feed them SDK output.
  */
 import { randomUUID } from 'node:crypto';
+import type { AttributeValue as StreamsAttributeValue, _Record as StreamsSdkRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { _Record as KinesisSdkRecord } from '@aws-sdk/client-kinesis';
-import type { _Record as StreamsSdkRecord, AttributeValue as StreamsAttributeValue } from '@aws-sdk/client-dynamodb-streams';
 import type { Message } from '@aws-sdk/client-sqs';
-import type {
-  AttributeValue,
-  Context,
-  DynamoDBRecord,
-  KinesisStreamRecord,
-  SQSMessageAttributes,
-  SQSRecord,
-} from 'aws-lambda';
+import type { AttributeValue, Context, DynamoDBRecord, KinesisStreamRecord, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { DiscardCondition } from './shard-batcher';
 
 const LOCAL_ACCOUNT_ID = '000000000000';

@@ -11,15 +11,15 @@
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   type Message,
+  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { QueueMappingSettings } from '../../lib/config';
+import type { LocalInvoker, RecordView } from './invoker';
 import { sqsRecord } from './lambda-events';
 import { outcomeFromResponse } from './shard-batcher';
-import type { LocalInvoker, RecordView } from './invoker';
 
 const SQS_MAX_RECEIVE = 10;
 /** Lambda polls a queue with five concurrent batches to begin with, and scales up from there. */

@@ -241,13 +241,17 @@ export function outcomeFromResponse(response: unknown): BatchOutcome {
   const failures: unknown = (response as { batchItemFailures?: unknown }).batchItemFailures;
   if (!Array.isArray(failures) || failures.length === 0) return { kind: 'success' };
   const failedIdentifiers = failures.map((failure: unknown) => {
-    const identifier: unknown = typeof failure === 'object' && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+    const identifier: unknown =
+      typeof failure === 'object' && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
     return typeof identifier === 'string' ? identifier : null;
   });
   return { kind: 'partial', failedIdentifiers };
 }
 
-function lowestFailedIndex<R extends SequencedRecord>(batch: readonly R[], identifiers: readonly (string | null | undefined)[]): number | null {
+function lowestFailedIndex<R extends SequencedRecord>(
+  batch: readonly R[],
+  identifiers: readonly (string | null | undefined)[],
+): number | null {
   if (identifiers.length === 0) return null;
   let lowest = Number.POSITIVE_INFINITY;
   for (const identifier of identifiers) {

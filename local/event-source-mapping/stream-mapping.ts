@@ -4,26 +4,34 @@
  * batching, one batch per shard at a time, and the checkpoint, retry, bisect, record-age and on-failure
  * rules of ShardBatcher.
  */
+
+import { setTimeout as wait } from 'node:timers/promises';
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand as GetStreamRecordsCommand,
+  GetShardIteratorCommand as GetStreamShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import {
   GetRecordsCommand as GetKinesisRecordsCommand,
   GetShardIteratorCommand as GetKinesisShardIteratorCommand,
-  ListShardsCommand,
   type KinesisClient,
+  ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand as GetStreamRecordsCommand,
-  GetShardIteratorCommand as GetStreamShardIteratorCommand,
-  type DynamoDBStreamsClient,
-} from '@aws-sdk/client-dynamodb-streams';
-import { setTimeout as wait } from 'node:timers/promises';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import type { StreamMappingSettings } from '../../lib/config';
-import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
-import type { InvocationResult, LocalInvoker, RecordView } from './invoker';
-import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type BatchWindowing, type DiscardedBatch, type SequencedRecord } from './shard-batcher';
 import { errorText } from '../../domain/error-text';
+import type { StreamMappingSettings } from '../../lib/config';
+import type { InvocationResult, LocalInvoker, RecordView } from './invoker';
+import { dynamoDbRecord, kinesisRecord, onFailureInvocationRecord } from './lambda-events';
+import {
+  type BatchOutcome,
+  type BatchWindowing,
+  type DiscardedBatch,
+  outcomeFromResponse,
+  type SequencedRecord,
+  ShardBatcher,
+} from './shard-batcher';
 
 /**
  * How often an idle shard is polled. Lambda polls about once a second; shorter keeps local runs quick, and
@@ -215,11 +223,14 @@ export class StreamMapping<L> {
 
   private async runShard(reader: ShardReader<L>, state: ShardState): Promise<void> {
     const batcher = new ShardBatcher<WindowedEntry<L>>(this.options.settings);
-    const windowMs = this.options.settings.tumblingWindowSeconds === undefined ? undefined : this.options.settings.tumblingWindowSeconds * 1000;
+    const windowMs =
+      this.options.settings.tumblingWindowSeconds === undefined ? undefined : this.options.settings.tumblingWindowSeconds * 1000;
     // Locally a record's window is the one it was read in: DynamoDB Local stamps records to the second, too
     // coarse for scaled windows, and reading follows insertion by one poll.
     const windowing: BatchWindowing<WindowedEntry<L>> | undefined =
-      windowMs === undefined ? undefined : { windowOf: (entry) => entry.windowStartMs, isClosed: (startMs) => Date.now() >= startMs + windowMs };
+      windowMs === undefined
+        ? undefined
+        : { windowOf: (entry) => entry.windowStartMs, isClosed: (startMs) => Date.now() >= startMs + windowMs };
     let open: OpenWindow<L> | undefined;
     let endOfShard = false;
     let readErrors = 0;
@@ -233,10 +244,14 @@ export class StreamMapping<L> {
           readErrors = 0;
           endOfShard = read.endOfShard;
           this.recordsRead += read.entries.length;
-          const accepted = this.options.filter === undefined ? read.entries : read.entries.filter((entry) => this.options.filter?.(entry.lambdaRecord));
+          const accepted =
+            this.options.filter === undefined ? read.entries : read.entries.filter((entry) => this.options.filter?.(entry.lambdaRecord));
           const readAt = Date.now();
           const windowStartMs = windowMs === undefined ? 0 : Math.floor(readAt / windowMs) * windowMs;
-          batcher.add(accepted.map((entry) => ({ ...entry, windowStartMs })), readAt);
+          batcher.add(
+            accepted.map((entry) => ({ ...entry, windowStartMs })),
+            readAt,
+          );
           caughtUp = read.caughtUp;
         } catch (error) {
           readErrors += 1;
@@ -258,17 +273,24 @@ export class StreamMapping<L> {
       }
       if (batch !== null) {
         state.idle = false;
-        if (windowMs !== undefined && windowed !== undefined) open ??= { startMs: windowed, endMs: windowed + windowMs, state: {}, records: [], finalFailures: 0 };
+        if (windowMs !== undefined && windowed !== undefined)
+          open ??= { startMs: windowed, endMs: windowed + windowMs, state: {}, records: [], finalFailures: 0 };
         const result = await this.options.invoker.invoke(
           this.options.handler,
           batch.map((entry) => entry.lambdaRecord),
           this.options.view,
           open === undefined ? {} : this.windowFields(reader.shardId, open, false, false),
         );
-        const outcome = open === undefined ? (result.ok ? outcomeFromResponse(result.response) : { kind: 'error' as const }) : this.windowOutcome(result, open, batch);
+        const outcome =
+          open === undefined
+            ? result.ok
+              ? outcomeFromResponse(result.response)
+              : { kind: 'error' as const }
+            : this.windowOutcome(result, open, batch);
         const discarded = batcher.complete(batch, outcome);
         if (discarded !== null) await this.discard(reader.shardId, discarded, !result.ok);
-        if (open !== undefined && JSON.stringify(open.state).length > MAX_WINDOW_STATE_BYTES) open = await this.closeWindow(reader.shardId, open, true);
+        if (open !== undefined && JSON.stringify(open.state).length > MAX_WINDOW_STATE_BYTES)
+          open = await this.closeWindow(reader.shardId, open, true);
         continue;
       }
       state.idle = caughtUp && batcher.bufferedCount === 0 && open === undefined;
@@ -304,7 +326,8 @@ export class StreamMapping<L> {
     const returned = typeof response === 'object' && response !== null ? (response as { state?: unknown }).state : undefined;
     if (typeof returned !== 'object' || returned === null) return { kind: 'error' };
     const outcome = outcomeFromResponse(response);
-    const failedFrom = outcome.kind === 'partial' ? batch.findIndex((entry) => outcome.failedIdentifiers.includes(entry.sequenceNumber)) : -1;
+    const failedFrom =
+      outcome.kind === 'partial' ? batch.findIndex((entry) => outcome.failedIdentifiers.includes(entry.sequenceNumber)) : -1;
     open.state = returned;
     open.records.push(...(failedFrom < 0 ? batch : batch.slice(0, failedFrom)));
     return outcome;
@@ -316,14 +339,20 @@ export class StreamMapping<L> {
    * times the window's records go to the on-failure destination, as a batch that cannot succeed does.
    */
   private async closeWindow(shardId: string, open: OpenWindow<L>, terminatedEarly: boolean): Promise<OpenWindow<L> | undefined> {
-    const result = await this.options.invoker.invoke(this.options.handler, [], this.options.view, this.windowFields(shardId, open, true, terminatedEarly));
+    const result = await this.options.invoker.invoke(
+      this.options.handler,
+      [],
+      this.options.view,
+      this.windowFields(shardId, open, true, terminatedEarly),
+    );
     const response: unknown = result.ok ? result.response : undefined;
     const answered = typeof response === 'object' && response !== null && typeof (response as { state?: unknown }).state === 'object';
     if (answered) return terminatedEarly ? { ...open, state: {}, records: [], finalFailures: 0 } : undefined;
     open.finalFailures += 1;
     const retryAttempts = this.options.settings.retryAttempts;
     if (retryAttempts < 0 || open.finalFailures <= retryAttempts) return open;
-    if (open.records.length > 0) await this.discard(shardId, { records: open.records, condition: 'RetryAttemptsExhausted', invokeCount: open.finalFailures }, true);
+    if (open.records.length > 0)
+      await this.discard(shardId, { records: open.records, condition: 'RetryAttemptsExhausted', invokeCount: open.finalFailures }, true);
     return undefined;
   }
 
@@ -388,7 +417,12 @@ export function kinesisShards(kinesis: KinesisClient, stream: { name: string; ar
               new GetKinesisShardIteratorCommand(
                 lastSequenceNumber === undefined
                   ? { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
-                  : { StreamName: stream.name, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: lastSequenceNumber },
+                  : {
+                      StreamName: stream.name,
+                      ShardId: shardId,
+                      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+                      StartingSequenceNumber: lastSequenceNumber,
+                    },
               ),
             );
             iterator = ShardIterator;
@@ -428,7 +462,10 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
     let exclusiveStartShardId: string | undefined;
     do {
       const { StreamDescription: description } = await streams.send(
-        new DescribeStreamCommand({ StreamArn: streamArn, ...(exclusiveStartShardId === undefined ? {} : { ExclusiveStartShardId: exclusiveStartShardId }) }),
+        new DescribeStreamCommand({
+          StreamArn: streamArn,
+          ...(exclusiveStartShardId === undefined ? {} : { ExclusiveStartShardId: exclusiveStartShardId }),
+        }),
       );
       for (const shard of description?.Shards ?? []) {
         if (shard.ShardId !== undefined) shards.push({ shardId: shard.ShardId, parentShardId: shard.ParentShardId });
@@ -463,7 +500,7 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
             const lambdaRecord = dynamoDbRecord(source, record);
             return {
               sequenceNumber: lambdaRecord.dynamodb?.SequenceNumber ?? '',
-              arrivalMs: (record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now()),
+              arrivalMs: record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now(),
               lambdaRecord,
             };
           });
@@ -482,7 +519,11 @@ export function dynamoDbStreamShards(streams: DynamoDBStreamsClient, streamArn: 
  * once it has handed over all it was given, after any read in flight, so "caught up" still means a read
  * begun after the call found nothing new.
  */
-export function splitShards<L>(listShards: () => Promise<ShardReader<L>[]>, count: number, keyOf: (record: L) => string): () => Promise<ShardReader<L>[]> {
+export function splitShards<L>(
+  listShards: () => Promise<ShardReader<L>[]>,
+  count: number,
+  keyOf: (record: L) => string,
+): () => Promise<ShardReader<L>[]> {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`a shard is split into a positive whole number of parts, got ${count}`);
   if (count === 1) return listShards;
   const split = new Map<string, ShardReader<L>[]>();
@@ -502,15 +543,17 @@ export function splitShards<L>(listShards: () => Promise<ShardReader<L>[]>, coun
         });
         return reading;
       };
-      const parts = queues.map((queue, part): ShardReader<L> => ({
-        // Shard ids as AWS spells them never hold '#': the part's id names its shard.
-        shardId: `${reader.shardId}#${part}`,
-        read: async () => {
-          const status = queue.length === 0 ? await readOnce() : { caughtUp: false, endOfShard: false };
-          const entries = queue.splice(0);
-          return { entries, caughtUp: entries.length === 0 && status.caughtUp, endOfShard: entries.length === 0 && status.endOfShard };
-        },
-      }));
+      const parts = queues.map(
+        (queue, part): ShardReader<L> => ({
+          // Shard ids as AWS spells them never hold '#': the part's id names its shard.
+          shardId: `${reader.shardId}#${part}`,
+          read: async () => {
+            const status = queue.length === 0 ? await readOnce() : { caughtUp: false, endOfShard: false };
+            const entries = queue.splice(0);
+            return { entries, caughtUp: entries.length === 0 && status.caughtUp, endOfShard: entries.length === 0 && status.endOfShard };
+          },
+        }),
+      );
       split.set(reader.shardId, parts);
       return parts;
     });

@@ -5,8 +5,8 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TripHalf } from '../../domain/csv';
-import { archiveStreams, type ArchiveSummary } from './raw-archive';
-import { readWholeStream, type ReadBackRecord } from './stream-readback';
+import { type ArchiveSummary, archiveStreams } from './raw-archive';
+import { type ReadBackRecord, readWholeStream } from './stream-readback';
 
 export interface ArchiveStepInputs {
   /** Uncounted clients: on AWS this work is Firehose's, not the pipeline's. */
@@ -18,9 +18,20 @@ export interface ArchiveStepInputs {
   readonly deliveryStreamPrefix: string;
 }
 
-export async function archiveRun(inputs: ArchiveStepInputs): Promise<{ archive: ArchiveSummary; readBack: Record<TripHalf, ReadBackRecord[]> }> {
-  const [start, end] = await Promise.all([readWholeStream(inputs.kinesis, inputs.streamNames.start), readWholeStream(inputs.kinesis, inputs.streamNames.end)]);
+export async function archiveRun(
+  inputs: ArchiveStepInputs,
+): Promise<{ archive: ArchiveSummary; readBack: Record<TripHalf, ReadBackRecord[]> }> {
+  const [start, end] = await Promise.all([
+    readWholeStream(inputs.kinesis, inputs.streamNames.start),
+    readWholeStream(inputs.kinesis, inputs.streamNames.end),
+  ]);
   const readBack = { start, end };
-  const archive = await archiveStreams({ records: readBack, s3: inputs.s3, bucket: inputs.bucket, outDir: inputs.outDir, deliveryStreamPrefix: inputs.deliveryStreamPrefix });
+  const archive = await archiveStreams({
+    records: readBack,
+    s3: inputs.s3,
+    bucket: inputs.bucket,
+    outDir: inputs.outDir,
+    deliveryStreamPrefix: inputs.deliveryStreamPrefix,
+  });
   return { archive, readBack };
 }

@@ -69,7 +69,10 @@ function significantDigits(scientific: RegExpExecArray): number {
 
 /** Pairs each open start with the orphan ends its ID could have been before a spreadsheet rewrote it. */
 export function mangledPairs(openStartIds: readonly string[], orphanEndIds: readonly string[]): MangledPair[] {
-  const numericEnds = orphanEndIds.filter((id) => NUMERIC_ID.test(id)).map((id) => ({ id, value: Number(id) })).filter((end) => Number.isFinite(end.value) && end.value > 0);
+  const numericEnds = orphanEndIds
+    .filter((id) => NUMERIC_ID.test(id))
+    .map((id) => ({ id, value: Number(id) }))
+    .filter((end) => Number.isFinite(end.value) && end.value > 0);
   const endsByStrippedZeros = new Map<string, string[]>();
   for (const id of orphanEndIds) {
     if (!/^0+\d+$/.test(id)) continue;
@@ -94,9 +97,11 @@ export function mangledPairs(openStartIds: readonly string[], orphanEndIds: read
     const scientific = SCIENTIFIC.exec(start);
     if (scientific !== null) {
       const digits = Math.min(significantDigits(scientific), 21);
-      for (const end of endsAtPrecision(digits).get(Number(start).toPrecision(digits)) ?? []) pairs.push({ open_start: start, orphan_end: end, undone: 'exponent' });
+      for (const end of endsAtPrecision(digits).get(Number(start).toPrecision(digits)) ?? [])
+        pairs.push({ open_start: start, orphan_end: end, undone: 'exponent' });
     } else if (/^\d+$/.test(start)) {
-      for (const end of endsByStrippedZeros.get(start.replace(/^0+/, '')) ?? []) pairs.push({ open_start: start, orphan_end: end, undone: 'leading zeros' });
+      for (const end of endsByStrippedZeros.get(start.replace(/^0+/, '')) ?? [])
+        pairs.push({ open_start: start, orphan_end: end, undone: 'leading zeros' });
     }
   }
   return pairs;
@@ -177,7 +182,10 @@ export async function readCompletedTrips(dir: string): Promise<CompletedTripAmou
 export function describeDataQuality(quality: DataQuality): string[] {
   const lines: string[] = [];
   const scientific = [...quality.scientific_notation_ids.start, ...quality.scientific_notation_ids.end];
-  if (scientific.length > 0) lines.push(`${scientific.length} trip IDs look like a spreadsheet's numbers (${scientific.slice(0, 5).join(', ')}${scientific.length > 5 ? ', …' : ''})`);
+  if (scientific.length > 0)
+    lines.push(
+      `${scientific.length} trip IDs look like a spreadsheet's numbers (${scientific.slice(0, 5).join(', ')}${scientific.length > 5 ? ', …' : ''})`,
+    );
   if (quality.mangled_id_pairs.length > 0) {
     const shown = quality.mangled_id_pairs.slice(0, 5).map((pair) => `${pair.open_start} ~ ${pair.orphan_end}`);
     lines.push(
@@ -186,8 +194,12 @@ export function describeDataQuality(quality: DataQuality): string[] {
     );
   }
   if (quality.outliers.length > 0) {
-    const shown = quality.outliers.slice(0, 5).map((outlier) => `${outlier.field} ${outlier.value} of trip ${outlier.trip_id} on ${outlier.trip_date} (bound ${outlier.bound})`);
-    lines.push(`${quality.outliers.length} amounts far outside their day (counted in the KPIs as they are): ${shown.join('; ')}${quality.outliers.length > 5 ? '; …' : ''}`);
+    const shown = quality.outliers
+      .slice(0, 5)
+      .map((outlier) => `${outlier.field} ${outlier.value} of trip ${outlier.trip_id} on ${outlier.trip_date} (bound ${outlier.bound})`);
+    lines.push(
+      `${quality.outliers.length} amounts far outside their day (counted in the KPIs as they are): ${shown.join('; ')}${quality.outliers.length > 5 ? '; …' : ''}`,
+    );
   }
   return lines;
 }

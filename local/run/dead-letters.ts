@@ -30,7 +30,14 @@ export interface DeadLetterTally {
 export function tallyDeadLetters(messages: readonly DeadLetterQueueMessage[]): DeadLetterTally {
   const tripsByReason = new Map<string, Set<string>>();
   const withoutTrip = new Map<string, number>();
-  const tally: DeadLetterTally = { total: 0, by_reason: {}, messages: messages.length, on_failure_batches: 0, moved_by_redrive_policy: 0, unrecognized: 0 };
+  const tally: DeadLetterTally = {
+    total: 0,
+    by_reason: {},
+    messages: messages.length,
+    on_failure_batches: 0,
+    moved_by_redrive_policy: 0,
+    unrecognized: 0,
+  };
   for (const message of messages) {
     if (message.kind === 'on-failure') tally.on_failure_batches += 1;
     else if (message.kind === 'retry-message') tally.moved_by_redrive_policy += 1;

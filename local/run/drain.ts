@@ -5,13 +5,13 @@
  * nothing has been written since.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { errorText } from '../../domain/error-text';
 import type { LocalInvoker } from '../event-source-mapping/invoker';
 import { queueDepth } from '../event-source-mapping/queue-mapping';
 import type { Feed } from './feed';
 import type { RunMappings } from './mappings';
 import type { PhaseTimer } from './phase-timer';
 import type { LocalResources } from './resources';
-import { errorText } from '../../domain/error-text';
 
 /** How often the done detector looks. */
 const DONE_CHECK_INTERVAL_MS = 25;
@@ -86,4 +86,3 @@ export async function waitUntilDrained(watch: DrainWatch, phase: string): Promis
     await new Promise((resolve) => setTimeout(resolve, DONE_CHECK_INTERVAL_MS));
   }
 }
-

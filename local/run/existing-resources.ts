@@ -5,10 +5,11 @@
  * before the resources are created, any of the run's own names that already exist are deleted (a bucket is
  * emptied first). Deleting rather than purging: SQS allows one purge per queue a minute.
  */
-import { DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+
 import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DeleteBucketCommand, DeleteObjectsCommand, HeadBucketCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 const GONE_TIMEOUT_MS = 30_000;
 
@@ -39,7 +40,11 @@ export async function removeEarlierRunResources(clients: EarlierRunClients, name
 function isNotFound(error: unknown): boolean {
   const name = error instanceof Error ? error.name : '';
   const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return ['ResourceNotFoundException', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NotFound', 'NoSuchBucket'].includes(name) || status === 404;
+  return (
+    ['ResourceNotFoundException', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NotFound', 'NoSuchBucket'].includes(
+      name,
+    ) || status === 404
+  );
 }
 
 /** Runs `probe`; false when the resource does not exist. */
@@ -93,7 +98,9 @@ async function deleteBucketIfPresent(s3: S3Client, bucket: string): Promise<void
     if (keys.length === 0) continue;
     const { Errors: errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
     if (errors !== undefined && errors.length > 0) {
-      throw new Error(`could not empty s3://${bucket}: ${errors.map((failure) => `${failure.Key ?? '?'} ${failure.Code ?? ''}`).join(', ')}`);
+      throw new Error(
+        `could not empty s3://${bucket}: ${errors.map((failure) => `${failure.Key ?? '?'} ${failure.Code ?? ''}`).join(', ')}`,
+      );
     }
   }
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));

@@ -15,8 +15,9 @@
  *   failed batch item (it is not passed to the handler), the next `<times>` times it is delivered;
  *   `throw`: the invocation containing that trip fails when the function reaches it, the next `<times>` times.
  */
-import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
+
 import type { RequestAttempt } from '../../aws/clients';
+import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
 import type { DeliveredRecord, InvocationFaultPlan, InvocationFaults } from '../event-source-mapping/invoker';
 
 export const TARGETED_FAULTS_VARIABLE = 'TRIPSTREAM_LOCAL_FAULTS';
@@ -209,7 +210,8 @@ export class FaultInjector implements InvocationFaults {
     const key = `${handler}|checkpoint|${head.identifier}`;
     const delivery = (this.deliveries.get(key) ?? 0) + 1;
     this.deliveries.set(key, delivery);
-    if (delivery > FAULTY_DELIVERIES_PER_RECORD || unitInterval(this.settings.seed, 'invocation', key, delivery) >= this.settings.rate) return undefined;
+    if (delivery > FAULTY_DELIVERIES_PER_RECORD || unitInterval(this.settings.seed, 'invocation', key, delivery) >= this.settings.rate)
+      return undefined;
     return {
       index: Math.floor(unitInterval(this.settings.seed, 'position', key, delivery) * records.length),
       crashes: unitInterval(this.settings.seed, 'mode', key, delivery) < FUNCTION_ERROR_SHARE,

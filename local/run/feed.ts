@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import { produce, type ProduceSummary, type SendOrder } from '../../producer/produce';
+import { type ProduceSummary, produce, type SendOrder } from '../../producer/produce';
 import type { ReplaySummary } from '../../producer/replay';
 import { replayRawArchive } from './operator-inputs';
 
@@ -58,14 +58,18 @@ export function startFeed(options: FeedOptions, kinesis: KinesisClient, streamNa
       if (options.replay !== undefined) {
         const replayed = await replayRawArchive(kinesis, streamNames, options.replay, quarantine, onAcknowledged);
         feed.replayed = replayed;
-        options.log(`replay: ${replayed.sent.start} starts and ${replayed.sent.end} ends re-sent from ${replayed.objects} archived objects`);
+        options.log(
+          `replay: ${replayed.sent.start} starts and ${replayed.sent.end} ends re-sent from ${replayed.objects} archived objects`,
+        );
       }
       return summary;
     })
     .then(
       (summary) => {
         feed.produced = summary;
-        options.log(`producer done: sent ${summary.sent.start} starts, ${summary.sent.end} ends; quarantined ${summary.quarantined.start} + ${summary.quarantined.end}`);
+        options.log(
+          `producer done: sent ${summary.sent.start} starts, ${summary.sent.end} ends; quarantined ${summary.quarantined.start} + ${summary.quarantined.end}`,
+        );
       },
       (error: unknown) => {
         feed.error = error;
@@ -77,5 +81,15 @@ export function startFeed(options: FeedOptions, kinesis: KinesisClient, streamNa
 /** The producer's summary of a run without CSVs (a replay alone). */
 function nothingProduced(): ProduceSummary {
   const zero = () => ({ start: 0, end: 0 });
-  return { rows: zero(), quarantined: zero(), sent: zero(), failed: zero(), retriedEntries: 0, batches: 0, durationMs: 0, outOfOrder: 0, quarantineFiles: {} };
+  return {
+    rows: zero(),
+    quarantined: zero(),
+    sent: zero(),
+    failed: zero(),
+    retriedEntries: 0,
+    batches: 0,
+    durationMs: 0,
+    outOfOrder: 0,
+    quarantineFiles: {},
+  };
 }

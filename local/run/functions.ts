@@ -4,12 +4,13 @@
  * TypeScript sources by default; from the bundles of a synthesized cloud assembly when TRIPSTREAM_HANDLER_BUNDLES
  * names one (the end-to-end tests do), so the run executes the files a deploy uploads.
  */
-import { handlerEnvironment, liveMetricsEnvironment } from '../../lib/handler-environment';
-import type { PipelineSettings } from '../../lib/config';
+
 import type { HandlerName } from '../../domain/envelopes';
-import { LocalInvoker, type InvocationFaults, type LambdaHandler, type LocalFunction } from '../event-source-mapping/invoker';
-import type { LocalResources } from './resources';
+import type { PipelineSettings } from '../../lib/config';
+import { handlerEnvironment, liveMetricsEnvironment } from '../../lib/handler-environment';
+import { type InvocationFaults, type LambdaHandler, type LocalFunction, LocalInvoker } from '../event-source-mapping/invoker';
 import { HANDLER_BUNDLES_VARIABLE, handlerBundlesOf, loadBundledHandler } from './handler-bundles';
+import type { LocalResources } from './resources';
 
 export type TripHandlerName = Extract<HandlerName, 'start' | 'end' | 'match' | 'redrive' | 'failed-batches' | 'live-metrics'>;
 
@@ -76,7 +77,9 @@ async function bundledHandlers(assemblyDir: string, log: (line: string) => void)
     const matching = bundles.filter((bundle) => bundle.functionName.endsWith(`-${handler}`));
     const [bundle] = matching;
     if (bundle === undefined || matching.length > 1) {
-      throw new Error(`${HANDLER_BUNDLES_VARIABLE}: expected one function named <prefix>-${handler} in ${assemblyDir}, found ${matching.length}`);
+      throw new Error(
+        `${HANDLER_BUNDLES_VARIABLE}: expected one function named <prefix>-${handler} in ${assemblyDir}, found ${matching.length}`,
+      );
     }
     log(`handler ${handler}: ${bundle.file} (bundle of ${bundle.functionName})`);
     return [handler, loadBundledHandler(bundle)];

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { LambdaHandler } from '../event-source-mapping/invoker';
 import { errorText } from '../../domain/error-text';
+import type { LambdaHandler } from '../event-source-mapping/invoker';
 
 /** `tripstream local` runs the handlers from this cloud assembly when the variable names one (docs/local-runtime.md). */
 export const HANDLER_BUNDLES_VARIABLE = 'TRIPSTREAM_HANDLER_BUNDLES';
@@ -22,11 +22,17 @@ export interface HandlerBundle {
 }
 
 interface AssemblyManifest {
-  readonly artifacts?: Record<string, { readonly type?: string; readonly properties?: { readonly templateFile?: string; readonly file?: string } }>;
+  readonly artifacts?: Record<
+    string,
+    { readonly type?: string; readonly properties?: { readonly templateFile?: string; readonly file?: string } }
+  >;
 }
 
 interface AssetManifest {
-  readonly files?: Record<string, { readonly source?: { readonly path?: string }; readonly destinations?: Record<string, { readonly objectKey?: string }> }>;
+  readonly files?: Record<
+    string,
+    { readonly source?: { readonly path?: string }; readonly destinations?: Record<string, { readonly objectKey?: string }> }
+  >;
 }
 
 interface Template {
@@ -70,7 +76,8 @@ export async function handlerBundlesOf(assembly: string): Promise<Map<string, Ha
       if (typeof functionName !== 'string' || typeof handler !== 'string') continue;
       const s3Key = (code as { S3Key?: unknown } | undefined)?.S3Key;
       const directory = typeof s3Key === 'string' ? assetDirectories.get(s3Key) : undefined;
-      if (directory === undefined) throw new Error(`the cloud assembly ${assemblyDir} has no asset for ${functionName}'s code (${String(s3Key)})`);
+      if (directory === undefined)
+        throw new Error(`the cloud assembly ${assemblyDir} has no asset for ${functionName}'s code (${String(s3Key)})`);
       const separator = handler.lastIndexOf('.');
       bundles.set(functionName, {
         functionName,
@@ -86,6 +93,7 @@ export async function handlerBundlesOf(assembly: string): Promise<Map<string, Ha
 export function loadBundledHandler(bundle: HandlerBundle): LambdaHandler {
   const loaded: unknown = createRequire(__filename)(bundle.file);
   const exported = typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>)[bundle.exportName] : undefined;
-  if (typeof exported !== 'function') throw new Error(`${bundle.file} exports no function ${bundle.exportName} (the handler of ${bundle.functionName})`);
+  if (typeof exported !== 'function')
+    throw new Error(`${bundle.file} exports no function ${bundle.exportName} (the handler of ${bundle.functionName})`);
   return exported as LambdaHandler;
 }

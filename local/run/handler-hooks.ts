@@ -29,12 +29,17 @@ export function installHandlerHooks(injector: FaultInjector): HandlerHooks {
   const removeStreamReadGuard = registerRequestAttemptHook('handler', (attempt) => {
     if (attempt.service !== 'DynamoDBStreams' || tableStreamReaders === undefined) return;
     if (tableStreamReaders.mostReaders >= TABLE_STREAM_READERS_PER_SHARD) {
-      throw new Error(`a handler's ${attempt.operation} would be a third reader of the trips table stream's shards (DynamoDB Streams allows ${TABLE_STREAM_READERS_PER_SHARD})`);
+      throw new Error(
+        `a handler's ${attempt.operation} would be a third reader of the trips table stream's shards (DynamoDB Streams allows ${TABLE_STREAM_READERS_PER_SHARD})`,
+      );
     }
   });
   return {
     modelTransactionConflicts(resources) {
-      transactionConflicts = new TransactionConflicts({ [resources.tripsTable.name]: [TRIP_KEY], [resources.metricsTable.name]: [METRICS_KEY.partition, METRICS_KEY.sort] });
+      transactionConflicts = new TransactionConflicts({
+        [resources.tripsTable.name]: [TRIP_KEY],
+        [resources.metricsTable.name]: [METRICS_KEY.partition, METRICS_KEY.sort],
+      });
     },
     limitTableStreamReaders(readers) {
       tableStreamReaders = readers;

@@ -46,7 +46,12 @@ async function headerProblem(kind: TripHalf, file: string): Promise<string | und
 /** Every problem with the inputs, one line each; empty when the run may start. */
 export async function checkRunInputs(inputs: RunInputs): Promise<string[]> {
   const problems: string[] = [];
-  const csvs = ([['start', inputs.start], ['end', inputs.end]] as const).filter((entry): entry is readonly [TripHalf, string] => entry[1] !== undefined);
+  const csvs = (
+    [
+      ['start', inputs.start],
+      ['end', inputs.end],
+    ] as const
+  ).filter((entry): entry is readonly [TripHalf, string] => entry[1] !== undefined);
   const readable: [TripHalf, string][] = [];
   for (const [kind, file] of csvs) {
     const problem = await notReadable(`--${kind}`, file, 'file');

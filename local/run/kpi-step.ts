@@ -8,10 +8,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DATA_PREFIXES } from '../../lib/config';
+import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
-import { computeKpis, KPI_OUTPUT_FILE, type DailyKpiRow } from '../../kpi/duckdb-engine';
+import { computeKpis, type DailyKpiRow, KPI_OUTPUT_FILE } from '../../kpi/duckdb-engine';
+import { DATA_PREFIXES } from '../../lib/config';
 
 const STAGED_KEY = /^completed-trips\/trip_date=(\d{4}-\d{2}-\d{2})\/([^/]+\.jsonl)$/;
 
@@ -68,12 +68,18 @@ export async function runKpiStep(s3: S3Client, bucket: string, outDir: string): 
       for (const date of computedDates) {
         const file = `trip_date=${date}/${KPI_OUTPUT_FILE}`;
         const content = await readFile(path.join(computed, file));
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${file}`, Body: content, ContentType: 'application/x-ndjson' }));
+        await s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${file}`, Body: content, ContentType: 'application/x-ndjson' }),
+        );
         await mkdir(path.dirname(path.join(outPrefixDir, file)), { recursive: true });
         await writeFile(path.join(outPrefixDir, file), content);
       }
     };
-    await publish(computedDir, DATA_PREFIXES.dailyKpis, rows.map((row) => row.trip_date));
+    await publish(
+      computedDir,
+      DATA_PREFIXES.dailyKpis,
+      rows.map((row) => row.trip_date),
+    );
     await publish(computedByDimensionDir, DATA_PREFIXES.dailyKpisByDimension, [...new Set(dimensionRows.map((row) => row.trip_date))]);
     return { rows, dimensionRows, dates: [...dates].sort(), stagedFiles };
   } finally {

@@ -8,10 +8,10 @@ import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { TripHalf } from '../../domain/csv';
+import { type DeadLetterQueueMessage, parseDeadLetterQueueMessage } from '../../domain/redrive';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import { parseDeadLetterQueueMessage, type DeadLetterQueueMessage } from '../../domain/redrive';
-import { readDeadLetterBodies, tallyDeadLetters, type DeadLetterTally } from './dead-letters';
-import { computeLedger, describeLedger, recordKey, type Ledger } from './ledger';
+import { type DeadLetterTally, readDeadLetterBodies, tallyDeadLetters } from './dead-letters';
+import { computeLedger, describeLedger, type Ledger, recordKey } from './ledger';
 import { readTripItems, type TripItemSummary } from './open-halves';
 import type { LocalResources } from './resources';
 import { acknowledgedRecords, sentRecords } from './sent-records';
@@ -23,7 +23,8 @@ export async function observeDuplicates(): Promise<{ readonly duplicates: Set<st
   const duplicates = new Set<string>();
   const stop = observeOutcomes({
     settled: ({ event, origin, outcome }) => {
-      if (outcome === 'duplicate' && origin !== null) duplicates.add(recordKey(event.event_type === 'trip_start' ? 'start' : 'end', origin));
+      if (outcome === 'duplicate' && origin !== null)
+        duplicates.add(recordKey(event.event_type === 'trip_start' ? 'start' : 'end', origin));
     },
   });
   return { duplicates, stop };

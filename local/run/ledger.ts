@@ -113,8 +113,14 @@ export function computeLedger(inputs: LedgerInputs): Ledger {
     missing_from_stream: [],
     unacknowledged_on_stream: { start: 0, end: 0 },
   };
-  const keyOf = (record: SentRecord): string => recordKey(record.kind, { shard_id: record.shardId, sequence_number: record.sequenceNumber });
-  const named = (record: SentRecord): NamedRecord => ({ kind: record.kind, trip_id: record.tripId, shard_id: record.shardId, sequence_number: record.sequenceNumber });
+  const keyOf = (record: SentRecord): string =>
+    recordKey(record.kind, { shard_id: record.shardId, sequence_number: record.sequenceNumber });
+  const named = (record: SentRecord): NamedRecord => ({
+    kind: record.kind,
+    trip_id: record.tripId,
+    shard_id: record.shardId,
+    sequence_number: record.sequenceNumber,
+  });
   const onStream = inputs.onStream === undefined ? undefined : new Set(inputs.onStream.map(keyOf));
   if (inputs.onStream !== undefined) {
     const acknowledged = new Set(inputs.sent.map(keyOf));

@@ -18,5 +18,8 @@ export async function checkRunLiveMetrics(inputs: {
   const snapshot = await MetricsSnapshot.read(inputs.dynamodb, inputs.metricsTable);
   if (!inputs.liveMetrics) return { snapshot };
   const windows = await snapshot.windows('all', 'all', ...ALL_TIME);
-  return { snapshot, liveCheck: checkLiveMetrics({ windows, liveOpenTrips: await snapshot.openTrips(), kpis: inputs.kpis, openTrips: inputs.openTrips }) };
+  return {
+    snapshot,
+    liveCheck: checkLiveMetrics({ windows, liveOpenTrips: await snapshot.openTrips(), kpis: inputs.kpis, openTrips: inputs.openTrips }),
+  };
 }

@@ -41,8 +41,11 @@ export function checkLiveMetrics(input: {
   // Each KPI day rounds its own sum to cents: the days' total is within half a cent per day of the exact sum.
   const roundingAllowanceMicros = input.kpis.length * 5_000;
   if (Math.abs(liveFareMicros - kpiFareCents * 10_000) > roundingAllowanceMicros) {
-    disagreements.push(`the live windows sum to a fare of ${(liveFareMicros / 1_000_000).toFixed(6)}, the daily KPIs to ${(kpiFareCents / 100).toFixed(2)}`);
+    disagreements.push(
+      `the live windows sum to a fare of ${(liveFareMicros / 1_000_000).toFixed(6)}, the daily KPIs to ${(kpiFareCents / 100).toFixed(2)}`,
+    );
   }
-  if (input.liveOpenTrips !== input.openTrips) disagreements.push(`the live open-trips counter is ${input.liveOpenTrips}, the trips table holds ${input.openTrips} open trips`);
+  if (input.liveOpenTrips !== input.openTrips)
+    disagreements.push(`the live open-trips counter is ${input.liveOpenTrips}, the trips table holds ${input.openTrips} open trips`);
   return { trips_counted: liveTrips, open_trips: input.liveOpenTrips, agrees_with_kpis: disagreements.length === 0, disagreements };
 }

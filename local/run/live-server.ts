@@ -6,19 +6,26 @@
  * The emulators stop when the run ends, so on drain the metrics table is read into memory once and the server
  * goes on answering from that copy until it is interrupted.
  */
-import type { RunOutcome } from './run-outcome';
-import type { DataQuality } from './data-quality';
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { metricsWindow, OPEN_TRIPS_PARTITION, windowStartOfSortKey, type MetricEntity, type MetricsWindow } from '../../domain/live-metrics';
+import { MetricsTable } from '../../aws/metrics-table';
+import { errorText } from '../../domain/error-text';
+import {
+  type MetricEntity,
+  type MetricsWindow,
+  metricsWindow,
+  OPEN_TRIPS_PARTITION,
+  windowStartOfSortKey,
+} from '../../domain/live-metrics';
+import { answerMetricsRequest, type MetricsReader, metricsRouteOf } from '../../domain/metrics-api';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
-import { answerMetricsRequest, metricsRouteOf, type MetricsReader } from '../../domain/metrics-api';
-import { MetricsTable } from '../../aws/metrics-table';
-import { renderLivePage, writeReport, type PageData } from './report-page';
-import { errorText } from '../../domain/error-text';
+import type { DataQuality } from './data-quality';
+import { type PageData, renderLivePage, writeReport } from './report-page';
+import type { RunOutcome } from './run-outcome';
 
 /** Every window of an entity: the widest range the table's ISO sort keys can hold. */
 export const ALL_TIME = ['1970-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'] as const;
@@ -47,7 +54,11 @@ export interface LiveServerOptions {
   readonly deadLettersSoFar: () => Record<string, number>;
 }
 
-async function pageData(reader: MetricsReader, results: RunResults | undefined, deadLettersSoFar: () => Record<string, number>): Promise<PageData> {
+async function pageData(
+  reader: MetricsReader,
+  results: RunResults | undefined,
+  deadLettersSoFar: () => Record<string, number>,
+): Promise<PageData> {
   const [windows, openTrips] = await Promise.all([reader.windows('all', 'all', ...ALL_TIME), reader.openTrips()]);
   return {
     generated_at: new Date().toISOString(),
@@ -79,7 +90,8 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     }
     const answer = async (): Promise<void> => {
       if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', livePage);
-      if (url.pathname === '/live.json') return send(200, 'application/json', JSON.stringify(await pageData(reader, results, options.deadLettersSoFar)));
+      if (url.pathname === '/live.json')
+        return send(200, 'application/json', JSON.stringify(await pageData(reader, results, options.deadLettersSoFar)));
       const query = Object.fromEntries(url.searchParams.entries());
       const answered = await answerMetricsRequest(metricsRouteOf(url.pathname), query, reader);
       send(answered.statusCode, 'application/json', JSON.stringify(answered.body));
@@ -136,7 +148,10 @@ export class MetricsSnapshot implements MetricsReader {
     }
     const byPartition = new Map<string, { sk: string; window: MetricsWindow }[]>();
     for (const [pk, windows] of sums) {
-      byPartition.set(pk, [...windows].map(([sk, sum]) => ({ sk, window: metricsWindow(sk, sum.trips, sum.fare, sum.duration) })));
+      byPartition.set(
+        pk,
+        [...windows].map(([sk, sum]) => ({ sk, window: metricsWindow(sk, sum.trips, sum.fare, sum.duration) })),
+      );
     }
     for (const windows of byPartition.values()) windows.sort((a, b) => a.sk.localeCompare(b.sk));
     return new MetricsSnapshot(byPartition, open);

@@ -6,12 +6,19 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import type { PipelineSettings } from '../../lib/config';
 import { matchesFilterPattern } from '../../aws/filter-pattern';
-import { mappingTopology, type EventFilterPattern, type QueueMappingDescription, type StreamMappingDescription } from '../../lib/topology';
+import type { PipelineSettings } from '../../lib/config';
+import { type EventFilterPattern, mappingTopology, type QueueMappingDescription, type StreamMappingDescription } from '../../lib/topology';
 import type { LocalInvoker } from '../event-source-mapping/invoker';
 import { QueueMapping, type QueueMappingOptions } from '../event-source-mapping/queue-mapping';
-import { dynamoDbStreamShards, kinesisShards, ShardReaderLimit, splitShards, StreamMapping, type StreamMappingOptions } from '../event-source-mapping/stream-mapping';
+import {
+  dynamoDbStreamShards,
+  kinesisShards,
+  ShardReaderLimit,
+  StreamMapping,
+  type StreamMappingOptions,
+  splitShards,
+} from '../event-source-mapping/stream-mapping';
 import { functionName } from './functions';
 import { dynamoDbView, kinesisView, sqsView } from './record-views';
 import type { LocalResources } from './resources';
@@ -49,7 +56,10 @@ function recordFilter<L>(filters: readonly EventFilterPattern[]): { filter?: (re
 }
 
 /** A Kinesis mapping's options from its description (exported for the test that compares them with the stacks'). */
-export function kinesisMappingOptions(mapping: StreamMappingDescription, context: MappingContext): StreamMappingOptions<KinesisStreamRecord> {
+export function kinesisMappingOptions(
+  mapping: StreamMappingDescription,
+  context: MappingContext,
+): StreamMappingOptions<KinesisStreamRecord> {
   const stream = mapping.source === 'tripStartStream' ? context.resources.tripStartStream : context.resources.tripEndStream;
   if (mapping.source === 'tripsTableStream') throw new Error(`${mapping.handler} reads the trips table's stream, not Kinesis`);
   const name = functionName(context.settings, mapping.handler);
@@ -72,7 +82,11 @@ export function kinesisMappingOptions(mapping: StreamMappingDescription, context
  * A trips table stream mapping's options from its description. Each mapping reads the stream itself (its own
  * iterators), split by trip_id as DynamoDB partitions it, and counts as one of the shards' readers.
  */
-export function tableStreamMappingOptions(mapping: StreamMappingDescription, context: MappingContext, readers: ShardReaderLimit): StreamMappingOptions<DynamoDBRecord> {
+export function tableStreamMappingOptions(
+  mapping: StreamMappingDescription,
+  context: MappingContext,
+  readers: ShardReaderLimit,
+): StreamMappingOptions<DynamoDBRecord> {
   if (mapping.source !== 'tripsTableStream') throw new Error(`${mapping.handler} reads ${mapping.source}, not the trips table's stream`);
   const { streamArn } = context.resources.tripsTable;
   return {
@@ -86,7 +100,11 @@ export function tableStreamMappingOptions(mapping: StreamMappingDescription, con
     view: dynamoDbView,
     ...recordFilter<DynamoDBRecord>(mapping.filters),
     onFailure: { sqs: context.clients.sqs, queueUrl: context.resources.failedBatchQueue.url },
-    listShards: splitShards(dynamoDbStreamShards(context.clients.streams, streamArn, context.region), context.tableStreamShards, (record) => record.dynamodb?.Keys?.trip_id?.S ?? ''),
+    listShards: splitShards(
+      dynamoDbStreamShards(context.clients.streams, streamArn, context.region),
+      context.tableStreamShards,
+      (record) => record.dynamodb?.Keys?.trip_id?.S ?? '',
+    ),
     rediscoverEveryMs: TABLE_STREAM_REDISCOVERY_MS,
     readers,
   };
@@ -95,7 +113,15 @@ export function tableStreamMappingOptions(mapping: StreamMappingDescription, con
 /** A queue mapping's options from its description. */
 export function queueMappingOptions(mapping: QueueMappingDescription, context: MappingContext): QueueMappingOptions {
   const queue = mapping.queue === 'retry' ? context.resources.retryQueue : context.resources.failedBatchQueue;
-  return { handler: mapping.handler, region: context.region, queue, settings: mapping.settings, sqs: context.clients.sqs, invoker: context.invoker, view: sqsView };
+  return {
+    handler: mapping.handler,
+    region: context.region,
+    queue,
+    settings: mapping.settings,
+    sqs: context.clients.sqs,
+    invoker: context.invoker,
+    view: sqsView,
+  };
 }
 
 export function wireMappings(context: MappingContext): RunMappings {
@@ -105,13 +131,18 @@ export function wireMappings(context: MappingContext): RunMappings {
   const end = new StreamMapping(kinesisMappingOptions(topology.streams.end, context));
   const match = new StreamMapping(tableStreamMappingOptions(topology.streams.match, context, tableStreamReaders));
   // The trips stream's second consumer (beside match), with its own filters, as deployed.
-  const liveMetrics = context.liveMetrics ? [new StreamMapping(tableStreamMappingOptions(topology.streams.liveMetrics, context, tableStreamReaders))] : [];
+  const liveMetrics = context.liveMetrics
+    ? [new StreamMapping(tableStreamMappingOptions(topology.streams.liveMetrics, context, tableStreamReaders))]
+    : [];
   return {
     start,
     end,
     match,
     streams: [start, end, match, ...liveMetrics],
-    queues: [new QueueMapping(queueMappingOptions(topology.queues.redrive, context)), new QueueMapping(queueMappingOptions(topology.queues.failedBatches, context))],
+    queues: [
+      new QueueMapping(queueMappingOptions(topology.queues.redrive, context)),
+      new QueueMapping(queueMappingOptions(topology.queues.failedBatches, context)),
+    ],
     tableStreamReaders,
   };
 }

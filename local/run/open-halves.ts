@@ -4,9 +4,9 @@
  * its full image; DynamoDB Local does not run TTL, so the run deletes open ends itself when its grace
  * period (the run) is over, and the deployed stream path handles the REMOVE records as on AWS.
  */
-import { DeleteItemCommand, paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { halfAttribute, HALVES_ATTRIBUTE, TRIP_KEY } from '../../domain/trip-item';
+import { HALVES_ATTRIBUTE, halfAttribute, TRIP_KEY } from '../../domain/trip-item';
 import type { LedgerItem } from './ledger';
 
 export interface TripItemSummary extends LedgerItem {

@@ -10,7 +10,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { RetryQueue } from '../../aws/trip-queues';
 import type { TripHalf } from '../../domain/csv';
 import { parseDeadLetterQueueMessage, redriveDeadLetterQueueMessage } from '../../domain/redrive';
-import { replay, type ReplayOptions, type ReplaySummary } from '../../producer/replay';
+import { type ReplayOptions, type ReplaySummary, replay } from '../../producer/replay';
 
 export interface RedriveFileSummary {
   readonly letters: number;

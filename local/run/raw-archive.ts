@@ -9,8 +9,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { RAW_ARCHIVE_STREAMS } from '../../lib/config';
 import type { TripHalf } from '../../domain/csv';
+import { RAW_ARCHIVE_STREAMS } from '../../lib/config';
 import { encodeRawObject, rawArchiveKey } from '../../ops/raw-archive';
 import type { ReadBackRecord } from './stream-readback';
 
@@ -37,7 +37,11 @@ function arrivalOf(record: ReadBackRecord): Date {
 }
 
 /** Records of one stream as archive objects: grouped by UTC arrival date, in arrival order, split at the buffering size. */
-export function archiveObjects(kind: TripHalf, records: readonly ReadBackRecord[], deliveryStreamName: string): { key: string; body: Buffer }[] {
+export function archiveObjects(
+  kind: TripHalf,
+  records: readonly ReadBackRecord[],
+  deliveryStreamName: string,
+): { key: string; body: Buffer }[] {
   const byDate = new Map<string, ReadBackRecord[]>();
   const ordered = [...records].sort((a, b) => arrivalOf(a).getTime() - arrivalOf(b).getTime());
   for (const record of ordered) {
@@ -53,7 +57,10 @@ export function archiveObjects(kind: TripHalf, records: readonly ReadBackRecord[
     const flush = () => {
       const first = chunk[0];
       if (first === undefined) return;
-      objects.push({ key: rawArchiveKey(RAW_ARCHIVE_STREAMS[kind], arrivalOf(first), deliveryStreamName), body: encodeRawObject(chunk.map((record) => record.data)) });
+      objects.push({
+        key: rawArchiveKey(RAW_ARCHIVE_STREAMS[kind], arrivalOf(first), deliveryStreamName),
+        body: encodeRawObject(chunk.map((record) => record.data)),
+      });
       chunk = [];
       bytes = 0;
     };

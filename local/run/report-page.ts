@@ -7,15 +7,16 @@
  * Every chart's numbers are also in the DOM (a table under each chart, and `data-*` attributes), so what a
  * chart shows can be checked without reading pixels.
  */
-import { CODE_LABELS, type LabelledCode } from '../../kpi/code-labels';
-import type { RunOutcome } from './run-outcome';
-import type { DataQuality } from './data-quality';
+
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MetricsWindow } from '../../domain/live-metrics';
+import { CODE_LABELS, type LabelledCode } from '../../kpi/code-labels';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
+import type { DataQuality } from './data-quality';
+import type { RunOutcome } from './run-outcome';
 
 /** What both pages show. */
 export interface PageData {
@@ -298,7 +299,9 @@ function escapeHtml(text: string): string {
 
 /** The code table of the TLC data dictionary, as a legend. */
 function codeTable(dimension: LabelledCode, title: string): string {
-  const rows = Object.entries(CODE_LABELS[dimension]).map(([code, name]) => `<tr><td>${escapeHtml(code)}</td><td>${escapeHtml(name)}</td></tr>`);
+  const rows = Object.entries(CODE_LABELS[dimension]).map(
+    ([code, name]) => `<tr><td>${escapeHtml(code)}</td><td>${escapeHtml(name)}</td></tr>`,
+  );
   return `<div><p>${title} (TLC codes)</p><table id="codes-${dimension}"><tr><th>code</th><th>meaning</th></tr>${rows.join('')}</table></div>`;
 }
 
@@ -336,11 +339,7 @@ ${boot}</script>
 
 /** The report of a finished run, with its data inline. */
 function renderReport(data: PageData): string {
-  return page(
-    'tripstream local run report',
-    `render(JSON.parse(document.getElementById('report-data').textContent));`,
-    data,
-  );
+  return page('tripstream local run report', `render(JSON.parse(document.getElementById('report-data').textContent));`, data);
 }
 
 /** The live page: polls the server's /live.json every second and redraws. */

@@ -5,7 +5,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { awsRequestCounts, dynamoDbRequestCountsByTable } from '../../aws/clients';
-import { failed, succeeded } from './run-outcome';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import type { ProduceSummary, SendOrder } from '../../producer/produce';
 import type { ReplaySummary } from '../../producer/replay';
@@ -14,11 +13,12 @@ import type { InjectedFaultCounts } from './fault-injection';
 import type { KpiStepResult } from './kpi-step';
 import type { RunLedger } from './ledger-step';
 import type { LiveMetricsCheck } from './live-metrics-check';
-import { publishRunPages, type LiveServer, type MetricsSnapshot } from './live-server';
+import { type LiveServer, type MetricsSnapshot, publishRunPages } from './live-server';
 import type { RedriveFileSummary } from './operator-inputs';
 import { runPacing } from './pacing';
 import type { ArchiveSummary } from './raw-archive';
 import type { RunSummary } from './run';
+import { failed, succeeded } from './run-outcome';
 import { assessRunDataQuality, runFailure } from './run-verdict';
 
 export interface RunResultsToReport {
@@ -86,7 +86,12 @@ export async function reportRun(run: RunResultsToReport): Promise<{ summary: Run
   const summaryPath = path.join(run.outDir, 'summary.json');
   const failure = runFailure(summary.ledger, run.liveCheck, summaryPath);
   summary.outcome = failure === undefined ? succeeded() : failed(failure.message);
-  summary.data_quality = await assessRunDataQuality({ acknowledged: run.acknowledged, items: run.results.items, letters: run.results.letters, outDir: run.outDir });
+  summary.data_quality = await assessRunDataQuality({
+    acknowledged: run.acknowledged,
+    items: run.results.items,
+    letters: run.results.letters,
+    outDir: run.outDir,
+  });
   for (const line of describeDataQuality(summary.data_quality)) run.log(`data quality: ${line}`);
   const reportPath = await publishRunPages({
     outDir: run.outDir,

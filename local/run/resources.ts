@@ -5,18 +5,25 @@
  * differs locally is named here: on-demand shard count, visibility timeout, bucket name.
  * test/infra/local-topology.test.ts checks the requests below against the synthesized template.
  */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+
 import {
   CreateTableCommand,
-  DescribeTableCommand,
-  UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { PipelineSettings } from '../../lib/config';
-import { pipelineTopology, type QueueDescription, type StreamDescription, type TableDescription, type WorkQueueDescription } from '../../lib/topology';
+import {
+  pipelineTopology,
+  type QueueDescription,
+  type StreamDescription,
+  type TableDescription,
+  type WorkQueueDescription,
+} from '../../lib/topology';
 import { removeEarlierRunResources } from './existing-resources';
 
 /**
@@ -167,8 +174,11 @@ async function createQueues(sqs: SQSClient, queues: ReturnType<typeof pipelineTo
   const deadLetterUrl = required(dlq.QueueUrl, `CreateQueue ${deadLetter.name} returned no QueueUrl`);
   const deadLetterArn = await queueArn(sqs, deadLetterUrl);
   const workQueue = async (queue: WorkQueueDescription) => {
-    if (queue.redrivePolicy.deadLetterQueue !== deadLetter.name) throw new Error(`${queue.name} gives up into ${queue.redrivePolicy.deadLetterQueue}, not ${deadLetter.name}`);
-    const created = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: queueAttributes(queue, settings, deadLetterArn) }));
+    if (queue.redrivePolicy.deadLetterQueue !== deadLetter.name)
+      throw new Error(`${queue.name} gives up into ${queue.redrivePolicy.deadLetterQueue}, not ${deadLetter.name}`);
+    const created = await sqs.send(
+      new CreateQueueCommand({ QueueName: queue.name, Attributes: queueAttributes(queue, settings, deadLetterArn) }),
+    );
     const url = required(created.QueueUrl, `CreateQueue ${queue.name} returned no QueueUrl`);
     return { url, arn: await queueArn(sqs, url) };
   };

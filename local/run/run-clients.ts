@@ -17,7 +17,12 @@ export interface RunClients {
   readonly s3: S3Client;
   /** As in the producer CLI: one attempt per request, so the producer's own backoff owns resends. */
   readonly producerKinesis: KinesisClient;
-  readonly inspection: { readonly kinesis: KinesisClient; readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient; readonly s3: S3Client };
+  readonly inspection: {
+    readonly kinesis: KinesisClient;
+    readonly dynamodb: DynamoDBClient;
+    readonly sqs: SQSClient;
+    readonly s3: S3Client;
+  };
   destroy(): void;
 }
 

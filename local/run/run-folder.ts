@@ -108,7 +108,8 @@ async function previousRunFiles(out: string): Promise<string[]> {
     if (Array.isArray(manifest.files) && manifest.files.every((file) => typeof file === 'string')) return manifest.files as string[];
     throw new RunFolderError(`${path.join(out, RUN_MANIFEST)} is not a run manifest; remove it, or give this run another --out`);
   } catch (error) {
-    if (!isMissing(error)) throw error instanceof RunFolderError ? error : new RunFolderError(`cannot read ${path.join(out, RUN_MANIFEST)}: ${String(error)}`);
+    if (!isMissing(error))
+      throw error instanceof RunFolderError ? error : new RunFolderError(`cannot read ${path.join(out, RUN_MANIFEST)}: ${String(error)}`);
   }
   const ownNames = [...RUN_OUTPUTS, SAMPLE_DIR];
   const present = [];
@@ -121,7 +122,11 @@ async function previousRunFiles(out: string): Promise<string[]> {
     );
   }
   const files = [];
-  for (const name of ownNames) files.push(...(await filesUnder(out, name)), ...((await stat(path.join(out, name)).catch(() => undefined))?.isFile() === true ? [name] : []));
+  for (const name of ownNames)
+    files.push(
+      ...(await filesUnder(out, name)),
+      ...((await stat(path.join(out, name)).catch(() => undefined))?.isFile() === true ? [name] : []),
+    );
   return files;
 }
 
@@ -137,7 +142,10 @@ async function pruneEmptyParents(root: string, file: string): Promise<void> {
 }
 
 function timestamp(): string {
-  return new Date().toISOString().replaceAll(':', '').replace(/\.\d+Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replaceAll(':', '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Checks and locks `out`, and makes the run's fresh sibling folder. Throws RunFolderError before changing anything else. */
@@ -167,7 +175,9 @@ export async function openRunFolder(outArgument: string): Promise<RunFolder> {
     async commit(inputs) {
       const written = await filesUnder(staging);
       const writtenSet = new Set(written);
-      const readFromOut = new Set(inputs.map((input) => path.relative(out, path.resolve(input))).map((relative) => relative.split(path.sep).join('/')));
+      const readFromOut = new Set(
+        inputs.map((input) => path.relative(out, path.resolve(input))).map((relative) => relative.split(path.sep).join('/')),
+      );
       // An input this run read from `out` stays, unless this run writes a file of its name (it has read it whole by now).
       const kept = previous.filter((file) => readFromOut.has(file) && !writtenSet.has(file));
       const keptSet = new Set(kept);

@@ -48,7 +48,9 @@ export function checkRunOutcome(location: string, readAnyway: boolean, warn: (li
   if (failure === undefined) return;
   const first = failure.split('\n')[0] ?? failure;
   if (!readAnyway) {
-    throw new Error(`${summaryFile} is the summary of a failed run (${first}); its numbers are not a finished run's. Add ${READ_FAILED_RUN_FLAG} to read them anyway`);
+    throw new Error(
+      `${summaryFile} is the summary of a failed run (${first}); its numbers are not a finished run's. Add ${READ_FAILED_RUN_FLAG} to read them anyway`,
+    );
   }
   warn(`warning: ${summaryFile} is the summary of a failed run (${first}); read anyway (${READ_FAILED_RUN_FLAG})`);
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { DeadLetterQueueMessage } from '../../domain/redrive';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
-import { assessDataQuality, readCompletedTrips, type DataQuality } from './data-quality';
+import { assessDataQuality, type DataQuality, readCompletedTrips } from './data-quality';
 import type { Ledger, NamedRecord } from './ledger';
 import type { LiveMetricsCheck } from './live-metrics-check';
 import type { TripItemSummary } from './open-halves';
@@ -16,12 +16,18 @@ class UnbalancedLedgerError extends Error {
     readonly ledger: Ledger,
     summaryPath: string,
   ) {
-    const name = (record: NamedRecord): string => `${record.kind} of trip ${record.trip_id ?? '(unreadable)'} (${record.shard_id} ${record.sequence_number})`;
+    const name = (record: NamedRecord): string =>
+      `${record.kind} of trip ${record.trip_id ?? '(unreadable)'} (${record.shard_id} ${record.sequence_number})`;
     const missing = ledger.missing_from_stream.length;
-    const lost = missing === 0 ? '' : `${missing} records Kinesis acknowledged are not on the stream: ${ledger.missing_from_stream.map(name).join('; ')}. `;
+    const lost =
+      missing === 0
+        ? ''
+        : `${missing} records Kinesis acknowledged are not on the stream: ${ledger.missing_from_stream.map(name).join('; ')}. `;
     const unaccounted = ledger.start.unaccounted + ledger.end.unaccounted - missing;
     const neither =
-      unaccounted === 0 ? '' : `${unaccounted} records sent are neither applied, open, duplicates nor dead-lettered: ${ledger.unaccounted_records.map(name).join('; ')}. `;
+      unaccounted === 0
+        ? ''
+        : `${unaccounted} records sent are neither applied, open, duplicates nor dead-lettered: ${ledger.unaccounted_records.map(name).join('; ')}. `;
     super(`the ledger does not balance: ${lost}${neither}See ${summaryPath}`);
   }
 }
@@ -41,12 +47,15 @@ export async function assessRunDataQuality(inputs: {
   readonly letters: readonly DeadLetterQueueMessage[];
   readonly outDir: string;
 }): Promise<DataQuality> {
-  const idsOf = (kind: AcknowledgedRecord['kind']): string[] => inputs.acknowledged.filter((record) => record.kind === kind).map((record) => record.partitionKey);
+  const idsOf = (kind: AcknowledgedRecord['kind']): string[] =>
+    inputs.acknowledged.filter((record) => record.kind === kind).map((record) => record.partitionKey);
   return assessDataQuality({
     sentIds: { start: idsOf('start'), end: idsOf('end') },
     openStartIds: inputs.items.filter((item) => item.halves === 1 && item.start_origin !== undefined).map((item) => item.trip_id),
     orphanEndIds: inputs.letters.flatMap((letter) =>
-      letter.kind === 'dead-letter' && letter.letter.reason === 'ORPHAN_END' && letter.letter.trip_id !== null ? [letter.letter.trip_id] : [],
+      letter.kind === 'dead-letter' && letter.letter.reason === 'ORPHAN_END' && letter.letter.trip_id !== null
+        ? [letter.letter.trip_id]
+        : [],
     ),
     completedTrips: await readCompletedTrips(path.join(inputs.outDir, 'completed-trips')),
   });

@@ -3,18 +3,17 @@
  * event source mappings driving the deployed handlers, done detection, the daily KPI job, summary.json.
  */
 import { mkdir } from 'node:fs/promises';
-import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import type { DailyKpiRow } from '../../kpi/duckdb-engine';
-import type { RunOutcome } from './run-outcome';
+import type { LocalPipelineSettings, PipelineSettings } from '../../lib/config';
 import type { SendOrder } from '../../producer/produce';
+import type { LocalInvoker } from '../event-source-mapping/invoker';
 import { archiveRun } from './archive-step';
 import { RunCleanUp } from './clean-up';
 import type { DataQuality } from './data-quality';
 import type { DeadLetterTally } from './dead-letters';
-import { waitUntilDrained, type DrainWatch } from './drain';
+import { type DrainWatch, waitUntilDrained } from './drain';
 import { applyLocalAwsDefaults, startEmulators } from './emulators';
-import type { LocalInvoker } from '../event-source-mapping/invoker';
-import { FaultInjector, type FaultInjection, type InjectedFaultCounts } from './fault-injection';
+import { type FaultInjection, FaultInjector, type InjectedFaultCounts } from './fault-injection';
 import { startFeed } from './feed';
 import { loadPipelineFunctions } from './functions';
 import { installHandlerHooks } from './handler-hooks';
@@ -23,16 +22,17 @@ import type { Ledger } from './ledger';
 import { computeRunLedger, logLedger, observeDuplicates } from './ledger-step';
 import { checkRunLiveMetrics } from './live-check-step';
 import type { LiveMetricsCheck } from './live-metrics-check';
-import { DeadLetterCounter, liveMetricsReader, startLiveServer, type LiveServer } from './live-server';
-import { wireMappings, type RunMappings } from './mappings';
+import { DeadLetterCounter, type LiveServer, liveMetricsReader, startLiveServer } from './live-server';
+import { type RunMappings, wireMappings } from './mappings';
 import { expireOpenEnds } from './open-halves';
-import { redriveDeadLetterFile, type RedriveFileSummary } from './operator-inputs';
+import { type RedriveFileSummary, redriveDeadLetterFile } from './operator-inputs';
 import type { RunPacing } from './pacing';
 import { PhaseTimer } from './phase-timer';
 import { openTripsOf, reportRun } from './report-step';
 import { createLocalResources, type LocalResources } from './resources';
 import { createRunClients, type RunClients } from './run-clients';
 import { runLengthOf } from './run-length';
+import type { RunOutcome } from './run-outcome';
 import { clearRunOutputs } from './run-outputs';
 
 /** summary.json (docs/contracts.md §5). */
@@ -159,7 +159,17 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const streamNames = { start: resources.tripStartStream.name, end: resources.tripEndStream.name };
     const pipelineStartedAt = Date.now();
     const feed = startFeed(options, clients.producerKinesis, streamNames);
-    const watch: DrainWatch = { mappings, invoker, feed, resources, inspectionSqs: clients.inspection.sqs, phases, deadline: startedAt + options.timeoutMs, timeoutMs: options.timeoutMs, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+    const watch: DrainWatch = {
+      mappings,
+      invoker,
+      feed,
+      resources,
+      inspectionSqs: clients.inspection.sqs,
+      phases,
+      deadline: startedAt + options.timeoutMs,
+      timeoutMs: options.timeoutMs,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
     await waitUntilDrained(watch, 'producing');
     phases.add('pipeline', Date.now() - pipelineStartedAt);
     const openEndsExpired = await phases.time('open_ends', () => expireOpenEndsAndSettle(watch, clients, options.log));
@@ -170,17 +180,39 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     if (produced === undefined) throw new Error('the producer did not report a summary');
 
     const { archive, readBack } = await phases.time('raw_archive', () =>
-      archiveRun({ kinesis: clients.inspection.kinesis, s3: clients.inspection.s3, streamNames, bucket: resources.dataBucket, outDir: options.outDir, deliveryStreamPrefix: options.settings.prefix }),
+      archiveRun({
+        kinesis: clients.inspection.kinesis,
+        s3: clients.inspection.s3,
+        streamNames,
+        bucket: resources.dataBucket,
+        outDir: options.outDir,
+        deliveryStreamPrefix: options.settings.prefix,
+      }),
     );
-    options.log(`raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`);
+    options.log(
+      `raw archive: ${archive.records.start} start and ${archive.records.end} end records in ${archive.objects.length} objects under raw/`,
+    );
     const readbackStartedAt = Date.now();
-    const results = await computeRunLedger({ inspection: clients.inspection, resources, outDir: options.outDir, acknowledged: feed.acknowledged, duplicates: pipeline.duplicates, readBack });
+    const results = await computeRunLedger({
+      inspection: clients.inspection,
+      resources,
+      outDir: options.outDir,
+      acknowledged: feed.acknowledged,
+      duplicates: pipeline.duplicates,
+      readBack,
+    });
     phases.add('ledger_readback', Date.now() - readbackStartedAt);
     logLedger(results.ledger, options.log);
 
     const kpis = await phases.time('kpi', () => runKpiStep(clients.s3, resources.dataBucket, options.outDir));
     options.log(`KPI job: ${kpis.stagedFiles} staged files, ${kpis.dates.length} dates`);
-    const { snapshot, liveCheck } = await checkRunLiveMetrics({ dynamodb: clients.inspection.dynamodb, metricsTable: resources.metricsTable.name, kpis: kpis.rows, openTrips: openTripsOf(results), liveMetrics: options.liveMetrics !== false });
+    const { snapshot, liveCheck } = await checkRunLiveMetrics({
+      dynamodb: clients.inspection.dynamodb,
+      metricsTable: resources.metricsTable.name,
+      kpis: kpis.rows,
+      openTrips: openTripsOf(results),
+      liveMetrics: options.liveMetrics !== false,
+    });
     const { summary, summaryPath } = await reportRun({
       outDir: options.outDir,
       order: options.order,
@@ -212,16 +244,27 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 }
 
 /** Start emulators, create resources, load the handlers, wire the mappings and start them (and the live page). */
-async function startPipeline(options: LocalRunOptions, phases: PhaseTimer, injector: FaultInjector, cleanUp: RunCleanUp): Promise<StartedPipeline> {
+async function startPipeline(
+  options: LocalRunOptions,
+  phases: PhaseTimer,
+  injector: FaultInjector,
+  cleanUp: RunCleanUp,
+): Promise<StartedPipeline> {
   const runLength = await runLengthOf(options);
   const emulators = await phases.time('emulators', () => startEmulators(process.env, { runLength }));
   cleanUp.emulators = emulators;
-  options.log(`emulators: ${Object.entries(emulators.servedBy).map(([service, by]) => `${service}=${by}`).join(', ')} (JIT for a ${runLength} run)`);
+  options.log(
+    `emulators: ${Object.entries(emulators.servedBy)
+      .map(([service, by]) => `${service}=${by}`)
+      .join(', ')} (JIT for a ${runLength} run)`,
+  );
   const clients = createRunClients();
   cleanUp.clients = clients;
   const resources = await phases.time('resources', () => createLocalResources(options.settings, clients));
   cleanUp.hooks.modelTransactionConflicts(resources);
-  const invoker = await phases.time('handlers', () => loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel, options.log));
+  const invoker = await phases.time('handlers', () =>
+    loadPipelineFunctions(options.settings, resources, injector, options.handlerLogLevel, options.log),
+  );
   const { duplicates, stop } = await observeDuplicates();
   cleanUp.observers.push(stop);
   const mappings = wireMappings({
@@ -245,18 +288,30 @@ async function startPipeline(options: LocalRunOptions, phases: PhaseTimer, injec
   return { clients, resources, invoker, mappings, duplicates };
 }
 
-async function serveLivePage(options: LocalRunOptions, port: number, clients: RunClients, resources: LocalResources, cleanUp: RunCleanUp): Promise<void> {
+async function serveLivePage(
+  options: LocalRunOptions,
+  port: number,
+  clients: RunClients,
+  resources: LocalResources,
+  cleanUp: RunCleanUp,
+): Promise<void> {
   const deadLetters = new DeadLetterCounter();
   const { observeOutcomes } = await import('../../lambdas/common/observability.js');
   cleanUp.observers.push(observeOutcomes(deadLetters.observer));
-  const live = await startLiveServer({ port, reader: liveMetricsReader(clients.dynamodb, resources.metricsTable.name), deadLettersSoFar: () => deadLetters.byReason() });
+  const live = await startLiveServer({
+    port,
+    reader: liveMetricsReader(clients.dynamodb, resources.metricsTable.name),
+    deadLettersSoFar: () => deadLetters.byReason(),
+  });
   cleanUp.live = live;
   options.onServing?.(live.url);
 }
 
 async function redriveLetters(deadLetterFile: string, pipeline: StartedPipeline, log: (line: string) => void): Promise<RedriveFileSummary> {
   const redriven = await redriveDeadLetterFile(pipeline.clients.sqs, pipeline.resources.retryQueue.url, deadLetterFile);
-  log(`redrive: ${redriven.redriven} of ${redriven.letters} dead letters sent through the retry queue; ${redriven.left.length} left (no replayable event)`);
+  log(
+    `redrive: ${redriven.redriven} of ${redriven.letters} dead letters sent through the retry queue; ${redriven.left.length} left (no replayable event)`,
+  );
   return redriven;
 }
 

@@ -2,8 +2,9 @@
  * What the ledger counts as sent: the records PutRecords acknowledged (producer and replay), each named by the
  * shard and sequence number Kinesis returned; and what the streams' read-back (stream-readback.ts) holds.
  */
-import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
+
 import type { TripHalf } from '../../domain/csv';
+import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import type { SentRecord } from './ledger';
 import type { ReadBackRecord } from './stream-readback';
 
@@ -19,11 +20,21 @@ function tripIdOf(data: Uint8Array): string | null {
 
 export function sentRecords(streams: Readonly<Record<TripHalf, readonly ReadBackRecord[]>>): SentRecord[] {
   return (['start', 'end'] as const).flatMap((kind) =>
-    streams[kind].map((record) => ({ kind, tripId: tripIdOf(record.data), shardId: record.shardId, sequenceNumber: record.sequenceNumber })),
+    streams[kind].map((record) => ({
+      kind,
+      tripId: tripIdOf(record.data),
+      shardId: record.shardId,
+      sequenceNumber: record.sequenceNumber,
+    })),
   );
 }
 
 /** The acknowledged records as the ledger names them; the partition key is the event's trip_id. */
 export function acknowledgedRecords(acknowledged: readonly AcknowledgedRecord[]): SentRecord[] {
-  return acknowledged.map((record) => ({ kind: record.kind, tripId: record.partitionKey, shardId: record.shardId, sequenceNumber: record.sequenceNumber }));
+  return acknowledged.map((record) => ({
+    kind: record.kind,
+    tripId: record.partitionKey,
+    shardId: record.shardId,
+    sequenceNumber: record.sequenceNumber,
+  }));
 }

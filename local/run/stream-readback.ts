@@ -2,7 +2,7 @@
  * Reads a whole Kinesis stream back from TRIM_HORIZON, every shard: what was sent, as the ledger (and any
  * replay of a run) needs it. Bounded by the stream's size: each shard is read until it is caught up.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 
 export interface ReadBackRecord {
   readonly shardId: string;

@@ -10,9 +10,17 @@ function perFile(counts: { start: number; end: number }): string {
 
 export function formatRunSummary(summary: RunSummary, outDir: string): string {
   const dead = summary.dead_lettered;
-  const reasons = Object.entries(dead.by_reason).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
-  const invocations = Object.entries(summary.lambda_invocations).map(([name, count]) => `${name} ${count}`).join(', ');
-  const requests = Object.values(summary.aws_requests).reduce((sum, byOperation) => sum + Object.values(byOperation).reduce((a, b) => a + b, 0), 0);
+  const reasons =
+    Object.entries(dead.by_reason)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ') || 'none';
+  const invocations = Object.entries(summary.lambda_invocations)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+  const requests = Object.values(summary.aws_requests).reduce(
+    (sum, byOperation) => sum + Object.values(byOperation).reduce((a, b) => a + b, 0),
+    0,
+  );
   const rejected = summary.quarantined.start + summary.quarantined.end;
   const faults = summary.faults_injected;
   const quality = summary.data_quality === undefined ? [] : describeDataQuality(summary.data_quality);
@@ -27,17 +35,25 @@ export function formatRunSummary(summary: RunSummary, outDir: string): string {
     `dead letters:       ${dead.total} trips (${reasons}), in ${path.join(outDir, 'dead-letters.jsonl')}; after a fix, redrive them with --redrive`,
     ...(givenUp === 0
       ? []
-      : [`                    ${dead.messages} messages on the dead-letter queue, ${givenUp} of them records a queue or stream gave up on after its retries`]),
+      : [
+          `                    ${dead.messages} messages on the dead-letter queue, ${givenUp} of them records a queue or stream gave up on after its retries`,
+        ]),
     `KPI dates:          ${summary.kpi_dates.join(', ') || 'none'}`,
     `raw archive:        ${summary.raw_archive.records.start} start and ${summary.raw_archive.records.end} end records in ${summary.raw_archive.objects} files under ${path.join(outDir, 'raw')}`,
-    ...(summary.redriven === undefined ? [] : [`redriven:           ${summary.redriven.redriven} of ${summary.redriven.letters} dead letters (${summary.redriven.left.length} without an event to resend)`]),
+    ...(summary.redriven === undefined
+      ? []
+      : [
+          `redriven:           ${summary.redriven.redriven} of ${summary.redriven.letters} dead letters (${summary.redriven.left.length} without an event to resend)`,
+        ]),
     ...(summary.replayed === undefined ? [] : [`replayed:           ${perFile(summary.replayed.sent)}`]),
     ...describeLedger(summary.ledger).map((line, index) => `${index === 0 ? 'every record:       ' : '                    '}${line}`),
     ...quality.map((line, index) => `${index === 0 ? 'data quality:       ' : '                    '}${line}`),
     `handler calls:      ${invocations}`,
     ...(faults.record_failures + faults.function_errors + faults.throttles === 0
       ? []
-      : [`faults injected:    ${faults.record_failures} record failures, ${faults.function_errors} function errors, ${faults.throttles} throttles`]),
+      : [
+          `faults injected:    ${faults.record_failures} record failures, ${faults.function_errors} function errors, ${faults.throttles} throttles`,
+        ]),
     `AWS requests:       ${requests}`,
     `report:             ${path.join(outDir, 'report.html')}`,
     `duration:           ${(summary.duration_ms / 1000).toFixed(1)}s`,

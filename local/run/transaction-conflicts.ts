@@ -39,19 +39,27 @@ export class TransactionConflicts {
   readonly hook = (attempt: RequestAttempt): (() => void) | undefined => {
     if (attempt.service !== 'DynamoDB') return undefined;
     if (attempt.operation === 'TransactWriteItems') {
-      const items = ((attempt.input as { TransactItems?: Record<string, ItemWrite | undefined>[] } | undefined)?.TransactItems ?? []).map((entry) =>
-        this.itemOf(entry.Put ?? entry.Update ?? entry.Delete ?? entry.ConditionCheck ?? {}),
+      const items = ((attempt.input as { TransactItems?: Record<string, ItemWrite | undefined>[] } | undefined)?.TransactItems ?? []).map(
+        (entry) => this.itemOf(entry.Put ?? entry.Update ?? entry.Delete ?? entry.ConditionCheck ?? {}),
       );
-      const reasons = items.map((item) => (item !== undefined && (this.transactions.has(item) || this.writes.has(item)) ? 'TransactionConflict' : 'None'));
+      const reasons = items.map((item) =>
+        item !== undefined && (this.transactions.has(item) || this.writes.has(item)) ? 'TransactionConflict' : 'None',
+      );
       if (reasons.includes('TransactionConflict')) {
         this.cancelled += 1;
         throw new TransactionCanceledException({
           message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}]`,
           $metadata: { httpStatusCode: 400 },
-          CancellationReasons: reasons.map((Code) => ({ Code, ...(Code === 'TransactionConflict' ? { Message: 'Transaction is ongoing for the item' } : {}) })),
+          CancellationReasons: reasons.map((Code) => ({
+            Code,
+            ...(Code === 'TransactionConflict' ? { Message: 'Transaction is ongoing for the item' } : {}),
+          })),
         });
       }
-      return this.hold(this.transactions, items.filter((item) => item !== undefined));
+      return this.hold(
+        this.transactions,
+        items.filter((item) => item !== undefined),
+      );
     }
     if (!SINGLE_WRITES.has(attempt.operation)) return undefined;
     const item = this.itemOf((attempt.input ?? {}) as ItemWrite);

@@ -3,9 +3,9 @@
  * logs, and API Gateway refuses a stage with logging ("CloudWatch Logs role ARN must be set in account
  * settings to enable logging") until the account names a role it can assume.
  */
-import { GetAccountCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { type APIGatewayClient, GetAccountCommand } from '@aws-sdk/client-api-gateway';
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
+import { type CheckResult, couldNotCheck, errorLine, errorName, type PreflightTarget } from './check';
 
 export const API_GATEWAY_ROLE_CHECK = { id: 'api-gateway-cloudwatch-role', title: 'API Gateway CloudWatch role' } as const;
 const { id: ID, title: TITLE } = API_GATEWAY_ROLE_CHECK;
@@ -68,7 +68,13 @@ export async function checkApiGatewayRole(apiGateway: APIGatewayClient, iam: IAM
   try {
     const document = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.AssumeRolePolicyDocument ?? '';
     if (!trustsApiGateway(document)) {
-      return { id: ID, title: TITLE, status: 'fail', detail: `${roleArn} is set, but its trust policy does not let ${API_GATEWAY_PRINCIPAL} assume it`, fix: fixFor(target) };
+      return {
+        id: ID,
+        title: TITLE,
+        status: 'fail',
+        detail: `${roleArn} is set, but its trust policy does not let ${API_GATEWAY_PRINCIPAL} assume it`,
+        fix: fixFor(target),
+      };
     }
     return { id: ID, title: TITLE, status: 'pass', detail: `${roleArn}, assumable by ${API_GATEWAY_PRINCIPAL}`, fix: '' };
   } catch (error) {
@@ -76,6 +82,12 @@ export async function checkApiGatewayRole(apiGateway: APIGatewayClient, iam: IAM
       return { id: ID, title: TITLE, status: 'fail', detail: `${roleArn} is set, but the role does not exist`, fix: fixFor(target) };
     }
     // The account setting is what the deploy needs; the role behind it is checked when IAM lets us read it.
-    return { id: ID, title: TITLE, status: 'pass', detail: `${roleArn} is set (the role itself could not be read: ${errorLine(error)})`, fix: '' };
+    return {
+      id: ID,
+      title: TITLE,
+      status: 'pass',
+      detail: `${roleArn} is set (the role itself could not be read: ${errorLine(error)})`,
+      fix: '',
+    };
   }
 }

@@ -9,7 +9,7 @@ import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { App, CfnWaitConditionHandle, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { AssetManifestArtifact, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { PipelineSettings } from '../../lib/config';
-import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
+import { type CheckResult, couldNotCheck, errorLine, errorName, type PreflightTarget } from './check';
 
 export function bootstrapCheck(qualifier: string): { readonly id: string; readonly title: string } {
   return { id: 'cdk-bootstrap', title: `CDK bootstrap (qualifier ${qualifier})` };
@@ -72,7 +72,13 @@ export async function checkBootstrap(ssm: SSMClient, settings: PipelineSettings,
   try {
     minimum = requiredBootstrapVersion();
   } catch (error) {
-    return { id: ID, title, status: 'could-not-check', detail: `the version aws-cdk-lib requires is unknown: ${errorLine(error)}`, fix: 'Check that `npx cdk synth` works in this checkout (it writes to the temporary directory).' };
+    return {
+      id: ID,
+      title,
+      status: 'could-not-check',
+      detail: `the version aws-cdk-lib requires is unknown: ${errorLine(error)}`,
+      fix: 'Check that `npx cdk synth` works in this checkout (it writes to the temporary directory).',
+    };
   }
   const fix = `${bootstrapCommand(qualifier, target)} (as an administrator; docs/deployment.md)`;
   let value: string | undefined;
@@ -97,5 +103,11 @@ export async function checkBootstrap(ssm: SSMClient, settings: PipelineSettings,
   if (version < minimum) {
     return { id: ID, title, status: 'fail', detail: `bootstrap version ${version}; the app needs ${minimum} or later`, fix };
   }
-  return { id: ID, title, status: 'pass', detail: `bootstrap version ${version} (${toolkitStackName(qualifier)}); the app needs ${minimum} or later`, fix: '' };
+  return {
+    id: ID,
+    title,
+    status: 'pass',
+    detail: `bootstrap version ${version} (${toolkitStackName(qualifier)}); the app needs ${minimum} or later`,
+    fix: '',
+  };
 }

@@ -37,7 +37,13 @@ export function errorLine(error: unknown): string {
   return firstLine.startsWith(name) || name === 'Error' ? firstLine : `${name}: ${firstLine}`;
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'AuthorizationErrorException']);
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+]);
 
 function isAccessDenied(error: unknown): boolean {
   return ACCESS_DENIED.has(errorName(error));

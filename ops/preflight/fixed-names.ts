@@ -4,8 +4,9 @@
  * with "already exists". test/infra/preflight-fixed-names.test.ts holds this list to the synthesized
  * templates: every retained resource with a fixed name is here.
  */
-import { resourceNames, stackNames, type PipelineSettings } from '../../lib/config';
+
 import type { HandlerName } from '../../domain/envelopes';
+import { type PipelineSettings, resourceNames, stackNames } from '../../lib/config';
 import type { PreflightTarget } from './check';
 
 export type FixedNameKind = 'kinesis-stream' | 'dynamodb-table' | 'sqs-queue' | 's3-bucket' | 'log-group' | 'athena-workgroup';
@@ -60,8 +61,9 @@ export function deleteCommand(resource: FixedNameResource, detail: { queueUrl?: 
       return `aws kinesis delete-stream --stream-name ${resource.name}`;
     case 'dynamodb-table':
       return (
-        (detail.deletionProtection === true ? `aws dynamodb update-table --table-name ${resource.name} --no-deletion-protection-enabled && ` : '') +
-        `aws dynamodb delete-table --table-name ${resource.name}`
+        (detail.deletionProtection === true
+          ? `aws dynamodb update-table --table-name ${resource.name} --no-deletion-protection-enabled && `
+          : '') + `aws dynamodb delete-table --table-name ${resource.name}`
       );
     case 'sqs-queue':
       return `aws sqs delete-queue --queue-url ${detail.queueUrl ?? `$(aws sqs get-queue-url --queue-name ${resource.name} --output text)`}`;

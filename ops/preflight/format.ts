@@ -1,17 +1,19 @@
 /** The report as a person reads it: one row per check (check, status, detail), its fix under it. */
-import { stackNames, type PipelineSettings } from '../../lib/config';
+import { type PipelineSettings, stackNames } from '../../lib/config';
 import type { CheckStatus } from './check';
 import type { PreflightReport } from './preflight';
 
 const STATUS_LABELS: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', 'could-not-check': 'could not check' };
 
 export function formatPreflightReport(report: PreflightReport, settings: PipelineSettings): string {
-  const where = report.account === null ? 'with no usable credentials or region' : `in account ${report.account}, region ${report.region ?? ''}`;
+  const where =
+    report.account === null ? 'with no usable credentials or region' : `in account ${report.account}, region ${report.region ?? ''}`;
   const header = ['check', 'status', 'detail'] as const;
   const rows = report.checks.map((check) => [check.title, STATUS_LABELS[check.status], check.detail] as const);
   const widths = [0, 1].map((column) => Math.max(header[column]?.length ?? 0, ...rows.map((row) => row[column]?.length ?? 0)));
   const [checkWidth = 0, statusWidth = 0] = widths;
-  const line = (cells: readonly string[]) => `${(cells[0] ?? '').padEnd(checkWidth)}  ${(cells[1] ?? '').padEnd(statusWidth)}  ${cells[2] ?? ''}`.trimEnd();
+  const line = (cells: readonly string[]) =>
+    `${(cells[0] ?? '').padEnd(checkWidth)}  ${(cells[1] ?? '').padEnd(statusWidth)}  ${cells[2] ?? ''}`.trimEnd();
   const fixIndent = ' '.repeat(checkWidth + statusWidth + 4);
   const lines = [`preflight of ${report.env} (stacks ${Object.values(stackNames(settings)).join(', ')}) ${where}`, '', line(header)];
   report.checks.forEach((check, index) => {

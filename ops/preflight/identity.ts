@@ -3,7 +3,7 @@
  * region. Without it nothing else can be checked (exit 3).
  */
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
+import { type CheckResult, errorLine, errorName, type PreflightTarget } from './check';
 
 export const IDENTITY_CHECK = { id: 'credentials', title: 'credentials and region' } as const;
 const { id: ID, title: TITLE } = IDENTITY_CHECK;
@@ -45,12 +45,20 @@ export async function checkIdentity(sts: STSClient): Promise<IdentityOutcome> {
     const account = identity.Account;
     if (account === undefined) throw new Error('GetCallerIdentity returned no account');
     return {
-      result: { id: ID, title: TITLE, status: 'pass', detail: `${identity.Arn ?? 'caller'} in account ${account}, region ${region}`, fix: '' },
+      result: {
+        id: ID,
+        title: TITLE,
+        status: 'pass',
+        detail: `${identity.Arn ?? 'caller'} in account ${account}, region ${region}`,
+        fix: '',
+      },
       target: { account, region },
     };
   } catch (error) {
     if (CREDENTIAL_ERRORS.has(errorName(error))) {
-      return { result: { id: ID, title: TITLE, status: 'fail', detail: `no usable credentials: ${errorLine(error)}`, fix: CREDENTIALS_FIX } };
+      return {
+        result: { id: ID, title: TITLE, status: 'fail', detail: `no usable credentials: ${errorLine(error)}`, fix: CREDENTIALS_FIX },
+      };
     }
     return {
       result: {

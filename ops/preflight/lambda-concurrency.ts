@@ -4,8 +4,8 @@
  */
 import { GetAccountSettingsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { PipelineSettings } from '../../lib/config';
-import { concurrencyNeeded, type ConcurrencyNeed } from './app-needs';
-import { couldNotCheck, type CheckResult } from './check';
+import { type ConcurrencyNeed, concurrencyNeeded } from './app-needs';
+import { type CheckResult, couldNotCheck } from './check';
 
 export const LAMBDA_CONCURRENCY_CHECK = { id: 'lambda-concurrency', title: 'Lambda concurrency' } as const;
 const { id: ID, title: TITLE } = LAMBDA_CONCURRENCY_CHECK;
@@ -36,7 +36,13 @@ export async function checkLambdaConcurrency(lambda: LambdaClient, settings: Pip
     return couldNotCheck(ID, TITLE, 'lambda:GetAccountSettings', error);
   }
   if (quota === undefined || unreserved === undefined) {
-    return { id: ID, title: TITLE, status: 'could-not-check', detail: 'GetAccountSettings returned no AccountLimit', fix: 'Run preflight again; if it persists, check the Lambda endpoint.' };
+    return {
+      id: ID,
+      title: TITLE,
+      status: 'could-not-check',
+      detail: 'GetAccountSettings returned no AccountLimit',
+      fix: 'Run preflight again; if it persists, check the Lambda endpoint.',
+    };
   }
   const need = concurrencyNeeded(settings);
   const reservable = Math.max(0, unreserved - LAMBDA_MINIMUM_UNRESERVED);

@@ -3,26 +3,29 @@
  * deleted before it can be created again; and resources it retained, with the app's fixed names, make the
  * next create fail with "already exists".
  */
-import { ListWorkGroupsCommand, type AthenaClient } from '@aws-sdk/client-athena';
-import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { type AthenaClient, ListWorkGroupsCommand } from '@aws-sdk/client-athena';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { stackNames, type PipelineSettings } from '../../lib/config';
-import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
+import { type PipelineSettings, stackNames } from '../../lib/config';
+import { type CheckResult, couldNotCheck, errorLine, errorName, type PreflightTarget } from './check';
 import type { PreflightClients } from './clients';
-import { deleteCommand, fixedNameResources, type FixedNameResource, type StackRole } from './fixed-names';
+import { deleteCommand, type FixedNameResource, fixedNameResources, type StackRole } from './fixed-names';
 
 export const STACK_STATES_CHECK = { id: 'stack-states', title: "the environment's stacks" } as const;
 export const LEFTOVER_RESOURCES_CHECK = { id: 'leftover-resources', title: 'leftovers with fixed names' } as const;
 
 /** States in which `cdk deploy` cannot create or update the stack until someone acts. */
 const BLOCKING_STATES: Readonly<Record<string, (stack: string) => string>> = {
-  ROLLBACK_COMPLETE: (stack) => `aws cloudformation delete-stack --stack-name ${stack} (a first create rolled back; it can only be deleted)`,
-  ROLLBACK_FAILED: (stack) => `aws cloudformation delete-stack --stack-name ${stack} (then delete by hand what the stack's events show as DELETE_FAILED)`,
-  DELETE_FAILED: (stack) => `aws cloudformation delete-stack --stack-name ${stack} (after removing what blocked the delete, named in the stack's events)`,
+  ROLLBACK_COMPLETE: (stack) =>
+    `aws cloudformation delete-stack --stack-name ${stack} (a first create rolled back; it can only be deleted)`,
+  ROLLBACK_FAILED: (stack) =>
+    `aws cloudformation delete-stack --stack-name ${stack} (then delete by hand what the stack's events show as DELETE_FAILED)`,
+  DELETE_FAILED: (stack) =>
+    `aws cloudformation delete-stack --stack-name ${stack} (after removing what blocked the delete, named in the stack's events)`,
   UPDATE_ROLLBACK_FAILED: (stack) => `aws cloudformation continue-update-rollback --stack-name ${stack}`,
   IMPORT_ROLLBACK_FAILED: (stack) => `aws cloudformation continue-update-rollback --stack-name ${stack}`,
 };
@@ -32,7 +35,9 @@ const LEAVES_RESOURCES_BEHIND = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED',
 
 type StackState = { readonly role: StackRole; readonly name: string; readonly status?: string };
 
-export type StackStates = { readonly known: true; readonly stacks: readonly StackState[] } | { readonly known: false; readonly error: unknown };
+export type StackStates =
+  | { readonly known: true; readonly stacks: readonly StackState[] }
+  | { readonly known: false; readonly error: unknown };
 
 function isMissingStack(error: unknown): boolean {
   return errorName(error) === 'ValidationError' && /does not exist/.test(errorLine(error));
@@ -65,7 +70,8 @@ export function checkStackStates(states: StackStates): CheckResult {
     if (status === undefined) return [];
     const blockingFix = BLOCKING_STATES[status];
     if (blockingFix !== undefined) return [{ found: `${name} is ${status}`, fix: blockingFix(name) }];
-    if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') return [{ found: `${name} is ${status}`, fix: `wait for ${name} to leave ${status}` }];
+    if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS')
+      return [{ found: `${name} is ${status}`, fix: `wait for ${name} to leave ${status}` }];
     return [];
   });
   const described = states.stacks.map((stack) => `${stack.name} ${stack.status ?? 'absent'}`).join(', ');
@@ -92,7 +98,9 @@ const absent: Probe = { exists: false };
 function httpStatus(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
   const metadata = error.$metadata;
-  return typeof metadata === 'object' && metadata !== null && 'httpStatusCode' in metadata && typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+  return typeof metadata === 'object' && metadata !== null && 'httpStatusCode' in metadata && typeof metadata.httpStatusCode === 'number'
+    ? metadata.httpStatusCode
+    : undefined;
 }
 
 async function probe(clients: PreflightClients, resource: FixedNameResource): Promise<Probe> {
@@ -159,7 +167,12 @@ const PROBE_ACTIONS: Record<FixedNameResource['kind'], string> = {
   'athena-workgroup': 'athena:ListWorkGroups',
 };
 
-export async function checkLeftoverResources(clients: PreflightClients, settings: PipelineSettings, target: PreflightTarget, states: StackStates): Promise<CheckResult> {
+export async function checkLeftoverResources(
+  clients: PreflightClients,
+  settings: PipelineSettings,
+  target: PreflightTarget,
+  states: StackStates,
+): Promise<CheckResult> {
   const { id, title } = LEFTOVER_RESOURCES_CHECK;
   if (!states.known) return couldNotCheck(id, title, 'cloudformation:DescribeStacks', states.error);
   const resources = fixedNameResources(settings, target);
@@ -184,14 +197,19 @@ export async function checkLeftoverResources(clients: PreflightClients, settings
       status: 'fail',
       detail:
         `${leftovers.map(({ stack, resource, found }) => `${resource.kind} ${resource.name} exists${found.ownedElsewhere === true ? ' in another account' : ''} (${stack} would fail: already exists)`).join('; ')}` +
-        (unknown.length > 0 ? `; not checked: ${unknown.map(({ resource, error }) => `${resource.name} (${errorLine(error)})`).join(', ')}` : ''),
+        (unknown.length > 0
+          ? `; not checked: ${unknown.map(({ resource, error }) => `${resource.name} (${errorLine(error)})`).join(', ')}`
+          : ''),
       fix:
         'Export what you still need, then delete: ' +
         leftovers
           .map(({ resource, found }) =>
             found.ownedElsewhere === true
               ? `${resource.name} belongs to another account: choose another prefix in lib/config.ts`
-              : deleteCommand(resource, { ...(found.queueUrl === undefined ? {} : { queueUrl: found.queueUrl }), ...(found.deletionProtection === undefined ? {} : { deletionProtection: found.deletionProtection }) }),
+              : deleteCommand(resource, {
+                  ...(found.queueUrl === undefined ? {} : { queueUrl: found.queueUrl }),
+                  ...(found.deletionProtection === undefined ? {} : { deletionProtection: found.deletionProtection }),
+                }),
           )
           .join('; '),
     };
@@ -205,5 +223,11 @@ export async function checkLeftoverResources(clients: PreflightClients, settings
       fix: `Run preflight with a principal allowed ${[...new Set(unknown.map(({ resource }) => PROBE_ACTIONS[resource.kind]))].join(', ')} (AWS ReadOnlyAccess covers them).`,
     };
   }
-  return { id, title, status: 'pass', detail: candidates.length === 0 ? 'every stack exists: nothing will be created' : `none of the ${checked} exists`, fix: '' };
+  return {
+    id,
+    title,
+    status: 'pass',
+    detail: candidates.length === 0 ? 'every stack exists: nothing will be created' : `none of the ${checked} exists`,
+    fix: '',
+  };
 }

@@ -38,10 +38,26 @@ export async function runPreflight(env: EnvironmentName, settings: PipelineSetti
   const identity = await checkIdentity(clients.sts);
   const target = identity.target;
   if (target === undefined) {
-    const notChecked = [bootstrapCheck(settings.bootstrapQualifier), LAMBDA_CONCURRENCY_CHECK, API_GATEWAY_ROLE_CHECK, STACK_STATES_CHECK, LEFTOVER_RESOURCES_CHECK, KINESIS_LIMITS_CHECK, EMR_SERVERLESS_CHECK];
+    const notChecked = [
+      bootstrapCheck(settings.bootstrapQualifier),
+      LAMBDA_CONCURRENCY_CHECK,
+      API_GATEWAY_ROLE_CHECK,
+      STACK_STATES_CHECK,
+      LEFTOVER_RESOURCES_CHECK,
+      KINESIS_LIMITS_CHECK,
+      EMR_SERVERLESS_CHECK,
+    ];
     const checks = [
       identity.result,
-      ...notChecked.map(({ id, title }): CheckResult => ({ id, title, status: 'could-not-check', detail: `needs the ${IDENTITY_CHECK.title} check to pass first`, fix: '' })),
+      ...notChecked.map(
+        ({ id, title }): CheckResult => ({
+          id,
+          title,
+          status: 'could-not-check',
+          detail: `needs the ${IDENTITY_CHECK.title} check to pass first`,
+          fix: '',
+        }),
+      ),
     ];
     return { env, account: null, region: null, checks, exitCode: preflightExitCode(checks) };
   }

@@ -2,15 +2,16 @@
  * Check 6, what else a fresh account or region trips over: the Kinesis shard and on-demand stream quotas
  * (new accounts have low ones in some regions), and EMR Serverless being offered in the region at all.
  */
-import { ListApplicationsCommand, type EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
+import { type EMRServerlessClient, ListApplicationsCommand } from '@aws-sdk/client-emr-serverless';
 import { DescribeLimitsCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { resourceNames, type PipelineSettings } from '../../lib/config';
+import { type PipelineSettings, resourceNames } from '../../lib/config';
 import { tripStreamShards } from './app-needs';
-import { couldNotCheck, errorName, errorLine, type CheckResult, type PreflightTarget } from './check';
+import { type CheckResult, couldNotCheck, errorLine, errorName, type PreflightTarget } from './check';
 
 export const KINESIS_LIMITS_CHECK = { id: 'kinesis-limits', title: 'Kinesis shard quota' } as const;
 const { id: KINESIS_ID, title: KINESIS_TITLE } = KINESIS_LIMITS_CHECK;
-const KINESIS_FIX = 'Ask for more in Service Quotas > Amazon Kinesis Data Streams (shards per region, or on-demand streams), or remove unused streams.';
+const KINESIS_FIX =
+  'Ask for more in Service Quotas > Amazon Kinesis Data Streams (shards per region, or on-demand streams), or remove unused streams.';
 
 /** How many of the app's trip streams the deploy would create (the others exist and are already counted). */
 async function streamsToCreate(kinesis: KinesisClient, settings: PipelineSettings): Promise<number> {
@@ -39,20 +40,41 @@ export async function checkKinesisLimits(kinesis: KinesisClient, settings: Pipel
     return couldNotCheck(KINESIS_ID, KINESIS_TITLE, 'kinesis:DescribeLimits / DescribeStreamSummary', error);
   }
   const { OpenShardCount: open, ShardLimit: shardLimit } = limits;
-  if (open === undefined || shardLimit === undefined) return { id: KINESIS_ID, title: KINESIS_TITLE, status: 'could-not-check', detail: 'DescribeLimits returned no shard counts', fix: 'Run preflight again.' };
+  if (open === undefined || shardLimit === undefined)
+    return {
+      id: KINESIS_ID,
+      title: KINESIS_TITLE,
+      status: 'could-not-check',
+      detail: 'DescribeLimits returned no shard counts',
+      fix: 'Run preflight again.',
+    };
   const newShards = newStreams * tripStreamShards(settings);
-  const perStream = settings.kinesis.capacityMode === 'ON_DEMAND' ? `${tripStreamShards(settings)}, on-demand initial` : String(settings.kinesis.shardCount);
-  const findings = [`${open} of ${shardLimit} shards open; the app opens ${newShards} (${newStreams} stream${newStreams === 1 ? '' : 's'} x ${perStream})`];
+  const perStream =
+    settings.kinesis.capacityMode === 'ON_DEMAND'
+      ? `${tripStreamShards(settings)}, on-demand initial`
+      : String(settings.kinesis.shardCount);
+  const findings = [
+    `${open} of ${shardLimit} shards open; the app opens ${newShards} (${newStreams} stream${newStreams === 1 ? '' : 's'} x ${perStream})`,
+  ];
   let fits = open + newShards <= shardLimit;
   // On-demand streams count against the shard quota too, and against a quota of on-demand streams of their own.
   if (settings.kinesis.capacityMode === 'ON_DEMAND') {
     const { OnDemandStreamCount: count, OnDemandStreamCountLimit: limit } = limits;
-    if (count === undefined || limit === undefined) return { id: KINESIS_ID, title: KINESIS_TITLE, status: 'could-not-check', detail: 'DescribeLimits returned no on-demand stream counts', fix: 'Run preflight again.' };
+    if (count === undefined || limit === undefined)
+      return {
+        id: KINESIS_ID,
+        title: KINESIS_TITLE,
+        status: 'could-not-check',
+        detail: 'DescribeLimits returned no on-demand stream counts',
+        fix: 'Run preflight again.',
+      };
     findings.push(`${count} of ${limit} on-demand streams in use; the app creates ${newStreams}`);
     fits &&= count + newStreams <= limit;
   }
   const detail = findings.join('; ');
-  return fits ? { id: KINESIS_ID, title: KINESIS_TITLE, status: 'pass', detail, fix: '' } : { id: KINESIS_ID, title: KINESIS_TITLE, status: 'fail', detail, fix: KINESIS_FIX };
+  return fits
+    ? { id: KINESIS_ID, title: KINESIS_TITLE, status: 'pass', detail, fix: '' }
+    : { id: KINESIS_ID, title: KINESIS_TITLE, status: 'fail', detail, fix: KINESIS_FIX };
 }
 
 export const EMR_SERVERLESS_CHECK = { id: 'emr-serverless', title: 'EMR Serverless in the region' } as const;

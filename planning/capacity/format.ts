@@ -24,14 +24,23 @@ export function formatCapacityReport(report: CapacityReport): string {
   const lines = [
     `capacity of ${report.environment} at ${report.tripsPerSecond.toLocaleString('en-US')} trips/s (design rate ${report.designTripsPerSecond.toLocaleString('en-US')} trips/s)`,
     '',
-    ...rows.map((cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd()),
+    ...rows.map((cells) =>
+      cells
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    ),
     '',
     `first wall: ${report.firstWall.component}, ${figure(report.firstWall.headroom)}x (${report.firstWall.limitName})`,
     `trips-table stream shards: ${report.derived.tripsStreamShards}; KPI run: ${report.derived.kpiJob.tripsPerRun.toLocaleString('en-US')} trips, ${report.derived.kpiJob.inputGb} GB, ${report.derived.kpiJob.minutes} min on ${report.derived.kpiJob.vcpus} vCPU`,
-    report.holds ? 'every component keeps its headroom (rate: 2x, count: within its limit)' : 'NOT every component keeps its headroom: see the flagged rows',
+    report.holds
+      ? 'every component keeps its headroom (rate: 2x, count: within its limit)'
+      : 'NOT every component keeps its headroom: see the flagged rows',
     '',
     'limits and their sources:',
-    ...[...new Map(report.components.map((component) => [component.limitName, component.source])).entries()].map(([name, source]) => `  ${name}: ${source.title} <${source.url}>`),
+    ...[...new Map(report.components.map((component) => [component.limitName, component.source])).entries()].map(
+      ([name, source]) => `  ${name}: ${source.title} <${source.url}>`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

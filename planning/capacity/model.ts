@@ -7,11 +7,17 @@
  * `count` loads (readers of a shard, pollers) do not grow with it and are held to their limit (docs/capacity.md).
  */
 import type { EnvironmentName, PipelineSettings, StreamMappingSettings } from '../../lib/config';
-import { deployedFootprint, MODEL_ASSUMPTIONS, type MappingFootprint, type ModelAssumptions } from '../cost/footprint';
+import {
+  type DeployedFootprint,
+  deployedFootprint,
+  type MappingFootprint,
+  MODEL_ASSUMPTIONS,
+  type ModelAssumptions,
+} from '../cost/footprint';
 import { flushSecondsOf, liveBatch, tripsStreamShards as tripsStreamShardsAt, tripsTableWriteUnitsPerTrip } from '../cost/model';
 import type { RunMeasurements } from '../cost/run-measurements';
 import { CAPACITY_ASSUMPTIONS, type CapacityAssumptions } from './assumptions';
-import { AWS_LIMITS, OWN_LIMIT_SOURCES, type AwsLimit, type LimitSource } from './limits';
+import { AWS_LIMITS, type AwsLimit, type LimitSource, OWN_LIMIT_SOURCES } from './limits';
 import { liveMetricsLoad } from './live-metrics-load';
 
 /** The headroom every `rate` component keeps at the environment's design rate. */
@@ -112,7 +118,11 @@ export function kpiJobFootprint(job: PipelineSettings['kpi']['job']) {
 }
 
 /** What a scheduled KPI run reads at `tripsPerSecond` and how long it takes on the job's executors. */
-export function kpiJobLoad(settings: PipelineSettings, tripsPerSecond: number, assumptions: CapacityAssumptions = CAPACITY_ASSUMPTIONS): KpiJobLoad {
+export function kpiJobLoad(
+  settings: PipelineSettings,
+  tripsPerSecond: number,
+  assumptions: CapacityAssumptions = CAPACITY_ASSUMPTIONS,
+): KpiJobLoad {
   const tripsPerRun = tripsPerSecond * SECONDS_PER_DAY * (settings.kpi.lookbackDays + 1);
   const { vcpus, executorCores } = kpiJobFootprint(settings.kpi.job);
   const workMinutes = tripsPerRun / (assumptions.kpiJobTripsPerSecondPerCore * executorCores) / 60;
@@ -166,13 +176,66 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`trips per second must be positive, got ${rate}`);
   const trips = run.trips_completed;
   const components: CapacityComponent[] = [];
-  const add = (component: string, kind: ComponentKind, load: number, unit: string, limit: AwsLimit | { value: number; name: string; source: LimitSource }) =>
-    components.push({ component, kind, load: significant(load), limit: limit.value, unit, limitName: limit.name, source: limit.source, headroom: significant(limit.value / load) });
+  const add = (
+    component: string,
+    kind: ComponentKind,
+    load: number,
+    unit: string,
+    limit: AwsLimit | { value: number; name: string; source: LimitSource },
+  ) =>
+    components.push({
+      component,
+      kind,
+      load: significant(load),
+      limit: limit.value,
+      unit,
+      limitName: limit.name,
+      source: limit.source,
+      headroom: significant(limit.value / load),
+    });
 
   const recordsPerTrip = { start: run.sent.start / trips, end: run.sent.end / trips };
   const footprint = deployedFootprint(settings, costAssumptions);
   addStreamComponents(add, settings, rate, recordsPerTrip, footprint, costAssumptions);
 
+  const tripsStream = addTripsTableComponents(add, settings, rate, run, footprint, costAssumptions);
+  addQueueAndServiceComponents(add, settings, rate, run, recordsPerTrip, footprint, tripsStream, assumptions, costAssumptions);
+  const job = addKpiJobComponents(add, settings, rate, assumptions);
+
+  const firstWall = firstWallOf(components);
+  return {
+    environment: input.environment,
+    tripsPerSecond: rate,
+    designTripsPerSecond: settings.designTripsPerSecond,
+    components,
+    firstWall,
+    holds: components.every(keepsHeadroom),
+    derived: {
+      recordsPerTrip: { start: round(recordsPerTrip.start, 4), end: round(recordsPerTrip.end, 4) },
+      tripsTableWriteUnitsPerTrip: round(tripsStream.tripWriteUnitsPerTrip, 4),
+      tripsStreamShards: tripsStream.tripsStreamShards,
+      kpiJob: { tripsPerRun: job.tripsPerRun, inputGb: round(job.inputGb, 2), vcpus: job.vcpus, minutes: round(job.minutes, 1) },
+    },
+    assumptions,
+  };
+}
+
+interface TripsStreamLoad {
+  readonly tripWriteUnitsPerTrip: number;
+  readonly tripsStreamShards: number;
+  readonly matchLanes: number;
+  readonly liveLanes: number;
+}
+
+/** What the trips table, its stream and the stream's two mappings (match, live metrics) carry at `rate`. */
+function addTripsTableComponents(
+  add: Parameters<typeof addMapping>[0],
+  settings: CapacityInput['settings'],
+  rate: number,
+  run: CapacityInput['run'],
+  footprint: DeployedFootprint,
+  costAssumptions: ModelAssumptions,
+): TripsStreamLoad {
   // The trips table: the measured trip writes (conditional failures and retries included), one unit each.
   const tripWriteUnitsPerTrip = tripsTableWriteUnitsPerTrip(run, costAssumptions);
   const tripWriteUnits = rate * tripWriteUnitsPerTrip;
@@ -183,20 +246,66 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   add('trips table stream: readers per shard (staging, live metrics)', 'count', 2, 'readers', AWS_LIMITS.dynamodbStreamReadersPerShard);
   // A trips-stream mapping's lanes: its filter passes `recordsPerTrip` of the stream's records of a trip.
   const tripsStreamLane = (mapping: StreamMappingSettings, recordsPerTrip: number, batchSeconds: (records: number) => number) =>
-    mappingLane(mapping, tripsStreamShards, rate * recordsPerTrip, recordsPerTrip / costAssumptions.streamRecordsPerTrip, costAssumptions.streamRecordEventBytes, batchSeconds, costAssumptions);
-  const matchLane = tripsStreamLane(settings.matchMapping, costAssumptions.matchRecordsPerTrip, billedBatchSeconds('match', costAssumptions));
+    mappingLane(
+      mapping,
+      tripsStreamShards,
+      rate * recordsPerTrip,
+      recordsPerTrip / costAssumptions.streamRecordsPerTrip,
+      costAssumptions.streamRecordEventBytes,
+      batchSeconds,
+      costAssumptions,
+    );
+  const matchLane = tripsStreamLane(
+    settings.matchMapping,
+    costAssumptions.matchRecordsPerTrip,
+    billedBatchSeconds('match', costAssumptions),
+  );
   addMapping(add, 'match (staging) mapping', matchLane, settings.handlers.timeoutSeconds);
   // Staged files land under one prefix per day: one PUT per batch and date.
   const matchMapping: MappingFootprint = { ...footprint.mappings.match, lanes: matchLane.lanes };
-  const matchBatch = liveBatch(matchMapping, rate, costAssumptions.streamRecordsPerTrip, costAssumptions.matchRecordsPerTrip, costAssumptions.streamRecordEventBytes, costAssumptions);
+  const matchBatch = liveBatch(
+    matchMapping,
+    rate,
+    costAssumptions.streamRecordsPerTrip,
+    costAssumptions.matchRecordsPerTrip,
+    costAssumptions.streamRecordEventBytes,
+    costAssumptions,
+  );
   add('staged trips: S3 PUTs per day prefix', 'rate', rate * matchBatch.invocationsPerTrip, 'PUT/s', AWS_LIMITS.s3PutsPerPrefix);
 
-  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStreamShards, flushSeconds: flushSecondsOf(settings.liveMetricsMapping), costAssumptions });
+  const live = liveMetricsLoad({
+    tripsPerSecond: rate,
+    streamShards: tripsStreamShards,
+    flushSeconds: flushSecondsOf(settings.liveMetricsMapping),
+    costAssumptions,
+  });
   const liveLane = tripsStreamLane(settings.liveMetricsMapping, costAssumptions.liveMetricsRecordsPerTrip, live.batchSeconds);
   addMapping(add, 'live-metrics mapping', liveLane, settings.handlers.timeoutSeconds);
   add('metrics table: writes (WRU/s)', 'rate', live.writeUnitsPerSecond, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);
-  add('metrics table: hottest item (WRU/s)', 'rate', live.hottestItemWriteUnitsPerSecond * live.writersPerItem, 'WRU/s', AWS_LIMITS.dynamodbPartitionWriteUnits);
+  add(
+    'metrics table: hottest item (WRU/s)',
+    'rate',
+    live.hottestItemWriteUnitsPerSecond * live.writersPerItem,
+    'WRU/s',
+    AWS_LIMITS.dynamodbPartitionWriteUnits,
+  );
 
+  return { tripWriteUnitsPerTrip, tripsStreamShards, matchLanes: matchLane.lanes, liveLanes: liveLane.lanes };
+}
+
+/** The retry queue, Firehose's archive, the metrics API, Lambda's concurrency and Athena's bytes at `rate`. */
+function addQueueAndServiceComponents(
+  add: Parameters<typeof addMapping>[0],
+  settings: CapacityInput['settings'],
+  rate: number,
+  run: CapacityInput['run'],
+  recordsPerTrip: { start: number; end: number },
+  footprint: DeployedFootprint,
+  tripsStream: TripsStreamLoad,
+  assumptions: CapacityAssumptions,
+  costAssumptions: ModelAssumptions,
+): void {
+  const trips = run.trips_completed;
   // The retry queue: what failed once (at least the assumed storm share), redriven by its mapping.
   const retried = Math.max(
     (requests(run, 'SQS', 'SendMessage') + requests(run, 'SQS', 'SendMessageBatch')) / trips,
@@ -210,10 +319,22 @@ export function capacityReport(input: CapacityInput): CapacityReport {
     name: `the redrive mapping's maximum concurrency (${redrive.maximumConcurrency}) x batch size (${redrive.batchSize}) over a batch's time`,
     source: OWN_LIMIT_SOURCES.settings,
   });
-  add('retry queue: in-flight messages', 'rate', retriedPerSecond * assumptions.retryInFlightSeconds, 'messages', AWS_LIMITS.sqsInFlightMessages);
+  add(
+    'retry queue: in-flight messages',
+    'rate',
+    retriedPerSecond * assumptions.retryInFlightSeconds,
+    'messages',
+    AWS_LIMITS.sqsInFlightMessages,
+  );
 
   // Firehose reads each stream as a second reader (above) and writes a compressed object per buffer.
-  add('Firehose raw archive: S3 PUTs per stream prefix', 'count', 1 / assumptions.firehoseBufferSeconds, 'PUT/s', AWS_LIMITS.s3PutsPerPrefix);
+  add(
+    'Firehose raw archive: S3 PUTs per stream prefix',
+    'count',
+    1 / assumptions.firehoseBufferSeconds,
+    'PUT/s',
+    AWS_LIMITS.s3PutsPerPrefix,
+  );
 
   add('metrics API: requests/s', 'count', assumptions.metricsApiRequestsPerSecond, 'requests/s', {
     value: assumptions.metricsApiStageRateLimit,
@@ -224,8 +345,8 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   // Lambda: every lane of every mapping busy at once, the queue mappings at their maximum, the API's share.
   const concurrency =
     2 * footprint.mappings.start.lanes +
-    matchLane.lanes +
-    liveLane.lanes +
+    tripsStream.matchLanes +
+    tripsStream.liveLanes +
     settings.redriveMapping.maximumConcurrency +
     settings.failedBatchMapping.maximumConcurrency +
     // the kpi-trigger: one scheduled invocation a day
@@ -234,18 +355,38 @@ export function capacityReport(input: CapacityInput): CapacityReport {
   add('Lambda: concurrent executions at most (every lane busy)', 'rate', concurrency, 'executions', AWS_LIMITS.lambdaConcurrentExecutions);
 
   // Athena: the saved query of a day's staged trips reads that day's JSON.
-  add('Athena: bytes scanned by one day of completed_trips', 'rate', (rate * SECONDS_PER_DAY * assumptions.stagedBytesPerTrip) / 1e9, 'GB', {
-    value: round(settings.athena.bytesScannedCutoffPerQuery / 1e9, 3),
-    name: "the workgroup's bytes-scanned cutoff per query",
-    source: OWN_LIMIT_SOURCES.athenaWorkgroup,
-  });
+  add(
+    'Athena: bytes scanned by one day of completed_trips',
+    'rate',
+    (rate * SECONDS_PER_DAY * assumptions.stagedBytesPerTrip) / 1e9,
+    'GB',
+    {
+      value: round(settings.athena.bytesScannedCutoffPerQuery / 1e9, 3),
+      name: "the workgroup's bytes-scanned cutoff per query",
+      source: OWN_LIMIT_SOURCES.athenaWorkgroup,
+    },
+  );
+}
 
+/** The daily KPI job's run: its duration against its timeout, its vCPUs and memory against the application's. */
+function addKpiJobComponents(
+  add: Parameters<typeof addMapping>[0],
+  settings: CapacityInput['settings'],
+  rate: number,
+  assumptions: CapacityAssumptions,
+): ReturnType<typeof kpiJobLoad> {
   const job = kpiJobLoad(settings, rate, assumptions);
-  add(`daily KPI job: duration of a scheduled run (${settings.kpi.lookbackDays + 1} days, ${round(job.inputGb, 1)} GB)`, 'rate', job.minutes, 'minutes', {
-    value: settings.kpi.job.timeoutMinutes,
-    name: "the job run's execution timeout",
-    source: OWN_LIMIT_SOURCES.emrServerlessJobTimeout,
-  });
+  add(
+    `daily KPI job: duration of a scheduled run (${settings.kpi.lookbackDays + 1} days, ${round(job.inputGb, 1)} GB)`,
+    'rate',
+    job.minutes,
+    'minutes',
+    {
+      value: settings.kpi.job.timeoutMinutes,
+      name: "the job run's execution timeout",
+      source: OWN_LIMIT_SOURCES.emrServerlessJobTimeout,
+    },
+  );
   add('daily KPI job: vCPUs of a run (driver and every executor)', 'count', job.vcpus, 'vCPU', {
     value: capacityQuantity(settings.kpi.maxCapacity.cpu),
     name: "the EMR Serverless application's maximum capacity",
@@ -257,22 +398,7 @@ export function capacityReport(input: CapacityInput): CapacityReport {
     source: OWN_LIMIT_SOURCES.emrServerlessMaximumCapacity,
   });
 
-  const firstWall = firstWallOf(components);
-  return {
-    environment: input.environment,
-    tripsPerSecond: rate,
-    designTripsPerSecond: settings.designTripsPerSecond,
-    components,
-    firstWall,
-    holds: components.every(keepsHeadroom),
-    derived: {
-      recordsPerTrip: { start: round(recordsPerTrip.start, 4), end: round(recordsPerTrip.end, 4) },
-      tripsTableWriteUnitsPerTrip: round(tripWriteUnitsPerTrip, 4),
-      tripsStreamShards,
-      kpiJob: { tripsPerRun: job.tripsPerRun, inputGb: round(job.inputGb, 2), vcpus: job.vcpus, minutes: round(job.minutes, 1) },
-    },
-    assumptions,
-  };
+  return job;
 }
 
 /** Kinesis: each stream's shards take the producer's records; the handler's mapping and Firehose read them. */
@@ -288,19 +414,54 @@ function addStreamComponents(
   const streamShards = footprint.mappings.start.lanes / settings.startMapping.parallelizationFactor;
   const recordMb = costAssumptions.eventRecordBytes / MB;
   const streamReaders = 2;
-  for (const [kind, mapping, handler] of [['start', settings.startMapping, 'start'], ['end', settings.endMapping, 'end']] as const) {
+  for (const [kind, mapping, handler] of [
+    ['start', settings.startMapping, 'start'],
+    ['end', settings.endMapping, 'end'],
+  ] as const) {
     const recordsPerSecond = rate * recordsPerTrip[kind];
     if (provisioned) {
-      add(`trip-${kind} stream: shard writes (records/s)`, 'rate', recordsPerSecond / streamShards, 'records/s', AWS_LIMITS.kinesisShardWriteRecords);
-      add(`trip-${kind} stream: shard writes (MB/s)`, 'rate', (recordsPerSecond * recordMb) / streamShards, 'MB/s', AWS_LIMITS.kinesisShardWriteMb);
+      add(
+        `trip-${kind} stream: shard writes (records/s)`,
+        'rate',
+        recordsPerSecond / streamShards,
+        'records/s',
+        AWS_LIMITS.kinesisShardWriteRecords,
+      );
+      add(
+        `trip-${kind} stream: shard writes (MB/s)`,
+        'rate',
+        (recordsPerSecond * recordMb) / streamShards,
+        'MB/s',
+        AWS_LIMITS.kinesisShardWriteMb,
+      );
     } else {
       add(`trip-${kind} stream: writes (records/s)`, 'rate', recordsPerSecond, 'records/s', AWS_LIMITS.kinesisOnDemandStreamWriteRecords);
       add(`trip-${kind} stream: writes (MB/s)`, 'rate', recordsPerSecond * recordMb, 'MB/s', AWS_LIMITS.kinesisOnDemandStreamWriteMb);
     }
-    add(`trip-${kind} stream: shard reads (MB/s, ${streamReaders} readers)`, 'rate', (streamReaders * recordsPerSecond * recordMb) / streamShards, 'MB/s', AWS_LIMITS.kinesisShardReadMb);
+    add(
+      `trip-${kind} stream: shard reads (MB/s, ${streamReaders} readers)`,
+      'rate',
+      (streamReaders * recordsPerSecond * recordMb) / streamShards,
+      'MB/s',
+      AWS_LIMITS.kinesisShardReadMb,
+    );
     // Lambda's poller and Firehose each read a shard about once a second, however busy it is.
-    add(`trip-${kind} stream: GetRecords per shard (mapping and Firehose)`, 'count', streamReaders, 'calls/s', AWS_LIMITS.kinesisShardReadTransactions);
-    const lane = mappingLane(mapping, streamShards, recordsPerSecond, 1, costAssumptions.eventRecordBytes * 2, billedBatchSeconds(handler, costAssumptions), costAssumptions);
+    add(
+      `trip-${kind} stream: GetRecords per shard (mapping and Firehose)`,
+      'count',
+      streamReaders,
+      'calls/s',
+      AWS_LIMITS.kinesisShardReadTransactions,
+    );
+    const lane = mappingLane(
+      mapping,
+      streamShards,
+      recordsPerSecond,
+      1,
+      costAssumptions.eventRecordBytes * 2,
+      billedBatchSeconds(handler, costAssumptions),
+      costAssumptions,
+    );
     addMapping(add, `${kind} mapping`, lane, settings.handlers.timeoutSeconds);
   }
 }
@@ -318,7 +479,13 @@ export function keepsHeadroom(component: CapacityComponent): boolean {
 }
 
 function addMapping(
-  add: (component: string, kind: ComponentKind, load: number, unit: string, limit: { value: number; name: string; source: LimitSource }) => void,
+  add: (
+    component: string,
+    kind: ComponentKind,
+    load: number,
+    unit: string,
+    limit: { value: number; name: string; source: LimitSource },
+  ) => void,
   name: string,
   lane: Lane,
   timeoutSeconds: number,
@@ -328,5 +495,9 @@ function addMapping(
     name: 'what one lane (one batch at a time) handles with full batches',
     source: OWN_LIMIT_SOURCES.settings,
   });
-  add(`${name}: time of a full batch`, 'rate', lane.fullBatchSeconds, 's', { value: timeoutSeconds, name: "the handlers' timeout", source: OWN_LIMIT_SOURCES.settings });
+  add(`${name}: time of a full batch`, 'rate', lane.fullBatchSeconds, 's', {
+    value: timeoutSeconds,
+    name: "the handlers' timeout",
+    source: OWN_LIMIT_SOURCES.settings,
+  });
 }

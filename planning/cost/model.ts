@@ -11,9 +11,17 @@
  * Fixed costs (shard-hours, stream-hours, alarms, dashboards, keys, idle queue polling, the daily KPI job)
  * are apart: they are paid per month whatever the traffic.
  */
-import { AWS_LIMITS } from '../capacity/limits';
+
 import type { PipelineSettings, StreamMappingSettings } from '../../lib/config';
-import { deployedFootprint, FIXED_RESOURCES, MODEL_ASSUMPTIONS, type DeployedFootprint, type MappingFootprint, type ModelAssumptions } from './footprint';
+import { AWS_LIMITS } from '../capacity/limits';
+import {
+  type DeployedFootprint,
+  deployedFootprint,
+  FIXED_RESOURCES,
+  type MappingFootprint,
+  MODEL_ASSUMPTIONS,
+  type ModelAssumptions,
+} from './footprint';
 import { PRICES_US_EAST_1, type PricedService, type PriceTable } from './prices';
 import type { RunMeasurements } from './run-measurements';
 
@@ -78,7 +86,11 @@ export interface CostReport {
   readonly footprint: DeployedFootprint;
   readonly measured: TrafficCost;
   readonly live: TrafficCost;
-  readonly fixed: { readonly dollarsPerMonth: number; readonly byService: Readonly<Partial<Record<PricedService, number>>>; readonly lines: readonly FixedLine[] };
+  readonly fixed: {
+    readonly dollarsPerMonth: number;
+    readonly byService: Readonly<Partial<Record<PricedService, number>>>;
+    readonly lines: readonly FixedLine[];
+  };
   /** A month of the live case: its variable cost at tripsPerMonth, the fixed costs, and both. */
   readonly perMonth: { readonly variable: number; readonly fixed: number; readonly total: number };
   /** Operations of the run the model does not price, and why (set-up, Lambda's own polling, unknown). */
@@ -98,11 +110,47 @@ const GB = 1024 ** 3;
  * `kpi-job`: the daily job's own reads and writes (in its fixed cost).
  */
 const OPERATION_ROLES: Readonly<Record<string, Readonly<Record<string, 'setup' | 'poller' | 'kpi-job' | 'priced'>>>> = {
-  DynamoDB: { CreateTable: 'setup', DescribeTable: 'setup', UpdateTimeToLive: 'setup', UpdateItem: 'priced', TransactWriteItems: 'priced', PutItem: 'priced', GetItem: 'priced', DeleteItem: 'priced', Query: 'priced' },
+  DynamoDB: {
+    CreateTable: 'setup',
+    DescribeTable: 'setup',
+    UpdateTimeToLive: 'setup',
+    UpdateItem: 'priced',
+    TransactWriteItems: 'priced',
+    PutItem: 'priced',
+    GetItem: 'priced',
+    DeleteItem: 'priced',
+    Query: 'priced',
+  },
   DynamoDBStreams: { DescribeStream: 'poller', GetRecords: 'poller', GetShardIterator: 'poller', ListStreams: 'poller' },
-  Kinesis: { CreateStream: 'setup', DescribeStreamSummary: 'setup', ListShards: 'poller', GetRecords: 'poller', GetShardIterator: 'poller', PutRecords: 'priced', PutRecord: 'priced' },
-  S3: { CreateBucket: 'setup', HeadBucket: 'setup', PutBucketVersioning: 'setup', PutObject: 'priced', GetObject: 'kpi-job', ListObjectsV2: 'kpi-job' },
-  SQS: { CreateQueue: 'setup', GetQueueUrl: 'setup', SetQueueAttributes: 'setup', GetQueueAttributes: 'poller', ReceiveMessage: 'poller', DeleteMessage: 'poller', DeleteMessageBatch: 'poller', ChangeMessageVisibility: 'poller', SendMessage: 'priced', SendMessageBatch: 'priced' },
+  Kinesis: {
+    CreateStream: 'setup',
+    DescribeStreamSummary: 'setup',
+    ListShards: 'poller',
+    GetRecords: 'poller',
+    GetShardIterator: 'poller',
+    PutRecords: 'priced',
+    PutRecord: 'priced',
+  },
+  S3: {
+    CreateBucket: 'setup',
+    HeadBucket: 'setup',
+    PutBucketVersioning: 'setup',
+    PutObject: 'priced',
+    GetObject: 'kpi-job',
+    ListObjectsV2: 'kpi-job',
+  },
+  SQS: {
+    CreateQueue: 'setup',
+    GetQueueUrl: 'setup',
+    SetQueueAttributes: 'setup',
+    GetQueueAttributes: 'poller',
+    ReceiveMessage: 'poller',
+    DeleteMessage: 'poller',
+    DeleteMessageBatch: 'poller',
+    ChangeMessageVisibility: 'poller',
+    SendMessage: 'priced',
+    SendMessageBatch: 'priced',
+  },
 };
 
 const ROLE_REASONS = {
@@ -155,7 +203,9 @@ function windowItemsPerBatch(completions: number, windowSeconds: number, assumpt
 
 /** The trips table's write units per completed trip as the run measured them (conditional failures and retries included). */
 export function tripsTableWriteUnitsPerTrip(run: RunMeasurements, assumptions: ModelAssumptions): number {
-  const writes = run.trips_table_writes ?? count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem');
+  const writes =
+    run.trips_table_writes ??
+    count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem');
   return (writes / run.trips_completed) * Math.ceil(assumptions.tripItemBytes / 1024);
 }
 
@@ -177,7 +227,10 @@ export function designTripsTableWriteUnitsPerTrip(run: RunMeasurements, assumpti
  * units/s, so at least the assumed count and as many as the trip writes need.
  */
 export function tripsStreamShards(tripsPerSecond: number, writeUnitsPerTrip: number, assumptions: ModelAssumptions): number {
-  return Math.max(assumptions.tableStreamShards, Math.ceil((tripsPerSecond * writeUnitsPerTrip) / AWS_LIMITS.dynamodbPartitionWriteUnits.value));
+  return Math.max(
+    assumptions.tableStreamShards,
+    Math.ceil((tripsPerSecond * writeUnitsPerTrip) / AWS_LIMITS.dynamodbPartitionWriteUnits.value),
+  );
 }
 
 /** How often a live-metrics consumer writes: at the end of each tumbling window, or of each batch without one. */
@@ -200,7 +253,12 @@ export interface LiveMetricsWrites {
  * its completions touched and one for its open trips. The items a flush touches grow slower than its
  * completions (265 pickup locations at most), so the writes per trip fall as the trips per window rise.
  */
-export function liveMetricsWrites(tripsPerSecond: number, streamShards: number, flushSeconds: number, assumptions: ModelAssumptions): LiveMetricsWrites {
+export function liveMetricsWrites(
+  tripsPerSecond: number,
+  streamShards: number,
+  flushSeconds: number,
+  assumptions: ModelAssumptions,
+): LiveMetricsWrites {
   const completionsPerShardFlush = (tripsPerSecond / streamShards) * flushSeconds;
   const itemsPerFlush = windowItemsPerBatch(completionsPerShardFlush, flushSeconds, assumptions) + 1;
   const writeUnitsPerSecond = (streamShards * itemsPerFlush) / flushSeconds;
@@ -221,6 +279,46 @@ interface TrafficQuantities {
   readonly tripsTableWriteUnitsPerTrip: number;
 }
 
+type AddVariableLine = (service: PricedService, item: string, quantityPerTrip: number, unit: string, pricePerUnit: number) => void;
+
+/** Kinesis (provisioned PUT units, or on-demand data in and out) and the raw archive's Firehose ingestion. */
+function addStreamLines(
+  add: AddVariableLine,
+  recordsSent: number,
+  footprint: DeployedFootprint,
+  assumptions: ModelAssumptions,
+  prices: PriceTable,
+): void {
+  if (footprint.kinesis.capacityMode === 'PROVISIONED') {
+    const unitsPerRecord = Math.ceil(assumptions.eventRecordBytes / (25 * 1024));
+    add(
+      'kinesis',
+      'PUT payload units (25 KB)',
+      recordsSent * unitsPerRecord,
+      'units',
+      prices.kinesis.provisionedPutPayloadUnitsPerMillion / MILLION,
+    );
+  } else {
+    const ingestGb = (recordsSent * Math.ceil(assumptions.eventRecordBytes / 1024) * 1024) / GB;
+    add('kinesis', 'data in (1 KB per record)', ingestGb, 'GB', prices.kinesis.onDemandIngestPerGb);
+    // Two readers of each stream: its handler's mapping and the raw archive's Firehose.
+    add(
+      'kinesis',
+      'data out (2 readers)',
+      (2 * recordsSent * assumptions.eventRecordBytes) / GB,
+      'GB',
+      prices.kinesis.onDemandRetrievalPerGb,
+    );
+  }
+  add(
+    'firehose',
+    `raw archive ingestion (${prices.firehose.recordRoundingKb} KB per record)`,
+    (recordsSent * prices.firehose.recordRoundingKb * 1024) / GB,
+    'GB',
+    prices.firehose.ingestPerGb,
+  );
+}
+
 function trafficCost(
   trafficCase: TrafficCase,
   quantities: TrafficQuantities,
@@ -230,7 +328,7 @@ function trafficCost(
   const trips = run.trips_completed;
   const perTrip = (value: number) => value / trips;
   const lines: VariableLine[] = [];
-  const add = (service: PricedService, item: string, quantityPerTrip: number, unit: string, pricePerUnit: number) => {
+  const add: AddVariableLine = (service, item, quantityPerTrip, unit, pricePerUnit) => {
     if (quantityPerTrip <= 0) return;
     lines.push({
       service,
@@ -243,23 +341,31 @@ function trafficCost(
   const { batches } = quantities;
 
   // Kinesis: every record the producer sent (duplicates and quarantine-free rows), both streams.
-  const recordsSent = perTrip(run.sent.start + run.sent.end);
-  if (footprint.kinesis.capacityMode === 'PROVISIONED') {
-    const unitsPerRecord = Math.ceil(assumptions.eventRecordBytes / (25 * 1024));
-    add('kinesis', 'PUT payload units (25 KB)', recordsSent * unitsPerRecord, 'units', prices.kinesis.provisionedPutPayloadUnitsPerMillion / MILLION);
-  } else {
-    const ingestGb = (recordsSent * Math.ceil(assumptions.eventRecordBytes / 1024) * 1024) / GB;
-    add('kinesis', 'data in (1 KB per record)', ingestGb, 'GB', prices.kinesis.onDemandIngestPerGb);
-    // Two readers of each stream: its handler's mapping and the raw archive's Firehose.
-    add('kinesis', 'data out (2 readers)', (2 * recordsSent * assumptions.eventRecordBytes) / GB, 'GB', prices.kinesis.onDemandRetrievalPerGb);
-  }
-  add('firehose', `raw archive ingestion (${prices.firehose.recordRoundingKb} KB per record)`, (recordsSent * prices.firehose.recordRoundingKb * 1024) / GB, 'GB', prices.firehose.ingestPerGb);
+  addStreamLines(add, perTrip(run.sent.start + run.sent.end), footprint, assumptions, prices);
 
   // DynamoDB: trip writes (measured; live: what the design makes for the run's events) and the live-metrics
   // partials, as the traffic case has them.
-  add('dynamodb', 'trips table writes (UpdateItem)', quantities.tripsTableWriteUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
-  add('dynamodb', 'live metrics partials (1 WRU per item)', quantities.liveMetricsWriteUnitsPerTrip, 'WRU', prices.dynamodb.writeRequestUnitsPerMillion / MILLION);
-  add('dynamodb', 'reads (GetItem, Query)', perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')), 'RRU', prices.dynamodb.readRequestUnitsPerMillion / MILLION);
+  add(
+    'dynamodb',
+    'trips table writes (UpdateItem)',
+    quantities.tripsTableWriteUnitsPerTrip,
+    'WRU',
+    prices.dynamodb.writeRequestUnitsPerMillion / MILLION,
+  );
+  add(
+    'dynamodb',
+    'live metrics partials (1 WRU per item)',
+    quantities.liveMetricsWriteUnitsPerTrip,
+    'WRU',
+    prices.dynamodb.writeRequestUnitsPerMillion / MILLION,
+  );
+  add(
+    'dynamodb',
+    'reads (GetItem, Query)',
+    perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')),
+    'RRU',
+    prices.dynamodb.readRequestUnitsPerMillion / MILLION,
+  );
 
   // Lambda: requests and billed duration of every handler.
   const invocations: Record<Handler, number> = {
@@ -296,9 +402,14 @@ function trafficCost(
     byService,
     lines,
     batching: {
-      invocationsPerThousandTrips: Object.fromEntries(Object.entries(invocations).map(([handler, value]) => [handler, perThousand(value)])) as Record<Handler, number>,
+      invocationsPerThousandTrips: Object.fromEntries(
+        Object.entries(invocations).map(([handler, value]) => [handler, perThousand(value)]),
+      ) as Record<Handler, number>,
       totalInvocationsPerThousandTrips: perThousand(totalInvocations),
-      recordsPerInvocation: Object.fromEntries(STREAM_HANDLERS.map((handler) => [handler, round(batches[handler].handled, 1)])) as Record<StreamHandler, number>,
+      recordsPerInvocation: Object.fromEntries(STREAM_HANDLERS.map((handler) => [handler, round(batches[handler].handled, 1)])) as Record<
+        StreamHandler,
+        number
+      >,
       stagedPutsPerThousandTrips: perThousand(quantities.stagedPutsPerTrip),
     },
   };
@@ -312,19 +423,50 @@ function fixedCosts(footprint: DeployedFootprint, prices: PriceTable, assumption
   const { kinesis } = footprint;
   if (kinesis.capacityMode === 'PROVISIONED') {
     const shardHours = FIXED_RESOURCES.streams * kinesis.shardCount * hours;
-    add('kinesis', `shard-hours (${FIXED_RESOURCES.streams} streams x ${kinesis.shardCount} shards)`, shardHours, 'shard-hours', prices.kinesis.provisionedShardHour);
-    if (kinesis.retentionHours > 24) add('kinesis', `extended retention (${kinesis.retentionHours} h)`, shardHours, 'shard-hours', prices.kinesis.provisionedExtendedRetentionShardHour);
+    add(
+      'kinesis',
+      `shard-hours (${FIXED_RESOURCES.streams} streams x ${kinesis.shardCount} shards)`,
+      shardHours,
+      'shard-hours',
+      prices.kinesis.provisionedShardHour,
+    );
+    if (kinesis.retentionHours > 24)
+      add(
+        'kinesis',
+        `extended retention (${kinesis.retentionHours} h)`,
+        shardHours,
+        'shard-hours',
+        prices.kinesis.provisionedExtendedRetentionShardHour,
+      );
   } else {
-    add('kinesis', `on-demand stream-hours (${FIXED_RESOURCES.streams} streams)`, FIXED_RESOURCES.streams * hours, 'stream-hours', prices.kinesis.onDemandStreamHour);
+    add(
+      'kinesis',
+      `on-demand stream-hours (${FIXED_RESOURCES.streams} streams)`,
+      FIXED_RESOURCES.streams * hours,
+      'stream-hours',
+      prices.kinesis.onDemandStreamHour,
+    );
   }
   add('cloudwatch', 'alarms', FIXED_RESOURCES.alarms, 'alarm-months', prices.cloudwatch.standardAlarmMonth);
   add('cloudwatch', 'dashboards', FIXED_RESOURCES.dashboards, 'dashboard-months', prices.cloudwatch.dashboardMonth);
   add('cloudwatch', 'custom metrics (Powertools)', assumptions.customMetrics, 'metric-months', prices.cloudwatch.customMetricMonth);
   add('kms', 'customer managed keys', FIXED_RESOURCES.customerManagedKeys, 'key-months', prices.kms.customerManagedKeyMonth);
-  add('sqs', `idle polling of ${FIXED_RESOURCES.lambdaPolledQueues} Lambda-polled queues`, FIXED_RESOURCES.lambdaPolledQueues * assumptions.idleQueuePollsPerMonth, 'requests', prices.sqs.requestsPerMillion / MILLION);
+  add(
+    'sqs',
+    `idle polling of ${FIXED_RESOURCES.lambdaPolledQueues} Lambda-polled queues`,
+    FIXED_RESOURCES.lambdaPolledQueues * assumptions.idleQueuePollsPerMonth,
+    'requests',
+    prices.sqs.requestsPerMillion / MILLION,
+  );
   const job = assumptions.kpiJob;
   const workerHours = (job.runsPerMonth * job.workers * job.minutes) / 60;
-  add('emrServerless', `daily KPI job vCPU (${job.workers} workers x ${job.minutes} min x ${job.runsPerMonth})`, workerHours * job.vcpuPerWorker, 'vCPU-hours', prices.emrServerless.arm64VcpuHour);
+  add(
+    'emrServerless',
+    `daily KPI job vCPU (${job.workers} workers x ${job.minutes} min x ${job.runsPerMonth})`,
+    workerHours * job.vcpuPerWorker,
+    'vCPU-hours',
+    prices.emrServerless.arm64VcpuHour,
+  );
   add('emrServerless', 'daily KPI job memory', workerHours * job.gbPerWorker, 'GB-hours', prices.emrServerless.arm64GbHour);
   const byService: Partial<Record<PricedService, number>> = {};
   for (const line of lines) byService[line.service] = (byService[line.service] ?? 0) + line.dollarsPerMonth;
@@ -337,7 +479,11 @@ function unpricedOperations(run: RunMeasurements): CostReport['unpricedOperation
     for (const [operation, n] of Object.entries(operations)) {
       const role = OPERATION_ROLES[service]?.[operation];
       if (role === 'priced') continue;
-      unpriced.push({ operation: `${service}.${operation}`, count: n, reason: role === undefined ? 'not in the model: unknown operation, priced at nothing' : ROLE_REASONS[role] });
+      unpriced.push({
+        operation: `${service}.${operation}`,
+        count: n,
+        reason: role === undefined ? 'not in the model: unknown operation, priced at nothing' : ROLE_REASONS[role],
+      });
     }
   }
   return unpriced;
@@ -360,13 +506,21 @@ export function costReport(input: CostInput): CostReport {
   const tripsPerSecond = input.tripsPerMonth / SECONDS_PER_MONTH_OF(prices);
   // The trips table's stream gets a shard per partition its writes need, each shard with its own batches.
   const shards = tripsStreamShards(tripsPerSecond, designTripsTableWriteUnitsPerTrip(run, assumptions), assumptions);
-  const tableStreamLanes = (mapping: MappingFootprint, settings: StreamMappingSettings): MappingFootprint => ({ ...mapping, lanes: shards * settings.parallelizationFactor });
+  const tableStreamLanes = (mapping: MappingFootprint, settings: StreamMappingSettings): MappingFootprint => ({
+    ...mapping,
+    lanes: shards * settings.parallelizationFactor,
+  });
   const m = {
     ...footprint.mappings,
     match: tableStreamLanes(footprint.mappings.match, input.settings.matchMapping),
     'live-metrics': tableStreamLanes(footprint.mappings['live-metrics'], input.settings.liveMetricsMapping),
   };
-  const liveMetricsWriteUnitsPerTrip = liveMetricsWrites(tripsPerSecond, shards, flushSecondsOf(input.settings.liveMetricsMapping), assumptions).writeUnitsPerTrip;
+  const liveMetricsWriteUnitsPerTrip = liveMetricsWrites(
+    tripsPerSecond,
+    shards,
+    flushSecondsOf(input.settings.liveMetricsMapping),
+    assumptions,
+  ).writeUnitsPerTrip;
   // The metrics table's writes are the run's DynamoDB writes beyond the trips table's (a summary that counts the
   // trips table's apart); an older summary gets the model's at the live rate.
   const dynamodbWrites = count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem');
@@ -397,7 +551,14 @@ export function costReport(input: CostInput): CostReport {
     start: liveBatch(m.start, tripsPerSecond, perTrip.start, perTrip.start, a.eventRecordBytes * 2, a),
     end: liveBatch(m.end, tripsPerSecond, perTrip.end, perTrip.end, a.eventRecordBytes * 2, a),
     match: liveBatch(m.match, tripsPerSecond, a.streamRecordsPerTrip, a.matchRecordsPerTrip, a.streamRecordEventBytes, a),
-    'live-metrics': liveBatch(m['live-metrics'], tripsPerSecond, a.streamRecordsPerTrip, a.liveMetricsRecordsPerTrip, a.streamRecordEventBytes, a),
+    'live-metrics': liveBatch(
+      m['live-metrics'],
+      tripsPerSecond,
+      a.streamRecordsPerTrip,
+      a.liveMetricsRecordsPerTrip,
+      a.streamRecordEventBytes,
+      a,
+    ),
   };
   // A staged batch writes one file per trip_date in it; a window crossing midnight writes two.
   const datesPerBatch = 1 + m.match.windowSeconds / 86_400;

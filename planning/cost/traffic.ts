@@ -3,7 +3,7 @@
  * variable cost per 1M trips (issue 23: 1.3x the floor at 20M trips a month, 1.1x at 1B; the floor is the two
  * trip writes and the raw archive). Pure: no I/O.
  */
-import { costReport, type CostInput, type CostReport } from './model';
+import { type CostInput, type CostReport, costReport } from './model';
 
 /** The volumes `npm run cost` reports when none is asked for: a small city's month, a large one's, a country's. */
 export const TRAFFIC_LEVELS = [1_000_000, 20_000_000, 1_000_000_000] as const;
@@ -20,7 +20,12 @@ interface TrafficRow {
   readonly meetsGoal: boolean | null;
   readonly perMonth: CostReport['perMonth'];
   /** The live lines that cost the most, largest first, with their quantities: what dominates. */
-  readonly largestLines: readonly { readonly item: string; readonly quantityPerMillionTrips: number; readonly unit: string; readonly dollarsPerMillionTrips: number }[];
+  readonly largestLines: readonly {
+    readonly item: string;
+    readonly quantityPerMillionTrips: number;
+    readonly unit: string;
+    readonly dollarsPerMillionTrips: number;
+  }[];
 }
 
 export interface TrafficCostReport {
@@ -47,7 +52,12 @@ export function costAtTraffic(input: Omit<CostInput, 'tripsPerMonth'>, levels: r
         largestLines: [...report.live.lines]
           .sort((a, b) => b.dollarsPerMillionTrips - a.dollarsPerMillionTrips)
           .slice(0, LARGEST_LINES)
-          .map((line) => ({ item: `${line.service}: ${line.item}`, quantityPerMillionTrips: line.quantityPerMillionTrips, unit: line.unit, dollarsPerMillionTrips: line.dollarsPerMillionTrips })),
+          .map((line) => ({
+            item: `${line.service}: ${line.item}`,
+            quantityPerMillionTrips: line.quantityPerMillionTrips,
+            unit: line.unit,
+            dollarsPerMillionTrips: line.dollarsPerMillionTrips,
+          })),
       };
     }),
     reports,

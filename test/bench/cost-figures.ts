@@ -16,8 +16,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { environments, LOCAL_TIME_SCALE } from '../../lib/config';
-import { costReport, type CostReport } from '../../planning/cost/model';
-import { runMeasurementsOf, type RunMeasurements } from '../../planning/cost/run-measurements';
+import { type CostReport, costReport } from '../../planning/cost/model';
+import { type RunMeasurements, runMeasurementsOf } from '../../planning/cost/run-measurements';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 
@@ -47,7 +47,8 @@ function median(values: readonly number[]): number {
 function againstGoal(values: readonly number[], goal: number, kind: 'at most' | 'at least', digits: number): string {
   const value = median(values);
   const met = kind === 'at most' ? value <= goal : value >= goal;
-  const range = values.length > 1 ? ` (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}, ${values.length} runs)` : '';
+  const range =
+    values.length > 1 ? ` (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}, ${values.length} runs)` : '';
   return `${value.toFixed(digits)}${range}  goal ${kind === 'at most' ? '<=' : '>='} ${goal}: ${met ? 'met' : 'MISSED'}`;
 }
 
@@ -58,19 +59,30 @@ interface PricedRun {
 
 async function localRun(files: { start: string; end: string }, outDir: string, extra: readonly string[]): Promise<PricedRun> {
   try {
-    await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, ...extra], {
-      cwd: repositoryRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+      [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, ...extra],
+      {
+        cwd: repositoryRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (error) {
     // The run's own last words say why (a drain timeout, an unbalanced ledger), not execFile's command line.
     const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : '';
-    const why = stderr.split('\n').filter((line) => line.startsWith('error:')).join(' ') || stderr.trim().split('\n').slice(-3).join(' ');
+    const why =
+      stderr
+        .split('\n')
+        .filter((line) => line.startsWith('error:'))
+        .join(' ') || stderr.trim().split('\n').slice(-3).join(' ');
     throw new Error(`npm run local failed for ${outDir}: ${why}`, { cause: error });
   }
   const summary = runMeasurementsOf(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
-  return { run: summary, report: costReport({ run: summary, settings: environments.dev, environment: 'dev', tripsPerMonth: TRIPS_PER_MONTH }) };
+  return {
+    run: summary,
+    report: costReport({ run: summary, settings: environments.dev, environment: 'dev', tripsPerMonth: TRIPS_PER_MONTH }),
+  };
 }
 
 /**
@@ -78,7 +90,8 @@ async function localRun(files: { start: string; end: string }, outDir: string, e
  * its goal, between 1M and 10B trips a month; both figures fall as a feed gets denser.
  */
 function lowestVolumeMeeting(run: RunMeasurements, figureOf: (report: CostReport) => number, goal: number): string {
-  const meets = (tripsPerMonth: number) => figureOf(costReport({ run, settings: environments.dev, environment: 'dev', tripsPerMonth })) <= goal;
+  const meets = (tripsPerMonth: number) =>
+    figureOf(costReport({ run, settings: environments.dev, environment: 'dev', tripsPerMonth })) <= goal;
   let low = 1_000_000;
   let high = 10_000_000_000;
   if (meets(low)) return `${low.toLocaleString('en-US')} trips/month or fewer`;
@@ -117,7 +130,10 @@ export const benchmark: Benchmark = {
     const wallSeconds: number[] = [];
     const loads: number[] = [];
     for (let index = 0; index < RUNS; index += 1) {
-      const files = await writeSampleFiles(generateSample({ trips: TRIPS, seed: `bench-cost-${index}`, days: 1 }), join(workDir, `input-${index}`));
+      const files = await writeSampleFiles(
+        generateSample({ trips: TRIPS, seed: `bench-cost-${index}`, days: 1 }),
+        join(workDir, `input-${index}`),
+      );
       // Other work on the machine slows a run; its load is reported beside the figures.
       loads.push(loadavg()[0] ?? 0);
       const startedAt = Date.now();
@@ -127,25 +143,63 @@ export const benchmark: Benchmark = {
     }
     const unpaced = unpacedRuns.map((priced) => priced.report);
     const measuredRuns = pacedRuns.map((priced) => priced.report);
-    figures['paced run'] = `--rate ${localRate.toFixed(1)} trips/s locally, windows x${LOCAL_TIME_SCALE} = ${deployedRate.toFixed(3)} trips/s deployed (${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month)`;
-    figures['staged S3 PUTs / 1,000 trips, paced run'] = againstGoal(measuredRuns.map((report) => report.measured.batching.stagedPutsPerThousandTrips), GOALS.stagedPutsPerThousandTrips, 'at most', 2);
-    figures['Lambda invocations / 1,000 trips, paced run'] = againstGoal(measuredRuns.map((report) => report.measured.batching.totalInvocationsPerThousandTrips), GOALS.invocationsPerThousandTrips, 'at most', 1);
-    figures['modelled $ / 1M trips, replay (unpaced run as measured)'] = againstGoal(unpaced.map((report) => report.measured.dollarsPerMillionTrips), GOALS.replayDollarsPerMillionTrips, 'at most', 3);
-    figures[`modelled $ / 1M trips, live at ${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month`] = againstGoal(unpaced.map((report) => report.live.dollarsPerMillionTrips), GOALS.liveDollarsPerMillionTrips, 'at most', 3);
+    figures['paced run'] =
+      `--rate ${localRate.toFixed(1)} trips/s locally, windows x${LOCAL_TIME_SCALE} = ${deployedRate.toFixed(3)} trips/s deployed (${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month)`;
+    figures['staged S3 PUTs / 1,000 trips, paced run'] = againstGoal(
+      measuredRuns.map((report) => report.measured.batching.stagedPutsPerThousandTrips),
+      GOALS.stagedPutsPerThousandTrips,
+      'at most',
+      2,
+    );
+    figures['Lambda invocations / 1,000 trips, paced run'] = againstGoal(
+      measuredRuns.map((report) => report.measured.batching.totalInvocationsPerThousandTrips),
+      GOALS.invocationsPerThousandTrips,
+      'at most',
+      1,
+    );
+    figures['modelled $ / 1M trips, replay (unpaced run as measured)'] = againstGoal(
+      unpaced.map((report) => report.measured.dollarsPerMillionTrips),
+      GOALS.replayDollarsPerMillionTrips,
+      'at most',
+      3,
+    );
+    figures[`modelled $ / 1M trips, live at ${TRIPS_PER_MONTH.toLocaleString('en-US')} trips/month`] = againstGoal(
+      unpaced.map((report) => report.live.dollarsPerMillionTrips),
+      GOALS.liveDollarsPerMillionTrips,
+      'at most',
+      3,
+    );
     const share = await throughputShare();
-    figures["local throughput / DynamoDB Local's"] = share === undefined ? 'not measured here: set BENCH_THROUGHPUT_JSON to the throughput benchmark\'s --json result' : againstGoal([share], GOALS.throughputShare, 'at least', 2);
+    figures["local throughput / DynamoDB Local's"] =
+      share === undefined
+        ? "not measured here: set BENCH_THROUGHPUT_JSON to the throughput benchmark's --json result"
+        : againstGoal([share], GOALS.throughputShare, 'at least', 2);
     const first = unpaced[0];
     const firstRun = unpacedRuns[0]?.run;
     if (first !== undefined && firstRun !== undefined) {
-      for (const [service, dollars] of Object.entries(first.measured.byService)) figures[`replay $ / 1M trips: ${service}`] = dollars.toFixed(3);
+      for (const [service, dollars] of Object.entries(first.measured.byService))
+        figures[`replay $ / 1M trips: ${service}`] = dollars.toFixed(3);
       for (const [service, dollars] of Object.entries(first.live.byService)) figures[`live $ / 1M trips: ${service}`] = dollars.toFixed(3);
       figures['modelled live invocations / 1,000 trips'] = first.live.batching.totalInvocationsPerThousandTrips;
       figures['modelled live staged PUTs / 1,000 trips'] = first.live.batching.stagedPutsPerThousandTrips;
       figures['dev fixed $ / month'] = first.fixed.dollarsPerMonth.toFixed(2);
-      figures[`modelled: ≤ ${GOALS.stagedPutsPerThousandTrips} staged PUT / 1,000 trips from`] = lowestVolumeMeeting(firstRun, (report) => report.live.batching.stagedPutsPerThousandTrips, GOALS.stagedPutsPerThousandTrips);
-      figures[`modelled: ≤ ${GOALS.invocationsPerThousandTrips} invocations / 1,000 trips from`] = lowestVolumeMeeting(firstRun, (report) => report.live.batching.totalInvocationsPerThousandTrips, GOALS.invocationsPerThousandTrips);
+      figures[`modelled: ≤ ${GOALS.stagedPutsPerThousandTrips} staged PUT / 1,000 trips from`] = lowestVolumeMeeting(
+        firstRun,
+        (report) => report.live.batching.stagedPutsPerThousandTrips,
+        GOALS.stagedPutsPerThousandTrips,
+      );
+      figures[`modelled: ≤ ${GOALS.invocationsPerThousandTrips} invocations / 1,000 trips from`] = lowestVolumeMeeting(
+        firstRun,
+        (report) => report.live.batching.totalInvocationsPerThousandTrips,
+        GOALS.invocationsPerThousandTrips,
+      );
       // A replay at one shard's 1,000 records/s per stream, as the model batches it (full batches).
-      const replay = costReport({ run: firstRun, settings: environments.dev, environment: 'dev', tripsPerMonth: REPLAY_TRIPS_PER_SECOND * SECONDS_PER_MONTH });
+      const replay = costReport({
+        run: firstRun,
+        settings: environments.dev,
+        environment: 'dev',
+        tripsPerMonth: REPLAY_TRIPS_PER_SECOND * SECONDS_PER_MONTH,
+      });
       figures['modelled replay at 1,000 trips/s: invocations / 1,000 trips'] = replay.live.batching.totalInvocationsPerThousandTrips;
       figures['modelled replay at 1,000 trips/s: staged PUTs / 1,000 trips'] = replay.live.batching.stagedPutsPerThousandTrips;
     }

@@ -7,7 +7,7 @@
  * BENCH_ENDS_FIRST_RUNS (default 10), BENCH_ENDS_FIRST_BURNERS (default 2), BENCH_ENDS_FIRST_SHARDS (--shards,
  * default: the local run's own) set the runs, the burners and the shards.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,17 +32,35 @@ interface RunOutcome {
 const RUN_TIMEOUT_SECONDS = 3_600;
 
 function localRun(files: { start: string; end: string }, outDir: string): Promise<RunOutcome> {
-  const args = [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--order', 'ends-first', '--out', outDir, '--timeout', String(RUN_TIMEOUT_SECONDS)];
+  const args = [
+    join(repositoryRoot, 'bin', 'tripstream.ts'),
+    'local',
+    '--start',
+    files.start,
+    '--end',
+    files.end,
+    '--order',
+    'ends-first',
+    '--out',
+    outDir,
+    '--timeout',
+    String(RUN_TIMEOUT_SECONDS),
+  ];
   if (SHARDS !== undefined) args.push('--shards', SHARDS);
   return new Promise((resolve) => {
-    execFile(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), args, { cwd: repositoryRoot, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
-      const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      const failure = stderr.split('\n').find((line) => line.startsWith('error:'));
-      readFile(join(outDir, 'summary.json'), 'utf8').then(
-        (text) => resolve({ exitCode, summary: JSON.parse(text) as RunSummary, error: failure }),
-        () => resolve({ exitCode, summary: undefined, error: failure }),
-      );
-    });
+    execFile(
+      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+      args,
+      { cwd: repositoryRoot, maxBuffer: 64 * 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        const failure = stderr.split('\n').find((line) => line.startsWith('error:'));
+        readFile(join(outDir, 'summary.json'), 'utf8').then(
+          (text) => resolve({ exitCode, summary: JSON.parse(text) as RunSummary, error: failure }),
+          () => resolve({ exitCode, summary: undefined, error: failure }),
+        );
+      },
+    );
   });
 }
 
@@ -63,7 +81,9 @@ export const benchmark: Benchmark = {
         if (agrees) exact += 1;
         outcomes.push(`${exitCode}:${live?.trips_counted ?? '-'}`);
         const verdict = agrees ? 'exact' : (error ?? live?.disagreements.join('; ') ?? 'no live check');
-        console.log(`  run ${index}: exit ${exitCode}, live windows ${live?.trips_counted ?? '(no summary)'} trips, ${summary === undefined ? '' : `${(summary.duration_ms / 1000).toFixed(0)} s, `}${verdict}`);
+        console.log(
+          `  run ${index}: exit ${exitCode}, live windows ${live?.trips_counted ?? '(no summary)'} trips, ${summary === undefined ? '' : `${(summary.duration_ms / 1000).toFixed(0)} s, `}${verdict}`,
+        );
       }
     } finally {
       for (const burner of burners) burner.kill();

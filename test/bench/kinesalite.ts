@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import {
   CreateStreamCommand,
   GetRecordsCommand,
@@ -82,7 +82,19 @@ export async function startKinesaliteProcess(): Promise<RunningKinesis> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [require.resolve('kinesalite/cli.js'), '--port', String(port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '100'],
+    [
+      require.resolve('kinesalite/cli.js'),
+      '--port',
+      String(port),
+      '--createStreamMs',
+      '0',
+      '--deleteStreamMs',
+      '0',
+      '--updateStreamMs',
+      '0',
+      '--shardLimit',
+      '100',
+    ],
     { stdio: 'ignore' },
   );
   const endpoint = `http://127.0.0.1:${port}`;

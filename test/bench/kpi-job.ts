@@ -8,12 +8,12 @@
  * both timed as whole spark-submit runs, JVM start included. `ratio` = job / bare read (goal <= 1.5) and
  * `trips_per_second_per_core` = trips / job_seconds / cores, the throughput the EMR sizing starts from.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { completedTripSchema, type CompletedTrip } from '../../domain/trip-item';
+import { type CompletedTrip, completedTripSchema } from '../../domain/trip-item';
 import { stagedFileKey } from '../../lambdas/match/staging';
-import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, sparkSubmit, SPARK_JOB_MODULES, tail } from '../support/spark-job';
+import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, SPARK_JOB_MODULES, sparkSubmit, tail } from '../support/spark-job';
 import type { Benchmark } from './benchmark';
 
 const TRIPS = Number((process.env.BENCH_KPI_JOB_TRIPS ?? '200000').replaceAll('_', ''));
@@ -105,7 +105,8 @@ export const benchmark: Benchmark = {
   name: 'kpi-job',
   description: `the PySpark KPI job on ${TRIPS.toLocaleString('en-US')} staged trips of one day against Spark reading and counting them`,
   async run() {
-    if (!(Number.isSafeInteger(TRIPS) && TRIPS > 0)) throw new Error(`BENCH_KPI_JOB_TRIPS must be a positive whole number, got ${process.env.BENCH_KPI_JOB_TRIPS}`);
+    if (!(Number.isSafeInteger(TRIPS) && TRIPS > 0))
+      throw new Error(`BENCH_KPI_JOB_TRIPS must be a positive whole number, got ${process.env.BENCH_KPI_JOB_TRIPS}`);
     const workDir = await mkdtemp(path.join(tmpdir(), 'tripstream-bench-kpi-job-'));
     try {
       const stagedDir = path.join(workDir, 'completed-trips');
@@ -113,7 +114,12 @@ export const benchmark: Benchmark = {
       const load = [loadavg()[0] ?? 0];
 
       const bare = await timed(() =>
-        sparkSubmit(path.join(__dirname, 'spark_bare_read.py'), SPARK_JOB_MODULES, [path.join(stagedDir, `trip_date=${DAY}`)], RUN_TIMEOUT_MS),
+        sparkSubmit(
+          path.join(__dirname, 'spark_bare_read.py'),
+          SPARK_JOB_MODULES,
+          [path.join(stagedDir, `trip_date=${DAY}`)],
+          RUN_TIMEOUT_MS,
+        ),
       );
       if (bare.result.code !== 0) throw new Error(`the bare read failed: ${tail(bare.result)}`);
       const staged = Number(/staged_rows=(\d+)/.exec(bare.result.stdout)?.[1]);

@@ -21,16 +21,16 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientOptions } from '../../aws/clients';
-import { localSettings } from '../../lib/config';
-import { pipelineTopology } from '../../lib/topology';
-import { readEndCsv, readStartCsv, type CsvRow } from '../../domain/csv-reader';
+import { type CsvRow, readEndCsv, readStartCsv } from '../../domain/csv-reader';
 import type { TripEvent } from '../../domain/events';
 import { halfWrite } from '../../domain/trip-assembly';
 import { TripsTable } from '../../lambdas/common/adapters/trips-table';
+import { localSettings } from '../../lib/config';
+import { pipelineTopology } from '../../lib/topology';
 import { applyLocalAwsDefaults, startEmulators } from '../../local/run/emulators';
 import { createLocalResources, localShardCount } from '../../local/run/resources';
-import { runLengthOf } from '../../local/run/run-length';
 import type { RunSummary } from '../../local/run/run';
+import { runLengthOf } from '../../local/run/run-length';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 
@@ -50,8 +50,15 @@ interface Sample {
 
 async function writeCleanSample(directory: string, trips: number, seed: string): Promise<Sample> {
   const none = {
-    exactDuplicateStarts: 0, exactDuplicateEnds: 0, conflictingStarts: 0, conflictingEnds: 0,
-    malformedStarts: 0, malformedEnds: 0, orphanEnds: 0, orphanStarts: 0, dropoffBeforePickup: 0,
+    exactDuplicateStarts: 0,
+    exactDuplicateEnds: 0,
+    conflictingStarts: 0,
+    conflictingEnds: 0,
+    malformedStarts: 0,
+    malformedEnds: 0,
+    orphanEnds: 0,
+    orphanStarts: 0,
+    dropoffBeforePickup: 0,
   };
   const files = await writeSampleFiles(generateSample({ trips, seed, days: 3, rates: none }), directory);
   return { trips, files: { start: files.start, end: files.end } };
@@ -81,7 +88,11 @@ async function dynamoDbCeiling(sample: Sample, concurrencies: readonly number[])
   // The JVM set-up the local run picks for a run of this size, so the ceiling and the run compare like for like.
   const emulators = await startEmulators(process.env, { runLength: await runLengthOf(sample.files) });
   const dynamodb = new DynamoDBClient({ ...clientOptions('dynamodb') });
-  const others = { kinesis: new KinesisClient({ ...clientOptions('kinesis') }), sqs: new SQSClient({ ...clientOptions('sqs') }), s3: new S3Client({ ...clientOptions('s3') }) };
+  const others = {
+    kinesis: new KinesisClient({ ...clientOptions('kinesis') }),
+    sqs: new SQSClient({ ...clientOptions('sqs') }),
+    s3: new S3Client({ ...clientOptions('s3') }),
+  };
   try {
     const resources = await createLocalResources(localSettings, { dynamodb, ...others });
     const table = new TripsTable(DynamoDBDocumentClient.from(dynamodb), resources.tripsTable.name);
@@ -90,7 +101,10 @@ async function dynamoDbCeiling(sample: Sample, concurrencies: readonly number[])
     const ends = await validEvents(readEndCsv(createReadStream(sample.files.end)));
     const write = async (event: TripEvent, index: number, round: string): Promise<void> => {
       const tripId = `${round}-${event.trip_id}`;
-      const sighting = { firstSeenAt: new Date().toISOString(), origin: { shard_id: 'shardId-000000000000', sequence_number: String(index) } };
+      const sighting = {
+        firstSeenAt: new Date().toISOString(),
+        origin: { shard_id: 'shardId-000000000000', sequence_number: String(index) },
+      };
       const result = await table.recordHalf(halfWrite({ ...event, trip_id: tripId }, sighting, lifetime));
       if (!result.applied) throw new Error(`the ceiling's write of ${event.event_type} ${tripId} was refused`);
     };
@@ -116,14 +130,19 @@ async function dynamoDbCeiling(sample: Sample, concurrencies: readonly number[])
 }
 
 async function localRun(sample: Sample, outDir: string): Promise<RunSummary> {
-  await run(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', sample.files.start, '--end', sample.files.end, '--out', outDir], {
-    cwd: repositoryRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  await run(
+    join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+    [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', sample.files.start, '--end', sample.files.end, '--out', outDir],
+    {
+      cwd: repositoryRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const summary = JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')) as RunSummary;
   if (!summary.ledger.balanced) throw new Error(`the local run of ${sample.trips} trips did not balance its ledger`);
-  if (summary.trips_completed !== sample.trips) throw new Error(`the local run completed ${summary.trips_completed} of ${sample.trips} trips`);
+  if (summary.trips_completed !== sample.trips)
+    throw new Error(`the local run completed ${summary.trips_completed} of ${sample.trips} trips`);
   return summary;
 }
 
@@ -137,7 +156,10 @@ function fit(points: readonly { trips: number; seconds: number }[]): { intercept
   return { intercept: meanY - slope * meanX, slope };
 }
 
-const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
 export const benchmark: Benchmark = {
   name: 'local-run',
@@ -156,7 +178,8 @@ export const benchmark: Benchmark = {
       const summary = await localRun(sample, join(workDir, `out-${trips}`));
       const throughput = trips / ((summary.phases_ms.pipeline ?? summary.duration_ms) / 1000);
       points.push({ trips, seconds: summary.duration_ms / 1000 });
-      for (const [concurrency, perSecond] of Object.entries(ceiling)) figures[`${trips}: DynamoDB Local ceiling, ${concurrency} in flight, trips/s`] = perSecond.toFixed(0);
+      for (const [concurrency, perSecond] of Object.entries(ceiling))
+        figures[`${trips}: DynamoDB Local ceiling, ${concurrency} in flight, trips/s`] = perSecond.toFixed(0);
       figures[`${trips}: local run pipeline trips/s`] = throughput.toFixed(0);
       figures[`${trips}: local run share of the ceiling (goal >= 0.8)`] = (throughput / best).toFixed(2);
       figures[`${trips}: local run wall time s`] = (summary.duration_ms / 1000).toFixed(1);

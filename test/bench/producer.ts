@@ -8,8 +8,8 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { readEndCsv, readStartCsv, type CsvRow } from '../../domain/csv-reader';
+import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { type CsvRow, readEndCsv, readStartCsv } from '../../domain/csv-reader';
 import type { TripEvent } from '../../domain/events';
 import { produce } from '../../producer/produce';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
@@ -27,13 +27,19 @@ async function writeTripFiles(directory: string): Promise<{ files: { start: stri
 }
 
 /** What a first attempt at a producer looks like: read a row, PutRecord it, wait, next row. */
-async function onePutRecordPerRow(kinesis: KinesisClient, files: { start: string; end: string }, streams: { start: string; end: string }): Promise<number> {
+async function onePutRecordPerRow(
+  kinesis: KinesisClient,
+  files: { start: string; end: string },
+  streams: { start: string; end: string },
+): Promise<number> {
   let sent = 0;
   const sendAll = async (rows: AsyncIterable<CsvRow<TripEvent>>, stream: string) => {
     for await (const row of rows) {
       if (!row.outcome.ok) continue;
       const event = row.outcome.event;
-      await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: event.trip_id, Data: Buffer.from(JSON.stringify(event)) }));
+      await kinesis.send(
+        new PutRecordCommand({ StreamName: stream, PartitionKey: event.trip_id, Data: Buffer.from(JSON.stringify(event)) }),
+      );
       sent += 1;
     }
   };

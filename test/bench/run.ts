@@ -7,10 +7,12 @@ import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { runCommand } from '../../bin/cli';
-import { isBenchmark, type Benchmark, type BenchmarkResult } from './benchmark';
+import { type Benchmark, type BenchmarkResult, isBenchmark } from './benchmark';
 
 async function discoverBenchmarks(): Promise<Benchmark[]> {
-  const files = (await readdir(__dirname)).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== basename(__filename)).sort();
+  const files = (await readdir(__dirname))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== basename(__filename))
+    .sort();
   const found: Benchmark[] = [];
   for (const file of files) {
     const module = (await import(join(__dirname, file))) as { benchmark?: unknown };
@@ -27,7 +29,8 @@ const program = new Command('bench')
   .action(async (names: string[], { json }: { json?: string }) => {
     const all = await discoverBenchmarks();
     const unknown = names.filter((name) => !all.some((benchmark) => benchmark.name === name));
-    if (unknown.length > 0) program.error(`error: unknown benchmark ${unknown.join(', ')} (known: ${all.map((benchmark) => benchmark.name).join(', ')})`);
+    if (unknown.length > 0)
+      program.error(`error: unknown benchmark ${unknown.join(', ')} (known: ${all.map((benchmark) => benchmark.name).join(', ')})`);
     const selected = names.length === 0 ? all : all.filter((benchmark) => names.includes(benchmark.name));
 
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;

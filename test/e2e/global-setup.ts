@@ -20,5 +20,7 @@ export default function synthesizeHandlerBundles(): void {
   synthesizeEnvironment('dev', { bundle: true, outdir }).app.synth();
   process.env[HANDLER_BUNDLES_VARIABLE] = outdir;
   process.env[OWN_ASSEMBLY_VARIABLE] = outdir;
-  process.stderr.write(`\nend-to-end tests: handler bundles of the dev app synthesized into ${outdir} (${((Date.now() - startedAt) / 1000).toFixed(1)}s)\n`);
+  process.stderr.write(
+    `\nend-to-end tests: handler bundles of the dev app synthesized into ${outdir} (${((Date.now() - startedAt) / 1000).toFixed(1)}s)\n`,
+  );
 }

@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { environments } from '../../lib/config';
 import { HANDLER_NAMES } from '../../domain/envelopes';
-import { HANDLER_BUNDLES_VARIABLE, handlerBundlesOf, type HandlerBundle } from '../../local/run/handler-bundles';
+import { environments } from '../../lib/config';
+import { HANDLER_BUNDLES_VARIABLE, type HandlerBundle, handlerBundlesOf } from '../../local/run/handler-bundles';
 import { cleanSampleOptions, expectBalancedLedger, LOCAL_RUN_TIMEOUT_MS, runSample, type SampleRun } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
@@ -29,7 +29,11 @@ describe('the synthesized cloud assembly the end-to-end tests run', () => {
     expect([...bundles.keys()].sort()).toEqual(expectedNames);
     for (const bundle of bundles.values()) {
       expect(bundle.file.startsWith(`${assemblyDir()}${path.sep}asset.`)).toBe(true);
-      expect({ file: bundle.file, exists: existsSync(bundle.file), exportName: bundle.exportName }).toEqual({ file: bundle.file, exists: true, exportName: 'handler' });
+      expect({ file: bundle.file, exists: existsSync(bundle.file), exportName: bundle.exportName }).toEqual({
+        file: bundle.file,
+        exists: true,
+        exportName: 'handler',
+      });
     }
   });
 });
@@ -59,7 +63,8 @@ describe('npm run local in the end-to-end tests', () => {
 
     // Assess
     expect(loaded).toEqual(expected);
-    for (const handler of ['start', 'end', 'match', 'live-metrics']) expect({ handler, invoked: (run.summary.lambda_invocations[handler] ?? 0) > 0 }).toEqual({ handler, invoked: true });
+    for (const handler of ['start', 'end', 'match', 'live-metrics'])
+      expect({ handler, invoked: (run.summary.lambda_invocations[handler] ?? 0) > 0 }).toEqual({ handler, invoked: true });
   });
 
   it('completes every trip of a clean sample with them', () => {

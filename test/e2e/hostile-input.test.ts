@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { RunSummary } from '../../local/run/run';
-import { generateSample, NO_TROUBLE_RATES, type GeneratedSample } from '../../tools/sample-generator';
 import { RUN_MANIFEST } from '../../local/run/run-folder';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, type CliRun } from '../support/local-run';
+import { type GeneratedSample, generateSample, NO_TROUBLE_RATES } from '../../tools/sample-generator';
+import { type CliRun, LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -34,7 +34,10 @@ const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
 const HOSTILE_STARTS: readonly HostileRow[] = [
   { bytes: latin1('caf\xE9,93,93,1,25-05-2024 13:19,25-05-2024 14:03,20.5'), reason: 'trip_id: "caf\\xE9" is not valid UTF-8' },
-  { bytes: utf8('huge-fare,93,93,1,25-05-2024 13:19,25-05-2024 14:03,1e12'), reason: `estimated_fare_amount: "1e12" ${OUT_OF_RANGE_AMOUNT}` },
+  {
+    bytes: utf8('huge-fare,93,93,1,25-05-2024 13:19,25-05-2024 14:03,1e12'),
+    reason: `estimated_fare_amount: "1e12" ${OUT_OF_RANGE_AMOUNT}`,
+  },
   { bytes: utf8('ancient,93,93,1,25-05-0024 13:19,,20.5'), reason: `pickup_datetime: "25-05-0024 13:19" ${OUT_OF_RANGE_INSTANT}` },
   {
     bytes: utf8(OVERSIZE_ROW),
@@ -46,8 +49,14 @@ const HOSTILE_STARTS: readonly HostileRow[] = [
 const HOSTILE_ENDS: readonly HostileRow[] = [
   { bytes: latin1('2024-05-25 14:05:00,1,1,2.0,20.5,0,1,1,caf\xE8'), reason: 'trip_id: "caf\\xE8" is not valid UTF-8' },
   { bytes: utf8('2024-05-25 14:05:00,1,1,2.0,1e12,0,1,1,huge-fare'), reason: `fare_amount: "1e12" ${OUT_OF_RANGE_AMOUNT}` },
-  { bytes: utf8('0024-05-25 14:05:00,1,1,2.0,20.5,0,1,1,ancient'), reason: `dropoff_datetime: "0024-05-25 14:05:00" ${OUT_OF_RANGE_INSTANT}` },
-  { bytes: utf8('2024-05-25 14:05:00,1,1,1e6,20.5,-1000000,1,1,far'), reason: `trip_distance: "1e6" ${OUT_OF_RANGE_AMOUNT}; tip_amount: "-1000000" ${OUT_OF_RANGE_AMOUNT}` },
+  {
+    bytes: utf8('0024-05-25 14:05:00,1,1,2.0,20.5,0,1,1,ancient'),
+    reason: `dropoff_datetime: "0024-05-25 14:05:00" ${OUT_OF_RANGE_INSTANT}`,
+  },
+  {
+    bytes: utf8('2024-05-25 14:05:00,1,1,1e6,20.5,-1000000,1,1,far'),
+    reason: `trip_distance: "1e6" ${OUT_OF_RANGE_AMOUNT}; tip_amount: "-1000000" ${OUT_OF_RANGE_AMOUNT}`,
+  },
   { bytes: utf8('2024-05-25 14:05:00,1,1,2.0,20.5,0,1,ragged-e'), reason: 'row has 8 fields but the header has 9' },
 ];
 
@@ -57,7 +66,11 @@ function withHostileRows(csv: string, hostile: readonly HostileRow[]): Buffer {
   const before = lines.slice(0, ROWS_BEFORE_HOSTILE + 1).map(utf8);
   const after = lines.slice(ROWS_BEFORE_HOSTILE + 1).map(utf8);
   const newline = utf8('\n');
-  return Buffer.concat([...before, ...hostile.map((row) => row.bytes), ...after].flatMap((line, index, all) => (index < all.length - 1 ? [line, newline] : [line])));
+  return Buffer.concat(
+    [...before, ...hostile.map((row) => row.bytes), ...after].flatMap((line, index, all) =>
+      index < all.length - 1 ? [line, newline] : [line],
+    ),
+  );
 }
 
 interface RejectedRowLine {
@@ -144,7 +157,7 @@ describe('npm run local on hostile input', () => {
     expect(summary.dead_lettered.total).toBe(0);
   });
 
-  it('writes exactly the sample\'s KPIs, for its dates only', () => {
+  it("writes exactly the sample's KPIs, for its dates only", () => {
     // Prepare
     const expected = sample.expected.dailyKpis;
 
@@ -152,7 +165,15 @@ describe('npm run local on hostile input', () => {
     expect(summary.kpi_dates).toEqual(sample.expected.kpiDates);
     expect(kpis.map((row) => [row.trip_date, row.trip_count])).toEqual(expected.map((row) => [row.trip_date, row.trip_count]));
     expected.forEach((want, index) => {
-      for (const field of ['total_fare', 'average_fare', 'min_fare', 'max_fare', 'total_tips', 'total_distance', 'average_trip_duration_minutes'] as const) {
+      for (const field of [
+        'total_fare',
+        'average_fare',
+        'min_fare',
+        'max_fare',
+        'total_tips',
+        'total_distance',
+        'average_trip_duration_minutes',
+      ] as const) {
         // The generator sums in another order, so the last cent may differ by one.
         expect({ date: want.trip_date, field, close: Math.abs((kpis[index]?.[field] ?? Number.NaN) - want[field]) <= 0.010001 }).toEqual({
           date: want.trip_date,
@@ -163,7 +184,7 @@ describe('npm run local on hostile input', () => {
     });
   });
 
-  it('cleared the previous run\'s outputs and nothing else before it started', async () => {
+  it("cleared the previous run's outputs and nothing else before it started", async () => {
     // Act
     const partitions = await readdir(join(outDir, 'daily-kpis'));
     const entries = await readdir(outDir);

@@ -16,9 +16,9 @@ import {
   expectedReasons,
   LOCAL_RUN_TIMEOUT_MS,
   runSample,
+  type SampleRun,
   sampleOptions,
   writePathRequests,
-  type SampleRun,
 } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
@@ -29,7 +29,15 @@ function expectKpisToMatch(actual: readonly DailyKpiRow[], expected: readonly Da
   expected.forEach((want, index) => {
     const got = actual[index];
     expect(got?.trip_count).toBe(want.trip_count);
-    for (const field of ['total_fare', 'average_fare', 'min_fare', 'max_fare', 'total_tips', 'total_distance', 'average_trip_duration_minutes'] as const) {
+    for (const field of [
+      'total_fare',
+      'average_fare',
+      'min_fare',
+      'max_fare',
+      'total_tips',
+      'total_distance',
+      'average_trip_duration_minutes',
+    ] as const) {
       expect({ field, difference: Math.abs((got?.[field] ?? Number.NaN) - want[field]) <= 0.010001 }).toEqual({ field, difference: true });
     }
   });
@@ -90,7 +98,9 @@ describe('npm run local, event-time order', () => {
     expect(run.summary.dead_lettered.by_reason).toEqual(expectedReasons(run.sample));
     expect(run.summary.dead_lettered.total).toBe(expected.deadLettered.total);
     expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([...expected.orphanEndIds].sort());
-    expect(run.deadLetters.filter((letter) => letter.reason === 'ORPHAN_END').every((letter) => typeof letter.event === 'object')).toBe(true);
+    expect(run.deadLetters.filter((letter) => letter.reason === 'ORPHAN_END').every((letter) => typeof letter.event === 'object')).toBe(
+      true,
+    );
     expect(run.summary.dead_lettered.on_failure_batches).toBe(0);
     expect(run.deadLetters.every((letter) => typeof letter.trip_id === 'string')).toBe(true);
   });
@@ -118,7 +128,19 @@ describe('npm run local, event-time order', () => {
 });
 
 /** The phases summary.json times, in the order the run goes through them. */
-const RUN_PHASES = ['emulators', 'resources', 'handlers', 'mappings_start', 'drain_detection', 'pipeline', 'open_ends', 'mappings_stop', 'raw_archive', 'ledger_readback', 'kpi'];
+const RUN_PHASES = [
+  'emulators',
+  'resources',
+  'handlers',
+  'mappings_start',
+  'drain_detection',
+  'pipeline',
+  'open_ends',
+  'mappings_stop',
+  'raw_archive',
+  'ledger_readback',
+  'kpi',
+];
 
 describe('npm run local, its time', () => {
   let run: SampleRun;
@@ -133,7 +155,7 @@ describe('npm run local, its time', () => {
     expect(run.summary.pacing).toBeUndefined();
   });
 
-  it('reports the wall time of each phase, within the run\'s own', () => {
+  it("reports the wall time of each phase, within the run's own", () => {
     // Assess
     expect(Object.keys(run.summary.phases_ms)).toEqual(RUN_PHASES);
     const total = Object.entries(run.summary.phases_ms)
@@ -237,7 +259,10 @@ describe('npm run local, the same input twice', () => {
       // Staging objects close on a batching window, as on AWS, so their count follows timing: a request made
       // less than once per trip is held to 2% of the trips, i.e. to the cost per trip, not to its own count.
       const tolerance = 0.02 * Math.max(count, trips);
-      expect({ operation, withinTwoPercent: Math.abs((second[operation] ?? 0) - count) <= tolerance }).toEqual({ operation, withinTwoPercent: true });
+      expect({ operation, withinTwoPercent: Math.abs((second[operation] ?? 0) - count) <= tolerance }).toEqual({
+        operation,
+        withinTwoPercent: true,
+      });
     }
   });
 });
@@ -285,7 +310,12 @@ describe.each([['event-time'], ['ends-first']])('npm run local --inject-faults 0
 
   it('keeps the live metrics exact: the windows count every completion once, the open-trip counter ends at the open trips', () => {
     // Assess
-    expect(run.summary.live_metrics).toEqual({ trips_counted: expectedTrips(run), open_trips: run.summary.open_trips, agrees_with_kpis: true, disagreements: [] });
+    expect(run.summary.live_metrics).toEqual({
+      trips_counted: expectedTrips(run),
+      open_trips: run.summary.open_trips,
+      agrees_with_kpis: true,
+      disagreements: [],
+    });
   });
 });
 
@@ -300,7 +330,14 @@ describe('npm run local with targeted handler failures', () => {
     // Prepare: six completed trips of a clean sample, each hit by a different failure
     const options = cleanSampleOptions({ seed: 'local-e2e-failures' });
     const probe = generateSample(options);
-    const [a, b, c, d, liveCrash, liveFailure] = probe.expected.completedTripIds.slice(10, 16) as [string, string, string, string, string, string];
+    const [a, b, c, d, liveCrash, liveFailure] = probe.expected.completedTripIds.slice(10, 16) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     [retriedStart, thrownEnd, failedStage, exhaustedStart] = [a, b, c, d];
     const failures = [
       `start:${retriedStart}:2`,

@@ -4,7 +4,7 @@
  * record Kinesis acknowledged and did not keep failing the run by name, a failed run refused by the commands
  * that read its outputs, data quality reported beside unchanged KPIs.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { RunSummary } from '../../local/run/run';
 import { RUN_LOCK } from '../../local/run/run-folder';
-import { generateSample, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
-import { startKinesalite, type RunningKinesis } from '../bench/kinesalite';
-import { startForgetfulKinesis, type ForgetfulKinesis } from '../support/forgetful-kinesis';
-import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, sampleOptions, type CliRun } from '../support/local-run';
+import { type GeneratedSample, generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { type RunningKinesis, startKinesalite } from '../bench/kinesalite';
+import { type ForgetfulKinesis, startForgetfulKinesis } from '../support/forgetful-kinesis';
+import { type CliRun, LOCAL_RUN_TIMEOUT_MS, runLocalCli, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -28,7 +28,11 @@ function runTool(args: string[], options: { cwd?: string; env?: Record<string, s
     execFile(
       tsx,
       [join(repositoryRoot, 'bin', 'tripstream.ts'), ...args],
-      { cwd: options.cwd ?? repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env }, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: options.cwd ?? repositoryRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
@@ -97,9 +101,17 @@ describe('a local run’s inputs, checked before anything changes', () => {
   it.each([
     ['a folder as --start', () => ['--start', join(work, 'input'), '--end', end], /--start .* is a folder, not a file/],
     ['an empty --end', () => ['--start', start, '--end', join(work, 'empty.csv')], /--end .*empty\.csv is empty/],
-    ['a header without the required columns', () => ['--start', join(work, 'wrong-header.csv'), '--end', end], /--start .*wrong-header\.csv: .*trip_id/],
+    [
+      'a header without the required columns',
+      () => ['--start', join(work, 'wrong-header.csv'), '--end', end],
+      /--start .*wrong-header\.csv: .*trip_id/,
+    ],
     ['swapped files', () => ['--start', end, '--end', start], /it has a trip_end header: --start and --end swapped\?/],
-    ['a missing --redrive file', () => ['--start', start, '--end', end, '--redrive', join(work, 'none.jsonl')], /--redrive .*none\.jsonl: no such file/],
+    [
+      'a missing --redrive file',
+      () => ['--start', start, '--end', end, '--redrive', join(work, 'none.jsonl')],
+      /--redrive .*none\.jsonl: no such file/,
+    ],
   ])('refuses %s with exit 2 before the emulators start, and leaves --out as it was', async (_name, args, message) => {
     // Act
     const run = await runLocalCli([...args(), '--out', out]);
@@ -123,7 +135,9 @@ describe('a local run’s inputs, checked before anything changes', () => {
     // Assess
     holder.kill();
     expect(run.code).toBe(2);
-    expect(errorLines(run.stderr)).toEqual([`error: another local run (pid ${holder.pid}) is writing to ${out}; wait for it or give this run another --out`]);
+    expect(errorLines(run.stderr)).toEqual([
+      `error: another local run (pid ${holder.pid}) is writing to ${out}; wait for it or give this run another --out`,
+    ]);
     expect(run.stderr).not.toContain('emulators:');
     expect(await folderContents(out)).toEqual({ ...before, [RUN_LOCK]: `${holder.pid}\n` });
   });
@@ -148,7 +162,10 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
     work = await mkdtemp(join(tmpdir(), 'tripstream-trust-run-'));
     const generated = generateSample({ ...sampleOptions({ trips: 160, seed: 'trust' }), withholdStarts: WITHHELD });
     plainTrips = generated.expected.completedTripIds.filter(
-      (id) => !generated.expected.conflictingIds.includes(id) && generated.startCsv.split(id).length === 2 && generated.endCsv.split(id).length === 2,
+      (id) =>
+        !generated.expected.conflictingIds.includes(id) &&
+        generated.startCsv.split(id).length === 2 &&
+        generated.endCsv.split(id).length === 2,
     );
     const [mangledTrip, farTrip] = plainTrips;
     if (mangledTrip === undefined || farTrip === undefined) throw new Error('the sample has too few plain trips');
@@ -157,8 +174,11 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
     sample = {
       ...generated,
       startCsv: editRow(generated.startCsv, mangledTrip, 'start', (fields) => [mangled.start, ...fields.slice(1)]),
-      endCsv: editRow(editRow(generated.endCsv, mangledTrip, 'end', (fields) => [...fields.slice(0, -1), mangled.end]), farTrip, 'end', (fields) =>
-        fields.map((field, index) => (index === 3 ? '91152.89' : field)),
+      endCsv: editRow(
+        editRow(generated.endCsv, mangledTrip, 'end', (fields) => [...fields.slice(0, -1), mangled.end]),
+        farTrip,
+        'end',
+        (fields) => fields.map((field, index) => (index === 3 ? '91152.89' : field)),
       ),
     };
     files = await writeSampleFiles(sample, join(work, 'input'));
@@ -191,14 +211,20 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
 
     // Act
     const independent = await new Promise<number | null>((resolve) => {
-      const check = spawn(tsx, [join(repositoryRoot, 'tools', 'kpi-check.ts'), '--start', files.start, '--end', files.end, '--kpis', join(out, 'daily-kpis')], { stdio: 'ignore' });
+      const check = spawn(
+        tsx,
+        [join(repositoryRoot, 'tools', 'kpi-check.ts'), '--start', files.start, '--end', files.end, '--kpis', join(out, 'daily-kpis')],
+        { stdio: 'ignore' },
+      );
       check.once('exit', resolve);
     });
 
     // Assess
     expect(quality?.scientific_notation_ids).toEqual({ start: [mangled.start], end: [] });
     expect(quality?.mangled_id_pairs).toEqual([{ open_start: mangled.start, orphan_end: mangled.end, undone: 'exponent' }]);
-    expect(quality?.outliers.map((outlier) => [outlier.trip_id, outlier.field, outlier.value])).toEqual([[outlierTrip, 'trip_distance', 91152.89]]);
+    expect(quality?.outliers.map((outlier) => [outlier.trip_id, outlier.field, outlier.value])).toEqual([
+      [outlierTrip, 'trip_distance', 91152.89],
+    ]);
     expect(first.stderr).toContain(`1.23E+10 ~ 01228427e4`);
     expect(independent).toBe(0);
   });
@@ -218,7 +244,16 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
     beforeAll(async () => {
       // Act
       const withheld = files.withheld ?? { start: '', end: '' };
-      redrive = await runLocalCli(['--start', withheld.start, '--end', withheld.end, '--redrive', join(out, 'dead-letters.jsonl'), '--out', out]);
+      redrive = await runLocalCli([
+        '--start',
+        withheld.start,
+        '--end',
+        withheld.end,
+        '--redrive',
+        join(out, 'dead-letters.jsonl'),
+        '--out',
+        out,
+      ]);
       summary = await readSummary(out);
     });
 
@@ -247,7 +282,9 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
         forgetful = await startForgetfulKinesis(kinesalite.endpoint, forgottenTrip);
 
         // Act
-        lost = await runLocalCli(['--start', files.start, '--end', files.end, '--out', out], { AWS_ENDPOINT_URL_KINESIS: forgetful.endpoint });
+        lost = await runLocalCli(['--start', files.start, '--end', files.end, '--out', out], {
+          AWS_ENDPOINT_URL_KINESIS: forgetful.endpoint,
+        });
         partial = partialFolderOf(lost.stderr);
       });
 
@@ -264,7 +301,9 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
         expect(forgotten?.tripId).toBe(forgottenTrip);
         expect(lost.code).toBe(3);
         expect(errorLines(lost.stderr)).toEqual([
-          expect.stringContaining(`1 records Kinesis acknowledged are not on the stream: start of trip ${forgottenTrip} (${forgotten?.shardId} ${forgotten?.sequenceNumber})`),
+          expect.stringContaining(
+            `1 records Kinesis acknowledged are not on the stream: start of trip ${forgottenTrip} (${forgotten?.shardId} ${forgotten?.sequenceNumber})`,
+          ),
         ]);
         const failed = await readSummary(partial);
         expect(failed.outcome?.status).toBe('failed');
@@ -278,7 +317,10 @@ describe('a local run, its redrive from inside --out, and a run that loses an ac
 
       it('shows the failure on its report', async () => {
         // Prepare
-        const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+        const browser = await chromium.launch({
+          executablePath: '/usr/bin/chromium',
+          args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        });
         const page = await browser.newPage();
 
         // Act

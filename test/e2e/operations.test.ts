@@ -13,9 +13,9 @@ import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readEndCsv, readStartCsv } from '../../domain/csv-reader';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
-import { decodeRawObject } from '../../ops/raw-archive';
 import type { RunSummary } from '../../local/run/run';
-import { generateSample, writeSampleFiles, type GeneratedSample } from '../../tools/sample-generator';
+import { decodeRawObject } from '../../ops/raw-archive';
+import { type GeneratedSample, generateSample, writeSampleFiles } from '../../tools/sample-generator';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS * 3);
@@ -36,9 +36,17 @@ async function runLocal(args: string[], outDir: string): Promise<Run> {
 
 /** The CSV text with the header and those data rows whose trip `keep` accepts, each byte for byte. */
 function filterTrips(csv: string, keep: (tripId: string) => boolean): string {
-  const rows = parse(csv, { raw: true, bom: true, relax_column_count: true, skip_empty_lines: true }) as unknown as { record: string[]; raw: string }[];
+  const rows = parse(csv, { raw: true, bom: true, relax_column_count: true, skip_empty_lines: true }) as unknown as {
+    record: string[];
+    raw: string;
+  }[];
   const column = rows[0]?.record.map((name) => name.trim()).indexOf('trip_id') ?? -1;
-  return rows.filter((row, index) => index === 0 || keep(row.record[column] ?? '')).map((row) => row.raw.replace(/\r?\n$/, '')).join('\n') + '\n';
+  return (
+    rows
+      .filter((row, index) => index === 0 || keep(row.record[column] ?? ''))
+      .map((row) => row.raw.replace(/\r?\n$/, ''))
+      .join('\n') + '\n'
+  );
 }
 
 /** What the producer sends for a CSV file: each valid row's event as JSON, in the producer's own encoding. */
@@ -53,8 +61,13 @@ async function sentRecords(file: string, kind: 'start' | 'end'): Promise<string[
 async function archivedRecords(outDir: string): Promise<{ key: string; lines: string[] }[]> {
   const root = join(outDir, 'raw');
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort();
-  return Promise.all(files.map(async (file) => ({ key: relative(outDir, file).split('\\').join('/'), lines: decodeRawObject(await readFile(file)) })));
+  const files = entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+  return Promise.all(
+    files.map(async (file) => ({ key: relative(outDir, file).split('\\').join('/'), lines: decodeRawObject(await readFile(file)) })),
+  );
 }
 
 const sumOf = (rows: readonly DailyKpiRow[], date: string, field: 'trip_count' | 'total_fare' | 'total_tips' | 'total_distance') =>
@@ -72,9 +85,19 @@ describe('operating the local pipeline: raw archive, redrive, replay', () => {
     const conflicting = new Set(sample.expected.conflictingIds);
     withheld = new Set(sample.expected.completedTripIds.filter((id) => !conflicting.has(id)).slice(0, 15));
     const files = await writeSampleFiles(sample, join(workDir, 'input'));
-    input = { start: join(workDir, 'input', 'run-1-starts.csv'), end: files.end, withheldStarts: join(workDir, 'input', 'run-2-starts.csv') };
-    await writeFile(input.start, filterTrips(sample.startCsv, (id) => !withheld.has(id)));
-    await writeFile(input.withheldStarts, filterTrips(sample.startCsv, (id) => withheld.has(id)));
+    input = {
+      start: join(workDir, 'input', 'run-1-starts.csv'),
+      end: files.end,
+      withheldStarts: join(workDir, 'input', 'run-2-starts.csv'),
+    };
+    await writeFile(
+      input.start,
+      filterTrips(sample.startCsv, (id) => !withheld.has(id)),
+    );
+    await writeFile(
+      input.withheldStarts,
+      filterTrips(sample.startCsv, (id) => withheld.has(id)),
+    );
     first = await runLocal(['--start', input.start, '--end', input.end], join(workDir, 'run-1'));
   });
 
@@ -86,8 +109,15 @@ describe('operating the local pipeline: raw archive, redrive, replay', () => {
     const objects = await archivedRecords(first.outDir);
 
     // Assess
-    for (const { key } of objects) expect(key).toMatch(/^raw\/trip-(start|end)\/\d{4}-\d{2}-\d{2}\/tripstream-local-trip-(start|end)-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/);
-    const linesOf = (folder: string) => objects.filter(({ key }) => key.startsWith(`raw/${folder}/`)).flatMap(({ lines }) => lines).sort();
+    for (const { key } of objects)
+      expect(key).toMatch(
+        /^raw\/trip-(start|end)\/\d{4}-\d{2}-\d{2}\/tripstream-local-trip-(start|end)-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/,
+      );
+    const linesOf = (folder: string) =>
+      objects
+        .filter(({ key }) => key.startsWith(`raw/${folder}/`))
+        .flatMap(({ lines }) => lines)
+        .sort();
     expect(linesOf('trip-start')).toEqual(expected.start);
     expect(linesOf('trip-end')).toEqual(expected.end);
     expect(first.summary.raw_archive.records).toEqual({ start: first.summary.sent.start, end: first.summary.sent.end });
@@ -95,7 +125,10 @@ describe('operating the local pipeline: raw archive, redrive, replay', () => {
 
   it('dead-letters the ends whose starts were withheld as ORPHAN_END', async () => {
     // Act
-    const letters = (await readFile(join(first.outDir, 'dead-letters.jsonl'), 'utf8')).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { reason: string; trip_id: string });
+    const letters = (await readFile(join(first.outDir, 'dead-letters.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { reason: string; trip_id: string });
 
     // Assess
     const orphans = new Set(letters.filter((letter) => letter.reason === 'ORPHAN_END').map((letter) => letter.trip_id));
@@ -109,7 +142,10 @@ describe('operating the local pipeline: raw archive, redrive, replay', () => {
     beforeAll(async () => {
       const empty = join(first.outDir, '..', 'input', 'no-ends.csv');
       await writeFile(empty, `${sample.endCsv.split(/\r?\n/)[0] ?? ''}\n`);
-      second = await runLocal(['--start', input.withheldStarts, '--end', empty, '--redrive', join(first.outDir, 'dead-letters.jsonl')], join(first.outDir, '..', 'run-2'));
+      second = await runLocal(
+        ['--start', input.withheldStarts, '--end', empty, '--redrive', join(first.outDir, 'dead-letters.jsonl')],
+        join(first.outDir, '..', 'run-2'),
+      );
     });
 
     it('completes every redriven trip whose start has arrived', () => {
@@ -124,7 +160,11 @@ describe('operating the local pipeline: raw archive, redrive, replay', () => {
       for (const want of sample.expected.dailyKpis) {
         for (const field of ['trip_count', 'total_fare', 'total_tips', 'total_distance'] as const) {
           const together = sumOf(first.kpis, want.trip_date, field) + sumOf(second.kpis, want.trip_date, field);
-          expect({ date: want.trip_date, field, off: Math.abs(together - want[field]) <= 0.020001 }).toEqual({ date: want.trip_date, field, off: true });
+          expect({ date: want.trip_date, field, off: Math.abs(together - want[field]) <= 0.020001 }).toEqual({
+            date: want.trip_date,
+            field,
+            off: true,
+          });
         }
       }
       expect(second.kpis.reduce((sum, row) => sum + row.trip_count, 0)).toBe(withheld.size);
@@ -135,7 +175,10 @@ describe('operating the local pipeline: raw archive, redrive, replay', () => {
     let replayed: Run;
 
     beforeAll(async () => {
-      replayed = await runLocal(['--start', input.start, '--end', input.end, '--replay', join(first.outDir, 'raw')], join(first.outDir, '..', 'run-3'));
+      replayed = await runLocal(
+        ['--start', input.start, '--end', input.end, '--replay', join(first.outDir, 'raw')],
+        join(first.outDir, '..', 'run-3'),
+      );
     });
 
     it('re-sends every archived record', () => {

@@ -2,15 +2,23 @@
  * `tripstream dlq` and `tripstream replay` (`npm run dlq`, `npm run replay`) as an operator runs them: real processes, emulator endpoints from the
  * environment (fauxqs for SQS and S3, kinesalite for Kinesis), queues, objects and streams set up as deployed.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { clientOptions } from '../../aws/clients';
 import { encodeRawObject } from '../../ops/raw-archive';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
+import {
+  createStream,
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  emulatorKinesisClient,
+  type RunningKinesis,
+  readWholeStream,
+  startKinesalite,
+} from '../bench/kinesalite';
 import { tripEndEvent, tripStartEvent } from '../support/kinesis';
 import { deadLetter } from '../support/sqs';
 
@@ -27,8 +35,11 @@ interface CliRun {
 
 function runTool(subcommand: 'dlq' | 'replay', args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(tsx, [join(repositoryRoot, 'bin', 'tripstream.ts'), subcommand, ...args], { cwd: repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    execFile(
+      tsx,
+      [join(repositoryRoot, 'bin', 'tripstream.ts'), subcommand, ...args],
+      { cwd: repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
 }
@@ -36,7 +47,9 @@ function runTool(subcommand: 'dlq' | 'replay', args: string[], env: Record<strin
 async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<string[]> {
   const bodies = new Map<string, string>();
   for (let empty = 0; empty < 2; ) {
-    const { Messages: messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0 }));
+    const { Messages: messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0 }),
+    );
     empty = messages.length === 0 ? empty + 1 : 0;
     for (const message of messages) bodies.set(message.MessageId ?? '', message.Body ?? '');
   }
@@ -48,7 +61,10 @@ async function startFauxqsProcess(): Promise<{ address: string; stop(): Promise<
   const script = `const { startFauxqs } = await import('fauxqs');
 const server = await startFauxqs({ port: 0, logger: false, defaultRegion: '${EMULATOR_REGION}' });
 console.log(server.address);`;
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: repositoryRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [chunk] = (await once(child.stdout ?? child, 'data')) as [Buffer];
   return {
     address: chunk.toString('utf8').trim(),
@@ -107,14 +123,22 @@ describe('operator CLIs on emulators', () => {
 
     // Assess
     expect(listed.code).toBe(0);
-    expect((JSON.parse(listed.stdout) as { reason: string; redrivable: boolean }[]).map(({ reason, redrivable }) => [reason, redrivable]).sort()).toEqual([
+    expect(
+      (JSON.parse(listed.stdout) as { reason: string; redrivable: boolean }[]).map(({ reason, redrivable }) => [reason, redrivable]).sort(),
+    ).toEqual([
       ['INVALID_EVENT', false],
       ['ORPHAN_END', true],
     ]);
     expect(redriven.code).toBe(0);
     expect(redriven.stdout).toContain('redriven: 1 letters sent to the retry queue and deleted from the DLQ');
     expect((await receiveAll(sqs, retry)).map((body) => JSON.parse(body) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ schema_version: 2, event: orphan.event, attempts: 1, first_seen_at: orphan.first_seen_at, origin: orphan.origin }),
+      expect.objectContaining({
+        schema_version: 2,
+        event: orphan.event,
+        attempts: 1,
+        first_seen_at: orphan.first_seen_at,
+        origin: orphan.origin,
+      }),
     ]);
     expect((await receiveAll(sqs, dlq)).map((body) => JSON.parse(body) as Record<string, unknown>)).toEqual([broken]);
     expect(usage.code).toBe(2);
@@ -128,11 +152,37 @@ describe('operator CLIs on emulators', () => {
     const start1 = JSON.stringify(tripStartEvent({ trip_id: 'trip-1' }));
     const start2 = JSON.stringify(tripStartEvent({ trip_id: 'trip-2' }));
     const end1 = JSON.stringify(tripEndEvent({ trip_id: 'trip-1' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'ops-e2e-data', Key: 'raw/trip-start/2024-05-25/a-1-2024-05-25-13-19-00-x.gz', Body: encodeRawObject([Buffer.from(start1), Buffer.from(start2)]) }));
-    await s3.send(new PutObjectCommand({ Bucket: 'ops-e2e-data', Key: 'raw/trip-end/2024-05-25/b-1-2024-05-25-14-05-00-y.gz', Body: encodeRawObject([Buffer.from(end1)]) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'ops-e2e-data',
+        Key: 'raw/trip-start/2024-05-25/a-1-2024-05-25-13-19-00-x.gz',
+        Body: encodeRawObject([Buffer.from(start1), Buffer.from(start2)]),
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'ops-e2e-data',
+        Key: 'raw/trip-end/2024-05-25/b-1-2024-05-25-14-05-00-y.gz',
+        Body: encodeRawObject([Buffer.from(end1)]),
+      }),
+    );
 
     // Act
-    const run = await runTool('replay', ['--archive', 's3://ops-e2e-data/raw/', '--start-stream', 'ops-e2e-start', '--end-stream', 'ops-e2e-end', '--trip-id', 'trip-1', '--json'], env);
+    const run = await runTool(
+      'replay',
+      [
+        '--archive',
+        's3://ops-e2e-data/raw/',
+        '--start-stream',
+        'ops-e2e-start',
+        '--end-stream',
+        'ops-e2e-end',
+        '--trip-id',
+        'trip-1',
+        '--json',
+      ],
+      env,
+    );
 
     // Assess
     expect(run.code).toBe(0);

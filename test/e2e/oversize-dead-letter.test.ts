@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { encodeRawObject, rawArchiveKey } from '../../ops/raw-archive';
 import type { RunSummary } from '../../local/run/run';
-import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from '../support/local-run';
+import { encodeRawObject, rawArchiveKey } from '../../ops/raw-archive';
+import { type CliRun, LOCAL_RUN_TIMEOUT_MS, runLocalCli } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -56,11 +56,18 @@ describe('a hostile record too large for a dead-letter message, in a local run',
         reason: 'INVALID_EVENT',
         trip_id: null,
         event: null,
-        event_location: { s3_uri: expect.stringMatching(new RegExp(`^s3://[^/]+/dead-letter-payloads/start/${sha256}\\.json$`)) as unknown, bytes: Buffer.byteLength(payloadJson), sha256 },
+        event_location: {
+          s3_uri: expect.stringMatching(new RegExp(`^s3://[^/]+/dead-letter-payloads/start/${sha256}\\.json$`)) as unknown,
+          bytes: Buffer.byteLength(payloadJson),
+          sha256,
+        },
         source: 'start',
         // Given up by the start mapping and dead-lettered by failed-batches, not by the start handler.
         detail: expect.stringMatching(/^the tripstream-local-start mapping gave up on it \(RetryAttemptsExhausted, /) as unknown,
-        origin: expect.objectContaining({ shard_id: expect.any(String) as unknown, sequence_number: expect.any(String) as unknown }) as unknown,
+        origin: expect.objectContaining({
+          shard_id: expect.any(String) as unknown,
+          sequence_number: expect.any(String) as unknown,
+        }) as unknown,
       });
     }
     expect(summary.aws_requests.S3?.PutObject ?? 0).toBeGreaterThanOrEqual(1);

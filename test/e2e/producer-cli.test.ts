@@ -1,11 +1,19 @@
 /** `tripstream produce` (`npm run produce`) as a user runs it: a real process, real files, an emulator endpoint from the environment. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  createStream,
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  emulatorKinesisClient,
+  type RunningKinesis,
+  readWholeStream,
+  startKinesalite,
+} from '../bench/kinesalite';
 import { endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const tsx = join(repositoryRoot, 'node_modules', '.bin', 'tsx');
@@ -49,7 +57,14 @@ describe('produce CLI', () => {
     workDir = await mkdtemp(join(tmpdir(), 'producer-cli-'));
     start = join(workDir, 'trip_start.csv');
     end = join(workDir, 'trip_end.csv');
-    await writeFile(start, startCsv([startRowFields({ trip_id: 'cli-1' }), startRowFields({ trip_id: 'cli-2' }), startRowFields({ trip_id: 'cli-bad', pickup_datetime: 'soon' })]));
+    await writeFile(
+      start,
+      startCsv([
+        startRowFields({ trip_id: 'cli-1' }),
+        startRowFields({ trip_id: 'cli-2' }),
+        startRowFields({ trip_id: 'cli-bad', pickup_datetime: 'soon' }),
+      ]),
+    );
     await writeFile(end, endCsv([endRowFields({ trip_id: 'cli-1' })]));
     awsEnv = {
       AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
@@ -72,7 +87,20 @@ describe('produce CLI', () => {
 
     // Act
     const run = await runCli(
-      ['--start', start, '--end', end, '--start-stream', 'cli-trip-start', '--end-stream', 'cli-trip-end', '--quarantine', quarantine, '--summary-json', summaryFile],
+      [
+        '--start',
+        start,
+        '--end',
+        end,
+        '--start-stream',
+        'cli-trip-start',
+        '--end-stream',
+        'cli-trip-end',
+        '--quarantine',
+        quarantine,
+        '--summary-json',
+        summaryFile,
+      ],
       awsEnv,
     );
 
@@ -81,7 +109,12 @@ describe('produce CLI', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/quarantined\s+1\s+0\s+1/);
     const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as { sent: unknown; quarantined: unknown };
-    expect(summary).toMatchObject({ rows: { start: 3, end: 1 }, sent: { start: 2, end: 1 }, quarantined: { start: 1, end: 0 }, failed: { start: 0, end: 0 } });
+    expect(summary).toMatchObject({
+      rows: { start: 3, end: 1 },
+      sent: { start: 2, end: 1 },
+      quarantined: { start: 1, end: 0 },
+      failed: { start: 0, end: 0 },
+    });
     expect(await readdir(quarantine)).toEqual([expect.stringMatching(/^rejected-rows-.*\.jsonl$/)]);
     const startIds = (await readWholeStream(client, 'cli-trip-start')).map((data) => (JSON.parse(data) as { trip_id: string }).trip_id);
     expect(startIds.sort()).toEqual(['cli-1', 'cli-2']);
@@ -103,12 +136,28 @@ describe('produce CLI', () => {
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr.trim().split('\n')).toEqual(["error: option '--order <order>' argument 'sideways' is invalid. Allowed choices are event-time, file, ends-first."]);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      "error: option '--order <order>' argument 'sideways' is invalid. Allowed choices are event-time, file, ends-first.",
+    ]);
   }, 60_000);
 
   it('exits 3 with a one-line error when a stream does not exist', async () => {
     // Act
-    const run = await runCli(['--start', start, '--end', end, '--start-stream', 'cli-trip-start', '--end-stream', 'no-such-stream', '--quarantine', join(workDir, 'q3')], awsEnv);
+    const run = await runCli(
+      [
+        '--start',
+        start,
+        '--end',
+        end,
+        '--start-stream',
+        'cli-trip-start',
+        '--end-stream',
+        'no-such-stream',
+        '--quarantine',
+        join(workDir, 'q3'),
+      ],
+      awsEnv,
+    );
 
     // Assess
     expect(run.code).toBe(3);

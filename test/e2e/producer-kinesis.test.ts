@@ -3,17 +3,18 @@
  * part of every PutRecords call (and some whole calls); every valid row must be in the streams exactly once
  * and every invalid row in the quarantine.
  */
+
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { produce, type ProduceSummary } from '../../producer/produce';
 import { readEndCsv, readStartCsv } from '../../domain/csv-reader';
+import { type ProduceSummary, produce } from '../../producer/produce';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { createStream, emulatorKinesisClient, type RunningKinesis, readWholeStream, startKinesalite } from '../bench/kinesalite';
 import { collect, csvStream, endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
-import { createStream, emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
 
 const THROTTLE_EVERY_NTH_ENTRY = 4;
 const THROTTLE_EVERY_NTH_REQUEST = 5;
@@ -36,7 +37,11 @@ async function startThrottlingProxy(target: string): Promise<{ endpoint: string;
       if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value;
     }
     const response = await fetch(`${target}${request.url ?? '/'}`, { method: request.method ?? 'POST', headers, body });
-    return { status: response.status, contentType: response.headers.get('content-type') ?? 'application/x-amz-json-1.1', text: await response.text() };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? 'application/x-amz-json-1.1',
+      text: await response.text(),
+    };
   };
 
   const server = createServer((request, response) => {
@@ -138,7 +143,11 @@ function messyFiles(trips: number): MessyFiles {
     const tripId = `trip-${String(trip).padStart(5, '0')}`;
     const pickup = new Date(firstPickup + trip * 3 * 60_000);
     const dropoff = new Date(pickup.getTime() + 20 * 60_000);
-    const start = startRowFields({ trip_id: tripId, pickup_datetime: timestampStyles(pickup)[trip % 4] ?? '', estimated_dropoff_datetime: '' });
+    const start = startRowFields({
+      trip_id: tripId,
+      pickup_datetime: timestampStyles(pickup)[trip % 4] ?? '',
+      estimated_dropoff_datetime: '',
+    });
     const end = endRowFields({ trip_id: tripId, dropoff_datetime: timestampStyles(dropoff)[(trip + 1) % 4] ?? '' });
     const copies = trip % 25 === 0 ? 2 : 1;
     for (let copy = 0; copy < copies; copy += 1) {
@@ -148,11 +157,11 @@ function messyFiles(trips: number): MessyFiles {
     }
     if (trip % 40 === 7) {
       invalidStartLines.push(startRows.length + 2);
-      startRows.push(invalidStarts[(trip / 40) % invalidStarts.length | 0] ?? 'x');
+      startRows.push(invalidStarts[((trip / 40) % invalidStarts.length) | 0] ?? 'x');
     }
     if (trip % 45 === 11) {
       invalidEndLines.push(endRows.length + 2);
-      endRows.push(invalidEnds[(trip / 45) % invalidEnds.length | 0] ?? 'x');
+      endRows.push(invalidEnds[((trip / 45) % invalidEnds.length) | 0] ?? 'x');
     }
   }
   // Real files are only roughly sorted: swap neighbours now and then (rows, not their expected records).
@@ -206,55 +215,72 @@ describe('producer against a throttling Kinesis emulator', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it.each(['event-time', 'ends-first'] as const)('delivers every valid row exactly once and quarantines every invalid row (%s)', async (order) => {
-    // Prepare
-    const files = messyFiles(1500);
-    const start = join(workDir, `${order}-trip_start.csv`);
-    const end = join(workDir, `${order}-trip_end.csv`);
-    await writeFile(start, files.startText);
-    await writeFile(end, files.endText);
-    const startStream = `${order}-trip-start`;
-    const endStream = `${order}-trip-end`;
-    await createStream(direct, startStream, 3);
-    await createStream(direct, endStream, 2);
-    const throttledBefore = proxy.stats.throttledEntries;
+  it.each(['event-time', 'ends-first'] as const)(
+    'delivers every valid row exactly once and quarantines every invalid row (%s)',
+    async (order) => {
+      // Prepare
+      const files = messyFiles(1500);
+      const start = join(workDir, `${order}-trip_start.csv`);
+      const end = join(workDir, `${order}-trip_end.csv`);
+      await writeFile(start, files.startText);
+      await writeFile(end, files.endText);
+      const startStream = `${order}-trip-start`;
+      const endStream = `${order}-trip-end`;
+      await createStream(direct, startStream, 3);
+      await createStream(direct, endStream, 2);
+      const throttledBefore = proxy.stats.throttledEntries;
 
-    // Act
-    const summary: ProduceSummary = await produce({
-      start,
-      end,
-      startStream,
-      endStream,
-      order,
-      quarantine: join(workDir, `${order}-quarantine`),
-      kinesis: throughProxy,
-      maxSendAttempts: 12,
-      retryBaseDelayMs: 5,
-      retryMaxDelayMs: 50,
-    });
+      // Act
+      const summary: ProduceSummary = await produce({
+        start,
+        end,
+        startStream,
+        endStream,
+        order,
+        quarantine: join(workDir, `${order}-quarantine`),
+        kinesis: throughProxy,
+        maxSendAttempts: 12,
+        retryBaseDelayMs: 5,
+        retryMaxDelayMs: 50,
+      });
 
-    // Assess
-    const inStreams = [...(await readWholeStream(direct, startStream)), ...(await readWholeStream(direct, endStream))];
-    expect(inStreams.map(recordKey).sort()).toEqual([...files.expectedRecords].sort());
+      // Assess
+      const inStreams = [...(await readWholeStream(direct, startStream)), ...(await readWholeStream(direct, endStream))];
+      expect(inStreams.map(recordKey).sort()).toEqual([...files.expectedRecords].sort());
 
-    const rejected = await jsonLines(summary.quarantineFiles.rejected);
-    expect(rejected.filter((row) => row.file === start).map((row) => row.line_number).sort((a, b) => a - b)).toEqual(files.invalidStartLines);
-    expect(rejected.filter((row) => row.file === end).map((row) => row.line_number).sort((a, b) => a - b)).toEqual(files.invalidEndLines);
-    expect(rejected.every((row) => row.reason.length > 0 && row.raw.length > 0)).toBe(true);
+      const rejected = await jsonLines(summary.quarantineFiles.rejected);
+      expect(
+        rejected
+          .filter((row) => row.file === start)
+          .map((row) => row.line_number)
+          .sort((a, b) => a - b),
+      ).toEqual(files.invalidStartLines);
+      expect(
+        rejected
+          .filter((row) => row.file === end)
+          .map((row) => row.line_number)
+          .sort((a, b) => a - b),
+      ).toEqual(files.invalidEndLines);
+      expect(rejected.every((row) => row.reason.length > 0 && row.raw.length > 0)).toBe(true);
 
-    const validPerFile = files.expectedRecords.length / 2;
-    expect(summary.quarantined).toEqual({ start: files.invalidStartLines.length, end: files.invalidEndLines.length });
-    expect(summary.rows).toEqual({ start: validPerFile + files.invalidStartLines.length, end: validPerFile + files.invalidEndLines.length });
-    expect(summary.sent).toEqual({ start: validPerFile, end: validPerFile });
-    expect(summary.failed).toEqual({ start: 0, end: 0 });
-    expect(summary.quarantineFiles.unsent).toBeUndefined();
-    // The neighbour swaps are well inside the reorder window.
-    expect(summary.outOfOrder).toBe(0);
-    // Every entry the proxy refused was sent again, and nothing else was.
-    expect(summary.retriedEntries).toBe(proxy.stats.throttledEntries - throttledBefore);
-    expect(summary.retriedEntries).toBeGreaterThan(0);
-    expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil((2 * validPerFile) / 500));
-  }, 180_000);
+      const validPerFile = files.expectedRecords.length / 2;
+      expect(summary.quarantined).toEqual({ start: files.invalidStartLines.length, end: files.invalidEndLines.length });
+      expect(summary.rows).toEqual({
+        start: validPerFile + files.invalidStartLines.length,
+        end: validPerFile + files.invalidEndLines.length,
+      });
+      expect(summary.sent).toEqual({ start: validPerFile, end: validPerFile });
+      expect(summary.failed).toEqual({ start: 0, end: 0 });
+      expect(summary.quarantineFiles.unsent).toBeUndefined();
+      // The neighbour swaps are well inside the reorder window.
+      expect(summary.outOfOrder).toBe(0);
+      // Every entry the proxy refused was sent again, and nothing else was.
+      expect(summary.retriedEntries).toBe(proxy.stats.throttledEntries - throttledBefore);
+      expect(summary.retriedEntries).toBeGreaterThan(0);
+      expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil((2 * validPerFile) / 500));
+    },
+    180_000,
+  );
 
   it('delivers the generated sample of the local run exactly as its ground truth says (file order)', async () => {
     // Prepare
@@ -263,9 +289,10 @@ describe('producer against a throttling Kinesis emulator', () => {
     await createStream(direct, 'sample-trip-start', 2);
     await createStream(direct, 'sample-trip-end', 2);
     // The multiset the streams must hold: what the domain reader makes of each valid row.
-    const validEvents = [...(await collect(readStartCsv(csvStream(sample.startCsv)))), ...(await collect(readEndCsv(csvStream(sample.endCsv))))].flatMap((row) =>
-      row.outcome.ok ? [JSON.stringify(row.outcome.event)] : [],
-    );
+    const validEvents = [
+      ...(await collect(readStartCsv(csvStream(sample.startCsv)))),
+      ...(await collect(readEndCsv(csvStream(sample.endCsv)))),
+    ].flatMap((row) => (row.outcome.ok ? [JSON.stringify(row.outcome.event)] : []));
 
     // Act
     const summary = await produce({
@@ -289,7 +316,9 @@ describe('producer against a throttling Kinesis emulator', () => {
     expect(summary.quarantined).toEqual(sample.expected.quarantined);
     expect(summary.rows).toEqual(sample.expected.rows);
     const rejected = await jsonLines(summary.quarantineFiles.rejected);
-    expect(rejected.filter((row) => row.file === paths.start).map((row) => row.line_number)).toEqual(sample.expected.quarantinedLines.start);
+    expect(rejected.filter((row) => row.file === paths.start).map((row) => row.line_number)).toEqual(
+      sample.expected.quarantinedLines.start,
+    );
     expect(rejected.filter((row) => row.file === paths.end).map((row) => row.line_number)).toEqual(sample.expected.quarantinedLines.end);
   }, 180_000);
 });

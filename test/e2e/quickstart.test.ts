@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localSettings, resourceNames } from '../../lib/config';
 import type { RunSummary } from '../../local/run/run';
-import { SAMPLE_FILE_NAMES, type GeneratedSample } from '../../tools/sample-generator';
-import { emulatorKinesisClient, readWholeStream, startKinesalite, type RunningKinesis } from '../bench/kinesalite';
-import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, runSample, sampleOptions, type SampleRun } from '../support/local-run';
+import { type GeneratedSample, SAMPLE_FILE_NAMES } from '../../tools/sample-generator';
+import { emulatorKinesisClient, type RunningKinesis, readWholeStream, startKinesalite } from '../bench/kinesalite';
+import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, runSample, type SampleRun, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -102,7 +102,9 @@ describe('npm run generate', () => {
     }
     const expected = await readJson<GeneratedSample['expected']>(join(first, SAMPLE_FILE_NAMES.expected));
     const startLines = (await readFile(join(first, SAMPLE_FILE_NAMES.start), 'utf8')).split('\n').filter((line) => line !== '');
-    expect(startLines[0]).toBe('trip_id,pickup_location_id,dropoff_location_id,vendor_id,pickup_datetime,estimated_dropoff_datetime,estimated_fare_amount');
+    expect(startLines[0]).toBe(
+      'trip_id,pickup_location_id,dropoff_location_id,vendor_id,pickup_datetime,estimated_dropoff_datetime,estimated_fare_amount',
+    );
     expect(startLines).toHaveLength(expected.rows.start + 1);
   });
 

@@ -3,13 +3,13 @@
  * `--serve`, both in headless Chromium (Debian's chromium, driven by playwright-core). The charts must have
  * rendered, with the numbers of the KPI files and of the metrics API.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { codeLabel } from '../../kpi/code-labels';
 import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
 import type { RunSummary } from '../../local/run/run';
@@ -69,11 +69,15 @@ describe('report.html and the live page', () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tripstream-pages-e2e-'));
     const files = await writeSampleFiles(generateSample(sampleOptions({ trips: 150 })), join(workDir, 'input'));
     outDir = join(workDir, 'out');
-    run = spawn(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, '--serve', '0'], {
-      cwd: repositoryRoot,
-      env: localRunEnvironment(),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    run = spawn(
+      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+      [join(repositoryRoot, 'bin', 'tripstream.ts'), 'local', '--start', files.start, '--end', files.end, '--out', outDir, '--serve', '0'],
+      {
+        cwd: repositoryRoot,
+        env: localRunEnvironment(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     liveUrl = await new Promise<string>((resolve, reject) => {
       let stderr = '';
       run.stderr?.on('data', (chunk: Buffer) => {
@@ -83,7 +87,10 @@ describe('report.html and the live page', () => {
       });
       run.once('exit', (code) => reject(new Error(`the local run ended (code ${code}) before serving:\n${stderr.slice(-3000)}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
 
   afterAll(async () => {
@@ -123,7 +130,9 @@ describe('report.html and the live page', () => {
       const key = row.dimension_value ?? '(blank)';
       vendors.set(key, (vendors.get(key) ?? 0) + row.trip_count);
     }
-    expect(Object.fromEntries((vendorChart.codes ?? []).map((code, index) => [code, vendorChart.chartData[0]?.[index]]))).toEqual(Object.fromEntries(vendors));
+    expect(Object.fromEntries((vendorChart.codes ?? []).map((code, index) => [code, vendorChart.chartData[0]?.[index]]))).toEqual(
+      Object.fromEntries(vendors),
+    );
     expect(vendorChart.labels).toEqual((vendorChart.codes ?? []).map((code) => codeLabel('vendor_id', code === '(blank)' ? null : code)));
     const trips = daily.reduce((sum, row) => sum + row.trip_count, 0);
     const fareCents = daily.reduce((sum, row) => sum + Math.round(row.total_fare * 100), 0);
@@ -132,7 +141,9 @@ describe('report.html and the live page', () => {
     // Windows are exact and rounded once over the run; each daily total_fare was rounded on its own, so over
     // several days the two may differ by half a cent per day plus half a cent for the windows, never more.
     expect(Math.abs(Math.round(Number(windowTotals.totalFare) * 100) - fareCents)).toBeLessThanOrEqual(Math.floor((daily.length + 1) / 2));
-    expect(Object.fromEntries((deadLetterChart.labels as string[]).map((label, index) => [label, deadLetterChart.chartData[0]?.[index]]))).toEqual(summary.dead_lettered.by_reason);
+    expect(
+      Object.fromEntries((deadLetterChart.labels as string[]).map((label, index) => [label, deadLetterChart.chartData[0]?.[index]])),
+    ).toEqual(summary.dead_lettered.by_reason);
     expect(ledgerPresent).toBe('true');
     expect(await datasetOf(page, '#outcome')).toEqual({ status: 'succeeded' });
     expect(await page.locator('#headline [data-key="trips"]').getAttribute('data-value')).toBe(String(trips));
@@ -147,7 +158,9 @@ describe('report.html and the live page', () => {
     const dates = daily.map((row) => row.trip_date);
     const from = `${dates[0] ?? '2024-01-01'}T00:00:00Z`;
     const to = new Date(Date.parse(`${dates[dates.length - 1] ?? '2024-01-01'}T00:00:00Z`) + 2 * 86_400_000).toISOString();
-    const api = (await (await fetch(`${liveUrl}metrics/all/all?from=${from}&to=${to}`)).json()) as { windows: { window_start: string; trip_count: number }[] };
+    const api = (await (await fetch(`${liveUrl}metrics/all/all?from=${from}&to=${to}`)).json()) as {
+      windows: { window_start: string; trip_count: number }[];
+    };
     const open = (await (await fetch(`${liveUrl}metrics/open`)).json()) as { open_trips: number };
     const page = await browser.newPage();
 

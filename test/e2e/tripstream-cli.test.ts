@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RunSummary } from '../../local/run/run';
 import type { GeneratedSample } from '../../tools/sample-generator';
 import { endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
-import { LOCAL_RUN_TIMEOUT_MS, runLocalCli, type CliRun } from '../support/local-run';
+import { type CliRun, LOCAL_RUN_TIMEOUT_MS, runLocalCli } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 
@@ -22,7 +22,11 @@ function run(file: string, args: string[], env: Record<string, string> = {}): Pr
       file,
       args,
       // No AWS_* from the developer's shell; npm offline: `npx` must find the command in this package, not download one.
-      { cwd: repositoryRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_offline: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: repositoryRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_offline: 'true', ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
@@ -41,7 +45,8 @@ describe('npx tripstream', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    for (const name of ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay', 'cost', 'preflight']) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay', 'cost', 'preflight'])
+      expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(result.stdout).toContain('Exit codes');
   });
 
@@ -50,7 +55,9 @@ describe('npx tripstream', () => {
     const { version } = await readJson<{ version: string }>(join(repositoryRoot, 'package.json'));
 
     // Act
-    const results = await Promise.all([['--version'], ['kpis', '--version']].map((args) => run(process.execPath, [join(repositoryRoot, 'bin', 'tripstream.mjs'), ...args])));
+    const results = await Promise.all(
+      [['--version'], ['kpis', '--version']].map((args) => run(process.execPath, [join(repositoryRoot, 'bin', 'tripstream.mjs'), ...args])),
+    );
 
     // Assess
     expect(results.map((result) => [result.code, result.stdout])).toEqual([
@@ -61,11 +68,20 @@ describe('npx tripstream', () => {
 
   it('exits 2 through the bin on a wrong argument', async () => {
     // Act
-    const result = await run(process.execPath, [join(repositoryRoot, 'bin', 'tripstream.mjs'), 'kpis', '--from', '2024-05-24', '--env', 'staging']);
+    const result = await run(process.execPath, [
+      join(repositoryRoot, 'bin', 'tripstream.mjs'),
+      'kpis',
+      '--from',
+      '2024-05-24',
+      '--env',
+      'staging',
+    ]);
 
     // Assess
     expect(result.code).toBe(2);
-    expect(result.stderr.split('\n').filter((line) => line.startsWith('error'))).toEqual(["error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod."]);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('error'))).toEqual([
+      "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod.",
+    ]);
   });
 });
 
@@ -75,7 +91,20 @@ describe('tripstream --json', () => {
     const out = await mkdtemp(join(tmpdir(), 'tripstream-generate-json-'));
 
     // Act
-    const result = await tripstream(['generate', '--out', out, '--trips', '40', '--seed', 'json', '--from', '2024-05-25', '--to', '2024-05-26', '--json']);
+    const result = await tripstream([
+      'generate',
+      '--out',
+      out,
+      '--trips',
+      '40',
+      '--seed',
+      'json',
+      '--from',
+      '2024-05-25',
+      '--to',
+      '2024-05-26',
+      '--json',
+    ]);
 
     // Assess
     expect(result.code).toBe(0);
@@ -96,11 +125,26 @@ describe('tripstream --json', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tripstream-produce-json-'));
     const start = join(dir, 'trip_start.csv');
     const end = join(dir, 'trip_end.csv');
-    await writeFile(start, startCsv([startRowFields({ trip_id: 'json-1' }), startRowFields({ trip_id: 'json-bad', pickup_datetime: 'soon' })]));
+    await writeFile(
+      start,
+      startCsv([startRowFields({ trip_id: 'json-1' }), startRowFields({ trip_id: 'json-bad', pickup_datetime: 'soon' })]),
+    );
     await writeFile(end, endCsv([endRowFields({ trip_id: 'json-1' })]));
 
     // Act
-    const result = await tripstream(['produce', '--start', start, '--end', end, '--dry-run', '--quarantine', join(dir, 'q'), '--summary-json', join(dir, 'summary.json'), '--json']);
+    const result = await tripstream([
+      'produce',
+      '--start',
+      start,
+      '--end',
+      end,
+      '--dry-run',
+      '--quarantine',
+      join(dir, 'q'),
+      '--summary-json',
+      join(dir, 'summary.json'),
+      '--json',
+    ]);
 
     // Assess
     expect(result.code).toBe(0);

@@ -3,7 +3,7 @@
  * process tree (a `--serve` session, a run with DynamoDB Local's JVM), and relative paths resolve against
  * the folder the command was typed in.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,16 +15,29 @@ jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
 const repositoryRoot = join(__dirname, '..', '..');
 
 /** Starts `npm <args>` as the leader of its own process group, so the test can see every process it started. */
-function startNpm(args: string[], cwd = repositoryRoot, command: 'npm' | 'npx' = 'npm'): { npm: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startNpm(
+  args: string[],
+  cwd = repositoryRoot,
+  command: 'npm' | 'npx' = 'npm',
+): { npm: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let output = '';
-  const npm = spawn(command, args, { cwd, detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn(command, args, {
+    cwd,
+    detached: true,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   npm.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
   return { npm, output: () => output, exited };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = LOCAL_RUN_TIMEOUT_MS - 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = LOCAL_RUN_TIMEOUT_MS - 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = await probe();

@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import type { PreflightReport } from '../../ops/preflight/preflight';
-import { startMoto, stopMoto, type MotoServer } from '../support/moto-server';
-import { checkPythonTool, describeWithPythonTool, REPOSITORY_ROOT, runProcess, type ProcessResult } from '../support/python-tools';
+import { type MotoServer, startMoto, stopMoto } from '../support/moto-server';
+import { checkPythonTool, describeWithPythonTool, type ProcessResult, REPOSITORY_ROOT, runProcess } from '../support/python-tools';
 
 jest.setTimeout(180_000);
 
@@ -63,7 +63,12 @@ describeWithPythonTool('tripstream preflight against moto_server, an account wit
     const report = JSON.parse(json.stdout) as PreflightReport;
     expect(report).toMatchObject({ env: 'prod', region: 'eu-west-1', exitCode: json.code });
     expect([1, 3]).toContain(json.code);
-    expect(report.checks.find((check) => check.id === 'cdk-bootstrap')).toMatchObject({ status: 'fail', title: 'CDK bootstrap (qualifier tsprod)' });
-    expect(report.checks.find((check) => check.id === 'cdk-bootstrap')?.fix).toContain('--qualifier tsprod --toolkit-stack-name CDKToolkit-tsprod');
+    expect(report.checks.find((check) => check.id === 'cdk-bootstrap')).toMatchObject({
+      status: 'fail',
+      title: 'CDK bootstrap (qualifier tsprod)',
+    });
+    expect(report.checks.find((check) => check.id === 'cdk-bootstrap')?.fix).toContain(
+      '--qualifier tsprod --toolkit-stack-name CDKToolkit-tsprod',
+    );
   });
 });

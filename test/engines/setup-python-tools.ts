@@ -39,17 +39,25 @@ export function ensurePythonTools(log: (line: string) => void): PythonToolsSetup
     // Checked first: without ensurepip, `python3 -m venv` leaves a venv without pip behind.
     const probe = run('python3', ['-c', 'import venv, ensurepip']);
     if (!probe.ok) {
-      return { ready: false, reason: `python3 with its venv module is needed for the Python tools (${DEBIAN_PACKAGES}): ${lastLines(probe.output, 1)}` };
+      return {
+        ready: false,
+        reason: `python3 with its venv module is needed for the Python tools (${DEBIAN_PACKAGES}): ${lastLines(probe.output, 1)}`,
+      };
     }
     log(`creating the virtual environment ${VENV_DIR} for the Python tools (once)`);
     const created = run('python3', ['-m', 'venv', VENV_DIR]);
-    if (!created.ok) return { ready: false, reason: `python3 -m venv ${VENV_DIR} failed (${DEBIAN_PACKAGES}):\n${lastLines(created.output)}` };
+    if (!created.ok)
+      return { ready: false, reason: `python3 -m venv ${VENV_DIR} failed (${DEBIAN_PACKAGES}):\n${lastLines(created.output)}` };
   }
   log(`installing requirements-dev.txt into ${VENV_DIR} (PySpark, cfn-lint, moto; a few minutes the first time)`);
   const installed = run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '-r', REQUIREMENTS]);
-  if (!installed.ok) return { ready: false, reason: `pip install -r requirements-dev.txt into ${VENV_DIR} failed:\n${lastLines(installed.output)}` };
+  if (!installed.ok)
+    return { ready: false, reason: `pip install -r requirements-dev.txt into ${VENV_DIR} failed:\n${lastLines(installed.output)}` };
   writeFileSync(STAMP, `${wanted}\n`);
-  const versions = run(python, ['-c', 'import importlib.metadata as m; print(*(f"{p} {m.version(p)}" for p in ("pyspark", "cfn-lint", "moto")), sep=", ")']);
+  const versions = run(python, [
+    '-c',
+    'import importlib.metadata as m; print(*(f"{p} {m.version(p)}" for p in ("pyspark", "cfn-lint", "moto")), sep=", ")',
+  ]);
   log(`Python tools ready: ${versions.output}`);
   return { ready: true, installed: true };
 }

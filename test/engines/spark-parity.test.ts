@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EMR_RELEASE_SPARK_VERSIONS, environments } from '../../lib/config';
-import { completedTripSchema, type CompletedTrip } from '../../domain/trip-item';
+import { type CompletedTrip, completedTripSchema } from '../../domain/trip-item';
 import { computeDailyKpis, computeDimensionKpis } from '../../kpi/duckdb-engine';
-import { runSample, sampleOptions, type SampleRun } from '../support/local-run';
+import { EMR_RELEASE_SPARK_VERSIONS, environments } from '../../lib/config';
+import { runSample, type SampleRun, sampleOptions } from '../support/local-run';
 import { checkPythonTool, describeWithPythonTool } from '../support/python-tools';
 import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, SPARK_RUN_TIMEOUT_MS, tail } from '../support/spark-job';
 
@@ -85,10 +85,38 @@ async function stageEdgeCases(stagedDir: string): Promise<void> {
   ]);
   // Sums that end on half a cent, from amounts binary floating point cannot hold exactly.
   await stageFile(stagedDir, 'half-cents.jsonl', [
-    stagedTrip({ id: 'h1', pickup: '2024-06-01T08:00:00.000Z', dropoff: '2024-06-01T08:10:00.000Z', fare: 1.005, tip: 0.125, distance: 1.005 }),
-    stagedTrip({ id: 'h2', pickup: '2024-06-01T09:00:00.000Z', dropoff: '2024-06-01T09:10:00.000Z', fare: 2.675, tip: 0.005, distance: null }),
-    stagedTrip({ id: 'h3', pickup: '2024-06-01T10:00:00.000Z', dropoff: '2024-06-01T10:10:00.000Z', fare: 0.015, tip: null, distance: 0.015 }),
-    stagedTrip({ id: 'h4', pickup: '2024-06-01T11:00:00.000Z', dropoff: '2024-06-01T11:10:00.000Z', fare: 10.125, tip: 1.115, distance: 2.675 }),
+    stagedTrip({
+      id: 'h1',
+      pickup: '2024-06-01T08:00:00.000Z',
+      dropoff: '2024-06-01T08:10:00.000Z',
+      fare: 1.005,
+      tip: 0.125,
+      distance: 1.005,
+    }),
+    stagedTrip({
+      id: 'h2',
+      pickup: '2024-06-01T09:00:00.000Z',
+      dropoff: '2024-06-01T09:10:00.000Z',
+      fare: 2.675,
+      tip: 0.005,
+      distance: null,
+    }),
+    stagedTrip({
+      id: 'h3',
+      pickup: '2024-06-01T10:00:00.000Z',
+      dropoff: '2024-06-01T10:10:00.000Z',
+      fare: 0.015,
+      tip: null,
+      distance: 0.015,
+    }),
+    stagedTrip({
+      id: 'h4',
+      pickup: '2024-06-01T11:00:00.000Z',
+      dropoff: '2024-06-01T11:10:00.000Z',
+      fare: 10.125,
+      tip: 1.115,
+      distance: 2.675,
+    }),
   ]);
   // Averages of exactly x.xx5: (10.00 + 10.01) / 2 and (1 + 1.01) / 2 minutes.
   await stageFile(stagedDir, 'half-cent-averages.jsonl', [
@@ -97,12 +125,33 @@ async function stageEdgeCases(stagedDir: string): Promise<void> {
   ]);
   // A day whose tips and distances are all null: the columns keep their types, the sums are 0.
   await stageFile(stagedDir, 'nulls.jsonl', [
-    stagedTrip({ id: 'n1', pickup: '2024-06-03T07:00:00.000Z', dropoff: '2024-06-03T07:25:00.000Z', fare: 18.2, tip: null, distance: null }),
+    stagedTrip({
+      id: 'n1',
+      pickup: '2024-06-03T07:00:00.000Z',
+      dropoff: '2024-06-03T07:25:00.000Z',
+      fare: 18.2,
+      tip: null,
+      distance: null,
+    }),
     stagedTrip({ id: 'n2', pickup: '2024-06-03T17:30:00.000Z', dropoff: '2024-06-03T17:42:00.000Z', fare: 9.9, tip: null, distance: null }),
   ]);
   // At-least-once staging: d1 in three files, d2 twice where the later copy differs (the first one counts).
-  const d1 = stagedTrip({ id: 'd1', pickup: '2024-06-04T06:00:00.000Z', dropoff: '2024-06-04T06:30:00.000Z', fare: 30, tip: 3, distance: 9 });
-  const d2First = stagedTrip({ id: 'd2', pickup: '2024-06-04T12:00:00.000Z', dropoff: '2024-06-04T12:20:00.000Z', fare: 15, tip: 1, distance: 4 });
+  const d1 = stagedTrip({
+    id: 'd1',
+    pickup: '2024-06-04T06:00:00.000Z',
+    dropoff: '2024-06-04T06:30:00.000Z',
+    fare: 30,
+    tip: 3,
+    distance: 9,
+  });
+  const d2First = stagedTrip({
+    id: 'd2',
+    pickup: '2024-06-04T12:00:00.000Z',
+    dropoff: '2024-06-04T12:20:00.000Z',
+    fare: 15,
+    tip: 1,
+    distance: 4,
+  });
   const d2Later = { ...d2First, fare_amount: 99, completed_at: '2024-06-04T12:25:00.000Z' };
   await stageFile(stagedDir, 'copies-a.jsonl', [d1, d2Later]);
   await stageFile(stagedDir, 'copies-b.jsonl', [d1, d2First]);
@@ -124,8 +173,22 @@ async function stageEdgeCases(stagedDir: string): Promise<void> {
   );
   // More decimals than the SQL's DECIMAL(_, 6) keeps: both engines round each amount half up to micros.
   await stageFile(stagedDir, 'fine.jsonl', [
-    stagedTrip({ id: 'f1', pickup: '2024-06-06T08:00:00.000Z', dropoff: '2024-06-06T08:00:01.000Z', fare: 1.0000005, tip: 0.0000015, distance: 2.4999995 }),
-    stagedTrip({ id: 'f2', pickup: '2024-06-06T09:00:00.000Z', dropoff: '2024-06-06T09:00:01.001Z', fare: 2.0000015, tip: 0.1234565, distance: 0.0049995 }),
+    stagedTrip({
+      id: 'f1',
+      pickup: '2024-06-06T08:00:00.000Z',
+      dropoff: '2024-06-06T08:00:01.000Z',
+      fare: 1.0000005,
+      tip: 0.0000015,
+      distance: 2.4999995,
+    }),
+    stagedTrip({
+      id: 'f2',
+      pickup: '2024-06-06T09:00:00.000Z',
+      dropoff: '2024-06-06T09:00:01.001Z',
+      fare: 2.0000015,
+      tip: 0.1234565,
+      distance: 0.0049995,
+    }),
   ]);
   // A zero-length trip, one past midnight (counted on its pickup date) and one of nearly two days.
   await stageFile(stagedDir, 'durations.jsonl', [
@@ -279,7 +342,14 @@ describeWithPythonTool('Spark job (pinned PySpark, local mode) against the DuckD
       const rerunDate = EDGE_CASES.nullTipsAndDistances;
       const before = { spark: await fileContents(first.sparkOut), duckdb: await fileContents(first.duckdbOut) };
       await stageFile(stagedDir, 'late.jsonl', [
-        stagedTrip({ id: 'n3', pickup: '2024-06-03T21:00:00.000Z', dropoff: '2024-06-03T21:30:00.000Z', fare: 40.05, tip: 5, distance: 12 }),
+        stagedTrip({
+          id: 'n3',
+          pickup: '2024-06-03T21:00:00.000Z',
+          dropoff: '2024-06-03T21:30:00.000Z',
+          fare: 40.05,
+          tip: 5,
+          distance: 12,
+        }),
       ]);
 
       // Act

@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { DATA_PREFIXES, STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
 import { completedTripSchema } from '../../domain/trip-item';
-import { kpiTriggerEnvironment } from '../../lib/handler-environment';
 import { resolveKpiRequest } from '../../kpi/kpi-request';
-import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll, type PolicyStatement } from './synth';
+import { DATA_PREFIXES, type EnvironmentName, environments, resourceNames, STACK_OUTPUTS } from '../../lib/config';
+import { kpiTriggerEnvironment } from '../../lib/handler-environment';
+import { type PolicyStatement, policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
 
@@ -94,7 +94,16 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
           {
             'Fn::Join': [
               '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: logGroupIds[0] }],
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':logs:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':log-group:',
+                { Ref: logGroupIds[0] },
+              ],
             ],
           },
         ],
@@ -150,10 +159,20 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
     });
     expect(byAction('s3:ListBucket')?.Condition).toEqual({
       StringLike: {
-        's3:prefix': [DATA_PREFIXES.completedTrips, `${DATA_PREFIXES.completedTrips}*`, DATA_PREFIXES.dailyKpis, `${DATA_PREFIXES.dailyKpis}*`],
+        's3:prefix': [
+          DATA_PREFIXES.completedTrips,
+          `${DATA_PREFIXES.completedTrips}*`,
+          DATA_PREFIXES.dailyKpis,
+          `${DATA_PREFIXES.dailyKpis}*`,
+        ],
       },
     });
-    expect(statements.map((statement) => statement.Action).flat().sort()).toEqual([
+    expect(
+      statements
+        .map((statement) => statement.Action)
+        .flat()
+        .sort(),
+    ).toEqual([
       'emr-serverless:StartJobRun',
       'iam:PassRole',
       'kms:Decrypt',
@@ -181,7 +200,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
     expect(keyStatement?.Resource).toEqual(logKey);
     expect([keyStatement?.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey']);
     expect(keyStatement?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': expect.arrayContaining([{ 'Fn::Join': ['', ['emr-serverless.', { Ref: 'AWS::Region' }, '.amazonaws.com']] }]) },
+      StringEquals: {
+        'kms:ViaService': expect.arrayContaining([{ 'Fn::Join': ['', ['emr-serverless.', { Ref: 'AWS::Region' }, '.amazonaws.com']] }]),
+      },
     });
   });
 
@@ -198,7 +219,10 @@ describe.each<EnvironmentName>(['dev', 'prod'])('analytics stack (%s)', (environ
       ScheduleExpression: expression,
       ScheduleExpressionTimezone: 'Etc/UTC',
       State: 'ENABLED',
-      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KpiTriggerFunction'), 'Arn'] }, RetryPolicy: Match.anyValue() }),
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KpiTriggerFunction'), 'Arn'] },
+        RetryPolicy: Match.anyValue(),
+      }),
     });
   });
 

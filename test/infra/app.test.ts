@@ -1,5 +1,5 @@
-import { stackNames, type EnvironmentName } from '../../lib/config';
-import { synthesizeEnvironmentsBeforeAll, type SynthesizedApp } from './synth';
+import { type EnvironmentName, stackNames } from '../../lib/config';
+import { type SynthesizedApp, synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
 

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
 import { SPARK_JOB_FILES } from '../../lib/config';
 import { BUNDLE_BUDGET_EXCEPTIONS, BUNDLING_CONTEXT, bundleBudget, MAX_BUNDLE_BYTES } from '../../lib/constructs/pipeline-function';
-import { HANDLER_NAMES, type HandlerName } from '../../domain/envelopes';
-import { resourcesOf, synthesizeEnvironment, type SynthesizedApp } from './synth';
+import { resourcesOf, type SynthesizedApp, synthesizeEnvironment } from './synth';
 
 // The one suite that really bundles: esbuild on this machine, no Docker, as `cdk synth` does.
 const outdirs: string[] = [];
@@ -67,7 +67,7 @@ function handlerBundles({ synthesized, outdir }: { synthesized: SynthesizedApp; 
       files: fs.readdirSync(directory).sort(),
       bytes: fs.statSync(file).size,
       code: fs.readFileSync(file, 'utf8'),
-      environment: ((fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+      environment: (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
     };
   });
 }
@@ -100,11 +100,17 @@ describe('asset bundling', () => {
     const excepted = bundles
       .map((bundle) => ({ handler: handlerOf(bundle), bytes: bundle.bytes }))
       .filter(({ handler }) => BUNDLE_BUDGET_EXCEPTIONS[handler] !== undefined)
-      .map(({ handler, bytes }) => ({ handler, overDefault: bytes >= MAX_BUNDLE_BYTES, budget: bundleBudget(handler), tightest: Math.ceil(bytes / 1_000) * 1_000 }));
+      .map(({ handler, bytes }) => ({
+        handler,
+        overDefault: bytes >= MAX_BUNDLE_BYTES,
+        budget: bundleBudget(handler),
+        tightest: Math.ceil(bytes / 1_000) * 1_000,
+      }));
 
     // Assess
     expect(excepted.map(({ handler }) => handler).sort()).toEqual(Object.keys(BUNDLE_BUDGET_EXCEPTIONS).sort());
-    for (const { handler, overDefault, budget, tightest } of excepted) expect({ handler, overDefault, budget }).toEqual({ handler, overDefault: true, budget: tightest });
+    for (const { handler, overDefault, budget, tightest } of excepted)
+      expect({ handler, overDefault, budget }).toEqual({ handler, overDefault: true, budget: tightest });
   });
 
   it('carries the pinned AWS SDK, lib-dynamodb included, and requires no package from the runtime', () => {
@@ -113,11 +119,16 @@ describe('asset bundling', () => {
 
     // Act
     // Not the SDK's error messages that quote `[require("@aws-sdk/signature-v4a");]` (for SigV4a, which we never use).
-    const required = bundles.map((bundle) => [...bundle.code.matchAll(/(?<![[\w.])require\(["']([^"'.][^"']*)["']\)/g)].map((found) => found[1] ?? ''));
-    const withDocumentClient = bundles.filter((bundle) => bundle.code.includes(LIB_DYNAMODB_MARKER)).map((bundle) => bundle.name.slice(`${defaults.synthesized.settings.prefix}-`.length));
+    const required = bundles.map((bundle) =>
+      [...bundle.code.matchAll(/(?<![[\w.])require\(["']([^"'.][^"']*)["']\)/g)].map((found) => found[1] ?? ''),
+    );
+    const withDocumentClient = bundles
+      .filter((bundle) => bundle.code.includes(LIB_DYNAMODB_MARKER))
+      .map((bundle) => bundle.name.slice(`${defaults.synthesized.settings.prefix}-`.length));
 
     // Assess
-    for (const modules of required) expect(modules.filter((module) => !module.startsWith('node:') && !NODE_BUILTINS.has(module))).toEqual([]);
+    for (const modules of required)
+      expect(modules.filter((module) => !module.startsWith('node:') && !NODE_BUILTINS.has(module))).toEqual([]);
     expect(withDocumentClient.sort()).toEqual(DOCUMENT_CLIENT_HANDLERS);
   });
 
@@ -195,6 +206,14 @@ describe('asset bundling', () => {
     const files = fs.readdirSync(assetDirectory(defaults.outdir, sourceKey)).sort();
 
     // Assess
-    expect(files).toEqual([SPARK_JOB_FILES.groupsSql, SPARK_JOB_FILES.sql, SPARK_JOB_FILES.dimensionSql, SPARK_JOB_FILES.entryPoint, SPARK_JOB_FILES.schemaModule].sort());
+    expect(files).toEqual(
+      [
+        SPARK_JOB_FILES.groupsSql,
+        SPARK_JOB_FILES.sql,
+        SPARK_JOB_FILES.dimensionSql,
+        SPARK_JOB_FILES.entryPoint,
+        SPARK_JOB_FILES.schemaModule,
+      ].sort(),
+    );
   });
 });

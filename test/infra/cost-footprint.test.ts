@@ -1,4 +1,4 @@
-import { environments, LIVE_LATENCY_BUDGET_SECONDS, localSettings, LOCAL_TIME_SCALE, type EnvironmentName } from '../../lib/config';
+import { type EnvironmentName, environments, LIVE_LATENCY_BUDGET_SECONDS, LOCAL_TIME_SCALE, localSettings } from '../../lib/config';
 import { FIXED_RESOURCES } from '../../planning/cost/footprint';
 import { synthesizeEnvironmentsBeforeAll } from './synth';
 
@@ -52,7 +52,8 @@ describe('batching windows of live traffic', () => {
 
     // Act: a completion is counted when its tumbling window closes (or its batch is handed over, without one)
     const worstCase =
-      Math.max(settings.startMapping.maxBatchingWindowSeconds, settings.endMapping.maxBatchingWindowSeconds) + Math.max(live.maxBatchingWindowSeconds, live.tumblingWindowSeconds ?? 0);
+      Math.max(settings.startMapping.maxBatchingWindowSeconds, settings.endMapping.maxBatchingWindowSeconds) +
+      Math.max(live.maxBatchingWindowSeconds, live.tumblingWindowSeconds ?? 0);
 
     // Assess: at most two thirds of the budget, the rest left to the handlers and the streams
     expect(worstCase).toBeLessThanOrEqual((LIVE_LATENCY_BUDGET_SECONDS * 2) / 3);
@@ -73,7 +74,10 @@ describe('batching windows of live traffic', () => {
     const { dev } = environments;
 
     // Assess
-    expect(localSettings.matchMapping).toEqual({ ...dev.matchMapping, maxBatchingWindowSeconds: dev.matchMapping.maxBatchingWindowSeconds * LOCAL_TIME_SCALE });
+    expect(localSettings.matchMapping).toEqual({
+      ...dev.matchMapping,
+      maxBatchingWindowSeconds: dev.matchMapping.maxBatchingWindowSeconds * LOCAL_TIME_SCALE,
+    });
     expect(localSettings.startMapping.maxBatchingWindowSeconds).toBeCloseTo(dev.startMapping.maxBatchingWindowSeconds * LOCAL_TIME_SCALE);
     expect(localSettings.liveMetricsMapping.batchSize).toBe(dev.liveMetricsMapping.batchSize);
   });

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { STACK_OUTPUTS, environments, resourceNames, type EnvironmentName } from '../../lib/config';
 import { TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../domain/trip-item';
+import { type EnvironmentName, environments, resourceNames, STACK_OUTPUTS } from '../../lib/config';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
@@ -83,9 +83,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
     expect(settings.queues.maxReceiveCount).toBeGreaterThanOrEqual(5);
     expect(retry?.Properties.MessageRetentionPeriod).toBe(days(settings.queues.retryRetentionDays));
     expect(deadLetter?.Properties.MessageRetentionPeriod).toBe(days(settings.queues.deadLetterRetentionDays));
-    expect(Number(deadLetter?.Properties.MessageRetentionPeriod)).toBeGreaterThan(
-      Number(retry?.Properties.MessageRetentionPeriod),
-    );
+    expect(Number(deadLetter?.Properties.MessageRetentionPeriod)).toBeGreaterThan(Number(retry?.Properties.MessageRetentionPeriod));
   });
 
   it('sets the retry visibility timeout to at least six times the redrive function timeout', () => {
@@ -130,7 +128,10 @@ describe.each<EnvironmentName>(['dev', 'prod'])('data stack (%s)', (environment)
   it('encrypts the data bucket with the data key, logs its access and applies the lifecycle rules', () => {
     // Prepare
     const expectedRules = [
-      Match.objectLike({ Prefix: 'completed-trips/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: settings.storage.stagedTripsInfrequentAccessDays }] }),
+      Match.objectLike({
+        Prefix: 'completed-trips/',
+        Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: settings.storage.stagedTripsInfrequentAccessDays }],
+      }),
       Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: settings.storage.athenaResultsExpirationDays }),
       Match.objectLike({ Prefix: 'emr-logs/', ExpirationInDays: settings.storage.accessLogsExpirationDays }),
     ];
@@ -212,7 +213,11 @@ describe('data stack per environment', () => {
 
     // Assess
     dev.hasResource(tableType, { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
-    prod.hasResource(tableType, { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
+    prod.hasResource(tableType, {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
     prod.allResources('AWS::S3::Bucket', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     expect(synthesized.prod.stacks.data.terminationProtection).toBe(true);
     expect(synthesized.dev.stacks.data.terminationProtection).toBe(false);
@@ -248,8 +253,8 @@ describe('data stack per environment', () => {
     };
 
     // Act
-    const attempts = [tooLongDelay, tooFewReceives, shortDeadLetterRetention, graceShorterThanRetention].map((settings) => () =>
-      synthesizeSettings(settings),
+    const attempts = [tooLongDelay, tooFewReceives, shortDeadLetterRetention, graceShorterThanRetention].map(
+      (settings) => () => synthesizeSettings(settings),
     );
 
     // Assess

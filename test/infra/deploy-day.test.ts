@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DATA_PREFIXES, environments, STACK_OUTPUTS, type EnvironmentName } from '../../lib/config';
+import { DATA_PREFIXES, type EnvironmentName, environments, STACK_OUTPUTS } from '../../lib/config';
 import { AccountStack, accountSetupRequested } from '../../lib/stacks/account-stack';
-import { resourcesOf, synthesizeEnvironmentsBeforeAll, type SynthesizedApp } from './synth';
+import { resourcesOf, type SynthesizedApp, synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
 
@@ -24,7 +24,9 @@ interface Statement {
 function identityStatements(template: Template): { readonly id: string; readonly statement: Statement }[] {
   const documents = [
     ...Object.entries(resourcesOf(template, 'AWS::IAM::Policy')).map(([id, policy]) => [id, policy.Properties.PolicyDocument] as const),
-    ...Object.entries(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).map(([id, policy]) => [id, policy.Properties.PolicyDocument] as const),
+    ...Object.entries(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).map(
+      ([id, policy]) => [id, policy.Properties.PolicyDocument] as const,
+    ),
     ...Object.entries(resourcesOf(template, 'AWS::IAM::Role')).flatMap(([id, role]) =>
       ((role.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((policy) => [id, policy.PolicyDocument] as const),
     ),
@@ -91,7 +93,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('deploy day (%s)', (environment)
     // Act
     const texts = templates.map(([, template]) => JSON.stringify(template.toJSON()));
     const exports = templates.flatMap(([, template]) =>
-      Object.values((template.toJSON().Outputs ?? {}) as Record<string, { Export?: unknown }>).filter((output) => output.Export !== undefined),
+      Object.values((template.toJSON().Outputs ?? {}) as Record<string, { Export?: unknown }>).filter(
+        (output) => output.Export !== undefined,
+      ),
     );
 
     // Assess
@@ -166,13 +170,20 @@ describe.each<EnvironmentName>(['dev', 'prod'])('deploy day (%s)', (environment)
     };
 
     // Assess
-    expect(Object.values(outputs.key)).toEqual([expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] } })]);
+    expect(Object.values(outputs.key)).toEqual([
+      expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] } }),
+    ]);
     expect(Object.keys(outputs.topic)).toHaveLength(1);
     expect(Object.keys(outputs.api)).toHaveLength(1);
   });
 
   it.each([
-    ['data', 'ProducerPolicy', STACK_OUTPUTS.producerPolicyArn, ['cloudformation:DescribeStacks', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords']],
+    [
+      'data',
+      'ProducerPolicy',
+      STACK_OUTPUTS.producerPolicyArn,
+      ['cloudformation:DescribeStacks', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+    ],
     [
       'data',
       'OperatorPolicy',
@@ -254,9 +265,9 @@ describe('the account stack (#1)', () => {
     const { template } = accountTemplate();
 
     // Act
-    const [account] = Object.values(template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties: Record<string, unknown> }>).filter(
-      (resource) => resource.Type === 'AWS::ApiGateway::Account',
-    );
+    const [account] = Object.values(
+      template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties: Record<string, unknown> }>,
+    ).filter((resource) => resource.Type === 'AWS::ApiGateway::Account');
 
     // Assess
     expect(account?.Properties.CloudWatchRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiGatewayCloudWatchRole/), 'Arn'] });
@@ -272,7 +283,11 @@ describe('the account stack (#1)', () => {
             }),
           ],
         }),
-        ManagedPolicyArns: [Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'])]) })],
+        ManagedPolicyArns: [
+          Match.objectLike({
+            'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'])]),
+          }),
+        ],
       }),
     });
   });
@@ -303,7 +318,9 @@ describe('the account stack (#1)', () => {
 });
 
 describe('feature flags (#6)', () => {
-  const cdkJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   const recommended = JSON.parse(
     fs.readFileSync(path.resolve(__dirname, '..', '..', 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8'),
   ) as Record<string, unknown>;
@@ -314,7 +331,9 @@ describe('feature flags (#6)', () => {
     const flags = Object.entries(recommended);
 
     // Act
-    const differing = flags.filter(([flag, value]) => JSON.stringify(cdkJson.context[flag]) !== JSON.stringify(value)).map(([flag]) => flag);
+    const differing = flags
+      .filter(([flag, value]) => JSON.stringify(cdkJson.context[flag]) !== JSON.stringify(value))
+      .map(([flag]) => flag);
 
     // Assess
     expect(differing.sort()).toEqual(Object.keys(deviations).sort());

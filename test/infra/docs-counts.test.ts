@@ -11,7 +11,9 @@ import { synthesizeEnvironment } from './synth';
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
 const folders = (folder: string): string[] =>
-  readdirSync(path.join(root, folder)).filter((name) => !name.startsWith('.') && name !== 'node_modules' && statSync(path.join(root, folder, name)).isDirectory());
+  readdirSync(path.join(root, folder)).filter(
+    (name) => !name.startsWith('.') && name !== 'node_modules' && statSync(path.join(root, folder, name)).isDirectory(),
+  );
 
 /** Top-level folders the repository tracks (not cdk.out, quarantine/ or other output a run leaves behind). */
 const trackedTopLevelFolders = (): string[] => [
@@ -33,7 +35,9 @@ function architectureRooms(): string[] {
 const ROOMS_WITH_ROOMS = ['bin', 'lib', 'local'];
 
 function trackedRooms(): string[] {
-  const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter((file) => file.includes('/') && !file.startsWith('.'));
+  const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file.includes('/') && !file.startsWith('.'));
   const rooms = new Set<string>();
   for (const file of files) {
     const [top, second] = file.split('/');
@@ -44,7 +48,12 @@ function trackedRooms(): string[] {
 }
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
-const docs = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const adrs = readdirSync(path.join(root, 'docs', 'adr')).filter((name) => name.endsWith('.md'));
 
 /** Every "<number> stacks" a document states, with where. */
@@ -88,7 +97,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('the docs against the %s app', (
     expect(stated.filter(({ count }) => count !== synthesized)).toEqual([]);
   });
 
-  it('list every stack, and only those, in the architecture\'s stack table', () => {
+  it("list every stack, and only those, in the architecture's stack table", () => {
     // Prepare
     const table = read('docs/architecture.md').split('## Stacks')[1]?.split('\n## ')[0] ?? '';
 
@@ -101,7 +110,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('the docs against the %s app', (
 });
 
 describe('the docs against the source tree', () => {
-  it('name every handler, and only those, in README\'s lambdas/ row', () => {
+  it("name every handler, and only those, in README's lambdas/ row", () => {
     // Prepare
     const handlers = folders('lambdas').filter((name) => existsSync(path.join(root, 'lambdas', name, 'handler.ts')));
     const row = readmeFolderRows().find(({ paths }) => paths.includes('lambdas/'));
@@ -114,7 +123,7 @@ describe('the docs against the source tree', () => {
     expect(named.sort()).toEqual(handlers.sort());
   });
 
-  it('list every ADR, and only those, in README\'s design records', () => {
+  it("list every ADR, and only those, in README's design records", () => {
     // Prepare
     const section = read('README.md').split('## Design records')[1] ?? '';
 
@@ -133,7 +142,7 @@ describe('the docs against the source tree', () => {
     expect(mismatched).toEqual([]);
   });
 
-  it('describe every top-level folder and every folder of lib/ in README\'s folder table, and only folders that exist', () => {
+  it("describe every top-level folder and every folder of lib/ in README's folder table, and only folders that exist", () => {
     // Prepare
     const described = readmeFolderRows().flatMap(({ paths }) => paths);
 

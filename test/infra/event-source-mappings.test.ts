@@ -6,17 +6,17 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { matchesFilterPattern } from '../../aws/filter-pattern';
 import { environments, type PipelineSettings } from '../../lib/config';
 import { mappingTopology, type StreamMappingDescription } from '../../lib/topology';
 import { ShardReaderLimit } from '../../local/event-source-mapping/stream-mapping';
-import { kinesisMappingOptions, queueMappingOptions, tableStreamMappingOptions, type MappingContext } from '../../local/run/mappings';
+import { kinesisMappingOptions, type MappingContext, queueMappingOptions, tableStreamMappingOptions } from '../../local/run/mappings';
 import type { LocalResources } from '../../local/run/resources';
 import { completedTripItem, completion, expiredOpenEnd, expiredOpenStart, openStartItem, streamRecord } from '../support/dynamodb-stream';
-import { resourcesOf, synthesizeSettings, type SynthesizedApp } from './synth';
+import { resourcesOf, type SynthesizedApp, synthesizeSettings } from './synth';
 
 type Properties = Record<string, unknown>;
 
@@ -112,26 +112,35 @@ describe.each<[string, PipelineSettings]>([
     expect(deployed.ParallelizationFactor).toBe(local.settings.parallelizationFactor);
     expect(deployed.BisectBatchOnFunctionError).toBe(local.settings.bisectBatchOnError);
     expect(deployed.MaximumRetryAttempts).toBe(local.settings.retryAttempts < 0 ? undefined : local.settings.retryAttempts);
-    expect(deployed.MaximumRecordAgeInSeconds).toBe(local.settings.maxRecordAgeSeconds < 0 ? undefined : local.settings.maxRecordAgeSeconds);
+    expect(deployed.MaximumRecordAgeInSeconds).toBe(
+      local.settings.maxRecordAgeSeconds < 0 ? undefined : local.settings.maxRecordAgeSeconds,
+    );
     expect(deployed.TumblingWindowInSeconds).toBe(local.settings.tumblingWindowSeconds);
     expect(JSON.stringify(deployed.DestinationConfig)).toContain('FailedBatch');
   });
 
-  it.each(['match', 'liveMetrics'] as const)('lets through to the %s handler exactly the table changes the deployed filters let through', (name) => {
-    // Prepare
-    const description = topology.streams[name];
-    const patterns = deployedFilters(deployedMapping(app, description.handler));
+  it.each(['match', 'liveMetrics'] as const)(
+    'lets through to the %s handler exactly the table changes the deployed filters let through',
+    (name) => {
+      // Prepare
+      const description = topology.streams[name];
+      const patterns = deployedFilters(deployedMapping(app, description.handler));
 
-    // Act
-    const local = tableStreamMappingOptions(description, mappingContext(settings), new ShardReaderLimit(resources.tripsTable.streamArn, 2));
-    const passedLocally = tableChanges.map((record) => local.filter?.(record) ?? true);
-    const passedDeployed = tableChanges.map((record) => patterns.some((pattern) => matchesFilterPattern(pattern, record)));
+      // Act
+      const local = tableStreamMappingOptions(
+        description,
+        mappingContext(settings),
+        new ShardReaderLimit(resources.tripsTable.streamArn, 2),
+      );
+      const passedLocally = tableChanges.map((record) => local.filter?.(record) ?? true);
+      const passedDeployed = tableChanges.map((record) => patterns.some((pattern) => matchesFilterPattern(pattern, record)));
 
-    // Assess
-    expect(patterns.length).toBeGreaterThan(0);
-    expect(passedLocally).toEqual(passedDeployed);
-    expect(passedLocally).toContain(false);
-  });
+      // Assess
+      expect(patterns.length).toBeGreaterThan(0);
+      expect(passedLocally).toEqual(passedDeployed);
+      expect(passedLocally).toContain(false);
+    },
+  );
 
   it.each(['start', 'end'] as const)('filters nothing out of the %s stream, as deployed', (name) => {
     // Prepare

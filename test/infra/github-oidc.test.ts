@@ -2,14 +2,13 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import {
-  GithubOidcStack,
-  deployRoleOutputKey,
-  githubOidcPropsFromContext,
-  type GithubOidcStackProps,
-} from '../../lib/stacks/github-oidc-stack';
-
 import { environments } from '../../lib/config';
+import {
+  deployRoleOutputKey,
+  GithubOidcStack,
+  type GithubOidcStackProps,
+  githubOidcPropsFromContext,
+} from '../../lib/stacks/github-oidc-stack';
 
 const REPOSITORY = 'acme-rides/tripstream';
 const EXISTING_PROVIDER_ARN = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
@@ -162,8 +161,8 @@ describe('GithubOidcStack deploy role permissions', () => {
     const template = Template.fromStack(buildOidcStack({ environments: ['staging'], bootstrapQualifier: 'trip01' }).stack);
 
     // Act
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).map(
-      (policy) => (policy as PolicyResource).Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic),
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).map((policy) =>
+      (policy as PolicyResource).Properties.PolicyDocument.Statement[0]?.Resource.map(renderIntrinsic),
     );
 
     // Assess
@@ -204,7 +203,7 @@ describe('GithubOidcStack deploy role permissions', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/AdministratorAccess|PowerUserAccess|"iam:\*"|"\*"/);
   });
 
-  it('outputs each environment\'s role ARN under its own key', () => {
+  it("outputs each environment's role ARN under its own key", () => {
     // Prepare
     const template = synthOidcTemplate();
 
@@ -249,26 +248,39 @@ describe('GithubOidcStack OIDC provider', () => {
 });
 
 describe('GithubOidcStack arguments', () => {
-  it.each(['*', 'acme-rides/*', '*/tripstream', 'acme-rides/trip*', 'acme-rides', 'acme-rides/trip/stream', 'acme rides/tripstream', '-acme/tripstream', 'acme/..'])(
-    'rejects the repository %p with a clear error',
-    (repository) => {
-      // Prepare
-      const build = () => buildOidcStack({ repository });
+  it.each([
+    '*',
+    'acme-rides/*',
+    '*/tripstream',
+    'acme-rides/trip*',
+    'acme-rides',
+    'acme-rides/trip/stream',
+    'acme rides/tripstream',
+    '-acme/tripstream',
+    'acme/..',
+  ])('rejects the repository %p with a clear error', (repository) => {
+    // Prepare
+    const build = () => buildOidcStack({ repository });
 
-      // Act / Assess
-      expect(build).toThrow(`repository must be exactly "owner/name" (letters, digits, '-', '_', '.'; no wildcards), got "${repository}"`);
-    },
-  );
+    // Act / Assess
+    expect(build).toThrow(`repository must be exactly "owner/name" (letters, digits, '-', '_', '.'; no wildcards), got "${repository}"`);
+  });
 
   it.each([
     [{ environments: ['prod*'] }, 'environment must be a GitHub environment name'],
     [{ existingProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com' }, 'existingProviderArn must be the ARN'],
     [{ bootstrapQualifier: 'much-too-long-qualifier' }, 'qualifier must be 1-10 characters'],
     [{ environments: ['staging'], environmentQualifiers: { staging: 'bad qualifier' } }, 'qualifier must be 1-10 characters'],
-    [{ environmentQualifiers: { prod: 'tsother' } }, 'the prod stacks are synthesized with bootstrap qualifier "tsprod" (lib/config.ts), not "tsother"'],
+    [
+      { environmentQualifiers: { prod: 'tsother' } },
+      'the prod stacks are synthesized with bootstrap qualifier "tsprod" (lib/config.ts), not "tsother"',
+    ],
     [{ environmentQualifiers: { dev: environments.prod.bootstrapQualifier } }, 'the dev stacks are synthesized with bootstrap qualifier'],
     [{ environments: ['staging', 'qa'] }, 'environments staging and qa share the bootstrap qualifier "hnb659fds"'],
-    [{ environmentQualifiers: { staging: 'tsstage' } }, 'a bootstrap qualifier is given for "staging", which is not one of the environments (dev, prod)'],
+    [
+      { environmentQualifiers: { staging: 'tsstage' } },
+      'a bootstrap qualifier is given for "staging", which is not one of the environments (dev, prod)',
+    ],
     [{ environments: [] }, 'at least one GitHub environment must be allowed to deploy'],
   ] satisfies [Partial<GithubOidcStackProps>, string][])('rejects %p', (overrides, message) => {
     // Prepare

@@ -1,5 +1,5 @@
 /** The security findings of the hardening issue, one assertion each, in both environments. */
-import { environments, type EnvironmentName } from '../../lib/config';
+import { type EnvironmentName, environments } from '../../lib/config';
 import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
@@ -49,8 +49,13 @@ describe.each<EnvironmentName>(['dev', 'prod'])('hardening (%s)', (environment) 
     // Act
     const kmsStatements = templates.flatMap((template) =>
       Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((policy) => {
-        const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Condition?: { StringEquals?: Record<string, unknown> } }[] }).Statement;
-        const actions = (statement: (typeof statements)[number]) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+        const statements = (
+          policy.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Condition?: { StringEquals?: Record<string, unknown> } }[];
+          }
+        ).Statement;
+        const actions = (statement: (typeof statements)[number]) =>
+          Array.isArray(statement.Action) ? statement.Action : [statement.Action];
         return statements.filter((statement) => actions(statement).every((action) => action.startsWith('kms:')));
       }),
     );
@@ -59,7 +64,10 @@ describe.each<EnvironmentName>(['dev', 'prod'])('hardening (%s)', (environment) 
     expect(kmsStatements.length).toBeGreaterThan(5);
     for (const statement of kmsStatements) {
       const via = JSON.stringify(statement.Condition?.StringEquals?.['kms:ViaService'] ?? null);
-      expect({ statement: statement.Action, via: via.length > 4 && /(sqs|s3|dynamodb|kinesis|sns|emr-serverless)\./.test(via) }).toEqual({ statement: statement.Action, via: true });
+      expect({ statement: statement.Action, via: via.length > 4 && /(sqs|s3|dynamodb|kinesis|sns|emr-serverless)\./.test(via) }).toEqual({
+        statement: statement.Action,
+        via: true,
+      });
     }
   });
 
@@ -69,7 +77,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('hardening (%s)', (environment) 
 
     // Act
     const reserving = templates.flatMap((template) =>
-      Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined),
+      Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.ReservedConcurrentExecutions !== undefined,
+      ),
     );
 
     // Assess

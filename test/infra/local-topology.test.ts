@@ -78,7 +78,9 @@ describe.each<[string, PipelineSettings]>([
       expect(input.AttributeDefinitions).toEqual(expect.arrayContaining(properties.AttributeDefinitions as unknown[]));
       expect(input.AttributeDefinitions).toHaveLength((properties.AttributeDefinitions as unknown[]).length);
       expect(input.BillingMode).toBe(properties.BillingMode);
-      expect(input.StreamSpecification?.StreamViewType).toBe((properties.StreamSpecification as { StreamViewType?: string } | undefined)?.StreamViewType);
+      expect(input.StreamSpecification?.StreamViewType).toBe(
+        (properties.StreamSpecification as { StreamViewType?: string } | undefined)?.StreamViewType,
+      );
       expect(properties.TimeToLiveSpecification).toEqual({ AttributeName: table.ttlAttribute, Enabled: true });
     }
   });
@@ -100,13 +102,18 @@ describe.each<[string, PipelineSettings]>([
     for (const { queue, attributes } of local) {
       const properties = deployed.get(queue.name)?.Properties ?? {};
       expect(Number(attributes.MessageRetentionPeriod)).toBe(properties.MessageRetentionPeriod);
-      const deployedRedrive = properties.RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number } | undefined;
+      const deployedRedrive = properties.RedrivePolicy as
+        | { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number }
+        | undefined;
       if (!('redrivePolicy' in queue)) {
         expect(attributes.RedrivePolicy).toBeUndefined();
         expect(deployedRedrive).toBeUndefined();
         continue;
       }
-      expect(JSON.parse(attributes.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: localDeadLetterArn, maxReceiveCount: deployedRedrive?.maxReceiveCount });
+      expect(JSON.parse(attributes.RedrivePolicy ?? '{}')).toEqual({
+        deadLetterTargetArn: localDeadLetterArn,
+        maxReceiveCount: deployedRedrive?.maxReceiveCount,
+      });
       expect(queueNameOf(deployedRedrive?.deadLetterTargetArn['Fn::GetAtt'][0] ?? '')).toBe(queue.redrivePolicy.deadLetterQueue);
     }
   });

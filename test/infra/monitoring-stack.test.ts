@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { environments, STACK_OUTPUTS, type EnvironmentName } from '../../lib/config';
+import { type EnvironmentName, environments, STACK_OUTPUTS } from '../../lib/config';
 import { iteratorAgeThresholdMs } from '../../lib/constructs/pipeline-alarms';
 import { alertEmailFromContext } from '../../lib/stacks/monitoring-stack';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
@@ -25,9 +25,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     monitoring.hasResourceProperties('AWS::SNS::Topic', { TopicName: topicName, KmsMasterKeyId: Match.anyValue() });
     monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -53,7 +51,20 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
 
   it('lets EventBridge publish only as a role that trusts this one rule of this account', () => {
     // Prepare
-    const ruleArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${settings.prefix}-kpi-job-state`]] };
+    const ruleArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':events:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:rule/${settings.prefix}-kpi-job-state`,
+        ],
+      ],
+    };
 
     // Act
     const monitoring = template();
@@ -78,7 +89,12 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     const condition = {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
       ArnLike: {
-        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] },
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+          ],
+        },
       },
     };
 
@@ -89,14 +105,23 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: condition }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: condition,
+          }),
         ]),
       },
     });
     monitoring.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: condition }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: condition,
+          }),
         ]),
       },
     });
@@ -162,7 +187,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     );
   });
 
-  it('sets each stream consumer\'s IteratorAge alarm above its own batching window and function timeout', () => {
+  it("sets each stream consumer's IteratorAge alarm above its own batching window and function timeout", () => {
     // Prepare
     const mappings = {
       StartHandler: settings.startMapping,
@@ -220,7 +245,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('monitoring stack (%s)', (enviro
     const statements = (key()?.Properties.KeyPolicy as { Statement: { Principal?: { Service?: unknown } }[] }).Statement;
 
     // Assess
-    expect(statements.map((statement) => statement.Principal?.Service).filter((service) => service !== undefined)).toEqual(['cloudwatch.amazonaws.com']);
+    expect(statements.map((statement) => statement.Principal?.Service).filter((service) => service !== undefined)).toEqual([
+      'cloudwatch.amazonaws.com',
+    ]);
   });
 
   it('draws the dashboard of the whole flow', () => {

@@ -1,5 +1,5 @@
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentName } from '../../lib/config';
 import { synthesizeEnvironment } from './synth';
 

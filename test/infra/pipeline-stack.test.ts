@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { environments, type EnvironmentName, type StreamMappingSettings } from '../../lib/config';
 import { TRIP_STREAM_FILTERS } from '../../domain/trip-item';
+import { type EnvironmentName, environments, type StreamMappingSettings } from '../../lib/config';
 import { handlerEnvironment } from '../../lib/handler-environment';
 import { policyStatements, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
@@ -9,7 +9,10 @@ const synthesized = synthesizeEnvironmentsBeforeAll();
 /** A value of the data stack, read from its outputs (weak cross-stack reference) by the output's name. */
 function dataStackOutput(outputName: RegExp) {
   return {
-    'Fn::GetStackOutput': Match.objectLike({ StackName: Match.stringLikeRegexp('-data$'), OutputName: Match.stringLikeRegexp(outputName.source) }),
+    'Fn::GetStackOutput': Match.objectLike({
+      StackName: Match.stringLikeRegexp('-data$'),
+      OutputName: Match.stringLikeRegexp(outputName.source),
+    }),
   };
 }
 
@@ -116,9 +119,11 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
 
   it('maps the table stream to the match handler, filtered to completions, expired open ends and expired open starts exactly as the handler expects', () => {
     // Prepare
-    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd, TRIP_STREAM_FILTERS.expiredOpenStart].map((filter) => ({
-      Pattern: JSON.stringify(filter),
-    }));
+    const expectedPatterns = [TRIP_STREAM_FILTERS.completion, TRIP_STREAM_FILTERS.expiredOpenEnd, TRIP_STREAM_FILTERS.expiredOpenStart].map(
+      (filter) => ({
+        Pattern: JSON.stringify(filter),
+      }),
+    );
 
     // Act
     const pipeline = template();
@@ -163,7 +168,7 @@ describe.each<EnvironmentName>(['dev', 'prod'])('pipeline stack (%s)', (environm
     });
   });
 
-  it('bounds every Kinesis mapping: finite retries and record age (the table stream\'s are held in table-stream-readers.test.ts)', () => {
+  it("bounds every Kinesis mapping: finite retries and record age (the table stream's are held in table-stream-readers.test.ts)", () => {
     // Prepare
     const mappings = Object.values(resourcesOf(template(), 'AWS::Lambda::EventSourceMapping'));
 
@@ -209,7 +214,9 @@ describe('pipeline permissions', () => {
 
     // Act
     const tableActions = actionsOf(handler).filter((action) => action.startsWith('dynamodb:'));
-    const tableStatements = statementsOf(handler).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
+    const tableStatements = statementsOf(handler).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('dynamodb:')),
+    );
     const keyActions = statementsOf(handler)
       .filter((statement) => JSON.stringify(statement.Resource).includes('DataKey'))
       .flatMap((statement) => [statement.Action].flat());
@@ -245,20 +252,24 @@ describe('pipeline permissions', () => {
     ['StartHandler', false],
     ['EndHandler', false],
     ['RedriveHandler', false],
-  ])('lets %s write dead-letter payloads only if it keeps them (%s): the trip handlers have no S3 action at all', (handler, keepsPayloads) => {
-    // Prepare
-    const statements = statementsOf(handler);
+  ])(
+    'lets %s write dead-letter payloads only if it keeps them (%s): the trip handlers have no S3 action at all',
+    (handler, keepsPayloads) => {
+      // Prepare
+      const statements = statementsOf(handler);
 
-    // Act
-    const payloadWrites = statements.filter(
-      (statement) => [statement.Action].flat().includes('s3:PutObject') && JSON.stringify(statement.Resource).includes('/dead-letter-payloads/*'),
-    );
-    const s3Actions = actionsOf(handler).filter((action) => action.startsWith('s3:'));
+      // Act
+      const payloadWrites = statements.filter(
+        (statement) =>
+          [statement.Action].flat().includes('s3:PutObject') && JSON.stringify(statement.Resource).includes('/dead-letter-payloads/*'),
+      );
+      const s3Actions = actionsOf(handler).filter((action) => action.startsWith('s3:'));
 
-    // Assess
-    expect(payloadWrites).toHaveLength(keepsPayloads ? 1 : 0);
-    if (!keepsPayloads) expect(s3Actions).toEqual([]);
-  });
+      // Assess
+      expect(payloadWrites).toHaveLength(keepsPayloads ? 1 : 0);
+      if (!keepsPayloads) expect(s3Actions).toEqual([]);
+    },
+  );
 
   it('lets the failed-batches handler read the Kinesis streams back and dead-letter, and never read the table stream, touch table items or the retry queue', () => {
     // Prepare
@@ -266,7 +277,9 @@ describe('pipeline permissions', () => {
 
     // Act
     const actions = actionsOf('FailedBatchesHandler');
-    const sendTargets = JSON.stringify(statements.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource));
+    const sendTargets = JSON.stringify(
+      statements.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource),
+    );
 
     // Assess
     expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));

@@ -5,7 +5,7 @@
  */
 import type { EnvironmentName } from '../../lib/config';
 import type { PreflightTarget } from '../../ops/preflight/check';
-import { fixedNameResources, type FixedNameKind, type StackRole } from '../../ops/preflight/fixed-names';
+import { type FixedNameKind, fixedNameResources, type StackRole } from '../../ops/preflight/fixed-names';
 import { synthesizeEnvironmentsBeforeAll } from './synth';
 
 const target: PreflightTarget = { account: '123456789012', region: 'eu-west-1' };

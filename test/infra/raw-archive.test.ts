@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { DATA_PREFIXES, RAW_ARCHIVE_STREAMS, environments, type EnvironmentName } from '../../lib/config';
+import { DATA_PREFIXES, type EnvironmentName, environments, RAW_ARCHIVE_STREAMS } from '../../lib/config';
 import { resourcesOf, synthesizeEnvironmentsBeforeAll, synthesizeSettings } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
@@ -34,7 +34,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('raw archive (%s)', (environment
       const destination = resource.Properties.ExtendedS3DestinationConfiguration as { Prefix: string };
       return [source.KinesisStreamARN['Fn::GetAtt'][0], destination.Prefix];
     });
-    expect(wiring.sort()).toEqual(expected.map(([stream, folder]) => [stream, `${DATA_PREFIXES.raw}${folder}/!{timestamp:yyyy-MM-dd}/`]).sort());
+    expect(wiring.sort()).toEqual(
+      expected.map(([stream, folder]) => [stream, `${DATA_PREFIXES.raw}${folder}/!{timestamp:yyyy-MM-dd}/`]).sort(),
+    );
     for (const resource of deliveryStreams) expect(resource.Properties.DeliveryStreamType).toBe('KinesisStreamAsSource');
   });
 
@@ -52,7 +54,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('raw archive (%s)', (environment
         BucketARN: { 'Fn::GetAtt': [bucket, 'Arn'] },
         CompressionFormat: 'GZIP',
         EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: { 'Fn::GetAtt': [dataKey, 'Arn'] } } },
-        ErrorOutputPrefix: expect.stringMatching(/^raw\/errors\/trip-(start|end)\/!\{firehose:error-output-type\}\/!\{timestamp:yyyy-MM-dd\}\/$/),
+        ErrorOutputPrefix: expect.stringMatching(
+          /^raw\/errors\/trip-(start|end)\/!\{firehose:error-output-type\}\/!\{timestamp:yyyy-MM-dd\}\/$/,
+        ),
         ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
         CloudWatchLoggingOptions: { Enabled: true },
       });
@@ -104,7 +108,13 @@ describe.each<EnvironmentName>(['dev', 'prod'])('raw archive (%s)', (environment
       bucket.hasResourceProperties('AWS::S3::Bucket', {
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
-            Match.objectLike({ Id: `raw-archive-${folder}`, Prefix: `${DATA_PREFIXES.raw}${folder}/`, ExpirationInDays: expirationDays, Transitions: transitions, Status: 'Enabled' }),
+            Match.objectLike({
+              Id: `raw-archive-${folder}`,
+              Prefix: `${DATA_PREFIXES.raw}${folder}/`,
+              ExpirationInDays: expirationDays,
+              Transitions: transitions,
+              Status: 'Enabled',
+            }),
           ]),
         },
       });
@@ -115,7 +125,10 @@ describe.each<EnvironmentName>(['dev', 'prod'])('raw archive (%s)', (environment
 describe('raw archive settings', () => {
   it('refuses a Glacier transition that comes after the expiry', () => {
     // Prepare
-    const settings = { ...environments.dev, storage: { ...environments.dev.storage, rawArchive: { glacierTransitionDays: 30, expirationDays: 30 } } };
+    const settings = {
+      ...environments.dev,
+      storage: { ...environments.dev.storage, rawArchive: { glacierTransitionDays: 30, expirationDays: 30 } },
+    };
 
     // Act
     const synth = () => synthesizeSettings(settings);

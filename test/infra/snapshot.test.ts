@@ -1,6 +1,6 @@
 import type { EnvironmentName } from '../../lib/config';
 import { assetHashSerializer } from './asset-hash-serializer';
-import { synthesizeEnvironment, type SynthesizedApp } from './synth';
+import { type SynthesizedApp, synthesizeEnvironment } from './synth';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 

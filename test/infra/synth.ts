@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { environments, type EnvironmentName, type PipelineSettings } from '../../lib/config';
+import { type EnvironmentName, environments, type PipelineSettings } from '../../lib/config';
 import { addTripstreamStacks, type TripstreamStacks } from '../../lib/stacks/tripstream-app';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {

@@ -5,7 +5,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentName } from '../../lib/config';
-import { resourcesOf, synthesizeEnvironmentsBeforeAll, type PolicyStatement } from './synth';
+import { type PolicyStatement, resourcesOf, synthesizeEnvironmentsBeforeAll } from './synth';
 
 const synthesized = synthesizeEnvironmentsBeforeAll();
 const MAX_READERS_PER_SHARD = 2;
@@ -26,7 +26,10 @@ function rolesReadingTableStream(template: Template): string[] {
     const statements = (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement;
     const reads = statements.some((statement) => {
       const actions = [statement.Action].flat();
-      return actions.some((action) => action === 'dynamodb:GetRecords' || action === 'dynamodb:GetShardIterator' || action === 'dynamodb:*') && refersToTableStream(statement.Resource);
+      return (
+        actions.some((action) => action === 'dynamodb:GetRecords' || action === 'dynamodb:GetShardIterator' || action === 'dynamodb:*') &&
+        refersToTableStream(statement.Resource)
+      );
     });
     return reads ? (policy.Properties.Roles as unknown[]).map((role) => JSON.stringify(role)) : [];
   });
@@ -36,12 +39,16 @@ describe.each<EnvironmentName>(['dev', 'prod'])('readers of the trips table stre
   it(`has at most ${MAX_READERS_PER_SHARD} event source mappings on it, each one batch per shard at a time`, () => {
     // Act
     const mappings = templates(environment).flatMap((template) =>
-      Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter((mapping) => refersToTableStream(mapping.Properties.EventSourceArn)),
+      Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter((mapping) =>
+        refersToTableStream(mapping.Properties.EventSourceArn),
+      ),
     );
 
     // Assess
     expect(mappings.length).toBeGreaterThan(0);
-    expect(mappings.length * Math.max(...mappings.map((mapping) => Number(mapping.Properties.ParallelizationFactor ?? 1)))).toBeLessThanOrEqual(MAX_READERS_PER_SHARD);
+    expect(
+      mappings.length * Math.max(...mappings.map((mapping) => Number(mapping.Properties.ParallelizationFactor ?? 1))),
+    ).toBeLessThanOrEqual(MAX_READERS_PER_SHARD);
   });
 
   it('lets only the functions of those mappings read it: no other role (the failed-batches handler) may read it back', () => {
@@ -57,7 +64,9 @@ describe.each<EnvironmentName>(['dev', 'prod'])('readers of the trips table stre
   it('retries its mappings until a record leaves the stream, so nothing needs reading back', () => {
     // Act
     const mappings = templates(environment).flatMap((template) =>
-      Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter((mapping) => refersToTableStream(mapping.Properties.EventSourceArn)),
+      Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter((mapping) =>
+        refersToTableStream(mapping.Properties.EventSourceArn),
+      ),
     );
 
     // Assess: absent is Lambda's -1 (infinite)

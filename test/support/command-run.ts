@@ -8,7 +8,10 @@ export async function runBuiltCommand(
 ): Promise<{ exitCode: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const program = build({ writeOut: (text) => (out += text) }).configureOutput({ writeErr: (text) => (err += text), writeOut: (text) => (out += text) });
+  const program = build({ writeOut: (text) => (out += text) }).configureOutput({
+    writeErr: (text) => (err += text),
+    writeOut: (text) => (out += text),
+  });
   process.exitCode = undefined;
   await runCommand(program, ['node', program.name(), ...args]);
   const exitCode = Number(process.exitCode ?? EXIT_CODES.ok);

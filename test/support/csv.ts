@@ -4,7 +4,7 @@
  * malformed value in any column; a row given as a plain string is written as is.
  */
 import { Readable } from 'node:stream';
-import { CSV_COLUMNS, type TripHalf, type EndColumn, type StartColumn } from '../../domain/csv';
+import { CSV_COLUMNS, type EndColumn, type StartColumn, type TripHalf } from '../../domain/csv';
 
 export type StartRowFields = Record<StartColumn, string>;
 export type EndRowFields = Record<EndColumn, string>;

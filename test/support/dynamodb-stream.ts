@@ -10,7 +10,7 @@ import type { AttributeValue as StreamsAttributeValue, _Record as StreamsSdkReco
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { TripEndEvent, TripStartEvent } from '../../domain/events';
-import { endHalf, startHalf, type HalfWrite, type ItemLifetime, type Sighting } from '../../domain/trip-assembly';
+import { endHalf, type HalfWrite, type ItemLifetime, type Sighting, startHalf } from '../../domain/trip-assembly';
 import { DEFAULT_ARRIVAL, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from './kinesis';
 
 /** The lifetime the handler tests configure (OPEN_HALF_GRACE_HOURS, TRIP_TTL_DAYS). */

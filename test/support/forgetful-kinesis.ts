@@ -3,7 +3,7 @@
  * takes one chosen record out of a PutRecords request before passing it on, and answers for it with a success
  * entry (a shard id and a sequence number) as if it had been stored. Everything else passes through unchanged.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ForgetfulKinesis {
@@ -52,7 +52,13 @@ export async function startForgetfulKinesis(target: string, tripId: string): Pro
         }
       }
       const forwarded = request(
-        { host: upstream.hostname, port: upstream.port, path: incoming.url, method: incoming.method, headers: { ...incoming.headers, 'content-length': String(payload.length) } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: incoming.url,
+          method: incoming.method,
+          headers: { ...incoming.headers, 'content-length': String(payload.length) },
+        },
         (answer) => {
           void body(answer).then((answerBody) => {
             let reply = answerBody;

@@ -4,12 +4,12 @@
  * their placeholders resolved, and readers for the messages a handler sent to the retry queue and the DLQ.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sqs';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sqs';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SettledDelivery } from '../../lambdas/common/observability';
 import { ITEM_LIFETIME } from './dynamodb-stream';
 

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import { HANDLER_BUNDLES_VARIABLE } from '../../local/run/handler-bundles';
 import type { RunSummary } from '../../local/run/run';
-import { generateSample, NO_TROUBLE_RATES, writeSampleFiles, type GeneratedSample, type SampleOptionsInput } from '../../tools/sample-generator';
+import {
+  type GeneratedSample,
+  generateSample,
+  NO_TROUBLE_RATES,
+  type SampleOptionsInput,
+  writeSampleFiles,
+} from '../../tools/sample-generator';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const tsx = join(repositoryRoot, 'node_modules', '.bin', 'tsx');
@@ -29,7 +35,12 @@ export interface CliRun {
  */
 export function localRunEnvironment(env: Record<string, string> = {}): Record<string, string> {
   const bundles = process.env[HANDLER_BUNDLES_VARIABLE];
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(bundles === undefined ? {} : { [HANDLER_BUNDLES_VARIABLE]: bundles }), ...env };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...(bundles === undefined ? {} : { [HANDLER_BUNDLES_VARIABLE]: bundles }),
+    ...env,
+  };
 }
 
 export function runLocalCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {

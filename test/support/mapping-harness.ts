@@ -4,25 +4,26 @@
  * runtime reads records with, SDK records as the emulators return them, mocked shards, and a wait for a
  * mapping to drain.
  */
+
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand as GetStreamRecordsCommand,
+  GetShardIteratorCommand as GetStreamShardIteratorCommand,
+  type AttributeValue as StreamsAttributeValue,
+  type ServiceInputTypes as StreamsInput,
+  type ServiceOutputTypes as StreamsOutput,
+  type _Record as StreamsSdkRecord,
+} from '@aws-sdk/client-dynamodb-streams';
 import {
   GetRecordsCommand as GetKinesisRecordsCommand,
   GetShardIteratorCommand as GetKinesisShardIteratorCommand,
-  ListShardsCommand,
-  type _Record as KinesisSdkRecord,
   type KinesisClient,
   type ServiceInputTypes as KinesisInput,
   type ServiceOutputTypes as KinesisOutput,
+  type _Record as KinesisSdkRecord,
+  ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand as GetStreamRecordsCommand,
-  GetShardIteratorCommand as GetStreamShardIteratorCommand,
-  type _Record as StreamsSdkRecord,
-  type AttributeValue as StreamsAttributeValue,
-  type DynamoDBStreamsClient,
-  type ServiceInputTypes as StreamsInput,
-  type ServiceOutputTypes as StreamsOutput,
-} from '@aws-sdk/client-dynamodb-streams';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
@@ -30,8 +31,13 @@ import type { AwsStub } from 'aws-sdk-client-mock';
 import type { QueueMappingSettings, StreamMappingSettings } from '../../lib/config';
 import type { InvocationResult, LocalInvoker, RecordView } from '../../local/event-source-mapping/invoker';
 import { QueueMapping } from '../../local/event-source-mapping/queue-mapping';
+import {
+  dynamoDbStreamShards,
+  kinesisShards,
+  StreamMapping,
+  type StreamMappingOptions,
+} from '../../local/event-source-mapping/stream-mapping';
 import { dynamoDbView, kinesisView, sqsView } from '../../local/run/record-views';
-import { dynamoDbStreamShards, kinesisShards, StreamMapping, type StreamMappingOptions } from '../../local/event-source-mapping/stream-mapping';
 import { completedTripItem, streamSequenceNumber } from './dynamodb-stream';
 import { kinesisSequenceNumber, tripStartEvent } from './kinesis';
 
@@ -71,8 +77,18 @@ export class FakeFunction implements Pick<LocalInvoker, 'invoke'> {
 
   constructor(private readonly respond: Respond = () => undefined) {}
 
-  async invoke<R>(handler: string, records: readonly R[], view: RecordView<R>, eventFields: Readonly<Record<string, unknown>> = {}): Promise<InvocationResult> {
-    const invocation: Invocation = { handler, identifiers: records.map((record) => view.identifierOf(record)), records: [...records], eventFields: structuredClone(eventFields) };
+  async invoke<R>(
+    handler: string,
+    records: readonly R[],
+    view: RecordView<R>,
+    eventFields: Readonly<Record<string, unknown>> = {},
+  ): Promise<InvocationResult> {
+    const invocation: Invocation = {
+      handler,
+      identifiers: records.map((record) => view.identifierOf(record)),
+      records: [...records],
+      eventFields: structuredClone(eventFields),
+    };
     const index = this.invocations.push(invocation) - 1;
     this.running += 1;
     this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
@@ -208,7 +224,9 @@ export function tableStreamRecord({ position, eventName, status }: TripChange): 
 
 /** One closed shard of TABLE_STREAM_ARN, read from TRIM_HORIZON as the given GetRecords pages. */
 export function mockTableStreamShard(streamsMock: StreamsStub, shardId: string, pages: readonly StreamsSdkRecord[][]): void {
-  streamsMock.on(DescribeStreamCommand, { StreamArn: TABLE_STREAM_ARN }).resolves({ StreamDescription: { Shards: [{ ShardId: shardId }] } });
+  streamsMock
+    .on(DescribeStreamCommand, { StreamArn: TABLE_STREAM_ARN })
+    .resolves({ StreamDescription: { Shards: [{ ShardId: shardId }] } });
   streamsMock
     .on(GetStreamShardIteratorCommand, { StreamArn: TABLE_STREAM_ARN, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' })
     .resolves({ ShardIterator: `${shardId}/0` });

@@ -2,7 +2,7 @@
  * moto's server (requirements-dev.txt) for the engine tests: started on a free loopback port, awaited until it
  * answers, and stopped by the test that started it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { venvExecutable } from './python-tools';

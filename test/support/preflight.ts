@@ -9,15 +9,20 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException as TableNotFound } from '@aws-sdk/client-dynamodb';
 import { EMRServerlessClient, ListApplicationsCommand } from '@aws-sdk/client-emr-serverless';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { DescribeLimitsCommand, DescribeStreamSummaryCommand, KinesisClient, ResourceNotFoundException as StreamNotFound } from '@aws-sdk/client-kinesis';
+import {
+  DescribeLimitsCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ResourceNotFoundException as StreamNotFound,
+} from '@aws-sdk/client-kinesis';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { PreflightClients } from '../../ops/preflight/clients';
 import { requiredBootstrapVersion } from '../../ops/preflight/bootstrap';
+import type { PreflightClients } from '../../ops/preflight/clients';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -25,7 +30,9 @@ export const API_GATEWAY_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/tripstream-acc
 
 /** A role trust policy as IAM returns it: URL-encoded JSON. */
 export function trustPolicy(service: string): string {
-  return encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] }));
+  return encodeURIComponent(
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] }),
+  );
 }
 
 /** An error as the SDK raises it for a service error without a modelled class. */
@@ -43,7 +50,12 @@ export function unresolvedHost(host: string): Error {
 const metadata = { $metadata: {} };
 
 export function missingStack(name: string): Error {
-  return new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message: `Stack with id ${name} does not exist`, ...metadata });
+  return new CloudFormationServiceException({
+    name: 'ValidationError',
+    $fault: 'client',
+    message: `Stack with id ${name} does not exist`,
+    ...metadata,
+  });
 }
 
 /** Every client preflight uses, mocked; created once per test file (the mocks replace each class's send). */
@@ -95,14 +107,27 @@ export function readyAccount(mocks: PreflightMocks): void {
   for (const mock of Object.values(mocks)) mock.reset();
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, UserId: 'AIDEXAMPLE' });
   mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: String(requiredBootstrapVersion()) } });
-  mocks.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 } });
+  mocks.lambda
+    .on(GetAccountSettingsCommand)
+    .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 } });
   mocks.apiGateway.on(GetAccountCommand).resolves({ cloudwatchRoleArn: API_GATEWAY_ROLE_ARN });
   mocks.iam.on(GetRoleCommand).resolves({
-    Role: { RoleName: 'x', Arn: API_GATEWAY_ROLE_ARN, Path: '/', RoleId: 'AROAEXAMPLE', CreateDate: new Date(0), AssumeRolePolicyDocument: trustPolicy('apigateway.amazonaws.com') },
+    Role: {
+      RoleName: 'x',
+      Arn: API_GATEWAY_ROLE_ARN,
+      Path: '/',
+      RoleId: 'AROAEXAMPLE',
+      CreateDate: new Date(0),
+      AssumeRolePolicyDocument: trustPolicy('apigateway.amazonaws.com'),
+    },
   });
-  mocks.cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => Promise.reject(missingStack(input.StackName ?? '')));
+  mocks.cloudFormation
+    .on(DescribeStacksCommand)
+    .callsFake((input: { StackName?: string }) => Promise.reject(missingStack(input.StackName ?? '')));
   mocks.kinesis.on(DescribeStreamSummaryCommand).rejects(new StreamNotFound({ message: 'Stream not found', ...metadata }));
-  mocks.kinesis.on(DescribeLimitsCommand).resolves({ ShardLimit: 500, OpenShardCount: 0, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 });
+  mocks.kinesis
+    .on(DescribeLimitsCommand)
+    .resolves({ ShardLimit: 500, OpenShardCount: 0, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 });
   mocks.dynamodb.on(DescribeTableCommand).rejects(new TableNotFound({ message: 'Requested resource not found', ...metadata }));
   mocks.sqs.on(GetQueueUrlCommand).rejects(new QueueDoesNotExist({ message: 'The specified queue does not exist.', ...metadata }));
   mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));

@@ -31,7 +31,8 @@ export function checkPythonTool(module: string, executable: string): ToolCheck {
   const probe = spawnSync(python, ['-c', `import ${module}, importlib.metadata as m; print(m.version(${JSON.stringify(module)}))`], {
     encoding: 'utf8',
   });
-  if (probe.status !== 0) return { available: false, reason: `${module} cannot be imported: ${probe.stderr.trim().split('\n').pop() ?? ''}` };
+  if (probe.status !== 0)
+    return { available: false, reason: `${module} cannot be imported: ${probe.stderr.trim().split('\n').pop() ?? ''}` };
   return { available: true, version: probe.stdout.trim() };
 }
 
@@ -72,7 +73,11 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
-export function runProcess(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProcessResult> {
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<ProcessResult> {
   return new Promise((resolve) => {
     execFile(
       file,

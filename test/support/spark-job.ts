@@ -4,9 +4,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SPARK_JOB_FILES } from '../../lib/config';
 import { SPARK_SUBMIT_PARAMETERS } from '../../kpi/job-run';
-import { REPOSITORY_ROOT, runProcess, venvExecutable, type ProcessResult } from './python-tools';
+import { SPARK_JOB_FILES } from '../../lib/config';
+import { type ProcessResult, REPOSITORY_ROOT, runProcess, venvExecutable } from './python-tools';
 
 /**
  * The JVM start and a few stages: tens of seconds per run on a quiet machine, minutes on two cores shared with
@@ -19,14 +19,20 @@ export const SPARK_RUN_TIMEOUT_MS = 600_000;
  * result of the SQL does not depend on them. Everything else is the deployed configuration.
  */
 const LOCAL_MODE_ARGUMENTS = [
-  '--master', 'local[2]',
-  '--conf', 'spark.sql.shuffle.partitions=4',
+  '--master',
+  'local[2]',
+  '--conf',
+  'spark.sql.shuffle.partitions=4',
   // Local mode's one process is driver and executor; deployed, the workers' sizes are the application's.
-  '--conf', 'spark.driver.memory=2g',
-  '--conf', 'spark.ui.enabled=false',
+  '--conf',
+  'spark.driver.memory=2g',
+  '--conf',
+  'spark.ui.enabled=false',
   // The driver would otherwise bind to the machine's first network interface; here it stays on loopback.
-  '--conf', 'spark.driver.host=127.0.0.1',
-  '--conf', 'spark.driver.bindAddress=127.0.0.1',
+  '--conf',
+  'spark.driver.host=127.0.0.1',
+  '--conf',
+  'spark.driver.bindAddress=127.0.0.1',
 ];
 
 export interface SparkJobRun {
@@ -48,7 +54,12 @@ const JOB_DIR = path.join(REPOSITORY_ROOT, 'spark');
  * spark-submit in local mode with the deployed submit parameters, of `script` with `pyFiles` beside it (as on
  * EMR Serverless, kpi/job-run.ts, the generated schema module is shipped beside the entry point).
  */
-export function sparkSubmit(script: string, pyFiles: readonly string[], args: readonly string[], timeoutMs = SPARK_RUN_TIMEOUT_MS): Promise<ProcessResult> {
+export function sparkSubmit(
+  script: string,
+  pyFiles: readonly string[],
+  args: readonly string[],
+  timeoutMs = SPARK_RUN_TIMEOUT_MS,
+): Promise<ProcessResult> {
   return runProcess(
     venvExecutable('spark-submit'),
     [...LOCAL_MODE_ARGUMENTS, ...SPARK_SUBMIT_PARAMETERS.split(/\s+/), '--py-files', pyFiles.join(','), script, ...args],
@@ -72,13 +83,20 @@ export function runSparkJob(run: SparkJobRun): Promise<ProcessResult> {
     path.join(JOB_DIR, SPARK_JOB_FILES.entryPoint),
     [path.join(JOB_DIR, SPARK_JOB_FILES.schemaModule)],
     [
-      '--input', run.input,
-      '--output', run.output,
-      '--groups-sql', path.join(JOB_DIR, SPARK_JOB_FILES.groupsSql),
-      '--sql', path.join(JOB_DIR, SPARK_JOB_FILES.sql),
-      '--dimension-output', dimensionOutputOf(run.output),
-      '--dimension-sql', path.join(JOB_DIR, SPARK_JOB_FILES.dimensionSql),
-      '--dates', run.dates.join(','),
+      '--input',
+      run.input,
+      '--output',
+      run.output,
+      '--groups-sql',
+      path.join(JOB_DIR, SPARK_JOB_FILES.groupsSql),
+      '--sql',
+      path.join(JOB_DIR, SPARK_JOB_FILES.sql),
+      '--dimension-output',
+      dimensionOutputOf(run.output),
+      '--dimension-sql',
+      path.join(JOB_DIR, SPARK_JOB_FILES.dimensionSql),
+      '--dates',
+      run.dates.join(','),
     ],
     run.timeoutMs,
   );

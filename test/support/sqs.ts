@@ -94,7 +94,8 @@ export function deadLetter(overrides: Partial<DeadLetterMessage> = {}): DeadLett
     reason: 'ORPHAN_END',
     trip_id: 'c66ce556bc',
     event: tripEndEvent(),
-    detail: 'no start arrived for trip c66ce556bc: its end, first seen at 2024-05-25T14:05:02.250Z, expired open at 2024-05-27T14:05:02.000Z',
+    detail:
+      'no start arrived for trip c66ce556bc: its end, first seen at 2024-05-25T14:05:02.250Z, expired open at 2024-05-27T14:05:02.000Z',
     attempts: 1,
     first_seen_at: '2024-05-25T14:05:02.250Z',
     dead_lettered_at: '2024-05-27T14:05:03.000Z',

@@ -1,9 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { completedTripSchema, type CompletedTrip } from '../../domain/trip-item';
+import { type CompletedTrip, completedTripSchema } from '../../domain/trip-item';
 
 /** A staged trip as the match handler writes it; only what a test cares about is passed in. */
-export function stagedTrip(overrides: Partial<CompletedTrip> & Pick<CompletedTrip, 'trip_id' | 'pickup_datetime' | 'dropoff_datetime'>): CompletedTrip {
+export function stagedTrip(
+  overrides: Partial<CompletedTrip> & Pick<CompletedTrip, 'trip_id' | 'pickup_datetime' | 'dropoff_datetime'>,
+): CompletedTrip {
   return completedTripSchema.parse({
     trip_date: overrides.pickup_datetime.slice(0, 10),
     estimated_dropoff_datetime: null,

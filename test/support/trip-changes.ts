@@ -43,7 +43,11 @@ function completedItem(trip: TripFields): Record<string, unknown> {
 
 let sequence = 0;
 
-function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', tripId: string, images: { NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown> }): DynamoDBRecord {
+function record(
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+  tripId: string,
+  images: { NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown> },
+): DynamoDBRecord {
   sequence += 1;
   const sequenceNumber = `5000000000000000000${String(sequence).padStart(6, '0')}`;
   return {

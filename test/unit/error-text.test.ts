@@ -1,7 +1,7 @@
 import { errorText } from '../../domain/error-text';
 
 describe('errorText', () => {
-  it('gives an Error\'s message, and its name first when asked', () => {
+  it("gives an Error's message, and its name first when asked", () => {
     // Prepare
     const error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 

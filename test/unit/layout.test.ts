@@ -50,7 +50,8 @@ describe('project layout', () => {
 
   it('lets the local runtime load the handler modules, as Lambda does, and observe them, and nothing else of lambdas/', () => {
     // Prepare
-    const allowed = (target: string) => /^lambdas\/[a-z-]+\/handler$/.test(target) || target.replace(/\.js$/, '') === 'lambdas/common/observability';
+    const allowed = (target: string) =>
+      /^lambdas\/[a-z-]+\/handler$/.test(target) || target.replace(/\.js$/, '') === 'lambdas/common/observability';
 
     // Act
     const imports = importsUnder('local').filter(({ target }) => isUnder('lambdas')(target));

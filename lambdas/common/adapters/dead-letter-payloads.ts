@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DATA_PREFIXES } from '../../../lib/names';
 import type { DeadLetterPayloadLocation, HandlerName } from '../../../domain/envelopes';
+import { DATA_PREFIXES } from '../../../lib/names';
 
 export class DeadLetterPayloads {
   constructor(

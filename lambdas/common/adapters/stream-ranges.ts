@@ -4,7 +4,11 @@
  * (docs/adr/0008-live-metrics-per-shard-partials.md). Bounded: it stops past the range's end, at the end of the data, or after
  * a fixed number of reads.
  */
-import { GetRecordsCommand as GetKinesisRecords, GetShardIteratorCommand as GetKinesisIterator, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetShardIteratorCommand as GetKinesisIterator,
+  GetRecordsCommand as GetKinesisRecords,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 
 /** A shard's records from one sequence number to another, both included. */
 export interface SequenceRange {
@@ -63,7 +67,11 @@ export class StreamRanges {
         const sequenceNumber = record.SequenceNumber ?? '';
         if (sequenceNumber === '' || pastRange(range, sequenceNumber)) return found;
         if (inRange(range, sequenceNumber)) {
-          found.push({ sequenceNumber, data: record.Data ?? new Uint8Array(), arrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? Number.NaN });
+          found.push({
+            sequenceNumber,
+            data: record.Data ?? new Uint8Array(),
+            arrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? Number.NaN,
+          });
         }
       }
       // An empty page means the end only once the range has begun: an open shard may answer empty pages first.

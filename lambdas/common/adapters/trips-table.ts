@@ -5,7 +5,7 @@
  * success, whether the partner was already there (this write completed the trip); on refusal, why.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { HalfWrite } from '../../../domain/trip-assembly';
 import { END_FIELDS, HALVES_ATTRIBUTE, halfAttribute, TRIP_KEY, TRIP_TTL_ATTRIBUTE } from '../../../domain/trip-item';
@@ -16,7 +16,12 @@ export type HalfWriteResult =
   | { readonly applied: false; readonly existing: Record<string, unknown> | undefined };
 
 /** Every end attribute, bookkeeping included: what evicting an end removes. */
-const END_ATTRIBUTES = [...END_FIELDS, halfAttribute('end', 'fingerprint'), halfAttribute('end', 'first_seen_at'), halfAttribute('end', 'origin')];
+const END_ATTRIBUTES = [
+  ...END_FIELDS,
+  halfAttribute('end', 'fingerprint'),
+  halfAttribute('end', 'first_seen_at'),
+  halfAttribute('end', 'origin'),
+];
 
 /** `#name = :name` pieces with their placeholders; every name is a placeholder (`status`-like reserved words). */
 function setAttributes(attributes: Readonly<Record<string, unknown>>) {

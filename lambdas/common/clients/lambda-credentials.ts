@@ -9,7 +9,7 @@
  * (ADR 0006). The local runtime sets credentials in the environment too. Code run from the sources (tests, CLIs,
  * `npm run local` by default) keeps the whole chain.
  */
-import { fromEnv, type FromEnvInit } from '@aws-sdk/credential-provider-env';
+import { type FromEnvInit, fromEnv } from '@aws-sdk/credential-provider-env';
 
 /** The default chain's export, reduced to its first link. */
 export const defaultProvider = (init: FromEnvInit = {}) => fromEnv(init);

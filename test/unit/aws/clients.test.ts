@@ -5,10 +5,10 @@ import {
   awsRequestCounts,
   clientOptions,
   endpointOverride,
+  type RequestAttempt,
   registerRequestAttemptHook,
   resetAwsRequestCounts,
   withRequestCounting,
-  type RequestAttempt,
 } from '../../../aws/clients';
 
 /** An HTTP handler that answers every request with `statusCodes` in turn, so no network is involved. */
@@ -59,7 +59,11 @@ describe('clientOptions', () => {
     // Assess
     expect(kinesis.endpoint).toBe('http://127.0.0.1:4566');
     expect(kinesis.requestHandler).toBeDefined();
-    expect(s3).toMatchObject({ forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    expect(s3).toMatchObject({
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
   });
 });
 

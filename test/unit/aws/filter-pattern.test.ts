@@ -1,6 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { TRIP_STREAM_FILTERS } from '../../../domain/trip-item';
 import { FilterPatternError, matchesFilterPattern } from '../../../aws/filter-pattern';
+import { TRIP_STREAM_FILTERS } from '../../../domain/trip-item';
 import { completedItem, openEndItem, openStartItem } from '../../support/dynamodb-stream';
 import { tripEndEvent } from '../../support/kinesis';
 
@@ -23,13 +23,29 @@ describe('matchesFilterPattern with the deployed trips-stream filters', () => {
   const lateEnd = tripEndEvent({ dropoff_datetime: '2024-05-25T13:00:00.000Z' });
 
   it.each([
-    ['the completion by the end (halves 1 -> 2)', streamRecord('MODIFY', { oldImage: openStartItem(), newImage: completedItem() }), 'completion'],
-    ['the completion by the start (halves 1 -> 2)', streamRecord('MODIFY', { oldImage: openEndItem(), newImage: completedItem(undefined, undefined, { first: 'end' }) }), 'completion'],
+    [
+      'the completion by the end (halves 1 -> 2)',
+      streamRecord('MODIFY', { oldImage: openStartItem(), newImage: completedItem() }),
+      'completion',
+    ],
+    [
+      'the completion by the start (halves 1 -> 2)',
+      streamRecord('MODIFY', { oldImage: openEndItem(), newImage: completedItem(undefined, undefined, { first: 'end' }) }),
+      'completion',
+    ],
     ['the REMOVE of an open end', streamRecord('REMOVE', { oldImage: openEndItem() }), 'expiredOpenEnd'],
     ['the INSERT of an open start', streamRecord('INSERT', { newImage: openStartItem() }), undefined],
     ['the INSERT of an open end', streamRecord('INSERT', { newImage: openEndItem() }), undefined],
-    ['an evicted end replaced by a start (halves 1 -> 1)', streamRecord('MODIFY', { oldImage: openEndItem(lateEnd), newImage: openStartItem() }), undefined],
-    ['a MODIFY of a completed trip (halves 2 -> 2)', streamRecord('MODIFY', { oldImage: completedItem(), newImage: completedItem() }), undefined],
+    [
+      'an evicted end replaced by a start (halves 1 -> 1)',
+      streamRecord('MODIFY', { oldImage: openEndItem(lateEnd), newImage: openStartItem() }),
+      undefined,
+    ],
+    [
+      'a MODIFY of a completed trip (halves 2 -> 2)',
+      streamRecord('MODIFY', { oldImage: completedItem(), newImage: completedItem() }),
+      undefined,
+    ],
     ['a MODIFY without an OldImage', streamRecord('MODIFY', { newImage: completedItem() }), undefined],
     ['the REMOVE of an open start', streamRecord('REMOVE', { oldImage: openStartItem() }), 'expiredOpenStart'],
     ['the REMOVE of a completed trip', streamRecord('REMOVE', { oldImage: completedItem() }), undefined],

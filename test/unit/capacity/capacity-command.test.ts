@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildCapacityProgram } from '../../../bin/commands/capacity';
 import { EXIT_CODES } from '../../../bin/cli';
-import { runMeasurements } from '../../support/run-measurements';
+import { buildCapacityProgram } from '../../../bin/commands/capacity';
 import { runBuiltCommand } from '../../support/command-run';
+import { runMeasurements } from '../../support/run-measurements';
 
 const capacity = (args: string[]) => runBuiltCommand(buildCapacityProgram, args);
 
@@ -30,7 +30,9 @@ describe('the capacity command', () => {
     expect(exitCode).toBe(EXIT_CODES.ok);
     expect(out).toContain('capacity of prod at 1,000 trips/s');
     expect(out).toMatch(/^first wall: .+, [\d.]+x \(.+\)$/m);
-    expect(out).toContain('Quotas and limits - Amazon Kinesis Data Streams <https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html>');
+    expect(out).toContain(
+      'Quotas and limits - Amazon Kinesis Data Streams <https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html>',
+    );
   });
 
   it('prints JSON with a headroom per component for the environment and summary asked for', async () => {
@@ -39,10 +41,17 @@ describe('the capacity command', () => {
 
     // Assess
     expect(exitCode).toBe(EXIT_CODES.ok);
-    const report = JSON.parse(out) as { environment: string; tripsPerSecond: number; components: { kind: string; headroom: number }[]; firstWall: { headroom: number } };
+    const report = JSON.parse(out) as {
+      environment: string;
+      tripsPerSecond: number;
+      components: { kind: string; headroom: number }[];
+      firstWall: { headroom: number };
+    };
     expect(report).toMatchObject({ environment: 'dev', tripsPerSecond: 50 });
     expect(report.components.length).toBeGreaterThan(20);
-    expect(report.firstWall.headroom).toBe(Math.min(...report.components.filter((component) => component.kind === 'rate').map((component) => component.headroom)));
+    expect(report.firstWall.headroom).toBe(
+      Math.min(...report.components.filter((component) => component.kind === 'rate').map((component) => component.headroom)),
+    );
   });
 
   it.each([

@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { REFERENCE_RUN } from '../../../bin/commands/capacity';
+import { environments, type PipelineSettings } from '../../../lib/config';
 import { CAPACITY_ASSUMPTIONS } from '../../../planning/capacity/assumptions';
 import { AWS_LIMITS } from '../../../planning/capacity/limits';
 import { liveMetricsLoad } from '../../../planning/capacity/live-metrics-load';
-import { capacityReport, keepsHeadroom, kpiJobFootprint, kpiJobLoad, REQUIRED_HEADROOM, type CapacityComponent } from '../../../planning/capacity/model';
-import { environments, type PipelineSettings } from '../../../lib/config';
+import {
+  type CapacityComponent,
+  capacityReport,
+  keepsHeadroom,
+  kpiJobFootprint,
+  kpiJobLoad,
+  REQUIRED_HEADROOM,
+} from '../../../planning/capacity/model';
 import { MODEL_ASSUMPTIONS } from '../../../planning/cost/footprint';
 import { runMeasurementsOf } from '../../../planning/cost/run-measurements';
 import { runMeasurements } from '../../support/run-measurements';
 
 const referenceRun = runMeasurementsOf(JSON.parse(readFileSync(REFERENCE_RUN, 'utf8')));
 
-const short = (components: readonly CapacityComponent[]) => components.filter((component) => !keepsHeadroom(component)).map((component) => `${component.component}: ${component.headroom}x`);
+const short = (components: readonly CapacityComponent[]) =>
+  components.filter((component) => !keepsHeadroom(component)).map((component) => `${component.component}: ${component.headroom}x`);
 
 describe('capacityReport at each environment design rate, on the reference run', () => {
   it('holds prod at 2x headroom on every rate component at 1,000 trips/s, every count within its limit', () => {
@@ -26,7 +34,12 @@ describe('capacityReport at each environment design rate, on the reference run',
 
   it('holds dev at 2x headroom at its own design rate', () => {
     // Act
-    const report = capacityReport({ run: referenceRun, settings: environments.dev, environment: 'dev', tripsPerSecond: environments.dev.designTripsPerSecond });
+    const report = capacityReport({
+      run: referenceRun,
+      settings: environments.dev,
+      environment: 'dev',
+      tripsPerSecond: environments.dev.designTripsPerSecond,
+    });
 
     // Assess
     expect(short(report.components)).toEqual([]);
@@ -35,15 +48,31 @@ describe('capacityReport at each environment design rate, on the reference run',
 
   it('covers every component the capacity contract names', () => {
     // Act
-    const names = capacityReport({ run: referenceRun, settings: environments.prod, environment: 'prod', tripsPerSecond: 1_000 }).components.map((c) => c.component).join('\n');
+    const names = capacityReport({ run: referenceRun, settings: environments.prod, environment: 'prod', tripsPerSecond: 1_000 })
+      .components.map((c) => c.component)
+      .join('\n');
 
     // Assess
     for (const pattern of [
-      /trip-start stream: shard writes \(records\/s\)/, /trip-start stream: shard writes \(MB\/s\)/, /trip-end stream: shard reads/,
-      /start mapping: records\/s per lane/, /start mapping: time of a full batch/, /match \(staging\) mapping/, /live-metrics mapping/,
-      /trips table: writes/, /trips table: hottest item/, /metrics table: hottest item/, /trips table stream: readers per shard/,
-      /retry queue/, /Firehose/, /metrics API/, /Athena: bytes scanned/, /daily KPI job: duration/, /Lambda: concurrent executions/,
-    ]) expect(names).toMatch(pattern);
+      /trip-start stream: shard writes \(records\/s\)/,
+      /trip-start stream: shard writes \(MB\/s\)/,
+      /trip-end stream: shard reads/,
+      /start mapping: records\/s per lane/,
+      /start mapping: time of a full batch/,
+      /match \(staging\) mapping/,
+      /live-metrics mapping/,
+      /trips table: writes/,
+      /trips table: hottest item/,
+      /metrics table: hottest item/,
+      /trips table stream: readers per shard/,
+      /retry queue/,
+      /Firehose/,
+      /metrics API/,
+      /Athena: bytes scanned/,
+      /daily KPI job: duration/,
+      /Lambda: concurrent executions/,
+    ])
+      expect(names).toMatch(pattern);
   });
 });
 
@@ -62,7 +91,10 @@ describe('capacityReport', () => {
 
   it('loads a provisioned shard with the measured records per trip over the shards', () => {
     // Prepare: 1,010 starts sent for 1,000 completed trips, two shards
-    const settings: PipelineSettings = { ...environments.dev, kinesis: { ...environments.dev.kinesis, capacityMode: 'PROVISIONED', shardCount: 2 } };
+    const settings: PipelineSettings = {
+      ...environments.dev,
+      kinesis: { ...environments.dev.kinesis, capacityMode: 'PROVISIONED', shardCount: 2 },
+    };
 
     // Act
     const report = capacityReport({ run: runMeasurements(), settings, environment: 'dev', tripsPerSecond: 1_000 });
@@ -82,7 +114,10 @@ describe('capacityReport', () => {
     // Assess
     expect(report.holds).toBe(false);
     expect(short(report.components)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^trip-start stream: shard writes \(records\/s\): 1\.9\d*x$/), expect.stringMatching(/^start mapping: records\/s per lane \(6 lanes\)/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^trip-start stream: shard writes \(records\/s\): 1\.9\d*x$/),
+        expect.stringMatching(/^start mapping: records\/s per lane \(6 lanes\)/),
+      ]),
     );
     expect(report.firstWall.headroom).toBeLessThan(REQUIRED_HEADROOM);
   });
@@ -92,14 +127,16 @@ describe('capacityReport', () => {
     const settings: PipelineSettings = { ...environments.prod, athena: { bytesScannedCutoffPerQuery: 1_073_741_824 } };
 
     // Act
-    const athena = capacityReport({ run: runMeasurements(), settings, environment: 'prod', tripsPerSecond: 1_000 }).components.find((c) => c.component.startsWith('Athena'));
+    const athena = capacityReport({ run: runMeasurements(), settings, environment: 'prod', tripsPerSecond: 1_000 }).components.find((c) =>
+      c.component.startsWith('Athena'),
+    );
 
     // Assess
     expect(athena?.load).toBeCloseTo((1_000 * 86_400 * CAPACITY_ASSUMPTIONS.stagedBytesPerTrip) / 1e9, 1);
     expect(athena?.headroom).toBeLessThan(1);
   });
 
-  it('uses the run\'s trip writes, retries included, for the trips table', () => {
+  it("uses the run's trip writes, retries included, for the trips table", () => {
     // Prepare: a run that wrote each trip three times
     const run = runMeasurements({ aws_requests: { DynamoDB: { UpdateItem: 3_000 } } });
 
@@ -122,8 +159,12 @@ describe('capacityReport', () => {
 
   it('refuses a run without completed trips and a rate that is not positive', () => {
     // Assess
-    expect(() => capacityReport({ run: runMeasurements({ trips_completed: 0 }), settings: environments.dev, environment: 'dev', tripsPerSecond: 1 })).toThrow(/no trips/);
-    expect(() => capacityReport({ run: runMeasurements(), settings: environments.dev, environment: 'dev', tripsPerSecond: 0 })).toThrow(/positive/);
+    expect(() =>
+      capacityReport({ run: runMeasurements({ trips_completed: 0 }), settings: environments.dev, environment: 'dev', tripsPerSecond: 1 }),
+    ).toThrow(/no trips/);
+    expect(() => capacityReport({ run: runMeasurements(), settings: environments.dev, environment: 'dev', tripsPerSecond: 0 })).toThrow(
+      /positive/,
+    );
   });
 });
 
@@ -138,7 +179,10 @@ describe('kpiJobLoad', () => {
 
     // Assess
     expect(load.tripsPerRun).toBe(1_000 * 86_400 * (settings.kpi.lookbackDays + 1));
-    expect(load.minutes).toBeCloseTo(CAPACITY_ASSUMPTIONS.kpiJobStartMinutes + load.tripsPerRun / (CAPACITY_ASSUMPTIONS.kpiJobTripsPerSecondPerCore * cores) / 60, 6);
+    expect(load.minutes).toBeCloseTo(
+      CAPACITY_ASSUMPTIONS.kpiJobStartMinutes + load.tripsPerRun / (CAPACITY_ASSUMPTIONS.kpiJobTripsPerSecondPerCore * cores) / 60,
+      6,
+    );
   });
 
   it('fits every environment job in its application maximum capacity', () => {
@@ -157,7 +201,9 @@ describe('kpiJobLoad', () => {
 describe('liveMetricsLoad (the merged design: per-shard partial items, one write per item and flush)', () => {
   it('writes the hottest item once per flush, by its one shard, whatever the rate', () => {
     // Act
-    const loads = [10, 1_000, 100_000].map((tripsPerSecond) => liveMetricsLoad({ tripsPerSecond, streamShards: 3, flushSeconds: 20, costAssumptions: MODEL_ASSUMPTIONS }));
+    const loads = [10, 1_000, 100_000].map((tripsPerSecond) =>
+      liveMetricsLoad({ tripsPerSecond, streamShards: 3, flushSeconds: 20, costAssumptions: MODEL_ASSUMPTIONS }),
+    );
 
     // Assess
     for (const load of loads) expect(load).toMatchObject({ hottestItemWriteUnitsPerSecond: 0.05, writersPerItem: 1 });

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsSetupHint } from '../../../bin/cli';
-import { checkRunOutcome, failureOf } from '../../../local/run/run-outcome';
 import { userDirectory } from '../../../bin/user-directory';
+import { checkRunOutcome, failureOf } from '../../../local/run/run-outcome';
 
 describe('where relative paths resolve', () => {
   it.each([

@@ -7,11 +7,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { tripstreamProgram } from '../../../bin/commands/program';
 import { EXIT_CODE_HELP, EXIT_CODES, runCommand } from '../../../bin/cli';
+import { tripstreamProgram } from '../../../bin/commands/program';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
-const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };
+const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+};
 
 const SUBCOMMANDS = ['produce', 'local', 'generate', 'kpis', 'dlq', 'replay', 'cost'] as const;
 
@@ -72,21 +76,20 @@ describe('tripstream', () => {
   });
 
   const versionedCommands: string[][] = [[], ...SUBCOMMANDS.map((name) => [name]), ['dlq', 'list'], ['dlq', 'show'], ['dlq', 'redrive']];
-  it.each(versionedCommands.map((names) => [names]))(
-    'prints the package version for %j --version',
-    async (names: string[]) => {
-      // Act
-      const result = await tripstream(...names, '--version');
+  it.each(versionedCommands.map((names) => [names]))('prints the package version for %j --version', async (names: string[]) => {
+    // Act
+    const result = await tripstream(...names, '--version');
 
-      // Assess
-      expect(result.code).toBe(EXIT_CODES.ok);
-      expect(result.out).toBe(`${manifest.version}\n`);
-    },
-  );
+    // Assess
+    expect(result.code).toBe(EXIT_CODES.ok);
+    expect(result.out).toBe(`${manifest.version}\n`);
+  });
 
   it('prints the exit-code table at the end of every subcommand help', async () => {
     // Act
-    const results = await Promise.all([...SUBCOMMANDS.map((name) => [name]), ['dlq', 'list']].map((names) => tripstream(...names, '--help')));
+    const results = await Promise.all(
+      [...SUBCOMMANDS.map((name) => [name]), ['dlq', 'list']].map((names) => tripstream(...names, '--help')),
+    );
 
     // Assess
     for (const result of results) {
@@ -100,9 +103,18 @@ describe('tripstream', () => {
     [['local'], ['--json', '--out', '--trips', '--seed']],
     [['generate'], ['--json', '--out', '--trips', '--seed', '--from', '--to']],
     [['kpis'], ['--json', '--env', '--stack', '--from', '--to']],
-    [['dlq', 'list'], ['--json', '--env', '--stack', '--from', '--to']],
-    [['dlq', 'show'], ['--json', '--env', '--stack', '--from', '--to']],
-    [['dlq', 'redrive'], ['--json', '--env', '--stack', '--from', '--to']],
+    [
+      ['dlq', 'list'],
+      ['--json', '--env', '--stack', '--from', '--to'],
+    ],
+    [
+      ['dlq', 'show'],
+      ['--json', '--env', '--stack', '--from', '--to'],
+    ],
+    [
+      ['dlq', 'redrive'],
+      ['--json', '--env', '--stack', '--from', '--to'],
+    ],
     [['replay'], ['--json', '--env', '--stack', '--from', '--to']],
   ])('gives %j the shared flags %j', (names, flags) => {
     // Act
@@ -115,7 +127,12 @@ describe('tripstream', () => {
   it('has one set of sample defaults for local and generate', () => {
     // Prepare
     const program = tripstreamProgram();
-    const defaults = (command: Command) => Object.fromEntries(command.options.filter((option) => ['--trips', '--seed'].includes(option.long ?? '')).map((option) => [option.long, option.defaultValue]));
+    const defaults = (command: Command) =>
+      Object.fromEntries(
+        command.options
+          .filter((option) => ['--trips', '--seed'].includes(option.long ?? ''))
+          .map((option) => [option.long, option.defaultValue]),
+      );
 
     // Act
     const local = defaults(subcommand(program, 'local'));
@@ -129,12 +146,32 @@ describe('tripstream', () => {
   it.each([
     ['an unknown subcommand', ['frobnicate'], "error: unknown command 'frobnicate'"],
     ['produce without --end', ['produce', '--start', 'trip_start.csv'], "error: required option '--end <file|s3-url>' not specified"],
-    ['local with zero trips', ['local', '--trips', '0'], "error: option '--trips <n>' argument '0' is invalid. expected a positive whole number."],
-    ['generate with a range that ends before it starts', ['generate', '--out', 'x', '--from', '2024-05-27', '--to', '2024-05-25'], 'error: --to 2024-05-25 is before --from 2024-05-27'],
-    ['kpis with an unknown environment', ['kpis', '--from', '2024-05-24', '--env', 'staging'], "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod."],
+    [
+      'local with zero trips',
+      ['local', '--trips', '0'],
+      "error: option '--trips <n>' argument '0' is invalid. expected a positive whole number.",
+    ],
+    [
+      'generate with a range that ends before it starts',
+      ['generate', '--out', 'x', '--from', '2024-05-27', '--to', '2024-05-25'],
+      'error: --to 2024-05-25 is before --from 2024-05-27',
+    ],
+    [
+      'kpis with an unknown environment',
+      ['kpis', '--from', '2024-05-24', '--env', 'staging'],
+      "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod.",
+    ],
     ['kpis with the old --date flag', ['kpis', '--from', '2024-05-24', '--date', '2024-05-24'], "error: unknown option '--date'"],
-    ['dlq list with both --env and --stack', ['dlq', 'list', '--env', 'prod', '--stack', 'tripstream-prod-data'], 'error: give either --env or --stack, not both'],
-    ['replay with the old --from-time flag', ['replay', '--archive', '.', '--from-time', '2024-05-25'], "error: unknown option '--from-time'"],
+    [
+      'dlq list with both --env and --stack',
+      ['dlq', 'list', '--env', 'prod', '--stack', 'tripstream-prod-data'],
+      'error: give either --env or --stack, not both',
+    ],
+    [
+      'replay with the old --from-time flag',
+      ['replay', '--archive', '.', '--from-time', '2024-05-25'],
+      "error: unknown option '--from-time'",
+    ],
   ])('rejects %s with one error line and exit code 2', async (_case, args, message) => {
     // Act
     const result = await tripstream(...args);

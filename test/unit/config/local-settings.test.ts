@@ -5,14 +5,20 @@ const MAPPINGS = ['startMapping', 'endMapping', 'matchMapping', 'liveMetricsMapp
 describe('local settings', () => {
   it.each(MAPPINGS)('scale the %s batching window of dev by LOCAL_TIME_SCALE, and keep its batch size', (mapping) => {
     // Assess
-    expect(localSettings[mapping].maxBatchingWindowSeconds).toBeCloseTo(environments.dev[mapping].maxBatchingWindowSeconds * LOCAL_TIME_SCALE, 9);
+    expect(localSettings[mapping].maxBatchingWindowSeconds).toBeCloseTo(
+      environments.dev[mapping].maxBatchingWindowSeconds * LOCAL_TIME_SCALE,
+      9,
+    );
     expect(localSettings[mapping].batchSize).toBe(environments.dev[mapping].batchSize);
     expect(localSettings.localTimeScale).toBe(LOCAL_TIME_SCALE);
   });
 
   it("keep Lambda's longest window (300 s) to a few local seconds", () => {
     // Act
-    const scaled = scaleBatchingWindows({ ...environments.dev, matchMapping: { ...environments.dev.matchMapping, maxBatchingWindowSeconds: 300 } }, LOCAL_TIME_SCALE);
+    const scaled = scaleBatchingWindows(
+      { ...environments.dev, matchMapping: { ...environments.dev.matchMapping, maxBatchingWindowSeconds: 300 } },
+      LOCAL_TIME_SCALE,
+    );
 
     // Assess
     expect(scaled.matchMapping.maxBatchingWindowSeconds).toBeLessThanOrEqual(3);
@@ -30,9 +36,14 @@ describe('local settings', () => {
       const tumblingOf = (settings: object): number | undefined => (settings as { tumblingWindowSeconds?: number }).tumblingWindowSeconds;
       const tumbling = tumblingOf(environments.prod[mapping]);
       expect(tumblingOf(rest[mapping])).toBe(tumbling === undefined ? undefined : tumbling * 0.5);
-      expect({ ...rest[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 }).toEqual({ ...environments.prod[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 });
+      expect({ ...rest[mapping], maxBatchingWindowSeconds: 0, tumblingWindowSeconds: 0 }).toEqual({
+        ...environments.prod[mapping],
+        maxBatchingWindowSeconds: 0,
+        tumblingWindowSeconds: 0,
+      });
     }
-    const others = (settings: object) => Object.fromEntries(Object.entries(settings).filter(([key]) => !(MAPPINGS as readonly string[]).includes(key)));
+    const others = (settings: object) =>
+      Object.fromEntries(Object.entries(settings).filter(([key]) => !(MAPPINGS as readonly string[]).includes(key)));
     expect(others(rest)).toEqual(others(environments.prod));
   });
 

@@ -45,7 +45,10 @@ describe('the cost command', () => {
 
     // Assess
     expect(exitCode).toBe(EXIT_CODES.ok);
-    const report = JSON.parse(out) as { atTraffic: { tripsPerMonth: number; dollarsPerMillionTrips: number }[]; reports: { live: { dollarsPerMillionTrips: number } }[] };
+    const report = JSON.parse(out) as {
+      atTraffic: { tripsPerMonth: number; dollarsPerMillionTrips: number }[];
+      reports: { live: { dollarsPerMillionTrips: number } }[];
+    };
     expect(report.atTraffic.map((row) => row.tripsPerMonth)).toEqual([1_000_000, 20_000_000, 1_000_000_000]);
     expect(report.atTraffic.map((row) => row.dollarsPerMillionTrips)).toEqual(report.reports.map((one) => one.live.dollarsPerMillionTrips));
   });
@@ -81,7 +84,9 @@ describe('the cost command', () => {
     // Prepare
     const notASummary = path.join(dir, 'other.json');
     await writeFile(notASummary, JSON.stringify({ rows: 3 }));
-    const resolved = args.map((arg) => ({ SUMMARY: summaryPath, MISSING: path.join(dir, 'missing.json'), NOT_A_SUMMARY: notASummary })[arg] ?? arg);
+    const resolved = args.map(
+      (arg) => ({ SUMMARY: summaryPath, MISSING: path.join(dir, 'missing.json'), NOT_A_SUMMARY: notASummary })[arg] ?? arg,
+    );
 
     // Act
     const { exitCode, err, out } = await cost(resolved);

@@ -1,9 +1,15 @@
 import { environments, type PipelineSettings } from '../../../lib/config';
 import { MODEL_ASSUMPTIONS } from '../../../planning/cost/footprint';
 import { formatCostReport } from '../../../planning/cost/format';
-import { costReport, designTripsTableWriteUnitsPerTrip, liveBatch, liveMetricsWrites, tripsStreamShards } from '../../../planning/cost/model';
+import {
+  costReport,
+  designTripsTableWriteUnitsPerTrip,
+  liveBatch,
+  liveMetricsWrites,
+  tripsStreamShards,
+} from '../../../planning/cost/model';
 import { PRICES_US_EAST_1 } from '../../../planning/cost/prices';
-import { runMeasurementsOf, type RunMeasurements } from '../../../planning/cost/run-measurements';
+import { type RunMeasurements, runMeasurementsOf } from '../../../planning/cost/run-measurements';
 
 /** A run of 1,000 completed trips with round request counts, so every expected dollar is a product by hand. */
 function run(overrides: Partial<RunMeasurements> = {}): RunMeasurements {
@@ -106,7 +112,8 @@ describe('costReport', () => {
   it('models the live-metrics partials per shard and tumbling window, so the writes per trip fall as the trips per window rise', () => {
     // Act
     const wruPerTrip = (tripsPerMonth: number) =>
-      (dev({ tripsPerMonth }).live.lines.find((candidate) => candidate.item.startsWith('live metrics partials'))?.quantityPerMillionTrips ?? 0) / 1_000_000;
+      (dev({ tripsPerMonth }).live.lines.find((candidate) => candidate.item.startsWith('live metrics partials'))?.quantityPerMillionTrips ??
+        0) / 1_000_000;
 
     // Assess: at 1B trips a month (~380 trips/s) a 20 s window of one shard holds ~7,600 completions touching
     // every item: 1 all window (1.07 with a 5-minute boundary), 2 vendors, 265 locations, the open trips
@@ -130,13 +137,18 @@ describe('costReport', () => {
     expect(writes(2).writeUnitsPerTrip).toBeCloseTo(writes(2).writeUnitsPerSecond / 1_000, 9);
   });
 
-  it('prices live trip writes as the design makes them for the run: one per event sent and per parked retry, not a slow emulator\'s re-sent attempts', () => {
+  it("prices live trip writes as the design makes them for the run: one per event sent and per parked retry, not a slow emulator's re-sent attempts", () => {
     // Prepare: 1,000 trips, 2,000 events, 10 SQS messages of which 4 dead letters: 6 retries; 5,000 attempts measured
-    const slow = run({ trips_table_writes: 5000, aws_requests: { DynamoDB: { UpdateItem: 5000 }, SQS: { SendMessage: 10 } }, dead_lettered: { messages: 4 } });
+    const slow = run({
+      trips_table_writes: 5000,
+      aws_requests: { DynamoDB: { UpdateItem: 5000 }, SQS: { SendMessage: 10 } },
+      dead_lettered: { messages: 4 },
+    });
 
     // Act
     const report = dev({ run: slow });
-    const tripWrites = (traffic: ReturnType<typeof dev>['live']) => traffic.lines.find((candidate) => candidate.item.startsWith('trips table writes'))?.quantityPerMillionTrips;
+    const tripWrites = (traffic: ReturnType<typeof dev>['live']) =>
+      traffic.lines.find((candidate) => candidate.item.startsWith('trips table writes'))?.quantityPerMillionTrips;
 
     // Assess: live (2,000 + 6) / 1,000 trips; measured as measured; a run with fewer attempts keeps its own
     expect(tripWrites(report.live)).toBe(2_006_000);
@@ -212,7 +224,10 @@ describe('costReport', () => {
 
   it("prices prod's shards with their extended retention, and dev's former on-demand streams at $58.40", () => {
     // Prepare
-    const onDemandDev: PipelineSettings = { ...environments.dev, kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 } };
+    const onDemandDev: PipelineSettings = {
+      ...environments.dev,
+      kinesis: { capacityMode: 'ON_DEMAND', shardCount: 1, retentionHours: 24 },
+    };
 
     // Act
     const prod = costReport({ run: run(), settings: environments.prod, environment: 'prod', tripsPerMonth: 1_000_000 });
@@ -248,8 +263,16 @@ describe('costReport', () => {
     const report = dev({ run: withUnknown });
 
     // Assess
-    expect(report.unpricedOperations).toContainEqual({ operation: 'DynamoDB.BatchWriteItem', count: 3, reason: expect.stringMatching(/^not in the model/) });
-    expect(report.unpricedOperations).toContainEqual({ operation: 'Kinesis.GetRecords', count: 300, reason: expect.stringMatching(/Lambda's event source mapping/) });
+    expect(report.unpricedOperations).toContainEqual({
+      operation: 'DynamoDB.BatchWriteItem',
+      count: 3,
+      reason: expect.stringMatching(/^not in the model/),
+    });
+    expect(report.unpricedOperations).toContainEqual({
+      operation: 'Kinesis.GetRecords',
+      count: 300,
+      reason: expect.stringMatching(/Lambda's event source mapping/),
+    });
   });
 
   it('refuses a run that completed no trips, and a non-positive monthly figure', () => {
@@ -277,6 +300,8 @@ describe('formatCostReport', () => {
     // Assess
     expect(text).toMatch(/variable, \$ per 1M completed trips\n\s+service\s+as measured\s+live\n/);
     expect(text).toMatch(/kinesis: shard-hours \(2 streams x 1 shards\)\s+1,460\s+shard-hours\s+\$21\.90/);
-    expect(text).toContain(`per month: $${report.perMonth.variable.toFixed(3)} variable (live) + $${report.perMonth.fixed.toFixed(2)} fixed`);
+    expect(text).toContain(
+      `per month: $${report.perMonth.variable.toFixed(3)} variable (live) + $${report.perMonth.fixed.toFixed(2)} fixed`,
+    );
   });
 });

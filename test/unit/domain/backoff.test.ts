@@ -1,5 +1,5 @@
-import { defaultSettings } from '../../../lib/config';
 import { decideRetry, retryDelaySeconds } from '../../../domain/backoff';
+import { defaultSettings } from '../../../lib/config';
 
 describe('retryDelaySeconds', () => {
   const policy = { baseDelaySeconds: 30, maxDelaySeconds: 900 };

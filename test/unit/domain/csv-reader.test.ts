@@ -1,15 +1,7 @@
 import { Readable } from 'node:stream';
 import { CsvHeaderError, readEndCsv, readStartCsv } from '../../../domain/csv-reader';
 import { tripEndEventSchema, tripStartEventSchema } from '../../../domain/events';
-import {
-  collect,
-  csvStream,
-  endCsv,
-  endRowFields,
-  endRowWithBlankCodes,
-  startCsv,
-  startRowFields,
-} from '../../support/csv';
+import { collect, csvStream, endCsv, endRowFields, endRowWithBlankCodes, startCsv, startRowFields } from '../../support/csv';
 
 describe('readStartCsv', () => {
   it('reads rows in the exact real layout into valid start events', async () => {
@@ -169,7 +161,9 @@ describe('readStartCsv', () => {
     const rows = await collect(readStartCsv(csvStream(text)));
 
     // Assess
-    expect(rows.map((row) => ({ line: row.lineNumber, ok: row.outcome.ok, reason: row.outcome.ok ? undefined : row.outcome.reason }))).toEqual([
+    expect(
+      rows.map((row) => ({ line: row.lineNumber, ok: row.outcome.ok, reason: row.outcome.ok ? undefined : row.outcome.reason })),
+    ).toEqual([
       { line: 2, ok: true, reason: undefined },
       { line: 3, ok: false, reason: 'row has 6 fields but the header has 7' },
       { line: 5, ok: false, reason: 'row has 8 fields but the header has 7' },
@@ -219,38 +213,41 @@ describe('readStartCsv', () => {
     ]);
   });
 
-  it.each(['\n', '\r\n'])('numbers physical lines past blank lines and quoted line breaks, however the bytes arrive (%j)', async (lineEnding) => {
-    // Prepare
-    const text = [
-      '',
-      'trip_id,pickup_datetime,estimated_fare_amount,note',
-      '',
-      'a,25-05-2024 13:19,1,"x\r\ny"',
-      '',
-      '',
-      'b,25-05-2024 13:19,1,',
-      '  ',
-      'c,25-05-2024 13:19,1,"p\nq\r\nr"',
-      '',
-      'd,25-05-2024 13:19,1,z',
-    ].join(lineEnding);
-    const chunkSizes = [1, 2, 3, 5, 8, 13, 1024];
+  it.each(['\n', '\r\n'])(
+    'numbers physical lines past blank lines and quoted line breaks, however the bytes arrive (%j)',
+    async (lineEnding) => {
+      // Prepare
+      const text = [
+        '',
+        'trip_id,pickup_datetime,estimated_fare_amount,note',
+        '',
+        'a,25-05-2024 13:19,1,"x\r\ny"',
+        '',
+        '',
+        'b,25-05-2024 13:19,1,',
+        '  ',
+        'c,25-05-2024 13:19,1,"p\nq\r\nr"',
+        '',
+        'd,25-05-2024 13:19,1,z',
+      ].join(lineEnding);
+      const chunkSizes = [1, 2, 3, 5, 8, 13, 1024];
 
-    // Act
-    const placements = await Promise.all(
-      chunkSizes.map(async (size) => (await collect(readStartCsv(csvStream(text, size)))).map((row) => [row.lineNumber, row.raw])),
-    );
+      // Act
+      const placements = await Promise.all(
+        chunkSizes.map(async (size) => (await collect(readStartCsv(csvStream(text, size)))).map((row) => [row.lineNumber, row.raw])),
+      );
 
-    // Assess
-    for (const placement of placements) {
-      expect(placement).toEqual([
-        [4, 'a,25-05-2024 13:19,1,"x\r\ny"'],
-        [8, 'b,25-05-2024 13:19,1,'],
-        [10, 'c,25-05-2024 13:19,1,"p\nq\r\nr"'],
-        [14, 'd,25-05-2024 13:19,1,z'],
-      ]);
-    }
-  });
+      // Assess
+      for (const placement of placements) {
+        expect(placement).toEqual([
+          [4, 'a,25-05-2024 13:19,1,"x\r\ny"'],
+          [8, 'b,25-05-2024 13:19,1,'],
+          [10, 'c,25-05-2024 13:19,1,"p\nq\r\nr"'],
+          [14, 'd,25-05-2024 13:19,1,z'],
+        ]);
+      }
+    },
+  );
 
   it('quarantines stray quotes through the rule of the field they land in', async () => {
     // Prepare
@@ -303,7 +300,10 @@ describe('readStartCsv', () => {
     expect(rows[1]).toEqual(
       expect.objectContaining({
         lineNumber: 3,
-        outcome: { ok: false, reason: 'a quote opened on line 4 is never closed, so the rest of the file (lines 4-5) cannot be read as CSV' },
+        outcome: {
+          ok: false,
+          reason: 'a quote opened on line 4 is never closed, so the rest of the file (lines 4-5) cannot be read as CSV',
+        },
       }),
     );
   });
@@ -323,7 +323,8 @@ describe('readStartCsv', () => {
     ]);
     expect(rows[1]?.outcome).toEqual({
       ok: false,
-      reason: 'a quote opened on line 3 is never closed, so the rest of the file (lines 3-20004) cannot be read as CSV; only its first 1024 bytes are kept',
+      reason:
+        'a quote opened on line 3 is never closed, so the rest of the file (lines 3-20004) cannot be read as CSV; only its first 1024 bytes are kept',
     });
     expect(rows[1]?.raw).toBe(`${text.split('\n').slice(2).join('\n').slice(0, 1024)}…`);
   });
@@ -388,7 +389,11 @@ describe('readStartCsv', () => {
   ])('rejects %s in an ignored column too', async (_case, bytes) => {
     // Prepare
     const input = Readable.from([
-      Buffer.concat([Buffer.from('trip_id,pickup_datetime,estimated_fare_amount,note\na,25-05-2024 13:19,1,'), Buffer.from(bytes), Buffer.from('\n')]),
+      Buffer.concat([
+        Buffer.from('trip_id,pickup_datetime,estimated_fare_amount,note\na,25-05-2024 13:19,1,'),
+        Buffer.from(bytes),
+        Buffer.from('\n'),
+      ]),
     ]);
 
     // Act

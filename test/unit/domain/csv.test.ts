@@ -75,7 +75,10 @@ describe('parseStartRow', () => {
     [{ trip_id: 'x'.repeat(129) }, `trip_id: "${'x'.repeat(60)}…" is longer than 128 characters`],
     [{ pickup_datetime: '' }, 'pickup_datetime: required but blank'],
     [{ pickup_datetime: '31-02-2024 13:19' }, 'pickup_datetime: "31-02-2024 13:19" is not a real date (February 2024 has 29 days)'],
-    [{ estimated_dropoff_datetime: '25-05-2024 24:03' }, 'estimated_dropoff_datetime: "25-05-2024 24:03" is not a real time (hour 24; hours run 00-23)'],
+    [
+      { estimated_dropoff_datetime: '25-05-2024 24:03' },
+      'estimated_dropoff_datetime: "25-05-2024 24:03" is not a real time (hour 24; hours run 00-23)',
+    ],
     [{ estimated_fare_amount: '' }, 'estimated_fare_amount: required but blank'],
     [{ estimated_fare_amount: '-3.5' }, 'estimated_fare_amount: "-3.5" is negative (fares must be 0 or more)'],
     [{ estimated_fare_amount: '1e999' }, 'estimated_fare_amount: "1e999" is not a finite number'],
@@ -180,7 +183,10 @@ describe('parseEndRow', () => {
   it.each([
     [{ trip_id: '   ' }, 'trip_id: required but blank'],
     [{ dropoff_datetime: '2024-02-30 10:00:00' }, 'dropoff_datetime: "2024-02-30 10:00:00" is not a real date (February 2024 has 29 days)'],
-    [{ dropoff_datetime: '2024-05-25 14:60:00' }, 'dropoff_datetime: "2024-05-25 14:60:00" is not a real time (minute 60; minutes run 00-59)'],
+    [
+      { dropoff_datetime: '2024-05-25 14:60:00' },
+      'dropoff_datetime: "2024-05-25 14:60:00" is not a real time (minute 60; minutes run 00-59)',
+    ],
     [{ fare_amount: '-0.01' }, 'fare_amount: "-0.01" is negative (fares must be 0 or more)'],
     [{ fare_amount: '' }, 'fare_amount: required but blank'],
     [{ passenger_count: '1.5' }, 'passenger_count: "1.5" is not a whole number'],

@@ -11,7 +11,12 @@ const INSTANT = 'is outside the accepted range 1970-01-01T00:00Z (included) to 2
 describe('wire event bounds (the handlers apply the CSV rules too)', () => {
   it('accepts events at the edges of every bound', () => {
     // Prepare
-    const start = { ...validStart, pickup_datetime: '1970-01-01T00:00:00.000Z', estimated_fare_amount: 999_999.99, vendor_id: 2_147_483_647 };
+    const start = {
+      ...validStart,
+      pickup_datetime: '1970-01-01T00:00:00.000Z',
+      estimated_fare_amount: 999_999.99,
+      vendor_id: 2_147_483_647,
+    };
     const end = { ...validEnd, dropoff_datetime: '2099-12-31T23:59:59.999Z', tip_amount: -999_999.99, trip_distance: 999_999.99 };
 
     // Act

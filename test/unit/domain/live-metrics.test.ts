@@ -1,18 +1,18 @@
+import { matchesFilterPattern } from '../../../aws/filter-pattern';
 import {
   addToWindowState,
   compareSequenceNumbers,
+  LIVE_METRICS_STREAM_FILTERS,
   metricsWindow,
   readWindowState,
   shardPartials,
-  windowPartialSortKey,
-  windowStartOfSortKey,
+  type TripChange,
   toMicros,
   tripChangeOf,
+  windowPartialSortKey,
   windowStartOf,
-  LIVE_METRICS_STREAM_FILTERS,
-  type TripChange,
+  windowStartOfSortKey,
 } from '../../../domain/live-metrics';
-import { matchesFilterPattern } from '../../../aws/filter-pattern';
 import { completed, completedRemoved, completedTouched, opened, openRemoved } from '../../support/trip-changes';
 
 describe('windowStartOf', () => {
@@ -40,7 +40,12 @@ describe('metricsWindow', () => {
     const window = metricsWindow('2024-05-25T13:00:00.000Z', 2, fareMicros, durationMs);
 
     // Assess
-    expect(window).toEqual({ window_start: '2024-05-25T13:00:00.000Z', trip_count: 2, total_fare: 12.375, average_trip_duration_minutes: 15.08 });
+    expect(window).toEqual({
+      window_start: '2024-05-25T13:00:00.000Z',
+      trip_count: 2,
+      total_fare: 12.375,
+      average_trip_duration_minutes: 15.08,
+    });
   });
 
   it('keeps sums of many small fares exact where floating point would drift', () => {
@@ -58,7 +63,14 @@ describe('metricsWindow', () => {
 describe('tripChangeOf', () => {
   it('reads an open insert, a completion with its window and amounts, and an open removal', () => {
     // Prepare
-    const trip = { tripId: 't1', pickup: '2024-05-25T13:00:00.000Z', dropoff: '2024-05-25T13:12:30.000Z', fare: 12.5, vendorId: 2, pickupLocationId: null };
+    const trip = {
+      tripId: 't1',
+      pickup: '2024-05-25T13:00:00.000Z',
+      dropoff: '2024-05-25T13:12:30.000Z',
+      fare: 12.5,
+      vendorId: 2,
+      pickupLocationId: null,
+    };
 
     // Act
     const changes = [opened(trip), completed(trip), openRemoved(trip)].map(tripChangeOf);
@@ -107,7 +119,11 @@ describe('tripChangeOf', () => {
     const result = tripChangeOf(record);
 
     // Assess
-    expect(result).toMatchObject({ relevant: true, tripId: 't5', detail: expect.stringMatching(/no decimal dynamodb.SequenceNumber/) as unknown });
+    expect(result).toMatchObject({
+      relevant: true,
+      tripId: 't5',
+      detail: expect.stringMatching(/no decimal dynamodb.SequenceNumber/) as unknown,
+    });
   });
 
   it('agrees with the deployed stream filters on which records matter', () => {
@@ -142,11 +158,20 @@ describe('the tumbling window state', () => {
     tripId: `t${sequenceNumber}`,
     metrics: { windowStart, vendorId, pickupLocationId: null, fareMicros, durationMs: 60_000 },
   });
-  const opening = (sequenceNumber: string): TripChange => ({ kind: 'opened', eventId: `e${sequenceNumber}`, sequenceNumber, tripId: `t${sequenceNumber}` });
+  const opening = (sequenceNumber: string): TripChange => ({
+    kind: 'opened',
+    eventId: `e${sequenceNumber}`,
+    sequenceNumber,
+    tripId: `t${sequenceNumber}`,
+  });
 
   it('adds a batch up per window and entity and nets the open trips', () => {
     // Prepare
-    const changes = [opening('101'), completion('102', 1, '2024-05-25T13:00:00.000Z'), completion('103', 2, '2024-05-25T13:00:00.000Z', 2_500_000)];
+    const changes = [
+      opening('101'),
+      completion('102', 1, '2024-05-25T13:00:00.000Z'),
+      completion('103', 2, '2024-05-25T13:00:00.000Z', 2_500_000),
+    ];
 
     // Act
     const { state, counted, skipped } = addToWindowState(undefined, changes);
@@ -168,7 +193,11 @@ describe('the tumbling window state', () => {
   it('counts a redelivered record once, whatever the batches look like the second time', () => {
     // Prepare: the first delivery counted 101-102; the redelivery starts earlier and runs further
     const first = addToWindowState(undefined, [opening('101'), completion('102', 1, '2024-05-25T13:00:00.000Z')]).state;
-    const redelivery = [opening('101'), completion('102', 1, '2024-05-25T13:00:00.000Z'), completion('1000', 1, '2024-05-25T13:05:00.000Z')];
+    const redelivery = [
+      opening('101'),
+      completion('102', 1, '2024-05-25T13:00:00.000Z'),
+      completion('1000', 1, '2024-05-25T13:05:00.000Z'),
+    ];
 
     // Act
     const { state, counted, skipped } = addToWindowState(readWindowState(JSON.parse(JSON.stringify(first)) as unknown), redelivery);
@@ -211,7 +240,7 @@ describe('the tumbling window state', () => {
     expect(sameWindowLater.mark < nextWindow.mark).toBe(true);
   });
 
-  it('keys a partial by its window first, so a range of windows finds every shard\'s partial', () => {
+  it("keys a partial by its window first, so a range of windows finds every shard's partial", () => {
     // Act
     const key = windowPartialSortKey('2024-05-25T13:00:00.000Z', 'shardId-00000001-abc');
 

@@ -31,16 +31,19 @@ describe('redriveDeadLetter', () => {
     });
   });
 
-  it.each(['CONFLICTING_DUPLICATE', 'DROPOFF_BEFORE_PICKUP', 'PROCESSING_FAILED'] as const)('redrives a %s letter with its event', (reason) => {
-    // Prepare
-    const start = tripStartEvent({ trip_id: 'trip-7' });
+  it.each(['CONFLICTING_DUPLICATE', 'DROPOFF_BEFORE_PICKUP', 'PROCESSING_FAILED'] as const)(
+    'redrives a %s letter with its event',
+    (reason) => {
+      // Prepare
+      const start = tripStartEvent({ trip_id: 'trip-7' });
 
-    // Act
-    const plan = redriveDeadLetter(deadLetter({ reason, trip_id: 'trip-7', event: start, source: 'start' }));
+      // Act
+      const plan = redriveDeadLetter(deadLetter({ reason, trip_id: 'trip-7', event: start, source: 'start' }));
 
-    // Assess
-    expect(plan).toMatchObject({ replayable: true, tripId: 'trip-7', message: { event: start, attempts: 1 } });
-  });
+      // Assess
+      expect(plan).toMatchObject({ replayable: true, tripId: 'trip-7', message: { event: start, attempts: 1 } });
+    },
+  );
 
   it('redrives an INVALID_EVENT letter whose payload is a valid event now', () => {
     // Prepare
@@ -72,7 +75,11 @@ describe('redriveDeadLetter', () => {
     const plan = redriveDeadLetter(deadLetter({ reason: 'INVALID_EVENT', trip_id: null, event: payload, source: 'end' }));
 
     // Assess
-    expect(plan).toEqual({ replayable: false, tripId: null, detail: expect.stringMatching(/^the INVALID_EVENT letter carries no valid trip event \(/) });
+    expect(plan).toEqual({
+      replayable: false,
+      tripId: null,
+      detail: expect.stringMatching(/^the INVALID_EVENT letter carries no valid trip event \(/),
+    });
   });
 });
 
@@ -89,7 +96,11 @@ describe('parseDeadLetterQueueMessage and redriveDeadLetterQueueMessage', () => 
   });
 
   it.each([
-    ['an on-failure pointer', JSON.stringify({ KinesisBatchInfo: { shardId: 'shardId-000000000000', batchSize: 3 } }), "a stream mapping's on-failure record"],
+    [
+      'an on-failure pointer',
+      JSON.stringify({ KinesisBatchInfo: { shardId: 'shardId-000000000000', batchSize: 3 } }),
+      "a stream mapping's on-failure record",
+    ],
     ['an unknown body', JSON.stringify({ hello: 'world' }), 'neither a dead letter nor a retry message'],
     ['a body that is not JSON', 'hello', 'not JSON: '],
     ['a broken dead letter', JSON.stringify({ ...deadLetter(), reason: 'LOST' }), 'not a dead letter: reason: '],

@@ -1,7 +1,6 @@
 import { parseTimestamp } from '../../../domain/timestamps';
 
-const OUT_OF_RANGE =
-  'is outside the accepted range 1970-01-01T00:00Z (included) to 2100-01-01T00:00Z (excluded) once converted to UTC';
+const OUT_OF_RANGE = 'is outside the accepted range 1970-01-01T00:00Z (included) to 2100-01-01T00:00Z (excluded) once converted to UTC';
 
 describe('parseTimestamp', () => {
   it.each([

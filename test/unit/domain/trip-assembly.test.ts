@@ -1,5 +1,5 @@
 import { eventFingerprint } from '../../../domain/fingerprint';
-import { endHalf, explainRefusal, halfWrite, startHalf, storedEnd, tripDate, type Sighting } from '../../../domain/trip-assembly';
+import { endHalf, explainRefusal, halfWrite, type Sighting, startHalf, storedEnd, tripDate } from '../../../domain/trip-assembly';
 import { completedItem, openEndItem, openStartItem } from '../../support/dynamodb-stream';
 import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
@@ -137,7 +137,10 @@ describe('the expiry a half writes: if_not_exists(expires_at, base) + extension'
 
   it('follows the lifetime settings', () => {
     // Act
-    const { baseEpochSeconds, extensionSeconds } = startHalf(tripStartEvent(), SIGHTING, { openHalfGraceHours: 168, completedTtlDays: 400 }).expiry;
+    const { baseEpochSeconds, extensionSeconds } = startHalf(tripStartEvent(), SIGHTING, {
+      openHalfGraceHours: 168,
+      completedTtlDays: 400,
+    }).expiry;
 
     // Assess
     expect(extensionSeconds).toBe(400 * 86_400);
@@ -220,7 +223,10 @@ describe('explainRefusal', () => {
   it('evicts a recorded end that drops off before a start arriving after it (end first, then start)', () => {
     // Prepare
     const earlyEnd = tripEndEvent({ dropoff_datetime: '2024-05-25T13:00:00.000Z' });
-    const endSighting: Sighting = { firstSeenAt: '2024-05-25T13:00:04.000Z', origin: { shard_id: 'shardId-000000000001', sequence_number: '17' } };
+    const endSighting: Sighting = {
+      firstSeenAt: '2024-05-25T13:00:04.000Z',
+      origin: { shard_id: 'shardId-000000000001', sequence_number: '17' },
+    };
 
     // Act
     const refusal = explainRefusal(startWrite(), openEndItem(earlyEnd, endSighting));
@@ -229,15 +235,22 @@ describe('explainRefusal', () => {
     expect(refusal).toEqual({
       kind: 'evict-end',
       end: { event: earlyEnd, fingerprint: eventFingerprint(earlyEnd), sighting: endSighting },
-      detail: 'dropoff_datetime 2024-05-25T13:00:00.000Z is before the pickup_datetime 2024-05-25T13:19:00.000Z of the start that arrived after it',
+      detail:
+        'dropoff_datetime 2024-05-25T13:00:00.000Z is before the pickup_datetime 2024-05-25T13:19:00.000Z of the start that arrived after it',
     });
   });
 
   it.each([
     ['a start, and the item holds a compatible end', () => explainRefusal(startWrite(), openEndItem(end))],
-    ['a start, and the end drops off at the pickup instant', () => explainRefusal(startWrite(), openEndItem(tripEndEvent({ dropoff_datetime: start.pickup_datetime })))],
+    [
+      'a start, and the end drops off at the pickup instant',
+      () => explainRefusal(startWrite(), openEndItem(tripEndEvent({ dropoff_datetime: start.pickup_datetime }))),
+    ],
     ['an end, and the item holds a compatible start', () => explainRefusal(endWrite(), openStartItem(start))],
-    ['an end, and the pickup is the dropoff instant', () => explainRefusal(endWrite(tripEndEvent({ dropoff_datetime: start.pickup_datetime })), openStartItem(start))],
+    [
+      'an end, and the pickup is the dropoff instant',
+      () => explainRefusal(endWrite(tripEndEvent({ dropoff_datetime: start.pickup_datetime })), openStartItem(start)),
+    ],
     ['an end, and the item holds neither half', () => explainRefusal(endWrite(), { trip_id: 'c66ce556bc' })],
   ])('throws rather than guesses for %s (the table and the rules disagree)', (_case, explain) => {
     // Assess

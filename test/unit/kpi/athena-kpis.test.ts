@@ -2,15 +2,15 @@ import {
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  type Row,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
-  type Row,
 } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { dailyKpiRow } from '../../support/daily-kpi';
-import { athenaKpiSource, queryDailyKpisWithAthena, type PollSettings } from '../../../kpi/athena-kpis';
+import { athenaKpiSource, type PollSettings, queryDailyKpisWithAthena } from '../../../kpi/athena-kpis';
 import { DAILY_KPI_FIELDS } from '../../../kpi/daily-kpi';
+import { dailyKpiRow } from '../../support/daily-kpi';
 
 const athenaMock = mockClient(AthenaClient);
 const cloudFormationMock = mockClient(CloudFormationClient);

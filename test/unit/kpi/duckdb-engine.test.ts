@@ -1,35 +1,59 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { computeDailyKpis, type DailyKpiRow, readDailyKpis } from '../../../kpi/duckdb-engine';
 import { stagedTrip, stageFile } from '../../support/staged-trips';
-import { computeDailyKpis, readDailyKpis, type DailyKpiRow } from '../../../kpi/duckdb-engine';
 
 // 2024-05-24: three distinct trips, two of them staged twice.
 const morningTrip = stagedTrip({
-  trip_id: 'a1', pickup_datetime: '2024-05-24T08:00:00.000Z', dropoff_datetime: '2024-05-24T08:30:00.000Z',
-  fare_amount: 10, tip_amount: 2, trip_distance: 3.1,
+  trip_id: 'a1',
+  pickup_datetime: '2024-05-24T08:00:00.000Z',
+  dropoff_datetime: '2024-05-24T08:30:00.000Z',
+  fare_amount: 10,
+  tip_amount: 2,
+  trip_distance: 3.1,
 });
 const acrossMidnightTrip = stagedTrip({
-  trip_id: 'a2', pickup_datetime: '2024-05-24T23:50:00.000Z', dropoff_datetime: '2024-05-25T00:20:00.000Z',
-  fare_amount: 20.5, tip_amount: null, trip_distance: null,
+  trip_id: 'a2',
+  pickup_datetime: '2024-05-24T23:50:00.000Z',
+  dropoff_datetime: '2024-05-25T00:20:00.000Z',
+  fare_amount: 20.5,
+  tip_amount: null,
+  trip_distance: null,
 });
 const noonTrip = stagedTrip({
-  trip_id: 'a3', pickup_datetime: '2024-05-24T12:00:00.000Z', dropoff_datetime: '2024-05-24T12:15:20.000Z',
-  fare_amount: 5.25, tip_amount: 0.675, trip_distance: 1.2,
+  trip_id: 'a3',
+  pickup_datetime: '2024-05-24T12:00:00.000Z',
+  dropoff_datetime: '2024-05-24T12:15:20.000Z',
+  fare_amount: 5.25,
+  tip_amount: 0.675,
+  trip_distance: 1.2,
 });
 // 2024-05-25: two distinct trips, one staged twice.
 const earlyTrip = stagedTrip({
-  trip_id: 'b1', pickup_datetime: '2024-05-25T00:05:00.000Z', dropoff_datetime: '2024-05-25T00:17:30.000Z',
-  fare_amount: 7.1, tip_amount: 1.5, trip_distance: 2.05,
+  trip_id: 'b1',
+  pickup_datetime: '2024-05-25T00:05:00.000Z',
+  dropoff_datetime: '2024-05-25T00:17:30.000Z',
+  fare_amount: 7.1,
+  tip_amount: 1.5,
+  trip_distance: 2.05,
 });
 const lateMorningTrip = stagedTrip({
-  trip_id: 'b2', pickup_datetime: '2024-05-25T09:00:00.000Z', dropoff_datetime: '2024-05-25T09:20:00.000Z',
-  fare_amount: 12.4, tip_amount: null, trip_distance: 4,
+  trip_id: 'b2',
+  pickup_datetime: '2024-05-25T09:00:00.000Z',
+  dropoff_datetime: '2024-05-25T09:20:00.000Z',
+  fare_amount: 12.4,
+  tip_amount: null,
+  trip_distance: 4,
 });
 // 2024-05-27: one trip with neither tip nor distance.
 const bareTrip = stagedTrip({
-  trip_id: 'c1', pickup_datetime: '2024-05-27T10:00:00.000Z', dropoff_datetime: '2024-05-27T10:01:30.000Z',
-  fare_amount: 3, tip_amount: null, trip_distance: null,
+  trip_id: 'c1',
+  pickup_datetime: '2024-05-27T10:00:00.000Z',
+  dropoff_datetime: '2024-05-27T10:01:30.000Z',
+  fare_amount: 3,
+  tip_amount: null,
+  trip_distance: null,
 });
 
 /** Values worked out by hand from the trips above. */
@@ -69,7 +93,10 @@ const expectedMay27: DailyKpiRow = {
 
 async function readOutputLines(outputDir: string, date: string): Promise<unknown[]> {
   const text = await readFile(path.join(outputDir, `trip_date=${date}`, 'part-00000.json'), 'utf8');
-  return text.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
 }
 
 describe('computeDailyKpis (shared KPI SQL on DuckDB)', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { duckDbCompletedTripsView, generatedSchemaFiles, sparkStagedTripSchema } from '../../../kpi/completed-trips-view';
 import { KPI_INPUT_FIELDS } from '../../../domain/trip-record';
+import { duckDbCompletedTripsView, generatedSchemaFiles, sparkStagedTripSchema } from '../../../kpi/completed-trips-view';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -22,7 +22,9 @@ describe('files generated from the trip record', () => {
 
   it('gives Spark and DuckDB the same staged fields to read', () => {
     // Prepare
-    const sparkFields = sparkStagedTripSchema().split(', ').map((column) => column.split(' ')[0]);
+    const sparkFields = sparkStagedTripSchema()
+      .split(', ')
+      .map((column) => column.split(' ')[0]);
 
     // Act
     const duckDbFields = [...duckDbCompletedTripsView("['x.jsonl']").matchAll(/(\w+): '(?:VARCHAR|DOUBLE)'/g)].map((match) => match[1]);

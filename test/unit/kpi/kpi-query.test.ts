@@ -55,7 +55,11 @@ describe('resolveKpiQuery (tripstream kpis options)', () => {
     ['an end before the start', { from: '2024-05-24', to: '2024-05-23' }, '--to 2024-05-23 is before --from 2024-05-24'],
     ['both sources', { from: '2024-05-24', local: 'out', stack: 'tripstream-dev-analytics' }, '--local excludes --stack and --env'],
     ['a local folder and an environment', { from: '2024-05-24', local: 'out', env: 'prod' }, '--local excludes --stack and --env'],
-    ['an environment and a stack', { from: '2024-05-24', env: 'prod', stack: 'tripstream-dev-analytics' }, 'give either --env or --stack, not both'],
+    [
+      'an environment and a stack',
+      { from: '2024-05-24', env: 'prod', stack: 'tripstream-dev-analytics' },
+      'give either --env or --stack, not both',
+    ],
     ['an unknown environment', { from: '2024-05-24', env: 'staging' }, '--env must be one of dev, prod, got "staging"'],
     ['an empty folder name', { from: '2024-05-24', local: ' ' }, '--local needs a folder'],
   ])('rejects %s', (_case, args, message) => {

@@ -22,7 +22,10 @@ describe('requirements-dev.txt', () => {
     const pyspark = requirementLines().find((requirement) => requirement.name === 'pyspark');
 
     // Act
-    const deployedSpark = Object.entries(environments).map(([name, settings]) => [name, EMR_RELEASE_SPARK_VERSIONS[settings.kpi.emrReleaseLabel]]);
+    const deployedSpark = Object.entries(environments).map(([name, settings]) => [
+      name,
+      EMR_RELEASE_SPARK_VERSIONS[settings.kpi.emrReleaseLabel],
+    ]);
 
     // Assess
     expect(pyspark?.version).toMatch(/^\d+\.\d+\.\d+$/);

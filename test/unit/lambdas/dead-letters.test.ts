@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
-import { tripStartEventSchema } from '../../../domain/events';
-import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../domain/envelopes';
-import { DeadLetterPayloads } from '../../../lambdas/common/adapters/dead-letter-payloads';
 import { DeadLetterQueue } from '../../../aws/trip-queues';
-import { DeadLetters, DeadLetterTooLargeError, type DeadLetter } from '../../../lambdas/common/dead-letters';
+import { deadLetterMessageSchema, MAX_DEAD_LETTER_BODY_BYTES } from '../../../domain/envelopes';
+import { tripStartEventSchema } from '../../../domain/events';
+import { DeadLetterPayloads } from '../../../lambdas/common/adapters/dead-letter-payloads';
+import { type DeadLetter, DeadLetters, DeadLetterTooLargeError } from '../../../lambdas/common/dead-letters';
 import { decodeJsonBytes } from '../../../lambdas/common/decoding';
 
 const s3Mock = mockClient(S3Client);
@@ -79,10 +79,16 @@ describe('DeadLetters', () => {
         trip_id: 'big-1',
         reason: 'INVALID_EVENT',
         event: null,
-        event_location: { s3_uri: `s3://data-bucket/dead-letter-payloads/start/${sha256}.json`, bytes: Buffer.byteLength(payloadJson), sha256 },
+        event_location: {
+          s3_uri: `s3://data-bucket/dead-letter-payloads/start/${sha256}.json`,
+          bytes: Buffer.byteLength(payloadJson),
+          sha256,
+        },
       }),
     );
-    expect(Buffer.byteLength(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '')).toBeLessThanOrEqual(MAX_DEAD_LETTER_BODY_BYTES);
+    expect(Buffer.byteLength(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '')).toBeLessThanOrEqual(
+      MAX_DEAD_LETTER_BODY_BYTES,
+    );
   });
 
   it('cuts an over-long detail so it cannot push a letter past the SQS limit', async () => {
@@ -118,7 +124,9 @@ describe('DeadLetters', () => {
 
     // Assess
     await expect(sending).rejects.toThrow(DeadLetterTooLargeError);
-    await expect(sending).rejects.toThrow(/^the INVALID_EVENT letter would be \d+ bytes, over the 258048 of one dead-letter message, and start keeps no payloads/);
+    await expect(sending).rejects.toThrow(
+      /^the INVALID_EVENT letter would be \d+ bytes, over the 258048 of one dead-letter message, and start keeps no payloads/,
+    );
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
     expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
   });

@@ -3,7 +3,6 @@ import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventFingerprint } from '../../../domain/fingerprint';
 import { completedItem, openEndItem, openStartItem } from '../../support/dynamodb-stream';
-import { DEFAULT_ARRIVAL, kinesisEvent, kinesisOrigin, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
 import {
   conditionalCheckFailed,
   deadLettersSent,
@@ -17,6 +16,7 @@ import {
   useHandlerTestLifecycle,
   useTestEnvironment,
 } from '../../support/handler-harness';
+import { DEFAULT_ARRIVAL, kinesisEvent, kinesisOrigin, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -127,8 +127,14 @@ describe('end handler', () => {
   });
 
   it.each([
-    ['start first, then end', [() => startHandler(kinesisEvent([tripStartEvent()]), startContext), () => handler(kinesisEvent([tripEndEvent()]), context)]],
-    ['end first, then start', [() => handler(kinesisEvent([tripEndEvent()]), context), () => startHandler(kinesisEvent([tripStartEvent()]), startContext)]],
+    [
+      'start first, then end',
+      [() => startHandler(kinesisEvent([tripStartEvent()]), startContext), () => handler(kinesisEvent([tripEndEvent()]), context)],
+    ],
+    [
+      'end first, then start',
+      [() => handler(kinesisEvent([tripEndEvent()]), context), () => startHandler(kinesisEvent([tripStartEvent()]), startContext)],
+    ],
   ])('costs a completed trip exactly two successful writes and no reads, %s', async (_order, deliveries) => {
     // Prepare
     keepItems();
@@ -167,7 +173,10 @@ describe('end handler', () => {
   it.each([
     ['the first end alone', (first: ReturnType<typeof tripEndEvent>) => openEndItem(first)],
     ['the trip completed end first', (first: ReturnType<typeof tripEndEvent>) => completedItem(first, tripStartEvent(), { first: 'end' })],
-    ['the trip completed start first', (first: ReturnType<typeof tripEndEvent>) => completedItem(first, tripStartEvent(), { first: 'start' })],
+    [
+      'the trip completed start first',
+      (first: ReturnType<typeof tripEndEvent>) => completedItem(first, tripStartEvent(), { first: 'start' }),
+    ],
   ])('keeps the first end and dead-letters a different one as CONFLICTING_DUPLICATE when the table holds %s', async (_case, stored) => {
     // Prepare
     const first = tripEndEvent();
@@ -204,7 +213,9 @@ describe('end handler', () => {
   it('dead-letters an end whose dropoff is before the recorded pickup as DROPOFF_BEFORE_PICKUP (start first, then end)', async () => {
     // Prepare
     const end = tripEndEvent({ dropoff_datetime: '2024-05-25T13:00:00.000Z' });
-    documentMock.on(UpdateCommand).rejects(conditionalCheckFailed(openStartItem(tripStartEvent({ pickup_datetime: '2024-05-25T13:19:00.000Z' }))));
+    documentMock
+      .on(UpdateCommand)
+      .rejects(conditionalCheckFailed(openStartItem(tripStartEvent({ pickup_datetime: '2024-05-25T13:19:00.000Z' }))));
 
     // Act
     const response = await handler(kinesisEvent([end]), context);
@@ -241,7 +252,14 @@ describe('end handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(documentMock).toHaveReceivedCommandTimes(UpdateCommand, 0);
     const [letter] = deadLettersSent(sqsMock);
-    expect(letter?.body).toMatchObject({ reason: 'INVALID_EVENT', trip_id: 'c66ce556bc', event: start, attempts: 1, source: 'end', origin: kinesisOrigin(1) });
+    expect(letter?.body).toMatchObject({
+      reason: 'INVALID_EVENT',
+      trip_id: 'c66ce556bc',
+      event: start,
+      attempts: 1,
+      source: 'end',
+      origin: kinesisOrigin(1),
+    });
     expect(letter?.body.detail).toContain('event_type');
   });
 
@@ -321,7 +339,8 @@ describe('end handler', () => {
     documentMock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
       const tripId = input.Key?.trip_id;
       if (tripId === 'trip-2' || tripId === 'trip-5') throw throttled();
-      if (tripId === 'trip-3') throw conditionalCheckFailed(completedItem(tripEndEvent({ trip_id: 'trip-3' }), tripStartEvent({ trip_id: 'trip-3' })));
+      if (tripId === 'trip-3')
+        throw conditionalCheckFailed(completedItem(tripEndEvent({ trip_id: 'trip-3' }), tripStartEvent({ trip_id: 'trip-3' })));
       return { Attributes: openStartItem(tripStartEvent({ trip_id: String(tripId) })) };
     });
     sqsMock.on(SendMessageCommand).callsFake(async (input: { MessageBody: string }) => {

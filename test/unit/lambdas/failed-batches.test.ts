@@ -1,12 +1,24 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { GetRecordsCommand as GetKinesisRecordsCommand, GetShardIteratorCommand as GetKinesisIteratorCommand, KinesisClient, type _Record as KinesisSdkRecord } from '@aws-sdk/client-kinesis';
+import {
+  GetShardIteratorCommand as GetKinesisIteratorCommand,
+  GetRecordsCommand as GetKinesisRecordsCommand,
+  KinesisClient,
+  type _Record as KinesisSdkRecord,
+} from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { streamSequenceNumber } from '../../support/dynamodb-stream';
+import {
+  deadLettersSent,
+  lambdaContext,
+  NOW,
+  outcomeTally,
+  useHandlerTestLifecycle,
+  useTestEnvironment,
+} from '../../support/handler-harness';
 import { kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
 import { onFailureRecord, sqsEvent, sqsRecord } from '../../support/sqs';
-import { deadLettersSent, lambdaContext, NOW, outcomeTally, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
 
 const kinesisMock = mockClient(KinesisClient);
 const streamsMock = mockClient(DynamoDBStreamsClient);
@@ -126,14 +138,20 @@ describe('failed-batches handler', () => {
     it('follows the shard iterator across pages until the range is read', async () => {
       // Prepare: an empty page first (the shard is behind), then the range's two records and the end of the data.
       kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
-      kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-1' }).resolves({ Records: [], NextShardIterator: 'iterator-2', MillisBehindLatest: 5_000 });
+      kinesisMock
+        .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-1' })
+        .resolves({ Records: [], NextShardIterator: 'iterator-2', MillisBehindLatest: 5_000 });
       kinesisMock
         .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-2' })
         .resolves({ Records: [kinesisSdkRecord(1, tripStartEvent(), NOW)], NextShardIterator: 'iterator-3', MillisBehindLatest: 1_000 });
+      kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-3' }).resolves({
+        Records: [kinesisSdkRecord(2, tripStartEvent({ trip_id: 'trip-2' }), NOW)],
+        NextShardIterator: 'iterator-4',
+        MillisBehindLatest: 0,
+      });
       kinesisMock
-        .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-3' })
-        .resolves({ Records: [kinesisSdkRecord(2, tripStartEvent({ trip_id: 'trip-2' }), NOW)], NextShardIterator: 'iterator-4', MillisBehindLatest: 0 });
-      kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-4' }).resolves({ Records: [], NextShardIterator: 'iterator-5', MillisBehindLatest: 0 });
+        .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-4' })
+        .resolves({ Records: [], NextShardIterator: 'iterator-5', MillisBehindLatest: 0 });
 
       // Act
       const response = await handler(sqsEvent([kinesisPointer(1, 2)]), context);
@@ -147,9 +165,10 @@ describe('failed-batches handler', () => {
     it('dead-letters a record whose payload is not a valid trip event as INVALID_EVENT, with the payload as it was', async () => {
       // Prepare
       kinesisMock.on(GetKinesisIteratorCommand).resolves({ ShardIterator: 'iterator-1' });
-      kinesisMock
-        .on(GetKinesisRecordsCommand)
-        .resolves({ Records: [kinesisSdkRecord(1, 'c66ce556bc,93,93', NOW), kinesisSdkRecord(2, tripEndEvent(), NOW)], MillisBehindLatest: 0 });
+      kinesisMock.on(GetKinesisRecordsCommand).resolves({
+        Records: [kinesisSdkRecord(1, 'c66ce556bc,93,93', NOW), kinesisSdkRecord(2, tripEndEvent(), NOW)],
+        MillisBehindLatest: 0,
+      });
 
       // Act
       const response = await handler(sqsEvent([kinesisPointer(1, 1)]), context);
@@ -164,7 +183,9 @@ describe('failed-batches handler', () => {
         event: 'c66ce556bc,93,93',
         origin: { shard_id: SHARD, sequence_number: kinesisSequenceNumber(1) },
       });
-      expect(letters[0]?.body.detail).toMatch(new RegExp(`^${escapeRegExp(START_MAPPING_GAVE_UP)}; the payload is not a valid trip event: not JSON: `));
+      expect(letters[0]?.body.detail).toMatch(
+        new RegExp(`^${escapeRegExp(START_MAPPING_GAVE_UP)}; the payload is not a valid trip event: not JSON: `),
+      );
     });
     it('dead-letters an end read back from the start stream as INVALID_EVENT, as the start handler would have', async () => {
       // Prepare
@@ -176,7 +197,9 @@ describe('failed-batches handler', () => {
       await handler(sqsEvent([kinesisPointer(1, 1)]), context);
 
       // Assess
-      expect(deadLettersSent(sqsMock).map(({ body }) => [body.reason, body.trip_id, body.event])).toEqual([['INVALID_EVENT', end.trip_id, end]]);
+      expect(deadLettersSent(sqsMock).map(({ body }) => [body.reason, body.trip_id, body.event])).toEqual([
+        ['INVALID_EVENT', end.trip_id, end],
+      ]);
     });
 
     it('dead-letters an invalid record too large for one SQS message whole: its payload in S3, the letter pointing at it', async () => {
@@ -218,7 +241,13 @@ describe('failed-batches handler', () => {
       expect(streamsMock.calls()).toHaveLength(0);
       const letters = deadLettersSent(sqsMock).map(({ body }) => body);
       expect(letters).toEqual([
-        expect.objectContaining({ reason: 'PROCESSING_FAILED', trip_id: null, event: pointer, source: 'failed-batches', first_seen_at: SENT_AT.toISOString() }),
+        expect.objectContaining({
+          reason: 'PROCESSING_FAILED',
+          trip_id: null,
+          event: pointer,
+          source: 'failed-batches',
+          first_seen_at: SENT_AT.toISOString(),
+        }),
       ]);
       expect(letters[0]?.detail).toMatch(/not read back \(two readers per shard: its consumers\)/);
     });
@@ -287,16 +316,24 @@ describe('failed-batches handler', () => {
 
   it('reports a message failed on any other error, so SQS delivers it again, and settles the others', async () => {
     // Prepare: message-1 cannot be read (throttled); message-2 is read back and dead-lettered.
-    kinesisMock.on(GetKinesisIteratorCommand, { StartingSequenceNumber: kinesisSequenceNumber(1) }).rejects(namedError('ProvisionedThroughputExceededException'));
-    kinesisMock.on(GetKinesisIteratorCommand, { StartingSequenceNumber: kinesisSequenceNumber(7) }).resolves({ ShardIterator: 'iterator-7' });
-    kinesisMock.on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-7' }).resolves({ Records: [kinesisSdkRecord(7, tripStartEvent(), NOW)], MillisBehindLatest: 0 });
+    kinesisMock
+      .on(GetKinesisIteratorCommand, { StartingSequenceNumber: kinesisSequenceNumber(1) })
+      .rejects(namedError('ProvisionedThroughputExceededException'));
+    kinesisMock
+      .on(GetKinesisIteratorCommand, { StartingSequenceNumber: kinesisSequenceNumber(7) })
+      .resolves({ ShardIterator: 'iterator-7' });
+    kinesisMock
+      .on(GetKinesisRecordsCommand, { ShardIterator: 'iterator-7' })
+      .resolves({ Records: [kinesisSdkRecord(7, tripStartEvent(), NOW)], MillisBehindLatest: 0 });
 
     // Act
     const response = await handler(sqsEvent([kinesisPointer(1, 2), kinesisPointer(7, 7)]), context);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
-    expect(deadLettersSent(sqsMock).map(({ body }) => body.origin)).toEqual([{ shard_id: SHARD, sequence_number: kinesisSequenceNumber(7) }]);
+    expect(deadLettersSent(sqsMock).map(({ body }) => body.origin)).toEqual([
+      { shard_id: SHARD, sequence_number: kinesisSequenceNumber(7) },
+    ]);
   });
 
   it('reports the message failed when the DLQ cannot take its letters', async () => {

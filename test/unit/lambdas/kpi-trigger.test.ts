@@ -79,15 +79,24 @@ describe('kpi-trigger', () => {
         sparkSubmit: {
           entryPoint: 's3://tripstream-test-data/spark/daily_kpis_job.py',
           entryPointArguments: [
-            '--input', 's3://tripstream-test-data/completed-trips/',
-            '--output', 's3://tripstream-test-data/daily-kpis/',
-            '--groups-sql', 's3://tripstream-test-data/spark/daily_trip_groups.sql',
-            '--sql', 's3://tripstream-test-data/spark/daily_kpis.sql',
-            '--dimension-output', 's3://tripstream-test-data/daily-kpis-by-dimension/',
-            '--dimension-sql', 's3://tripstream-test-data/spark/daily_kpis_by_dimension.sql',
-            '--dates', '2024-05-22,2024-05-23,2024-05-24,2024-05-25',
+            '--input',
+            's3://tripstream-test-data/completed-trips/',
+            '--output',
+            's3://tripstream-test-data/daily-kpis/',
+            '--groups-sql',
+            's3://tripstream-test-data/spark/daily_trip_groups.sql',
+            '--sql',
+            's3://tripstream-test-data/spark/daily_kpis.sql',
+            '--dimension-output',
+            's3://tripstream-test-data/daily-kpis-by-dimension/',
+            '--dimension-sql',
+            's3://tripstream-test-data/spark/daily_kpis_by_dimension.sql',
+            '--dates',
+            '2024-05-22,2024-05-23,2024-05-24,2024-05-25',
           ],
-          sparkSubmitParameters: expect.stringMatching(/spark\.sql\.session\.timeZone=UTC.* --py-files s3:\/\/tripstream-test-data\/spark\/trip_schema\.py$/),
+          sparkSubmitParameters: expect.stringMatching(
+            /spark\.sql\.session\.timeZone=UTC.* --py-files s3:\/\/tripstream-test-data\/spark\/trip_schema\.py$/,
+          ),
         },
       },
       configurationOverrides: {
@@ -155,7 +164,9 @@ describe('kpi-trigger', () => {
     expect(result).toEqual({ jobRunId: 'run-1', dates: ['2024-04-29', '2024-05-02'], skippedDates: ['2024-04-30', '2024-05-01'] });
     expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 4);
     expect(emrMock).toHaveReceivedCommandWith(StartJobRunCommand, {
-      jobDriver: { sparkSubmit: expect.objectContaining({ entryPointArguments: expect.arrayContaining(['--dates', '2024-04-29,2024-05-02']) }) },
+      jobDriver: {
+        sparkSubmit: expect.objectContaining({ entryPointArguments: expect.arrayContaining(['--dates', '2024-04-29,2024-05-02']) }),
+      },
     });
     expect(outcomeTally()).toEqual({ KpiDateSkipped: 2, KpiJobStarted: 1 });
   });
@@ -188,7 +199,11 @@ describe('kpi-trigger', () => {
       .commandCalls(ListObjectsV2Command)
       .map((call) => call.args[0].input.Prefix)
       .filter((prefix) => prefix?.startsWith('daily-kpis/'));
-    expect(kpiListings).toEqual(['daily-kpis/trip_date=2024-05-22/', 'daily-kpis/trip_date=2024-05-23/', 'daily-kpis/trip_date=2024-05-24/']);
+    expect(kpiListings).toEqual([
+      'daily-kpis/trip_date=2024-05-22/',
+      'daily-kpis/trip_date=2024-05-23/',
+      'daily-kpis/trip_date=2024-05-24/',
+    ]);
     expect(outcomeTally()).toEqual(expect.objectContaining({ KpiDatesMissing: 2 }));
   });
 
@@ -215,7 +230,9 @@ describe('kpi-trigger', () => {
 
     // Assess
     expect(outcomeTally()).not.toHaveProperty('KpiDatesMissing');
-    expect(s3Mock.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix)).toEqual(['completed-trips/trip_date=2024-05-20/']);
+    expect(s3Mock.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix)).toEqual([
+      'completed-trips/trip_date=2024-05-20/',
+    ]);
   });
 
   it('sends the same clientToken when the same dates are triggered again, and another for other dates', async () => {

@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completed, completedTouched, opened, openRemoved, type TripFields } from '../../support/trip-changes';
 import { lambdaContext, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
+import { completed, completedTouched, opened, openRemoved, type TripFields } from '../../support/trip-changes';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 
@@ -38,11 +38,17 @@ class FakeMetricsTable {
       throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     }
     const [, adds = '', sets = ''] = /^ADD (.*?)(?: SET (.*))?$/.exec(input.UpdateExpression ?? '') ?? [];
-    for (const clause of adds.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const clause of adds
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const [attribute = '', placeholder = ''] = clause.split(/\s+/);
       stored[attribute] = Number(stored[attribute] ?? 0) + Number(values[placeholder]);
     }
-    for (const clause of sets.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const clause of sets
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const [attribute = '', placeholder = ''] = clause.split(/\s*=\s*/);
       stored[names[attribute] ?? attribute] = values[placeholder];
     }
@@ -73,7 +79,11 @@ useHandlerTestLifecycle([dynamoMock], () => {
 const TUMBLING_WINDOW = { start: '2026-12-04T11:00:00Z', end: '2026-12-04T11:00:30Z' };
 
 /** One invocation of a tumbling-window mapping, as Lambda makes it for a shard. */
-async function invoke(records: DynamoDBRecord[], state: unknown, options: { final?: boolean; shardId?: string; window?: typeof TUMBLING_WINDOW } = {}) {
+async function invoke(
+  records: DynamoDBRecord[],
+  state: unknown,
+  options: { final?: boolean; shardId?: string; window?: typeof TUMBLING_WINDOW } = {},
+) {
   return handler(
     {
       Records: records,
@@ -102,15 +112,39 @@ function summed(partition: string) {
   };
 }
 
-const a: TripFields = { tripId: 'a', pickup: '2024-05-25T13:00:00.000Z', dropoff: '2024-05-25T13:03:00.000Z', fare: 10.125, vendorId: 1, pickupLocationId: 74 };
-const b: TripFields = { tripId: 'b', pickup: '2024-05-25T13:01:00.000Z', dropoff: '2024-05-25T13:04:30.000Z', fare: 2.25, vendorId: 2, pickupLocationId: 74 };
-const c: TripFields = { tripId: 'c', pickup: '2024-05-25T13:02:00.000Z', dropoff: '2024-05-25T13:07:00.000Z', fare: 7, vendorId: 1, pickupLocationId: null };
+const a: TripFields = {
+  tripId: 'a',
+  pickup: '2024-05-25T13:00:00.000Z',
+  dropoff: '2024-05-25T13:03:00.000Z',
+  fare: 10.125,
+  vendorId: 1,
+  pickupLocationId: 74,
+};
+const b: TripFields = {
+  tripId: 'b',
+  pickup: '2024-05-25T13:01:00.000Z',
+  dropoff: '2024-05-25T13:04:30.000Z',
+  fare: 2.25,
+  vendorId: 2,
+  pickupLocationId: 74,
+};
+const c: TripFields = {
+  tripId: 'c',
+  pickup: '2024-05-25T13:02:00.000Z',
+  dropoff: '2024-05-25T13:07:00.000Z',
+  fare: 7,
+  vendorId: 1,
+  pickupLocationId: null,
+};
 const d: TripFields = { tripId: 'd', pickup: '2024-05-25T13:02:00.000Z' };
 
 describe('live-metrics handler', () => {
-  it('adds a window up in its state without writing, and writes the shard\'s partials when it closes', async () => {
+  it("adds a window up in its state without writing, and writes the shard's partials when it closes", async () => {
     // Prepare
-    const batches = [[opened(a), opened(b), opened(c), opened(d)], [completed(a), completed(b), completed(c)]];
+    const batches = [
+      [opened(a), opened(b), opened(c), opened(d)],
+      [completed(a), completed(b), completed(c)],
+    ];
 
     // Act
     const { close } = await window(batches);
@@ -133,7 +167,10 @@ describe('live-metrics handler', () => {
   it('counts a record the mapping delivers twice in one window once', async () => {
     // Prepare: the second batch starts again at the first one's last record, as a retry from a checkpoint does
     const first = completed(a);
-    const batches = [[opened(d), first], [first, completed(b)]];
+    const batches = [
+      [opened(d), first],
+      [first, completed(b)],
+    ];
 
     // Act
     await (await window(batches)).close();
@@ -195,7 +232,7 @@ describe('live-metrics handler', () => {
     expect(table.windows('window#all#all')).toHaveLength(3);
   });
 
-  it('keeps a replayed day\'s partials for the retention from now, not from their window\'s past start', async () => {
+  it("keeps a replayed day's partials for the retention from now, not from their window's past start", async () => {
     // Prepare
     const now = Math.floor(Date.now() / 1000);
 
@@ -238,9 +275,12 @@ describe('metrics-api handler', () => {
   });
 
   const request = (resource: string, path: string, pathParameters: Record<string, string> | null, query: Record<string, string> | null) =>
-    apiHandler({ httpMethod: 'GET', resource, path, pathParameters, queryStringParameters: query } as never, lambdaContext('tripstream-test-metrics-api'));
+    apiHandler(
+      { httpMethod: 'GET', resource, path, pathParameters, queryStringParameters: query } as never,
+      lambdaContext('tripstream-test-metrics-api'),
+    );
 
-  it('answers the windows of an entity in the shape of the contract, each the sum of the shards\' partials', async () => {
+  it("answers the windows of an entity in the shape of the contract, each the sum of the shards' partials", async () => {
     // Prepare
     dynamoMock.on(QueryCommand).resolves({
       Items: [
@@ -250,7 +290,12 @@ describe('metrics-api handler', () => {
     });
 
     // Act
-    const response = await request('/metrics/{entity}/{id}', '/metrics/vendor/2', { entity: 'vendor', id: '2' }, { from: '2024-05-25T13:02:00Z', to: '2024-05-25T14:00:00Z' });
+    const response = await request(
+      '/metrics/{entity}/{id}',
+      '/metrics/vendor/2',
+      { entity: 'vendor', id: '2' },
+      { from: '2024-05-25T13:02:00Z', to: '2024-05-25T14:00:00Z' },
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -261,13 +306,22 @@ describe('metrics-api handler', () => {
     });
     expect(dynamoMock).toHaveReceivedCommandWith(QueryCommand, {
       TableName: 'tripstream-test-metrics',
-      ExpressionAttributeValues: { ':pk': 'window#vendor#2', ':from': '2024-05-25T13:00:00.000Z', ':to': '2024-05-25T13:59:59.999Z#\uffff' },
+      ExpressionAttributeValues: {
+        ':pk': 'window#vendor#2',
+        ':from': '2024-05-25T13:00:00.000Z',
+        ':to': '2024-05-25T13:59:59.999Z#\uffff',
+      },
     });
   });
 
   it('answers the open trips, summed over the shards', async () => {
     // Prepare
-    dynamoMock.on(QueryCommand).resolves({ Items: [{ pk: 'open_trips', sk: 'shard#shardId-1', open_trips: 9 }, { pk: 'open_trips', sk: 'shard#shardId-2', open_trips: -2 }] });
+    dynamoMock.on(QueryCommand).resolves({
+      Items: [
+        { pk: 'open_trips', sk: 'shard#shardId-1', open_trips: 9 },
+        { pk: 'open_trips', sk: 'shard#shardId-2', open_trips: -2 },
+      ],
+    });
 
     // Act
     const response = await request('/metrics/open', '/metrics/open', null, null);
@@ -278,7 +332,11 @@ describe('metrics-api handler', () => {
   });
 
   it.each([
-    [{ entity: 'driver', id: '1' }, { from: '2024-05-25T13:00:00Z', to: '2024-05-25T14:00:00Z' }, /entity must be one of all, vendor, pickup_location/],
+    [
+      { entity: 'driver', id: '1' },
+      { from: '2024-05-25T13:00:00Z', to: '2024-05-25T14:00:00Z' },
+      /entity must be one of all, vendor, pickup_location/,
+    ],
     [{ entity: 'all', id: '3' }, { from: '2024-05-25T13:00:00Z', to: '2024-05-25T14:00:00Z' }, /the id of entity all is all/],
     [{ entity: 'vendor', id: '01' }, { from: '2024-05-25T13:00:00Z', to: '2024-05-25T14:00:00Z' }, /integer code/],
     [{ entity: 'vendor', id: '1' }, { from: '2024-05-25 13:00', to: '2024-05-25T14:00:00Z' }, /from: must be an ISO 8601 instant/],
@@ -287,7 +345,12 @@ describe('metrics-api handler', () => {
     [{ entity: 'vendor', id: '1' }, { to: '2024-05-25T13:00:00Z' }, /from/],
   ])('refuses %j %j with 400 and a message, without reading the table', async (pathParameters, query, message) => {
     // Act
-    const response = await request('/metrics/{entity}/{id}', `/metrics/${pathParameters.entity}/${pathParameters.id}`, pathParameters, query);
+    const response = await request(
+      '/metrics/{entity}/{id}',
+      `/metrics/${pathParameters.entity}/${pathParameters.id}`,
+      pathParameters,
+      query,
+    );
 
     // Assess
     expect(response.statusCode).toBe(400);

@@ -11,12 +11,20 @@ import {
   openEndItem,
   openStartItem,
   STREAM_RECORD_CREATED_AT,
+  type StreamRecordOptions,
   streamEvent,
   streamSequenceNumber,
-  type StreamRecordOptions,
 } from '../../support/dynamodb-stream';
+import {
+  deadLettersSent,
+  lambdaContext,
+  NOW,
+  outcomeTally,
+  TEST_ENVIRONMENT,
+  useHandlerTestLifecycle,
+  useTestEnvironment,
+} from '../../support/handler-harness';
 import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
-import { deadLettersSent, lambdaContext, NOW, outcomeTally, TEST_ENVIRONMENT, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
 
 const s3Mock = mockClient(S3Client);
 const sqsMock = mockClient(SQSClient);
@@ -92,7 +100,10 @@ describe('match handler', () => {
       {
         key: expect.stringMatching(/^completed-trips\/trip_date=2024-05-25\/[0-9a-f]{32}\.jsonl$/),
         contentType: 'application/x-ndjson',
-        rows: [stagedRow(first?.newImage, new Date('2024-05-25T14:05:03.000Z')), stagedRow(third?.newImage, new Date('2024-05-25T14:20:00.000Z'))],
+        rows: [
+          stagedRow(first?.newImage, new Date('2024-05-25T14:05:03.000Z')),
+          stagedRow(third?.newImage, new Date('2024-05-25T14:20:00.000Z')),
+        ],
       },
       {
         key: expect.stringMatching(/^completed-trips\/trip_date=2024-05-26\/[0-9a-f]{32}\.jsonl$/),
@@ -139,7 +150,10 @@ describe('match handler', () => {
   it.each<[string, StreamRecordOptions]>([
     ['the INSERT of an open start', { eventName: 'INSERT', newImage: openStartItem() }],
     ['the INSERT of an open end', { eventName: 'INSERT', newImage: openEndItem() }],
-    ['a MODIFY that leaves the trip open (an evicted end replaced by a start)', { eventName: 'MODIFY', oldImage: openEndItem(), newImage: openStartItem() }],
+    [
+      'a MODIFY that leaves the trip open (an evicted end replaced by a start)',
+      { eventName: 'MODIFY', oldImage: openEndItem(), newImage: openStartItem() },
+    ],
     ['a MODIFY of a completed trip', { eventName: 'MODIFY', oldImage: completedItem(), newImage: completedItem() }],
     ['the REMOVE of a completed trip', { eventName: 'REMOVE', oldImage: completedItem() }],
   ])('does nothing with %s, as the stream filters would', async (_case, record) => {
@@ -187,7 +201,10 @@ describe('match handler', () => {
 
   it('counts an open start removed at the end of its grace period as OpenStartsExpired, and stages and dead-letters nothing for it', async () => {
     // Prepare
-    const starts = [expiredOpenStart(tripStartEvent({ trip_id: 'trip-open-1' })), expiredOpenStart(tripStartEvent({ trip_id: 'trip-open-2' }))];
+    const starts = [
+      expiredOpenStart(tripStartEvent({ trip_id: 'trip-open-1' })),
+      expiredOpenStart(tripStartEvent({ trip_id: 'trip-open-2' })),
+    ];
 
     // Act
     const response = await handler(streamEvent([onMay25('trip-1'), ...starts]), context);
@@ -272,7 +289,9 @@ describe('match handler', () => {
     );
 
     // Assess
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: streamSequenceNumber(2) }, { itemIdentifier: streamSequenceNumber(3) }] });
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: streamSequenceNumber(2) }, { itemIdentifier: streamSequenceNumber(3) }],
+    });
     expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 1);
   });
 });

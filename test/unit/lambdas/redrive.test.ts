@@ -2,8 +2,6 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../support/dynamodb-stream';
-import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
-import { deadLetter, RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../support/sqs';
 import {
   conditionalCheckFailed,
   deadLettersSent,
@@ -16,6 +14,8 @@ import {
   useHandlerTestLifecycle,
   useTestEnvironment,
 } from '../../support/handler-harness';
+import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
+import { deadLetter, RETRY_ORIGIN, retryMessage, sqsEvent, sqsRecord } from '../../support/sqs';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -99,7 +99,10 @@ describe('redrive handler', () => {
     documentMock.on(UpdateCommand).rejects(throttled());
 
     // Act
-    const response = await handler(sqsEvent([retryMessage({ event: start, attempts: 2, last_error: 'ThrottlingException: earlier' })]), context);
+    const response = await handler(
+      sqsEvent([retryMessage({ event: start, attempts: 2, last_error: 'ThrottlingException: earlier' })]),
+      context,
+    );
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -180,14 +183,24 @@ describe('redrive handler', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     const [letter] = deadLettersSent(sqsMock);
-    expect(letter?.body).toMatchObject({ reason, event: end, attempts: 3, first_seen_at: FIRST_SEEN, source: 'redrive', origin: RETRY_ORIGIN });
+    expect(letter?.body).toMatchObject({
+      reason,
+      event: end,
+      attempts: 3,
+      first_seen_at: FIRST_SEEN,
+      source: 'redrive',
+      origin: RETRY_ORIGIN,
+    });
     expect(retryMessagesSent(sqsMock)).toEqual([]);
   });
 
   it('evicts an end that drops off before a retried start: the end is dead-lettered with its own origin, then replaced', async () => {
     // Prepare
     const earlyEnd = tripEndEvent({ dropoff_datetime: '2024-05-25T12:00:00.000Z' });
-    documentMock.on(UpdateCommand).rejectsOnce(conditionalCheckFailed(openEndItem(earlyEnd))).resolves({});
+    documentMock
+      .on(UpdateCommand)
+      .rejectsOnce(conditionalCheckFailed(openEndItem(earlyEnd)))
+      .resolves({});
 
     // Act
     const response = await handler(sqsEvent([retryMessage({ event: tripStartEvent(), attempts: 1 })]), context);
@@ -264,7 +277,10 @@ describe('redrive handler', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(retryMessagesSent(sqsMock).map(({ body, delaySeconds }) => ({ body, delaySeconds }))).toEqual([
-      { body: retryMessage({ event: tripEndEvent(), attempts: 2, first_seen_at: letter.first_seen_at, last_error: THROTTLED }), delaySeconds: 60 },
+      {
+        body: retryMessage({ event: tripEndEvent(), attempts: 2, first_seen_at: letter.first_seen_at, last_error: THROTTLED }),
+        delaySeconds: 60,
+      },
     ]);
     expect(deadLettersSent(sqsMock)).toEqual([]);
   });
@@ -280,7 +296,11 @@ describe('redrive handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(documentMock.calls()).toHaveLength(0);
     const [sent] = deadLettersSent(sqsMock);
-    expect(sent?.body).toMatchObject({ reason: 'INVALID_EVENT', event: letter, detail: expect.stringContaining('carries no valid trip event') });
+    expect(sent?.body).toMatchObject({
+      reason: 'INVALID_EVENT',
+      event: letter,
+      detail: expect.stringContaining('carries no valid trip event'),
+    });
   });
 
   it('reports exactly the messages whose event could not be put anywhere', async () => {

@@ -3,7 +3,6 @@ import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventFingerprint } from '../../../domain/fingerprint';
 import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../support/dynamodb-stream';
-import { DEFAULT_ARRIVAL, kinesisEvent, kinesisOrigin, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
 import {
   conditionalCheckFailed,
   deadLettersSent,
@@ -17,6 +16,7 @@ import {
   useHandlerTestLifecycle,
   useTestEnvironment,
 } from '../../support/handler-harness';
+import { DEFAULT_ARRIVAL, kinesisEvent, kinesisOrigin, kinesisSequenceNumber, tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -130,7 +130,10 @@ describe('start handler', () => {
 
   it.each([
     ['the first start alone', (first: ReturnType<typeof tripStartEvent>) => openStartItem(first)],
-    ['the trip completed start first', (first: ReturnType<typeof tripStartEvent>) => completedItem(tripEndEvent(), first, { first: 'start' })],
+    [
+      'the trip completed start first',
+      (first: ReturnType<typeof tripStartEvent>) => completedItem(tripEndEvent(), first, { first: 'start' }),
+    ],
     ['the trip completed end first', (first: ReturnType<typeof tripStartEvent>) => completedItem(tripEndEvent(), first, { first: 'end' })],
   ])('keeps the first start and dead-letters a different one as CONFLICTING_DUPLICATE when the table holds %s', async (_case, stored) => {
     // Prepare
@@ -197,7 +200,8 @@ describe('start handler', () => {
             reason: 'DROPOFF_BEFORE_PICKUP',
             trip_id: 'c66ce556bc',
             event: earlyEnd,
-            detail: 'dropoff_datetime 2024-05-25T13:00:00.000Z is before the pickup_datetime 2024-05-25T13:19:00.000Z of the start that arrived after it',
+            detail:
+              'dropoff_datetime 2024-05-25T13:00:00.000Z is before the pickup_datetime 2024-05-25T13:19:00.000Z of the start that arrived after it',
             attempts: 1,
             first_seen_at: END_SIGHTING.firstSeenAt,
             dead_lettered_at: NOW.toISOString(),
@@ -334,7 +338,13 @@ describe('start handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(documentMock).toHaveReceivedCommandTimes(UpdateCommand, 0);
     const [letter] = deadLettersSent(sqsMock);
-    expect(letter?.body).toMatchObject({ reason: 'INVALID_EVENT', trip_id: 'c66ce556bc', event: payload, source: 'start', origin: kinesisOrigin(1) });
+    expect(letter?.body).toMatchObject({
+      reason: 'INVALID_EVENT',
+      trip_id: 'c66ce556bc',
+      event: payload,
+      source: 'start',
+      origin: kinesisOrigin(1),
+    });
     expect(letter?.body.detail).toContain(field);
     expect(letter?.attributes).toEqual({ reason: 'INVALID_EVENT', trip_id: 'c66ce556bc' });
     expect(outcomeTally()).toEqual({ 'DeadLettered:INVALID_EVENT': 1 });

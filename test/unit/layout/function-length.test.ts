@@ -12,7 +12,10 @@ const root = path.resolve(__dirname, '..', '..', '..');
 const sourceFolders = [...PRODUCT_FOLDERS, 'spark'];
 const maximumLines = 120;
 
-interface LongFunction { where: string; lines: number }
+interface LongFunction {
+  where: string;
+  lines: number;
+}
 
 function filesUnder(folder: string, extension: string): string[] {
   const directory = path.join(root, folder);
@@ -24,9 +27,12 @@ function filesUnder(folder: string, extension: string): string[] {
 }
 
 function nameOf(node: ts.Node): string {
-  if (ts.isConstructorDeclaration(node)) return `${ts.isClassLike(node.parent) ? node.parent.name?.text ?? 'class' : 'class'} constructor`;
-  if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return node.name.getText();
-  if (ts.isVariableDeclaration(node.parent) || ts.isPropertyAssignment(node.parent) || ts.isPropertyDeclaration(node.parent)) return node.parent.name.getText();
+  if (ts.isConstructorDeclaration(node))
+    return `${ts.isClassLike(node.parent) ? (node.parent.name?.text ?? 'class') : 'class'} constructor`;
+  if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node)) && node.name)
+    return node.name.getText();
+  if (ts.isVariableDeclaration(node.parent) || ts.isPropertyAssignment(node.parent) || ts.isPropertyDeclaration(node.parent))
+    return node.parent.name.getText();
   return '(anonymous)';
 }
 

@@ -24,7 +24,8 @@ describe('local runtime layout', () => {
   it('keeps the mapping simulator free of trip knowledge', () => {
     // Prepare: besides itself, only the mapping settings as AWS names them (StreamMappingSettings, QueueMappingSettings)
     // and the project's error-to-text helper.
-    const allowed = (target: string) => target.startsWith('local/event-source-mapping/') || target === 'lib/config' || target === 'domain/error-text';
+    const allowed = (target: string) =>
+      target.startsWith('local/event-source-mapping/') || target === 'lib/config' || target === 'domain/error-text';
 
     // Act
     const imports = importsOf('local/event-source-mapping');
@@ -34,7 +35,7 @@ describe('local runtime layout', () => {
     expect(imports.filter(({ target }) => !allowed(target))).toEqual([]);
   });
 
-  it('computes a run\'s results without the oracles and generators under tools/', () => {
+  it("computes a run's results without the oracles and generators under tools/", () => {
     // Prepare
     const folders = ['local/run', 'local/event-source-mapping'];
 

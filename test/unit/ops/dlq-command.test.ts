@@ -2,10 +2,10 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
-  type Message,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EXIT_CODES, runCommand } from '../../../bin/cli';
@@ -73,7 +73,9 @@ async function dlq(...args: string[]): Promise<CliResult> {
 }
 
 function sentBodies(): Record<string, unknown>[] {
-  return sqsMock.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody ?? '') as Record<string, unknown>);
+  return sqsMock
+    .commandCalls(SendMessageCommand)
+    .map((call) => JSON.parse(call.args[0].input.MessageBody ?? '') as Record<string, unknown>);
 }
 
 beforeEach(() => {
@@ -108,7 +110,11 @@ describe('dlq list', () => {
     // Assess
     expect(result.code).toBe(EXIT_CODES.ok);
     expect(cloudFormationMock).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'tripstream-dev-data' });
-    expect(sqsMock).toHaveReceivedCommandWith(ReceiveMessageCommand, { QueueUrl: DLQ_URL, VisibilityTimeout: 300, MaxNumberOfMessages: 10 });
+    expect(sqsMock).toHaveReceivedCommandWith(ReceiveMessageCommand, {
+      QueueUrl: DLQ_URL,
+      VisibilityTimeout: 300,
+      MaxNumberOfMessages: 10,
+    });
     // two pages, then two empty receives
     expect(sqsMock).toHaveReceivedCommandTimes(ReceiveMessageCommand, 4);
     const lines = result.out.trimEnd().split('\n');
@@ -133,10 +139,16 @@ describe('dlq list', () => {
     [['--trip-id', 'trip-2', 'trip-9'], ['m-2']],
     [['--source', 'end'], ['m-3']],
     [['--from', '2024-05-26', '--to', '2024-05-26'], ['m-2']],
-    [['--from', '2024-05-25T14:05:02.250Z', '--to', '2024-05-25'], ['m-1', 'm-3']],
+    [
+      ['--from', '2024-05-25T14:05:02.250Z', '--to', '2024-05-25'],
+      ['m-1', 'm-3'],
+    ],
     [['--to', '2024-05-25T14:05:02.250Z'], []],
     [['--from', '2024-05-25T15:00:00Z'], ['m-2']],
-    [['--message-id', 'm-3', 'm-1'], ['m-1', 'm-3']],
+    [
+      ['--message-id', 'm-3', 'm-1'],
+      ['m-1', 'm-3'],
+    ],
   ])('selects with %j: %j, as JSON', async (filters, expected) => {
     // Prepare
     queueHolds([message('m-1', orphan), message('m-2', conflict), message('m-3', broken)]);
@@ -193,7 +205,9 @@ describe('dlq list', () => {
 
   it('fails, naming the output, when the stack is not the data stack', async () => {
     // Prepare
-    cloudFormationMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'x', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
+    cloudFormationMock
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'x', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
 
     // Act
     const result = await dlq('list', '--stack', 'tripstream-dev-pipeline');
@@ -223,7 +237,12 @@ describe('dlq show', () => {
 describe('dlq redrive', () => {
   it('re-sends each selected event as a retry with a fresh budget, deletes each letter after its send, and leaves the rest', async () => {
     // Prepare: m-5 is a retry message the retry queue's redrive policy moved here.
-    const moved = retryMessage({ event: tripEndEvent({ trip_id: 'trip-5' }), reason: 'PROCESSING_FAILED', attempts: 5, last_error: 'ThrottlingException: x' });
+    const moved = retryMessage({
+      event: tripEndEvent({ trip_id: 'trip-5' }),
+      reason: 'PROCESSING_FAILED',
+      attempts: 5,
+      last_error: 'ThrottlingException: x',
+    });
     queueHolds([message('m-1', orphan), message('m-2', conflict), message('m-3', broken), message('m-5', moved)]);
 
     // Act
@@ -274,7 +293,10 @@ describe('dlq redrive', () => {
   it('keeps a letter whose send failed, and exits 1 naming it', async () => {
     // Prepare
     queueHolds([message('m-1', orphan), message('m-2', conflict)]);
-    sqsMock.on(SendMessageCommand).rejectsOnce(Object.assign(new Error('Access to the resource is denied'), { name: 'AccessDenied' })).resolves({ MessageId: 'sent' });
+    sqsMock
+      .on(SendMessageCommand)
+      .rejectsOnce(Object.assign(new Error('Access to the resource is denied'), { name: 'AccessDenied' }))
+      .resolves({ MessageId: 'sent' });
 
     // Act
     const result = await dlq('redrive', '--queue-url', DLQ_URL, '--retry-queue-url', RETRY_URL);

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { decodeRawObject, encodeRawObject, rawArchiveKey, streamKindOfKey } from '../../../ops/raw-archive';
 import { archiveObjects } from '../../../local/run/raw-archive';
+import { decodeRawObject, encodeRawObject, rawArchiveKey, streamKindOfKey } from '../../../ops/raw-archive';
 import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
 
 const data = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
@@ -47,9 +47,27 @@ describe('archiveObjects (the local stand-in for Firehose)', () => {
   it('groups a stream by UTC arrival date, in arrival order', () => {
     // Prepare: arrivals out of order across shards, two of them on 25 May before midnight UTC.
     const records = [
-      { data: data(tripEndEvent({ trip_id: 'late' })), arrivalMs: Date.parse('2024-05-26T00:00:01.000Z'), sequenceNumber: '3', partitionKey: 'late', shardId: 'shardId-000000000001' },
-      { data: data(tripEndEvent({ trip_id: 'second' })), arrivalMs: Date.parse('2024-05-25T23:59:59.000Z'), sequenceNumber: '2', partitionKey: 'second', shardId: 'shardId-000000000000' },
-      { data: data(tripEndEvent({ trip_id: 'first' })), arrivalMs: Date.parse('2024-05-25T10:00:00.000Z'), sequenceNumber: '1', partitionKey: 'first', shardId: 'shardId-000000000001' },
+      {
+        data: data(tripEndEvent({ trip_id: 'late' })),
+        arrivalMs: Date.parse('2024-05-26T00:00:01.000Z'),
+        sequenceNumber: '3',
+        partitionKey: 'late',
+        shardId: 'shardId-000000000001',
+      },
+      {
+        data: data(tripEndEvent({ trip_id: 'second' })),
+        arrivalMs: Date.parse('2024-05-25T23:59:59.000Z'),
+        sequenceNumber: '2',
+        partitionKey: 'second',
+        shardId: 'shardId-000000000000',
+      },
+      {
+        data: data(tripEndEvent({ trip_id: 'first' })),
+        arrivalMs: Date.parse('2024-05-25T10:00:00.000Z'),
+        sequenceNumber: '1',
+        partitionKey: 'first',
+        shardId: 'shardId-000000000001',
+      },
     ];
 
     // Act
@@ -60,6 +78,9 @@ describe('archiveObjects (the local stand-in for Firehose)', () => {
       'raw/trip-end/2024-05-25/tripstream-local-trip-end-raw-1-2024-05-25-10-00-00',
       'raw/trip-end/2024-05-26/tripstream-local-trip-end-raw-1-2024-05-26-00-00-01',
     ]);
-    expect(objects.map(({ body }) => decodeRawObject(body).map((line) => (JSON.parse(line) as { trip_id: string }).trip_id))).toEqual([['first', 'second'], ['late']]);
+    expect(objects.map(({ body }) => decodeRawObject(body).map((line) => (JSON.parse(line) as { trip_id: string }).trip_id))).toEqual([
+      ['first', 'second'],
+      ['late'],
+    ]);
   });
 });

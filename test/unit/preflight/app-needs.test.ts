@@ -15,7 +15,16 @@ describe("the app's peak concurrency", () => {
     const need = concurrencyNeeded(dev);
 
     // Assess
-    expect(need.parts.map((candidate) => candidate.function).sort()).toEqual(['end', 'failed-batches', 'kpi-trigger', 'live-metrics', 'match', 'metrics-api', 'redrive', 'start']);
+    expect(need.parts.map((candidate) => candidate.function).sort()).toEqual([
+      'end',
+      'failed-batches',
+      'kpi-trigger',
+      'live-metrics',
+      'match',
+      'metrics-api',
+      'redrive',
+      'start',
+    ]);
     expect(need.total).toBe(need.parts.reduce((sum, candidate) => sum + candidate.concurrency, 0));
   });
 

@@ -11,7 +11,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { environments, resourceNames, stackNames, type PipelineSettings } from '../../../lib/config';
+import { environments, type PipelineSettings, resourceNames, stackNames } from '../../../lib/config';
 import { ACCOUNT_SETUP_COMMAND, checkApiGatewayRole } from '../../../ops/preflight/api-gateway-role';
 import { concurrencyNeeded } from '../../../ops/preflight/app-needs';
 import { checkBootstrap, requiredBootstrapVersion } from '../../../ops/preflight/bootstrap';
@@ -21,13 +21,13 @@ import { checkLambdaConcurrency } from '../../../ops/preflight/lambda-concurrenc
 import { checkLeftoverResources, checkStackStates, describeStackStates } from '../../../ops/preflight/leftovers';
 import { checkEmrServerless, checkKinesisLimits } from '../../../ops/preflight/service-limits';
 import {
-  accessDenied,
   ACCOUNT,
   API_GATEWAY_ROLE_ARN,
+  accessDenied,
   preflightClients,
   preflightMocks,
-  readyAccount,
   REGION,
+  readyAccount,
   serviceError,
   trustPolicy,
   unresolvedHost,
@@ -53,14 +53,19 @@ describe('credentials and region', () => {
 
   it('fails without usable credentials, saying how to get them', async () => {
     // Prepare
-    mocks.sts.on(GetCallerIdentityCommand).rejects(serviceError('CredentialsProviderError', 'Could not load credentials from any providers'));
+    mocks.sts
+      .on(GetCallerIdentityCommand)
+      .rejects(serviceError('CredentialsProviderError', 'Could not load credentials from any providers'));
 
     // Act
     const outcome = await checkIdentity(preflightClients().sts);
 
     // Assess
     expect(outcome.target).toBeUndefined();
-    expect(outcome.result).toMatchObject({ status: 'fail', detail: 'no usable credentials: CredentialsProviderError: Could not load credentials from any providers' });
+    expect(outcome.result).toMatchObject({
+      status: 'fail',
+      detail: 'no usable credentials: CredentialsProviderError: Could not load credentials from any providers',
+    });
     expect(outcome.result.fix).toContain('aws sts get-caller-identity');
   });
 
@@ -79,13 +84,18 @@ describe('credentials and region', () => {
 
   it('could not check when STS does not answer', async () => {
     // Prepare
-    mocks.sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
+    mocks.sts
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
 
     // Act
     const outcome = await checkIdentity(preflightClients().sts);
 
     // Assess
-    expect(outcome.result).toMatchObject({ status: 'could-not-check', detail: `sts:GetCallerIdentity in ${REGION} failed: connect ECONNREFUSED 127.0.0.1:4566` });
+    expect(outcome.result).toMatchObject({
+      status: 'could-not-check',
+      detail: `sts:GetCallerIdentity in ${REGION} failed: connect ECONNREFUSED 127.0.0.1:4566`,
+    });
   });
 });
 
@@ -117,7 +127,9 @@ describe('CDK bootstrap', () => {
 
     // Assess
     expect(result.status).toBe('fail');
-    expect(result.detail).toBe(`${ACCOUNT}/${REGION} is not bootstrapped with qualifier tsprod: no SSM parameter /cdk-bootstrap/tsprod/version`);
+    expect(result.detail).toBe(
+      `${ACCOUNT}/${REGION} is not bootstrapped with qualifier tsprod: no SSM parameter /cdk-bootstrap/tsprod/version`,
+    );
     expect(result.fix).toContain(`npx cdk bootstrap aws://${ACCOUNT}/${REGION} --qualifier tsprod --toolkit-stack-name CDKToolkit-tsprod`);
   });
 
@@ -141,7 +153,10 @@ describe('CDK bootstrap', () => {
     const result = await checkBootstrap(preflightClients().ssm, dev, target);
 
     // Assess
-    expect(result).toMatchObject({ status: 'fail', detail: `bootstrap version ${old}; the app needs ${requiredBootstrapVersion()} or later` });
+    expect(result).toMatchObject({
+      status: 'fail',
+      detail: `bootstrap version ${old}; the app needs ${requiredBootstrapVersion()} or later`,
+    });
   });
 
   it('could not check when SSM refuses the read', async () => {
@@ -159,7 +174,9 @@ describe('CDK bootstrap', () => {
 
 describe('Lambda concurrency', () => {
   const settle = (quota: number, unreserved: number) =>
-    mocks.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: quota, UnreservedConcurrentExecutions: unreserved } });
+    mocks.lambda
+      .on(GetAccountSettingsCommand)
+      .resolves({ AccountLimit: { ConcurrentExecutions: quota, UnreservedConcurrentExecutions: unreserved } });
 
   it("passes when the unreserved concurrency covers the app's peak", async () => {
     // Act
@@ -265,7 +282,14 @@ describe('API Gateway CloudWatch role', () => {
   it('fails when the role does not trust API Gateway', async () => {
     // Prepare
     mocks.iam.on(GetRoleCommand).resolves({
-      Role: { RoleName: 'x', Arn: API_GATEWAY_ROLE_ARN, Path: '/', RoleId: 'AROAEXAMPLE', CreateDate: new Date(0), AssumeRolePolicyDocument: trustPolicy('lambda.amazonaws.com') },
+      Role: {
+        RoleName: 'x',
+        Arn: API_GATEWAY_ROLE_ARN,
+        Path: '/',
+        RoleId: 'AROAEXAMPLE',
+        CreateDate: new Date(0),
+        AssumeRolePolicyDocument: trustPolicy('lambda.amazonaws.com'),
+      },
     });
 
     // Act
@@ -304,7 +328,8 @@ describe("the environment's stacks", () => {
   const stacksIn = (states: Partial<Record<string, string>>) =>
     mocks.cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
       const status = states[input.StackName ?? ''];
-      if (status === undefined) return Promise.reject(serviceError('ValidationError', `Stack with id ${input.StackName ?? ''} does not exist`));
+      if (status === undefined)
+        return Promise.reject(serviceError('ValidationError', `Stack with id ${input.StackName ?? ''} does not exist`));
       return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: status, CreationTime: new Date(0) }] });
     });
 
@@ -384,13 +409,17 @@ describe("the environment's stacks", () => {
     it('fails on what a failed create of prod retained, naming each with its delete command', async () => {
       // Prepare
       const names = resourceNames(prod);
-      mocks.dynamodb.on(DescribeTableCommand, { TableName: names.tripsTable }).resolves({ Table: { TableName: names.tripsTable, DeletionProtectionEnabled: true } });
+      mocks.dynamodb
+        .on(DescribeTableCommand, { TableName: names.tripsTable })
+        .resolves({ Table: { TableName: names.tripsTable, DeletionProtectionEnabled: true } });
       const dlqUrl = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${names.deadLetterQueue}`;
       mocks.sqs.on(GetQueueUrlCommand, { QueueName: names.deadLetterQueue }).resolves({ QueueUrl: dlqUrl });
       mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/tripstream-prod-start' }).resolves({
         logGroups: [{ logGroupName: '/aws/lambda/tripstream-prod-start' }, { logGroupName: '/aws/lambda/tripstream-prod-start-old' }],
       });
-      mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/tripstream-prod-end' }).resolves({ logGroups: [{ logGroupName: '/aws/lambda/tripstream-prod-end-old' }] });
+      mocks.logs
+        .on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/tripstream-prod-end' })
+        .resolves({ logGroups: [{ logGroupName: '/aws/lambda/tripstream-prod-end-old' }] });
 
       // Act
       const result = await check(prod);
@@ -400,7 +429,9 @@ describe("the environment's stacks", () => {
       expect(result.detail).toContain(`dynamodb-table ${names.tripsTable} exists (tripstream-prod-data would fail: already exists)`);
       expect(result.detail).toContain('log-group /aws/lambda/tripstream-prod-start exists (tripstream-prod-pipeline would fail');
       expect(result.detail).not.toContain('tripstream-prod-end exists');
-      expect(result.fix).toContain(`aws dynamodb update-table --table-name ${names.tripsTable} --no-deletion-protection-enabled && aws dynamodb delete-table --table-name ${names.tripsTable}`);
+      expect(result.fix).toContain(
+        `aws dynamodb update-table --table-name ${names.tripsTable} --no-deletion-protection-enabled && aws dynamodb delete-table --table-name ${names.tripsTable}`,
+      );
       expect(result.fix).toContain(`aws sqs delete-queue --queue-url ${dlqUrl}`);
       expect(result.fix).toContain('aws logs delete-log-group --log-group-name /aws/lambda/tripstream-prod-start');
     });
@@ -408,10 +439,16 @@ describe("the environment's stacks", () => {
     it("leaves a healthy stack's names alone, and checks those of a stack rolled back", async () => {
       // Prepare
       const stacks = stackNames(dev);
-      mocks.cloudFormation.on(DescribeStacksCommand, { StackName: stacks.data }).resolves({ Stacks: [{ StackName: stacks.data, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0) }] });
-      mocks.cloudFormation.on(DescribeStacksCommand, { StackName: stacks.pipeline }).resolves({ Stacks: [{ StackName: stacks.pipeline, StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(0) }] });
+      mocks.cloudFormation
+        .on(DescribeStacksCommand, { StackName: stacks.data })
+        .resolves({ Stacks: [{ StackName: stacks.data, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0) }] });
+      mocks.cloudFormation
+        .on(DescribeStacksCommand, { StackName: stacks.pipeline })
+        .resolves({ Stacks: [{ StackName: stacks.pipeline, StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(0) }] });
       mocks.kinesis.on(DescribeStreamSummaryCommand).resolves({});
-      mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/tripstream-dev-match' }).resolves({ logGroups: [{ logGroupName: '/aws/lambda/tripstream-dev-match' }] });
+      mocks.logs
+        .on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/tripstream-dev-match' })
+        .resolves({ logGroups: [{ logGroupName: '/aws/lambda/tripstream-dev-match' }] });
 
       // Act
       const result = await check(dev);
@@ -468,7 +505,10 @@ describe('Kinesis shard quota', () => {
     const result = await checkKinesisLimits(preflightClients().kinesis, prod);
 
     // Assess
-    expect(result).toMatchObject({ status: 'pass', detail: `0 of 500 shards open; the app opens ${2 * prod.kinesis.shardCount} (2 streams x ${prod.kinesis.shardCount})` });
+    expect(result).toMatchObject({
+      status: 'pass',
+      detail: `0 of 500 shards open; the app opens ${2 * prod.kinesis.shardCount} (2 streams x ${prod.kinesis.shardCount})`,
+    });
   });
 
   it('fails when the open shards leave too little room', async () => {
@@ -492,25 +532,36 @@ describe('Kinesis shard quota', () => {
     const result = await checkKinesisLimits(preflightClients().kinesis, prod);
 
     // Assess
-    expect(result).toMatchObject({ status: 'pass', detail: `4 of 4 shards open; the app opens 0 (0 streams x ${prod.kinesis.shardCount})` });
+    expect(result).toMatchObject({
+      status: 'pass',
+      detail: `4 of 4 shards open; the app opens 0 (0 streams x ${prod.kinesis.shardCount})`,
+    });
   });
 
   it('checks the on-demand stream count for an on-demand environment', async () => {
     // Prepare
     const onDemand: PipelineSettings = { ...dev, kinesis: { ...dev.kinesis, capacityMode: 'ON_DEMAND' } };
-    mocks.kinesis.on(DescribeLimitsCommand).resolves({ ShardLimit: 500, OpenShardCount: 0, OnDemandStreamCount: 49, OnDemandStreamCountLimit: 50 });
+    mocks.kinesis
+      .on(DescribeLimitsCommand)
+      .resolves({ ShardLimit: 500, OpenShardCount: 0, OnDemandStreamCount: 49, OnDemandStreamCountLimit: 50 });
 
     // Act
     const result = await checkKinesisLimits(preflightClients().kinesis, onDemand);
 
     // Assess
-    expect(result).toMatchObject({ status: 'fail', detail: '0 of 500 shards open; the app opens 8 (2 streams x 4, on-demand initial); 49 of 50 on-demand streams in use; the app creates 2' });
+    expect(result).toMatchObject({
+      status: 'fail',
+      detail:
+        '0 of 500 shards open; the app opens 8 (2 streams x 4, on-demand initial); 49 of 50 on-demand streams in use; the app creates 2',
+    });
   });
 
   it("counts an on-demand stream's initial shards against the shard quota", async () => {
     // Prepare
     const onDemand: PipelineSettings = { ...dev, kinesis: { ...dev.kinesis, capacityMode: 'ON_DEMAND' } };
-    mocks.kinesis.on(DescribeLimitsCommand).resolves({ ShardLimit: 10, OpenShardCount: 3, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 });
+    mocks.kinesis
+      .on(DescribeLimitsCommand)
+      .resolves({ ShardLimit: 10, OpenShardCount: 3, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 });
 
     // Act
     const result = await checkKinesisLimits(preflightClients().kinesis, onDemand);

@@ -3,11 +3,11 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { EXIT_CODES, runCommand } from '../../../bin/cli';
+import { buildPreflightProgram } from '../../../bin/commands/preflight';
 import type { CheckResult } from '../../../ops/preflight/check';
 import { READ_ONLY_COMMANDS } from '../../../ops/preflight/clients';
-import { buildPreflightProgram } from '../../../bin/commands/preflight';
 import { preflightExitCode } from '../../../ops/preflight/preflight';
-import { accessDenied, ACCOUNT, preflightClients, preflightMocks, readyAccount, REGION, serviceError } from '../../support/preflight';
+import { ACCOUNT, accessDenied, preflightClients, preflightMocks, REGION, readyAccount, serviceError } from '../../support/preflight';
 
 const mocks = preflightMocks();
 
@@ -42,7 +42,8 @@ function commandsSent(): string[] {
   return Object.values(mocks).flatMap((mock) => mock.calls().map((call) => (call.args[0] as object).constructor.name));
 }
 
-const notBootstrapped = () => mocks.ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'Parameter not found', $metadata: {} }));
+const notBootstrapped = () =>
+  mocks.ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'Parameter not found', $metadata: {} }));
 
 beforeEach(() => readyAccount(mocks));
 
@@ -71,7 +72,9 @@ describe('tripstream preflight', () => {
     // Assess
     expect(result.code).toBe(EXIT_CODES.incomplete);
     expect(result.out).toMatch(/^CDK bootstrap \(qualifier tsprod\) +FAIL +.*no SSM parameter \/cdk-bootstrap\/tsprod\/version$/m);
-    expect(result.out).toMatch(/^ +fix: npx cdk bootstrap aws:\/\/123456789012\/eu-west-1 --qualifier tsprod --toolkit-stack-name CDKToolkit-tsprod/m);
+    expect(result.out).toMatch(
+      /^ +fix: npx cdk bootstrap aws:\/\/123456789012\/eu-west-1 --qualifier tsprod --toolkit-stack-name CDKToolkit-tsprod/m,
+    );
     expect(result.out).toContain('not ready: 2 checks failed: CDK bootstrap (qualifier tsprod); API Gateway CloudWatch role');
     expect(result.err).toBe('');
   });
@@ -90,7 +93,9 @@ describe('tripstream preflight', () => {
 
   it('exits 3 without credentials, every other check could-not-check, no stack trace', async () => {
     // Prepare
-    mocks.sts.on(GetCallerIdentityCommand).rejects(serviceError('CredentialsProviderError', 'Could not load credentials from any providers'));
+    mocks.sts
+      .on(GetCallerIdentityCommand)
+      .rejects(serviceError('CredentialsProviderError', 'Could not load credentials from any providers'));
 
     // Act
     const result = await preflight('--env', 'dev', '--json');
@@ -100,7 +105,10 @@ describe('tripstream preflight', () => {
     const report = JSON.parse(result.out) as { account: unknown; checks: CheckResult[]; exitCode: number };
     expect(report.account).toBeNull();
     expect(report.exitCode).toBe(EXIT_CODES.failed);
-    expect(report.checks.map((check) => check.status)).toEqual(['fail', ...Array<string>(report.checks.length - 1).fill('could-not-check')]);
+    expect(report.checks.map((check) => check.status)).toEqual([
+      'fail',
+      ...Array<string>(report.checks.length - 1).fill('could-not-check'),
+    ]);
     expect(mocks.ssm).not.toHaveReceivedCommand(GetParameterCommand);
     expect(result.err).not.toMatch(/\n\s+at /);
   });
@@ -115,7 +123,9 @@ describe('tripstream preflight', () => {
     // Assess
     expect(result.code).toBe(EXIT_CODES.failed);
     expect(result.out).toContain('with no usable credentials or region');
-    expect(result.out).toMatch(/^credentials and region +FAIL +no usable credentials: ExpiredToken: The security token included in the request is expired$/m);
+    expect(result.out).toMatch(
+      /^credentials and region +FAIL +no usable credentials: ExpiredToken: The security token included in the request is expired$/m,
+    );
     expect(result.out.trimEnd().split('\n').pop()).toBe('nothing was checked: credentials and region first');
   });
 
@@ -182,7 +192,11 @@ describe("preflight's exit code", () => {
 
   it.each([
     ['every check passed', [check('credentials', 'pass'), check('a', 'pass')], EXIT_CODES.ok],
-    ['a check failed, another could not be made', [check('credentials', 'pass'), check('a', 'fail'), check('b', 'could-not-check')], EXIT_CODES.incomplete],
+    [
+      'a check failed, another could not be made',
+      [check('credentials', 'pass'), check('a', 'fail'), check('b', 'could-not-check')],
+      EXIT_CODES.incomplete,
+    ],
     ['a check could not be made, none failed', [check('credentials', 'pass'), check('a', 'could-not-check')], EXIT_CODES.failed],
     ['the credentials failed', [check('credentials', 'fail'), check('a', 'could-not-check')], EXIT_CODES.failed],
     ['STS did not answer', [check('credentials', 'could-not-check')], EXIT_CODES.failed],

@@ -10,7 +10,14 @@ describe("preflight's read-only clients", () => {
 
   it('refuse a write before it is signed or sent', async () => {
     // Prepare: no endpoint answers on this port, so only the guard can produce the error.
-    const ssm = readOnly(new SSMClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 }));
+    const ssm = readOnly(
+      new SSMClient({
+        region: 'eu-west-1',
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+        maxAttempts: 1,
+      }),
+    );
 
     // Act
     const sent = ssm.send(new PutParameterCommand({ Name: '/cdk-bootstrap/hnb659fds/version', Value: '99', Overwrite: true }));
@@ -21,7 +28,14 @@ describe("preflight's read-only clients", () => {
 
   it('let a listed read through to the endpoint', async () => {
     // Prepare
-    const sts = readOnly(new STSClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 }));
+    const sts = readOnly(
+      new STSClient({
+        region: 'eu-west-1',
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+        maxAttempts: 1,
+      }),
+    );
 
     // Act
     const sent = sts.send(new GetCallerIdentityCommand({}));

@@ -2,8 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { EXIT_CODES } from '../../../bin/cli';
 import { CommanderError, parseProduceArguments } from '../../../bin/commands/produce';
-import { DEFAULT_DATA_STACK, streamNamesFromStack } from '../../../producer/stack-streams';
 import { STACK_OUTPUTS } from '../../../lib/config';
+import { DEFAULT_DATA_STACK, streamNamesFromStack } from '../../../producer/stack-streams';
 
 /** Parses and captures what commander would print. */
 function parse(argv: string[]) {
@@ -43,9 +43,22 @@ describe('parseProduceArguments', () => {
   it('takes explicit streams, S3 locations, order, rate and summary file', () => {
     // Act
     const { args } = parse([
-      '--start', 's3://raw/trip_start.csv', '--end', 's3://raw/trip_end.csv',
-      '--start-stream', 'starts', '--end-stream', 'ends',
-      '--quarantine', 's3://raw/quarantine/', '--order', 'ends-first', '--rate', '250.5', '--summary-json', 'summary.json',
+      '--start',
+      's3://raw/trip_start.csv',
+      '--end',
+      's3://raw/trip_end.csv',
+      '--start-stream',
+      'starts',
+      '--end-stream',
+      'ends',
+      '--quarantine',
+      's3://raw/quarantine/',
+      '--order',
+      'ends-first',
+      '--rate',
+      '250.5',
+      '--summary-json',
+      'summary.json',
     ]);
 
     // Assess
@@ -77,17 +90,45 @@ describe('parseProduceArguments', () => {
 
   it.each([
     ['a missing --start', ['--end', 'e.csv'], "error: required option '--start <file|s3-url>' not specified"],
-    ['an unknown order', [...files, '--order', 'random'], "error: option '--order <order>' argument 'random' is invalid. Allowed choices are event-time, file, ends-first."],
-    ['a non-numeric rate', [...files, '--rate', 'fast'], "error: option '--rate <records-per-second>' argument 'fast' is invalid. expected a positive number."],
-    ['a zero rate', [...files, '--rate', '0'], "error: option '--rate <records-per-second>' argument '0' is invalid. expected a positive number."],
-    ['a fractional concurrency', [...files, '--concurrency', '1.5'], "error: option '--concurrency <batches>' argument '1.5' is invalid. expected a positive whole number."],
-    ['both a stack and stream names', [...files, '--stack', 'x', '--start-stream', 'a', '--end-stream', 'b'], 'error: give either --stack/--env or --start-stream/--end-stream, not both'],
-    ['both an environment and stream names', [...files, '--env', 'prod', '--start-stream', 'a', '--end-stream', 'b'], 'error: give either --stack/--env or --start-stream/--end-stream, not both'],
+    [
+      'an unknown order',
+      [...files, '--order', 'random'],
+      "error: option '--order <order>' argument 'random' is invalid. Allowed choices are event-time, file, ends-first.",
+    ],
+    [
+      'a non-numeric rate',
+      [...files, '--rate', 'fast'],
+      "error: option '--rate <records-per-second>' argument 'fast' is invalid. expected a positive number.",
+    ],
+    [
+      'a zero rate',
+      [...files, '--rate', '0'],
+      "error: option '--rate <records-per-second>' argument '0' is invalid. expected a positive number.",
+    ],
+    [
+      'a fractional concurrency',
+      [...files, '--concurrency', '1.5'],
+      "error: option '--concurrency <batches>' argument '1.5' is invalid. expected a positive whole number.",
+    ],
+    [
+      'both a stack and stream names',
+      [...files, '--stack', 'x', '--start-stream', 'a', '--end-stream', 'b'],
+      'error: give either --stack/--env or --start-stream/--end-stream, not both',
+    ],
+    [
+      'both an environment and stream names',
+      [...files, '--env', 'prod', '--start-stream', 'a', '--end-stream', 'b'],
+      'error: give either --stack/--env or --start-stream/--end-stream, not both',
+    ],
     ['both an environment and a stack', [...files, '--env', 'prod', '--stack', 'x'], 'error: give either --env or --stack, not both'],
-    ['an unknown environment', [...files, '--env', 'staging'], "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod."],
+    [
+      'an unknown environment',
+      [...files, '--env', 'staging'],
+      "error: option '--env <env>' argument 'staging' is invalid. Allowed choices are dev, prod.",
+    ],
     ['only one stream name', [...files, '--start-stream', 'a'], 'error: --start-stream and --end-stream go together'],
     ['an unknown option', [...files, '--shards', '3'], "error: unknown option '--shards'"],
-    ['a stray argument', [...files, 'extra'], "error: too many arguments. Expected 0 arguments but got 1."],
+    ['a stray argument', [...files, 'extra'], 'error: too many arguments. Expected 0 arguments but got 1.'],
   ])('rejects %s with one line and a non-zero code', (_case, argv, message) => {
     // Act
     const { error, output } = parse(argv);
@@ -103,7 +144,18 @@ describe('parseProduceArguments', () => {
 
     // Assess
     expect(error?.exitCode).toBe(0);
-    for (const option of ['--start', '--end', '--start-stream', '--end-stream', '--stack', '--quarantine', '--order', '--rate', '--dry-run', '--summary-json']) {
+    for (const option of [
+      '--start',
+      '--end',
+      '--start-stream',
+      '--end-stream',
+      '--stack',
+      '--quarantine',
+      '--order',
+      '--rate',
+      '--dry-run',
+      '--summary-json',
+    ]) {
       expect(output.out).toContain(option);
     }
     expect(output.out).toContain('Exit codes');
@@ -144,7 +196,14 @@ describe('streamNamesFromStack', () => {
   it('says which output is missing', async () => {
     // Prepare
     cloudFormationMock.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: STACK_OUTPUTS.tripStartStreamName, OutputValue: 's' }] }],
+      Stacks: [
+        {
+          StackName: 'other',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [{ OutputKey: STACK_OUTPUTS.tripStartStreamName, OutputValue: 's' }],
+        },
+      ],
     });
 
     // Act

@@ -1,4 +1,4 @@
-import { FeedPacer, type Clock } from '../../../producer/feed-pacer';
+import { type Clock, FeedPacer } from '../../../producer/feed-pacer';
 
 /** A clock that moves only when slept on, recording every sleep. */
 function fakeClock(startMs = 1_000_000): Clock & { readonly sleeps: number[]; nowMs: number } {

@@ -1,6 +1,19 @@
-import { KinesisClient, PutRecordsCommand, ResourceNotFoundException, ProvisionedThroughputExceededException, type PutRecordsCommandInput, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import {
+  KinesisClient,
+  ProvisionedThroughputExceededException,
+  PutRecordsCommand,
+  type PutRecordsCommandInput,
+  type PutRecordsResultEntry,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { KINESIS_LIMITS, KinesisBatchSender, backoffDelayMs, isRetryableRequestError, type SenderSettings } from '../../../producer/kinesis-sender';
+import {
+  backoffDelayMs,
+  isRetryableRequestError,
+  KINESIS_LIMITS,
+  KinesisBatchSender,
+  type SenderSettings,
+} from '../../../producer/kinesis-sender';
 import { outgoingRecord, outgoingRecords, recordingEvents } from './outgoing-records';
 
 const kinesis = new KinesisClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -12,7 +25,9 @@ function settings(overrides: Partial<SenderSettings> = {}): SenderSettings {
 
 const accepted = (input: PutRecordsCommandInput) => ({
   FailedRecordCount: 0,
-  Records: (input.Records ?? []).map((_, index): PutRecordsResultEntry => ({ SequenceNumber: String(index), ShardId: 'shardId-000000000000' })),
+  Records: (input.Records ?? []).map(
+    (_, index): PutRecordsResultEntry => ({ SequenceNumber: String(index), ShardId: 'shardId-000000000000' }),
+  ),
 });
 
 const throttled: PutRecordsResultEntry = { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard' };
@@ -59,7 +74,10 @@ describe('KinesisBatchSender batching', () => {
     // Assess
     const calls = kinesisMock.commandCalls(PutRecordsCommand);
     const requestBytes = calls.map((call) =>
-      (call.args[0].input.Records ?? []).reduce((sum, entry) => sum + Buffer.byteLength(entry.PartitionKey ?? '') + (entry.Data?.byteLength ?? 0), 0),
+      (call.args[0].input.Records ?? []).reduce(
+        (sum, entry) => sum + Buffer.byteLength(entry.PartitionKey ?? '') + (entry.Data?.byteLength ?? 0),
+        0,
+      ),
     );
     expect(calls.map((call) => call.args[0].input.Records?.length)).toEqual([5, 5, 1]);
     expect(Math.max(...requestBytes)).toBeLessThanOrEqual(KINESIS_LIMITS.bytesPerRequest);
@@ -79,8 +97,14 @@ describe('KinesisBatchSender batching', () => {
     await sender.flush();
 
     // Assess
-    expect(kinesisMock).toHaveReceivedCommandWith(PutRecordsCommand, { StreamName: 'trip-start', Records: [expect.objectContaining({ PartitionKey: 'trip-1' }), expect.objectContaining({ PartitionKey: 'trip-3' })] });
-    expect(kinesisMock).toHaveReceivedCommandWith(PutRecordsCommand, { StreamName: 'trip-end', Records: [expect.objectContaining({ PartitionKey: 'trip-2' })] });
+    expect(kinesisMock).toHaveReceivedCommandWith(PutRecordsCommand, {
+      StreamName: 'trip-start',
+      Records: [expect.objectContaining({ PartitionKey: 'trip-1' }), expect.objectContaining({ PartitionKey: 'trip-3' })],
+    });
+    expect(kinesisMock).toHaveReceivedCommandWith(PutRecordsCommand, {
+      StreamName: 'trip-end',
+      Records: [expect.objectContaining({ PartitionKey: 'trip-2' })],
+    });
     expect(seen.sent).toEqual({ start: 2, end: 1 });
   });
 
@@ -113,7 +137,15 @@ describe('KinesisBatchSender resending', () => {
     // Prepare
     kinesisMock
       .on(PutRecordsCommand)
-      .resolvesOnce({ FailedRecordCount: 2, Records: [{ SequenceNumber: '1', ShardId: 's' }, throttled, { SequenceNumber: '3', ShardId: 's' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }] })
+      .resolvesOnce({
+        FailedRecordCount: 2,
+        Records: [
+          { SequenceNumber: '1', ShardId: 's' },
+          throttled,
+          { SequenceNumber: '3', ShardId: 's' },
+          { ErrorCode: 'InternalFailure', ErrorMessage: 'oops' },
+        ],
+      })
       .callsFake(accepted);
     const { events, seen } = recordingEvents();
     const sender = new KinesisBatchSender(settings(), events);
@@ -169,13 +201,19 @@ describe('KinesisBatchSender resending', () => {
     expect(seen.sent.start).toBe(2);
     expect(seen.retried).toBe(2);
     expect(seen.unsent).toEqual([
-      { record: expect.objectContaining({ partitionKey: 'trip-2', lineNumber: 3 }), reason: 'ProvisionedThroughputExceededException: Rate exceeded for shard', attempts: 3 },
+      {
+        record: expect.objectContaining({ partitionKey: 'trip-2', lineNumber: 3 }),
+        reason: 'ProvisionedThroughputExceededException: Rate exceeded for shard',
+        attempts: 3,
+      },
     ]);
   });
 
   it('does not retry a request the service rejects for good', async () => {
     // Prepare
-    kinesisMock.on(PutRecordsCommand).rejects(new ResourceNotFoundException({ message: 'Stream trip-start not found', $metadata: { httpStatusCode: 400 } }));
+    kinesisMock
+      .on(PutRecordsCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Stream trip-start not found', $metadata: { httpStatusCode: 400 } }));
     const { events, seen } = recordingEvents();
     const sender = new KinesisBatchSender(settings(), events);
 
@@ -196,7 +234,11 @@ describe('retry policy', () => {
   it.each([
     ['throttling', new ProvisionedThroughputExceededException({ message: 'x', $metadata: { httpStatusCode: 400 } }), true],
     ['a connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
-    ['a server fault', Object.assign(new Error('internal'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } }), true],
+    [
+      'a server fault',
+      Object.assign(new Error('internal'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+      true,
+    ],
     ['a missing stream', new ResourceNotFoundException({ message: 'x', $metadata: { httpStatusCode: 400 } }), false],
   ])('treats %s as retryable: %s', (_label, error, retryable) => {
     // Act
@@ -228,7 +270,10 @@ describe('KinesisBatchSender acknowledgements', () => {
       const records = input.Records ?? [];
       return {
         FailedRecordCount: call === 1 ? 1 : 0,
-        Records: records.map((_, index): PutRecordsResultEntry => (call === 1 && index === 1 ? throttled : { SequenceNumber: `${call}-${index}`, ShardId: `shardId-00000000000${index}` })),
+        Records: records.map(
+          (_, index): PutRecordsResultEntry =>
+            call === 1 && index === 1 ? throttled : { SequenceNumber: `${call}-${index}`, ShardId: `shardId-00000000000${index}` },
+        ),
       };
     });
     const { events } = recordingEvents();

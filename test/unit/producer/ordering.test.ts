@@ -1,15 +1,37 @@
-import { orderRows, type RowSource, type SendOrder, type SourcedRow } from '../../../producer/ordering';
-import { collect } from '../../support/csv';
 import type { TripHalf } from '../../../domain/csv';
 import type { TripEndEvent, TripStartEvent } from '../../../domain/events';
+import { orderRows, type RowSource, type SendOrder, type SourcedRow } from '../../../producer/ordering';
+import { collect } from '../../support/csv';
 
 /** A valid row whose event happened at `minute` past 10:00 on 2024-05-25. */
 function validRow(kind: TripHalf, tripId: string, minute: number, lineNumber: number): SourcedRow {
   const at = new Date(Date.UTC(2024, 4, 25, 10, minute)).toISOString();
   const event: TripStartEvent | TripEndEvent =
     kind === 'start'
-      ? { schema_version: 1, event_type: 'trip_start', trip_id: tripId, pickup_datetime: at, estimated_dropoff_datetime: null, pickup_location_id: null, dropoff_location_id: null, vendor_id: null, estimated_fare_amount: 10 }
-      : { schema_version: 1, event_type: 'trip_end', trip_id: tripId, dropoff_datetime: at, rate_code: null, passenger_count: null, trip_distance: null, fare_amount: 10, tip_amount: null, payment_type: null, trip_type: null };
+      ? {
+          schema_version: 1,
+          event_type: 'trip_start',
+          trip_id: tripId,
+          pickup_datetime: at,
+          estimated_dropoff_datetime: null,
+          pickup_location_id: null,
+          dropoff_location_id: null,
+          vendor_id: null,
+          estimated_fare_amount: 10,
+        }
+      : {
+          schema_version: 1,
+          event_type: 'trip_end',
+          trip_id: tripId,
+          dropoff_datetime: at,
+          rate_code: null,
+          passenger_count: null,
+          trip_distance: null,
+          fare_amount: 10,
+          tip_amount: null,
+          payment_type: null,
+          trip_type: null,
+        };
   return { kind, file: `trip_${kind}.csv`, lineNumber, raw: `${tripId}@${minute}`, outcome: { ok: true, event } };
 }
 
@@ -34,7 +56,11 @@ async function ordered(order: SendOrder, starts: RowSource, ends: RowSource, win
 
 describe('orderRows', () => {
   const starts = source('start', [['a', 0], ['b', 5], 'x', ['c', 10]]);
-  const ends = source('end', [['a', 7], ['b', 5], ['c', 30]]);
+  const ends = source('end', [
+    ['a', 7],
+    ['b', 5],
+    ['c', 30],
+  ]);
 
   it('interleaves both files by event time, a start first at the same instant (event-time)', async () => {
     // Act
@@ -63,7 +89,13 @@ describe('orderRows', () => {
 
   it('restores the order of rows displaced by less than the reorder window', async () => {
     // Prepare
-    const shuffledStarts = source('start', [['c', 3], ['a', 1], ['d', 4], ['b', 2], ['e', 5]]);
+    const shuffledStarts = source('start', [
+      ['c', 3],
+      ['a', 1],
+      ['d', 4],
+      ['b', 2],
+      ['e', 5],
+    ]);
     const noEnds = source('end', []);
 
     // Act
@@ -76,7 +108,12 @@ describe('orderRows', () => {
 
   it('still yields every row once, and reports it, when a row lies beyond the window', async () => {
     // Prepare
-    const lateStarts = source('start', [['b', 2], ['c', 3], ['d', 4], ['a', 1]]);
+    const lateStarts = source('start', [
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+      ['a', 1],
+    ]);
     const noEnds = source('end', []);
 
     // Act

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,13 +6,13 @@ import {
   DescribeStreamSummaryCommand,
   KinesisClient,
   PutRecordsCommand,
-  ResourceNotFoundException,
   type PutRecordsCommandInput,
   type PutRecordsResultEntry,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { produce, type ProduceOptions } from '../../../producer/produce';
+import { type ProduceOptions, produce } from '../../../producer/produce';
 import { endCsv, endRowFields, startCsv, startRowFields } from '../../support/csv';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -62,7 +62,10 @@ async function inputs(startText: string, endText: string, overrides: Partial<Pro
 async function jsonLines(path: string | undefined): Promise<unknown[]> {
   if (path === undefined) throw new Error('no file was written');
   const text = await readFile(path, 'utf8');
-  return text.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
 }
 
 function sentTripIds(stream: string): string[] {
@@ -81,7 +84,11 @@ describe('produce', () => {
     // Prepare
     kinesisMock.on(PutRecordsCommand).callsFake(accepted);
     const options = await inputs(
-      startCsv([startRowFields({ trip_id: 'good-1' }), startRowFields({ trip_id: 'bad-date', pickup_datetime: '31-02-2024 10:00' }), 'only,three,fields']),
+      startCsv([
+        startRowFields({ trip_id: 'good-1' }),
+        startRowFields({ trip_id: 'bad-date', pickup_datetime: '31-02-2024 10:00' }),
+        'only,three,fields',
+      ]),
       endCsv([endRowFields({ trip_id: 'good-1' }), endRowFields({ trip_id: 'bad-fare', fare_amount: '-3' })]),
     );
 
@@ -89,13 +96,23 @@ describe('produce', () => {
     const summary = await produce(options);
 
     // Assess
-    expect(summary).toMatchObject({ rows: { start: 3, end: 2 }, quarantined: { start: 2, end: 1 }, sent: { start: 1, end: 1 }, failed: { start: 0, end: 0 } });
+    expect(summary).toMatchObject({
+      rows: { start: 3, end: 2 },
+      quarantined: { start: 2, end: 1 },
+      sent: { start: 1, end: 1 },
+      failed: { start: 0, end: 0 },
+    });
     expect(sentTripIds('trip-start')).toEqual(['good-1']);
     expect(sentTripIds('trip-end')).toEqual(['good-1']);
     const rejected = await jsonLines(summary.quarantineFiles.rejected);
     expect(rejected).toEqual(
       expect.arrayContaining([
-        { file: options.start, line_number: 3, raw: expect.stringContaining('bad-date'), reason: expect.stringContaining('pickup_datetime') },
+        {
+          file: options.start,
+          line_number: 3,
+          raw: expect.stringContaining('bad-date'),
+          reason: expect.stringContaining('pickup_datetime'),
+        },
         { file: options.start, line_number: 4, raw: 'only,three,fields', reason: expect.stringContaining('fields') },
         { file: options.end, line_number: 3, raw: expect.stringContaining('bad-fare'), reason: expect.stringContaining('fare_amount') },
       ]),
@@ -144,7 +161,10 @@ describe('produce', () => {
         startRowFields({ trip_id: 'b', pickup_datetime: '25-05-2024 10:05' }),
         'only,three,fields',
       ]),
-      endCsv([endRowFields({ trip_id: 'b', dropoff_datetime: '2024-05-25 10:30:00' }), endRowFields({ trip_id: 'a', dropoff_datetime: '2024-05-25 10:20:00' })]),
+      endCsv([
+        endRowFields({ trip_id: 'b', dropoff_datetime: '2024-05-25 10:30:00' }),
+        endRowFields({ trip_id: 'a', dropoff_datetime: '2024-05-25 10:20:00' }),
+      ]),
       { feedTripsPerSecond: 2, feedClock },
     );
 
@@ -185,7 +205,12 @@ describe('produce', () => {
 
     // Assess
     expect(kinesisMock.calls()).toHaveLength(0);
-    expect(summary).toMatchObject({ rows: { start: 2, end: 1 }, quarantined: { start: 1, end: 0 }, sent: { start: 0, end: 0 }, batches: 0 });
+    expect(summary).toMatchObject({
+      rows: { start: 2, end: 1 },
+      quarantined: { start: 1, end: 0 },
+      sent: { start: 0, end: 0 },
+      batches: 0,
+    });
     expect(await jsonLines(summary.quarantineFiles.rejected)).toHaveLength(1);
   });
 
@@ -227,8 +252,22 @@ describe('produce', () => {
     const ids = tripIds(600);
     // Ends one minute after their starts: the merged order alternates between the streams.
     const options = await inputs(
-      startCsv(ids.map((trip_id, index) => startRowFields({ trip_id, pickup_datetime: `2024-05-25 ${String(Math.floor(index / 60)).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}` }))),
-      endCsv(ids.map((trip_id, index) => endRowFields({ trip_id, dropoff_datetime: `2024-05-25 ${String(Math.floor((index + 1) / 60)).padStart(2, '0')}:${String((index + 1) % 60).padStart(2, '0')}` }))),
+      startCsv(
+        ids.map((trip_id, index) =>
+          startRowFields({
+            trip_id,
+            pickup_datetime: `2024-05-25 ${String(Math.floor(index / 60)).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}`,
+          }),
+        ),
+      ),
+      endCsv(
+        ids.map((trip_id, index) =>
+          endRowFields({
+            trip_id,
+            dropoff_datetime: `2024-05-25 ${String(Math.floor((index + 1) / 60)).padStart(2, '0')}:${String((index + 1) % 60).padStart(2, '0')}`,
+          }),
+        ),
+      ),
       { concurrency: 1 },
     );
 
@@ -258,11 +297,16 @@ describe('produce', () => {
     // Prepare
     kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
       FailedRecordCount: 1,
-      Records: (input.Records ?? []).map((entry): PutRecordsResultEntry =>
-        entry.PartitionKey === 'stuck' ? { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' } : { SequenceNumber: '1', ShardId: 's' },
+      Records: (input.Records ?? []).map(
+        (entry): PutRecordsResultEntry =>
+          entry.PartitionKey === 'stuck'
+            ? { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' }
+            : { SequenceNumber: '1', ShardId: 's' },
       ),
     }));
-    const options = await inputs(startCsv([startRowFields({ trip_id: 'fine' }), startRowFields({ trip_id: 'stuck' })]), endCsv([]), { maxSendAttempts: 3 });
+    const options = await inputs(startCsv([startRowFields({ trip_id: 'fine' }), startRowFields({ trip_id: 'stuck' })]), endCsv([]), {
+      maxSendAttempts: 3,
+    });
 
     // Act
     const summary = await produce(options);
@@ -286,9 +330,12 @@ describe('produce', () => {
 
   it('refuses to start when a stream does not exist, before sending anything', async () => {
     // Prepare
-    kinesisMock
-      .on(DescribeStreamSummaryCommand, { StreamName: 'trip-end' })
-      .rejects(new ResourceNotFoundException({ message: 'Stream trip-end under account 000000000000 not found.', $metadata: { httpStatusCode: 400 } }));
+    kinesisMock.on(DescribeStreamSummaryCommand, { StreamName: 'trip-end' }).rejects(
+      new ResourceNotFoundException({
+        message: 'Stream trip-end under account 000000000000 not found.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const options = await inputs(startCsv([startRowFields()]), endCsv([endRowFields()]));
 
     // Act
@@ -330,9 +377,16 @@ describe('produce', () => {
     const endText = endCsv([endRowFields({ trip_id: 's3-trip' })]);
     const objects: Record<string, string> = { 'in/trip_start.csv': startText, 'in/trip_end.csv': endText };
     s3Mock.on(HeadObjectCommand).callsFake((input: { Key: string }) => ({ ContentLength: Buffer.byteLength(objects[input.Key] ?? '') }));
-    s3Mock.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: Readable.from([Buffer.from(objects[input.Key] ?? '')]) as unknown as GetObjectCommandOutput['Body'] }));
+    s3Mock.on(GetObjectCommand).callsFake((input: { Key: string }) => ({
+      Body: Readable.from([Buffer.from(objects[input.Key] ?? '')]) as unknown as GetObjectCommandOutput['Body'],
+    }));
     s3Mock.on(PutObjectCommand).resolves({});
-    const options = await inputs('', '', { start: 's3://raw/in/trip_start.csv', end: 's3://raw/in/trip_end.csv', quarantine: 's3://raw/quarantine/', s3 });
+    const options = await inputs('', '', {
+      start: 's3://raw/in/trip_start.csv',
+      end: 's3://raw/in/trip_end.csv',
+      quarantine: 's3://raw/quarantine/',
+      s3,
+    });
 
     // Act
     const summary = await produce(options);
@@ -342,7 +396,16 @@ describe('produce', () => {
     expect(summary.quarantineFiles.rejected).toMatch(/^s3:\/\/raw\/quarantine\/rejected-rows-.*\.jsonl$/);
     const upload = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(upload?.Bucket).toBe('raw');
-    const body = JSON.parse(Buffer.from(upload?.Body as Uint8Array).toString('utf8').trim()) as unknown;
-    expect(body).toEqual({ file: 's3://raw/in/trip_start.csv', line_number: 3, raw: expect.stringContaining('yesterday'), reason: expect.stringContaining('pickup_datetime') });
+    const body = JSON.parse(
+      Buffer.from(upload?.Body as Uint8Array)
+        .toString('utf8')
+        .trim(),
+    ) as unknown;
+    expect(body).toEqual({
+      file: 's3://raw/in/trip_start.csv',
+      line_number: 3,
+      raw: expect.stringContaining('yesterday'),
+      reason: expect.stringContaining('pickup_datetime'),
+    });
   });
 });

@@ -1,5 +1,5 @@
-import { formatSummary, lineProgress } from '../../../producer/progress';
 import type { ProduceSummary, ProgressSnapshot } from '../../../producer/produce';
+import { formatSummary, lineProgress } from '../../../producer/progress';
 
 function summary(overrides: Partial<ProduceSummary> = {}): ProduceSummary {
   return {
@@ -33,7 +33,10 @@ function snapshot(elapsedMs: number): ProgressSnapshot {
 describe('formatSummary', () => {
   it('tabulates each count per file and in total, with the throughput and the quarantine files', () => {
     // Act
-    const text = formatSummary(summary({ failed: { start: 1, end: 0 }, quarantineFiles: { rejected: 'q/r.jsonl', unsent: 'q/u.jsonl' } }), false);
+    const text = formatSummary(
+      summary({ failed: { start: 1, end: 0 }, quarantineFiles: { rejected: 'q/r.jsonl', unsent: 'q/u.jsonl' } }),
+      false,
+    );
 
     // Assess
     expect(text).toMatch(/rows read\s+120\s+118\s+238/);

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
+import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { encodeRawObject } from '../../../ops/raw-archive';
 import { replay } from '../../../producer/replay';
 import { tripEndEvent, tripStartEvent } from '../../support/kinesis';
@@ -20,12 +20,19 @@ const end1 = line(tripEndEvent({ trip_id: 'trip-1', dropoff_datetime: '2024-05-2
 const garbage = '{"trip_id": "trip-9", "fare": ';
 
 function accepted(input: PutRecordsCommandInput) {
-  return { Records: (input.Records ?? []).map((_, index) => ({ SequenceNumber: String(index), ShardId: 'shardId-000000000000' })), FailedRecordCount: 0 };
+  return {
+    Records: (input.Records ?? []).map((_, index) => ({ SequenceNumber: String(index), ShardId: 'shardId-000000000000' })),
+    FailedRecordCount: 0,
+  };
 }
 
 function sentRecords(): { stream: string | undefined; key: string | undefined; data: string }[] {
   return kinesisMock.commandCalls(PutRecordsCommand).flatMap((call) =>
-    (call.args[0].input.Records ?? []).map((record) => ({ stream: call.args[0].input.StreamName, key: record.PartitionKey, data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8') })),
+    (call.args[0].input.Records ?? []).map((record) => ({
+      stream: call.args[0].input.StreamName,
+      key: record.PartitionKey,
+      data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'),
+    })),
   );
 }
 
@@ -61,7 +68,13 @@ describe('replay', () => {
         { stream: streams.end, key: 'unparseable-record', data: garbage },
       ].sort((a, b) => a.data.localeCompare(b.data)),
     );
-    expect(summary).toMatchObject({ objects: 2, records: 4, selected: { start: 2, end: 2 }, sent: { start: 2, end: 2 }, failed: { start: 0, end: 0 } });
+    expect(summary).toMatchObject({
+      objects: 2,
+      records: 4,
+      selected: { start: 2, end: 2 },
+      sent: { start: 2, end: 2 },
+      failed: { start: 0, end: 0 },
+    });
   });
 
   it.each([
@@ -76,7 +89,11 @@ describe('replay', () => {
     await replay({ from, streams, selection, kinesis: new KinesisClient({ region: 'eu-west-1' }) });
 
     // Assess
-    expect(sentRecords().map(({ data }) => data).sort()).toEqual([...expected].sort());
+    expect(
+      sentRecords()
+        .map(({ data }) => data)
+        .sort(),
+    ).toEqual([...expected].sort());
   });
 
   it('sends nothing on a dry run, and still counts the selection', async () => {
@@ -84,7 +101,13 @@ describe('replay', () => {
     const from = await localArchive();
 
     // Act
-    const summary = await replay({ from, streams, selection: { tripIds: ['trip-2'] }, kinesis: new KinesisClient({ region: 'eu-west-1' }), dryRun: true });
+    const summary = await replay({
+      from,
+      streams,
+      selection: { tripIds: ['trip-2'] },
+      kinesis: new KinesisClient({ region: 'eu-west-1' }),
+      dryRun: true,
+    });
 
     // Assess
     expect(kinesisMock).toHaveReceivedCommandTimes(PutRecordsCommand, 0);
@@ -94,9 +117,15 @@ describe('replay', () => {
   it('reads an S3 prefix, object by object, and skips objects outside raw/<stream>/', async () => {
     // Prepare
     s3Mock.on(ListObjectsV2Command).resolves({
-      Contents: [{ Key: 'raw/trip-end/2024-05-25/x.gz' }, { Key: 'raw/errors/trip-end/processing-failed/2024-05-25/y.gz' }, { Key: 'raw/trip-end/notes.txt' }],
+      Contents: [
+        { Key: 'raw/trip-end/2024-05-25/x.gz' },
+        { Key: 'raw/errors/trip-end/processing-failed/2024-05-25/y.gz' },
+        { Key: 'raw/trip-end/notes.txt' },
+      ],
     });
-    s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([encodeRawObject([Buffer.from(end1)])]) as unknown as GetObjectCommandOutput['Body'] }));
+    s3Mock
+      .on(GetObjectCommand)
+      .callsFake(() => ({ Body: Readable.from([encodeRawObject([Buffer.from(end1)])]) as unknown as GetObjectCommandOutput['Body'] }));
 
     // Act
     const summary = await replay({
@@ -108,19 +137,38 @@ describe('replay', () => {
     });
 
     // Assess
-    expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'tripstream-dev-data-123456789012-eu-west-1', Prefix: 'raw/trip-end/' });
+    expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: 'tripstream-dev-data-123456789012-eu-west-1',
+      Prefix: 'raw/trip-end/',
+    });
     expect(sentRecords()).toEqual([{ stream: streams.end, key: 'trip-1', data: end1 }]);
-    expect(summary).toMatchObject({ objects: 1, skippedObjects: ['s3://tripstream-dev-data-123456789012-eu-west-1/raw/errors/trip-end/processing-failed/2024-05-25/y.gz'] });
+    expect(summary).toMatchObject({
+      objects: 1,
+      skippedObjects: ['s3://tripstream-dev-data-123456789012-eu-west-1/raw/errors/trip-end/processing-failed/2024-05-25/y.gz'],
+    });
   });
 
   it('hands back what Kinesis would not take within the attempt budget, with its origin', async () => {
     // Prepare
     const from = await localArchive();
     const directory = await mkdtemp(join(tmpdir(), 'replay-unsent-'));
-    kinesisMock.on(PutRecordsCommand).rejects(Object.assign(new Error('Stream not found'), { name: 'ResourceNotFoundException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    kinesisMock.on(PutRecordsCommand).rejects(
+      Object.assign(new Error('Stream not found'), {
+        name: 'ResourceNotFoundException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     // Act
-    const summary = await replay({ from, streams, selection: {}, kinesis: new KinesisClient({ region: 'eu-west-1' }), unsent: directory, maxSendAttempts: 1 });
+    const summary = await replay({
+      from,
+      streams,
+      selection: {},
+      kinesis: new KinesisClient({ region: 'eu-west-1' }),
+      unsent: directory,
+      maxSendAttempts: 1,
+    });
 
     // Assess
     expect(summary.failed).toEqual({ start: 2, end: 2 });

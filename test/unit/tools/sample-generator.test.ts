@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { readEndCsv, readStartCsv, type CsvRow } from '../../../domain/csv-reader';
-import { tripEndEventSchema, tripStartEventSchema, type TripEndEvent, type TripStartEvent } from '../../../domain/events';
+import { type CsvRow, readEndCsv, readStartCsv } from '../../../domain/csv-reader';
+import { type TripEndEvent, type TripStartEvent, tripEndEventSchema, tripStartEventSchema } from '../../../domain/events';
 import { generateSample, NO_TROUBLE_RATES, resolveOptions, type SampleGroundTruth } from '../../../tools/sample-generator';
 import { collect } from '../../support/csv';
 
@@ -82,11 +82,23 @@ describe('generateSample', () => {
     // Assess
     const startLines = startCsv.split('\n');
     const endLines = endCsv.split('\n');
-    expect(startLines[0]).toBe('trip_id,pickup_location_id,dropoff_location_id,vendor_id,pickup_datetime,estimated_dropoff_datetime,estimated_fare_amount');
-    expect(endLines[0]).toBe('dropoff_datetime,rate_code,passenger_count,trip_distance,fare_amount,tip_amount,payment_type,trip_type,trip_id');
+    expect(startLines[0]).toBe(
+      'trip_id,pickup_location_id,dropoff_location_id,vendor_id,pickup_datetime,estimated_dropoff_datetime,estimated_fare_amount',
+    );
+    expect(endLines[0]).toBe(
+      'dropoff_datetime,rate_code,passenger_count,trip_distance,fare_amount,tip_amount,payment_type,trip_type,trip_id',
+    );
     expect(startCsv.endsWith('\n')).toBe(true);
-    expect(startLines.filter((line) => /^[0-9a-f]{10},\d+,\d+,[12],\d{2}-\d{2}-\d{4} \d{2}:\d{2},\d{2}-\d{2}-\d{4} \d{2}:\d{2},\d+\.\d{8}$/.test(line)).length).toBeGreaterThan(400);
-    expect(endLines.filter((line) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:00,\d\.0,\d\.0,\d+\.\d+,\d+\.\d{6,},[\d.e-]+,\d\.0,\d\.0,[0-9a-f]{10}$/.test(line)).length).toBeGreaterThan(300);
+    expect(
+      startLines.filter((line) =>
+        /^[0-9a-f]{10},\d+,\d+,[12],\d{2}-\d{2}-\d{4} \d{2}:\d{2},\d{2}-\d{2}-\d{4} \d{2}:\d{2},\d+\.\d{8}$/.test(line),
+      ).length,
+    ).toBeGreaterThan(400);
+    expect(
+      endLines.filter((line) =>
+        /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:00,\d\.0,\d\.0,\d+\.\d+,\d+\.\d{6,},[\d.e-]+,\d\.0,\d\.0,[0-9a-f]{10}$/.test(line),
+      ).length,
+    ).toBeGreaterThan(300);
     expect(endLines.filter((line) => /^[^,]+,,,[^,]+,[^,]+,[^,]+,,,[0-9a-f]{10}$/.test(line)).length).toBeGreaterThan(20);
   });
 
@@ -151,7 +163,13 @@ describe('generateSample', () => {
       dropoffBeforePickupIds: expected.dropoffBeforePickupIds,
       crossingMidnightIds: expected.crossingMidnightIds,
     });
-    for (const list of [expected.orphanEndIds, expected.startedOnlyIds, expected.conflictingIds, expected.dropoffBeforePickupIds, expected.crossingMidnightIds]) {
+    for (const list of [
+      expected.orphanEndIds,
+      expected.startedOnlyIds,
+      expected.conflictingIds,
+      expected.dropoffBeforePickupIds,
+      expected.crossingMidnightIds,
+    ]) {
       expect(list.length).toBeGreaterThan(0);
     }
     expect(expected.deadLettered).toEqual({
@@ -193,7 +211,10 @@ describe('generateSample', () => {
       if (!completed.has(id) || end === undefined || pickup === undefined) continue;
       const date = pickup.slice(0, 10);
       const minutes = (Date.parse(end.dropoff_datetime) - Date.parse(pickup)) / 60_000;
-      byDate.set(date, [...(byDate.get(date) ?? []), { fare: end.fare_amount, tip: end.tip_amount ?? 0, distance: end.trip_distance ?? 0, minutes }]);
+      byDate.set(date, [
+        ...(byDate.get(date) ?? []),
+        { fare: end.fare_amount, tip: end.tip_amount ?? 0, distance: end.trip_distance ?? 0, minutes },
+      ]);
     }
     expect(expected.kpiDates).toEqual(['2024-02-28', '2024-02-29', '2024-03-01']);
     expect(expected.dailyKpis.map((kpi) => kpi.trip_date)).toEqual([...byDate.keys()].sort());

@@ -1,5 +1,11 @@
 import type { SQSRecord } from 'aws-lambda';
-import { dynamoDbRecord, kinesisRecord, lambdaContext, onFailureInvocationRecord, sqsRecord } from '../../../../local/event-source-mapping/lambda-events';
+import {
+  dynamoDbRecord,
+  kinesisRecord,
+  lambdaContext,
+  onFailureInvocationRecord,
+  sqsRecord,
+} from '../../../../local/event-source-mapping/lambda-events';
 import { messagesToDelete } from '../../../../local/event-source-mapping/queue-mapping';
 
 const region = 'us-east-1';
@@ -8,14 +14,30 @@ const arrival = new Date('2024-05-25T13:19:00.500Z');
 describe('kinesisRecord', () => {
   it('builds the record Lambda delivers from a GetRecords record', () => {
     // Prepare
-    const source = { region, streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s', shardId: 'shardId-000000000001', functionName: 'fn' };
+    const source = {
+      region,
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
+      shardId: 'shardId-000000000001',
+      functionName: 'fn',
+    };
 
     // Act
-    const record = kinesisRecord(source, { SequenceNumber: '49', PartitionKey: 'trip-1', Data: Buffer.from('{"a":1}'), ApproximateArrivalTimestamp: arrival });
+    const record = kinesisRecord(source, {
+      SequenceNumber: '49',
+      PartitionKey: 'trip-1',
+      Data: Buffer.from('{"a":1}'),
+      ApproximateArrivalTimestamp: arrival,
+    });
 
     // Assess
     expect(record).toEqual({
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'trip-1', sequenceNumber: '49', data: Buffer.from('{"a":1}').toString('base64'), approximateArrivalTimestamp: 1716643140.5 },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'trip-1',
+        sequenceNumber: '49',
+        data: Buffer.from('{"a":1}').toString('base64'),
+        approximateArrivalTimestamp: 1716643140.5,
+      },
       eventSource: 'aws:kinesis',
       eventVersion: '1.0',
       eventID: 'shardId-000000000001:49',
@@ -68,7 +90,10 @@ describe('dynamoDbRecord', () => {
 
 function sqsRecords(count: number): SQSRecord[] {
   return Array.from({ length: count }, (_unused, index) =>
-    sqsRecord({ region, queueArn: 'arn:aws:sqs:us-east-1:000000000000:q' }, { MessageId: `m${index}`, ReceiptHandle: `r${index}`, Body: '{}', Attributes: { ApproximateReceiveCount: '2' } }),
+    sqsRecord(
+      { region, queueArn: 'arn:aws:sqs:us-east-1:000000000000:q' },
+      { MessageId: `m${index}`, ReceiptHandle: `r${index}`, Body: '{}', Attributes: { ApproximateReceiveCount: '2' } },
+    ),
   );
 }
 
@@ -78,7 +103,14 @@ describe('sqsRecord', () => {
     const [record] = sqsRecords(1);
 
     // Assess
-    expect(record).toMatchObject({ messageId: 'm0', receiptHandle: 'r0', body: '{}', eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '2' }, messageAttributes: {} });
+    expect(record).toMatchObject({
+      messageId: 'm0',
+      receiptHandle: 'r0',
+      body: '{}',
+      eventSource: 'aws:sqs',
+      attributes: { ApproximateReceiveCount: '2' },
+      messageAttributes: {},
+    });
   });
 });
 
@@ -113,14 +145,21 @@ describe('onFailureInvocationRecord', () => {
         condition: 'RetryAttemptsExhausted',
         invokeCount: 4,
         functionError: true,
-        records: [{ sequenceNumber: '1', arrivalMs: arrival.getTime() }, { sequenceNumber: '9', arrivalMs: arrival.getTime() + 1000 }],
+        records: [
+          { sequenceNumber: '1', arrivalMs: arrival.getTime() },
+          { sequenceNumber: '9', arrivalMs: arrival.getTime() + 1000 },
+        ],
       },
       arrival,
     );
 
     // Assess
     expect(record).toMatchObject({
-      requestContext: { functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 },
+      requestContext: {
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 4,
+      },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: arrival.toISOString(),
@@ -143,7 +182,12 @@ describe('lambdaContext', () => {
     const context = lambdaContext({ region, functionName: 'fn', memorySizeMb: 512 }, Date.now() + 30_000);
 
     // Assess
-    expect(context).toMatchObject({ functionName: 'fn', functionVersion: '$LATEST', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn' });
+    expect(context).toMatchObject({
+      functionName: 'fn',
+      functionVersion: '$LATEST',
+      memoryLimitInMB: '512',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    });
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
     expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(30_000);
   });

@@ -1,4 +1,10 @@
-import { outcomeFromResponse, ShardBatcher, type BatchOutcome, type DiscardedBatch, type StreamBatchSettings } from '../../../../local/event-source-mapping/shard-batcher';
+import {
+  type BatchOutcome,
+  type DiscardedBatch,
+  outcomeFromResponse,
+  ShardBatcher,
+  type StreamBatchSettings,
+} from '../../../../local/event-source-mapping/shard-batcher';
 
 interface TestRecord {
   sequenceNumber: string;
@@ -103,7 +109,11 @@ describe('ShardBatcher partial batch failures', () => {
 });
 
 /** Answers each invocation with the next scripted outcome (success once the script is used up); returns what was delivered and discarded. */
-function drive(shard: ShardBatcher<TestRecord>, script: readonly BatchOutcome[], nowMs = NOW): { delivered: string[][]; discarded: DiscardedBatch<TestRecord>[] } {
+function drive(
+  shard: ShardBatcher<TestRecord>,
+  script: readonly BatchOutcome[],
+  nowMs = NOW,
+): { delivered: string[][]; discarded: DiscardedBatch<TestRecord>[] } {
   const delivered: string[][] = [];
   const discarded: DiscardedBatch<TestRecord>[] = [];
   for (let invocation = 0; invocation < 50 && shard.bufferedCount > 0; invocation += 1) {
@@ -119,25 +129,28 @@ const failed = (...identifiers: string[]): BatchOutcome => ({ kind: 'partial', f
 const FUNCTION_ERROR: BatchOutcome = { kind: 'error' };
 
 describe('ShardBatcher retry budget: each record has its own', () => {
-  it.each([true, false])('discards nothing when different records fail one after another within their budgets (bisect %s)', (bisectBatchOnError) => {
-    // Prepare: record 103 fails once, then 105 once, then 107 twice; 4 failures in all, 3 retries each
-    const shard = batcher({ batchSize: 10, retryAttempts: 3, bisectBatchOnError });
-    shard.add(records(10), NOW);
+  it.each([true, false])(
+    'discards nothing when different records fail one after another within their budgets (bisect %s)',
+    (bisectBatchOnError) => {
+      // Prepare: record 103 fails once, then 105 once, then 107 twice; 4 failures in all, 3 retries each
+      const shard = batcher({ batchSize: 10, retryAttempts: 3, bisectBatchOnError });
+      shard.add(records(10), NOW);
 
-    // Act
-    const { delivered, discarded } = drive(shard, [failed('103'), failed('105'), failed('107'), failed('107')]);
+      // Act
+      const { delivered, discarded } = drive(shard, [failed('103'), failed('105'), failed('107'), failed('107')]);
 
-    // Assess
-    expect(discarded).toEqual([]);
-    expect(delivered).toEqual([
-      sequences(records(10)),
-      ['103', '104', '105', '106', '107', '108', '109'],
-      ['105', '106', '107', '108', '109'],
-      ['107', '108', '109'],
-      ['107', '108', '109'],
-    ]);
-    expect(shard.bufferedCount).toBe(0);
-  });
+      // Assess
+      expect(discarded).toEqual([]);
+      expect(delivered).toEqual([
+        sequences(records(10)),
+        ['103', '104', '105', '106', '107', '108', '109'],
+        ['105', '106', '107', '108', '109'],
+        ['107', '108', '109'],
+        ['107', '108', '109'],
+      ]);
+      expect(shard.bufferedCount).toBe(0);
+    },
+  );
 
   it('with bisect, discards a record that failed retryAttempts + 1 times alone and delivers the records behind it', () => {
     // Prepare
@@ -145,7 +158,13 @@ describe('ShardBatcher retry budget: each record has its own', () => {
     shard.add(records(6), NOW);
 
     // Act: 102 fails in four invocations in a row; 104 fails once, after 102 has been discarded
-    const { delivered, discarded } = drive(shard, [failed('102', '104'), failed('102'), failed('102'), failed('104', '102'), failed('104')]);
+    const { delivered, discarded } = drive(shard, [
+      failed('102', '104'),
+      failed('102'),
+      failed('102'),
+      failed('104', '102'),
+      failed('104'),
+    ]);
 
     // Assess
     expect(discarded).toEqual([{ records: [records(6)[2]], condition: 'RetryAttemptsExhausted', invokeCount: 4 }]);
@@ -173,7 +192,7 @@ describe('ShardBatcher retry budget: each record has its own', () => {
     expect(delivered).toEqual([sequences(records(6)), ['101', '102', '103', '104', '105'], ['102', '103', '104', '105']]);
   });
 
-  it('counts a record\'s failures across reported failures and function errors, and not those of the records before it', () => {
+  it("counts a record's failures across reported failures and function errors, and not those of the records before it", () => {
     // Prepare
     const shard = batcher({ batchSize: 4, retryAttempts: 1, bisectBatchOnError: true });
     shard.add(records(4), NOW);
@@ -189,7 +208,13 @@ describe('ShardBatcher retry budget: each record has its own', () => {
   it('retries a failing record forever when retryAttempts is -1, until it is too old', () => {
     // Prepare
     const shard = batcher({ batchSize: 3, retryAttempts: -1, maxRecordAgeSeconds: 60 });
-    shard.add([{ sequenceNumber: '100', arrivalMs: NOW - 30_000 }, ...records(2, NOW).map((record, index) => ({ ...record, sequenceNumber: String(101 + index) }))], NOW);
+    shard.add(
+      [
+        { sequenceNumber: '100', arrivalMs: NOW - 30_000 },
+        ...records(2, NOW).map((record, index) => ({ ...record, sequenceNumber: String(101 + index) })),
+      ],
+      NOW,
+    );
     const outcomes = [];
 
     // Act
@@ -199,7 +224,11 @@ describe('ShardBatcher retry budget: each record has its own', () => {
 
     // Assess
     expect(outcomes).toEqual([null, null, null, null, null]);
-    expect(expired).toEqual({ records: [{ sequenceNumber: '100', arrivalMs: NOW - 30_000 }], condition: 'RecordAgeExceeded', invokeCount: 5 });
+    expect(expired).toEqual({
+      records: [{ sequenceNumber: '100', arrivalMs: NOW - 30_000 }],
+      condition: 'RecordAgeExceeded',
+      invokeCount: 5,
+    });
     expect(sequences(next)).toEqual(['101', '102']);
   });
 });

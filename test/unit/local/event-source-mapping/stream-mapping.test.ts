@@ -1,9 +1,9 @@
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TRIP_STREAM_FILTERS } from '../../../../domain/trip-item';
 import { matchesFilterPattern } from '../../../../aws/filter-pattern';
+import { TRIP_STREAM_FILTERS } from '../../../../domain/trip-item';
 import { streamSequenceNumber } from '../../../support/dynamodb-stream';
 import { sentMessages } from '../../../support/handler-harness';
 import {
@@ -17,6 +17,7 @@ import {
   mockKinesisShards,
   mockTableStreamShard,
   REGION,
+  type Respond,
   runToEnd,
   seq,
   streamSettings,
@@ -24,7 +25,6 @@ import {
   tableStreamMapping,
   tableStreamRecord,
   waitUntil,
-  type Respond,
 } from '../../../support/mapping-harness';
 
 const kinesisMock = mockClient(KinesisClient);
@@ -47,10 +47,22 @@ const sequences = (...positions: number[]): string[] => positions.map(seq);
  * at record 2 is `at-2`. What the pages after them hold is each test's.
  */
 function oneOpenShardReadingRecords1And2(): void {
-  kinesisMock.on(ListShardsCommand).resolves({ Shards: [{ ShardId: SHARD, HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' }, SequenceNumberRange: { StartingSequenceNumber: seq(0) } }] });
+  kinesisMock.on(ListShardsCommand).resolves({
+    Shards: [
+      {
+        ShardId: SHARD,
+        HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' },
+        SequenceNumberRange: { StartingSequenceNumber: seq(0) },
+      },
+    ],
+  });
   kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'TRIM_HORIZON' }).resolves({ ShardIterator: 'from-start' });
-  kinesisMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) }).resolves({ ShardIterator: 'at-2' });
-  kinesisMock.on(GetRecordsCommand, { ShardIterator: 'from-start' }).resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+  kinesisMock
+    .on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seq(2) })
+    .resolves({ ShardIterator: 'at-2' });
+  kinesisMock
+    .on(GetRecordsCommand, { ShardIterator: 'from-start' })
+    .resolves({ Records: kinesisSdkRecords([1, 2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
 }
 const onFailureRecords = (): Record<string, unknown>[] => sentMessages(sqsMock, DEAD_LETTER_QUEUE_URL).map((message) => message.body);
 
@@ -107,7 +119,9 @@ describe('StreamMapping over Kinesis: batching and order', () => {
   it('reads on from the last record after an empty page (record 2 again is dropped), so records still being written when it polled are not skipped', async () => {
     // Prepare: the emulator answers an empty page with an iterator that points past records 3 and 4
     oneOpenShardReadingRecords1And2();
-    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'past-3-and-4', MillisBehindLatest: 0 });
+    kinesisMock
+      .on(GetRecordsCommand, { ShardIterator: 'next' })
+      .resolves({ Records: [], NextShardIterator: 'past-3-and-4', MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'past-3-and-4' }).resolves({ Records: [], MillisBehindLatest: 0 });
     kinesisMock.on(GetRecordsCommand, { ShardIterator: 'at-2' }).resolves({ Records: kinesisSdkRecords([2, 3, 4]), MillisBehindLatest: 0 });
     const fn = new FakeFunction();
@@ -129,8 +143,12 @@ describe('StreamMapping over Kinesis: batching and order', () => {
   it('counts as settled since a moment only once a read begun after it has found the shard caught up', async () => {
     // Prepare: an open shard with records 1 and 2, then nothing new
     oneOpenShardReadingRecords1And2();
-    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'next' }).resolves({ Records: [], NextShardIterator: 'next', MillisBehindLatest: 0 });
-    kinesisMock.on(GetRecordsCommand, { ShardIterator: 'at-2' }).resolves({ Records: kinesisSdkRecords([2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
+    kinesisMock
+      .on(GetRecordsCommand, { ShardIterator: 'next' })
+      .resolves({ Records: [], NextShardIterator: 'next', MillisBehindLatest: 0 });
+    kinesisMock
+      .on(GetRecordsCommand, { ShardIterator: 'at-2' })
+      .resolves({ Records: kinesisSdkRecords([2]), NextShardIterator: 'next', MillisBehindLatest: 0 });
     const fn = new FakeFunction();
     const mapping = kinesisMapping(fn, clients, streamSettings({ batchSize: 10 }));
     await mapping.start();
@@ -175,7 +193,11 @@ describe('StreamMapping over Kinesis: batching and order', () => {
     expect(fn.invocations[0]?.handler).toBe('start');
     expect(fn.invocations[0]?.records).toEqual([
       expect.objectContaining({
-        kinesis: expect.objectContaining({ sequenceNumber: seq(1), partitionKey: 'trip-1', approximateArrivalTimestamp: arrivedAt.getTime() / 1000 }),
+        kinesis: expect.objectContaining({
+          sequenceNumber: seq(1),
+          partitionKey: 'trip-1',
+          approximateArrivalTimestamp: arrivedAt.getTime() / 1000,
+        }),
         eventSource: 'aws:kinesis',
         eventID: `${SHARD}:${seq(1)}`,
         eventSourceARN: KINESIS_STREAM.arn,
@@ -209,7 +231,9 @@ describe('StreamMapping over Kinesis: ReportBatchItemFailures', () => {
   ])('fails the whole batch on %s', async (_name, failure) => {
     // Prepare
     mockKinesisShards(kinesisMock, { [SHARD]: [kinesisSdkRecords([1, 2, 3])] });
-    const fn = new FakeFunction((_invocation, index) => (index === 0 ? { batchItemFailures: [{ itemIdentifier: seq(3) }, failure] } : undefined));
+    const fn = new FakeFunction((_invocation, index) =>
+      index === 0 ? { batchItemFailures: [{ itemIdentifier: seq(3) }, failure] } : undefined,
+    );
 
     // Act
     await runToEnd(kinesisMapping(fn, clients, streamSettings()));
@@ -255,7 +279,13 @@ describe('StreamMapping over Kinesis: each failing record has its own retry budg
     await runToEnd(kinesisMapping(fn, clients, streamSettings({ retryAttempts: 3, bisectBatchOnError: true })));
 
     // Assess
-    expect(fn.batches).toEqual([sequences(1, 2, 3, 4, 5, 6, 7, 8), sequences(3, 4, 5, 6, 7, 8), sequences(5, 6, 7, 8), sequences(7, 8), sequences(7, 8)]);
+    expect(fn.batches).toEqual([
+      sequences(1, 2, 3, 4, 5, 6, 7, 8),
+      sequences(3, 4, 5, 6, 7, 8),
+      sequences(5, 6, 7, 8),
+      sequences(7, 8),
+      sequences(7, 8),
+    ]);
     expect(onFailureRecords()).toEqual([]);
   });
 
@@ -321,7 +351,9 @@ describe('StreamMapping over Kinesis: function errors', () => {
     // Prepare
     const firstArrival = new Date(Date.now() - 2_000);
     const secondArrival = new Date(Date.now() - 1_000);
-    mockKinesisShards(kinesisMock, { [SHARD]: [[kinesisSdkRecord(1, firstArrival), kinesisSdkRecord(2, secondArrival), ...kinesisSdkRecords([3, 4])]] });
+    mockKinesisShards(kinesisMock, {
+      [SHARD]: [[kinesisSdkRecord(1, firstArrival), kinesisSdkRecord(2, secondArrival), ...kinesisSdkRecords([3, 4])]],
+    });
     const fn = new FakeFunction(throwsOn(1));
 
     // Act
@@ -332,7 +364,12 @@ describe('StreamMapping over Kinesis: function errors', () => {
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     expect(onFailureRecords()).toEqual([
       {
-        requestContext: { requestId: expect.any(String), functionArn: FUNCTION_ARN, condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 },
+        requestContext: {
+          requestId: expect.any(String),
+          functionArn: FUNCTION_ARN,
+          condition: 'RetryAttemptsExhausted',
+          approximateInvokeCount: 3,
+        },
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
         version: '1.0',
         timestamp: expect.stringMatching(ISO_TIMESTAMP),
@@ -378,7 +415,9 @@ describe('StreamMapping over Kinesis: function errors', () => {
     // Assess
     expect(fn.batches).toEqual([sequences(1, 2, 3, 4), sequences(1, 2, 3, 4)]);
     expect(onFailureRecords()).toEqual([
-      expect.objectContaining({ KinesisBatchInfo: expect.objectContaining({ startSequenceNumber: seq(1), endSequenceNumber: seq(4), batchSize: 4 }) }),
+      expect.objectContaining({
+        KinesisBatchInfo: expect.objectContaining({ startSequenceNumber: seq(1), endSequenceNumber: seq(4), batchSize: 4 }),
+      }),
     ]);
   });
 });

@@ -8,6 +8,7 @@ import { sentMessages } from '../../../support/handler-harness';
 import {
   DEAD_LETTER_QUEUE_URL,
   FakeFunction,
+  type Invocation,
   mockTableStreamShard,
   REGION,
   runToEnd,
@@ -15,7 +16,6 @@ import {
   TABLE_STREAM_ARN,
   tableStreamMapping,
   tableStreamRecord,
-  type Invocation,
 } from '../../../support/mapping-harness';
 
 const streamsMock = mockClient(DynamoDBStreamsClient);
@@ -23,13 +23,17 @@ const sqsMock = mockClient(SQSClient);
 const clients = { streams: new DynamoDBStreamsClient({ region: REGION }), sqs: new SQSClient({ region: REGION }) };
 const SHARD = 'shardId-00000001-abc';
 const everything = (): boolean => true;
-const changes = (...positions: number[]) => positions.map((position) => tableStreamRecord({ position, eventName: 'INSERT', status: 'STARTED' }));
+const changes = (...positions: number[]) =>
+  positions.map((position) => tableStreamRecord({ position, eventName: 'INSERT', status: 'STARTED' }));
 const sequences = (...positions: number[]): string[] => positions.map(streamSequenceNumber);
 
 /** A function that keeps a window's state as a tumbling-window handler does: the identifiers it saw. */
 const countingState = (invocation: Invocation): unknown => {
   const before = (invocation.eventFields.state as { seen?: string[] } | undefined)?.seen ?? [];
-  return { state: invocation.eventFields.isFinalInvokeForWindow === true ? {} : { seen: [...before, ...invocation.identifiers] }, batchItemFailures: [] };
+  return {
+    state: invocation.eventFields.isFinalInvokeForWindow === true ? {} : { seen: [...before, ...invocation.identifiers] },
+    batchItemFailures: [],
+  };
 };
 
 beforeEach(() => {
@@ -50,9 +54,19 @@ describe('StreamMapping with a tumbling window', () => {
     // Assess
     const [first, second, final] = fn.invocations;
     expect(fn.batches).toEqual([sequences(1, 2), sequences(3), []]);
-    expect(first?.eventFields).toMatchObject({ shardId: SHARD, eventSourceARN: TABLE_STREAM_ARN, state: {}, isFinalInvokeForWindow: false, isWindowTerminatedEarly: false });
+    expect(first?.eventFields).toMatchObject({
+      shardId: SHARD,
+      eventSourceARN: TABLE_STREAM_ARN,
+      state: {},
+      isFinalInvokeForWindow: false,
+      isWindowTerminatedEarly: false,
+    });
     expect(second?.eventFields).toMatchObject({ state: { seen: sequences(1, 2) }, isFinalInvokeForWindow: false });
-    expect(final?.eventFields).toMatchObject({ state: { seen: sequences(1, 2, 3) }, isFinalInvokeForWindow: true, window: first?.eventFields.window });
+    expect(final?.eventFields).toMatchObject({
+      state: { seen: sequences(1, 2, 3) },
+      isFinalInvokeForWindow: true,
+      window: first?.eventFields.window,
+    });
     const window = first?.eventFields.window as { start: string; end: string };
     expect(Date.parse(window.end) - Date.parse(window.start)).toBe(200);
   });
@@ -71,7 +85,7 @@ describe('StreamMapping with a tumbling window', () => {
     expect(fn.invocations[2]?.eventFields.state).toEqual({ seen: sequences(1, 2) });
   });
 
-  it('retries a failing final invocation, then sends the window\'s records to the on-failure destination', async () => {
+  it("retries a failing final invocation, then sends the window's records to the on-failure destination", async () => {
     // Prepare
     mockTableStreamShard(streamsMock, SHARD, [changes(1, 2)]);
     const fn = new FakeFunction((invocation) => {
@@ -80,7 +94,9 @@ describe('StreamMapping with a tumbling window', () => {
     });
 
     // Act
-    await runToEnd(tableStreamMapping(fn, clients, streamSettings({ batchSize: 2, tumblingWindowSeconds: 0.2, retryAttempts: 2 }), everything));
+    await runToEnd(
+      tableStreamMapping(fn, clients, streamSettings({ batchSize: 2, tumblingWindowSeconds: 0.2, retryAttempts: 2 }), everything),
+    );
 
     // Assess
     expect(fn.batches).toEqual([sequences(1, 2), [], [], []]);
@@ -88,14 +104,19 @@ describe('StreamMapping with a tumbling window', () => {
     expect(pointers).toEqual([
       expect.objectContaining({
         requestContext: expect.objectContaining({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 }) as unknown,
-        DDBStreamBatchInfo: expect.objectContaining({ shardId: SHARD, startSequenceNumber: streamSequenceNumber(1), endSequenceNumber: streamSequenceNumber(2), batchSize: 2 }) as unknown,
+        DDBStreamBatchInfo: expect.objectContaining({
+          shardId: SHARD,
+          startSequenceNumber: streamSequenceNumber(1),
+          endSequenceNumber: streamSequenceNumber(2),
+          batchSize: 2,
+        }) as unknown,
       }),
     ]);
   });
 });
 
 describe('splitShards', () => {
-  it('presents a shard as parts that each get their keys\' records, in order, and nothing twice', async () => {
+  it("presents a shard as parts that each get their keys' records, in order, and nothing twice", async () => {
     // Prepare
     const records = changes(1, 2, 3, 4, 5, 6, 7, 8);
     mockTableStreamShard(streamsMock, SHARD, [records.slice(0, 5), records.slice(5)]);
@@ -103,7 +124,11 @@ describe('splitShards', () => {
 
     // Act
     const mapping = tableStreamMapping(fn, clients, streamSettings({ batchSize: 100 }), everything, {
-      listShards: splitShards(dynamoDbStreamShards(clients.streams, TABLE_STREAM_ARN, REGION), 3, (record: DynamoDBRecord) => record.dynamodb?.Keys?.trip_id?.S ?? ''),
+      listShards: splitShards(
+        dynamoDbStreamShards(clients.streams, TABLE_STREAM_ARN, REGION),
+        3,
+        (record: DynamoDBRecord) => record.dynamodb?.Keys?.trip_id?.S ?? '',
+      ),
     });
     await runToEnd(mapping);
 
@@ -117,7 +142,7 @@ describe('splitShards', () => {
 });
 
 describe('ShardReaderLimit', () => {
-  it('refuses a third reader of a shard, counting a split shard\'s parts as their shard', () => {
+  it("refuses a third reader of a shard, counting a split shard's parts as their shard", () => {
     // Prepare
     const limit = new ShardReaderLimit(TABLE_STREAM_ARN, 2);
     limit.acquire(`${SHARD}#0`, 'match');

@@ -1,4 +1,10 @@
-import { amountOutliers, assessDataQuality, isScientificNotation, mangledPairs, type CompletedTripAmounts } from '../../../../local/run/data-quality';
+import {
+  amountOutliers,
+  assessDataQuality,
+  type CompletedTripAmounts,
+  isScientificNotation,
+  mangledPairs,
+} from '../../../../local/run/data-quality';
 
 /** A day of ordinary trips: fares 10-100, distances 0-20, most tips zero. */
 function ordinaryDay(count: number, date = '2024-05-25'): CompletedTripAmounts[] {
@@ -45,13 +51,19 @@ describe('data quality', () => {
 
   it('names the amounts far outside their day and leaves an ordinary day alone', () => {
     // Prepare
-    const trips = [...ordinaryDay(200), { trip_id: 'far', trip_date: '2024-05-25', fare_amount: 50, tip_amount: 0, trip_distance: 91152.89 }, ...ordinaryDay(150, '2024-05-26')];
+    const trips = [
+      ...ordinaryDay(200),
+      { trip_id: 'far', trip_date: '2024-05-25', fare_amount: 50, tip_amount: 0, trip_distance: 91152.89 },
+      ...ordinaryDay(150, '2024-05-26'),
+    ];
 
     // Act
     const outliers = amountOutliers(trips);
 
     // Assess
-    expect(outliers).toEqual([{ trip_id: 'far', trip_date: '2024-05-25', field: 'trip_distance', value: 91152.89, bound: expect.any(Number) as number, median: 10 }]);
+    expect(outliers).toEqual([
+      { trip_id: 'far', trip_date: '2024-05-25', field: 'trip_distance', value: 91152.89, bound: expect.any(Number) as number, median: 10 },
+    ]);
     expect(outliers[0]?.bound).toBeLessThan(1000);
   });
 

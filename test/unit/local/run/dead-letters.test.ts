@@ -27,7 +27,10 @@ function deadLetter(reason: DeadLetterMessage['reason'], tripId: string | null):
     first_seen_at: '2024-05-25T14:00:00.000Z',
     dead_lettered_at: '2024-05-25T14:01:00.000Z',
     source: 'redrive',
-    origin: tripId === null ? null : { shard_id: 'shardId-000000000000', sequence_number: '49590338271490256608559692538361571095921575989136580001' },
+    origin:
+      tripId === null
+        ? null
+        : { shard_id: 'shardId-000000000000', sequence_number: '49590338271490256608559692538361571095921575989136580001' },
   };
   return JSON.stringify(message);
 }

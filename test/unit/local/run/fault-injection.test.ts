@@ -3,16 +3,16 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { HttpResponse } from '@smithy/core/transport';
 import { awsRequestCounts, registerRequestAttemptHook, resetAwsRequestCounts, withRequestCounting } from '../../../../aws/clients';
+import { type DeliveredRecord, type InvocationFaultPlan, invokeWithFaults } from '../../../../local/event-source-mapping/invoker';
 import {
   DEFAULT_FAULT_SEED,
+  type FaultInjection,
   FaultInjector,
   InjectedThrottlingError,
   NO_FAULTS,
-  parseTargetedFaults,
   parseFaultRate,
-  type FaultInjection,
+  parseTargetedFaults,
 } from '../../../../local/run/fault-injection';
-import { invokeWithFaults, type DeliveredRecord, type InvocationFaultPlan } from '../../../../local/event-source-mapping/invoker';
 
 const deliveredRecords = (count: number, prefix = 'trip'): DeliveredRecord[] =>
   Array.from({ length: count }, (_unused, index) => ({ key: `${prefix}-${index}`, identifier: String(1000 + index) }));
@@ -21,7 +21,9 @@ const randomFaults = (rate: number, seed = 7): FaultInjection => ({ rate, seed, 
 
 /** Plans `invocations` invocations of `batchSize` fresh records each. */
 function planMany(injector: FaultInjector, invocations: number, batchSize: number): InvocationFaultPlan[] {
-  return Array.from({ length: invocations }, (_unused, invocation) => injector.plan('start', deliveredRecords(batchSize, `trip-${invocation}`)));
+  return Array.from({ length: invocations }, (_unused, invocation) =>
+    injector.plan('start', deliveredRecords(batchSize, `trip-${invocation}`)),
+  );
 }
 
 describe('parseFaultRate', () => {
@@ -97,7 +99,13 @@ describe('FaultInjector, targeted faults', () => {
     // Act
     const deliveries = [1, 2, 3].map(() => [...injector.plan('end', batch).failing]);
     const otherHandler = [...injector.plan('start', batch).failing];
-    const crashes = [1, 2].map(() => injector.plan('start', [{ key: 'trip-0', identifier: 'c' }, { key: 'trip-2', identifier: 'd' }]).crashAt);
+    const crashes = [1, 2].map(
+      () =>
+        injector.plan('start', [
+          { key: 'trip-0', identifier: 'c' },
+          { key: 'trip-2', identifier: 'd' },
+        ]).crashAt,
+    );
 
     // Assess
     expect(deliveries).toEqual([[1], [1], []]);
@@ -272,7 +280,7 @@ describe('FaultInjector, random failures', () => {
 describe('invokeWithFaults', () => {
   const view = { identifierOf: (record: string) => `id-${record}`, faultKeyOf: (record: string) => record };
 
-  it('keeps reported records from the handler and reports them next to the handler\'s own failures', async () => {
+  it("keeps reported records from the handler and reports them next to the handler's own failures", async () => {
     // Prepare
     const handed: string[][] = [];
     const call = async (delivered: readonly string[]) => {
@@ -317,14 +325,18 @@ function okHandler(): { sent: number; handle: () => Promise<{ response: HttpResp
     handle: async () => {
       handler.sent += 1;
       return {
-        response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from(['{"QueueUrls":[]}']) }),
+        response: new HttpResponse({
+          statusCode: 200,
+          headers: { 'content-type': 'application/x-amz-json-1.0' },
+          body: Readable.from(['{"QueueUrls":[]}']),
+        }),
       };
     },
   };
   return handler;
 }
 
-describe('FaultInjector throttling of the handlers\' SDK clients', () => {
+describe("FaultInjector throttling of the handlers' SDK clients", () => {
   beforeEach(() => resetAwsRequestCounts());
 
   it('fails attempts with an error the SDK retries as throttling, before they are sent, and counts them', async () => {
@@ -358,7 +370,7 @@ describe('FaultInjector throttling of the handlers\' SDK clients', () => {
     expect(awsRequestCounts()).toEqual({ SQS: { ListQueues: 6 + throttles } });
   });
 
-  it('gives each service its own throttling error, recognized by the SDK\'s retry strategy', () => {
+  it("gives each service its own throttling error, recognized by the SDK's retry strategy", () => {
     // Prepare
     const injector = new FaultInjector(randomFaults(0.999_999, 1));
     const thrown = (service: string): unknown => {
@@ -374,23 +386,45 @@ describe('FaultInjector throttling of the handlers\' SDK clients', () => {
     const errors = ['DynamoDB', 'SQS', 'S3'].map(thrown);
 
     // Assess
-    expect(errors.map((error) => (error as Error).name)).toEqual(['ProvisionedThroughputExceededException', 'ThrottlingException', 'SlowDown']);
-    expect(errors.every((error) => error instanceof InjectedThrottlingError && isThrottlingError(error as Parameters<typeof isThrottlingError>[0]))).toBe(true);
+    expect(errors.map((error) => (error as Error).name)).toEqual([
+      'ProvisionedThroughputExceededException',
+      'ThrottlingException',
+      'SlowDown',
+    ]);
+    expect(
+      errors.every(
+        (error) => error instanceof InjectedThrottlingError && isThrottlingError(error as Parameters<typeof isThrottlingError>[0]),
+      ),
+    ).toBe(true);
   });
 
   it('leaves clients without the handler role alone, and stops once removed', async () => {
     // Prepare
     const injector = new FaultInjector(randomFaults(0.999_999, 1));
-    const options = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, endpoint: 'http://127.0.0.1:1', maxAttempts: 1 };
+    const options = {
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      endpoint: 'http://127.0.0.1:1',
+      maxAttempts: 1,
+    };
     const runtimeClient = withRequestCounting(new SQSClient({ ...options, requestHandler: okHandler() }));
     const handlerClient = withRequestCounting(new SQSClient({ ...options, requestHandler: okHandler() }), 'handler');
     const remove = registerRequestAttemptHook('handler', (attempt) => injector.throttle(attempt));
 
     // Act
-    const runtimeCall = await runtimeClient.send(new ListQueuesCommand({})).then(() => 'sent', (error: Error) => error.name);
-    const handlerCall = await handlerClient.send(new ListQueuesCommand({})).then(() => 'sent', (error: Error) => error.name);
+    const runtimeCall = await runtimeClient.send(new ListQueuesCommand({})).then(
+      () => 'sent',
+      (error: Error) => error.name,
+    );
+    const handlerCall = await handlerClient.send(new ListQueuesCommand({})).then(
+      () => 'sent',
+      (error: Error) => error.name,
+    );
     remove();
-    const afterRemoval = await handlerClient.send(new ListQueuesCommand({})).then(() => 'sent', (error: Error) => error.name);
+    const afterRemoval = await handlerClient.send(new ListQueuesCommand({})).then(
+      () => 'sent',
+      (error: Error) => error.name,
+    );
 
     // Assess
     expect([runtimeCall, handlerCall, afterRemoval]).toEqual(['sent', 'ThrottlingException', 'sent']);

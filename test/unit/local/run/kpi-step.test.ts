@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runKpiStep } from '../../../../local/run/kpi-step';
 
@@ -9,8 +9,14 @@ const BUCKET = 'kpi-step-test';
 
 function stagedLine(id: string, fare: number): string {
   return JSON.stringify({
-    trip_id: id, trip_date: '2024-05-24', pickup_datetime: '2024-05-24T08:00:00.000Z', dropoff_datetime: '2024-05-24T08:30:00.000Z',
-    completed_at: '2024-05-24T08:30:01.000Z', fare_amount: fare, tip_amount: null, trip_distance: 2,
+    trip_id: id,
+    trip_date: '2024-05-24',
+    pickup_datetime: '2024-05-24T08:00:00.000Z',
+    dropoff_datetime: '2024-05-24T08:30:00.000Z',
+    completed_at: '2024-05-24T08:30:01.000Z',
+    fare_amount: fare,
+    tip_amount: null,
+    trip_distance: 2,
   });
 }
 
@@ -33,7 +39,8 @@ describe('runKpiStep', () => {
       'completed-trips/trip_date=2024-05-24/b.jsonl': Buffer.from(`${stagedLine('täxi-1', 10)}\n`, 'utf8'),
     };
     s3Mock.on(ListObjectsV2Command).resolves({ Contents: [...Object.keys(staged), 'completed-trips/readme.txt'].map((Key) => ({ Key })) });
-    for (const [key, bytes] of Object.entries(staged)) s3Mock.on(GetObjectCommand, { Bucket: BUCKET, Key: key }).resolves({ Body: body(bytes) });
+    for (const [key, bytes] of Object.entries(staged))
+      s3Mock.on(GetObjectCommand, { Bucket: BUCKET, Key: key }).resolves({ Body: body(bytes) });
     s3Mock.on(PutObjectCommand).resolves({});
     const outDir = await mkdtemp(path.join(tmpdir(), 'kpi-step-'));
 
@@ -47,7 +54,11 @@ describe('runKpiStep', () => {
       expect((await readFile(path.join(copyDir, path.basename(key)))).equals(bytes)).toBe(true);
     }
     expect(result).toEqual(
-      expect.objectContaining({ stagedFiles: 2, dates: ['2024-05-24'], rows: [expect.objectContaining({ trip_count: 2, total_fare: 30.5 })] }),
+      expect.objectContaining({
+        stagedFiles: 2,
+        dates: ['2024-05-24'],
+        rows: [expect.objectContaining({ trip_count: 2, total_fare: 30.5 })],
+      }),
     );
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: BUCKET, Key: 'daily-kpis/trip_date=2024-05-24/part-00000.json' });
   });

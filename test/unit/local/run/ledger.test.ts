@@ -1,5 +1,5 @@
 import type { DeadLetterMessage } from '../../../../domain/envelopes';
-import { computeLedger, describeLedger, MOVED_BY_REDRIVE_POLICY, type LedgerInputs, type SentRecord } from '../../../../local/run/ledger';
+import { computeLedger, describeLedger, type LedgerInputs, MOVED_BY_REDRIVE_POLICY, type SentRecord } from '../../../../local/run/ledger';
 import { kinesisOrigin, tripEndEvent, tripStartEvent } from '../../../support/kinesis';
 import { retryMessage } from '../../../support/sqs';
 
@@ -111,7 +111,10 @@ describe('computeLedger', () => {
 
   it('names the records in no category and does not balance', () => {
     // Prepare
-    const ledgerInputs = inputs({ sent: [sent('start', 1, 'lost-trip'), sent('start', 2)], items: [{ halves: 1, start_origin: kinesisOrigin(2) }] });
+    const ledgerInputs = inputs({
+      sent: [sent('start', 1, 'lost-trip'), sent('start', 2)],
+      items: [{ halves: 1, start_origin: kinesisOrigin(2) }],
+    });
 
     // Act
     const ledger = computeLedger(ledgerInputs);
@@ -151,7 +154,11 @@ describe('computeLedger', () => {
 
   it('balances when every acknowledged record is on the stream', () => {
     // Prepare
-    const ledgerInputs = inputs({ sent: [sent('start', 1)], items: [{ halves: 1, start_origin: kinesisOrigin(1) }], onStream: [sent('start', 1)] });
+    const ledgerInputs = inputs({
+      sent: [sent('start', 1)],
+      items: [{ halves: 1, start_origin: kinesisOrigin(1) }],
+      onStream: [sent('start', 1)],
+    });
 
     // Act
     const ledger = computeLedger(ledgerInputs);

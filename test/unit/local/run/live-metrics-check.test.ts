@@ -28,7 +28,12 @@ describe('checkLiveMetrics', () => {
     const windows = [window('2024-05-25T13:00:00.000Z', 4, 20)];
 
     // Act
-    const check = checkLiveMetrics({ windows, liveOpenTrips: 2, kpis: [{ trip_date: '2024-05-25', trip_count: 3, total_fare: 15 }], openTrips: 1 });
+    const check = checkLiveMetrics({
+      windows,
+      liveOpenTrips: 2,
+      kpis: [{ trip_date: '2024-05-25', trip_count: 3, total_fare: 15 }],
+      openTrips: 1,
+    });
 
     // Assess
     expect(check.agrees_with_kpis).toBe(false);

@@ -88,7 +88,9 @@ describe('the run folder', () => {
     // Assess
     expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{"run":1}');
     expect(await readdir(out)).toEqual([RUN_MANIFEST, 'summary.json'].sort());
-    expect(JSON.parse(await readFile(join(partial, 'summary.json'), 'utf8'))).toEqual({ outcome: { status: 'failed', reason: 'the ledger does not balance' } });
+    expect(JSON.parse(await readFile(join(partial, 'summary.json'), 'utf8'))).toEqual({
+      outcome: { status: 'failed', reason: 'the ledger does not balance' },
+    });
   });
 
   it('refuses a second run while the first one’s process lives, and takes over the lock of a dead one', async () => {
@@ -99,7 +101,9 @@ describe('the run folder', () => {
     const refused = openRunFolder(out);
 
     // Assess
-    await expect(refused).rejects.toThrow(new RunFolderError(`another local run (pid ${process.pid}) is writing to ${out}; wait for it or give this run another --out`));
+    await expect(refused).rejects.toThrow(
+      new RunFolderError(`another local run (pid ${process.pid}) is writing to ${out}; wait for it or give this run another --out`),
+    );
     await writeFile(join(out, RUN_LOCK), `${deadPid()}\n`);
     const takenOver = await openRunFolder(out);
     expect((await readFile(join(out, RUN_LOCK), 'utf8')).trim()).toBe(String(process.pid));

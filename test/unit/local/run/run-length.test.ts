@@ -16,7 +16,7 @@ describe('run length', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('estimates a generated sample\'s rows from the sizes of its two CSVs', async () => {
+  it("estimates a generated sample's rows from the sizes of its two CSVs", async () => {
     // Prepare
     const sample = generateSample({ trips: 1_000, seed: 'run-length' });
     const files = await writeSampleFiles(sample, directory);

@@ -14,12 +14,18 @@ describe('clearRunOutputs', () => {
     await rm(outDir, { recursive: true, force: true });
   });
 
-  it("removes every output of an earlier run and nothing else the directory holds", async () => {
+  it('removes every output of an earlier run and nothing else the directory holds', async () => {
     // Prepare
     await writeFile(path.join(outDir, 'summary.json'), '{}');
     await writeFile(path.join(outDir, 'dead-letters.jsonl'), '');
     await writeFile(path.join(outDir, 'report.html'), '<html></html>');
-    for (const directory of ['daily-kpis/trip_date=2024-05-25', 'daily-kpis-by-dimension/trip_date=2024-05-25', 'completed-trips/trip_date=2024-05-25', 'raw/trip-start', 'quarantine']) {
+    for (const directory of [
+      'daily-kpis/trip_date=2024-05-25',
+      'daily-kpis-by-dimension/trip_date=2024-05-25',
+      'completed-trips/trip_date=2024-05-25',
+      'raw/trip-start',
+      'quarantine',
+    ]) {
       await mkdir(path.join(outDir, directory), { recursive: true });
       await writeFile(path.join(outDir, directory, 'part.json'), '{}');
     }

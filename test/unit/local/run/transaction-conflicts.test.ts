@@ -3,8 +3,8 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { HttpResponse } from '@smithy/core/transport';
 import { registerRequestAttemptHook, withRequestCounting } from '../../../../aws/clients';
-import { addToWindowState, shardPartials, type TripChange } from '../../../../domain/live-metrics';
 import { MetricsTable } from '../../../../aws/metrics-table';
+import { addToWindowState, shardPartials, type TripChange } from '../../../../domain/live-metrics';
 import { TransactionConflicts } from '../../../../local/run/transaction-conflicts';
 
 const METRICS_TABLE = 'tripstream-test-metrics';
@@ -20,7 +20,13 @@ function slowDynamoDb(written: { operation: string; body: string }[]): DynamoDBD
         const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body as Uint8Array).toString('utf8');
         written.push({ operation: request.headers['x-amz-target'] ?? '', body });
         await new Promise((resolve) => setTimeout(resolve, 20));
-        return { response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from(['{}']) }) };
+        return {
+          response: new HttpResponse({
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Readable.from(['{}']),
+          }),
+        };
       },
     },
   });
@@ -41,21 +47,43 @@ afterEach(() => unregister());
 function transactionOfShard(shard: string) {
   return new TransactWriteCommand({
     TransactItems: [
-      { Put: { TableName: METRICS_TABLE, Item: { pk: `applied#${shard}-event-1`, sk: 'applied' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Update: { TableName: METRICS_TABLE, Key: { pk: 'window#all#all', sk: WINDOW }, UpdateExpression: 'ADD trip_count :one', ExpressionAttributeValues: { ':one': 1 } } },
-      { Update: { TableName: METRICS_TABLE, Key: { pk: 'open_trips', sk: 'open_trips' }, UpdateExpression: 'ADD open_trips :one', ExpressionAttributeValues: { ':one': -1 } } },
+      {
+        Put: {
+          TableName: METRICS_TABLE,
+          Item: { pk: `applied#${shard}-event-1`, sk: 'applied' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: METRICS_TABLE,
+          Key: { pk: 'window#all#all', sk: WINDOW },
+          UpdateExpression: 'ADD trip_count :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+      {
+        Update: {
+          TableName: METRICS_TABLE,
+          Key: { pk: 'open_trips', sk: 'open_trips' },
+          UpdateExpression: 'ADD open_trips :one',
+          ExpressionAttributeValues: { ':one': -1 },
+        },
+      },
     ],
   });
 }
 
 describe('transaction conflicts in the local runtime', () => {
-  it('cancels the old design\'s transaction of one shard while another shard\'s is in flight, with TransactionConflict and no SDK retry', async () => {
+  it("cancels the old design's transaction of one shard while another shard's is in flight, with TransactionConflict and no SDK retry", async () => {
     // Prepare
     const written: { operation: string; body: string }[] = [];
     const client = slowDynamoDb(written);
 
     // Act
-    const outcomes = await Promise.allSettled(['shard-1', 'shard-2', 'shard-3', 'shard-4'].map((shard) => client.send(transactionOfShard(shard))));
+    const outcomes = await Promise.allSettled(
+      ['shard-1', 'shard-2', 'shard-3', 'shard-4'].map((shard) => client.send(transactionOfShard(shard))),
+    );
 
     // Assess
     const cancelled = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
@@ -63,7 +91,11 @@ describe('transaction conflicts in the local runtime', () => {
     expect(cancelled).toHaveLength(3);
     for (const error of cancelled) {
       expect(error).toBeInstanceOf(TransactionCanceledException);
-      expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual(['None', 'TransactionConflict', 'TransactionConflict']);
+      expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual([
+        'None',
+        'TransactionConflict',
+        'TransactionConflict',
+      ]);
       expect((error as TransactionCanceledException).$metadata.attempts ?? 1).toBe(1);
     }
     expect(written).toHaveLength(1);
