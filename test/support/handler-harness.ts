@@ -116,6 +116,18 @@ export function conditionalCheckFailed(item?: Record<string, unknown>): Conditio
   });
 }
 
+/**
+ * DynamoDB refusing a write for throughput, as the SDK surfaces it: `ThrottlingException` (on-demand tables
+ * over their limits) or `ProvisionedThroughputExceededException` (a partition over its share).
+ */
+export function dynamoDbThrottled(name: 'ThrottlingException' | 'ProvisionedThroughputExceededException' = 'ThrottlingException'): Error {
+  const message =
+    name === 'ThrottlingException'
+      ? 'Throughput exceeds the current capacity of your table.'
+      : 'Rate of requests exceeds the allowed throughput.';
+  return Object.assign(new Error(message), { name });
+}
+
 export interface SentMessage {
   readonly body: Record<string, unknown>;
   readonly delaySeconds: number | undefined;

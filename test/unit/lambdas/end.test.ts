@@ -6,6 +6,7 @@ import { completedItem, openEndItem, openStartItem } from '../../support/dynamod
 import {
   conditionalCheckFailed,
   deadLettersSent,
+  dynamoDbThrottled,
   lambdaContext,
   NOW,
   outcomeTally,
@@ -44,10 +45,6 @@ const startContext = lambdaContext('tripstream-test-start');
 const ARRIVAL_SECONDS = Math.floor(DEFAULT_ARRIVAL.getTime() / 1000);
 const EXTENSION_SECONDS = 90 * 86_400;
 const EXPIRY_BASE = ARRIVAL_SECONDS + 24 * 3_600 - EXTENSION_SECONDS;
-
-function throttled(): Error {
-  return Object.assign(new Error('Throughput exceeds the current capacity of your table.'), { name: 'ThrottlingException' });
-}
 
 /**
  * A trips table that keeps items between calls: each UpdateItem returns the item as it was (ALL_OLD) and
@@ -266,7 +263,7 @@ describe('end handler', () => {
   it('moves an end that fails unexpectedly onto the retry queue as PROCESSING_FAILED with its origin', async () => {
     // Prepare
     const end = tripEndEvent();
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled());
 
     // Act
     const response = await handler(kinesisEvent([end]), context);
@@ -338,7 +335,7 @@ describe('end handler', () => {
     ];
     documentMock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
       const tripId = input.Key?.trip_id;
-      if (tripId === 'trip-2' || tripId === 'trip-5') throw throttled();
+      if (tripId === 'trip-2' || tripId === 'trip-5') throw dynamoDbThrottled();
       if (tripId === 'trip-3')
         throw conditionalCheckFailed(completedItem(tripEndEvent({ trip_id: 'trip-3' }), tripStartEvent({ trip_id: 'trip-3' })));
       return { Attributes: openStartItem(tripStartEvent({ trip_id: String(tripId) })) };

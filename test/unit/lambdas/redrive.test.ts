@@ -5,6 +5,7 @@ import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../s
 import {
   conditionalCheckFailed,
   deadLettersSent,
+  dynamoDbThrottled,
   lambdaContext,
   NOW,
   outcomeTally,
@@ -37,10 +38,6 @@ useHandlerTestLifecycle([documentMock, sqsMock], () => {
 const context = lambdaContext('tripstream-test-redrive');
 const FIRST_SEEN = '2024-05-25T14:05:02.250Z';
 const THROTTLED = 'ThrottlingException: Throughput exceeds the current capacity of your table.';
-
-function throttled(): Error {
-  return Object.assign(new Error('Throughput exceeds the current capacity of your table.'), { name: 'ThrottlingException' });
-}
 
 describe('redrive handler', () => {
   it('applies a retried end again, keeping its first-seen time and origin on the item, and lets the message go', async () => {
@@ -75,7 +72,7 @@ describe('redrive handler', () => {
 
   it('parks an event that fails again as PROCESSING_FAILED with one more attempt, a longer delay and the same origin', async () => {
     // Prepare
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled());
 
     // Act
     const response = await handler(sqsEvent([retryMessage({ attempts: 1, last_error: 'ThrottlingException: earlier' })]), context);
@@ -96,7 +93,7 @@ describe('redrive handler', () => {
   it('dead-letters an event as PROCESSING_FAILED once its retries are spent, carrying its origin into the letter', async () => {
     // Prepare
     const start = tripStartEvent();
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled());
 
     // Act
     const response = await handler(
@@ -130,7 +127,7 @@ describe('redrive handler', () => {
 
   it('keeps a null origin (an event that did not come from a stream record) null in the letter', async () => {
     // Prepare
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled());
 
     // Act
     await handler(sqsEvent([retryMessage({ attempts: 2, origin: null })]), context);
@@ -268,7 +265,7 @@ describe('redrive handler', () => {
 
   it('gives a moved-back letter a fresh retry budget when applying it fails again', async () => {
     // Prepare: the letter was given up after many attempts; redriven, it is at attempt 2 of a new budget.
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled());
     const letter = deadLetter({ reason: 'PROCESSING_FAILED', attempts: 9, source: 'redrive', detail: 'still failing after 9 attempts: x' });
 
     // Act
@@ -312,7 +309,7 @@ describe('redrive handler', () => {
       retryMessage({ event: tripEndEvent({ trip_id: 'trip-4' }) }),
     ];
     documentMock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
-      if (input.Key?.trip_id === 'trip-2') throw throttled();
+      if (input.Key?.trip_id === 'trip-2') throw dynamoDbThrottled();
       return { Attributes: openStartItem(tripStartEvent({ trip_id: String(input.Key?.trip_id) })) };
     });
     sqsMock.on(SendMessageCommand).rejects(new Error('SQS unavailable'));

@@ -6,6 +6,7 @@ import { completedItem, END_SIGHTING, openEndItem, openStartItem } from '../../s
 import {
   conditionalCheckFailed,
   deadLettersSent,
+  dynamoDbThrottled,
   lambdaContext,
   NOW,
   outcomeTally,
@@ -41,10 +42,6 @@ const context = lambdaContext('tripstream-test-start');
 const ARRIVAL_SECONDS = Math.floor(DEFAULT_ARRIVAL.getTime() / 1000);
 const EXTENSION_SECONDS = 90 * 86_400;
 const EXPIRY_BASE = ARRIVAL_SECONDS + 24 * 3_600 - EXTENSION_SECONDS;
-
-function throttled(): Error {
-  return Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
-}
 
 function updates(): UpdateCommandInput[] {
   return documentMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
@@ -353,7 +350,7 @@ describe('start handler', () => {
   it('moves a start that fails unexpectedly off the shard, onto the retry queue as PROCESSING_FAILED with its origin', async () => {
     // Prepare
     const start = tripStartEvent();
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled('ProvisionedThroughputExceededException'));
 
     // Act
     const response = await handler(kinesisEvent([start]), context);
@@ -426,7 +423,7 @@ describe('start handler', () => {
       tripStartEvent({ trip_id: 'trip-4' }),
     ];
     documentMock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
-      if (input.Key?.trip_id === 'trip-2') throw throttled();
+      if (input.Key?.trip_id === 'trip-2') throw dynamoDbThrottled('ProvisionedThroughputExceededException');
       return {};
     });
     sqsMock.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
@@ -457,7 +454,7 @@ describe('start handler', () => {
 
   it('reports every record when none could be settled, instead of throwing', async () => {
     // Prepare
-    documentMock.on(UpdateCommand).rejects(throttled());
+    documentMock.on(UpdateCommand).rejects(dynamoDbThrottled('ProvisionedThroughputExceededException'));
     sqsMock.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
 
     // Act
