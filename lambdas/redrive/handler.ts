@@ -23,8 +23,8 @@ import { redriveDeliverySchema } from '../../domain/redrive';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
 import { inBatchOrder } from '../common/batch-response';
 import { decodeJson, isoFromEpochMillis } from '../common/decoding';
+import { createTripPipeline } from '../common/handler-wiring';
 import { instrumented, loggerForTrip } from '../common/observability';
-import { createTripPipeline } from '../common/trip-pipeline';
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const pipeline = createTripPipeline(environment);

@@ -9,9 +9,9 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { tripStartEventSchema } from '../../domain/events';
 import { readEnvironment, tripHandlerEnvSchema } from '../../lib/handler-environment';
+import { createTripPipeline } from '../common/handler-wiring';
+import { processTripStream } from '../common/kinesis-batch';
 import { instrumented } from '../common/observability';
-import { createTripPipeline } from '../common/trip-pipeline';
-import { processTripStream } from '../common/trip-stream';
 
 const environment = readEnvironment(tripHandlerEnvSchema);
 const pipeline = createTripPipeline(environment);

@@ -243,7 +243,7 @@ function addTripsTableComponents(
   // A trip's item takes its writes (start, end, retries) within its trip: all of them within one second at worst.
   add('trips table: hottest item (WRU/s)', 'rate', tripWriteUnitsPerTrip, 'WRU/s', AWS_LIMITS.dynamodbPartitionWriteUnits);
   const tripsStreamShards = tripsStreamShardsAt(rate, tripWriteUnitsPerTrip, costAssumptions);
-  add('trips table stream: readers per shard (staging, live metrics)', 'count', 2, 'readers', AWS_LIMITS.dynamodbStreamReadersPerShard);
+  add('trips table stream: readers per shard (match, live metrics)', 'count', 2, 'readers', AWS_LIMITS.dynamodbStreamReadersPerShard);
   // A trips-stream mapping's lanes: its filter passes `recordsPerTrip` of the stream's records of a trip.
   const tripsStreamLane = (mapping: StreamMappingSettings, recordsPerTrip: number, batchSeconds: (records: number) => number) =>
     mappingLane(
@@ -260,7 +260,7 @@ function addTripsTableComponents(
     costAssumptions.matchRecordsPerTrip,
     billedBatchSeconds('match', costAssumptions),
   );
-  addMapping(add, 'match (staging) mapping', matchLane, settings.handlers.timeoutSeconds);
+  addMapping(add, 'match mapping', matchLane, settings.handlers.timeoutSeconds);
   // Staged files land under one prefix per day: one PUT per batch and date.
   const matchMapping: MappingFootprint = { ...footprint.mappings.match, lanes: matchLane.lanes };
   const matchBatch = liveBatch(

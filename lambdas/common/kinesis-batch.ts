@@ -15,9 +15,9 @@ import { eventFingerprint } from '../../domain/fingerprint';
 import type * as z from '../../domain/validation';
 import { inBatchOrder } from './batch-response';
 import { type Decoded, decodeJsonBytes, isoFromEpochMillis } from './decoding';
+import type { TripPipeline } from './handler-wiring';
 import { loggerForTrip } from './observability';
 import { TripOrder } from './trip-order';
-import type { TripPipeline } from './trip-pipeline';
 
 export interface TripStreamOptions {
   /** What this stream may carry; anything else is an INVALID_EVENT. */
