@@ -3,12 +3,13 @@
  * handlers. Each expectation comes from the generator's ground truth, computed in plain TypeScript from the
  * rows it wrote (not from the shared KPI SQL).
  */
+
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import { LOCAL_TIME_SCALE } from '../../lib/config';
 import { runPacing } from '../../local/run/pacing';
 import { generateSample } from '../../tools/sample-generator';
+import { expectKpisWithinACent } from '../support/daily-kpi';
 import {
   cleanSampleOptions,
   deadLetteredTrips,
@@ -22,26 +23,6 @@ import {
 } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
-
-/** KPIs equal to the cent (the generator sums in another order, so the last cent may differ by one). */
-function expectKpisToMatch(actual: readonly DailyKpiRow[], expected: readonly DailyKpiRow[]): void {
-  expect(actual.map((row) => row.trip_date)).toEqual(expected.map((row) => row.trip_date));
-  expected.forEach((want, index) => {
-    const got = actual[index];
-    expect(got?.trip_count).toBe(want.trip_count);
-    for (const field of [
-      'total_fare',
-      'average_fare',
-      'min_fare',
-      'max_fare',
-      'total_tips',
-      'total_distance',
-      'average_trip_duration_minutes',
-    ] as const) {
-      expect({ field, difference: Math.abs((got?.[field] ?? Number.NaN) - want[field]) <= 0.010001 }).toEqual({ field, difference: true });
-    }
-  });
-}
 
 describe('npm run local, event-time order', () => {
   let run: SampleRun;
@@ -108,7 +89,7 @@ describe('npm run local, event-time order', () => {
   it('writes daily KPIs equal to an independent computation, for every date present', () => {
     // Assess
     expect(run.summary.kpi_dates).toEqual(run.sample.expected.kpiDates);
-    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+    expectKpisWithinACent(run.kpis, run.sample.expected.dailyKpis);
   });
 
   it('reports AWS requests per service and operation, and invocations per handler', () => {
@@ -206,7 +187,7 @@ describe('npm run local --order ends-first', () => {
     expect(run.summary.dead_lettered.by_reason).toEqual(expectedReasons(run.sample));
     expect(deadLetteredTrips(run.deadLetters, 'ORPHAN_END')).toEqual([...run.sample.expected.orphanEndIds].sort());
     expectBalancedLedger(run);
-    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+    expectKpisWithinACent(run.kpis, run.sample.expected.dailyKpis);
   });
 });
 
@@ -236,7 +217,7 @@ describe.each([['event-time'], ['file'], ['ends-first']])('npm run local on clea
     expect(run.summary.lambda_invocations.redrive ?? 0).toBe(0);
     expect(run.summary.aws_requests.SQS?.SendMessage ?? 0).toBe(0);
     expect(run.summary.dead_lettered.total).toBe(0);
-    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+    expectKpisWithinACent(run.kpis, run.sample.expected.dailyKpis);
   });
 });
 
@@ -284,7 +265,7 @@ describe('npm run local with a hot trip_id', () => {
     expect(run.summary.trips_completed).toBe(run.sample.expected.completedTripIds.length);
     expect(run.summary.ledger.start.duplicates_ignored).toBe(copies);
     expectBalancedLedger(run);
-    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+    expectKpisWithinACent(run.kpis, run.sample.expected.dailyKpis);
   });
 });
 
@@ -299,7 +280,7 @@ describe.each([['event-time'], ['ends-first']])('npm run local --inject-faults 0
     // Assess
     expect(run.summary.trips_completed).toBe(run.sample.expected.completedTripIds.length);
     expectBalancedLedger(run);
-    expectKpisToMatch(run.kpis, run.sample.expected.dailyKpis);
+    expectKpisWithinACent(run.kpis, run.sample.expected.dailyKpis);
   });
 
   it('dead-letters exactly the ground truth, every letter with a trip_id', () => {

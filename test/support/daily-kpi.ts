@@ -15,3 +15,28 @@ export function dailyKpiRow(overrides: Partial<DailyKpiRow> = {}): DailyKpiRow {
     ...overrides,
   };
 }
+
+/** The money and minute fields of a KPI row: the ones two engines may round a cent apart. */
+const AMOUNT_FIELDS = [
+  'total_fare',
+  'average_fare',
+  'min_fare',
+  'max_fare',
+  'total_tips',
+  'total_distance',
+  'average_trip_duration_minutes',
+] as const satisfies readonly (keyof DailyKpiRow)[];
+
+/**
+ * KPIs equal to the cent: the same dates and trip counts, and every amount within one cent (the sample
+ * generator sums in another order than the engines, so the last cent may differ by one).
+ */
+export function expectKpisWithinACent(actual: readonly DailyKpiRow[], expected: readonly DailyKpiRow[]): void {
+  expect(actual.map((row) => [row.trip_date, row.trip_count])).toEqual(expected.map((row) => [row.trip_date, row.trip_count]));
+  expected.forEach((want, index) => {
+    for (const field of AMOUNT_FIELDS) {
+      const withinACent = Math.abs((actual[index]?.[field] ?? Number.NaN) - want[field]) <= 0.010001;
+      expect({ date: want.trip_date, field, withinACent }).toEqual({ date: want.trip_date, field, withinACent: true });
+    }
+  });
+}
