@@ -22,6 +22,17 @@ describe('the Node.js the project runs on', () => {
     expect(pinnedMajor).toBe(runtimeMajor(HANDLER_RUNTIME.name));
   });
 
+  it('has .ci/run insist on the same major before it runs anything', () => {
+    // Prepare
+    const ciRun = readFileSync(join(__dirname, '../../../.ci/run'), 'utf8');
+
+    // Act
+    const declared = /^LAMBDA_NODE_MAJOR=(\d+)$/m.exec(ciRun)?.[1];
+
+    // Assess
+    expect(Number(declared)).toBe(runtimeMajor(HANDLER_RUNTIME.name));
+  });
+
   // CI runs every suite on the pinned Node.js; a developer may use any Node.js the engines field allows.
   (process.env.CI === 'true' ? it : it.skip)('runs the tests on the Lambda runtime’s major under CI', () => {
     // Act
