@@ -131,15 +131,20 @@ async function writeByDate<Row extends { trip_date: string }>(
   return rows;
 }
 
+/** The KPI files of `kpiDir`'s trip_date partitions from `from` to `to` inclusive. */
+async function kpiFilesBetween(kpiDir: string, from: string, to: string): Promise<string[]> {
+  const [first, last] = validatedDates([from, to]) as [string, string];
+  return (await listPartitions(kpiDir, '.json'))
+    .filter((partition) => partition.date >= first && partition.date <= last)
+    .flatMap((partition) => partition.files);
+}
+
 /**
  * Reads daily KPI rows written by either engine from `kpiDir` (a local mirror of daily-kpis/), for the dates
  * from `from` to `to` inclusive, in date order.
  */
 export async function readDailyKpis(kpiDir: string, from: string, to: string): Promise<DailyKpiRow[]> {
-  const [first, last] = validatedDates([from, to]) as [string, string];
-  const files = (await listPartitions(kpiDir, '.json'))
-    .filter((partition) => partition.date >= first && partition.date <= last)
-    .flatMap((partition) => partition.files);
+  const files = await kpiFilesBetween(kpiDir, from, to);
   if (files.length === 0) return [];
 
   return withConnection(async (connection) => {
@@ -158,10 +163,7 @@ export async function readDailyKpis(kpiDir: string, from: string, to: string): P
  * daily-kpis-by-dimension/), for the dates from `from` to `to` inclusive and optionally one dimension.
  */
 export async function readDimensionKpis(kpiDir: string, from: string, to: string, dimension?: KpiDimension): Promise<DimensionKpiRow[]> {
-  const [first, last] = validatedDates([from, to]) as [string, string];
-  const files = (await listPartitions(kpiDir, '.json'))
-    .filter((partition) => partition.date >= first && partition.date <= last)
-    .flatMap((partition) => partition.files);
+  const files = await kpiFilesBetween(kpiDir, from, to);
   if (files.length === 0) return [];
 
   return withConnection(async (connection) => {
