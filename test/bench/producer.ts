@@ -13,8 +13,8 @@ import { type CsvRow, readEndCsv, readStartCsv } from '../../domain/csv-reader';
 import type { TripEvent } from '../../domain/events';
 import { produce } from '../../producer/produce';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { createStream, emulatorKinesisClient, startKinesaliteProcess } from '../support/kinesalite';
 import type { Benchmark } from './benchmark';
-import { createStream, emulatorKinesisClient, startKinesaliteProcess } from './kinesalite';
 
 const TRIPS = 10_000;
 const SHARDS = 2;

@@ -14,8 +14,8 @@ import { chromium } from 'playwright-core';
 import type { RunSummary } from '../../local/run/run';
 import { RUN_LOCK } from '../../local/run/run-folder';
 import { type GeneratedSample, generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import { type RunningKinesis, startKinesalite } from '../bench/kinesalite';
 import { type ForgetfulKinesis, startForgetfulKinesis } from '../support/forgetful-kinesis';
+import { type RunningKinesis, startKinesalite } from '../support/kinesalite';
 import { type CliRun, LOCAL_RUN_TIMEOUT_MS, runLocalCli, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);

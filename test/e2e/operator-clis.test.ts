@@ -18,7 +18,7 @@ import {
   type RunningKinesis,
   readWholeStream,
   startKinesalite,
-} from '../bench/kinesalite';
+} from '../support/kinesalite';
 import { tripEndEvent, tripStartEvent } from '../support/kinesis';
 import { deadLetter } from '../support/sqs';
 

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
 import {
   createStream,
   EMULATOR_CREDENTIALS,
@@ -12,8 +13,7 @@ import {
   type RunningKinesis,
   readWholeStream,
   startKinesalite,
-} from '../bench/kinesalite';
-import { endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
+} from '../support/kinesalite';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const tsx = join(repositoryRoot, 'node_modules', '.bin', 'tsx');

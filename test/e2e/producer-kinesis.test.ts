@@ -13,8 +13,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { readEndCsv, readStartCsv } from '../../domain/csv-reader';
 import { type ProduceSummary, produce } from '../../producer/produce';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import { createStream, emulatorKinesisClient, type RunningKinesis, readWholeStream, startKinesalite } from '../bench/kinesalite';
 import { collect, csvStream, endCsv, endRowFields, startCsv, startRowFields } from '../support/csv';
+import { createStream, emulatorKinesisClient, type RunningKinesis, readWholeStream, startKinesalite } from '../support/kinesalite';
 
 const THROTTLE_EVERY_NTH_ENTRY = 4;
 const THROTTLE_EVERY_NTH_REQUEST = 5;

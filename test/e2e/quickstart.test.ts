@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { localSettings, resourceNames } from '../../lib/config';
 import type { RunSummary } from '../../local/run/run';
 import { type GeneratedSample, SAMPLE_FILE_NAMES } from '../../tools/sample-generator';
-import { emulatorKinesisClient, type RunningKinesis, readWholeStream, startKinesalite } from '../bench/kinesalite';
+import { emulatorKinesisClient, type RunningKinesis, readWholeStream, startKinesalite } from '../support/kinesalite';
 import { LOCAL_RUN_TIMEOUT_MS, readKpiFiles, runLocalCli, runSample, type SampleRun, sampleOptions } from '../support/local-run';
 
 jest.setTimeout(LOCAL_RUN_TIMEOUT_MS);
