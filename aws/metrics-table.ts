@@ -1,11 +1,12 @@
 /**
- * The live metrics table: each shard's partials of the 5-minute windows per entity, and each shard's
- * open-trips partial. Every item is written by one shard's consumer only, with a conditional UpdateItem
- * (its mark, domain/live-metrics.ts), never in a transaction; readers sum the partials.
+ * The live metrics table: each shard's partials of the 5-minute windows, one item per window and entity kind
+ * holding every id's sums, and each shard's open-trips partial. Every item is written by one shard's consumer
+ * only, conditioned on its mark (domain/live-metrics.ts), never in a transaction; readers sum the partials.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  addWindowSums,
   METRICS_KEY,
   METRICS_TTL_ATTRIBUTE,
   type MetricEntity,
@@ -13,6 +14,8 @@ import {
   metricsWindow,
   OPEN_TRIPS_PARTITION,
   type ShardPartials,
+  type WindowPartial,
+  type WindowSums,
   windowPartialSortKey,
   windowPartition,
   windowStartOfSortKey,
@@ -24,8 +27,8 @@ export interface MetricsRetention {
   readonly windowDays: number;
 }
 
-/** How many partials of one closed window are written at once. */
-const WRITES_IN_FLIGHT = 16;
+/** How many partials of one closed window are written at once, and how many days of a range are read at once. */
+const REQUESTS_IN_FLIGHT = 16;
 
 export interface PartialsOutcome {
   /** Items the partials were added to. */
@@ -34,13 +37,39 @@ export interface PartialsOutcome {
   readonly alreadyAdded: number;
 }
 
-const windowItemSchema = z.object({
-  [METRICS_KEY.sort]: z.string(),
-  trip_count: z.number().check(z.int(), z.nonnegative()),
-  fare_micros: z.number().check(z.int()),
-  duration_ms: z.number().check(z.int()),
-});
+const sumsSchema = z.tuple([z.number().check(z.int(), z.nonnegative()), z.number().check(z.int()), z.number().check(z.int())]);
+const heldPartialSchema = z.object({ applied_through: z.string(), sums: z.record(z.string(), sumsSchema) });
+/** A window partial as a query or scan reads it; a range query projects only the asked id's sums, absent when the shard counted none. */
+const readPartialSchema = z.object({ [METRICS_KEY.sort]: z.string(), sums: z.optional(z.record(z.string(), sumsSchema)) });
+
+/** The window a partial item belongs to and the sums it holds, by id. */
+export function windowPartialOf(item: Record<string, unknown>): { windowStart: string; sums: Readonly<Record<string, WindowSums>> } {
+  const partial = readPartialSchema.parse(item);
+  return { windowStart: windowStartOfSortKey(partial[METRICS_KEY.sort]), sums: partial.sums ?? {} };
+}
 const openTripsItemSchema = z.object({ open_trips: z.number().check(z.int()) });
+
+/** Runs tasks with at most `limit` in flight, keeping their order. */
+async function inBatches<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = [];
+  for (let index = 0; index < tasks.length; index += limit) {
+    results.push(...(await Promise.all(tasks.slice(index, index + limit).map((task) => task()))));
+  }
+  return results;
+}
+
+/** A range of sort keys cut at UTC midnights, so a long range is read as days side by side. */
+function dayRanges(fromWindowStart: string, toInclusive: string): { from: string; to: string }[] {
+  const ranges: { from: string; to: string }[] = [];
+  let from = fromWindowStart;
+  while (from.slice(0, 10) < toInclusive.slice(0, 10)) {
+    const nextDay = new Date(Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`) + 86_400_000).toISOString();
+    ranges.push({ from, to: `${from.slice(0, 10)}T23:59:59.999Z` });
+    from = nextDay;
+  }
+  ranges.push({ from, to: toInclusive });
+  return ranges;
+}
 
 export class MetricsTable implements MetricsReader {
   constructor(
@@ -51,99 +80,123 @@ export class MetricsTable implements MetricsReader {
   ) {}
 
   /**
-   * Adds a closed window's partials to this shard's items, each conditioned on the mark: an item that holds
-   * the mark already is left alone, so a retried final invocation adds nothing twice. Items are independent
-   * (no transaction): a failure part way leaves the others added, and the retry adds only the rest.
+   * Adds a closed window's partials to this shard's items. An item that holds the mark already is left alone,
+   * so a retried final invocation adds nothing twice. Items are independent (no transaction): a failure part
+   * way leaves the others added, and the retry adds only the rest.
    */
   async addPartials(partials: ShardPartials): Promise<PartialsOutcome> {
     const nowSeconds = Math.floor(this.clock().getTime() / 1000);
-    const updates = [
-      ...partials.windows.map((window) => ({
-        Key: {
-          [METRICS_KEY.partition]: windowPartition(window.entity, window.id),
-          [METRICS_KEY.sort]: windowPartialSortKey(window.windowStart, partials.shardId),
-        },
-        UpdateExpression:
-          'ADD trip_count :trips, fare_micros :fare, duration_ms :duration SET entity = :entity, entity_id = :id, shard_id = :shard, applied_through = :mark, #ttl = :ttl',
-        ExpressionAttributeValues: {
-          ':trips': window.tripCount,
-          ':fare': window.fareMicros,
-          ':duration': window.durationMs,
-          ':entity': window.entity,
-          ':id': window.id,
-          ':shard': partials.shardId,
-          ':mark': partials.mark,
-          // Kept windowDays from the window's start, and never less from now: a replayed day's windows start in
-          // the past, and an expiry already passed has TTL delete them as they are written (DynamoDB Local's
-          // sweeper did, in ends-first runs: docs/adr/0008-live-metrics-per-shard-partials.md).
-          ':ttl': Math.max(Math.floor(Date.parse(window.windowStart) / 1000), nowSeconds) + this.retention.windowDays * 86_400,
-        },
-        ExpressionAttributeNames: { '#ttl': METRICS_TTL_ATTRIBUTE },
-      })),
+    const tasks = [
+      ...partials.windows.map((window) => () => this.addWindowPartial(window, partials, nowSeconds)),
       // Open trips have no window to expire with: the shard's partial is kept.
-      ...(partials.openTripsDelta === 0
-        ? []
-        : [
-            {
-              Key: { [METRICS_KEY.partition]: OPEN_TRIPS_PARTITION, [METRICS_KEY.sort]: `shard#${partials.shardId}` },
-              UpdateExpression: 'ADD open_trips :delta SET shard_id = :shard, applied_through = :mark',
-              ExpressionAttributeValues: { ':delta': partials.openTripsDelta, ':shard': partials.shardId, ':mark': partials.mark },
-            },
-          ]),
+      ...(partials.openTripsDelta === 0 ? [] : [() => this.addOpenTripsPartial(partials)]),
     ];
-    let added = 0;
-    let alreadyAdded = 0;
-    for (let index = 0; index < updates.length; index += WRITES_IN_FLIGHT) {
-      const results = await Promise.all(
-        updates.slice(index, index + WRITES_IN_FLIGHT).map(async (update) => {
-          try {
-            await this.client.send(
-              new UpdateCommand({
-                TableName: this.tableName,
-                ...update,
-                ConditionExpression: 'attribute_not_exists(applied_through) OR applied_through < :mark',
-              }),
-            );
-            return true;
-          } catch (error) {
-            if (error instanceof ConditionalCheckFailedException) return false;
-            throw error;
-          }
-        }),
-      );
-      added += results.filter(Boolean).length;
-      alreadyAdded += results.filter((result) => !result).length;
-    }
-    return { added, alreadyAdded };
+    const results = await inBatches(tasks, REQUESTS_IN_FLIGHT);
+    const added = results.filter(Boolean).length;
+    return { added, alreadyAdded: results.length - added };
   }
 
-  async windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
-    const windows: MetricsWindow[] = [];
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#pk': METRICS_KEY.partition, '#sk': METRICS_KEY.sort },
-        // Every shard's partial of the last window too: their sort keys continue after the window's start.
-        ExpressionAttributeValues: { ':pk': windowPartition(entity, id), ':from': fromWindowStart, ':to': `${toInclusive}#\uffff` },
-      },
+  /**
+   * Reads the shard's item of a window and entity kind, adds the partial id by id and puts it back, on the
+   * condition that it still holds what was read. Only this shard writes the item, so the condition fails only
+   * for two invocations of the shard's one final invocation at once; the invocation then fails and Lambda's
+   * retry finds the mark applied. A whole item is put rather than added to in place: one request per kind
+   * whatever the ids, where an update expression (4 KB at most) could not name 265 pickup locations.
+   */
+  private async addWindowPartial(partial: WindowPartial, partials: ShardPartials, nowSeconds: number): Promise<boolean> {
+    const key = {
+      [METRICS_KEY.partition]: windowPartition(partial.entity),
+      [METRICS_KEY.sort]: windowPartialSortKey(partial.windowStart, partials.shardId),
+    };
+    const read = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'applied_through, sums' }),
     );
-    // Partials come sorted by window, so a window's partials are adjacent.
-    const sums = new Map<string, { trips: number; fare: number; duration: number }>();
-    for await (const page of pages) {
-      for (const raw of page.Items ?? []) {
-        const item = windowItemSchema.parse(raw);
-        const windowStart = windowStartOfSortKey(item[METRICS_KEY.sort]);
-        const sum = sums.get(windowStart) ?? { trips: 0, fare: 0, duration: 0 };
-        sum.trips += item.trip_count;
-        sum.fare += item.fare_micros;
-        sum.duration += item.duration_ms;
-        sums.set(windowStart, sum);
-      }
+    const held = read.Item === undefined ? undefined : heldPartialSchema.parse(read.Item);
+    if (held !== undefined && held.applied_through >= partials.mark) return false;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key,
+            entity: partial.entity,
+            window_start: partial.windowStart,
+            shard_id: partials.shardId,
+            sums: addWindowSums(held?.sums ?? {}, partial.sums),
+            applied_through: partials.mark,
+            // Kept windowDays from the window's start, and never less from now: a replayed day's windows start in
+            // the past, and an expiry already passed has TTL delete them as they are written (DynamoDB Local's
+            // sweeper did, in ends-first runs: docs/adr/0008-live-metrics-per-shard-partials.md).
+            [METRICS_TTL_ATTRIBUTE]:
+              Math.max(Math.floor(Date.parse(partial.windowStart) / 1000), nowSeconds) + this.retention.windowDays * 86_400,
+          },
+          ...(held === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': METRICS_KEY.partition } }
+            : { ConditionExpression: 'applied_through = :held', ExpressionAttributeValues: { ':held': held.applied_through } }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new Error(
+        `partial ${key[METRICS_KEY.partition]} / ${key[METRICS_KEY.sort]} changed while mark ${partials.mark} was being added (two invocations of one shard's final invocation); failing so that Lambda retries it`,
+      );
     }
-    for (const [windowStart, sum] of sums) windows.push(metricsWindow(windowStart, sum.trips, sum.fare, sum.duration));
-    return windows;
+    return true;
+  }
+
+  private async addOpenTripsPartial(partials: ShardPartials): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [METRICS_KEY.partition]: OPEN_TRIPS_PARTITION, [METRICS_KEY.sort]: `shard#${partials.shardId}` },
+          UpdateExpression: 'ADD open_trips :delta SET shard_id = :shard, applied_through = :mark',
+          ConditionExpression: 'attribute_not_exists(applied_through) OR applied_through < :mark',
+          ExpressionAttributeValues: { ':delta': partials.openTripsDelta, ':shard': partials.shardId, ':mark': partials.mark },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The windows of one id in a range, each the sum of the shards' partials. Reads only the id's sums from each
+   * item, a day of the range per query, the days side by side: a range of 31 days is 31 short queries at once.
+   */
+  async windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
+    const sums = new Map<string, [number, number, number]>();
+    const readDay = async ({ from, to }: { from: string; to: string }): Promise<void> => {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ProjectionExpression: '#sk, sums.#id',
+          ExpressionAttributeNames: { '#pk': METRICS_KEY.partition, '#sk': METRICS_KEY.sort, '#id': id },
+          // Every shard's partial of the last window too: their sort keys continue after the window's start.
+          ExpressionAttributeValues: { ':pk': windowPartition(entity), ':from': from, ':to': `${to}#\uffff` },
+        },
+      );
+      for await (const page of pages) {
+        for (const raw of page.Items ?? []) {
+          const { windowStart, sums: partial } = windowPartialOf(raw);
+          const [trips, fare, duration] = partial[id] ?? [0, 0, 0];
+          if (trips === 0) continue;
+          const sum = sums.get(windowStart) ?? [0, 0, 0];
+          sums.set(windowStart, [sum[0] + trips, sum[1] + fare, sum[2] + duration]);
+        }
+      }
+    };
+    await inBatches(
+      dayRanges(fromWindowStart, toInclusive).map((range) => () => readDay(range)),
+      REQUESTS_IN_FLIGHT,
+    );
+    return [...sums.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([windowStart, [trips, fare, duration]]) => metricsWindow(windowStart, trips, fare, duration));
   }
 
   /** The shards' open-trips partials summed (one item per stream shard the consumer has read). */

@@ -8,8 +8,8 @@
  * tumbling window's state, which Lambda hands from invocation to invocation of that shard's window. The state
  * carries the sequence number of the last record it counted: a record at or below it is a redelivery of one
  * already in the state and is skipped, so the state counts every record of its window once. At the window's
- * final invocation the state is added to items only this shard writes (its partial of each 5-minute window,
- * its open-trips partial), each conditioned on a mark that grows along the shard (the tumbling window's
+ * final invocation the state is added to items only this shard writes (its partial of each 5-minute window and
+ * entity kind, holding every id's sums; its open-trips partial), each conditioned on a mark that grows along the shard (the tumbling window's
  * start and the state's first sequence number): a retried final invocation finds its mark applied and
  * changes nothing. Readers sum a window's partials over the shards.
  */
@@ -164,9 +164,13 @@ export function tripChangeOf(record: DynamoDBRecord): TripChangeResult {
   };
 }
 
-/** The partition key of an entity's windows, e.g. `window#vendor#2`. */
-export function windowPartition(entity: MetricEntity, id: string): string {
-  return `window#${entity}#${id}`;
+/**
+ * The partition of an entity kind's windows, e.g. `window#vendor`. One item per window and shard holds the
+ * partial of every id of the kind, so a shard's flush writes three items per window, not one per id
+ * (docs/adr/0009-live-metrics-partials-per-entity-kind.md).
+ */
+export function windowPartition(entity: MetricEntity): string {
+  return `window#${entity}`;
 }
 
 /** The windows a completed trip counts in: all trips, its vendor, its pickup location (blank codes: all only). */
@@ -178,14 +182,27 @@ function windowsOf(metrics: CompletedTripMetrics): { entity: MetricEntity; id: s
   ];
 }
 
-/** What one shard's changes add to one 5-minute window of one entity. */
-interface WindowPartial {
+/** Trips, fare in millionths, duration in ms: what completions add to a window. Integers, so sums are exact. */
+export type WindowSums = readonly [number, number, number];
+
+/** What one shard's changes add to one 5-minute window of one entity kind: each id's sums. */
+export interface WindowPartial {
   readonly entity: MetricEntity;
-  readonly id: string;
   readonly windowStart: string;
-  readonly tripCount: number;
-  readonly fareMicros: number;
-  readonly durationMs: number;
+  readonly sums: Readonly<Record<string, WindowSums>>;
+}
+
+/** Adds sums to what an item held, id by id: the ids of either, each the sum of both. */
+export function addWindowSums(
+  held: Readonly<Record<string, WindowSums>>,
+  added: Readonly<Record<string, WindowSums>>,
+): Record<string, WindowSums> {
+  const total: Record<string, WindowSums> = { ...held };
+  for (const [id, [trips, fare, duration]] of Object.entries(added)) {
+    const [heldTrips, heldFare, heldDuration] = total[id] ?? [0, 0, 0];
+    total[id] = [heldTrips + trips, heldFare + fare, heldDuration + duration];
+  }
+  return total;
 }
 
 /**
@@ -263,14 +280,18 @@ export interface ShardPartials {
 const SEQUENCE_DIGITS = 40;
 
 export function shardPartials(state: LiveWindowState, shardId: string, tumblingWindowStart: string): ShardPartials {
-  const windows = Object.entries(state.windows).map(([key, [tripCount, fareMicros, durationMs]]) => {
+  const byItem = new Map<string, { entity: MetricEntity; windowStart: string; sums: Record<string, WindowSums> }>();
+  for (const [key, sums] of Object.entries(state.windows)) {
     const [entity, id, windowStart] = key.split('|') as [MetricEntity, string, string];
-    return { entity, id, windowStart, tripCount, fareMicros, durationMs };
-  });
+    const itemKey = `${entity}|${windowStart}`;
+    const item = byItem.get(itemKey) ?? { entity, windowStart, sums: {} };
+    item.sums[id] = sums;
+    byItem.set(itemKey, item);
+  }
   return {
     shardId,
     mark: `${tumblingWindowStart}#${state.first.padStart(SEQUENCE_DIGITS, '0')}`,
-    windows,
+    windows: [...byItem.values()],
     openTripsDelta: state.openTrips,
   };
 }

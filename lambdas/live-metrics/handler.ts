@@ -7,7 +7,7 @@
  *
  * Within a tumbling window the handler only adds the batch to the window's state, which Lambda hands to the
  * shard's next invocation: no writes. The window's final invocation adds the state to the shard's partial
- * items, each conditioned on the state's mark, so a retried final invocation adds nothing twice. A failed
+ * items (one per 5-minute window and entity kind, and its open trips), each conditioned on the state's mark, so a retried final invocation adds nothing twice. A failed
  * write fails the invocation: Lambda retries it with the same state.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -100,11 +100,11 @@ export const handler = instrumented('live-metrics', async (event: DynamoDBTumbli
         items: outcome.alreadyAdded,
       });
     // The business dashboard's live view: completions and their fares, counted once like the windows.
-    const all = partials.windows.filter((partial) => partial.entity === 'all');
-    const trips = all.reduce((sum, partial) => sum + partial.tripCount, 0);
+    const all = partials.windows.flatMap((partial) => (partial.entity === 'all' ? Object.values(partial.sums) : []));
+    const trips = all.reduce((sum, [tripCount]) => sum + tripCount, 0);
     if (trips > 0) {
       metrics.addMetric('LiveTripsCompleted', MetricUnit.Count, trips);
-      metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, all.reduce((sum, partial) => sum + partial.fareMicros, 0) / 1_000_000);
+      metrics.addMetric('LiveCompletedFare', MetricUnit.NoUnit, all.reduce((sum, [, fareMicros]) => sum + fareMicros, 0) / 1_000_000);
     }
   }
   return { state: {}, batchItemFailures: [] };

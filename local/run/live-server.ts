@@ -11,15 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { MetricsTable } from '../../aws/metrics-table';
+import { MetricsTable, windowPartialOf } from '../../aws/metrics-table';
 import { errorText } from '../../domain/error-text';
-import {
-  type MetricEntity,
-  type MetricsWindow,
-  metricsWindow,
-  OPEN_TRIPS_PARTITION,
-  windowStartOfSortKey,
-} from '../../domain/live-metrics';
+import { type MetricEntity, type MetricsWindow, metricsWindow, OPEN_TRIPS_PARTITION } from '../../domain/live-metrics';
 import { answerMetricsRequest, type MetricsReader, metricsRouteOf } from '../../domain/metrics-api';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
@@ -128,7 +122,7 @@ export class MetricsSnapshot implements MetricsReader {
 
   static async read(dynamodb: DynamoDBClient, tableName: string): Promise<MetricsSnapshot> {
     const documents = DynamoDBDocumentClient.from(dynamodb);
-    // Each shard's partial of a window, summed into the window (domain/live-metrics.ts).
+    // Every shard's partial of a window and entity kind holds its ids' sums: summed per id and window.
     const sums = new Map<string, Map<string, { trips: number; fare: number; duration: number }>>();
     let open = 0;
     for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true })) {
@@ -136,14 +130,17 @@ export class MetricsSnapshot implements MetricsReader {
         const pk = String(item.pk);
         if (pk === OPEN_TRIPS_PARTITION) open += Number(item.open_trips);
         if (!pk.startsWith('window#')) continue;
-        const windowStart = windowStartOfSortKey(String(item.sk));
-        const windows = sums.get(pk) ?? new Map<string, { trips: number; fare: number; duration: number }>();
-        const sum = windows.get(windowStart) ?? { trips: 0, fare: 0, duration: 0 };
-        sum.trips += Number(item.trip_count);
-        sum.fare += Number(item.fare_micros);
-        sum.duration += Number(item.duration_ms);
-        windows.set(windowStart, sum);
-        sums.set(pk, windows);
+        const { windowStart, sums: partial } = windowPartialOf(item);
+        for (const [id, [trips, fare, duration]] of Object.entries(partial)) {
+          const key = `${pk}#${id}`;
+          const windows = sums.get(key) ?? new Map<string, { trips: number; fare: number; duration: number }>();
+          const sum = windows.get(windowStart) ?? { trips: 0, fare: 0, duration: 0 };
+          sum.trips += trips;
+          sum.fare += fare;
+          sum.duration += duration;
+          windows.set(windowStart, sum);
+          sums.set(key, windows);
+        }
       }
     }
     const byPartition = new Map<string, { sk: string; window: MetricsWindow }[]>();

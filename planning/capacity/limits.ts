@@ -56,7 +56,7 @@ export const AWS_LIMITS = {
   kinesisOnDemandStreamWriteMb: { value: 4, name: "a new on-demand stream's write capacity: 4 MB/s", source: KINESIS_QUOTAS },
   dynamodbPartitionWriteUnits: {
     value: 1_000,
-    name: 'DynamoDB partition (one item lives in one): 1,000 write units/s',
+    name: 'DynamoDB partition (one item, and a partition key at this rate, lives in one): 1,000 write units/s',
     source: DYNAMODB_QUOTAS,
   },
   dynamodbOnDemandTableWriteUnits: {

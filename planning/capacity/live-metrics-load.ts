@@ -1,11 +1,9 @@
 /**
- * The live-metrics consumer's load on the metrics table and on its own mapping, in one function the lead can
- * adjust when the live-metrics redesign of issue 23 (items 2-4) is merged.
+ * The live-metrics consumer's load on the metrics table and on its own mapping.
  *
- * It models that design (docs/contracts.md §6b): each trips-table stream shard's consumer keeps its own partial
- * items and writes each item it touched once per flush (a tumbling window), with plain, non-transactional writes,
- * so no two shards' consumers write one item and no transaction conflicts. What it reads from a run is the
- * consumer's batching there; re-measured after the merge, the figures are the merged design's.
+ * Each trips-table stream shard's consumer keeps its own partial items (one per 5-minute window and entity kind,
+ * docs/adr/0009) and puts back each one it touched once per flush (a tumbling window), with plain,
+ * non-transactional writes, so no two shards' consumers write one item and no transaction conflicts.
  */
 import type { ModelAssumptions } from '../cost/footprint';
 import { liveMetricsWrites } from '../cost/model';
@@ -22,8 +20,11 @@ export interface LiveMetricsLoadInput {
 export interface LiveMetricsLoad {
   /** Write units per second on the metrics table, every shard together. */
   readonly writeUnitsPerSecond: number;
-  /** Write units per second on the busiest item: a shard's partial of the current `all` window. */
-  readonly hottestItemWriteUnitsPerSecond: number;
+  /**
+   * Write units per second on the busiest partition key: `window#pickup_location`, where every shard puts its
+   * partial of the current window (the largest item) once per flush.
+   */
+  readonly hottestKeyWriteUnitsPerSecond: number;
   /** Consumers writing one item: one, its shard's. */
   readonly writersPerItem: number;
   /** Billed time of a batch of `records` handled records (s): records are folded into the window's state. */
@@ -38,9 +39,10 @@ const FLUSH_MS = 50;
 export function liveMetricsLoad(input: LiveMetricsLoadInput): LiveMetricsLoad {
   const { tripsPerSecond, streamShards, flushSeconds, costAssumptions } = input;
   const perInvocationMs = costAssumptions.billedMs['live-metrics'].perInvocation;
+  const writes = liveMetricsWrites(tripsPerSecond, streamShards, flushSeconds, costAssumptions);
   return {
-    writeUnitsPerSecond: liveMetricsWrites(tripsPerSecond, streamShards, flushSeconds, costAssumptions).writeUnitsPerSecond,
-    hottestItemWriteUnitsPerSecond: 1 / flushSeconds,
+    writeUnitsPerSecond: writes.writeUnitsPerSecond,
+    hottestKeyWriteUnitsPerSecond: writes.hottestKeyWriteUnitsPerSecond,
     writersPerItem: 1,
     batchSeconds: (records) => (perInvocationMs + FLUSH_MS + records * FOLD_MS_PER_RECORD) / 1000,
   };

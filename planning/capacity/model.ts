@@ -283,9 +283,9 @@ function addTripsTableComponents(
   addMapping(add, 'live-metrics mapping', liveLane, settings.handlers.timeoutSeconds);
   add('metrics table: writes (WRU/s)', 'rate', live.writeUnitsPerSecond, 'WRU/s', AWS_LIMITS.dynamodbOnDemandTableWriteUnits);
   add(
-    'metrics table: hottest item (WRU/s)',
+    'metrics table: hottest partition key (WRU/s)',
     'rate',
-    live.hottestItemWriteUnitsPerSecond * live.writersPerItem,
+    live.hottestKeyWriteUnitsPerSecond,
     'WRU/s',
     AWS_LIMITS.dynamodbPartitionWriteUnits,
   );

@@ -52,6 +52,13 @@ export const MODEL_ASSUMPTIONS = {
   /** Distinct vendors and pickup locations a batch's completions spread over (the live-metrics windows). */
   vendors: 2,
   pickupLocations: 265,
+  /**
+   * A live-metrics partial's size by DynamoDB's rules (attribute names + values; a number is 1 byte per two
+   * significant digits + 1): keys, entity, window start, shard id, mark and expiry ~300 bytes; per id in its
+   * `sums` map, the id (up to 3 bytes), the list (3 + 1 per element) and three numbers (trips, fare in
+   * millionths, duration in ms; up to 2, 7 and 7 bytes) ~25 bytes, taken as 28.
+   */
+  metricsPartial: { itemBytes: 300, bytesPerId: 28 },
   /** Billed time of an invocation: a fixed part and a part per record it handles (the run measures none). */
   billedMs: {
     start: { perInvocation: 20, perRecord: 4 },

@@ -194,13 +194,6 @@ export function liveBatch(
   return { gathered, handled: (gathered * passShare) / invokes, invocationsPerTrip: (gatheredPerTrip / gathered) * invokes };
 }
 
-/** Distinct live-metrics windows a batch's completions touch: the `all` window(s), vendors', pickup locations'. */
-function windowItemsPerBatch(completions: number, windowSeconds: number, assumptions: ModelAssumptions): number {
-  const distinct = (kinds: number) => kinds * (1 - (1 - 1 / kinds) ** completions);
-  const allWindows = 1 + windowSeconds / 300;
-  return Math.min(allWindows, completions) + distinct(assumptions.vendors) + distinct(assumptions.pickupLocations);
-}
-
 /** The trips table's write units per completed trip as the run measured them (conditional failures and retries included). */
 export function tripsTableWriteUnitsPerTrip(run: RunMeasurements, assumptions: ModelAssumptions): number {
   const writes =
@@ -243,15 +236,28 @@ export interface LiveMetricsWrites {
   /** Write units per second on the metrics table, every shard together. */
   readonly writeUnitsPerSecond: number;
   readonly writeUnitsPerTrip: number;
-  /** Items a shard's consumer writes per flush: the windows its completions touched and its open trips. */
-  readonly itemsPerFlush: number;
+  /** Strongly consistent read units per trip: each partial is read before it is put back. */
+  readonly readUnitsPerTrip: number;
+  /** Write requests a shard's consumer makes per flush: a partial per window and entity kind touched, its open trips. */
+  readonly requestsPerFlush: number;
+  /** Write units per write request, the items' sizes averaged: what a run's counted requests are billed at. */
+  readonly writeUnitsPerRequest: number;
+  /** Write units per second on the busiest partition key: the pickup locations' partials of every shard. */
+  readonly hottestKeyWriteUnitsPerSecond: number;
+}
+
+/** The largest a live-metrics partial of an entity kind gets: its keys and bookkeeping, and every id a shard's 5-minute window touched. */
+function partialItemBytes(ids: number, assumptions: ModelAssumptions): number {
+  return assumptions.metricsPartial.itemBytes + ids * assumptions.metricsPartial.bytesPerId;
 }
 
 /**
- * Live-metrics writes as per-shard partials (docs/adr/0008-live-metrics-per-shard-partials.md): each trips-stream
- * shard's consumer writes, once per flush (its tumbling window), one conditional UpdateItem (1 WRU) per window
- * its completions touched and one for its open trips. The items a flush touches grow slower than its
- * completions (265 pickup locations at most), so the writes per trip fall as the trips per window rise.
+ * Live-metrics writes as per-shard partials of each window and entity kind (docs/adr/0009): each trips-stream
+ * shard's consumer, once per flush (its tumbling window), reads and puts back one item per 5-minute window and
+ * entity kind its completions touched (`all`; the vendors'; the pickup locations', which holds every location's
+ * sums) and adds to its open trips. A put is billed by the item's size, 1 KB per unit: the pickup locations'
+ * partial holds as many ids as the shard's 5-minute window touched (265 at most), taken at its largest. The
+ * items per flush do not grow with the completions, so the units per trip fall as traffic rises.
  */
 export function liveMetricsWrites(
   tripsPerSecond: number,
@@ -259,10 +265,27 @@ export function liveMetricsWrites(
   flushSeconds: number,
   assumptions: ModelAssumptions,
 ): LiveMetricsWrites {
-  const completionsPerShardFlush = (tripsPerSecond / streamShards) * flushSeconds;
-  const itemsPerFlush = windowItemsPerBatch(completionsPerShardFlush, flushSeconds, assumptions) + 1;
-  const writeUnitsPerSecond = (streamShards * itemsPerFlush) / flushSeconds;
-  return { writeUnitsPerSecond, writeUnitsPerTrip: tripsPerSecond > 0 ? writeUnitsPerSecond / tripsPerSecond : 0, itemsPerFlush };
+  const perShard = tripsPerSecond / streamShards;
+  const distinct = (kinds: number, completions: number) => kinds * (1 - (1 - 1 / kinds) ** completions);
+  const completionsPerWindow = perShard * 300;
+  // 5-minute windows a flush's completions fall in: one, and a second when the flush crosses a window's end.
+  const windowsPerFlush = Math.min(1 + flushSeconds / 300, perShard * flushSeconds);
+  const idsPerKind = [1, distinct(assumptions.vendors, completionsPerWindow), distinct(assumptions.pickupLocations, completionsPerWindow)];
+  const bytesPerKind = idsPerKind.map((ids) => partialItemBytes(ids, assumptions));
+  const units = (bytes: number, unitBytes: number) => Math.ceil(bytes / unitBytes);
+  const writeUnitsPerFlush = windowsPerFlush * bytesPerKind.reduce((sum, bytes) => sum + units(bytes, 1024), 0) + 1;
+  const readUnitsPerFlush = windowsPerFlush * bytesPerKind.reduce((sum, bytes) => sum + units(bytes, 4096), 0);
+  const requestsPerFlush = windowsPerFlush * idsPerKind.length + 1;
+  const writeUnitsPerSecond = (streamShards * writeUnitsPerFlush) / flushSeconds;
+  const perTrip = (perSecond: number) => (tripsPerSecond > 0 ? perSecond / tripsPerSecond : 0);
+  return {
+    writeUnitsPerSecond,
+    writeUnitsPerTrip: perTrip(writeUnitsPerSecond),
+    readUnitsPerTrip: perTrip((streamShards * readUnitsPerFlush) / flushSeconds),
+    requestsPerFlush,
+    writeUnitsPerRequest: writeUnitsPerFlush / requestsPerFlush,
+    hottestKeyWriteUnitsPerSecond: (streamShards * windowsPerFlush * units(bytesPerKind[2] ?? 0, 1024)) / flushSeconds,
+  };
 }
 
 function round(value: number, digits = 4): number {
@@ -276,6 +299,8 @@ interface TrafficQuantities {
   readonly stagedPutsPerTrip: number;
   /** Write units of the live-metrics partials per completed trip. */
   readonly liveMetricsWriteUnitsPerTrip: number;
+  /** Read units of the live-metrics partials per completed trip (each read before it is put back). */
+  readonly liveMetricsReadUnitsPerTrip: number;
   readonly tripsTableWriteUnitsPerTrip: number;
 }
 
@@ -354,15 +379,15 @@ function trafficCost(
   );
   add(
     'dynamodb',
-    'live metrics partials (1 WRU per item)',
+    'live metrics partials (PutItem, 1 WRU per KB of item)',
     quantities.liveMetricsWriteUnitsPerTrip,
     'WRU',
     prices.dynamodb.writeRequestUnitsPerMillion / MILLION,
   );
   add(
     'dynamodb',
-    'reads (GetItem, Query)',
-    perTrip(count(run, 'DynamoDB', 'GetItem') + count(run, 'DynamoDB', 'Query')),
+    'reads (live metrics partials, Query)',
+    quantities.liveMetricsReadUnitsPerTrip + perTrip(count(run, 'DynamoDB', 'Query')),
     'RRU',
     prices.dynamodb.readRequestUnitsPerMillion / MILLION,
   );
@@ -515,17 +540,15 @@ export function costReport(input: CostInput): CostReport {
     match: tableStreamLanes(footprint.mappings.match, input.settings.matchMapping),
     'live-metrics': tableStreamLanes(footprint.mappings['live-metrics'], input.settings.liveMetricsMapping),
   };
-  const liveMetricsWriteUnitsPerTrip = liveMetricsWrites(
-    tripsPerSecond,
-    shards,
-    flushSecondsOf(input.settings.liveMetricsMapping),
-    assumptions,
-  ).writeUnitsPerTrip;
-  // The metrics table's writes are the run's DynamoDB writes beyond the trips table's (a summary that counts the
-  // trips table's apart); an older summary gets the model's at the live rate.
+  const liveMetrics = liveMetricsWrites(tripsPerSecond, shards, flushSecondsOf(input.settings.liveMetricsMapping), assumptions);
+  // The metrics table's write requests are the run's DynamoDB writes beyond the trips table's (a summary that counts
+  // the trips table's apart), billed at the model's units per request (the partials' sizes); an older summary gets
+  // the model's units at the live rate. Its reads are the partials the live-metrics consumer read back.
   const dynamodbWrites = count(run, 'DynamoDB', 'UpdateItem') + count(run, 'DynamoDB', 'PutItem') + count(run, 'DynamoDB', 'DeleteItem');
   const measuredLiveMetricsWrites =
-    run.trips_table_writes === undefined ? undefined : Math.max(0, dynamodbWrites - run.trips_table_writes) / trips;
+    run.trips_table_writes === undefined
+      ? undefined
+      : (Math.max(0, dynamodbWrites - run.trips_table_writes) / trips) * liveMetrics.writeUnitsPerRequest;
 
   const measuredBatch = (handler: StreamHandler, handledPerTrip: number, gatheredPerTrip: number): Batch => {
     const invocationsPerTrip = invocationsOf(handler) / trips;
@@ -543,7 +566,8 @@ export function costReport(input: CostInput): CostReport {
     },
     queueInvocationsPerTrip,
     stagedPutsPerTrip: measuredStagedPuts,
-    liveMetricsWriteUnitsPerTrip: measuredLiveMetricsWrites ?? liveMetricsWriteUnitsPerTrip,
+    liveMetricsWriteUnitsPerTrip: measuredLiveMetricsWrites ?? liveMetrics.writeUnitsPerTrip,
+    liveMetricsReadUnitsPerTrip: count(run, 'DynamoDB', 'GetItem') / trips,
     tripsTableWriteUnitsPerTrip: tripsTableWriteUnitsPerTrip(run, assumptions),
   };
 
@@ -566,7 +590,8 @@ export function costReport(input: CostInput): CostReport {
     batches: liveBatches,
     queueInvocationsPerTrip,
     stagedPutsPerTrip: liveBatches.match.invocationsPerTrip * datesPerBatch,
-    liveMetricsWriteUnitsPerTrip,
+    liveMetricsWriteUnitsPerTrip: liveMetrics.writeUnitsPerTrip,
+    liveMetricsReadUnitsPerTrip: liveMetrics.readUnitsPerTrip,
     tripsTableWriteUnitsPerTrip: designTripsTableWriteUnitsPerTrip(run, assumptions),
   };
 

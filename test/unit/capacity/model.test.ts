@@ -63,7 +63,7 @@ describe('capacityReport at each environment design rate, on the reference run',
       /live-metrics mapping/,
       /trips table: writes/,
       /trips table: hottest item/,
-      /metrics table: hottest item/,
+      /metrics table: hottest partition key/,
       /trips table stream: readers per shard/,
       /retry queue/,
       /Firehose/,
@@ -198,15 +198,19 @@ describe('kpiJobLoad', () => {
   });
 });
 
-describe('liveMetricsLoad (the merged design: per-shard partial items, one write per item and flush)', () => {
-  it('writes the hottest item once per flush, by its one shard, whatever the rate', () => {
+describe('liveMetricsLoad (per-shard partials, one item per window and entity kind, put once per flush)', () => {
+  it("puts the busiest partition key's items once per flush per shard: the locations' partial, 8 KB at most, whatever the rate", () => {
     // Act
-    const loads = [10, 1_000, 100_000].map((tripsPerSecond) =>
+    const loads = [0.1, 1_000, 100_000].map((tripsPerSecond) =>
       liveMetricsLoad({ tripsPerSecond, streamShards: 3, flushSeconds: 20, costAssumptions: MODEL_ASSUMPTIONS }),
     );
 
-    // Assess
-    for (const load of loads) expect(load).toMatchObject({ hottestItemWriteUnitsPerSecond: 0.05, writersPerItem: 1 });
-    expect(loads[2]?.writeUnitsPerSecond).toBeGreaterThan(loads[0]?.writeUnitsPerSecond ?? Infinity);
+    // Assess: 3 shards x 1.07 windows per flush x 8 WRU / 20 s
+    for (const load of loads.slice(1)) {
+      expect(load.hottestKeyWriteUnitsPerSecond).toBeCloseTo((3 * (1 + 20 / 300) * 8) / 20, 6);
+      expect(load.writersPerItem).toBe(1);
+    }
+    expect(loads[0]?.hottestKeyWriteUnitsPerSecond).toBeLessThan(loads[1]?.hottestKeyWriteUnitsPerSecond ?? 0);
+    expect(loads[2]?.writeUnitsPerSecond).toBeCloseTo(loads[1]?.writeUnitsPerSecond ?? 0, 6);
   });
 });

@@ -100,29 +100,33 @@ describe('costReport', () => {
     expect(line?.dollarsPerMillionTrips).toBeCloseTo(1.25);
   });
 
-  it("prices the run's metrics-table writes as measured: its DynamoDB writes beyond the trips table's", () => {
-    // Act: 2,000 trips-table writes of 2,300 UpdateItems
-    const report = dev({ run: run({ trips_table_writes: 2000, aws_requests: { DynamoDB: { UpdateItem: 2300 } } }) });
+  it("prices the run's metrics-table writes as measured: its DynamoDB writes beyond the trips table's, at the partials' units per request", () => {
+    // Act: 2,000 trips-table writes of 2,300 UpdateItem and PutItem requests
+    const report = dev({ run: run({ trips_table_writes: 2000, aws_requests: { DynamoDB: { UpdateItem: 2100, PutItem: 200 } } }) });
 
     // Assess
+    const unitsPerRequest = liveMetricsWrites(report.tripsPerSecond, 1, 20, MODEL_ASSUMPTIONS).writeUnitsPerRequest;
     const line = report.measured.lines.find((candidate) => candidate.item.startsWith('live metrics partials'));
-    expect(line?.quantityPerMillionTrips).toBe(300_000);
+    expect(unitsPerRequest).toBeGreaterThan(1);
+    expect(line?.quantityPerMillionTrips).toBeCloseTo(300_000 * unitsPerRequest, 0);
   });
 
-  it('models the live-metrics partials per shard and tumbling window, so the writes per trip fall as the trips per window rise', () => {
+  it('models the live-metrics partials per shard, window and entity kind, so the units per trip fall as the trips per window rise', () => {
     // Act
-    const wruPerTrip = (tripsPerMonth: number) =>
-      (dev({ tripsPerMonth }).live.lines.find((candidate) => candidate.item.startsWith('live metrics partials'))?.quantityPerMillionTrips ??
-        0) / 1_000_000;
+    const unitsPerTrip = (tripsPerMonth: number, item: string) =>
+      (dev({ tripsPerMonth }).live.lines.find((candidate) => candidate.item.startsWith(item))?.quantityPerMillionTrips ?? 0) / 1_000_000;
 
-    // Assess: at 1B trips a month (~380 trips/s) a 20 s window of one shard holds ~7,600 completions touching
-    // every item: 1 all window (1.07 with a 5-minute boundary), 2 vendors, 265 locations, the open trips
+    // Assess: at 1B trips a month (~380 trips/s) a 20 s window of one shard holds ~7,600 completions, in 1 window
+    // (1.07 with a 5-minute boundary); each puts three partials: all (1 KB), the 2 vendors (1 KB), the 265
+    // locations (300 + 265 x 28 bytes = 7,720: 8 KB, read as 2 x 4 KB), and the open trips (1 KB)
     const flushSeconds = environments.dev.liveMetricsMapping.tumblingWindowSeconds ?? 0;
-    const tripsPerSecond = 1_000_000_000 / (730 * 3600);
+    const tripsPerFlush = (1_000_000_000 / (730 * 3600)) * flushSeconds;
+    const windows = 1 + flushSeconds / 300;
     expect(flushSeconds).toBe(20);
-    expect(wruPerTrip(1_000_000_000)).toBeCloseTo((1 + flushSeconds / 300 + 2 + 265 + 1) / (tripsPerSecond * flushSeconds), 3);
-    expect(wruPerTrip(20_000_000)).toBeGreaterThan(wruPerTrip(1_000_000_000));
-    expect(wruPerTrip(1_000_000)).toBeGreaterThan(wruPerTrip(20_000_000));
+    expect(unitsPerTrip(1_000_000_000, 'live metrics partials')).toBeCloseTo((windows * (1 + 1 + 8) + 1) / tripsPerFlush, 5);
+    expect(unitsPerTrip(1_000_000_000, 'reads (live metrics')).toBeCloseTo((windows * (1 + 1 + 2)) / tripsPerFlush, 5);
+    expect(unitsPerTrip(20_000_000, 'live metrics partials')).toBeGreaterThan(unitsPerTrip(1_000_000_000, 'live metrics partials'));
+    expect(unitsPerTrip(1_000_000, 'live metrics partials')).toBeGreaterThan(unitsPerTrip(20_000_000, 'live metrics partials'));
   });
 
   it("gives the trips table's stream a shard per 1,000 write units/s of trip writes, each shard flushing its own partials", () => {

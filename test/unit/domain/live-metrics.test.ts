@@ -1,6 +1,7 @@
 import { matchesFilterPattern } from '../../../aws/filter-pattern';
 import {
   addToWindowState,
+  addWindowSums,
   compareSequenceNumbers,
   LIVE_METRICS_STREAM_FILTERS,
   metricsWindow,
@@ -218,9 +219,13 @@ describe('the tumbling window state', () => {
     expect(foreign).toThrow();
   });
 
-  it('turns a closed state into partials under a mark that grows along the shard', () => {
+  it('turns a closed state into one partial per window and entity kind, under a mark that grows along the shard', () => {
     // Prepare
-    const { state } = addToWindowState(undefined, [completion('900000000000000000001', 3, '2024-05-25T13:00:00.000Z')]);
+    const { state } = addToWindowState(undefined, [
+      completion('900000000000000000001', 3, '2024-05-25T13:00:00.000Z'),
+      completion('900000000000000000002', 4, '2024-05-25T13:00:00.000Z'),
+      completion('900000000000000000003', 3, '2024-05-25T13:05:00.000Z'),
+    ]);
     if (state === undefined) throw new Error('nothing counted');
     const later = addToWindowState(undefined, [opening('10000000000000000000000')]).state;
     if (later === undefined) throw new Error('nothing counted');
@@ -232,12 +237,22 @@ describe('the tumbling window state', () => {
 
     // Assess
     expect(partials.windows).toEqual([
-      { entity: 'all', id: 'all', windowStart: '2024-05-25T13:00:00.000Z', tripCount: 1, fareMicros: 1_000_000, durationMs: 60_000 },
-      { entity: 'vendor', id: '3', windowStart: '2024-05-25T13:00:00.000Z', tripCount: 1, fareMicros: 1_000_000, durationMs: 60_000 },
+      { entity: 'all', windowStart: '2024-05-25T13:00:00.000Z', sums: { all: [2, 2_000_000, 120_000] } },
+      { entity: 'vendor', windowStart: '2024-05-25T13:00:00.000Z', sums: { '3': [1, 1_000_000, 60_000], '4': [1, 1_000_000, 60_000] } },
+      { entity: 'all', windowStart: '2024-05-25T13:05:00.000Z', sums: { all: [1, 1_000_000, 60_000] } },
+      { entity: 'vendor', windowStart: '2024-05-25T13:05:00.000Z', sums: { '3': [1, 1_000_000, 60_000] } },
     ]);
-    expect(partials.openTripsDelta).toBe(-1);
+    expect(partials.openTripsDelta).toBe(-3);
     expect(partials.mark < sameWindowLater.mark).toBe(true);
     expect(sameWindowLater.mark < nextWindow.mark).toBe(true);
+  });
+
+  it('adds sums to what a partial held, id by id', () => {
+    // Act
+    const total = addWindowSums({ '1': [2, 5_000_000, 60_000], '2': [1, 1, 1] }, { '1': [1, 250_000, 30_000], '74': [3, 3, 3] });
+
+    // Assess
+    expect(total).toEqual({ '1': [3, 5_250_000, 90_000], '2': [1, 1, 1], '74': [3, 3, 3] });
   });
 
   it("keys a partial by its window first, so a range of windows finds every shard's partial", () => {

@@ -1,5 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext, useHandlerTestLifecycle, useTestEnvironment } from '../../support/handler-harness';
@@ -18,21 +27,37 @@ beforeAll(() => {
 });
 
 /**
- * A table that applies the adapter's UpdateItems the way DynamoDB does: the condition on the item's mark
- * (attribute_not_exists or less than :mark), then ADD on numbers and SET of values.
+ * A table that applies the adapter's requests the way DynamoDB does: a window partial is read (GetItem) and put
+ * back whole (PutItem) on a condition on what was read; the open-trips partial is an UpdateItem conditioned on
+ * its mark (attribute_not_exists or less than :mark), then ADD on numbers and SET of values.
  */
 class FakeMetricsTable {
   readonly items = new Map<string, Record<string, unknown>>();
-  /** Updates to fail (as a throttled request the SDK gave up on) after this many succeeded; undefined: none. */
+  /** Writes to fail (as a throttled request the SDK gave up on) after this many succeeded; undefined: none. */
   failAfter: number | undefined;
   writes = 0;
 
+  get(input: GetCommandInput): { Item?: Record<string, unknown> } {
+    const item = this.items.get(this.keyOf(input.Key ?? {}));
+    return item === undefined ? {} : { Item: structuredClone(item) };
+  }
+
+  put(input: PutCommandInput): Record<string, never> {
+    this.countWrite();
+    const item = input.Item ?? {};
+    const stored = this.items.get(this.keyOf(item));
+    const condition = input.ConditionExpression ?? '';
+    const held = input.ExpressionAttributeValues?.[':held'];
+    const holds = condition.startsWith('attribute_not_exists') ? stored === undefined : stored?.applied_through === held;
+    if (!holds) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    this.items.set(this.keyOf(item), structuredClone(item));
+    return {};
+  }
+
   update(input: UpdateCommandInput): Record<string, never> {
-    if (this.failAfter !== undefined && this.writes >= this.failAfter) throw new Error('ProvisionedThroughputExceededException');
-    this.writes += 1;
+    this.countWrite();
     const key = this.keyOf(input.Key ?? {});
     const values = input.ExpressionAttributeValues ?? {};
-    const names = input.ExpressionAttributeNames ?? {};
     const stored: Record<string, unknown> = { ...(this.items.get(key) ?? input.Key) };
     if (stored.applied_through !== undefined && !(String(stored.applied_through) < String(values[':mark']))) {
       throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -50,7 +75,7 @@ class FakeMetricsTable {
       .map((part) => part.trim())
       .filter(Boolean)) {
       const [attribute = '', placeholder = ''] = clause.split(/\s*=\s*/);
-      stored[names[attribute] ?? attribute] = values[placeholder];
+      stored[attribute] = values[placeholder];
     }
     this.items.set(key, stored);
     return {};
@@ -60,8 +85,18 @@ class FakeMetricsTable {
     return [...this.items.values()].filter((item) => item.pk === partition).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
   }
 
+  /** Each partial's sums of one id, by sort key. */
+  sumsOf(partition: string, id: string): [string, unknown][] {
+    return this.windows(partition).map((item) => [String(item.sk), (item.sums as Record<string, unknown>)[id]]);
+  }
+
   get openTrips(): number {
     return [...this.items.values()].filter((item) => item.pk === 'open_trips').reduce((sum, item) => sum + Number(item.open_trips), 0);
+  }
+
+  private countWrite(): void {
+    if (this.failAfter !== undefined && this.writes >= this.failAfter) throw new Error('ProvisionedThroughputExceededException');
+    this.writes += 1;
   }
 
   private keyOf(item: Record<string, unknown>): string {
@@ -74,6 +109,8 @@ let table: FakeMetricsTable;
 useHandlerTestLifecycle([dynamoMock], () => {
   table = new FakeMetricsTable();
   dynamoMock.on(UpdateCommand).callsFake((input: UpdateCommandInput) => table.update(input));
+  dynamoMock.on(GetCommand).callsFake((input: GetCommandInput) => table.get(input));
+  dynamoMock.on(PutCommand).callsFake((input: PutCommandInput) => table.put(input));
 });
 
 const TUMBLING_WINDOW = { start: '2026-12-04T11:00:00Z', end: '2026-12-04T11:00:30Z' };
@@ -104,11 +141,12 @@ async function window(batches: DynamoDBRecord[][], options: { shardId?: string; 
   return { state, close: () => invoke([], state, { ...options, final: true }) };
 }
 
-function summed(partition: string) {
-  const windows = table.windows(partition);
+/** One id's sums over every partial of its entity kind, e.g. summed('vendor', '1'). */
+function summed(entity: string, id: string) {
+  const partials = table.sumsOf(`window#${entity}`, id).flatMap(([, sums]) => (sums === undefined ? [] : [sums as number[]]));
   return {
-    trips: windows.reduce((sum, item) => sum + Number(item.trip_count), 0),
-    fareMicros: windows.reduce((sum, item) => sum + Number(item.fare_micros), 0),
+    trips: partials.reduce((sum, [trips = 0]) => sum + trips, 0),
+    fareMicros: partials.reduce((sum, [, fare = 0]) => sum + fare, 0),
   };
 }
 
@@ -154,13 +192,21 @@ describe('live-metrics handler', () => {
     // Assess
     expect(writesBeforeClose).toBe(0);
     expect(response).toEqual({ state: {}, batchItemFailures: [] });
-    expect(table.windows('window#all#all').map((item) => [item.sk, item.trip_count, item.fare_micros, item.duration_ms])).toEqual([
-      ['2024-05-25T13:00:00.000Z#shardId-00000001-a', 2, 12_375_000, 390_000],
-      ['2024-05-25T13:05:00.000Z#shardId-00000001-a', 1, 7_000_000, 300_000],
+    expect(table.sumsOf('window#all', 'all')).toEqual([
+      ['2024-05-25T13:00:00.000Z#shardId-00000001-a', [2, 12_375_000, 390_000]],
+      ['2024-05-25T13:05:00.000Z#shardId-00000001-a', [1, 7_000_000, 300_000]],
     ]);
-    expect(summed('window#vendor#1')).toEqual({ trips: 2, fareMicros: 17_125_000 });
-    expect(summed('window#pickup_location#74')).toEqual({ trips: 2, fareMicros: 12_375_000 });
-    expect(table.windows('window#pickup_location#null')).toEqual([]);
+    expect(table.sumsOf('window#vendor', '1')).toEqual([
+      ['2024-05-25T13:00:00.000Z#shardId-00000001-a', [1, 10_125_000, 180_000]],
+      ['2024-05-25T13:05:00.000Z#shardId-00000001-a', [1, 7_000_000, 300_000]],
+    ]);
+    expect(table.sumsOf('window#vendor', '2')).toEqual([
+      ['2024-05-25T13:00:00.000Z#shardId-00000001-a', [1, 2_250_000, 210_000]],
+      ['2024-05-25T13:05:00.000Z#shardId-00000001-a', undefined],
+    ]);
+    expect(summed('pickup_location', '74')).toEqual({ trips: 2, fareMicros: 12_375_000 });
+    // c has no pickup location: counted in all and its vendor, no location item for its window.
+    expect(table.windows('window#pickup_location')).toHaveLength(1);
     expect(table.openTrips).toBe(1);
   });
 
@@ -176,7 +222,7 @@ describe('live-metrics handler', () => {
     await (await window(batches)).close();
 
     // Assess
-    expect(summed('window#all#all')).toEqual({ trips: 2, fareMicros: 12_375_000 });
+    expect(summed('all', 'all')).toEqual({ trips: 2, fareMicros: 12_375_000 });
     expect(table.openTrips).toBe(-1);
   });
 
@@ -194,7 +240,7 @@ describe('live-metrics handler', () => {
   });
 
   it('fails a final invocation whose writes fail part way, and its retry adds only what is missing', async () => {
-    // Prepare: the partials of a, b, c (all x2, vendor x2, location x1) and the open trips: 6 items
+    // Prepare: the partials of a, b, c (all, vendor for two windows; location for one) and the open trips: 6 items
     const { close } = await window([[opened(d), completed(a), completed(b), completed(c)]]);
     table.failAfter = 2;
 
@@ -205,9 +251,31 @@ describe('live-metrics handler', () => {
     await close();
 
     // Assess
-    expect(summed('window#all#all')).toEqual({ trips: 3, fareMicros: 19_375_000 });
-    expect(summed('window#vendor#1')).toEqual({ trips: 2, fareMicros: 17_125_000 });
+    expect(summed('all', 'all')).toEqual({ trips: 3, fareMicros: 19_375_000 });
+    expect(summed('vendor', '1')).toEqual({ trips: 2, fareMicros: 17_125_000 });
     expect(table.openTrips).toBe(-2);
+  });
+
+  it('fails a final invocation whose item changed between its read and its write, and its retry adds once', async () => {
+    // Prepare: another invocation of the shard's final invocation puts the all-window item after this one read it
+    const { close } = await window([[completed(a)]]);
+    let interleaved = false;
+    dynamoMock.on(PutCommand).callsFake((input: PutCommandInput) => {
+      if (!interleaved && input.Item?.pk === 'window#all') {
+        interleaved = true;
+        table.put({ ...input, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeValues: undefined });
+      }
+      return table.put(input);
+    });
+
+    // Act
+    const failed = close();
+    await expect(failed).rejects.toThrow(/changed while mark .* was being added/);
+    await close();
+
+    // Assess
+    expect(summed('all', 'all')).toEqual({ trips: 1, fareMicros: 10_125_000 });
+    expect(summed('vendor', '1')).toEqual({ trips: 1, fareMicros: 10_125_000 });
   });
 
   it('has each shard write only its own items, which add up to the whole', async () => {
@@ -217,10 +285,17 @@ describe('live-metrics handler', () => {
       { shardId: 'shardId-2', records: [completed(b)] },
     ];
     const writers = new Map<string, Set<string>>();
+    const wrote = (key: Record<string, unknown> | undefined, shardId: unknown) => {
+      const itemKey = `${String(key?.pk)}|${String(key?.sk)}`;
+      writers.set(itemKey, (writers.get(itemKey) ?? new Set()).add(String(shardId)));
+    };
     dynamoMock.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
-      const key = `${String(input.Key?.pk)}|${String(input.Key?.sk)}`;
-      writers.set(key, (writers.get(key) ?? new Set()).add(String(input.ExpressionAttributeValues?.[':shard'])));
+      wrote(input.Key, input.ExpressionAttributeValues?.[':shard']);
       return table.update(input);
+    });
+    dynamoMock.on(PutCommand).callsFake((input: PutCommandInput) => {
+      wrote(input.Item, input.Item?.shard_id);
+      return table.put(input);
     });
 
     // Act
@@ -228,8 +303,8 @@ describe('live-metrics handler', () => {
 
     // Assess
     expect([...writers.values()].every((shardIds) => shardIds.size === 1)).toBe(true);
-    expect(summed('window#all#all')).toEqual({ trips: 3, fareMicros: 19_375_000 });
-    expect(table.windows('window#all#all')).toHaveLength(3);
+    expect(summed('all', 'all')).toEqual({ trips: 3, fareMicros: 19_375_000 });
+    expect(table.windows('window#all')).toHaveLength(3);
   });
 
   it("keeps a replayed day's partials for the retention from now, not from their window's past start", async () => {
@@ -240,7 +315,7 @@ describe('live-metrics handler', () => {
     await (await window([[completed(a)]])).close();
 
     // Assess: TTL deletes an item soon after its expires_at; one in the past would vanish while the run reads it
-    const expiries = table.windows('window#all#all').map((item) => Number(item.expires_at));
+    const expiries = table.windows('window#all').map((item) => Number(item.expires_at));
     expect(Math.min(...expiries)).toBeGreaterThanOrEqual(now + 90 * 86_400);
   });
 
@@ -262,7 +337,7 @@ describe('live-metrics handler', () => {
 
     // Assess
     expect(state).toMatchObject({ openTrips: -1 });
-    expect(table.windows('window#all#all')).toEqual([]);
+    expect(table.windows('window#all')).toEqual([]);
   });
 });
 
@@ -284,8 +359,9 @@ describe('metrics-api handler', () => {
     // Prepare
     dynamoMock.on(QueryCommand).resolves({
       Items: [
-        { pk: 'window#vendor#2', sk: '2024-05-25T13:00:00.000Z#shardId-1', trip_count: 1, fare_micros: 10_125_000, duration_ms: 180_000 },
-        { pk: 'window#vendor#2', sk: '2024-05-25T13:00:00.000Z#shardId-2', trip_count: 1, fare_micros: 2_250_000, duration_ms: 210_000 },
+        { sk: '2024-05-25T13:00:00.000Z#shardId-1', sums: { '2': [1, 10_125_000, 180_000] } },
+        { sk: '2024-05-25T13:00:00.000Z#shardId-2', sums: { '2': [1, 2_250_000, 210_000] } },
+        { sk: '2024-05-25T13:05:00.000Z#shardId-2' },
       ],
     });
 
@@ -306,12 +382,47 @@ describe('metrics-api handler', () => {
     });
     expect(dynamoMock).toHaveReceivedCommandWith(QueryCommand, {
       TableName: 'tripstream-test-metrics',
+      ProjectionExpression: '#sk, sums.#id',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#id': '2' },
       ExpressionAttributeValues: {
-        ':pk': 'window#vendor#2',
+        ':pk': 'window#vendor',
         ':from': '2024-05-25T13:00:00.000Z',
         ':to': '2024-05-25T13:59:59.999Z#\uffff',
       },
     });
+  });
+
+  it('reads a range of several days a day per query, and answers its windows in order', async () => {
+    // Prepare
+    dynamoMock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+      // Each day's first window, so the answer shows which queries it came from.
+      const from = input.ExpressionAttributeValues[':from'];
+      return { Items: [{ sk: `${from}#shardId-1`, sums: { all: [1, 1_000_000, 60_000] } }] };
+    });
+
+    // Act
+    const response = await request(
+      '/metrics/{entity}/{id}',
+      '/metrics/all/all',
+      { entity: 'all', id: 'all' },
+      {
+        from: '2024-05-25T23:00:00Z',
+        to: '2024-05-27T01:00:00Z',
+      },
+    );
+
+    // Assess
+    expect(dynamoMock).toHaveReceivedCommandTimes(QueryCommand, 3);
+    expect(dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues)).toEqual([
+      { ':pk': 'window#all', ':from': '2024-05-25T23:00:00.000Z', ':to': '2024-05-25T23:59:59.999Z#\uffff' },
+      { ':pk': 'window#all', ':from': '2024-05-26T00:00:00.000Z', ':to': '2024-05-26T23:59:59.999Z#\uffff' },
+      { ':pk': 'window#all', ':from': '2024-05-27T00:00:00.000Z', ':to': '2024-05-27T00:59:59.999Z#\uffff' },
+    ]);
+    expect(JSON.parse(response.body).windows.map((window: { window_start: string }) => window.window_start)).toEqual([
+      '2024-05-25T23:00:00.000Z',
+      '2024-05-26T00:00:00.000Z',
+      '2024-05-27T00:00:00.000Z',
+    ]);
   });
 
   it('answers the open trips, summed over the shards', async () => {

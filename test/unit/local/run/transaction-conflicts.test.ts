@@ -126,7 +126,13 @@ describe('transaction conflicts in the local runtime', () => {
     // Assess: all, vendor 1, location 74 and the open trips, per shard
     expect(outcomes).toEqual([1, 2, 3, 4].map(() => ({ added: 4, alreadyAdded: 0 })));
     expect(conflicts.conflicts).toBe(0);
-    const keys = written.map(({ body }) => JSON.stringify((JSON.parse(body) as { Key: unknown }).Key));
+    const writes = written.filter(({ operation }) => /\.(PutItem|UpdateItem)$/.test(operation));
+    const keys = writes.map(({ body }) => {
+      const request = JSON.parse(body) as { Key?: Record<string, unknown>; Item?: Record<string, unknown> };
+      const { pk, sk } = request.Key ?? request.Item ?? {};
+      return JSON.stringify([pk, sk]);
+    });
+    expect(writes).toHaveLength(16);
     expect(new Set(keys).size).toBe(16);
   });
 });
