@@ -153,7 +153,8 @@ process.on('exit', () => {
   for (const child of liveChildren) child.kill('SIGKILL');
 });
 
-async function startDynamoDbLocal(jvmOptions: string | undefined): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+/** DynamoDB Local (Java) on a free port, answering before this resolves. */
+export async function startDynamoDbLocal(jvmOptions: string | undefined): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
   // spawn() passes this process's environment on: the JVM options are set for that call only.
   const callerJvmOptions = process.env.JDK_JAVA_OPTIONS;
