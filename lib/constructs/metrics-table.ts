@@ -13,8 +13,9 @@ export interface MetricsTableProps {
 }
 
 /**
- * The live metrics table (domain/live-metrics.ts): windows under `window#<entity>#<id>` sorted by window
- * start, the open-trips counter, and the per-transaction markers that expire once no redelivery can come.
+ * The live metrics table (domain/live-metrics.ts): each shard's partials of the 5-minute windows under
+ * `window#<entity>` sorted by window start (one item per window, entity kind and shard, every id's sums in it),
+ * and each shard's open-trips partial; window partials expire after their retention.
  */
 export class MetricsTable extends Construct {
   readonly table: dynamodb.Table;

@@ -155,9 +155,11 @@ export function writePathRequests(summary: RunSummary): Record<string, number> {
   const requests = summary.aws_requests;
   return {
     // The trips table's write attempts follow the events; the metrics table's partials follow the tumbling
-    // windows (one write per item a shard's window touched), so their count follows timing, as staging's does.
+    // windows (a put per window and entity kind a shard's window touched, an update of its open trips), so their
+    // count follows timing, as staging's does.
     'DynamoDB trips table writes': summary.trips_table_writes,
-    'DynamoDB.UpdateItem on the metrics table': (requests.DynamoDB?.UpdateItem ?? 0) - summary.trips_table_writes,
+    'DynamoDB writes on the metrics table':
+      (requests.DynamoDB?.UpdateItem ?? 0) - summary.trips_table_writes + (requests.DynamoDB?.PutItem ?? 0),
     'Kinesis.PutRecords': requests.Kinesis?.PutRecords ?? 0,
     'S3.PutObject': requests.S3?.PutObject ?? 0,
     'SQS.SendMessage': requests.SQS?.SendMessage ?? 0,
