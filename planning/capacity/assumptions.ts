@@ -30,6 +30,16 @@ export const CAPACITY_ASSUMPTIONS = {
    * (lib/constructs/raw-stream-archive.ts), compressed.
    */
   firehoseBufferSeconds: 300,
+  /**
+   * From a record's PutRecords to Lambda's poller reading it, at p99 (s): the poller reads each shard about once
+   * a second, and a record is readable well within a second of its put (Kinesis developer guide).
+   */
+  kinesisPropagationSeconds: 2,
+  /**
+   * From a trip write to the live-metrics poller reading its stream record, at p99 (s): DynamoDB Streams shows a
+   * change in near real time and Lambda polls a stream shard four times a second.
+   */
+  tableStreamPropagationSeconds: 2,
 } as const;
 
 export type CapacityAssumptions = typeof CAPACITY_ASSUMPTIONS;

@@ -14,7 +14,13 @@ function row(component: CapacityComponent): string[] {
     `${figure(component.load)} ${component.unit}`,
     `${figure(component.limit)} ${component.unit}`,
     `${figure(component.headroom)}x`,
-    keepsHeadroom(component) ? '' : component.kind === 'rate' ? 'under 2x' : 'over the limit',
+    keepsHeadroom(component)
+      ? ''
+      : component.kind === 'rate'
+        ? 'under 2x'
+        : component.kind === 'latency'
+          ? 'over the budget'
+          : 'over the limit',
   ];
 }
 
@@ -34,7 +40,7 @@ export function formatCapacityReport(report: CapacityReport): string {
     `first wall: ${report.firstWall.component}, ${figure(report.firstWall.headroom)}x (${report.firstWall.limitName})`,
     `trips-table stream shards: ${report.derived.tripsStreamShards}; KPI run: ${report.derived.kpiJob.tripsPerRun.toLocaleString('en-US')} trips, ${report.derived.kpiJob.inputGb} GB, ${report.derived.kpiJob.minutes} min on ${report.derived.kpiJob.vcpus} vCPU`,
     report.holds
-      ? 'every component keeps its headroom (rate: 2x, count: within its limit)'
+      ? 'every component keeps its headroom (rate: 2x; count and latency: within their limit)'
       : 'NOT every component keeps its headroom: see the flagged rows',
     '',
     'limits and their sources:',

@@ -91,6 +91,10 @@ export const OWN_LIMIT_SOURCES = {
     title: "the KPI job run's execution timeout (settings.kpi.job), see EMR Serverless 'Job run timeout'",
     url: 'https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/job-run-timeout.html',
   },
+  liveFreshness: {
+    title: "the live metrics' freshness goal of docs/contracts.md §6b (LIVE_LATENCY_BUDGET_SECONDS, lib/config.ts)",
+    url: 'lib/config.ts',
+  },
   emrServerlessMaximumCapacity: {
     title: "the EMR Serverless application's maximum capacity (settings.kpi.maxCapacity), see 'Configuring an application'",
     url: 'https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/application-capacity.html',

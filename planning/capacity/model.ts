@@ -3,10 +3,12 @@
  * inputs, planning/cost), the load every component carries at a sustained feed of N trips/s, the AWS limit it meets,
  * and its headroom (limit / load). The first wall is the component with the least headroom. Pure: no I/O.
  *
- * Two kinds of component: `rate` loads grow with the feed and are held to 2x headroom at the design rate;
- * `count` loads (readers of a shard, pollers) do not grow with it and are held to their limit (docs/capacity.md).
+ * Three kinds of component: `rate` loads grow with the feed and are held to 2x headroom at the design rate;
+ * `count` loads (readers of a shard, pollers) do not grow with it and are held to their limit; a `latency` (a
+ * completion's time to the metrics API) is bounded by batching windows, not by the feed, and is held to its
+ * budget at the rate asked (docs/capacity.md).
  */
-import type { EnvironmentName, PipelineSettings, StreamMappingSettings } from '../../lib/config';
+import { type EnvironmentName, LIVE_LATENCY_BUDGET_SECONDS, type PipelineSettings, type StreamMappingSettings } from '../../lib/config';
 import {
   type DeployedFootprint,
   deployedFootprint,
@@ -23,7 +25,7 @@ import { liveMetricsLoad } from './live-metrics-load';
 /** The headroom every `rate` component keeps at the environment's design rate. */
 export const REQUIRED_HEADROOM = 2;
 
-type ComponentKind = 'rate' | 'count';
+type ComponentKind = 'rate' | 'count' | 'latency';
 
 export interface CapacityComponent {
   readonly component: string;
@@ -200,6 +202,7 @@ export function capacityReport(input: CapacityInput): CapacityReport {
 
   const tripsStream = addTripsTableComponents(add, settings, rate, run, footprint, costAssumptions);
   addQueueAndServiceComponents(add, settings, rate, run, recordsPerTrip, footprint, tripsStream, assumptions, costAssumptions);
+  addFreshnessComponent(add, settings, rate, recordsPerTrip, footprint, tripsStream, assumptions, costAssumptions);
   const job = addKpiJobComponents(add, settings, rate, assumptions);
 
   const firstWall = firstWallOf(components);
@@ -368,6 +371,45 @@ function addQueueAndServiceComponents(
   );
 }
 
+/**
+ * How long a completion takes to show in the metrics API, at p99 (docs/contracts.md §6b): its end waits for the
+ * end mapping's batch (the batching window, or less when the batch fills first) after reaching the stream, the
+ * batch is handled, the completion reaches the trips table's stream, waits for its tumbling window to close and
+ * is in the API once that window's final invocation has put the partials. The waits are whole windows (a record
+ * at a window's start waits all of it); the propagation of each stream is an assumption.
+ */
+function addFreshnessComponent(
+  add: Parameters<typeof addMapping>[0],
+  settings: CapacityInput['settings'],
+  rate: number,
+  recordsPerTrip: { start: number; end: number },
+  footprint: DeployedFootprint,
+  tripsStream: TripsStreamLoad,
+  assumptions: CapacityAssumptions,
+  costAssumptions: ModelAssumptions,
+): void {
+  const end = settings.endMapping;
+  const endPerLane = (rate * recordsPerTrip.end) / footprint.mappings.end.lanes;
+  const endWaitSeconds = Math.min(end.maxBatchingWindowSeconds, end.batchSize / endPerLane);
+  const endBatchRecords = Math.min(end.batchSize, 1 + endPerLane * end.maxBatchingWindowSeconds);
+  const endBatchSeconds = billedBatchSeconds('end', costAssumptions)(endBatchRecords);
+  const flushSeconds = flushSecondsOf(settings.liveMetricsMapping);
+  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStream.tripsStreamShards, flushSeconds, costAssumptions });
+  const flushRecords = ((rate * costAssumptions.liveMetricsRecordsPerTrip) / tripsStream.tripsStreamShards) * flushSeconds;
+  const seconds =
+    assumptions.kinesisPropagationSeconds +
+    endWaitSeconds +
+    endBatchSeconds +
+    assumptions.tableStreamPropagationSeconds +
+    flushSeconds +
+    live.batchSeconds(flushRecords);
+  add('live metrics: a completion to the metrics API, p99 (s)', 'latency', seconds, 's', {
+    value: LIVE_LATENCY_BUDGET_SECONDS,
+    name: `the live metrics' freshness goal: a completion in the API within ${LIVE_LATENCY_BUDGET_SECONDS} s at p99`,
+    source: OWN_LIMIT_SOURCES.liveFreshness,
+  });
+}
+
 /** The daily KPI job's run: its duration against its timeout, its vCPUs and memory against the application's. */
 function addKpiJobComponents(
   add: Parameters<typeof addMapping>[0],
@@ -468,7 +510,7 @@ function addStreamComponents(
 
 /** A count over its limit is a wall already; otherwise the wall is the rate component that meets its limit first. */
 function firstWallOf(components: readonly CapacityComponent[]): CapacityComponent {
-  const overLimit = components.filter((component) => component.kind === 'count' && component.headroom < 1);
+  const overLimit = components.filter((component) => component.kind !== 'rate' && component.headroom < 1);
   const candidates = overLimit.length > 0 ? overLimit : components.filter((component) => component.kind === 'rate');
   return candidates.reduce((lowest, component) => (component.headroom < lowest.headroom ? component : lowest));
 }

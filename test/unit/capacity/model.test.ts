@@ -71,8 +71,46 @@ describe('capacityReport at each environment design rate, on the reference run',
       /Athena: bytes scanned/,
       /daily KPI job: duration/,
       /Lambda: concurrent executions/,
+      /live metrics: a completion to the metrics API, p99/,
     ])
       expect(names).toMatch(pattern);
+  });
+});
+
+describe('the live metrics freshness', () => {
+  const freshness = (settings: PipelineSettings, tripsPerSecond: number) =>
+    capacityReport({ run: referenceRun, settings, environment: 'prod', tripsPerSecond }).components.find(
+      (component) => component.component === 'live metrics: a completion to the metrics API, p99 (s)',
+    );
+
+  it('shows a completion within 60 s from a trickle to twice the design rate: the end window, the tumbling window and what the streams add', () => {
+    // Act
+    const atRates = [0.4, 1_000, 2_000].map((tripsPerSecond) => freshness(environments.prod, tripsPerSecond));
+
+    // Assess: at a trickle both 20 s windows are waited in full; at 1,000 trips/s the end batch fills in ~2 s
+    expect(atRates.map((component) => component?.kind)).toEqual(['latency', 'latency', 'latency']);
+    expect(atRates[0]?.load).toBeGreaterThan(20 + 20 + 2 * 2);
+    expect(atRates[0]?.load).toBeLessThanOrEqual(60);
+    expect(atRates[1]?.load).toBeLessThan(30);
+    expect(atRates.every((component) => component !== undefined && keepsHeadroom(component))).toBe(true);
+  });
+
+  it('flags a tumbling window that leaves no room for the end window inside the minute', () => {
+    // Prepare
+    const settings: PipelineSettings = {
+      ...environments.prod,
+      liveMetricsMapping: { ...environments.prod.liveMetricsMapping, tumblingWindowSeconds: 45 },
+    };
+
+    // Act
+    const report = capacityReport({ run: referenceRun, settings, environment: 'prod', tripsPerSecond: 0.4 });
+
+    // Assess
+    expect(report.holds).toBe(false);
+    expect(short(report.components)).toEqual([
+      expect.stringMatching(/^live metrics: a completion to the metrics API, p99 \(s\): 0\.\d+x$/),
+    ]);
+    expect(report.firstWall.component).toMatch(/^live metrics: a completion/);
   });
 });
 
