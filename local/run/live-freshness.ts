@@ -32,7 +32,11 @@ export interface LiveFreshness {
    * long as AWS does the handlers' and streams' work no slower than the emulators did (pollers aside).
    */
   readonly deployed_p99_bound_seconds: number | null;
+  /** The slowest completions (at most SLOWEST_NAMED), slowest first: where to look when the tail is long. */
+  readonly slowest: readonly { readonly trip_id: string; readonly seconds: number }[];
 }
+
+const SLOWEST_NAMED = 5;
 
 type Half = AcknowledgedRecord['kind'];
 
@@ -60,13 +64,13 @@ export class CompletionTimes {
   }
 
   /** Each visible completion's latency in ms (from its later half's acknowledgement), and those without one. */
-  latencies(): { readonly latenciesMs: number[]; readonly untimed: number } {
-    const latenciesMs: number[] = [];
+  latencies(): { readonly latenciesMs: Map<string, number>; readonly untimed: number } {
+    const latenciesMs = new Map<string, number>();
     let untimed = 0;
     for (const [tripId, visibleAt] of this.visibleAt) {
       const halves = this.acknowledgedAt.get(tripId);
       if (halves?.start === undefined || halves.end === undefined) untimed += 1;
-      else latenciesMs.push(visibleAt - Math.max(halves.start, halves.end));
+      else latenciesMs.set(tripId, visibleAt - Math.max(halves.start, halves.end));
     }
     return { latenciesMs, untimed };
   }
@@ -87,7 +91,7 @@ function seconds(ms: number | undefined): number | null {
 export function liveFreshness(times: CompletionTimes, settings: PipelineSettings | LocalPipelineSettings): LiveFreshness {
   const timeScale = 'localTimeScale' in settings ? settings.localTimeScale : 1;
   const { latenciesMs, untimed } = times.latencies();
-  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const sorted = [...latenciesMs.values()].sort((a, b) => a - b);
   const windows = {
     // The half that completes a trip may be either: it waits at most its own mapping's window.
     trip_event_batching: Math.max(settings.startMapping.maxBatchingWindowSeconds, settings.endMapping.maxBatchingWindowSeconds),
@@ -106,6 +110,10 @@ export function liveFreshness(times: CompletionTimes, settings: PipelineSettings
     budget_seconds: LIVE_LATENCY_BUDGET_SECONDS,
     budget_seconds_scaled: LIVE_LATENCY_BUDGET_SECONDS * timeScale,
     deployed_p99_bound_seconds: p99 === null ? null : Math.round((p99 + deployedWindows) * 1000) / 1000,
+    slowest: [...latenciesMs]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, SLOWEST_NAMED)
+      .map(([tripId, ms]) => ({ trip_id: tripId, seconds: Math.round(ms) / 1000 })),
   };
 }
 

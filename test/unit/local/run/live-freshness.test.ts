@@ -41,7 +41,13 @@ describe('CompletionTimes', () => {
     times.windowClosed([completed({ tripId: 'trip-a' }), completed({ tripId: 'trip-b' })], 2_900);
 
     // Assess
-    expect(times.latencies()).toEqual({ latenciesMs: [1_600, 400], untimed: 0 });
+    expect(times.latencies()).toEqual({
+      latenciesMs: new Map([
+        ['trip-a', 1_600],
+        ['trip-b', 400],
+      ]),
+      untimed: 0,
+    });
   });
 
   it('counts only completions: an open, a removal or a later change of a completed item is not one', () => {
@@ -53,7 +59,7 @@ describe('CompletionTimes', () => {
     times.windowClosed([opened({ tripId: 'trip-a' }), openRemoved({ tripId: 'trip-b' }), completedTouched({ tripId: 'trip-a' })], 1_500);
 
     // Assess
-    expect(times.latencies()).toEqual({ latenciesMs: [], untimed: 0 });
+    expect(times.latencies()).toEqual({ latenciesMs: new Map(), untimed: 0 });
   });
 
   it('keeps the first acknowledgement of a re-sent half and the first window that counted the trip', () => {
@@ -67,7 +73,7 @@ describe('CompletionTimes', () => {
     times.windowClosed([completed({ tripId: 'trip-a' })], 9_000);
 
     // Assess
-    expect(times.latencies()).toEqual({ latenciesMs: [500], untimed: 0 });
+    expect(times.latencies()).toEqual({ latenciesMs: new Map([['trip-a', 500]]), untimed: 0 });
   });
 
   it('leaves untimed a completion whose halves the feed did not both send (a redriven letter)', () => {
@@ -79,7 +85,7 @@ describe('CompletionTimes', () => {
     times.windowClosed([completed({ tripId: 'trip-a' }), completed({ tripId: 'trip-z' })], 1_500);
 
     // Assess
-    expect(times.latencies()).toEqual({ latenciesMs: [], untimed: 2 });
+    expect(times.latencies()).toEqual({ latenciesMs: new Map(), untimed: 2 });
   });
 });
 
@@ -107,6 +113,7 @@ describe('liveFreshness', () => {
       budget_seconds: LIVE_LATENCY_BUDGET_SECONDS,
       budget_seconds_scaled: 0.6,
       deployed_p99_bound_seconds: 40.099,
+      slowest: [100, 99, 98, 97, 96].map((index) => ({ trip_id: `trip-${index}`, seconds: index / 1000 })),
     });
     expect(describeLiveFreshness(freshness)).toBe(
       "100 completions visible in p50 0.05s, p99 0.099s, max 0.1s; goal 60s deployed, 0.6s in this run's compressed time",
@@ -120,6 +127,7 @@ describe('liveFreshness', () => {
     // Assess
     expect(freshness).toMatchObject({ completions_measured: 0, p50_seconds: null, p99_seconds: null, max_seconds: null });
     expect(freshness.deployed_p99_bound_seconds).toBeNull();
+    expect(freshness.slowest).toEqual([]);
     expect(describeLiveFreshness(freshness)).toBe('no completion measured (0 untimed)');
   });
 
