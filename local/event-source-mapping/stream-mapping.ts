@@ -94,6 +94,11 @@ export interface StreamMappingOptions<L> {
   readonly rediscoverEveryMs?: number;
   /** Readers of the stream's shards so far, where the stream limits them (DynamoDB Streams: two per shard). */
   readonly readers?: ShardReaderLimit;
+  /**
+   * Told, with a tumbling window's records, the moment its final invocation succeeded: what the window counted
+   * is written then (the local run measures the live metrics' freshness from it).
+   */
+  readonly onWindowClosed?: (records: readonly L[], closedAtMs: number) => void;
 }
 
 /**
@@ -347,7 +352,13 @@ export class StreamMapping<L> {
     );
     const response: unknown = result.ok ? result.response : undefined;
     const answered = typeof response === 'object' && response !== null && typeof (response as { state?: unknown }).state === 'object';
-    if (answered) return terminatedEarly ? { ...open, state: {}, records: [], finalFailures: 0 } : undefined;
+    if (answered) {
+      this.options.onWindowClosed?.(
+        open.records.map((entry) => entry.lambdaRecord),
+        Date.now(),
+      );
+      return terminatedEarly ? { ...open, state: {}, records: [], finalFailures: 0 } : undefined;
+    }
     open.finalFailures += 1;
     const retryAttempts = this.options.settings.retryAttempts;
     if (retryAttempts < 0 || open.finalFailures <= retryAttempts) return open;

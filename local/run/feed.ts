@@ -8,6 +8,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 import { type ProduceSummary, produce, type SendOrder } from '../../producer/produce';
 import type { ReplaySummary } from '../../producer/replay';
+import type { CompletionTimes } from './live-freshness';
 import { replayRawArchive } from './operator-inputs';
 
 export interface FeedOptions {
@@ -18,6 +19,8 @@ export interface FeedOptions {
   readonly order: SendOrder;
   readonly rateTripsPerSecond?: number;
   readonly log: (line: string) => void;
+  /** Told when each record was acknowledged (the live metrics' freshness is measured from it). */
+  readonly completionTimes?: CompletionTimes;
 }
 
 /** The feed as it goes: its summaries once known, or the error that stopped it. */
@@ -34,6 +37,7 @@ export function startFeed(options: FeedOptions, kinesis: KinesisClient, streamNa
   const acknowledged: AcknowledgedRecord[] = [];
   const onAcknowledged = (records: AcknowledgedRecord[]): void => {
     acknowledged.push(...records);
+    options.completionTimes?.acknowledged(records, Date.now());
   };
   const quarantine = path.join(options.outDir, 'quarantine');
   const feed: Partial<Pick<Feed, 'produced' | 'replayed' | 'error'>> = {};

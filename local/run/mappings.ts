@@ -39,6 +39,8 @@ export interface MappingContext {
   readonly tableStreamShards: number;
   /** Whether the live-metrics consumer runs. */
   readonly liveMetrics: boolean;
+  /** Told of each live-metrics window written, with its records (the live metrics' freshness). */
+  readonly onLiveWindowClosed?: (records: readonly DynamoDBRecord[], closedAtMs: number) => void;
 }
 
 export interface RunMappings {
@@ -132,7 +134,12 @@ export function wireMappings(context: MappingContext): RunMappings {
   const match = new StreamMapping(tableStreamMappingOptions(topology.streams.match, context, tableStreamReaders));
   // The trips stream's second consumer (beside match), with its own filters, as deployed.
   const liveMetrics = context.liveMetrics
-    ? [new StreamMapping(tableStreamMappingOptions(topology.streams.liveMetrics, context, tableStreamReaders))]
+    ? [
+        new StreamMapping({
+          ...tableStreamMappingOptions(topology.streams.liveMetrics, context, tableStreamReaders),
+          ...(context.onLiveWindowClosed === undefined ? {} : { onWindowClosed: context.onLiveWindowClosed }),
+        }),
+      ]
     : [];
   return {
     start,

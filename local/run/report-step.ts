@@ -12,6 +12,7 @@ import { describeDataQuality } from './data-quality';
 import type { InjectedFaultCounts } from './fault-injection';
 import type { KpiStepResult } from './kpi-step';
 import type { RunLedger } from './ledger-step';
+import type { LiveFreshness } from './live-freshness';
 import type { LiveMetricsCheck } from './live-metrics-check';
 import { type LiveServer, type MetricsSnapshot, publishRunPages } from './live-server';
 import type { RedriveFileSummary } from './operator-inputs';
@@ -37,6 +38,7 @@ export interface RunResultsToReport {
   readonly archive: ArchiveSummary;
   readonly kpis: KpiStepResult;
   readonly liveCheck?: LiveMetricsCheck;
+  readonly liveFreshness?: LiveFreshness;
   readonly snapshot: MetricsSnapshot;
   readonly live: LiveServer | undefined;
   readonly tripsTable: string;
@@ -73,6 +75,7 @@ function summarize(run: RunResultsToReport): RunSummary {
     phases_ms: run.phases,
     time_scale: run.timeScale,
     ...(run.rateTripsPerSecond === undefined ? {} : { pacing: runPacing(run.rateTripsPerSecond, run.timeScale) }),
+    ...(run.liveFreshness === undefined ? {} : { live_freshness: run.liveFreshness }),
     raw_archive: { records: archive.records, objects: archive.objects.length },
     ...(run.liveCheck === undefined ? {} : { live_metrics: run.liveCheck }),
     ...(run.redriven === undefined ? {} : { redriven: run.redriven }),

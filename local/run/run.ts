@@ -21,6 +21,7 @@ import { runKpiStep } from './kpi-step';
 import type { Ledger } from './ledger';
 import { computeRunLedger, logLedger, observeDuplicates } from './ledger-step';
 import { checkRunLiveMetrics } from './live-check-step';
+import { CompletionTimes, type LiveFreshness, liveFreshness } from './live-freshness';
 import type { LiveMetricsCheck } from './live-metrics-check';
 import { DeadLetterCounter, type LiveServer, liveMetricsReader, startLiveServer } from './live-server';
 import { type RunMappings, wireMappings } from './mappings';
@@ -68,6 +69,8 @@ export interface RunSummary {
   time_scale: number;
   /** With --rate: the feed's local rate and the deployed rate it stands for. */
   pacing?: RunPacing;
+  /** With --rate (and the live-metrics consumer on): how soon completions showed in the live metrics. */
+  live_freshness?: LiveFreshness;
   /** The live metrics checked against the KPIs and the open trips (absent when the live-metrics consumer is off). */
   live_metrics?: LiveMetricsCheck;
   /** Records of each stream archived to `<out>/raw/` (and the local bucket's raw/), as Firehose archives them. */
@@ -135,6 +138,8 @@ interface StartedPipeline {
   readonly invoker: LocalInvoker;
   readonly mappings: RunMappings;
   readonly duplicates: ReadonlySet<string>;
+  /** Kept in a paced run with the live-metrics consumer on: each completion's path into the live metrics. */
+  readonly completionTimes?: CompletionTimes;
 }
 
 /**
@@ -158,7 +163,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     const redriven = options.redrive === undefined ? undefined : await redriveLetters(options.redrive, pipeline, options.log);
     const streamNames = { start: resources.tripStartStream.name, end: resources.tripEndStream.name };
     const pipelineStartedAt = Date.now();
-    const feed = startFeed(options, clients.producerKinesis, streamNames);
+    const { completionTimes } = pipeline;
+    const feed = startFeed(
+      { ...options, ...(completionTimes === undefined ? {} : { completionTimes }) },
+      clients.producerKinesis,
+      streamNames,
+    );
     const watch: DrainWatch = {
       mappings,
       invoker,
@@ -229,6 +239,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       archive,
       kpis,
       ...(liveCheck === undefined ? {} : { liveCheck }),
+      ...(completionTimes === undefined ? {} : { liveFreshness: liveFreshness(completionTimes, options.settings) }),
       snapshot,
       live: cleanUp.live,
       tripsTable: resources.tripsTable.name,
@@ -267,6 +278,8 @@ async function startPipeline(
   );
   const { duplicates, stop } = await observeDuplicates();
   cleanUp.observers.push(stop);
+  // Without --rate the feed is a backlog drained as fast as it goes: how long a completion took says nothing then.
+  const completionTimes = options.rateTripsPerSecond !== undefined && options.liveMetrics !== false ? new CompletionTimes() : undefined;
   const mappings = wireMappings({
     settings: options.settings,
     resources,
@@ -275,6 +288,7 @@ async function startPipeline(
     clients,
     tableStreamShards: options.tableStreamShards ?? 1,
     liveMetrics: options.liveMetrics !== false,
+    ...(completionTimes === undefined ? {} : { onLiveWindowClosed: completionTimes.windowClosed.bind(completionTimes) }),
   });
   if (options.servePort !== undefined) await serveLivePage(options, options.servePort, clients, resources, cleanUp);
   await phases.time('mappings_start', async () => {
@@ -285,7 +299,7 @@ async function startPipeline(
     mapping.start();
     cleanUp.mappings.push(mapping);
   }
-  return { clients, resources, invoker, mappings, duplicates };
+  return { clients, resources, invoker, mappings, duplicates, ...(completionTimes === undefined ? {} : { completionTimes }) };
 }
 
 async function serveLivePage(

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { describeDataQuality } from './data-quality';
 import { describeLedger } from './ledger';
+import { describeLiveFreshness } from './live-freshness';
 import type { RunSummary } from './run';
 
 function perFile(counts: { start: number; end: number }): string {
@@ -46,6 +47,7 @@ export function formatRunSummary(summary: RunSummary, outDir: string): string {
           `redriven:           ${summary.redriven.redriven} of ${summary.redriven.letters} dead letters (${summary.redriven.left.length} without an event to resend)`,
         ]),
     ...(summary.replayed === undefined ? [] : [`replayed:           ${perFile(summary.replayed.sent)}`]),
+    ...(summary.live_freshness === undefined ? [] : [`live freshness:     ${describeLiveFreshness(summary.live_freshness)}`]),
     ...describeLedger(summary.ledger).map((line, index) => `${index === 0 ? 'every record:       ' : '                    '}${line}`),
     ...quality.map((line, index) => `${index === 0 ? 'data quality:       ' : '                    '}${line}`),
     `handler calls:      ${invocations}`,

@@ -134,6 +134,7 @@ describe('npm run local, its time', () => {
     // Assess
     expect(run.summary.time_scale).toBe(LOCAL_TIME_SCALE);
     expect(run.summary.pacing).toBeUndefined();
+    expect(run.summary.live_freshness).toBeUndefined();
   });
 
   it("reports the wall time of each phase, within the run's own", () => {
@@ -166,6 +167,23 @@ describe('npm run local --rate', () => {
     expect(run.summary.trips_completed).toBe(40);
     expectBalancedLedger(run);
     expect(run.cli.stderr).toContain('paced at 25 trips/s');
+  });
+
+  it('times every completion into the live metrics, beside the scaled windows and the 60 s goal', () => {
+    // Assess: counts and units, not a latency bound (figures are measured in docs, not asserted)
+    const freshness = run.summary.live_freshness;
+    expect(freshness).toMatchObject({
+      completions_measured: run.summary.trips_completed,
+      completions_untimed: 0,
+      time_scale: LOCAL_TIME_SCALE,
+      windows_seconds: { trip_event_batching: 20 * LOCAL_TIME_SCALE, live_tumbling: 20 * LOCAL_TIME_SCALE },
+      budget_seconds: 60,
+      budget_seconds_scaled: 60 * LOCAL_TIME_SCALE,
+    });
+    const { p50_seconds: p50, p99_seconds: p99, max_seconds: max } = freshness ?? {};
+    expect(p50).toBeGreaterThan(0);
+    expect(p50).toBeLessThanOrEqual(p99 ?? Number.NaN);
+    expect(p99).toBeLessThanOrEqual(max ?? Number.NaN);
   });
 });
 

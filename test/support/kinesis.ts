@@ -5,6 +5,7 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { EventOrigin } from '../../domain/envelopes';
 import type { TripEndEvent, TripStartEvent } from '../../domain/events';
+import type { AcknowledgedRecord } from '../../producer/kinesis-sender';
 
 /** Trip c66ce556bc of the real dataset, picked up 2024-05-25 13:19 UTC, unless overridden. */
 export function tripStartEvent(overrides: Partial<TripStartEvent> = {}): TripStartEvent {
@@ -92,5 +93,16 @@ export function kinesisRecord(payload: unknown, options: KinesisRecordOptions = 
 export function kinesisEvent(payloads: readonly unknown[], options: Omit<KinesisRecordOptions, 'sequenceNumber'> = {}): KinesisStreamEvent {
   return {
     Records: payloads.map((payload, index) => kinesisRecord(payload, { ...options, sequenceNumber: kinesisSequenceNumber(index + 1) })),
+  };
+}
+
+/** What the producer is told of a record Kinesis stored (PutRecords acknowledged it). */
+export function acknowledgedRecord(kind: 'start' | 'end', tripId: string, position = 1): AcknowledgedRecord {
+  return {
+    kind,
+    stream: `tripstream-test-trip-${kind}`,
+    partitionKey: tripId,
+    shardId: KINESIS_SHARD_ID,
+    sequenceNumber: kinesisSequenceNumber(position),
   };
 }

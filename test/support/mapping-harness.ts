@@ -243,7 +243,7 @@ export function tableStreamMapping(
   clients: { streams: DynamoDBStreamsClient; sqs: SQSClient },
   settings: StreamMappingSettings,
   filter: (record: DynamoDBRecord) => boolean,
-  more: Partial<Pick<StreamMappingOptions<DynamoDBRecord>, 'handler' | 'listShards' | 'readers'>> = {},
+  more: Partial<Pick<StreamMappingOptions<DynamoDBRecord>, 'handler' | 'listShards' | 'readers' | 'onWindowClosed'>> = {},
 ): StreamMapping<DynamoDBRecord> {
   return new StreamMapping<DynamoDBRecord>({
     handler: 'match',

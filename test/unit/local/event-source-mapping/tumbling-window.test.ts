@@ -113,6 +113,34 @@ describe('StreamMapping with a tumbling window', () => {
       }),
     ]);
   });
+
+  it('tells of a window once its final invocation has succeeded, with the records it counted, and never of a failed one', async () => {
+    // Prepare: the first final invocation fails, its retry succeeds; a second mapping's final invocations all fail
+    mockTableStreamShard(streamsMock, SHARD, [changes(1, 2, 3)]);
+    let finals = 0;
+    const fn = new FakeFunction((invocation) => {
+      if (invocation.eventFields.isFinalInvokeForWindow === true && (finals += 1) === 1) throw new Error('throttled');
+      return countingState(invocation);
+    });
+    const closed: { sequences: string[]; finalsBefore: number }[] = [];
+    const onWindowClosed = (records: readonly DynamoDBRecord[]): void => {
+      closed.push({ sequences: records.map((record) => record.dynamodb?.SequenceNumber ?? ''), finalsBefore: finals });
+    };
+    const settings = streamSettings({ batchSize: 2, tumblingWindowSeconds: 0.2, retryAttempts: 2 });
+
+    // Act
+    await runToEnd(tableStreamMapping(fn, clients, settings, everything, { onWindowClosed }));
+    const failing = new FakeFunction((invocation) => {
+      if (invocation.eventFields.isFinalInvokeForWindow === true) throw new Error('the partials could not be written');
+      return countingState(invocation);
+    });
+    const neverClosed: unknown[] = [];
+    await runToEnd(tableStreamMapping(failing, clients, settings, everything, { onWindowClosed: (records) => neverClosed.push(records) }));
+
+    // Assess
+    expect(closed).toEqual([{ sequences: sequences(1, 2, 3), finalsBefore: 2 }]);
+    expect(neverClosed).toEqual([]);
+  });
 });
 
 describe('splitShards', () => {
