@@ -319,7 +319,7 @@ export const defaultSettings: PipelineSettings = {
     emrReleaseLabel: 'emr-7.5.0',
     // Sized for a scheduled run at dev's design rate with 2x on the timeout; the maximum is that run's workers
     // (the figures: docs/capacity.md, `tripstream capacity`).
-    maxCapacity: { cpu: '22 vCPU', memory: '88 GB', disk: '270 GB' },
+    maxCapacity: { cpu: '10 vCPU', memory: '40 GB', disk: '120 GB' },
     idleTimeoutMinutes: 15,
     job: {
       driverCores: 2,
@@ -327,8 +327,8 @@ export const defaultSettings: PipelineSettings = {
       executorCores: 4,
       executorMemoryGb: 14,
       executorDiskGb: 50,
-      maxExecutors: 5,
-      timeoutMinutes: 30,
+      maxExecutors: 2,
+      timeoutMinutes: 20,
     },
   },
   // Twice a day of staged JSON at the design rate (~4.2 GB at 100 trips/s), the saved day's query (docs/capacity.md).
@@ -366,15 +366,15 @@ export const environments: Record<EnvironmentName, PipelineSettings> = {
     // Sized for a scheduled run at 1,000 trips/s with 2x on the timeout (the figures: docs/capacity.md, `tripstream capacity`).
     kpi: {
       ...defaultSettings.kpi,
-      maxCapacity: { cpu: '82 vCPU', memory: '328 GB', disk: '2020 GB' },
+      maxCapacity: { cpu: '22 vCPU', memory: '88 GB', disk: '520 GB' },
       job: {
         driverCores: 2,
         driverMemoryGb: 7,
         executorCores: 4,
         executorMemoryGb: 14,
         executorDiskGb: 100,
-        maxExecutors: 20,
-        timeoutMinutes: 60,
+        maxExecutors: 5,
+        timeoutMinutes: 50,
       },
     },
     // A day's saved query at 1,000 trips/s keeps 2x under the cutoff (the figures: docs/capacity.md).

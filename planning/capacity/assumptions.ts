@@ -4,10 +4,11 @@
  */
 export const CAPACITY_ASSUMPTIONS = {
   /**
-   * The daily job's throughput: trips per second per vCPU, the lower of two `npm run bench -- kpi-job` runs on 5M
-   * staged trips (docs/capacity.md), local mode on a shared machine, so below what a dedicated EMR Serverless vCPU does.
+   * The daily job's throughput: trips per second per vCPU, the lowest of the `npm run bench -- kpi-job` runs of the
+   * current job on 5M staged trips (docs/capacity.md), local mode on a shared machine (a load of up to 6), below
+   * what the same code did on a quieter one.
    */
-  kpiJobTripsPerSecondPerCore: 2_780,
+  kpiJobTripsPerSecondPerCore: 13_820,
   /** Bytes of a staged trip as JSON lines: a local run's staged files over their trips (479; the bench's are 439). */
   stagedBytesPerTrip: 480,
   /** EMR Serverless's start of a job's workers and Spark's own set-up, on top of the work (minutes). */
