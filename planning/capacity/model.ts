@@ -228,6 +228,8 @@ interface TripsStreamLoad {
   readonly tripsStreamShards: number;
   readonly matchLanes: number;
   readonly liveLanes: number;
+  /** Billed time of a live-metrics final invocation at this rate: the shard's flush of its tumbling window (s). */
+  readonly liveFlushSeconds: number;
 }
 
 /** What the trips table, its stream and the stream's two mappings (match, live metrics) carry at `rate`. */
@@ -293,7 +295,15 @@ function addTripsTableComponents(
     AWS_LIMITS.dynamodbPartitionWriteUnits,
   );
 
-  return { tripWriteUnitsPerTrip, tripsStreamShards, matchLanes: matchLane.lanes, liveLanes: liveLane.lanes };
+  const flushSeconds = flushSecondsOf(settings.liveMetricsMapping);
+  const liveRecordsPerFlush = ((rate * costAssumptions.liveMetricsRecordsPerTrip) / tripsStreamShards) * flushSeconds;
+  return {
+    tripWriteUnitsPerTrip,
+    tripsStreamShards,
+    matchLanes: matchLane.lanes,
+    liveLanes: liveLane.lanes,
+    liveFlushSeconds: live.batchSeconds(liveRecordsPerFlush),
+  };
 }
 
 /** The retry queue, Firehose's archive, the metrics API, Lambda's concurrency and Athena's bytes at `rate`. */
@@ -393,16 +403,13 @@ function addFreshnessComponent(
   const endWaitSeconds = Math.min(end.maxBatchingWindowSeconds, end.batchSize / endPerLane);
   const endBatchRecords = Math.min(end.batchSize, 1 + endPerLane * end.maxBatchingWindowSeconds);
   const endBatchSeconds = billedBatchSeconds('end', costAssumptions)(endBatchRecords);
-  const flushSeconds = flushSecondsOf(settings.liveMetricsMapping);
-  const live = liveMetricsLoad({ tripsPerSecond: rate, streamShards: tripsStream.tripsStreamShards, flushSeconds, costAssumptions });
-  const flushRecords = ((rate * costAssumptions.liveMetricsRecordsPerTrip) / tripsStream.tripsStreamShards) * flushSeconds;
   const seconds =
     assumptions.kinesisPropagationSeconds +
     endWaitSeconds +
     endBatchSeconds +
     assumptions.tableStreamPropagationSeconds +
-    flushSeconds +
-    live.batchSeconds(flushRecords);
+    flushSecondsOf(settings.liveMetricsMapping) +
+    tripsStream.liveFlushSeconds;
   add('live metrics: a completion to the metrics API, p99 (s)', 'latency', seconds, 's', {
     value: LIVE_LATENCY_BUDGET_SECONDS,
     name: `the live metrics' freshness goal: a completion in the API within ${LIVE_LATENCY_BUDGET_SECONDS} s at p99`,

@@ -238,8 +238,6 @@ export interface LiveMetricsWrites {
   readonly writeUnitsPerTrip: number;
   /** Strongly consistent read units per trip: each partial is read before it is put back. */
   readonly readUnitsPerTrip: number;
-  /** Write requests a shard's consumer makes per flush: a partial per window and entity kind touched, its open trips. */
-  readonly requestsPerFlush: number;
   /** Write units per write request, the items' sizes averaged: what a run's counted requests are billed at. */
   readonly writeUnitsPerRequest: number;
   /** Write units per second on the busiest partition key: the pickup locations' partials of every shard. */
@@ -275,6 +273,7 @@ export function liveMetricsWrites(
   const units = (bytes: number, unitBytes: number) => Math.ceil(bytes / unitBytes);
   const writeUnitsPerFlush = windowsPerFlush * bytesPerKind.reduce((sum, bytes) => sum + units(bytes, 1024), 0) + 1;
   const readUnitsPerFlush = windowsPerFlush * bytesPerKind.reduce((sum, bytes) => sum + units(bytes, 4096), 0);
+  // Write requests per flush: a partial per window and entity kind touched, and the open trips' update.
   const requestsPerFlush = windowsPerFlush * idsPerKind.length + 1;
   const writeUnitsPerSecond = (streamShards * writeUnitsPerFlush) / flushSeconds;
   const perTrip = (perSecond: number) => (tripsPerSecond > 0 ? perSecond / tripsPerSecond : 0);
@@ -282,7 +281,6 @@ export function liveMetricsWrites(
     writeUnitsPerSecond,
     writeUnitsPerTrip: perTrip(writeUnitsPerSecond),
     readUnitsPerTrip: perTrip((streamShards * readUnitsPerFlush) / flushSeconds),
-    requestsPerFlush,
     writeUnitsPerRequest: writeUnitsPerFlush / requestsPerFlush,
     hottestKeyWriteUnitsPerSecond: (streamShards * windowsPerFlush * units(bytesPerKind[2] ?? 0, 1024)) / flushSeconds,
   };
