@@ -31,7 +31,7 @@ import { applyLocalAwsDefaults, startEmulators } from '../../local/run/emulators
 import { createLocalResources, localShardCount } from '../../local/run/resources';
 import type { RunSummary } from '../../local/run/run';
 import { runLengthOf } from '../../local/run/run-length';
-import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
+import { generateSample, NO_TROUBLE_RATES, writeSampleFiles } from '../../tools/sample-generator';
 import type { Benchmark } from './benchmark';
 
 const run = promisify(execFile);
@@ -49,18 +49,7 @@ interface Sample {
 }
 
 async function writeCleanSample(directory: string, trips: number, seed: string): Promise<Sample> {
-  const none = {
-    exactDuplicateStarts: 0,
-    exactDuplicateEnds: 0,
-    conflictingStarts: 0,
-    conflictingEnds: 0,
-    malformedStarts: 0,
-    malformedEnds: 0,
-    orphanEnds: 0,
-    orphanStarts: 0,
-    dropoffBeforePickup: 0,
-  };
-  const files = await writeSampleFiles(generateSample({ trips, seed, days: 3, rates: none }), directory);
+  const files = await writeSampleFiles(generateSample({ trips, seed, days: 3, rates: NO_TROUBLE_RATES }), directory);
   return { trips, files: { start: files.start, end: files.end } };
 }
 
