@@ -35,6 +35,20 @@ export function trustPolicy(service: string): string {
   );
 }
 
+/** GetRole's answer for API Gateway's CloudWatch role, trusting `service`. */
+export function apiGatewayRole(service: string) {
+  return {
+    Role: {
+      RoleName: 'x',
+      Arn: API_GATEWAY_ROLE_ARN,
+      Path: '/',
+      RoleId: 'AROAEXAMPLE',
+      CreateDate: new Date(0),
+      AssumeRolePolicyDocument: trustPolicy(service),
+    },
+  };
+}
+
 /** An error as the SDK raises it for a service error without a modelled class. */
 export function serviceError(name: string, message: string, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode } });
@@ -111,16 +125,7 @@ export function readyAccount(mocks: PreflightMocks): void {
     .on(GetAccountSettingsCommand)
     .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 } });
   mocks.apiGateway.on(GetAccountCommand).resolves({ cloudwatchRoleArn: API_GATEWAY_ROLE_ARN });
-  mocks.iam.on(GetRoleCommand).resolves({
-    Role: {
-      RoleName: 'x',
-      Arn: API_GATEWAY_ROLE_ARN,
-      Path: '/',
-      RoleId: 'AROAEXAMPLE',
-      CreateDate: new Date(0),
-      AssumeRolePolicyDocument: trustPolicy('apigateway.amazonaws.com'),
-    },
-  });
+  mocks.iam.on(GetRoleCommand).resolves(apiGatewayRole('apigateway.amazonaws.com'));
   mocks.cloudFormation
     .on(DescribeStacksCommand)
     .callsFake((input: { StackName?: string }) => Promise.reject(missingStack(input.StackName ?? '')));

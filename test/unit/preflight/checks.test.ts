@@ -24,12 +24,12 @@ import {
   ACCOUNT,
   API_GATEWAY_ROLE_ARN,
   accessDenied,
+  apiGatewayRole,
   preflightClients,
   preflightMocks,
   REGION,
   readyAccount,
   serviceError,
-  trustPolicy,
   unresolvedHost,
 } from '../../support/preflight';
 
@@ -281,16 +281,7 @@ describe('API Gateway CloudWatch role', () => {
 
   it('fails when the role does not trust API Gateway', async () => {
     // Prepare
-    mocks.iam.on(GetRoleCommand).resolves({
-      Role: {
-        RoleName: 'x',
-        Arn: API_GATEWAY_ROLE_ARN,
-        Path: '/',
-        RoleId: 'AROAEXAMPLE',
-        CreateDate: new Date(0),
-        AssumeRolePolicyDocument: trustPolicy('lambda.amazonaws.com'),
-      },
-    });
+    mocks.iam.on(GetRoleCommand).resolves(apiGatewayRole('lambda.amazonaws.com'));
 
     // Act
     const result = await check();
