@@ -71,6 +71,25 @@ function dayRanges(fromWindowStart: string, toInclusive: string): { from: string
   return ranges;
 }
 
+/** The shards' partials of one id, summed per window as they are read. */
+export class WindowTotals {
+  private readonly totals = new Map<string, [number, number, number]>();
+
+  add(windowStart: string, [trips, fare, duration]: WindowSums): void {
+    if (trips === 0) return;
+    const total = this.totals.get(windowStart) ?? [0, 0, 0];
+    this.totals.set(windowStart, [total[0] + trips, total[1] + fare, total[2] + duration]);
+  }
+
+  /** The windows from `fromWindowStart` to `toInclusive`, by start, in the API's shape. */
+  windows(fromWindowStart = '', toInclusive = '\uffff'): MetricsWindow[] {
+    return [...this.totals.entries()]
+      .filter(([windowStart]) => windowStart >= fromWindowStart && windowStart <= toInclusive)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([windowStart, [trips, fare, duration]]) => metricsWindow(windowStart, trips, fare, duration));
+  }
+}
+
 export class MetricsTable implements MetricsReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -167,7 +186,7 @@ export class MetricsTable implements MetricsReader {
    * item, a day of the range per query, the days side by side: a range of 31 days is 31 short queries at once.
    */
   async windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
-    const sums = new Map<string, [number, number, number]>();
+    const totals = new WindowTotals();
     const readDay = async ({ from, to }: { from: string; to: string }): Promise<void> => {
       const pages = paginateQuery(
         { client: this.client },
@@ -182,11 +201,8 @@ export class MetricsTable implements MetricsReader {
       );
       for await (const page of pages) {
         for (const raw of page.Items ?? []) {
-          const { windowStart, sums: partial } = windowPartialOf(raw);
-          const [trips, fare, duration] = partial[id] ?? [0, 0, 0];
-          if (trips === 0) continue;
-          const sum = sums.get(windowStart) ?? [0, 0, 0];
-          sums.set(windowStart, [sum[0] + trips, sum[1] + fare, sum[2] + duration]);
+          const { windowStart, sums } = windowPartialOf(raw);
+          totals.add(windowStart, sums[id] ?? [0, 0, 0]);
         }
       }
     };
@@ -194,9 +210,7 @@ export class MetricsTable implements MetricsReader {
       dayRanges(fromWindowStart, toInclusive).map((range) => () => readDay(range)),
       REQUESTS_IN_FLIGHT,
     );
-    return [...sums.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([windowStart, [trips, fare, duration]]) => metricsWindow(windowStart, trips, fare, duration));
+    return totals.windows();
   }
 
   /** The shards' open-trips partials summed (one item per stream shard the consumer has read). */

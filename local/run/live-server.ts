@@ -11,9 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { MetricsTable, windowPartialOf } from '../../aws/metrics-table';
+import { MetricsTable, WindowTotals, windowPartialOf } from '../../aws/metrics-table';
 import { errorText } from '../../domain/error-text';
-import { type MetricEntity, type MetricsWindow, metricsWindow, OPEN_TRIPS_PARTITION } from '../../domain/live-metrics';
+import { type MetricEntity, type MetricsWindow, OPEN_TRIPS_PARTITION } from '../../domain/live-metrics';
 import { answerMetricsRequest, type MetricsReader, metricsRouteOf } from '../../domain/metrics-api';
 import type { DailyKpiRow } from '../../kpi/daily-kpi';
 import type { DimensionKpiRow } from '../../kpi/dimension-kpi';
@@ -116,47 +116,34 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
 /** The metrics table read once into memory, answering like the table (windows sorted by start). */
 export class MetricsSnapshot implements MetricsReader {
   private constructor(
-    private readonly byPartition: ReadonlyMap<string, readonly { sk: string; window: MetricsWindow }[]>,
+    /** Each id's windows, keyed `window#<entity>#<id>`. */
+    private readonly byEntityId: ReadonlyMap<string, WindowTotals>,
     private readonly open: number,
   ) {}
 
   static async read(dynamodb: DynamoDBClient, tableName: string): Promise<MetricsSnapshot> {
     const documents = DynamoDBDocumentClient.from(dynamodb);
     // Every shard's partial of a window and entity kind holds its ids' sums: summed per id and window.
-    const sums = new Map<string, Map<string, { trips: number; fare: number; duration: number }>>();
+    const byEntityId = new Map<string, WindowTotals>();
     let open = 0;
     for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         const pk = String(item.pk);
         if (pk === OPEN_TRIPS_PARTITION) open += Number(item.open_trips);
         if (!pk.startsWith('window#')) continue;
-        const { windowStart, sums: partial } = windowPartialOf(item);
-        for (const [id, [trips, fare, duration]] of Object.entries(partial)) {
-          const key = `${pk}#${id}`;
-          const windows = sums.get(key) ?? new Map<string, { trips: number; fare: number; duration: number }>();
-          const sum = windows.get(windowStart) ?? { trips: 0, fare: 0, duration: 0 };
-          sum.trips += trips;
-          sum.fare += fare;
-          sum.duration += duration;
-          windows.set(windowStart, sum);
-          sums.set(key, windows);
+        const { windowStart, sums } = windowPartialOf(item);
+        for (const [id, idSums] of Object.entries(sums)) {
+          const totals = byEntityId.get(`${pk}#${id}`) ?? new WindowTotals();
+          totals.add(windowStart, idSums);
+          byEntityId.set(`${pk}#${id}`, totals);
         }
       }
     }
-    const byPartition = new Map<string, { sk: string; window: MetricsWindow }[]>();
-    for (const [pk, windows] of sums) {
-      byPartition.set(
-        pk,
-        [...windows].map(([sk, sum]) => ({ sk, window: metricsWindow(sk, sum.trips, sum.fare, sum.duration) })),
-      );
-    }
-    for (const windows of byPartition.values()) windows.sort((a, b) => a.sk.localeCompare(b.sk));
-    return new MetricsSnapshot(byPartition, open);
+    return new MetricsSnapshot(byEntityId, open);
   }
 
   windows(entity: MetricEntity, id: string, fromWindowStart: string, toInclusive: string): Promise<MetricsWindow[]> {
-    const windows = this.byPartition.get(`window#${entity}#${id}`) ?? [];
-    return Promise.resolve(windows.filter(({ sk }) => sk >= fromWindowStart && sk <= toInclusive).map(({ window }) => window));
+    return Promise.resolve(this.byEntityId.get(`window#${entity}#${id}`)?.windows(fromWindowStart, toInclusive) ?? []);
   }
 
   openTrips(): Promise<number> {
