@@ -159,8 +159,15 @@ def run(spark, arguments):
     groups = spark.sql(groups_sql).persist(_memory_and_disk())
     groups.createOrReplaceTempView(TRIP_GROUPS_VIEW)
     try:
-        written = _write_by_date(spark.sql(kpi_sql), present, arguments.output)
-        _write_by_date(spark.sql(dimension_sql), present, arguments.dimension_output)
+        # The groups' dates are the dates either KPI set has rows for: asked once, of the groups, instead of
+        # computing and caching each KPI set only to ask it (each costs small Spark jobs, docs/capacity.md).
+        computed = {row.trip_date for row in groups.select("trip_date").distinct().collect()}
+        written = [date for date in present if date in computed]
+        for key, value in KPI_SET_SETTINGS.items():
+            spark.conf.set(key, value)
+        for date in written:
+            _write_date(spark.sql(kpi_sql), date, arguments.output)
+            _write_date(spark.sql(dimension_sql), date, arguments.dimension_output)
     finally:
         groups.unpersist()
     LOGGER.info("KPIs written for: %s", ", ".join(written))
@@ -178,23 +185,14 @@ def _memory_and_disk():
     return StorageLevel.MEMORY_AND_DISK
 
 
-def _write_by_date(rows, present, output):
-    """Replaces each computed date's folder under ``output`` with that date's rows; returns the dates."""
-    rows = rows.cache()
-    computed = {row.trip_date for row in rows.select("trip_date").distinct().collect()}
-    written = []
-    for date in present:
-        if date not in computed:
-            continue
-        # One date per write with mode overwrite: only that date's folder is replaced, and the rows keep
-        # trip_date (partitionBy would move it into the path and drop it from the JSON). Null fields are
-        # written as null (a blank code is a JSON null, docs/contracts.md §4b), not dropped as Spark does by default.
-        rows.where(rows.trip_date == date).coalesce(1).write.mode("overwrite").option(
-            "ignoreNullFields", "false"
-        ).json(partition_path(output, date))
-        written.append(date)
-    rows.unpersist()
-    return written
+def _write_date(rows, date, output):
+    """Replaces ``date``'s folder under ``output`` with that date's rows."""
+    # One date per write with mode overwrite: only that date's folder is replaced, and the rows keep trip_date
+    # (partitionBy would move it into the path and drop it from the JSON). Null fields are written as null (a blank
+    # code is a JSON null, docs/contracts.md §4b), not dropped as Spark does by default.
+    rows.where(rows.trip_date == date).coalesce(1).write.mode("overwrite").option("ignoreNullFields", "false").json(
+        partition_path(output, date)
+    )
 
 
 # Settings the job needs whoever submits it; kpi/job-run.ts passes the same ones to EMR Serverless.
@@ -207,6 +205,14 @@ SESSION_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "true",
     "spark.sql.optimizer.windowGroupLimitThreshold": "-1",
+}
+
+
+# Once the groups are kept, each KPI set is a few thousand rows computed from them: one shuffle partition, planned
+# once, instead of adaptive execution's extra jobs per exchange (a few seconds of every run, docs/capacity.md).
+KPI_SET_SETTINGS = {
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.shuffle.partitions": "1",
 }
 
 

@@ -16,10 +16,18 @@
 -- Portability rules (enforced by test/unit/kpi/kpi-sql-portability.test.ts): one statement, no `::`,
 -- no QUALIFY, no double-quoted identifiers, only functions both engines define with the same meaning.
 --
--- Amounts are summed as DECIMAL, not DOUBLE: a DOUBLE sum depends on the order rows arrive in, which differs
--- between engines and runs, and would let ROUND(x, 2) land on different sides of a half cent. A DECIMAL sum is
--- exact, so summing the groups' sums again gives the same total as summing the trips. The sums are cast to the
--- width Spark gives a sum of DECIMAL(18, s), so both engines carry the same types into the KPI files.
+-- Amounts are summed exactly, not as DOUBLE: a DOUBLE sum depends on the order rows arrive in, which differs
+-- between engines and runs, and would let ROUND(x, 2) land on different sides of a half cent. Each amount is taken
+-- as a whole number of millionths (milliseconds for a duration), rounded half up from the DOUBLE as the live
+-- metrics round it (toMicros, domain/live-metrics.ts), and summed as BIGINT: integer sums are exact, so summing
+-- the groups' sums again gives the same total as summing the trips, and they are several times cheaper in Spark
+-- than casting every amount to DECIMAL(18, 6) (which Spark does through text) and summing DECIMAL(28, _) (which
+-- it does with BigDecimal): docs/capacity.md, the KPI job's time beyond reading. The cast through DECIMAL(18, 0)
+-- bounds every amount: one of 10^12 or more, far past the validation bound, does not fit and fails the query in
+-- both engines (ANSI mode in Spark) instead of turning into a wrong number. A group's BIGINT sum holds ~9.2
+-- million trips at the largest valid amount. The groups carry the sums as the decimals they always had
+-- (DECIMAL(28, 6), DECIMAL(28, 3) for seconds, DECIMAL(18, 6) for the fare's minimum and maximum), so the KPI
+-- files read the same types in both engines.
 --
 -- The hour is derived from the epoch seconds with FLOOR before the cast, because a DOUBLE-to-BIGINT cast
 -- truncates in Spark and rounds in DuckDB; on an integral value both casts agree.
@@ -53,10 +61,10 @@ unique_trips AS (
     CAST(pickup_location_id AS BIGINT) AS pickup_location_number,
     CAST(payment_type AS BIGINT) AS payment_number,
     CAST(FLOOR(pickup_epoch_seconds / 3600) AS BIGINT) % 24 AS pickup_hour_number,
-    CAST(fare_amount AS DECIMAL(18, 6)) AS fare,
-    CAST(COALESCE(tip_amount, 0) AS DECIMAL(18, 6)) AS tip,
-    CAST(COALESCE(trip_distance, 0) AS DECIMAL(18, 6)) AS distance,
-    CAST(dropoff_epoch_seconds - pickup_epoch_seconds AS DECIMAL(18, 3)) AS duration_seconds
+    CAST(CAST(FLOOR(fare_amount * 1000000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS fare_micros,
+    CAST(CAST(FLOOR(COALESCE(tip_amount, 0) * 1000000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS tip_micros,
+    CAST(CAST(FLOOR(COALESCE(trip_distance, 0) * 1000000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS distance_micros,
+    CAST(CAST(FLOOR((dropoff_epoch_seconds - pickup_epoch_seconds) * 1000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS duration_milliseconds
   FROM numbered_copies
   WHERE copy_number = 1
 ),
@@ -68,12 +76,12 @@ numbered_groups AS (
     payment_number,
     pickup_hour_number,
     COUNT(*) AS trip_count,
-    CAST(SUM(fare) AS DECIMAL(28, 6)) AS fare_sum,
-    MIN(fare) AS fare_min,
-    MAX(fare) AS fare_max,
-    CAST(SUM(tip) AS DECIMAL(28, 6)) AS tip_sum,
-    CAST(SUM(distance) AS DECIMAL(28, 6)) AS distance_sum,
-    CAST(SUM(duration_seconds) AS DECIMAL(28, 3)) AS duration_seconds_sum
+    CAST(SUM(fare_micros) AS DECIMAL(28, 0)) AS fare_micros_sum,
+    MIN(fare_micros) AS fare_micros_min,
+    MAX(fare_micros) AS fare_micros_max,
+    CAST(SUM(tip_micros) AS DECIMAL(28, 0)) AS tip_micros_sum,
+    CAST(SUM(distance_micros) AS DECIMAL(28, 0)) AS distance_micros_sum,
+    CAST(SUM(duration_milliseconds) AS DECIMAL(28, 0)) AS duration_milliseconds_sum
   FROM unique_trips
   GROUP BY trip_date, vendor_number, pickup_location_number, payment_number, pickup_hour_number
 )
@@ -84,10 +92,10 @@ SELECT
   CAST(payment_number AS STRING) AS payment_code,
   LPAD(CAST(pickup_hour_number AS STRING), 2, '0') AS pickup_hour,
   trip_count,
-  fare_sum,
-  fare_min,
-  fare_max,
-  tip_sum,
-  distance_sum,
-  duration_seconds_sum
+  CAST(fare_micros_sum * 0.000001 AS DECIMAL(28, 6)) AS fare_sum,
+  CAST(CAST(fare_micros_min AS DECIMAL(18, 0)) * 0.000001 AS DECIMAL(18, 6)) AS fare_min,
+  CAST(CAST(fare_micros_max AS DECIMAL(18, 0)) * 0.000001 AS DECIMAL(18, 6)) AS fare_max,
+  CAST(tip_micros_sum * 0.000001 AS DECIMAL(28, 6)) AS tip_sum,
+  CAST(distance_micros_sum * 0.000001 AS DECIMAL(28, 6)) AS distance_sum,
+  CAST(duration_milliseconds_sum * 0.001 AS DECIMAL(28, 3)) AS duration_seconds_sum
 FROM numbered_groups
