@@ -165,9 +165,12 @@ def run(spark, arguments):
         written = [date for date in present if date in computed]
         for key, value in KPI_SET_SETTINGS.items():
             spark.conf.set(key, value)
+        # Each KPI set is parsed and analysed once; every date's write filters the same query.
+        kpi_rows = spark.sql(kpi_sql)
+        dimension_rows = spark.sql(dimension_sql)
         for date in written:
-            _write_date(spark.sql(kpi_sql), date, arguments.output)
-            _write_date(spark.sql(dimension_sql), date, arguments.dimension_output)
+            _write_date(kpi_rows, date, arguments.output)
+            _write_date(dimension_rows, date, arguments.dimension_output)
     finally:
         groups.unpersist()
     LOGGER.info("KPIs written for: %s", ", ".join(written))
