@@ -33,18 +33,18 @@ export function sparkStagedTripSchema(): string {
 }
 
 /**
- * Spark's select list of the view. The staged timestamps are ISO 8601 with a zone, which
- * CAST(... AS TIMESTAMP) reads as an instant whatever the session zone. Staged instants are nearly all UTC with
- * a `Z` (toISOString): for those, the wall-clock time without the `Z` is already UTC, and its microseconds since
- * 1970-01-01T00:00:00 are the instant's, whatever the session zone. Spark's CAST resolves a zone suffix on every
- * row with regular expressions, one of the job's costliest steps after parsing the JSON (docs/capacity.md); any
- * other zone still goes through it.
+ * Spark's select list of the view. The staged timestamps are ISO 8601 with a zone; nearly all are UTC with a `Z`
+ * (toISOString). Spark's CAST(... AS TIMESTAMP) resolves a zone suffix on every row with regular expressions, one
+ * of the job's costliest steps after parsing the JSON, so a `Z` is cut off and the wall-clock time read in the
+ * session's time zone, which the job pins to UTC (and refuses to run without). The `Z` is cut from the bytes
+ * (BINARY): substr() and length() of a STRING count its characters first, walking it twice more per instant. Any
+ * other zone still goes through the CAST (docs/capacity.md, the KPI job's time beyond reading).
  */
 function sparkCompletedTripsSelect(): string {
   return selectList(
     (field) =>
       `CAST(IF(endswith(${field}, 'Z'), ` +
-      `timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(substr(${field}, 1, length(${field}) - 1) AS TIMESTAMP_NTZ)), ` +
+      `unix_micros(CAST(CAST(substr(CAST(${field} AS BINARY), 1, octet_length(${field}) - 1) AS STRING) AS TIMESTAMP)), ` +
       `unix_micros(CAST(${field} AS TIMESTAMP))) AS DOUBLE) / 1000000`,
   );
 }

@@ -139,6 +139,10 @@ def _read_text(spark, path):
 
 
 def run(spark, arguments):
+    # The completed_trips view reads a UTC instant's wall-clock time in the session's time zone (trip_schema.py).
+    session_zone = spark.conf.get("spark.sql.session.timeZone")
+    if session_zone != SESSION_SETTINGS["spark.sql.session.timeZone"]:
+        raise ValueError(f"the Spark session's time zone is {session_zone}; the KPI job needs UTC")
     groups_sql = _read_text(spark, arguments.groups_sql)
     kpi_sql = _read_text(spark, arguments.sql)
     dimension_sql = _read_text(spark, arguments.dimension_sql)
@@ -155,24 +159,21 @@ def run(spark, arguments):
     spark.sql(COMPLETED_TRIPS_VIEW_SQL).createOrReplaceTempView("completed_trips")
 
     # The day is scanned, shuffled by trip_id and de-duplicated once, into a few thousand groups per date that
-    # both KPI sets read; kept (spilling to disk if it must) so the second KPI set does not read the day again.
+    # both KPI sets read; kept (spilling to disk if it must) so the second KPI set does not compute them again.
     groups = spark.sql(groups_sql).persist(_memory_and_disk())
     groups.createOrReplaceTempView(TRIP_GROUPS_VIEW)
     try:
-        # The groups' dates are the dates either KPI set has rows for: asked once, of the groups, instead of
-        # computing and caching each KPI set only to ask it (each costs small Spark jobs, docs/capacity.md).
-        computed = {row.trip_date for row in groups.select("trip_date").distinct().collect()}
-        written = [date for date in present if date in computed]
-        for key, value in KPI_SET_SETTINGS.items():
-            spark.conf.set(key, value)
-        # Each KPI set is parsed and analysed once; every date's write filters the same query.
-        kpi_rows = spark.sql(kpi_sql)
-        dimension_rows = spark.sql(dimension_sql)
-        for date in written:
-            _write_date(kpi_rows, date, arguments.output)
-            _write_date(dimension_rows, date, arguments.dimension_output)
+        outputs = (arguments.output, arguments.dimension_output)
+        # Both KPI sets are a few hundred rows a date: one Spark job turns them into JSON lines with Spark's own JSON
+        # writer, and the driver writes each date's file. A write job per set and date cost more than the rows
+        # (docs/capacity.md, the KPI job's time beyond reading).
+        lines = kpi_set_lines([spark.sql(kpi_sql), spark.sql(dimension_sql)]).collect()
     finally:
         groups.unpersist()
+    files = lines_by_file(lines)
+    written = [date for date in present if any(file_date == date for _, file_date in files)]
+    for (kpi_set, date), texts in files.items():
+        _replace_date_file(spark, partition_path(outputs[kpi_set], date), texts)
     LOGGER.info("KPIs written for: %s", ", ".join(written))
     return written
 
@@ -188,14 +189,49 @@ def _memory_and_disk():
     return StorageLevel.MEMORY_AND_DISK
 
 
-def _write_date(rows, date, output):
-    """Replaces ``date``'s folder under ``output`` with that date's rows."""
-    # One date per write with mode overwrite: only that date's folder is replaced, and the rows keep trip_date
-    # (partitionBy would move it into the path and drop it from the JSON). Null fields are written as null (a blank
-    # code is a JSON null, docs/contracts.md §4b), not dropped as Spark does by default.
-    rows.where(rows.trip_date == date).coalesce(1).write.mode("overwrite").option("ignoreNullFields", "false").json(
-        partition_path(output, date)
-    )
+# Each date's KPI file, as the local DuckDB engine names it (kpi/duckdb-engine.ts).
+KPI_FILE_NAME = "part-00000.json"
+
+# Null fields are written as null (a blank code is a JSON null, docs/contracts.md §4b), not dropped as Spark does
+# by default.
+_JSON_OPTIONS = {"ignoreNullFields": "false"}
+
+
+def kpi_set_lines(kpi_sets):
+    """One DataFrame of (kpi_set, trip_date, line): every row of every KPI set as its JSON line, in the sets' order."""
+    from pyspark.sql import functions
+
+    lines = None
+    for index, rows in enumerate(kpi_sets):
+        as_lines = rows.select(
+            functions.lit(index).alias("kpi_set"),
+            functions.col("trip_date"),
+            functions.to_json(functions.struct(*[functions.col(name) for name in rows.columns]), _JSON_OPTIONS).alias("line"),
+        )
+        lines = as_lines if lines is None else lines.unionByName(as_lines)
+    return lines
+
+
+def lines_by_file(lines):
+    """``{(kpi_set, trip_date): [line, ...]}`` from collected (kpi_set, trip_date, line) rows, rows kept in order."""
+    files = {}
+    for kpi_set, trip_date, line in lines:
+        files.setdefault((kpi_set, trip_date), []).append(line)
+    return files
+
+
+def _replace_date_file(spark, folder, lines):
+    """Replaces ``folder`` (one date under a KPI prefix) with one JSON-lines file of ``lines``."""
+    jvm = spark.sparkContext._jvm
+    folder_path = jvm.org.apache.hadoop.fs.Path(folder)
+    file_system = folder_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    # The rows keep trip_date, and only this date's folder is replaced: the other dates' output stays as it is.
+    file_system.delete(folder_path, True)
+    stream = file_system.create(jvm.org.apache.hadoop.fs.Path(folder_path, KPI_FILE_NAME), True)
+    try:
+        stream.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
+    finally:
+        stream.close()
 
 
 # Settings the job needs whoever submits it; kpi/job-run.ts passes the same ones to EMR Serverless.
@@ -208,14 +244,6 @@ SESSION_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "true",
     "spark.sql.optimizer.windowGroupLimitThreshold": "-1",
-}
-
-
-# Once the groups are kept, each KPI set is a few thousand rows computed from them: one shuffle partition, planned
-# once, instead of adaptive execution's extra jobs per exchange (a few seconds of every run, docs/capacity.md).
-KPI_SET_SETTINGS = {
-    "spark.sql.adaptive.enabled": "false",
-    "spark.sql.shuffle.partitions": "1",
 }
 
 

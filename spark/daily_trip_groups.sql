@@ -22,9 +22,11 @@
 -- metrics round it (toMicros, domain/live-metrics.ts), and summed as BIGINT: integer sums are exact, so summing
 -- the groups' sums again gives the same total as summing the trips, and they are several times cheaper in Spark
 -- than casting every amount to DECIMAL(18, 6) (which Spark does through text) and summing DECIMAL(28, _) (which
--- it does with BigDecimal): docs/capacity.md, the KPI job's time beyond reading. The cast through DECIMAL(18, 0)
--- bounds every amount: one of 10^12 or more, far past the validation bound, does not fit and fails the query in
--- both engines (ANSI mode in Spark) instead of turning into a wrong number. A group's BIGINT sum holds ~9.2
+-- it does with BigDecimal): docs/capacity.md, the KPI job's time beyond reading. DECIMAL(18, 0) bounds every
+-- amount: one of 10^12 or more, far past the validation bound, does not fit and fails the query in both engines
+-- (ANSI mode in Spark) instead of turning into a wrong number. Only amounts near the bound (and NULL or NaN) are
+-- cast through it; the rest, whose millionths are below 10^17, are floored straight to BIGINT, the same value
+-- without a Decimal object per row in Spark. A group's BIGINT sum holds ~9.2
 -- million trips at the largest valid amount. The groups carry the sums as the decimals they always had
 -- (DECIMAL(28, 6), DECIMAL(28, 3) for seconds, DECIMAL(18, 6) for the fare's minimum and maximum), so the KPI
 -- files read the same types in both engines.
@@ -32,9 +34,10 @@
 -- The hour is derived from the epoch seconds with FLOOR before the cast, because a DOUBLE-to-BIGINT cast
 -- truncates in Spark and rounds in DuckDB; on an integral value both casts agree.
 --
--- The groups are formed on the integer codes and hour, and only the groups' keys become text: a code's text is
--- one-to-one with its integer (NULL stays NULL), so the groups are the same, and the text is built once per
--- group instead of once per trip (docs/capacity.md, the KPI job's time beyond reading).
+-- The groups are formed on the integer codes and hour and on trip_date as a DATE, and only the groups' keys become
+-- text: a code's text is one-to-one with its integer (NULL stays NULL), as the staged YYYY-MM-DD trip_date is with
+-- its DATE (text that is no date fails the query in both engines), so the groups are the same, and the text is
+-- built once per group instead of once per trip (docs/capacity.md, the KPI job's time beyond reading).
 WITH numbered_copies AS (
   SELECT
     trip_id,
@@ -56,21 +59,53 @@ WITH numbered_copies AS (
 ),
 unique_trips AS (
   SELECT
-    trip_date,
+    CAST(trip_date AS DATE) AS trip_day,
     CAST(vendor_id AS BIGINT) AS vendor_number,
     CAST(pickup_location_id AS BIGINT) AS pickup_location_number,
     CAST(payment_type AS BIGINT) AS payment_number,
     CAST(FLOOR(pickup_epoch_seconds / 3600) AS BIGINT) % 24 AS pickup_hour_number,
-    CAST(CAST(FLOOR(fare_amount * 1000000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS fare_micros,
-    CAST(CAST(FLOOR(COALESCE(tip_amount, 0) * 1000000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS tip_micros,
-    CAST(CAST(FLOOR(COALESCE(trip_distance, 0) * 1000000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS distance_micros,
-    CAST(CAST(FLOOR((dropoff_epoch_seconds - pickup_epoch_seconds) * 1000 + 0.5) AS DECIMAL(18, 0)) AS BIGINT) AS duration_milliseconds
+    fare_amount * 1000000 + 0.5 AS fare_micros_unrounded,
+    COALESCE(tip_amount, 0) * 1000000 + 0.5 AS tip_micros_unrounded,
+    COALESCE(trip_distance, 0) * 1000000 + 0.5 AS distance_micros_unrounded,
+    (dropoff_epoch_seconds - pickup_epoch_seconds) * 1000 + 0.5 AS duration_milliseconds_unrounded
   FROM numbered_copies
   WHERE copy_number = 1
 ),
+whole_unique_trips AS (
+  SELECT
+    trip_day,
+    vendor_number,
+    pickup_location_number,
+    payment_number,
+    pickup_hour_number,
+    -- An amount well inside the bound is floored straight to BIGINT; only one near or past it (or NaN, or NULL) takes
+    -- the cast through DECIMAL(18, 0), the same value or the same failure, which Spark computes per row with a
+    -- Decimal object (docs/capacity.md, the KPI job's time beyond reading).
+    CASE
+      WHEN fare_micros_unrounded > -100000000000000000 AND fare_micros_unrounded < 100000000000000000
+        THEN CAST(FLOOR(fare_micros_unrounded) AS BIGINT)
+      ELSE CAST(CAST(FLOOR(fare_micros_unrounded) AS DECIMAL(18, 0)) AS BIGINT)
+    END AS fare_micros,
+    CASE
+      WHEN tip_micros_unrounded > -100000000000000000 AND tip_micros_unrounded < 100000000000000000
+        THEN CAST(FLOOR(tip_micros_unrounded) AS BIGINT)
+      ELSE CAST(CAST(FLOOR(tip_micros_unrounded) AS DECIMAL(18, 0)) AS BIGINT)
+    END AS tip_micros,
+    CASE
+      WHEN distance_micros_unrounded > -100000000000000000 AND distance_micros_unrounded < 100000000000000000
+        THEN CAST(FLOOR(distance_micros_unrounded) AS BIGINT)
+      ELSE CAST(CAST(FLOOR(distance_micros_unrounded) AS DECIMAL(18, 0)) AS BIGINT)
+    END AS distance_micros,
+    CASE
+      WHEN duration_milliseconds_unrounded > -100000000000000000 AND duration_milliseconds_unrounded < 100000000000000000
+        THEN CAST(FLOOR(duration_milliseconds_unrounded) AS BIGINT)
+      ELSE CAST(CAST(FLOOR(duration_milliseconds_unrounded) AS DECIMAL(18, 0)) AS BIGINT)
+    END AS duration_milliseconds
+  FROM unique_trips
+),
 numbered_groups AS (
   SELECT
-    trip_date,
+    trip_day,
     vendor_number,
     pickup_location_number,
     payment_number,
@@ -82,11 +117,11 @@ numbered_groups AS (
     CAST(SUM(tip_micros) AS DECIMAL(28, 0)) AS tip_micros_sum,
     CAST(SUM(distance_micros) AS DECIMAL(28, 0)) AS distance_micros_sum,
     CAST(SUM(duration_milliseconds) AS DECIMAL(28, 0)) AS duration_milliseconds_sum
-  FROM unique_trips
-  GROUP BY trip_date, vendor_number, pickup_location_number, payment_number, pickup_hour_number
+  FROM whole_unique_trips
+  GROUP BY trip_day, vendor_number, pickup_location_number, payment_number, pickup_hour_number
 )
 SELECT
-  trip_date,
+  CAST(trip_day AS STRING) AS trip_date,
   CAST(vendor_number AS STRING) AS vendor_code,
   CAST(pickup_location_number AS STRING) AS pickup_location_code,
   CAST(payment_number AS STRING) AS payment_code,

@@ -24,8 +24,8 @@ COMPLETED_TRIPS_COLUMNS = (
 COMPLETED_TRIPS_SELECT = """
   trip_id,
   trip_date,
-  CAST(IF(endswith(pickup_datetime, 'Z'), timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(substr(pickup_datetime, 1, length(pickup_datetime) - 1) AS TIMESTAMP_NTZ)), unix_micros(CAST(pickup_datetime AS TIMESTAMP))) AS DOUBLE) / 1000000 AS pickup_epoch_seconds,
-  CAST(IF(endswith(dropoff_datetime, 'Z'), timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(substr(dropoff_datetime, 1, length(dropoff_datetime) - 1) AS TIMESTAMP_NTZ)), unix_micros(CAST(dropoff_datetime AS TIMESTAMP))) AS DOUBLE) / 1000000 AS dropoff_epoch_seconds,
+  CAST(IF(endswith(pickup_datetime, 'Z'), unix_micros(CAST(CAST(substr(CAST(pickup_datetime AS BINARY), 1, octet_length(pickup_datetime) - 1) AS STRING) AS TIMESTAMP)), unix_micros(CAST(pickup_datetime AS TIMESTAMP))) AS DOUBLE) / 1000000 AS pickup_epoch_seconds,
+  CAST(IF(endswith(dropoff_datetime, 'Z'), unix_micros(CAST(CAST(substr(CAST(dropoff_datetime AS BINARY), 1, octet_length(dropoff_datetime) - 1) AS STRING) AS TIMESTAMP)), unix_micros(CAST(dropoff_datetime AS TIMESTAMP))) AS DOUBLE) / 1000000 AS dropoff_epoch_seconds,
   pickup_location_id,
   vendor_id,
   trip_distance,

@@ -139,5 +139,49 @@ class ViewContractTest(unittest.TestCase):
         self.assertTrue(set(job.COMPLETED_TRIPS_COLUMNS) <= set(selected))
 
 
+class LinesByFileTest(unittest.TestCase):
+    def test_each_set_and_date_gets_its_own_file_with_rows_in_order(self):
+        # Prepare: collected (kpi_set, trip_date, line) rows, the two sets and two dates interleaved
+        collected = [
+            (0, "2024-05-25", '{"trip_date":"2024-05-25","trip_count":2}'),
+            (0, "2024-05-24", '{"trip_date":"2024-05-24","trip_count":1}'),
+            (1, "2024-05-24", '{"dimension":"vendor","value":"2"}'),
+            (1, "2024-05-24", '{"dimension":"vendor","value":"1"}'),
+        ]
+        # Act
+        files = job.lines_by_file(collected)
+        # Assess
+        self.assertEqual(
+            files,
+            {
+                (0, "2024-05-25"): ['{"trip_date":"2024-05-25","trip_count":2}'],
+                (0, "2024-05-24"): ['{"trip_date":"2024-05-24","trip_count":1}'],
+                (1, "2024-05-24"): ['{"dimension":"vendor","value":"2"}', '{"dimension":"vendor","value":"1"}'],
+            },
+        )
+
+    def test_no_rows_no_files(self):
+        # Act / Assess
+        self.assertEqual(job.lines_by_file([]), {})
+
+
+class SessionZoneTest(unittest.TestCase):
+    def test_a_session_not_in_utc_is_refused_before_anything_is_read(self):
+        # Prepare: a session whose only answer is its time zone; reading anything else would fail differently
+        class Conf:
+            def get(self, key):
+                return {"spark.sql.session.timeZone": "Europe/Tallinn"}[key]
+
+        class Session:
+            conf = Conf()
+
+        # Act
+        with self.assertRaises(ValueError) as refused:
+            job.run(Session(), parse("--dates", "2024-05-24"))
+        # Assess
+        self.assertIn("Europe/Tallinn", str(refused.exception))
+        self.assertIn("needs UTC", str(refused.exception))
+
+
 if __name__ == "__main__":
     unittest.main()

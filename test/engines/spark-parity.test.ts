@@ -396,7 +396,7 @@ describeWithPythonTool('Spark job (pinned PySpark, local mode) against the DuckD
       const spark = await runSparkJob({ input: stagedDir, output: sparkOut, dates });
 
       // Assess
-      // The fare's 10^18 millionths do not fit the DECIMAL(18, 0) every amount passes through (spark/daily_trip_groups.sql).
+      // The fare's 10^18 millionths do not fit the DECIMAL(18, 0) an amount near the bound passes through (spark/daily_trip_groups.sql).
       await expect(duckdb).rejects.toThrow(/Could not cast value 1000000000000000000(\.0+)? to DECIMAL\(18,0\)/);
       expect(spark.code).not.toBe(0);
       expect(spark.stderr).toMatch(/NUMERIC_VALUE_OUT_OF_RANGE|cannot be represented as Decimal\(18, 0\)/);
