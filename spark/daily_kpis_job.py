@@ -119,21 +119,24 @@ def parse_arguments(argv):
     return arguments
 
 
+def _hadoop_path(spark, path):
+    """``path`` as a Hadoop Path and the file system it lives on (S3 deployed, the local disk in tests)."""
+    hadoop_path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(path)
+    return hadoop_path, hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
 def _hadoop_path_exists(spark, path):
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    file_system = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    hadoop_path, file_system = _hadoop_path(spark, path)
     return file_system.exists(hadoop_path)
 
 
 def _read_text(spark, path):
     # The SQL lives next to the job on S3; Hadoop's file system layer reads it (no boto3 needed), in the driver:
     # a Spark job per file would cost more than the file.
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    stream = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(hadoop_path)
+    hadoop_path, file_system = _hadoop_path(spark, path)
+    stream = file_system.open(hadoop_path)
     try:
-        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+        return spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
     finally:
         stream.close()
 
@@ -163,7 +166,6 @@ def run(spark, arguments):
     groups = spark.sql(groups_sql).persist(_memory_and_disk())
     groups.createOrReplaceTempView(TRIP_GROUPS_VIEW)
     try:
-        outputs = (arguments.output, arguments.dimension_output)
         # Both KPI sets are a few hundred rows a date: one Spark job turns them into JSON lines with Spark's own JSON
         # writer, and the driver writes each date's file. A write job per set and date cost more than the rows
         # (docs/capacity.md, the KPI job's time beyond reading).
@@ -171,7 +173,9 @@ def run(spark, arguments):
     finally:
         groups.unpersist()
     files = lines_by_file(lines)
-    written = [date for date in present if any(file_date == date for _, file_date in files)]
+    dates_with_rows = {date for _, date in files}
+    written = [date for date in present if date in dates_with_rows]
+    outputs = (arguments.output, arguments.dimension_output)
     for (kpi_set, date), texts in files.items():
         _replace_date_file(spark, partition_path(outputs[kpi_set], date), texts)
     LOGGER.info("KPIs written for: %s", ", ".join(written))
@@ -206,7 +210,7 @@ def kpi_set_lines(kpi_sets):
         as_lines = rows.select(
             functions.lit(index).alias("kpi_set"),
             functions.col("trip_date"),
-            functions.to_json(functions.struct(*[functions.col(name) for name in rows.columns]), _JSON_OPTIONS).alias("line"),
+            functions.to_json(functions.struct(*rows.columns), _JSON_OPTIONS).alias("line"),
         )
         lines = as_lines if lines is None else lines.unionByName(as_lines)
     return lines
@@ -222,12 +226,10 @@ def lines_by_file(lines):
 
 def _replace_date_file(spark, folder, lines):
     """Replaces ``folder`` (one date under a KPI prefix) with one JSON-lines file of ``lines``."""
-    jvm = spark.sparkContext._jvm
-    folder_path = jvm.org.apache.hadoop.fs.Path(folder)
-    file_system = folder_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    folder_path, file_system = _hadoop_path(spark, folder)
     # The rows keep trip_date, and only this date's folder is replaced: the other dates' output stays as it is.
     file_system.delete(folder_path, True)
-    stream = file_system.create(jvm.org.apache.hadoop.fs.Path(folder_path, KPI_FILE_NAME), True)
+    stream = file_system.create(spark.sparkContext._jvm.org.apache.hadoop.fs.Path(folder_path, KPI_FILE_NAME), True)
     try:
         stream.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
     finally:
