@@ -161,8 +161,9 @@ def run(spark, arguments):
     staged.createOrReplaceTempView(STAGED_TRIPS_VIEW)
     spark.sql(COMPLETED_TRIPS_VIEW_SQL).createOrReplaceTempView("completed_trips")
 
-    # The day is scanned, shuffled by trip_id and de-duplicated once, into a few thousand groups per date that
-    # both KPI sets read; kept (spilling to disk if it must) so the second KPI set does not compute them again.
+    # The day is scanned, shuffled by trip_id and de-duplicated once, into groups (tens of thousands a date at most:
+    # vendors x zones x payment types x hours) that both KPI sets read; kept (spilling to disk if it must) so the
+    # second KPI set does not compute them again.
     groups = spark.sql(groups_sql).persist(_memory_and_disk())
     groups.createOrReplaceTempView(TRIP_GROUPS_VIEW)
     try:

@@ -2,7 +2,8 @@
 -- trips of each day, summed per combination of dimension values. Run by Spark 3.5 on EMR Serverless
 -- (spark/daily_kpis_job.py) and by DuckDB locally (kpi/duckdb-engine.ts); each engine keeps the result as the
 -- view daily_trip_groups, from which daily_kpis.sql and daily_kpis_by_dimension.sql compute their rows. A day is
--- read and shuffled by trip_id once, and the two KPI sets re-aggregate a few thousand groups instead of the trips.
+-- read and shuffled by trip_id once, and the two KPI sets re-aggregate the groups (tens of thousands a day at
+-- most) instead of the trips.
 --
 -- Input: a view named completed_trips that each engine defines over the staged JSON-lines files, with
 --   trip_id STRING, trip_date STRING (YYYY-MM-DD, UTC date of pickup), completed_at STRING,
