@@ -19,7 +19,7 @@ import { environments, LOCAL_TIME_SCALE } from '../../lib/config';
 import { type CostReport, costReport } from '../../planning/cost/model';
 import { type RunMeasurements, runMeasurementsOf } from '../../planning/cost/run-measurements';
 import { generateSample, writeSampleFiles } from '../../tools/sample-generator';
-import type { Benchmark } from './benchmark';
+import { type Benchmark, median } from './benchmark';
 
 const run = promisify(execFile);
 const repositoryRoot = join(__dirname, '..', '..');
@@ -36,12 +36,6 @@ export const GOALS = {
   liveDollarsPerMillionTrips: 2.5,
   throughputShare: 0.8,
 } as const;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 /** `median (min-max) goal <= X: met|missed` (or >= for a floor). */
 function againstGoal(values: readonly number[], goal: number, kind: 'at most' | 'at least', digits: number): string {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { type CompletedTrip, completedTripSchema } from '../../domain/trip-item';
 import { stagedFileKey } from '../../lambdas/match/staging';
 import { dimensionOutputOf, readWrittenKpiRows, runSparkJob, SPARK_JOB_MODULES, sparkSubmit, tail } from '../support/spark-job';
-import type { Benchmark } from './benchmark';
+import { type Benchmark, median } from './benchmark';
 
 const TRIPS = Number((process.env.BENCH_KPI_JOB_TRIPS ?? '200000').replaceAll('_', ''));
 const RUNS = Number(process.env.BENCH_KPI_JOB_RUNS ?? '3');
@@ -122,12 +122,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: n
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 const listed = (values: readonly number[], digits = 2) => values.map((value) => value.toFixed(digits)).join(' / ');
 
 export const benchmark: Benchmark = {
@@ -145,6 +139,7 @@ export const benchmark: Benchmark = {
       const load = [loadavg()[0] ?? 0];
       const bareSeconds: number[] = [];
       const jobSeconds: number[] = [];
+      const ratios: number[] = [];
       let staged = Number.NaN;
       let dimensionRows = 0;
       for (let pair = 0; pair < RUNS; pair += 1) {
@@ -161,6 +156,7 @@ export const benchmark: Benchmark = {
         bareSeconds.push(bare.seconds);
 
         const output = path.join(workDir, 'daily-kpis');
+        // A job that wrote nothing must not pass the check below on the files of the pair before.
         await rm(output, { recursive: true, force: true });
         await rm(dimensionOutputOf(output), { recursive: true, force: true });
         const job = await timed(() => runSparkJob({ input: stagedDir, output, dates: [DAY], timeoutMs: RUN_TIMEOUT_MS }));
@@ -170,9 +166,9 @@ export const benchmark: Benchmark = {
         // The job must have counted each trip once, or its speed means nothing.
         if (daily?.trip_count !== TRIPS) throw new Error(`the job counted ${String(daily?.trip_count)} trips, not ${TRIPS}`);
         jobSeconds.push(job.seconds);
+        ratios.push(job.seconds / bare.seconds);
         load.push(loadavg()[0] ?? 0);
       }
-      const ratios = jobSeconds.map((seconds, pair) => seconds / (bareSeconds[pair] as number));
       const job = median(jobSeconds);
 
       return {
